@@ -1,0 +1,117 @@
+# genlab -- generative models from scratch, in C.
+#
+#   make            build every chapter into bin/
+#   make check      unit, gradient, golden, figure, bad-input and sanitizer tests
+#   make figures    run every chapter in full, render figures/NN-name/*.png|pdf
+#   make bench      time every chapter's default run
+#   make deps       install the Debian packages the course needs
+#   make golden     rewrite tests/golden/*.out (say why in the commit message)
+#   make valgrind   every chapter's --quick run under valgrind
+#   make docs       docs/index.md with every chapter's measured results
+
+CC       ?= cc
+OPT      ?= -O2
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon
+CFLAGS   += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+# GSL on top of OpenBLAS: OpenBLAS provides the CBLAS, not GSL's reference gslcblas.
+LDLIBS   += -lgsl -lopenblas -lz -lm
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+DEB_PACKAGES := build-essential libgsl-dev libopenblas-dev gnuplot-nox numdiff \
+                zlib1g-dev libcmocka-dev fonts-dejavu-core
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_HDR := $(wildcard common/*.h)
+COMMON_OBJ := $(COMMON_SRC:common/%.c=build/common/%.o)
+SAN_OBJ    := $(COMMON_SRC:common/%.c=build/san/common/%.o)
+LIB        := build/libgenlab.a
+SAN_LIB    := build/san/libgenlab.a
+CHAPTERS   := $(sort $(notdir $(wildcard chapters/[0-9][0-9]-*)))
+BINS       := $(CHAPTERS:%=bin/%)
+SAN_BINS   := $(CHAPTERS:%=build/san/bin/%)
+TEST_SRC   := $(wildcard tests/test_*.c)
+TESTS      := $(TEST_SRC:tests/%.c=build/tests/%)
+SAN_TESTS  := $(TEST_SRC:tests/%.c=build/san/tests/%)
+
+.PHONY: all check check-run figures bench deps deps-ok golden sanitize valgrind docs clean
+.SECONDEXPANSION:
+.DELETE_ON_ERROR:
+
+all: $(BINS)
+
+# ---- the library ----------------------------------------------------------
+build/common/%.o: common/%.c $(COMMON_HDR) | build/common
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(LIB): $(COMMON_OBJ)
+	rm -f $@ && ar rcs $@ $^
+build/san/common/%.o: common/%.c $(COMMON_HDR) | build/san/common
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -c $< -o $@
+$(SAN_LIB): $(SAN_OBJ)
+	rm -f $@ && ar rcs $@ $^
+build/common build/san/common build/tests build/san/tests build/san/bin bin:
+	mkdir -p $@
+
+# ---- chapters: bin/NN-name from chapters/NN-name/*.c ----------------------
+bin/%: $$(wildcard chapters/%/*.c) $(LIB) $(COMMON_HDR) | bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
+build/san/bin/%: $$(wildcard chapters/%/*.c) $(SAN_LIB) $(COMMON_HDR) | build/san/bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $(filter %.c,$^) $(SAN_LIB) $(LDLIBS)
+
+# ---- tests ------------------------------------------------------------------
+# A test may #include a chapter's source (with GENLAB_TESTING defined, the
+# chapter's main() is left out), so tests depend on every chapter source.
+CHAPTER_SRC := $(wildcard chapters/*/*.c)
+build/tests/%: tests/%.c $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) -lcmocka
+build/san/tests/%: tests/%.c $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
+
+sanitize: $(SAN_BINS) $(SAN_TESTS)
+	@sh tests/run-sanitize.sh $(CHAPTERS)
+
+# make check: set-up first (a fresh machine has no GSL yet), then build, then test.
+check: deps-ok
+	@$(MAKE) --no-print-directory check-run
+check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS)
+	@sh tests/run-checks.sh $(CHAPTERS)
+
+golden: $(BINS)
+	@sh tests/make-golden.sh $(CHAPTERS)
+
+valgrind: $(BINS) $(TESTS)
+	@sh tests/run-valgrind.sh $(CHAPTERS)
+
+# ---- figures: a chapter reruns only when its program (or common/) changed ----
+figures: deps-ok
+	@$(MAKE) --no-print-directory $(CHAPTERS:%=figures/%/.rendered)
+figures/%/.rendered: bin/%
+	rm -rf figures/$* && mkdir -p figures/$*
+	bin/$* --out figures/$* --quiet > figures/$*/log.txt
+	sh tests/render.sh figures/$*
+	touch $@
+
+docs: figures
+	@sh tests/make-docs.sh $(CHAPTERS) > docs/index.md && echo "wrote docs/index.md"
+
+bench: $(BINS)
+	@sh tests/bench.sh $(CHAPTERS)
+
+# ---- dependencies -------------------------------------------------------------
+MISSING = $$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done)
+deps-ok:
+	@missing="$(MISSING)"; if [ -n "$$missing" ]; then \
+	  echo "missing Debian packages:$$missing -- running make deps"; \
+	  $(MAKE) --no-print-directory deps; fi
+deps:
+	@missing="$(MISSING)"; \
+	if [ -z "$$missing" ]; then echo "make deps: everything is installed"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "make deps: not root and no sudo; as root, run: apt-get install -y$$missing"; exit 1; fi; \
+	echo "make deps: installing$$missing"; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing || \
+	{ echo "make deps: installation failed; run: sudo apt-get install -y$$missing"; exit 1; }
+
+clean:
+	rm -rf build bin out

@@ -1,0 +1,54 @@
+/* genlab.h -- the whole common library in one include.
+ *
+ * Every chapter starts with #include "genlab.h". The library is small and
+ * flat, one concept per file; each header says what it is for and in which
+ * chapter it is introduced:
+ *
+ *   rng.h        the one seeded random generator of a run           (00)
+ *   guard.h      one-line errors, NaN/Inf checks in training        (00)
+ *   cli.h        --help --seed --quick --out --quiet and friends    (00)
+ *   output.h     the --out directory, data files                    (00)
+ *   metrics.h    metrics.txt and the results block                  (00)
+ *   plot.h       gnuplot scripts with the course's look             (00)
+ *   matrix.h     batch helpers: one sample per row                  (01)
+ *   params.h     all parameters and gradients in one flat block     (01)
+ *   dense.h      the dense layer, forward and backward              (01)
+ *   activation.h ReLU, LeakyReLU, sigmoid, tanh, softmax            (01)
+ *   loss.h       MSE, BCE on logits, softmax cross-entropy, KL      (01, 04)
+ *   optim.h      SGD, Adam, RMSProp                                 (01, 07)
+ *   gradcheck.h  finite-difference gradient checks                  (01)
+ *   progress.h   progress lines on stderr                           (01)
+ *   mlp.h        a stack of dense layers                            (05)
+ */
+#ifndef GENLAB_H
+#define GENLAB_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+
+#include "activation.h"
+#include "cli.h"
+#include "dense.h"
+#include "gradcheck.h"
+#include "guard.h"
+#include "loss.h"
+#include "matrix.h"
+#include "metrics.h"
+#include "mlp.h"
+#include "optim.h"
+#include "output.h"
+#include "params.h"
+#include "plot.h"
+#include "progress.h"
+#include "rng.h"
+
+#endif

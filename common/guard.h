@@ -1,0 +1,22 @@
+/* guard.h -- failing clearly: one line on stderr, a non-zero exit.
+ *
+ * Introduced in chapter 00. A program that meets something it cannot handle
+ * (a file it cannot write, a loss that turned into NaN) says so in one line
+ * that starts with its own name, and exits with status 1. It never crashes
+ * and never carries on with a wrong number.
+ */
+#ifndef GENLAB_GUARD_H
+#define GENLAB_GUARD_H
+
+/* The name used in messages; cli_parse() sets it to the chapter's name. */
+extern const char *genlab_program;
+
+/* Print "program: error: <message>" on stderr and exit(1). */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Training guard: if `value` is NaN or +-Inf, die with the step at which the
+ * quantity called `what` went bad, e.g.
+ *     02-autoencoder: error: loss became nan at step 312 (try a smaller --lr)  */
+void check_finite(double value, const char *what, long step);
+
+#endif

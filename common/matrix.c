@@ -1,0 +1,63 @@
+/* matrix.c -- see matrix.h. */
+#include "matrix.h"
+
+#include <math.h>
+
+gsl_matrix_view mat_rows(gsl_matrix *M, size_t n)
+{
+    return gsl_matrix_submatrix(M, 0, 0, n, M->size2);
+}
+
+void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b)
+{
+    for (size_t i = 0; i < Y->size1; i++) {
+        gsl_vector_view row = gsl_matrix_row(Y, i);
+        gsl_vector_add(&row.vector, b);
+    }
+}
+
+void mat_add_col_sums(gsl_vector *s, const gsl_matrix *D)
+{
+    for (size_t i = 0; i < D->size1; i++) {
+        gsl_vector_const_view row = gsl_matrix_const_row(D, i);
+        gsl_vector_add(s, &row.vector);
+    }
+}
+
+double mat_mean(const gsl_matrix *M)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < M->size1; i++)
+        for (size_t j = 0; j < M->size2; j++)
+            sum += gsl_matrix_get(M, i, j);
+    return sum / (double)(M->size1 * M->size2);
+}
+
+double mat_mse(const gsl_matrix *A, const gsl_matrix *B)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < A->size1; i++)
+        for (size_t j = 0; j < A->size2; j++) {
+            double d = gsl_matrix_get(A, i, j) - gsl_matrix_get(B, i, j);
+            sum += d * d;
+        }
+    return sum / (double)(A->size1 * A->size2);
+}
+
+void mat_gather_rows(gsl_matrix *dst, const gsl_matrix *src, const size_t *idx, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        gsl_vector_view to = gsl_matrix_row(dst, i);
+        gsl_vector_const_view from = gsl_matrix_const_row(src, idx[i]);
+        gsl_vector_memcpy(&to.vector, &from.vector);
+    }
+}
+
+int mat_all_finite(const gsl_matrix *M)
+{
+    for (size_t i = 0; i < M->size1; i++)
+        for (size_t j = 0; j < M->size2; j++)
+            if (!isfinite(gsl_matrix_get(M, i, j)))
+                return 0;
+    return 1;
+}

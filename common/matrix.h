@@ -1,0 +1,39 @@
+/* matrix.h -- small helpers on gsl_matrix that every network needs.
+ *
+ * Introduced in chapter 01. The convention of the whole course: a batch is a
+ * gsl_matrix with ONE SAMPLE PER ROW, shape (batch, features). A dense layer
+ * then reads Y = X W + b with W of shape (in, out), exactly as in the source
+ * texts' NumPy code.
+ *
+ * Networks allocate their work matrices once, for the largest batch they will
+ * see, and then work on the first n rows through a view. That is how a
+ * training loop avoids allocating anything.
+ */
+#ifndef GENLAB_MATRIX_H
+#define GENLAB_MATRIX_H
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+/* A view of the first n rows of M (n <= M->size1). */
+gsl_matrix_view mat_rows(gsl_matrix *M, size_t n);
+
+/* Y[i, :] += b for every row i: the "+ b" of Y = X W + b.   Y (n, k), b (k) */
+void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b);
+
+/* s += column sums of D, i.e. s[j] += sum_i D[i, j].   D (n, k), s (k) */
+void mat_add_col_sums(gsl_vector *s, const gsl_matrix *D);
+
+/* Mean of all entries of M. */
+double mat_mean(const gsl_matrix *M);
+
+/* Mean squared difference between A and B over all entries. */
+double mat_mse(const gsl_matrix *A, const gsl_matrix *B);
+
+/* Copy the rows listed in idx[0..n-1] of src into the first n rows of dst. */
+void mat_gather_rows(gsl_matrix *dst, const gsl_matrix *src, const size_t *idx, size_t n);
+
+/* 1 if every entry is finite (no NaN, no Inf), else 0. */
+int mat_all_finite(const gsl_matrix *M);
+
+#endif

@@ -1,0 +1,44 @@
+/* params.c -- see params.h. */
+#include "params.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <stdlib.h>
+
+params *params_alloc(size_t size)
+{
+    params *P = calloc(1, sizeof *P);
+    if (!P)
+        abort();
+    P->value = gsl_vector_calloc(size);
+    P->grad = gsl_vector_calloc(size);
+    return P;
+}
+
+void params_free(params *P)
+{
+    if (!P)
+        return;
+    gsl_vector_free(P->value);
+    gsl_vector_free(P->grad);
+    free(P);
+}
+
+size_t params_take(params *P, size_t n)
+{
+    if (P->used + n > P->value->size)
+        GSL_ERROR_VAL("params_take: parameter block too small", GSL_ENOMEM, 0);
+    size_t offset = P->used;
+    P->used += n;
+    return offset;
+}
+
+void params_zero_grad(params *P)
+{
+    gsl_vector_set_zero(P->grad);
+}
+
+double params_grad_norm(const params *P)
+{
+    return gsl_blas_dnrm2(P->grad);
+}
