@@ -1,0 +1,828 @@
+/* probability.c -- chapter 00: the probability a generative model needs.
+ *
+ * A generative model is a machine that produces samples from a distribution.
+ * Before building one we need five ideas, one per section of this file:
+ *
+ *   1. a probability mass function (PMF), and estimating it by counting;
+ *   2. the law of large numbers: how fast counting converges (1/sqrt(N));
+ *   3. a probability density function (PDF), and why it is not a probability;
+ *   4. the KL divergence, the usual way to say how far one distribution is
+ *      from another (and why it is not a distance);
+ *   5. the key idea: a FIXED, deterministic function G turns simple noise
+ *      z ~ N(0, 1) into samples of a new, richer distribution x = G(z).
+ *      That function is what a generator network is.
+ *
+ * Nothing here is trained. Everything is measured against an exact answer,
+ * so every number the program prints can be checked.
+ *
+ * Run:  make bin/00-probability && bin/00-probability        (--help for flags)
+ * Look: cd out/00-probability && gnuplot pmf.gp  (and the other .gp files)
+ */
+#include "genlab.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_fit.h>
+#include <gsl/gsl_histogram.h>
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_roots.h>
+
+/* The knobs of the chapter, with their defaults. main() fills them in from
+ * the command line. */
+typedef struct settings {
+    long rolls;          /* die rolls for the PMF table (largest N)           */
+    long lln_max;        /* largest N on the law-of-large-numbers curve       */
+    long reps;           /* independent runs averaged on that curve           */
+    long samples;        /* samples for each histogram (sections 3 and 5)     */
+    long bins;           /* histogram bins                                    */
+    double gamma_shape;  /* section 3: Gamma(shape k, scale theta)            */
+    double gamma_scale;
+    double m1, s1;       /* section 4: p = N(m1, s1^2)                        */
+    double m2, s2;       /*            q = N(m2, s2^2)                        */
+    double g_amp;        /* section 5: G(z) = z + amp tanh(steep z)           */
+    double g_steep;
+} settings;
+
+/* ----------------------------------------------------------------------------
+ * 1. A loaded die: a probability mass function, estimated by counting
+ *
+ * Roll a die and call the outcome X. Before the roll X can be any face 1..6;
+ * a PMF gives each face its probability P(X = x). The source text's die is
+ * loaded: face 4 never comes up and face 6 comes up twice as often as the
+ * others,
+ *
+ *     x        1    2    3    4    5    6
+ *     P(X=x)  1/6  1/6  1/6   0   1/6  2/6
+ *
+ * Any PMF has P(X = x) >= 0 for every x and sum_x P(X = x) = 1; here
+ * 4 * 1/6 + 0 + 2/6 = 1.
+ *
+ * To roll it we need a sampler for an arbitrary finite PMF. GSL's
+ * gsl_ran_discrete builds Walker's alias table once (gsl_ran_discrete_preproc)
+ * and then draws each roll in constant time: one uniform number picks a
+ * column of the table, a second decides between the column's two faces.
+ *
+ * We only ever SEE rolls, never the PMF. The estimate is counting:
+ *
+ *     P(X = x)  ~  count(X = x) / N
+ *
+ * and this section shows it for growing N. (Empirical PMFs always sum to 1
+ * exactly and never show face 4: counting cannot invent an outcome that
+ * never happens. A model that gives an outcome probability 0 will matter
+ * again in section 4.)
+ * ------------------------------------------------------------------------- */
+#define FACES 6
+
+static const double DIE_PMF[FACES] = {1.0 / 6, 1.0 / 6, 1.0 / 6, 0.0, 1.0 / 6, 2.0 / 6};
+
+/* Roll the die n times; counts[f] = how many times face f+1 came up. */
+static void roll_die(gsl_rng *r, const gsl_ran_discrete_t *loaded, long n, long counts[FACES])
+{
+    for (int f = 0; f < FACES; f++)
+        counts[f] = 0;
+    for (long i = 0; i < n; i++)
+        counts[gsl_ran_discrete(r, loaded)]++;   /* index 0..5 is face 1..6 */
+}
+
+/* The largest gap between the counted frequencies and the true PMF:
+ *     max_x | count(x)/N - P(X = x) |                                      */
+static double pmf_max_error(const long counts[FACES], long n)
+{
+    double worst = 0.0;
+    for (int f = 0; f < FACES; f++)
+        worst = GSL_MAX(worst, fabs((double)counts[f] / (double)n - DIE_PMF[f]));
+    return worst;
+}
+
+/* Roll the die N times for N = 10, 100, 1000 (those below --rolls) and
+ * N = --rolls; print the table, write pmf.dat and the bar chart. Returns the
+ * max error at N = --rolls. */
+static double pmf_table(const settings *S, gsl_rng *r, const gsl_ran_discrete_t *loaded,
+                        const char *dir)
+{
+    long sizes[4];
+    size_t k = 0;
+    for (long n = 10; n < S->rolls && k < 3; n *= 10)
+        sizes[k++] = n;
+    sizes[k++] = S->rolls;
+
+    gsl_matrix *freq = gsl_matrix_alloc(FACES, 2 + k);   /* face, true, one column per N */
+    double err[4];
+    long counts[FACES];
+    for (size_t j = 0; j < k; j++) {
+        roll_die(r, loaded, sizes[j], counts);
+        err[j] = pmf_max_error(counts, sizes[j]);
+        for (int f = 0; f < FACES; f++)
+            gsl_matrix_set(freq, f, 2 + j, (double)counts[f] / (double)sizes[j]);
+    }
+    for (int f = 0; f < FACES; f++) {
+        gsl_matrix_set(freq, f, 0, f + 1);
+        gsl_matrix_set(freq, f, 1, DIE_PMF[f]);
+    }
+
+    printf("   %-19s", "face  true P");
+    for (size_t j = 0; j < k; j++) {
+        char head[32];
+        snprintf(head, sizeof head, "N=%ld", sizes[j]);
+        printf("%10s", head);
+    }
+    printf("\n");
+    for (int f = 0; f < FACES; f++) {
+        printf("   %4d  %6.4f       ", f + 1, DIE_PMF[f]);
+        for (size_t j = 0; j < k; j++)
+            printf("%10.4f", gsl_matrix_get(freq, f, 2 + j));
+        printf("\n");
+    }
+    printf("   %-19s", "max |count/N - P|");
+    for (size_t j = 0; j < k; j++)
+        printf("%10.4f", err[j]);
+    printf("\n");
+
+    out_write_matrix(dir, "pmf.dat", "face true_pmf then count/N for each N of the legend", freq);
+
+    /* Grouped bars, built by hand so that the true PMF can be drawn as one
+     * black line across each group: bar j of face x sits at x + offset_j. */
+    FILE *g = plot_open_default(dir, "pmf", "A loaded die: counted frequencies approach the true PMF",
+                                "face x", "P(X = x)  or  count(X = x) / N");
+    double width = 0.8 / (double)k;
+    fprintf(g, "set xrange [0.4:6.6]\nset yrange [0:0.55]\nset xtics 1,1,6\n"
+               "set style fill solid 0.85 border lc rgb \"#555555\"\nset key top left\n"
+               "set label 1 \"face 4:\\nnever rolled\" at 4,0.07 center\nplot ");
+    for (size_t j = 0; j < k; j++)
+        fprintf(g, "'pmf.dat' using ($1+(%zu-%.1f)*%g):%zu:(%g) with boxes lt %zu title \"N = %ld\", ",
+                j, (double)(k - 1) / 2.0, width, 3 + j, width, j + 1, sizes[j]);
+    fprintf(g, "'pmf.dat' using ($1-0.45):2:(0.9):(0) with vectors nohead lw 4 lc rgb \"#000000\" "
+               "title \"true P(X = x)\"\n");
+    plot_close(g);
+
+    gsl_matrix_free(freq);
+    return err[k - 1];
+}
+
+/* ----------------------------------------------------------------------------
+ * 2. The law of large numbers, and its speed
+ *
+ * "count/N -> P as N -> infinity" says nothing about HOW FAST. The central
+ * limit theorem does: count(x) is a sum of N independent 0/1 indicators with
+ * mean P(x) and variance P(x)(1 - P(x)), so
+ *
+ *     count(x)/N - P(x)  has standard deviation  sqrt(P(x)(1 - P(x)) / N)
+ *
+ * and the error shrinks like 1/sqrt(N): ten times more data buys only about
+ * three times more accuracy. On log-log axes that is a straight line of
+ * slope -1/2:
+ *
+ *     log err = log c - 1/2 log N
+ *
+ * We measure it. Each run rolls the die --lln-max times and records the max
+ * error of the running frequencies at N = 10, 10^1.25, 10^1.5, ... (a log
+ * grid, four points per decade). One run is a noisy, wandering line; the mean
+ * over --reps independent runs is smooth. A least-squares line through the
+ * points (log10 N, log10 mean err), gsl_fit_linear, gives the measured slope.
+ * The reference line c/sqrt(N) in the figure is anchored on the run itself:
+ * c is the geometric mean of err(N) * sqrt(N) over the grid, i.e. the best
+ * line when the slope is held at -1/2.
+ * ------------------------------------------------------------------------- */
+#define LLN_PER_DECADE 4
+
+/* The log grid 10 .. lln_max, four points per decade, as whole numbers. */
+static size_t lln_grid(long lln_max, long *grid, size_t cap)
+{
+    size_t n = 0;
+    for (int k = 0; n < cap; k++) {
+        long N = lround(pow(10.0, 1.0 + (double)k / LLN_PER_DECADE));
+        if (N > lln_max)
+            break;
+        if (n == 0 || N > grid[n - 1])
+            grid[n++] = N;
+    }
+    if (n < cap && grid[n - 1] < lln_max)      /* end exactly at lln_max */
+        grid[n++] = lln_max;
+    return n;
+}
+
+typedef struct lln_result {
+    double slope;        /* fitted d log10(err) / d log10(N)                  */
+    double anchor;       /* c of the reference line c / sqrt(N)               */
+    double err_first;    /* mean max error at the smallest and largest N      */
+    double err_last;
+} lln_result;
+
+static lln_result law_of_large_numbers(const settings *S, gsl_rng *r,
+                                       const gsl_ran_discrete_t *loaded, const char *dir)
+{
+    long grid[64];
+    size_t n = lln_grid(S->lln_max, grid, 64);
+    size_t R = (size_t)S->reps;
+
+    /* runs (n, 1 + R): N, then one column of max errors per run */
+    gsl_matrix *runs = gsl_matrix_alloc(n, 1 + R);
+    long counts[FACES];
+    for (size_t rep = 0; rep < R; rep++) {
+        for (int f = 0; f < FACES; f++)
+            counts[f] = 0;
+        long rolled = 0;
+        for (size_t k = 0; k < n; k++) {
+            for (; rolled < grid[k]; rolled++)        /* keep rolling up to N */
+                counts[gsl_ran_discrete(r, loaded)]++;
+            gsl_matrix_set(runs, k, 1 + rep, pmf_max_error(counts, grid[k]));
+        }
+    }
+
+    /* mean over runs, then the fit in log10-log10 coordinates */
+    gsl_matrix *mean = gsl_matrix_alloc(n, 3);          /* N, mean err, c/sqrt(N) */
+    double *lx = malloc(n * sizeof *lx), *ly = malloc(n * sizeof *ly);
+    if (!lx || !ly)
+        die("out of memory");
+    double log_c = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        gsl_matrix_set(runs, k, 0, (double)grid[k]);
+        gsl_vector_view row = gsl_matrix_subrow(runs, k, 1, R);
+        double e = gsl_blas_dasum(&row.vector) / (double)R;   /* errors are >= 0 */
+        lx[k] = log10((double)grid[k]);
+        ly[k] = log10(e);
+        log_c += (ly[k] + 0.5 * lx[k]) / (double)n;           /* log10(err sqrt(N)) */
+        gsl_matrix_set(mean, k, 0, (double)grid[k]);
+        gsl_matrix_set(mean, k, 1, e);
+    }
+    double c0, c1, cov00, cov01, cov11, sumsq;
+    gsl_fit_linear(lx, 1, ly, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
+
+    lln_result res = {c1, pow(10.0, log_c), gsl_matrix_get(mean, 0, 1), gsl_matrix_get(mean, n - 1, 1)};
+    for (size_t k = 0; k < n; k++)
+        gsl_matrix_set(mean, k, 2, res.anchor / sqrt((double)grid[k]));
+
+    printf("   %ld runs of %ld rolls; mean over runs of max |count/N - P|:\n", S->reps, S->lln_max);
+    for (size_t k = 0; k < n; k += LLN_PER_DECADE)
+        printf("   N = %-8ld  %.5f   (c/sqrt(N) = %.5f)\n", grid[k],
+               gsl_matrix_get(mean, k, 1), gsl_matrix_get(mean, k, 2));
+    printf("   fitted slope of log err against log N: %.3f (1/sqrt(N) predicts -0.5)\n", c1);
+
+    out_write_matrix(dir, "lln_runs.dat", "N then max |count/N - P| of each independent run", runs);
+    out_write_matrix(dir, "lln.dat", "N mean_max_err reference_c_over_sqrtN", mean);
+
+    FILE *g = plot_open_default(dir, "lln", "Law of large numbers: the error of counting shrinks like 1/sqrt(N)",
+                                "number of rolls N", "max over faces of |count/N - P(x)|");
+    fprintf(g, "set logscale xy\nset format x \"10^{%%L}\"\nset format y \"10^{%%L}\"\n"
+               "set key top right\n"
+               "plot for [i=2:%zu] 'lln_runs.dat' using 1:i with lines lw 1 lc rgb \"#c8c8c8\" "
+               "notitle, \\\n"
+               "     1/0 with lines lw 1 lc rgb \"#c8c8c8\" title \"one run (%ld runs)\", \\\n"
+               "     'lln.dat' using 1:2 with linespoints lt 1 ps 1.2 "
+               "title \"mean over runs (fitted slope %.3f)\", \\\n"
+               "     'lln.dat' using 1:3 with lines lt 2 dt 2 title \"%.3f / sqrt(N) (slope -1/2)\"\n",
+            1 + R, S->reps, c1, res.anchor);
+    plot_close(g);
+
+    free(lx);
+    free(ly);
+    gsl_matrix_free(mean);
+    gsl_matrix_free(runs);
+    return res;
+}
+
+/* ----------------------------------------------------------------------------
+ * 3. A continuous variable: a density is not a probability
+ *
+ * When X is a real number, every single value has probability 0, and a PMF
+ * makes no sense. Its place is taken by a probability density function p(x):
+ * probabilities are AREAS under it,
+ *
+ *     P(a < X < b) = integral_a^b p(x) dx,      p(x) >= 0,   integral p = 1,
+ *
+ * so p(x) is "probability per unit of x". Nothing keeps it below 1. Our
+ * example, a Gamma(shape k = 2, scale theta = 0.25) variable, squeezes most of
+ * its mass into [0, 1] and peaks at p = 1.47 -- a perfectly valid density.
+ *
+ * The counting estimate of section 1 becomes a histogram: put the N samples
+ * into bins of width w and divide each count by N w,
+ *
+ *     p_hat(bin) = count(bin) / (N w)      ~  p(x) for x in the bin.
+ *
+ * Dividing by N alone would give the bins' PROBABILITIES, which shrink with w;
+ * dividing by N w gives a density, comparable with p(x) whatever w is.
+ *
+ * The honest exact value to compare a bin with is not p at the bin's centre
+ * (a curved p differs from it by O(w^2)) but the bin's exact mass over w,
+ * from the cumulative distribution function F:  (F(b) - F(a)) / w.  What is
+ * left is pure sampling noise, of size sqrt(p / (N w)).
+ * ------------------------------------------------------------------------- */
+typedef struct hist_check {
+    double max_err;      /* max over bins |p_hat - exact bin mass / w|       */
+    double peak;         /* largest value of the true density on the plot    */
+    double in_range;     /* fraction of samples that fell inside the bins    */
+} hist_check;
+
+/* Write a histogram normalised to a density: columns bin centre, p_hat,
+ * exact mean density over the bin (exact[i]). Returns max |p_hat - exact|. */
+static double write_density_hist(const gsl_histogram *h, long n_samples, const double *exact,
+                                 const char *dir, const char *name)
+{
+    size_t nb = gsl_histogram_bins(h);
+    gsl_matrix *M = gsl_matrix_alloc(nb, 3);
+    double worst = 0.0;
+    for (size_t i = 0; i < nb; i++) {
+        double lo, hi;
+        gsl_histogram_get_range(h, i, &lo, &hi);
+        double p_hat = gsl_histogram_get(h, i) / ((double)n_samples * (hi - lo));
+        gsl_matrix_set(M, i, 0, 0.5 * (lo + hi));
+        gsl_matrix_set(M, i, 1, p_hat);
+        gsl_matrix_set(M, i, 2, exact[i]);
+        worst = GSL_MAX(worst, fabs(p_hat - exact[i]));
+    }
+    out_write_matrix(dir, name, "bin_centre histogram_density exact_mean_density_over_bin", M);
+    gsl_matrix_free(M);
+    return worst;
+}
+
+static hist_check gamma_density(const settings *S, gsl_rng *r, const char *dir)
+{
+    const double k = S->gamma_shape, theta = S->gamma_scale;
+    /* bins cover [0, x_999], the point with 0.1% of the mass beyond it */
+    const double top = gsl_cdf_gamma_Qinv(1e-3, k, theta);
+    const size_t nb = (size_t)S->bins;
+
+    gsl_histogram *h = gsl_histogram_alloc(nb);
+    gsl_histogram_set_ranges_uniform(h, 0.0, top);
+    for (long i = 0; i < S->samples; i++)
+        gsl_histogram_increment(h, gsl_ran_gamma(r, k, theta));   /* outside: ignored */
+
+    double *exact = malloc(nb * sizeof *exact);
+    if (!exact)
+        die("out of memory");
+    for (size_t i = 0; i < nb; i++) {
+        double lo, hi;
+        gsl_histogram_get_range(h, i, &lo, &hi);
+        exact[i] = (gsl_cdf_gamma_P(hi, k, theta) - gsl_cdf_gamma_P(lo, k, theta)) / (hi - lo);
+    }
+    hist_check c = {0};
+    c.max_err = write_density_hist(h, S->samples, exact, dir, "density_hist.dat");
+    c.in_range = gsl_histogram_sum(h) / (double)S->samples;
+
+    /* the PDF on a fine grid, for the curve (and its peak) */
+    const size_t G = 400;
+    gsl_matrix *pdf = gsl_matrix_alloc(G, 2);
+    for (size_t i = 0; i < G; i++) {
+        double x = top * (double)(i + 1) / (double)G;     /* from x > 0: shape < 1 is infinite at 0 */
+        double p = gsl_ran_gamma_pdf(x, k, theta);
+        gsl_matrix_set(pdf, i, 0, x);
+        gsl_matrix_set(pdf, i, 1, p);
+        c.peak = GSL_MAX(c.peak, p);
+    }
+    out_write_matrix(dir, "density_pdf.dat", "x gamma_pdf(x)", pdf);
+
+    printf("   Gamma(shape %g, scale %g): %ld samples in %zu bins of width %.4f\n",
+           k, theta, S->samples, nb, top / (double)nb);
+    printf("   peak of the density %.4f %s\n", c.peak,
+           c.peak > 1 ? "(above 1: a density, not a probability)" : "");
+    printf("   max |histogram - exact| over bins %.4f; fraction inside the bins %.4f\n",
+           c.max_err, c.in_range);
+
+    FILE *g = plot_open_default(dir, "density", "A density is not a probability: histogram of samples against the PDF",
+                                "x", "density p(x)  (probability per unit of x)");
+    fprintf(g, "set xrange [0:%g]\nset yrange [0:*]\nset key top right\n"
+               "set style fill solid 0.5 border lc rgb \"#777777\"\n"
+               "plot 'density_hist.dat' using 1:2:(%g) with boxes lt 5 "
+               "title \"histogram of %ld samples, count / (N w)\", \\\n"
+               "     'density_pdf.dat' using 1:2 with lines lt 2 title \"Gamma(%g, %g) PDF, peak %.2f\", \\\n"
+               "     1 with lines lt 8 dt 3 lw 1.5 title \"p = 1\"\n",
+            top, top / (double)nb, S->samples, k, theta, c.peak);
+    plot_close(g);
+
+    free(exact);
+    gsl_matrix_free(pdf);
+    gsl_histogram_free(h);
+    return c;
+}
+
+/* ----------------------------------------------------------------------------
+ * 4. KL divergence: how far is q from p?
+ *
+ * The source text measures how well a model q approximates the data's p by
+ *
+ *     KL(p || q) = integral p(x) log( p(x) / q(x) ) dx          (in nats)
+ *
+ * It is >= 0, and 0 only when p = q. For two Gaussians p = N(m1, s1^2) and
+ * q = N(m2, s2^2) the integral has a closed form:
+ *
+ *     KL(p || q) = log(s2 / s1) + (s1^2 + (m1 - m2)^2) / (2 s2^2) - 1/2
+ *
+ * We compute it both ways. The numerical route matters more: for the
+ * distributions of real models no closed form exists.
+ *
+ * Numerically: GSL's qagi integrates over the whole real line by mapping it
+ * onto (0, 1]. A narrow bump far from 0 (s1 = 0.01 at m1 = 50) would be a
+ * spike that an adaptive rule can step over, so we first standardise:
+ * x = m1 + s1 u turns p(x) dx into phi(u) du, with phi the N(0, 1) density,
+ *
+ *     KL(p || q) = integral phi(u) [ log p(m1 + s1 u) - log q(m1 + s1 u) ] du
+ *
+ * and the integrand is a unit-width bump at 0 for any flags. We compute
+ * log p - log q directly from the formula of the log-density,
+ *     log N(x; m, s^2) = -(x - m)^2 / (2 s^2) - log s - log(2 pi) / 2,
+ * never as log(p / q) of two densities that could both underflow to 0.
+ *
+ * KL is NOT a distance: KL(q || p) is a different number. The source text
+ * calls it a measure of how far apart the distributions are; that is fine,
+ * but the direction matters. KL(p || q) weighs log(p/q) by p: it punishes q
+ * for putting little mass where p has a lot. The die makes this stark.
+ * Compare the loaded die with a fair one (1/6 each):
+ *     KL(loaded || fair) = (2/6) log 2 = 0.231 nats, finite;
+ *     KL(fair || loaded) = infinite: the fair die rolls 4s, which the loaded
+ *     die calls impossible, and log(1/6 / 0) = infinity.
+ * A model that gives zero probability to something the data does is
+ * infinitely wrong in that direction; chapters 04-06 come back to this.
+ * ------------------------------------------------------------------------- */
+typedef struct gauss {
+    double m, s;
+} gauss;
+
+static double log_normal_pdf(double x, gauss g)
+{
+    double u = (x - g.m) / g.s;
+    return -0.5 * u * u - log(g.s) - 0.5 * log(2.0 * M_PI);
+}
+
+static double kl_closed_form(gauss p, gauss q)
+{
+    double dm = p.m - q.m;
+    return log(q.s / p.s) + (p.s * p.s + dm * dm) / (2.0 * q.s * q.s) - 0.5;
+}
+
+typedef struct kl_pair {
+    gauss p, q;
+} kl_pair;
+
+/* phi(u) [log p(x) - log q(x)] at x = m1 + s1 u: the standardised integrand */
+static double kl_integrand(double u, void *ctx)
+{
+    const kl_pair *pq = ctx;
+    double x = pq->p.m + pq->p.s * u;
+    return gsl_ran_ugaussian_pdf(u) * (log_normal_pdf(x, pq->p) - log_normal_pdf(x, pq->q));
+}
+
+/* KL(p || q) by adaptive quadrature over the real line; *abserr is GSL's
+ * estimate of the integration error. */
+static double kl_numeric(gauss p, gauss q, gsl_integration_workspace *w, double *abserr)
+{
+    kl_pair pq = {p, q};
+    gsl_function F = {kl_integrand, &pq};
+    double result;
+    /* ask GSL to return a status rather than abort, and say what failed */
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int status = gsl_integration_qagi(&F, 1e-13, 1e-11, w->limit, w, &result, abserr);
+    gsl_set_error_handler(old);
+    if (status)
+        die("KL integral did not converge: %s", gsl_strerror(status));
+    return result;
+}
+
+typedef struct kl_result {
+    double numeric, closed, err_est, reverse, reverse_closed;
+} kl_result;
+
+static kl_result kl_gaussians(const settings *S, const char *dir)
+{
+    gauss p = {S->m1, S->s1}, q = {S->m2, S->s2};
+    gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
+    kl_result k;
+    double reverse_err;
+    k.numeric = kl_numeric(p, q, w, &k.err_est);
+    k.closed = kl_closed_form(p, q);
+    k.reverse = kl_numeric(q, p, w, &reverse_err);
+    k.reverse_closed = kl_closed_form(q, p);
+    gsl_integration_workspace_free(w);
+
+    printf("   p = N(%g, %g^2), q = N(%g, %g^2)   (nats)\n", p.m, p.s, q.m, q.s);
+    printf("   %-12s %14s %14s %11s\n", "", "numeric", "closed form", "|diff|");
+    printf("   %-12s %14.10f %14.10f %11.2e\n", "KL(p || q)", k.numeric, k.closed, fabs(k.numeric - k.closed));
+    printf("   %-12s %14.10f %14.10f %11.2e\n", "KL(q || p)", k.reverse, k.reverse_closed,
+           fabs(k.reverse - k.reverse_closed));
+    printf("   the die: KL(loaded || fair) = %.6f, KL(fair || loaded) = infinite\n", (2.0 / 6) * log(2.0));
+
+    /* p, q and both integrands p log(p/q), q log(q/p) on a grid covering both */
+    double lo = GSL_MIN(p.m - 4 * p.s, q.m - 4 * q.s), hi = GSL_MAX(p.m + 4 * p.s, q.m + 4 * q.s);
+    const size_t G = 500;
+    gsl_matrix *M = gsl_matrix_alloc(G, 5);
+    for (size_t i = 0; i < G; i++) {
+        double x = lo + (hi - lo) * (double)i / (double)(G - 1);
+        double lp = log_normal_pdf(x, p), lq = log_normal_pdf(x, q);
+        gsl_matrix_set(M, i, 0, x);
+        gsl_matrix_set(M, i, 1, exp(lp));
+        gsl_matrix_set(M, i, 2, exp(lq));
+        gsl_matrix_set(M, i, 3, exp(lp) * (lp - lq));
+        gsl_matrix_set(M, i, 4, exp(lq) * (lq - lp));
+    }
+    out_write_matrix(dir, "kl.dat", "x p(x) q(x) p*log(p/q) q*log(q/p)", M);
+    gsl_matrix_free(M);
+
+    char title[256];
+    snprintf(title, sizeof title,
+             "KL(p||q) = %.4f (numeric) = %.4f (closed form),   KL(q||p) = %.4f", k.numeric, k.closed,
+             k.reverse);
+    FILE *g = plot_open_default(dir, "kl", title, "x", "density, or integrand of KL (nats per unit of x)");
+    fprintf(g, "set xrange [%g:%g]\nset key top left\nset xzeroaxis lt -1 lw 1\n"
+               "set style fill transparent solid 0.25 noborder\n"
+               "plot 'kl.dat' using 1:4 with filledcurves y=0 lt 3 "
+               "title \"p log(p/q): its area is KL(p||q)\", \\\n"
+               "     'kl.dat' using 1:4 with lines lt 3 notitle, \\\n"
+               "     'kl.dat' using 1:5 with lines lt 6 dt 2 "
+               "title \"q log(q/p): its area is KL(q||p)\", \\\n"
+               "     'kl.dat' using 1:2 with lines lt 1 title \"p = N(%g, %g^2)\", \\\n"
+               "     'kl.dat' using 1:3 with lines lt 2 title \"q = N(%g, %g^2)\"\n",
+            lo, hi, p.m, p.s, q.m, q.s);
+    plot_close(g);
+    return k;
+}
+
+/* ----------------------------------------------------------------------------
+ * 5. x = G(z): a deterministic function makes a new distribution
+ *
+ * This is the idea every later chapter rests on (003 section 2.4). We can
+ * sample z ~ N(0, 1) easily. Push each z through a FIXED function G:
+ *
+ *     x = G(z) = z + a tanh(b z)        (a = --g-amp 2, b = --g-steep 3)
+ *
+ * Nothing random happens inside G, yet x is random because z is, and its
+ * distribution is not Gaussian at all. G is increasing (G'(z) = 1 +
+ * a b sech^2(b z) > 0), steep near z = 0 and of slope 1 far away: it
+ * stretches the crowded middle of the bell apart and shifts the two halves
+ * to about -a and +a. One bump in, TWO bumps out.
+ *
+ * For a monotone G we can even write the new density exactly, by the change
+ * of variables: the mass in [z, z + dz] lands in [x, x + G'(z) dz], so
+ *
+ *     p_x(x) = p_z(z) / G'(z),    z = G^{-1}(x).
+ *
+ * G^{-1} has no formula; we solve G(z) - x = 0 with Brent's method
+ * (gsl_root_fsolver_brent), which needs a bracket. Since |G(z) - z| < a, the
+ * root lies in (x - a, x + a), so [x - a - 1, x + a + 1] always brackets it.
+ * Bin masses are exact too: P(lo < x < hi) = Phi(G^{-1}(hi)) - Phi(G^{-1}(lo)).
+ *
+ * THIS IS WHAT A GENERATOR NETWORK IS. A GAN's generator (chapter 05) is a
+ * function G_theta with many parameters instead of two, fed with noise z, and
+ * its samples G_theta(z) follow a distribution the network never writes down
+ * -- it exists only as the histogram of its outputs. Here we chose G by hand;
+ * chapter 05 LEARNS a G like this one from samples of the data alone. (Real
+ * networks are not monotone and z has more dimensions than x, so p_x has no
+ * change-of-variables formula there: that is why GANs judge samples with a
+ * discriminator instead of evaluating a density.)
+ *
+ * In two dimensions, G(z) = z/10 + z/|z| maps a round Gaussian cloud onto a
+ * ring of radius about 1: every direction keeps its angle, every radius is
+ * pushed out to 1 + |z|/10. Data on a ring is exactly the kind of shape a
+ * simple parametric density cannot describe but a generator produces easily.
+ * ------------------------------------------------------------------------- */
+typedef struct generator1d {
+    double a, b;         /* G(z) = z + a tanh(b z) */
+} generator1d;
+
+static double gen_G(double z, const generator1d *G)
+{
+    return z + G->a * tanh(G->b * z);
+}
+
+static double gen_dG(double z, const generator1d *G)
+{
+    double sech = 1.0 / cosh(G->b * z);
+    return 1.0 + G->a * G->b * sech * sech;          /* > 0: G is increasing */
+}
+
+typedef struct gen_target {
+    const generator1d *G;
+    double x;
+} gen_target;
+
+static double gen_residual(double z, void *ctx)
+{
+    const gen_target *t = ctx;
+    return gen_G(z, t->G) - t->x;
+}
+
+/* z = G^{-1}(x) by Brent's method on the bracket [x - a - 1, x + a + 1]. */
+static double gen_inverse(const generator1d *G, double x, gsl_root_fsolver *solver)
+{
+    gen_target t = {G, x};
+    gsl_function F = {gen_residual, &t};
+    double lo = x - G->a - 1.0, hi = x + G->a + 1.0, z = x;
+    gsl_root_fsolver_set(solver, &F, lo, hi);
+    for (int it = 0; it < 200; it++) {
+        gsl_root_fsolver_iterate(solver);
+        z = gsl_root_fsolver_root(solver);
+        lo = gsl_root_fsolver_x_lower(solver);
+        hi = gsl_root_fsolver_x_upper(solver);
+        if (gsl_root_test_interval(lo, hi, 1e-14, 1e-13) == GSL_SUCCESS)
+            break;
+    }
+    return z;
+}
+
+/* p_x(x) = phi(z) / G'(z) with z = G^{-1}(x) */
+static double gen_density(const generator1d *G, double x, gsl_root_fsolver *solver)
+{
+    double z = gen_inverse(G, x, solver);
+    return gsl_ran_ugaussian_pdf(z) / gen_dG(z, G);
+}
+
+typedef struct gen_result {
+    double max_err;      /* max over bins |histogram - exact bin density|    */
+    int modes;           /* local maxima of the exact density                */
+    double ring_radius;  /* mean |G(z)| of the 2D ring                       */
+} gen_result;
+
+static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
+{
+    const generator1d G = {S->g_amp, S->g_steep};
+    const size_t nb = (size_t)S->bins;
+    const double half = G.a + 4.5;                   /* |z| < 4.5 holds 99.9993% */
+    gsl_root_fsolver *solver = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    gen_result res = {0};
+
+    /* the samples: z ~ N(0, 1), x = G(z), into a histogram */
+    gsl_histogram *h = gsl_histogram_alloc(nb);
+    gsl_histogram_set_ranges_uniform(h, -half, half);
+    for (long i = 0; i < S->samples; i++)
+        gsl_histogram_increment(h, gen_G(gsl_ran_gaussian_ziggurat(r, 1.0), &G));
+
+    /* the exact mass of each bin, through G^{-1} and the normal CDF */
+    double *exact = malloc(nb * sizeof *exact);
+    if (!exact)
+        die("out of memory");
+    double z_lo = gen_inverse(&G, -half, solver);
+    for (size_t i = 0; i < nb; i++) {
+        double lo, hi;
+        gsl_histogram_get_range(h, i, &lo, &hi);
+        double z_hi = gen_inverse(&G, hi, solver);
+        exact[i] = (gsl_cdf_ugaussian_P(z_hi) - gsl_cdf_ugaussian_P(z_lo)) / (hi - lo);
+        z_lo = z_hi;
+    }
+    res.max_err = write_density_hist(h, S->samples, exact, dir, "generator_hist.dat");
+
+    /* exact p_x and p_z on a fine grid; count the bumps of p_x */
+    const size_t NG = 801;
+    gsl_matrix *M = gsl_matrix_alloc(NG, 3);
+    for (size_t i = 0; i < NG; i++) {
+        double x = -half + 2.0 * half * (double)i / (double)(NG - 1);
+        gsl_matrix_set(M, i, 0, x);
+        gsl_matrix_set(M, i, 1, gen_density(&G, x, solver));
+        gsl_matrix_set(M, i, 2, gsl_ran_ugaussian_pdf(x));
+    }
+    for (size_t i = 1; i + 1 < NG; i++) {
+        double c = gsl_matrix_get(M, i, 1);
+        if (c > gsl_matrix_get(M, i - 1, 1) && c >= gsl_matrix_get(M, i + 1, 1))
+            res.modes++;
+    }
+    out_write_matrix(dir, "generator_pdf.dat", "x exact_density_of_G(z) standard_normal_density", M);
+    gsl_matrix_free(M);
+
+    /* the function itself, for the left panel */
+    const size_t NZ = 301;
+    gsl_matrix *curve = gsl_matrix_alloc(NZ, 2);
+    for (size_t i = 0; i < NZ; i++) {
+        double z = -3.5 + 7.0 * (double)i / (double)(NZ - 1);
+        gsl_matrix_set(curve, i, 0, z);
+        gsl_matrix_set(curve, i, 1, gen_G(z, &G));
+    }
+    out_write_matrix(dir, "generator_map.dat", "z G(z)", curve);
+    gsl_matrix_free(curve);
+
+    /* 2D: a Gaussian cloud onto a ring, G(z) = z/10 + z/|z| */
+    const size_t N2 = 2000;
+    gsl_matrix *ring = gsl_matrix_alloc(N2, 4);      /* z1 z2 x1 x2 */
+    for (size_t i = 0; i < N2; i++) {
+        double z1 = gsl_ran_gaussian_ziggurat(r, 1.0), z2 = gsl_ran_gaussian_ziggurat(r, 1.0);
+        double norm = hypot(z1, z2);                 /* > 0 with probability 1 */
+        double x1 = z1 / 10.0 + z1 / norm, x2 = z2 / 10.0 + z2 / norm;
+        gsl_matrix_set(ring, i, 0, z1);
+        gsl_matrix_set(ring, i, 1, z2);
+        gsl_matrix_set(ring, i, 2, x1);
+        gsl_matrix_set(ring, i, 3, x2);
+        res.ring_radius += hypot(x1, x2) / (double)N2;
+    }
+    out_write_matrix(dir, "generator_2d.dat", "z1 z2 G(z)_1 G(z)_2", ring);
+    gsl_matrix_free(ring);
+
+    printf("   G(z) = z + %g tanh(%g z), %ld samples of z ~ N(0, 1)\n", G.a, G.b, S->samples);
+    printf("   the exact density of x = G(z) has %d bump%s\n", res.modes, res.modes == 1 ? "" : "s");
+    printf("   max |histogram - exact (change of variables)| over bins %.4f\n", res.max_err);
+    printf("   2D ring G(z) = z/10 + z/|z|: mean radius %.4f (exact 1 + sqrt(pi/2)/10 = %.4f)\n",
+           res.ring_radius, 1.0 + sqrt(M_PI / 2.0) / 10.0);
+
+    FILE *g = plot_open(dir, "generator", "", "", "", 1500, 650);
+    fprintf(g, "set multiplot layout 1,2 title \"A fixed function G turns one Gaussian bump into two\"\n"
+               "set title \"the generator: x = G(z) = z + %g tanh(%g z)\"\n"
+               "set xlabel \"noise z, drawn from N(0, 1)\"\nset ylabel \"x = G(z)\"\n"
+               "set key top left\n"
+               "plot 'generator_map.dat' using 1:2 with lines lt 1 title \"G(z)\", "
+               "x with lines lt 8 dt 3 lw 1.5 title \"identity\"\n"
+               "set title \"what comes out: the distribution of x = G(z)\"\n"
+               "set xlabel \"x\"\nset ylabel \"density\"\nset yrange [0:*]\nset key top right\n"
+               "set style fill solid 0.5 border lc rgb \"#777777\"\n"
+               "plot 'generator_hist.dat' using 1:2:(%g) with boxes lt 5 "
+               "title \"histogram of G(z), %ld samples\", \\\n"
+               "     'generator_pdf.dat' using 1:2 with lines lt 2 title \"p_z(G^{-1}(x)) / G'(G^{-1}(x))\", \\\n"
+               "     'generator_pdf.dat' using 1:3 with lines lt 8 dt 2 lw 1.5 title \"N(0, 1): the noise z\"\n"
+               "unset multiplot\n",
+            G.a, G.b, 2.0 * half / (double)nb, S->samples);
+    plot_close(g);
+
+    g = plot_open(dir, "generator_2d", "", "", "", 1400, 700);
+    fprintf(g, "set multiplot layout 1,2 title \"In 2D: G(z) = z/10 + z/|z| maps a Gaussian cloud onto a ring\"\n"
+               "set size ratio -1\nset xrange [-3.5:3.5]\nset yrange [-3.5:3.5]\nset key top right\n"
+               "set title \"noise z, drawn from N(0, I)\"\nset xlabel \"z_1\"\nset ylabel \"z_2\"\n"
+               "plot 'generator_2d.dat' using 1:2 with points pt 7 ps 0.35 lt 1 title \"%zu samples of z\"\n"
+               "set title \"x = G(z): mean radius %.3f\"\nset xlabel \"x_1\"\nset ylabel \"x_2\"\n"
+               "plot 'generator_2d.dat' using 3:4 with points pt 7 ps 0.35 lt 2 title \"the same samples, G(z)\"\n"
+               "unset multiplot\n",
+            N2, res.ring_radius);
+    plot_close(g);
+
+    free(exact);
+    gsl_histogram_free(h);
+    gsl_root_fsolver_free(solver);
+    return res;
+}
+
+/* ----------------------------------------------------------------------------
+ * main: the chapter in order
+ * ------------------------------------------------------------------------- */
+#ifndef GENLAB_TESTING
+int main(int argc, char **argv)
+{
+    settings S = {.rolls = 100000, .lln_max = 1000000, .reps = 20, .samples = 200000, .bins = 60,
+                  .gamma_shape = 2.0, .gamma_scale = 0.25,
+                  .m1 = 0.0, .s1 = 1.0, .m2 = 1.0, .s2 = 2.0,
+                  .g_amp = 2.0, .g_steep = 3.0};
+    cli_option opts[] = {
+        {"rolls", CLI_INT, &S.rolls, "die rolls for the PMF table (its largest N)", 1, 1e8, NULL, 0},
+        {"lln-max", CLI_INT, &S.lln_max, "largest N of the law-of-large-numbers curve", 100, 1e8, NULL, 0},
+        {"reps", CLI_INT, &S.reps, "independent runs averaged on that curve", 1, 1000, NULL, 0},
+        {"samples", CLI_INT, &S.samples, "samples per histogram (sections 3 and 5)", 100, 1e8, NULL, 0},
+        {"bins", CLI_INT, &S.bins, "histogram bins (sections 3 and 5)", 2, 10000, NULL, 0},
+        {"gamma-shape", CLI_REAL, &S.gamma_shape, "shape k of the Gamma density", 0.2, 100, NULL, 0},
+        {"gamma-scale", CLI_REAL, &S.gamma_scale, "scale theta of the Gamma density", 1e-3, 1e3, NULL, 0},
+        {"m1", CLI_REAL, &S.m1, "mean of p = N(m1, s1^2)", -100, 100, NULL, 0},
+        {"s1", CLI_REAL, &S.s1, "standard deviation of p (> 0)", 1e-3, 100, NULL, 0},
+        {"m2", CLI_REAL, &S.m2, "mean of q = N(m2, s2^2)", -100, 100, NULL, 0},
+        {"s2", CLI_REAL, &S.s2, "standard deviation of q (> 0)", 1e-3, 100, NULL, 0},
+        {"g-amp", CLI_REAL, &S.g_amp, "a in G(z) = z + a tanh(b z)", 0, 10, NULL, 0},
+        {"g-steep", CLI_REAL, &S.g_steep, "b in G(z) = z + a tanh(b z)", 0.01, 100, NULL, 0},
+    };
+    cli c;
+    cli_init(&c, "00-probability", "PMF, law of large numbers, PDF, KL divergence, x = G(z)", 42,
+             opts, sizeof opts / sizeof opts[0]);
+    cli_parse_or_exit(&c, argc, argv);
+    if (c.quick) {                       /* shorten only what the user left alone */
+        if (!cli_given(&c, "rolls"))   S.rolls = 10000;
+        if (!cli_given(&c, "lln-max")) S.lln_max = 10000;
+        if (!cli_given(&c, "reps"))    S.reps = 8;
+        if (!cli_given(&c, "samples")) S.samples = 20000;
+    }
+    out_prepare(c.out);
+    gsl_rng *r = rng_new((unsigned long)c.seed);
+    metrics m = {0};
+    double t0 = now_seconds();
+
+    printf("00-probability: seed %ld%s\n", c.seed, c.quick ? " (quick)" : "");
+
+    printf("\n1. a loaded die: P = (1/6, 1/6, 1/6, 0, 1/6, 2/6), counted frequencies\n");
+    gsl_ran_discrete_t *die = gsl_ran_discrete_preproc(FACES, DIE_PMF);
+    metrics_set(&m, "pmf_max_err", pmf_table(&S, r, die, c.out));
+
+    printf("\n2. law of large numbers\n");
+    lln_result lln = law_of_large_numbers(&S, r, die, c.out);
+    metrics_set(&m, "lln_slope", lln.slope);
+    metrics_set(&m, "lln_anchor", lln.anchor);
+    metrics_set(&m, "lln_err_first", lln.err_first);
+    metrics_set(&m, "lln_err_last", lln.err_last);
+    gsl_ran_discrete_free(die);
+
+    printf("\n3. a continuous density: histogram against the PDF\n");
+    hist_check dens = gamma_density(&S, r, c.out);
+    metrics_set(&m, "density_hist_max_err", dens.max_err);
+    metrics_set(&m, "density_peak", dens.peak);
+
+    printf("\n4. KL divergence between two Gaussians\n");
+    kl_result kl = kl_gaussians(&S, c.out);
+    metrics_set(&m, "kl_numeric", kl.numeric);
+    metrics_set(&m, "kl_closed_form", kl.closed);
+    metrics_set(&m, "kl_abs_diff", fabs(kl.numeric - kl.closed));
+    metrics_set(&m, "kl_reverse", kl.reverse);
+    metrics_set(&m, "kl_reverse_closed_form", kl.reverse_closed);
+    metrics_set(&m, "kl_reverse_abs_diff", fabs(kl.reverse - kl.reverse_closed));
+    metrics_set(&m, "kl_die_loaded_fair", (2.0 / 6) * log(2.0));
+
+    printf("\n5. x = G(z): a fixed function turns N(0, 1) into a new distribution\n");
+    gen_result gen = generator(&S, r, c.out);
+    metrics_set(&m, "gen_hist_max_err", gen.max_err);
+    metrics_set(&m, "gen_modes", gen.modes);
+    metrics_set(&m, "ring_radius_mean", gen.ring_radius);
+
+    metrics_print(&m, stdout);
+    metrics_write(&m, c.out);
+    if (!c.quiet)
+        fprintf(stderr, "00-probability: %.2f s, outputs in %s\n", now_seconds() - t0, c.out);
+    gsl_rng_free(r);
+    return 0;
+}
+#endif

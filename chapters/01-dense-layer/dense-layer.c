@@ -1,0 +1,506 @@
+/* ============================================================================
+ * Chapter 01 -- The dense layer
+ *
+ * Every model in this course, from the 2-4-1-4-2 autoencoder to the MNIST
+ * GAN, is built from one brick: the dense (fully connected) layer
+ *
+ *     Y = X W + b          X (batch, in)   W (in, out)   b (out)   Y (batch, out)
+ *
+ * followed by an element-wise nonlinearity. This chapter takes the brick
+ * apart:
+ *
+ *   1. the forward pass, on the source text's own test (batch 3, 4 -> 2);
+ *   2. the backward pass: what dW, db and dX are, and why backward() must
+ *      COMPUTE gradients but never APPLY them;
+ *   3. Xavier initialisation: why the weights start at sd sqrt(2/(in+out));
+ *   4. the gradient check: how we know every backward pass in common/ is right;
+ *   5. optimisers as a separate step: SGD and Adam fitting a linear map.
+ *
+ * The layer itself lives in common/dense.c (twenty lines; read it next to
+ * this file). Here we use it and test it.
+ * ========================================================================== */
+#include "genlab.h"
+
+/* ----------------------------------------------------------------------------
+ * 1. The forward pass
+ *
+ * One sample per row. Row i of Y is row i of X times W, plus b:
+ *
+ *     Y[i, j] = sum_k X[i, k] W[k, j] + b[j]
+ *
+ * All rows at once that is one matrix product, which gsl_blas_dgemm hands to
+ * OpenBLAS (dense_forward in common/dense.c). The source text runs exactly
+ * this on a batch of 3 random inputs of size 4 and a layer with 2 outputs; we
+ * do the same, with our own random numbers.
+ * ------------------------------------------------------------------------- */
+static void print_matrix(const char *name, const gsl_matrix *M)
+{
+    printf("%s (%zu x %zu):\n", name, M->size1, M->size2);
+    for (size_t i = 0; i < M->size1; i++) {
+        printf("   ");
+        for (size_t j = 0; j < M->size2; j++)
+            printf(" %9.5f", gsl_matrix_get(M, i, j));
+        printf("\n");
+    }
+}
+
+/* ----------------------------------------------------------------------------
+ * 2. The backward pass
+ *
+ * Suppose something downstream hands us dY = dL/dY, how the loss L changes
+ * with each output. The chain rule through Y = X W + b gives three things:
+ *
+ *     dW = X^T dY          how L changes with each weight         (in, out)
+ *     db = sum_rows dY     with each bias (b is added to every row) (out)
+ *     dX = dY W^T          with each input: passed on to the layer before
+ *
+ * The source texts' DenseLayer.backward() computes these AND immediately does
+ * W -= lr dW. That looks harmless in an autoencoder, but it breaks a GAN. To
+ * train the generator G we must backpropagate G's loss THROUGH the
+ * discriminator D (we need dX of D's first layer: how D's verdict changes
+ * with the fake sample). If D's backward also updates D, then every generator
+ * step secretly trains D to call the fakes real -- the opposite of D's job.
+ * (Seed 000's GAN works around it by copying the layer maths out by hand,
+ * "# Skip D update"; Keras needs `discriminator.trainable = False`.)
+ *
+ * So in genlab, backward only ADDS gradients into the network's parameter
+ * block, and an optimiser (section 5) applies them when, and only when, we
+ * ask. "Freeze D" is then simply "don't call D's optimiser".
+ * ------------------------------------------------------------------------- */
+
+/* ----------------------------------------------------------------------------
+ * 3. Xavier initialisation
+ *
+ * Push a batch through many layers. Each output is a sum of `in` products,
+ * so with independent unit-variance inputs its variance is in * Var(W). If
+ * Var(W) is too big the signal grows layer after layer (and a tanh saturates,
+ * so its gradient vanishes); too small and it shrinks to nothing. Glorot and
+ * Bengio (2010) balance the forward pass (wants Var(W) = 1/in) against the
+ * backward pass (wants 1/out) with
+ *
+ *     Var(W) = 2 / (in + out),    i.e.  W ~ N(0, 2 / (in + out))
+ *
+ * which is what the source texts' `np.sqrt(2.0 / (input_dim + output_dim))`
+ * does and what dense_init_xavier does. We measure it: the standard
+ * deviation of the activations after each of `depth` tanh layers, for three
+ * choices of the weights' sd.
+ * ------------------------------------------------------------------------- */
+typedef struct init_study {
+    const char *label;
+    double sd;          /* weight sd; 0 means Xavier */
+} init_study;
+
+static void activation_spread(gsl_rng *r, size_t depth, size_t width, size_t batch,
+                              const init_study *studies, size_t n_studies,
+                              gsl_matrix *spread /* (depth + 1, 1 + n_studies) */)
+{
+    params *P = params_alloc(dense_size(width, width));
+    dense L;
+    dense_bind(&L, P, width, width);
+    gsl_matrix *A = gsl_matrix_alloc(batch, width), *Z = gsl_matrix_alloc(batch, width);
+
+    for (size_t s = 0; s < n_studies; s++) {
+        rng_fill_gaussian(r, A, 0.0, 1.0);                 /* unit-variance input */
+        gsl_matrix_set(spread, 0, 0, 0.0);
+        gsl_matrix_set(spread, 0, 1 + s, gsl_stats_sd(A->data, 1, batch * width));
+        for (size_t l = 1; l <= depth; l++) {
+            if (studies[s].sd > 0.0)
+                dense_init_normal(&L, r, studies[s].sd);
+            else
+                dense_init_xavier(&L, r);
+            dense_forward(&L, A, Z);                       /* Z = A W + b */
+            act_forward(ACT_TANH, Z, A);                   /* A = tanh(Z) */
+            gsl_matrix_set(spread, l, 0, (double)l);
+            gsl_matrix_set(spread, l, 1 + s, gsl_stats_sd(A->data, 1, batch * width));
+        }
+    }
+    gsl_matrix_free(A);
+    gsl_matrix_free(Z);
+    params_free(P);
+}
+
+/* ----------------------------------------------------------------------------
+ * 4. The gradient check
+ *
+ * A backward pass is a hand-derived formula, and hand derivations go wrong
+ * (a missing 1/N, a transposed product). The definition of a derivative is a
+ * referee that cannot be wrong:
+ *
+ *     dL/dx_i  ~  ( L(x + h e_i) - L(x - h e_i) ) / (2 h)
+ *
+ * For each piece of common/ we build a tiny network around it
+ *
+ *     X -> dense -> piece -> loss
+ *
+ * compute the analytic gradient with the backward passes, and compare it,
+ * entry by entry, with central differences (common/gradcheck.c), both for the
+ * parameters (W, b) and for the input X. A correct pass agrees to about 1e-9
+ * relative error; anything above 1e-6 is a bug.
+ * ------------------------------------------------------------------------- */
+typedef enum { PROBE_ACTIVATION, PROBE_SOFTMAX, PROBE_BCE, PROBE_XENT, PROBE_KL } probe_kind;
+
+typedef struct probe {
+    probe_kind kind;
+    act_kind act;               /* for PROBE_ACTIVATION                        */
+    params *P;
+    dense layer;
+    gsl_matrix *X, *dX;         /* input and its gradient      (n, in)         */
+    gsl_matrix *Z, *A, *dA, *dZ;/* pre/post activation, grads  (n, out)        */
+    gsl_matrix *T;              /* targets                     (n, out)        */
+    gsl_matrix *V, *dV;         /* KL only: logvar and its gradient (n, out)   */
+} probe;
+
+/* Forward pass and loss; fills A (and the loss's gradient dA if want_grad). */
+static double probe_forward(probe *p, int want_grad)
+{
+    dense_forward(&p->layer, p->X, p->Z);
+    gsl_matrix *dA = want_grad ? p->dA : NULL;
+    switch (p->kind) {
+    case PROBE_ACTIVATION:
+        act_forward(p->act, p->Z, p->A);
+        return loss_mse(p->A, p->T, dA);
+    case PROBE_SOFTMAX:
+        softmax_forward(p->Z, p->A);
+        return loss_mse(p->A, p->T, dA);
+    case PROBE_BCE:
+        return loss_bce_logits(p->Z, p->T, 0.0, dA);
+    case PROBE_XENT:
+        return loss_softmax_xent(p->Z, p->T, dA);
+    case PROBE_KL:  /* the dense output plays mu, V plays logvar */
+        return loss_kl_normal(p->Z, p->V, dA, want_grad ? p->dV : NULL);
+    }
+    return 0.0;
+}
+
+static double probe_loss(void *ctx)
+{
+    return probe_forward(ctx, 0);
+}
+
+/* The analytic gradients: forward, then backward through piece and layer. */
+static void probe_backward(probe *p)
+{
+    params_zero_grad(p->P);
+    probe_forward(p, 1);
+    switch (p->kind) {
+    case PROBE_ACTIVATION:
+        act_backward(p->act, p->Z, p->A, p->dA, p->dZ);
+        break;
+    case PROBE_SOFTMAX:
+        softmax_backward(p->A, p->dA, p->dZ);
+        break;
+    default:  /* losses on logits: their gradient is already dL/dZ */
+        gsl_matrix_memcpy(p->dZ, p->dA);
+    }
+    dense_backward(&p->layer, p->X, p->dZ, p->dX);
+}
+
+static probe *probe_new(gsl_rng *r, probe_kind kind, act_kind act,
+                        size_t n, size_t in, size_t out)
+{
+    probe *p = calloc(1, sizeof *p);
+    if (!p)
+        abort();
+    p->kind = kind;
+    p->act = act;
+    p->P = params_alloc(dense_size(in, out));
+    dense_bind(&p->layer, p->P, in, out);
+    /* random weights AND biases, so that every term of the formulas matters */
+    for (size_t i = 0; i < p->P->value->size; i++)
+        gsl_vector_set(p->P->value, i, gsl_ran_gaussian(r, 0.7));
+    p->X = gsl_matrix_alloc(n, in);
+    p->dX = gsl_matrix_alloc(n, in);
+    p->Z = gsl_matrix_alloc(n, out);
+    p->A = gsl_matrix_alloc(n, out);
+    p->dA = gsl_matrix_alloc(n, out);
+    p->dZ = gsl_matrix_alloc(n, out);
+    p->T = gsl_matrix_alloc(n, out);
+    p->V = gsl_matrix_alloc(n, out);
+    p->dV = gsl_matrix_alloc(n, out);
+    rng_fill_gaussian(r, p->X, 0.0, 1.0);
+    rng_fill_gaussian(r, p->V, 0.0, 0.5);
+    if (kind == PROBE_BCE) {            /* targets: probabilities in [0, 1] */
+        rng_fill_uniform(r, p->T, 0.0, 1.0);
+    } else if (kind == PROBE_XENT) {    /* targets: one-hot rows */
+        gsl_matrix_set_zero(p->T);
+        for (size_t i = 0; i < n; i++)
+            gsl_matrix_set(p->T, i, gsl_rng_uniform_int(r, out), 1.0);
+    } else {
+        rng_fill_gaussian(r, p->T, 0.0, 1.0);
+    }
+    return p;
+}
+
+static void probe_free(probe *p)
+{
+    gsl_matrix *all[] = {p->X, p->dX, p->Z, p->A, p->dA, p->dZ, p->T, p->V, p->dV};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        gsl_matrix_free(all[i]);
+    params_free(p->P);
+    free(p);
+}
+
+/* Check one probe: parameters (dW, db) and inputs (dX; for KL also dlogvar).
+ * Returns the worst relative error and prints one row of the table. */
+static double probe_check(probe *p, const char *name)
+{
+    probe_backward(p);
+    gradcheck_result wrt_params = gradcheck(probe_loss, p, p->P->value->data,
+                                            p->P->grad->data, p->P->value->size, 100000);
+    gradcheck_result wrt_input = gradcheck(probe_loss, p, p->X->data, p->dX->data,
+                                           p->X->size1 * p->X->size2, 100000);
+    double worst = fmax(wrt_params.max_rel_err, wrt_input.max_rel_err);
+    size_t checked = wrt_params.checked + wrt_input.checked;
+    if (p->kind == PROBE_KL) {
+        gradcheck_result wrt_logvar = gradcheck(probe_loss, p, p->V->data, p->dV->data,
+                                                p->V->size1 * p->V->size2, 100000);
+        worst = fmax(worst, wrt_logvar.max_rel_err);
+        checked += wrt_logvar.checked;
+    }
+    /* the exact digits of a rounding-level error differ between BLAS
+     * kernels, so the log prints its order of magnitude only */
+    printf("  %-34s %5zu entries   max rel err < 1e%+d\n", name, checked,
+           worst > 0 ? (int)ceil(log10(worst)) : -16);
+    return worst;
+}
+
+static double check_all_gradients(gsl_rng *r, size_t n, size_t in, size_t out)
+{
+    struct { const char *name; probe_kind kind; act_kind act; } cases[] = {
+        {"dense + identity + MSE", PROBE_ACTIVATION, ACT_IDENTITY},
+        {"dense + relu + MSE", PROBE_ACTIVATION, ACT_RELU},
+        {"dense + leaky relu + MSE", PROBE_ACTIVATION, ACT_LEAKY_RELU},
+        {"dense + sigmoid + MSE", PROBE_ACTIVATION, ACT_SIGMOID},
+        {"dense + tanh + MSE", PROBE_ACTIVATION, ACT_TANH},
+        {"dense + softmax + MSE", PROBE_SOFTMAX, ACT_IDENTITY},
+        {"dense + BCE on logits", PROBE_BCE, ACT_IDENTITY},
+        {"dense + softmax cross-entropy", PROBE_XENT, ACT_IDENTITY},
+        {"dense (as mu) + KL to N(0, 1)", PROBE_KL, ACT_IDENTITY},
+    };
+    double worst = 0.0;
+    printf("\n4. Gradient check (central differences, h = %g), batch %zu, %zu -> %zu\n",
+           GRADCHECK_H, n, in, out);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        probe *p = probe_new(r, cases[c].kind, cases[c].act, n, in, out);
+        worst = fmax(worst, probe_check(p, cases[c].name));
+        probe_free(p);
+    }
+    return worst;
+}
+
+/* ----------------------------------------------------------------------------
+ * 5. Optimisers: applying the gradient is a separate step
+ *
+ * With gradients computed, the optimiser decides how far to move. We fit one
+ * dense layer to a known linear map, y = x A + c + noise, by minimising the
+ * MSE, once with plain SGD (x -= lr g) and once with Adam, which rescales each
+ * parameter's step by a running estimate of its gradient's size (optim.h has
+ * the formulas). Both use the same backward pass; only the step differs.
+ *
+ * The training loop is the pattern of every chapter to come:
+ *
+ *     zero the gradients -> forward -> loss -> backward -> optimiser step
+ *
+ * Everything it touches was allocated before the loop starts.
+ *
+ * What to expect: this problem is convex and well scaled, so plain SGD heads
+ * straight for the answer and reaches the noise floor (MSE = 0.01^2) first.
+ * Adam's step is about lr per parameter whatever the gradient's size (it
+ * divides by the gradient's running RMS), so it crosses a distance of order
+ * |A| in roughly |A| / lr steps. Adam earns its keep on the badly scaled,
+ * ever-moving losses of the later chapters, not here.
+ * ------------------------------------------------------------------------- */
+typedef struct fit_result {
+    double final_loss;
+    double weight_err;   /* max |W - A| after training */
+} fit_result;
+
+static fit_result fit_linear_map(gsl_rng *r, optim_kind kind, double lr, long steps,
+                                 size_t batch, size_t in, size_t out,
+                                 const gsl_matrix *A_true, const gsl_vector *c_true,
+                                 gsl_matrix *log, size_t log_col, int quiet)
+{
+    params *P = params_alloc(dense_size(in, out));
+    dense L;
+    dense_bind(&L, P, in, out);
+    dense_init_xavier(&L, r);
+    optimizer *opt = kind == OPTIM_ADAM ? optim_adam(P, lr, 0.9, 0.999) : optim_sgd(P, lr, 0.0);
+
+    gsl_matrix *X = gsl_matrix_alloc(batch, in), *Y = gsl_matrix_alloc(batch, out);
+    gsl_matrix *Yhat = gsl_matrix_alloc(batch, out), *dYhat = gsl_matrix_alloc(batch, out);
+    progress prog;
+    progress_start(&prog, steps, quiet);
+    double loss = 0.0;
+    for (long step = 1; step <= steps; step++) {
+        /* a fresh batch: y = x A + c + N(0, 0.01^2) */
+        rng_fill_gaussian(r, X, 0.0, 1.0);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, A_true, 0.0, Y);
+        mat_add_row_vector(Y, c_true);
+        rng_add_gaussian(r, Y, 0.01);
+
+        params_zero_grad(P);
+        dense_forward(&L, X, Yhat);                   /* Yhat = X W + b          */
+        loss = loss_mse(Yhat, Y, dYhat);              /* L = mean (Yhat - Y)^2   */
+        check_finite(loss, kind == OPTIM_ADAM ? "Adam fit loss" : "SGD fit loss", step);
+        dense_backward(&L, X, dYhat, NULL);           /* dW, db (X needs no dX)  */
+        optim_step(opt);                              /* W -= ..., b -= ...      */
+
+        gsl_matrix_set(log, (size_t)step - 1, 0, (double)step);
+        gsl_matrix_set(log, (size_t)step - 1, log_col, loss);
+        progress_report(&prog, step, "loss %.4g", loss);
+    }
+    progress_end(&prog);
+
+    fit_result res = {loss, 0.0};
+    for (size_t i = 0; i < in; i++)
+        for (size_t j = 0; j < out; j++)
+            res.weight_err = fmax(res.weight_err, fabs(gsl_matrix_get(&L.W.matrix, i, j) -
+                                                       gsl_matrix_get(A_true, i, j)));
+    gsl_matrix_free(X); gsl_matrix_free(Y); gsl_matrix_free(Yhat); gsl_matrix_free(dYhat);
+    optim_free(opt);
+    params_free(P);
+    return res;
+}
+
+/* ----------------------------------------------------------------------------
+ * Figures
+ * ------------------------------------------------------------------------- */
+static void write_figures(const char *dir, const init_study *studies, size_t n_studies,
+                          size_t width)
+{
+    char title[128];
+    snprintf(title, sizeof title, "Activation spread through tanh layers of width %zu", width);
+    FILE *f = plot_open_default(dir, "xavier", title, "layer", "sd of activations");
+    fprintf(f, "set logscale y\nset format y \"10^{%%L}\"\nset key bottom left\n");
+    fprintf(f, "plot ");
+    for (size_t s = 0; s < n_studies; s++)
+        fprintf(f, "%s'init_spread.dat' using 1:%zu with linespoints title \"%s\"",
+                s ? ", \\\n     " : "", s + 2, studies[s].label);
+    fprintf(f, "\n");
+    plot_close(f);
+
+    f = plot_open_default(dir, "optimizers", "Fitting a linear map: same gradients, two optimisers",
+                          "step", "MSE (log scale)");
+    fprintf(f, "set logscale y\nset format y \"10^{%%L}\"\n"
+               "plot 'fit_loss.dat' using 1:2 with lines title \"SGD\", \\\n"
+               "     'fit_loss.dat' using 1:3 with lines title \"Adam\", \\\n"
+               "     1e-4 with lines dt 2 lc rgb \"#777777\" title \"noise floor (0.01^2)\"\n");
+    plot_close(f);
+}
+
+#ifndef GENLAB_TESTING
+int main(int argc, char **argv)
+{
+    long fan_in = 4, fan_out = 2, batch = 3, depth = 10, width = 256, steps = 500;
+    double lr = 0.05, adam_lr = 0.02;
+    cli_option options[] = {
+        {"fan-in", CLI_INT, &fan_in, "inputs of the demo layer", 1, 1000, NULL, 0},
+        {"fan-out", CLI_INT, &fan_out, "outputs of the demo layer", 1, 1000, NULL, 0},
+        {"batch", CLI_INT, &batch, "rows in the demo batch", 1, 10000, NULL, 0},
+        {"depth", CLI_INT, &depth, "tanh layers in the initialisation study", 1, 100, NULL, 0},
+        {"width", CLI_INT, &width, "units per layer in the initialisation study", 2, 4096, NULL, 0},
+        {"steps", CLI_INT, &steps, "training steps of the linear fit", 1, 1000000, NULL, 0},
+        {"lr", CLI_REAL, &lr, "SGD learning rate of the linear fit", 1e-12, 1e12, NULL, 0},
+        {"adam-lr", CLI_REAL, &adam_lr, "Adam learning rate of the linear fit", 1e-12, 1e12, NULL, 0},
+    };
+    cli args;
+    cli_init(&args, "01-dense-layer", "The dense layer: forward, backward, Xavier init, gradient check.",
+             42, options, sizeof options / sizeof options[0]);
+    cli_parse_or_exit(&args, argc, argv);
+    if (args.quick) {
+        if (!cli_given(&args, "steps")) steps = 150;
+        if (!cli_given(&args, "width")) width = 64;
+    }
+    out_prepare(args.out);
+    gsl_rng *r = rng_new((unsigned long)args.seed);
+    metrics m = {0};
+
+    /* 1. forward, on the source's test: batch 3, 4 inputs, 2 outputs */
+    printf("1. Forward pass Y = X W + b, batch %ld, %ld -> %ld\n", batch, fan_in, fan_out);
+    params *P = params_alloc(dense_size((size_t)fan_in, (size_t)fan_out));
+    dense layer;
+    dense_bind(&layer, P, (size_t)fan_in, (size_t)fan_out);
+    dense_init_xavier(&layer, r);
+    gsl_matrix *X = gsl_matrix_alloc((size_t)batch, (size_t)fan_in);
+    gsl_matrix *Y = gsl_matrix_alloc((size_t)batch, (size_t)fan_out);
+    rng_fill_gaussian(r, X, 0.0, 1.0);
+    dense_forward(&layer, X, Y);
+    printf("input shape  (%zu, %zu)\noutput shape (%zu, %zu)\n", X->size1, X->size2, Y->size1, Y->size2);
+    if (batch * (fan_in + fan_out) <= 64) {
+        print_matrix("X", X);
+        print_matrix("W", &layer.W.matrix);
+        print_matrix("Y", Y);
+    }
+
+    /* 2. backward with dY = 1 everywhere, i.e. L = sum of all outputs */
+    gsl_matrix *dY = gsl_matrix_alloc((size_t)batch, (size_t)fan_out);
+    gsl_matrix *dX = gsl_matrix_alloc((size_t)batch, (size_t)fan_in);
+    gsl_matrix_set_all(dY, 1.0);
+    gsl_vector *before = gsl_vector_alloc(P->value->size);
+    gsl_vector_memcpy(before, P->value);
+    params_zero_grad(P);
+    dense_backward(&layer, X, dY, dX);
+    printf("\n2. Backward pass with dY = 1 (L = sum of all outputs)\n");
+    printf("db = (%g, ...): each bias is added once per row, so dL/db = batch = %ld\n",
+           gsl_vector_get(&layer.db.vector, 0), batch);
+    if (batch * (fan_in + fan_out) <= 64) {
+        print_matrix("dW = X^T dY (column sums of X, repeated)", &layer.dW.matrix);
+        print_matrix("dX = dY W^T (row sums of W, repeated)", dX);
+    }
+    int changed = !gsl_vector_equal(before, P->value);
+    printf("weights changed by backward(): %s\n", changed ? "YES (bug)" : "no");
+    metrics_set(&m, "backward_changed_weights", changed);
+
+    /* 3. Xavier */
+    init_study studies[] = {
+        {"sd 1 (too large: tanh saturates)", 1.0},
+        {"sd 0.01 (too small: signal dies)", 0.01},
+        {"Xavier: sd sqrt(2/(in+out))", 0.0},
+    };
+    const size_t n_studies = sizeof studies / sizeof studies[0];
+    gsl_matrix *spread = gsl_matrix_alloc((size_t)depth + 1, 1 + n_studies);
+    activation_spread(r, (size_t)depth, (size_t)width, 64, studies, n_studies, spread);
+    printf("\n3. Initialisation: sd of activations after %ld tanh layers of width %ld\n", depth, width);
+    for (size_t s = 0; s < n_studies; s++)
+        printf("  %-34s %.4f\n", studies[s].label, gsl_matrix_get(spread, (size_t)depth, 1 + s));
+    out_write_matrix(args.out, "init_spread.dat", "layer  sd(sd=1)  sd(sd=0.01)  sd(xavier)", spread);
+    metrics_set(&m, "xavier_last_layer_sd", gsl_matrix_get(spread, (size_t)depth, 3));
+    metrics_set(&m, "small_init_last_layer_sd", gsl_matrix_get(spread, (size_t)depth, 2));
+
+    /* 4. gradient check of every piece of common/ */
+    double worst = check_all_gradients(r, 5, 4, 3);
+    printf("worst relative error: %s 1e-6\n", worst < 1e-6 ? "below" : "ABOVE");
+    metrics_set(&m, "gradcheck_max_rel_err", worst);
+
+    /* 5. SGD vs Adam on y = x A + c */
+    gsl_matrix *A_true = gsl_matrix_alloc((size_t)fan_in, (size_t)fan_out);
+    gsl_vector *c_true = gsl_vector_alloc((size_t)fan_out);
+    rng_fill_gaussian(r, A_true, 0.0, 1.0);
+    for (size_t j = 0; j < c_true->size; j++)
+        gsl_vector_set(c_true, j, gsl_ran_gaussian(r, 1.0));
+    gsl_matrix *fit_log = gsl_matrix_alloc((size_t)steps, 3);
+    fit_result sgd = fit_linear_map(r, OPTIM_SGD, lr, steps, 32, (size_t)fan_in, (size_t)fan_out,
+                                    A_true, c_true, fit_log, 1, args.quiet);
+    fit_result adam = fit_linear_map(r, OPTIM_ADAM, adam_lr, steps, 32, (size_t)fan_in, (size_t)fan_out,
+                                     A_true, c_true, fit_log, 2, args.quiet);
+    printf("\n5. Fitting y = x A + c (%ld steps, batch 32)\n", steps);
+    printf("  SGD  lr %-8g final MSE %.3e   max |W - A| %.2e\n", lr, sgd.final_loss, sgd.weight_err);
+    printf("  Adam lr %-8g final MSE %.3e   max |W - A| %.2e\n", adam_lr, adam.final_loss, adam.weight_err);
+    out_write_matrix(args.out, "fit_loss.dat", "step  mse(sgd)  mse(adam)", fit_log);
+    metrics_set(&m, "sgd_fit_mse", sgd.final_loss);
+    metrics_set(&m, "adam_fit_mse", adam.final_loss);
+    metrics_set(&m, "sgd_weight_err", sgd.weight_err);
+    metrics_set(&m, "adam_weight_err", adam.weight_err);
+
+    write_figures(args.out, studies, n_studies, (size_t)width);
+    metrics_print(&m, stdout);
+    metrics_write(&m, args.out);
+
+    gsl_matrix_free(X); gsl_matrix_free(Y); gsl_matrix_free(dY); gsl_matrix_free(dX);
+    gsl_matrix_free(spread); gsl_matrix_free(A_true); gsl_matrix_free(fit_log);
+    gsl_vector_free(c_true); gsl_vector_free(before);
+    params_free(P);
+    gsl_rng_free(r);
+    return 0;
+}
+#endif

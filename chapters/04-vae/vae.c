@@ -1,0 +1,652 @@
+/* vae.c -- chapter 04: the variational autoencoder.
+ *
+ * Chapter 02's autoencoder squeezes each point to ONE code and back. That is
+ * a fine compressor but a poor generator: nothing says what the codes between
+ * the training codes decode to, so drawing a random code gives a random
+ * answer. A variational autoencoder (VAE; Kingma & Welling, 2014) fixes this
+ * by making the code a probability distribution:
+ *
+ *   encoder   x  ->  q(z | x) = N(mu(x), diag sigma^2(x))     "where could x's code be?"
+ *   decoder   z  ->  x_hat(z)                                 "what does code z look like?"
+ *   prior     p(z) = N(0, I)                                  "where codes should live"
+ *
+ * and training it to do two things at once: reconstruct x from a code DRAWN
+ * from q(z | x), and keep q(z | x) close to the prior. If both succeed, codes
+ * drawn from the prior decode to new, plausible data: a generative model.
+ *
+ * The story, in the order main() tells it:
+ *   1. the data: three clusters (source 000) and a ring of four (source 002)
+ *   2. the network: encoder to (mu, logvar), decoder back
+ *   3. the reparameterisation trick, forward and backward
+ *   4. the loss: reconstruction + weight * KL, and what the weight means
+ *   5. the backward pass through all of it (checked in tests/test_04_vae.c)
+ *   6. why not finite differences, as source 002 does? (measured)
+ *   7. training
+ *   8. measuring a generator: is what it samples in the data's support?
+ *   9. the KL-weight sweep: the trade-off, and posterior collapse
+ *  10. figures
+ *
+ * Run:  make bin/04-vae && bin/04-vae          (bin/04-vae --help for the knobs)
+ */
+#include "genlab.h"
+
+/* ----------------------------------------------------------------------------
+ * 1. The data
+ *
+ * Two small 2D data sets, both mixtures of round Gaussian clusters, so that we
+ * know the truth and can grade the samples a trained VAE makes:
+ *
+ *   clusters (source 000):  100 points around each of (1, 1), (-1, -1), (1, -1),
+ *                           standard deviation 0.3 per coordinate
+ *   ring     (source 002):  200 points around each of (cos a, sin a) for
+ *                           a = 0, 90, 180, 270 degrees, covariance 0.04 I,
+ *                           i.e. standard deviation 0.2
+ *
+ * Each point remembers which cluster it came from (for colouring figures only;
+ * the VAE never sees the label).
+ * ------------------------------------------------------------------------- */
+#define MAX_CLUSTERS 4
+
+typedef struct dataset {
+    const char *name;                  /* "clusters" or "ring"             */
+    size_t n, k;                       /* points, clusters                 */
+    double centre[MAX_CLUSTERS][2];
+    double sd;                         /* per coordinate, every cluster    */
+    gsl_matrix *X;                     /* (n, 2) the points                */
+    size_t *label;                     /* (n)    their cluster             */
+} dataset;
+
+static dataset dataset_make(const char *name, gsl_rng *r)
+{
+    dataset d;
+    memset(&d, 0, sizeof d);
+    d.name = name;
+    size_t per;
+    if (strcmp(name, "clusters") == 0) {
+        static const double c[3][2] = {{1, 1}, {-1, -1}, {1, -1}};
+        d.k = 3, per = 100, d.sd = 0.3;
+        memcpy(d.centre, c, sizeof c);
+    } else {
+        d.k = 4, per = 200, d.sd = 0.2;
+        for (size_t j = 0; j < d.k; j++) {
+            double a = 2.0 * M_PI * (double)j / (double)d.k;
+            d.centre[j][0] = cos(a);
+            d.centre[j][1] = sin(a);
+        }
+    }
+    d.n = d.k * per;
+    d.X = gsl_matrix_alloc(d.n, 2);
+    d.label = malloc(d.n * sizeof *d.label);
+    if (!d.label)
+        die("out of memory");
+    for (size_t i = 0; i < d.n; i++) {
+        size_t j = i / per;
+        d.label[i] = j;
+        gsl_matrix_set(d.X, i, 0, d.centre[j][0] + gsl_ran_gaussian(r, d.sd));
+        gsl_matrix_set(d.X, i, 1, d.centre[j][1] + gsl_ran_gaussian(r, d.sd));
+    }
+    return d;
+}
+
+static void dataset_free(dataset *d)
+{
+    gsl_matrix_free(d->X);
+    free(d->label);
+}
+
+/* ----------------------------------------------------------------------------
+ * 2. The network
+ *
+ * Encoder: one or two ReLU layers, then TWO linear heads reading the same
+ * hidden features, one for the mean and one for the log-variance of q(z | x):
+ *
+ *     h   = relu(... relu(x W1 + b1) ...)          (n, hidden)
+ *     mu  = h W_mu + b_mu                          (n, latent)
+ *     lv  = h W_lv + b_lv                          (n, latent)  lv = log sigma^2
+ *
+ * Why predict log sigma^2 and not sigma? A variance must be positive; a linear
+ * layer outputs any real number. exp() turns any real number into a positive
+ * one, so the network never has to be told "stay above zero".
+ *
+ * Decoder: the mirror image, z -> relu layers -> a linear output x_hat (n, 2).
+ *
+ *   clusters (000):  2 -> 16 -> (mu, lv) -> 16 -> 2
+ *   ring     (002):  2 -> 64 -> 64 -> (mu, lv) -> 64 -> 64 -> 2
+ *
+ * Every matrix a pass needs is allocated once, for the largest batch (the
+ * 2000 prior samples we decode at the end); vae_rows(m, n) points the views
+ * at the first n rows, so training allocates nothing.
+ * ------------------------------------------------------------------------- */
+#define MAX_DEPTH 2
+#define DATA_DIM 2
+
+typedef struct vae {
+    size_t depth, hidden, latent, capacity;
+    double kl_coef;          /* the weight on the KL term, see section 4    */
+    params *P;
+    dense enc[MAX_DEPTH], mu_head, lv_head, dec[MAX_DEPTH], out;
+    /* storage, (capacity, width) each */
+    gsl_matrix *s_enc_z[MAX_DEPTH], *s_enc_a[MAX_DEPTH], *s_denc_a[MAX_DEPTH];
+    gsl_matrix *s_dec_z[MAX_DEPTH], *s_dec_a[MAX_DEPTH], *s_ddec_a[MAX_DEPTH];
+    gsl_matrix *s_mu, *s_lv, *s_sigma, *s_eps, *s_z, *s_xhat;
+    gsl_matrix *s_dmu, *s_dlv, *s_dmu_kl, *s_dlv_kl, *s_dz, *s_dxhat, *s_dh;
+    /* views of the first n rows of each, set by vae_rows() */
+    size_t n;
+    gsl_matrix_view enc_z[MAX_DEPTH], enc_a[MAX_DEPTH], denc_a[MAX_DEPTH];
+    gsl_matrix_view dec_z[MAX_DEPTH], dec_a[MAX_DEPTH], ddec_a[MAX_DEPTH];
+    gsl_matrix_view mu, lv, sigma, eps, z, xhat;
+    gsl_matrix_view dmu, dlv, dmu_kl, dlv_kl, dz, dxhat, dh;
+} vae;
+
+static void vae_rows(vae *m, size_t n)
+{
+    m->n = n;
+    for (size_t l = 0; l < m->depth; l++) {
+        m->enc_z[l] = mat_rows(m->s_enc_z[l], n);
+        m->enc_a[l] = mat_rows(m->s_enc_a[l], n);
+        m->denc_a[l] = mat_rows(m->s_denc_a[l], n);
+        m->dec_z[l] = mat_rows(m->s_dec_z[l], n);
+        m->dec_a[l] = mat_rows(m->s_dec_a[l], n);
+        m->ddec_a[l] = mat_rows(m->s_ddec_a[l], n);
+    }
+    m->mu = mat_rows(m->s_mu, n);
+    m->lv = mat_rows(m->s_lv, n);
+    m->sigma = mat_rows(m->s_sigma, n);
+    m->eps = mat_rows(m->s_eps, n);
+    m->z = mat_rows(m->s_z, n);
+    m->xhat = mat_rows(m->s_xhat, n);
+    m->dmu = mat_rows(m->s_dmu, n);
+    m->dlv = mat_rows(m->s_dlv, n);
+    m->dmu_kl = mat_rows(m->s_dmu_kl, n);
+    m->dlv_kl = mat_rows(m->s_dlv_kl, n);
+    m->dz = mat_rows(m->s_dz, n);
+    m->dxhat = mat_rows(m->s_dxhat, n);
+    m->dh = mat_rows(m->s_dh, n);
+}
+
+static vae *vae_new(size_t depth, size_t hidden, size_t latent, size_t capacity,
+                    gsl_rng *r)
+{
+    vae *m = calloc(1, sizeof *m);
+    if (!m)
+        die("out of memory");
+    m->depth = depth, m->hidden = hidden, m->latent = latent, m->capacity = capacity;
+
+    /* count, allocate, then let each layer take its slice, in a fixed order */
+    size_t total = 0;
+    for (size_t l = 0; l < depth; l++)
+        total += dense_size(l ? hidden : DATA_DIM, hidden)       /* encoder */
+               + dense_size(l ? hidden : latent, hidden);        /* decoder */
+    total += 2 * dense_size(hidden, latent) + dense_size(hidden, DATA_DIM);
+    m->P = params_alloc(total);
+    for (size_t l = 0; l < depth; l++)
+        dense_bind(&m->enc[l], m->P, l ? hidden : DATA_DIM, hidden);
+    dense_bind(&m->mu_head, m->P, hidden, latent);
+    dense_bind(&m->lv_head, m->P, hidden, latent);
+    for (size_t l = 0; l < depth; l++)
+        dense_bind(&m->dec[l], m->P, l ? hidden : latent, hidden);
+    dense_bind(&m->out, m->P, hidden, DATA_DIM);
+
+    /* Xavier everywhere except the two heads, which start tiny (as in 002):
+     * then every q(z | x) starts as mu ~ 0, sigma ~ 1, i.e. AT the prior, and
+     * the KL term starts near zero instead of at some random large value. */
+    for (size_t l = 0; l < depth; l++) {
+        dense_init_xavier(&m->enc[l], r);
+        dense_init_xavier(&m->dec[l], r);
+    }
+    dense_init_normal(&m->mu_head, r, 0.01);
+    dense_init_normal(&m->lv_head, r, 0.01);
+    dense_init_xavier(&m->out, r);
+
+    for (size_t l = 0; l < depth; l++) {
+        m->s_enc_z[l] = gsl_matrix_alloc(capacity, hidden);
+        m->s_enc_a[l] = gsl_matrix_alloc(capacity, hidden);
+        m->s_denc_a[l] = gsl_matrix_alloc(capacity, hidden);
+        m->s_dec_z[l] = gsl_matrix_alloc(capacity, hidden);
+        m->s_dec_a[l] = gsl_matrix_alloc(capacity, hidden);
+        m->s_ddec_a[l] = gsl_matrix_alloc(capacity, hidden);
+    }
+    gsl_matrix **lat[] = {&m->s_mu, &m->s_lv, &m->s_sigma, &m->s_eps, &m->s_z,
+                          &m->s_dmu, &m->s_dlv, &m->s_dmu_kl, &m->s_dlv_kl, &m->s_dz};
+    for (size_t i = 0; i < sizeof lat / sizeof lat[0]; i++)
+        *lat[i] = gsl_matrix_alloc(capacity, latent);
+    m->s_xhat = gsl_matrix_alloc(capacity, DATA_DIM);
+    m->s_dxhat = gsl_matrix_alloc(capacity, DATA_DIM);
+    m->s_dh = gsl_matrix_alloc(capacity, hidden);
+    vae_rows(m, capacity);
+    return m;
+}
+
+static void vae_free(vae *m)
+{
+    for (size_t l = 0; l < m->depth; l++) {
+        gsl_matrix_free(m->s_enc_z[l]);
+        gsl_matrix_free(m->s_enc_a[l]);
+        gsl_matrix_free(m->s_denc_a[l]);
+        gsl_matrix_free(m->s_dec_z[l]);
+        gsl_matrix_free(m->s_dec_a[l]);
+        gsl_matrix_free(m->s_ddec_a[l]);
+    }
+    gsl_matrix *all[] = {m->s_mu, m->s_lv, m->s_sigma, m->s_eps, m->s_z, m->s_dmu,
+                         m->s_dlv, m->s_dmu_kl, m->s_dlv_kl, m->s_dz, m->s_xhat,
+                         m->s_dxhat, m->s_dh};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        gsl_matrix_free(all[i]);
+    params_free(m->P);
+    free(m);
+}
+
+/* Encoder: X (n, 2) -> mu, lv (n, latent). Keeps every activation for backward. */
+static void encode(vae *m, const gsl_matrix *X)
+{
+    const gsl_matrix *in = X;
+    for (size_t l = 0; l < m->depth; l++) {
+        dense_forward(&m->enc[l], in, &m->enc_z[l].matrix);           /* (n, hidden) */
+        act_forward(ACT_RELU, &m->enc_z[l].matrix, &m->enc_a[l].matrix);
+        in = &m->enc_a[l].matrix;
+    }
+    dense_forward(&m->mu_head, in, &m->mu.matrix);                    /* (n, latent) */
+    dense_forward(&m->lv_head, in, &m->lv.matrix);                    /* (n, latent) */
+}
+
+/* Decoder: Z (n, latent) -> x_hat (n, 2). */
+static void decode(vae *m, const gsl_matrix *Z)
+{
+    const gsl_matrix *in = Z;
+    for (size_t l = 0; l < m->depth; l++) {
+        dense_forward(&m->dec[l], in, &m->dec_z[l].matrix);           /* (n, hidden) */
+        act_forward(ACT_RELU, &m->dec_z[l].matrix, &m->dec_a[l].matrix);
+        in = &m->dec_a[l].matrix;
+    }
+    dense_forward(&m->out, in, &m->xhat.matrix);                      /* (n, 2)      */
+}
+
+/* ----------------------------------------------------------------------------
+ * 3. The reparameterisation trick
+ *
+ * Training needs a code drawn from q(z | x) = N(mu, sigma^2), and then the
+ * derivative of the loss with respect to mu and sigma. But "draw z from
+ * N(mu, sigma^2)" has no derivative: a random draw is not a function of mu.
+ * So we move the randomness out of the way. Draw eps ~ N(0, 1) FIRST, then
+ * build z from it with a deterministic, differentiable recipe:
+ *
+ *     z = mu + sigma * eps,      sigma = exp(lv / 2)
+ *
+ * z has exactly the distribution N(mu, sigma^2), and eps is now just another
+ * input, like the data. The chain rule, entry by entry (d = dL/dz):
+ *
+ *     dL/dmu = d                         (dz/dmu = 1)
+ *     dL/dlv = d * eps * sigma / 2       (dz/dsigma = eps, dsigma/dlv = sigma / 2)
+ *
+ * Because eps is an input, holding it fixed makes the loss an ordinary
+ * function of the weights, and tests/test_04_vae.c checks these two lines
+ * (and everything around them) against finite differences of exactly that.
+ * ------------------------------------------------------------------------- */
+static void reparam_forward(const gsl_matrix *mu, const gsl_matrix *lv,
+                            const gsl_matrix *eps, gsl_matrix *sigma, gsl_matrix *z)
+{
+    for (size_t i = 0; i < mu->size1; i++)
+        for (size_t j = 0; j < mu->size2; j++)
+            gsl_matrix_set(sigma, i, j, exp(0.5 * gsl_matrix_get(lv, i, j)));
+    gsl_matrix_memcpy(z, sigma);                /* z = sigma          */
+    gsl_matrix_mul_elements(z, eps);            /*   * eps            */
+    gsl_matrix_add(z, mu);                      /*   + mu             */
+}
+
+static void reparam_backward(const gsl_matrix *dz, const gsl_matrix *eps,
+                             const gsl_matrix *sigma, gsl_matrix *dmu, gsl_matrix *dlv)
+{
+    gsl_matrix_memcpy(dmu, dz);                 /* dL/dmu = dL/dz         */
+    gsl_matrix_memcpy(dlv, dz);                 /* dL/dlv = dL/dz ...     */
+    gsl_matrix_mul_elements(dlv, eps);          /*   ... * eps            */
+    gsl_matrix_mul_elements(dlv, sigma);        /*   ... * sigma          */
+    gsl_matrix_scale(dlv, 0.5);                 /*   ... / 2              */
+}
+
+/* ----------------------------------------------------------------------------
+ * 4. The loss: reconstruction + weight * KL
+ *
+ * For one point x, with z = mu + sigma * eps:
+ *
+ *     recon = 1/D sum_d (x_d - x_hat_d)^2                    (D = 2 coordinates)
+ *     KL    = KL( N(mu, sigma^2) || N(0, I) )
+ *           = sum_j 0.5 (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2)     nats
+ *
+ * both averaged over the batch; loss_mse and loss_kl_normal (common/loss.h)
+ * compute them and their gradients. The KL term is the price of a code: zero
+ * when q(z | x) IS the prior (the code says nothing about x), and growing with
+ * every bit the code carries about x. Reconstruction wants informative codes;
+ * KL wants uninformative ones. The weight decides.
+ *
+ * Both source texts average the KL per latent ENTRY (np.mean over n * J
+ * numbers, J = latent size) rather than per point, and we keep that, so that
+ * their weights mean the same thing here:
+ *
+ *     loss = recon + w / J * KL
+ *
+ * What does w mean? The honest VAE objective is the ELBO, the evidence lower
+ * bound: for a decoder that says "x = x_hat(z) + Gaussian noise of variance
+ * s^2 per coordinate",
+ *
+ *     log p(x) >= ELBO = E_eps[ log N(x; x_hat(z), s^2 I) ] - KL
+ *                      = - D * recon / (2 s^2) - D/2 log(2 pi s^2) - KL
+ *
+ * Multiply our loss by D / (2 s^2) and compare: loss is -ELBO (plus a
+ * constant) exactly when
+ *
+ *     s^2 = w D / (2 J)          (s^2 = w / 2 here, D = J = 2)
+ *
+ * So the KL weight is not a fudge factor: it is the noise the model believes
+ * the data has. w = 0.05 says "the data are my decoder's output give or take
+ * s = 0.16"; w = 1 says "give or take 0.71", which on data whose clusters
+ * are one unit from the origin means "everything is noise" (section 9).
+ * We report the ELBO (nats per point, higher is better) under that s^2.
+ *
+ * beta-VAE. Source 002 ends with beta-VAE (Higgins et al., 2017): multiply
+ * the KL term of the ELBO by beta > 1 to press the codes harder towards the
+ * prior. With the likelihood (s^2, i.e. w) fixed, that is
+ *
+ *     loss = recon + (w * beta) / J * KL
+ *
+ * so training sees only the product w * beta: --kl-weight 0.1 --beta 2 trains
+ * exactly the network --kl-weight 0.2 trains. The difference is what the
+ * numbers MEAN: --kl-weight moves the model's belief about the noise (and so
+ * the ELBO we report), --beta keeps that belief and tilts the objective away
+ * from the ELBO. m->kl_coef holds w * beta / J.
+ * ------------------------------------------------------------------------- */
+typedef struct loss_parts {
+    double total, recon, kl;       /* kl in nats per point */
+} loss_parts;
+
+/* Forward pass on the first n rows of X with the noise already in m->eps. */
+static loss_parts vae_forward(vae *m, const gsl_matrix *X)
+{
+    encode(m, X);
+    reparam_forward(&m->mu.matrix, &m->lv.matrix, &m->eps.matrix,
+                    &m->sigma.matrix, &m->z.matrix);
+    decode(m, &m->z.matrix);
+    loss_parts p;
+    p.recon = loss_mse(&m->xhat.matrix, X, &m->dxhat.matrix);
+    p.kl = loss_kl_normal(&m->mu.matrix, &m->lv.matrix, &m->dmu_kl.matrix,
+                          &m->dlv_kl.matrix);
+    p.total = p.recon + m->kl_coef * p.kl;
+    return p;
+}
+
+/* ----------------------------------------------------------------------------
+ * 5. The backward pass
+ *
+ * The loss reaches the weights along two roads. The reconstruction road runs
+ * back through the decoder to z, then through the reparameterisation to
+ * (mu, lv). The KL road goes straight to (mu, lv): KL is a formula in them.
+ * At the heads the two meet and add:
+ *
+ *     dL/dmu = d_recon/dz                   + kl_coef * dKL/dmu
+ *     dL/dlv = d_recon/dz * eps * sigma / 2 + kl_coef * dKL/dlv
+ *
+ * and both heads read the same hidden features h, so h collects both:
+ *
+ *     dL/dh = dL/dmu W_mu^T + dL/dlv W_lv^T
+ *
+ * Where the sources slip. Source 000's KL is np.mean(...) over n * J entries,
+ * but its gradient is mu / n and (exp(lv) - 1) / (2 n): the gradient of the
+ * KL averaged over n only, J = 2 times too large. (Its reconstruction gradient
+ * 2 (x_hat - x) / n has the same slip for a mean over n * D entries.) With
+ * D = J = 2 the two slips cancel in direction and simply double the step, so
+ * its run is not hurt; change --latent-dim and the printed loss is no longer
+ * the loss it descends. The test file catches exactly this with a gradient
+ * check. (000 also reads enc_mu.weights AFTER enc_mu.backward has already
+ * updated them; here backward never touches a weight: optim.h does.)
+ * ------------------------------------------------------------------------- */
+static void vae_backward(vae *m, const gsl_matrix *X)
+{
+    /* decoder, from dL/dx_hat (left by loss_mse) down to dL/dz */
+    size_t last = m->depth - 1;
+    dense_backward(&m->out, &m->dec_a[last].matrix, &m->dxhat.matrix,
+                   &m->ddec_a[last].matrix);
+    for (size_t l = m->depth; l-- > 0;) {
+        gsl_matrix *da = &m->ddec_a[l].matrix;
+        act_backward(ACT_RELU, &m->dec_z[l].matrix, &m->dec_a[l].matrix, da, da);
+        gsl_matrix *below = l ? &m->ddec_a[l - 1].matrix : &m->dz.matrix;
+        dense_backward(&m->dec[l], l ? &m->dec_a[l - 1].matrix : &m->z.matrix, da, below);
+    }
+
+    /* through z = mu + sigma * eps, then add the KL road */
+    reparam_backward(&m->dz.matrix, &m->eps.matrix, &m->sigma.matrix,
+                     &m->dmu.matrix, &m->dlv.matrix);
+    gsl_matrix_scale(&m->dmu_kl.matrix, m->kl_coef);
+    gsl_matrix_scale(&m->dlv_kl.matrix, m->kl_coef);
+    gsl_matrix_add(&m->dmu.matrix, &m->dmu_kl.matrix);
+    gsl_matrix_add(&m->dlv.matrix, &m->dlv_kl.matrix);
+
+    /* the two heads; their input gradients add up in dL/dh */
+    gsl_matrix *h = &m->enc_a[last].matrix, *dh = &m->denc_a[last].matrix;
+    dense_backward(&m->mu_head, h, &m->dmu.matrix, dh);
+    dense_backward(&m->lv_head, h, &m->dlv.matrix, &m->dh.matrix);
+    gsl_matrix_add(dh, &m->dh.matrix);
+
+    /* encoder, down to the input (no dL/dX needed: the data is not learned) */
+    for (size_t l = m->depth; l-- > 0;) {
+        gsl_matrix *da = &m->denc_a[l].matrix;
+        act_backward(ACT_RELU, &m->enc_z[l].matrix, &m->enc_a[l].matrix, da, da);
+        dense_backward(&m->enc[l], l ? &m->enc_a[l - 1].matrix : X, da,
+                       l ? &m->denc_a[l - 1].matrix : NULL);
+    }
+}
+
+/* ----------------------------------------------------------------------------
+ * 6. Why not finite differences? What source 002 does
+ *
+ * Source 002 writes the forward pass and then, "for simplicity", estimates
+ * each gradient by a central difference,
+ *
+ *     dL/dw ~ ( L(w + h) - L(w - h) ) / (2 h),     h = 1e-4,
+ *
+ * on a random 5 % of the weights per step (biases are never trained). Three
+ * things go wrong. It is slow: two full forward passes per weight, about 880
+ * of them per step for the ring network. It is sparse: each weight moves once
+ * every 20 steps on average. And it is noisy beyond use: each of L(w + h) and
+ * L(w - h) calls reparameterise() again, so they see DIFFERENT eps. The
+ * difference of two losses under different noise is not small, and dividing
+ * it by 2h = 2e-4 blows it up. A finite difference of a random function is
+ * only a derivative if the randomness is held fixed, which is exactly how our
+ * gradient check in tests/ does it.
+ *
+ * Here we measure it on the freshly initialised network (as 002 starts):
+ * for the weight with the largest true gradient, the spread of 002's
+ * estimate against the spread of our exact backward pass (each with its own
+ * fresh eps, so both are honest one-step estimates).
+ * ------------------------------------------------------------------------- */
+typedef struct fd_report {
+    double grad;        /* dE[L]/dw, averaged over many eps             */
+    double sd_fd;       /* spread of 002's two-sided estimate          */
+    double sd_backprop; /* spread of one reparameterised backward pass  */
+} fd_report;
+
+static fd_report source_fd_noise(vae *m, const gsl_matrix *X, gsl_rng *r)
+{
+    enum { REPEATS = 20 };
+    const double h = 1e-4;
+    vae_rows(m, X->size1);
+    gsl_vector *mean = gsl_vector_calloc(m->P->value->size);
+    for (int k = 0; k < REPEATS; k++) {
+        rng_fill_gaussian(r, &m->eps.matrix, 0.0, 1.0);
+        vae_forward(m, X);
+        params_zero_grad(m->P);
+        vae_backward(m, X);
+        gsl_vector_add(mean, m->P->grad);
+    }
+    gsl_vector_scale(mean, 1.0 / REPEATS);
+    size_t w = gsl_blas_idamax(mean);                /* the largest |gradient| */
+    double *value = gsl_vector_ptr(m->P->value, w);
+
+    double bp[REPEATS], fd[REPEATS];
+    for (int k = 0; k < REPEATS; k++) {
+        rng_fill_gaussian(r, &m->eps.matrix, 0.0, 1.0);  /* ours: one draw   */
+        vae_forward(m, X);
+        params_zero_grad(m->P);
+        vae_backward(m, X);
+        bp[k] = gsl_vector_get(m->P->grad, w);
+
+        *value += h;                                     /* 002: two draws   */
+        rng_fill_gaussian(r, &m->eps.matrix, 0.0, 1.0);
+        double up = vae_forward(m, X).total;
+        *value -= 2 * h;
+        rng_fill_gaussian(r, &m->eps.matrix, 0.0, 1.0);
+        double down = vae_forward(m, X).total;
+        *value += h;
+        fd[k] = (up - down) / (2 * h);
+    }
+    fd_report rep = {gsl_vector_get(mean, w), gsl_stats_sd(fd, 1, REPEATS),
+                     gsl_stats_sd(bp, 1, REPEATS)};
+    gsl_vector_free(mean);
+    return rep;
+}
+
+/* ----------------------------------------------------------------------------
+ * 7. Training
+ *
+ * Minibatches of shuffled points, a fresh eps for every point of every batch,
+ * Adam (optim.h). Each step: forward, check the loss is a number, zero the
+ * gradients, backward, update. The history (total, recon, KL per step) goes
+ * to the loss-curve figure. Nothing is allocated inside the loop.
+ * ------------------------------------------------------------------------- */
+typedef struct setting {
+    const char *data;
+    long depth, hidden, latent, steps, batch;
+    double lr, kl_weight, beta;
+} setting;
+
+/* hist (steps, 3): total, recon, KL of each step. log: print every `every`
+ * steps on stdout (0: print nothing). */
+static void train(vae *m, const dataset *d, const setting *s, gsl_rng *r,
+                  gsl_matrix *hist, gsl_matrix *Xb, size_t *idx, long every, int quiet)
+{
+    const size_t batch = (size_t)s->batch < d->n ? (size_t)s->batch : d->n;
+    optimizer *opt = optim_adam(m->P, s->lr, 0.9, 0.999);
+    for (size_t i = 0; i < d->n; i++)
+        idx[i] = i;
+    size_t pos = d->n;                           /* forces a shuffle first */
+    gsl_matrix_view xb = mat_rows(Xb, batch);
+    vae_rows(m, batch);
+    progress pr;
+    progress_start(&pr, s->steps, quiet);
+    for (long step = 1; step <= s->steps; step++) {
+        if (pos + batch > d->n) {
+            rng_shuffle(r, idx, d->n);
+            pos = 0;
+        }
+        mat_gather_rows(Xb, d->X, idx + pos, batch);
+        pos += batch;
+        rng_fill_gaussian(r, &m->eps.matrix, 0.0, 1.0);
+
+        loss_parts p = vae_forward(m, &xb.matrix);
+        check_finite(p.total, "VAE loss", step);
+        params_zero_grad(m->P);
+        vae_backward(m, &xb.matrix);
+        optim_step(opt);
+
+        gsl_matrix_set(hist, (size_t)step - 1, 0, p.total);
+        gsl_matrix_set(hist, (size_t)step - 1, 1, p.recon);
+        gsl_matrix_set(hist, (size_t)step - 1, 2, p.kl);
+        if (every && (step % every == 0 || step == 1))
+            printf("  step %5ld  loss %.5f  recon %.5f  kl %.4f nats\n",
+                   step, p.total, p.recon, p.kl);
+        progress_report(&pr, step, "loss %.4f", p.total);
+    }
+    progress_end(&pr);
+    optim_free(opt);
+}
+
+/* ----------------------------------------------------------------------------
+ * 8. Measuring a generator
+ *
+ * A small reconstruction error says the AUTOENCODER works. Whether the VAE is
+ * a GENERATOR is a different question: decode codes drawn from the prior and
+ * ask whether the results look like the data. Because we built the data, we
+ * can grade each sample exactly:
+ *
+ *   sample_in_support   the fraction of 2000 decoded prior samples within
+ *                       3 sd of some true cluster centre (a true data point
+ *                       lands there with probability 1 - e^-4.5 = 0.989)
+ *   min_cluster_share   give each sample to its nearest centre; the smallest
+ *                       share (1/3 or 1/4 if every cluster is represented
+ *                       fairly, 0 if the generator forgot one)
+ *
+ * and on the data themselves:
+ *
+ *   recon  mean squared error per coordinate, averaged over 8 eps draws
+ *   kl     KL(q(z|x) || p(z)) in nats per point: what the codes cost
+ *   elbo   -D recon / (2 s^2) - D/2 log(2 pi s^2) - kl, s^2 = w D / (2 J)
+ *          (section 4), nats per point
+ *   active_dims  latent coordinates whose mean mu_j(x) really varies with x
+ *          (variance over the data > 0.01); 0 means the codes carry nothing
+ * ------------------------------------------------------------------------- */
+#define N_PRIOR 2000
+#define EVAL_DRAWS 8
+
+typedef struct result {
+    double recon, kl, elbo, loss, support, min_share;
+    double share[MAX_CLUSTERS];
+    long active_dims;
+} result;
+
+static size_t nearest_centre(const dataset *d, double x, double y, double *dist)
+{
+    size_t best = 0;
+    double bd = INFINITY;
+    for (size_t j = 0; j < d->k; j++) {
+        double dd = hypot(x - d->centre[j][0], y - d->centre[j][1]);
+        if (dd < bd)
+            bd = dd, best = j;
+    }
+    *dist = bd;
+    return best;
+}
+
+/* samples (N_PRIOR, 2) receives the decoded prior samples. */
+static result evaluate(vae *m, const dataset *d, const setting *s, gsl_rng *r,
+                       gsl_matrix *samples)
+{
+    result res;
+    memset(&res, 0, sizeof res);
+    const double J = (double)s->latent;
+
+    /* on the data: recon over several eps draws; KL needs no draw */
+    vae_rows(m, d->n);
+    for (int k = 0; k < EVAL_DRAWS; k++) {
+        rng_fill_gaussian(r, &m->eps.matrix, 0.0, 1.0);
+        loss_parts p = vae_forward(m, d->X);
+        res.recon += p.recon / EVAL_DRAWS;
+        res.kl = p.kl;
+    }
+    res.loss = res.recon + m->kl_coef * res.kl;
+    double s2 = s->kl_weight * DATA_DIM / (2.0 * J);
+    res.elbo = -DATA_DIM * res.recon / (2 * s2) - 0.5 * DATA_DIM * log(2 * M_PI * s2) - res.kl;
+    for (size_t j = 0; j < (size_t)s->latent; j++) {
+        gsl_vector_view col = gsl_matrix_column(&m->mu.matrix, j);
+        double var = gsl_stats_variance(col.vector.data, col.vector.stride, d->n);
+        res.active_dims += var > 0.01;
+    }
+
+    /* from the prior: z ~ N(0, I), decode, grade */
+    vae_rows(m, N_PRIOR);
+    rng_fill_gaussian(r, &m->z.matrix, 0.0, 1.0);
+    decode(m, &m->z.matrix);
+    gsl_matrix_memcpy(samples, &m->xhat.matrix);
+    size_t count[MAX_CLUSTERS] = {0}, inside = 0;
+    for (size_t i = 0; i < N_PRIOR; i++) {
+        double dist;
+        size_t j = nearest_centre(d, gsl_matrix_get(samples, i, 0),
+                                  gsl_matrix_get(samples, i, 1), &dist);
+        count[j]++;
+        inside += dist <= 3.0 * d->sd;
+    }
+    res.support = (double)inside / N_PRIOR;
+    res.min_share = 1.0;
+    for (size_t j = 0; j < d->k; j++) {
+        res.share[j] = (double)count[j] / N_PRIOR;
+        res.min_share = fmin(res.min_share, res.share[j]);
+    }
+    return res;
+}

@@ -1,0 +1,599 @@
+/* gan.c -- chapter 05: a generative adversarial network, in one dimension.
+ *
+ * Two small networks play a game. The generator G turns noise z into numbers
+ * x = G(z); the discriminator D looks at a number and says how likely it is
+ * to be real. D learns to tell real from fake, G learns to fool D, and if all
+ * goes well G ends up producing numbers distributed like the real data, even
+ * though nobody ever told it a formula for that distribution.
+ *
+ * Everything here is one-dimensional on purpose: a histogram shows the whole
+ * generated distribution at a glance, and D(x) is a curve we can draw on top
+ * of it. We train two targets:
+ *
+ *     gaussian   N(3, 0.5^2)                          (the source's first GAN)
+ *     bimodal    1/2 N(-2, 0.3^2) + 1/2 N(+2, 0.3^2)  (the second source's)
+ *
+ * and run one small experiment on the generator's loss: the "saturating"
+ * loss of the original minimax game against the "non-saturating" one that
+ * everybody uses in practice.
+ *
+ * Run:   make bin/05-gan && bin/05-gan          (both targets, ~1 s)
+ *        bin/05-gan --help                      (every knob)
+ */
+#include "genlab.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+/* ----------------------------------------------------------------------------
+ * 1. The game
+ *
+ * D outputs a LOGIT l(x), a real number; the probability "x is real" is
+ * D(x) = sigmoid(l(x)). D is a binary classifier, so it is trained with binary
+ * cross-entropy, label 1 for real data and 0 for G's samples. We write its loss
+ * as the SUM of the two halves, each a mean over its batch:
+ *
+ *     L_D = -mean_x log D(x)  -  mean_z log(1 - D(G(z)))
+ *
+ * The generator wants the opposite. The minimax game of Goodfellow et al.
+ * gives G the loss
+ *
+ *     saturating:       L_G =  mean_z log(1 - D(G(z)))        (minimise)
+ *
+ * and the fix everybody uses in practice (the source text's section 3.3) is
+ *
+ *     non-saturating:   L_G = -mean_z log D(G(z))             (minimise)
+ *
+ * Both are happiest when D(G(z)) = 1; section 6 shows why the second one
+ * learns and the first one, early on, barely does.
+ *
+ * Where the game ends: if G's samples are distributed exactly like the data,
+ * the best D can do is D(x) = 1/2 everywhere. Then
+ *
+ *     L_D = -log(1/2) - log(1/2) = 2 ln 2 = 1.386     (the SUM of two terms)
+ *     L_G non-saturating   = -log(1/2) =  ln 2 = 0.693
+ *     L_G saturating       =  log(1/2) = -ln 2 = -0.693
+ *
+ * Seed 004 plots its D loss (also the sum of both terms) and its G loss with
+ * a single "Nash equilibrium" line at ln 2: right for G, off by a factor 2
+ * for D. (Its line is added after the legend is drawn, so it never even gets
+ * its label.) Our loss figures mark each curve's own level.
+ * ------------------------------------------------------------------------- */
+typedef enum { TARGET_GAUSSIAN, TARGET_BIMODAL } target_kind;
+typedef enum { GLOSS_NON_SATURATING, GLOSS_SATURATING } gloss_kind;
+
+static const char *target_name(target_kind t)
+{
+    return t == TARGET_GAUSSIAN ? "gaussian" : "bimodal";
+}
+
+static const char *gloss_name(gloss_kind k)
+{
+    return k == GLOSS_SATURATING ? "saturating" : "non-saturating";
+}
+
+/* ----------------------------------------------------------------------------
+ * 2. The real data
+ *
+ * A GAN never sees a formula for the data, only samples. We can draw as many
+ * as we like, so every training step gets a fresh batch (no epochs, no
+ * overfitting of D to a fixed set). The density is used only for the plots.
+ *
+ *     gaussian:  x = 3 + 0.5 e,                 e ~ N(0, 1)
+ *     bimodal:   x = s + 0.3 e,  s = -2 or +2 with probability 1/2 each
+ * ------------------------------------------------------------------------- */
+#define GAUSS_MEAN 3.0
+#define GAUSS_SD 0.5
+#define MODE_AT 2.0
+#define MODE_SD 0.3
+
+static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, 1) */
+{
+    for (size_t i = 0; i < X->size1; i++) {
+        double x;
+        if (t == TARGET_GAUSSIAN)
+            x = GAUSS_MEAN + gsl_ran_gaussian(r, GAUSS_SD);
+        else
+            x = (gsl_rng_uniform(r) < 0.5 ? -MODE_AT : MODE_AT) + gsl_ran_gaussian(r, MODE_SD);
+        gsl_matrix_set(X, i, 0, x);
+    }
+}
+
+static double real_density(target_kind t, double x)
+{
+    if (t == TARGET_GAUSSIAN)
+        return gsl_ran_gaussian_pdf(x - GAUSS_MEAN, GAUSS_SD);
+    return 0.5 * gsl_ran_gaussian_pdf(x + MODE_AT, MODE_SD)
+         + 0.5 * gsl_ran_gaussian_pdf(x - MODE_AT, MODE_SD);
+}
+
+/* ----------------------------------------------------------------------------
+ * 3. The two players
+ *
+ * Both are small multilayer perceptrons (common/mlp.h), the architecture of
+ * the source text:
+ *
+ *     G:  z (n, noise_dim) -> 16 -> 16 -> 1   ReLU hidden, linear output x
+ *     D:  x (n, 1)         -> 16 -> 16 -> 1   ReLU hidden, linear output l
+ *
+ * G's output is linear because data can be any real number. (Seed 004 ends
+ * its generator with a sigmoid, as it does its discriminator, so its samples
+ * can never leave (0, 1): run as printed, all 5000 of them land in
+ * [0.15, 0.82], and none near either of its modes at -2 and +2.)
+ * D's output is linear too: it is a logit, and the sigmoid lives inside the
+ * loss (loss_bce_logits), where log(sigmoid(l)) can be computed without ever
+ * taking log(0). The noise is z ~ N(0, I), as in both sources' code.
+ *
+ * The two networks have separate parameter blocks and separate optimisers.
+ * That separation is the whole trick of alternating training: an optimiser
+ * only moves the block it was given, so "freeze D" just means "do not call
+ * D's optimiser".
+ * ------------------------------------------------------------------------- */
+#define EVAL_CHUNK 500     /* rows per forward pass when sampling many x */
+#define EVAL_N 10000       /* samples behind every measured number        */
+#define N_BINS 80          /* histogram bins in the snapshot figures      */
+
+typedef struct gan_config {
+    target_kind target;
+    gloss_kind gloss;
+    long steps;            /* G steps (iterations)                         */
+    long batch;
+    long d_steps;          /* D steps per G step                           */
+    long noise_dim;
+    long hidden;
+    double lr_d, lr_g;
+    int small_init;        /* N(0, 0.1^2) weights, as in the sources        */
+    int sgd;               /* plain SGD instead of Adam(0.5, 0.999)         */
+} gan_config;
+
+typedef struct gan {
+    size_t noise_dim, max_rows;
+    params *PG, *PD;
+    mlp *G, *D;
+    optimizer *optG, *optD;
+    gsl_matrix *z;         /* (max_rows, noise_dim) noise                   */
+    gsl_matrix *real;      /* (max_rows, 1) real samples, or grid points    */
+    gsl_matrix *dlogit;    /* (max_rows, 1) dL/dl                           */
+    gsl_matrix *dfake;     /* (max_rows, 1) dL/dx at x = G(z): D's message  */
+} gan;
+
+static gan *gan_new(const gan_config *cfg, gsl_rng *r)
+{
+    gan *g = calloc(1, sizeof *g);
+    if (!g)
+        die("out of memory");
+    g->noise_dim = (size_t)cfg->noise_dim;
+    g->max_rows = (size_t)cfg->batch;
+    if (g->max_rows < EVAL_CHUNK)
+        g->max_rows = EVAL_CHUNK;
+    if (g->max_rows < N_BINS)
+        g->max_rows = N_BINS;
+
+    const size_t h = (size_t)cfg->hidden;
+    const size_t wg[] = {g->noise_dim, h, h, 1}, wd[] = {1, h, h, 1};
+    g->PG = params_alloc(mlp_size(wg, 4));
+    g->PD = params_alloc(mlp_size(wd, 4));
+    g->G = mlp_new(g->PG, wg, 4, ACT_RELU, ACT_IDENTITY, g->max_rows);
+    g->D = mlp_new(g->PD, wd, 4, ACT_RELU, ACT_IDENTITY, g->max_rows);
+    for (size_t l = 0; l < 3; l++) {
+        if (cfg->small_init) {
+            dense_init_normal(&g->G->layer[l], r, 0.1);
+            dense_init_normal(&g->D->layer[l], r, 0.1);
+        } else {
+            dense_init_xavier(&g->G->layer[l], r);
+            dense_init_xavier(&g->D->layer[l], r);
+        }
+    }
+    if (cfg->sgd) {
+        g->optG = optim_sgd(g->PG, cfg->lr_g, 0.0);
+        g->optD = optim_sgd(g->PD, cfg->lr_d, 0.0);
+    } else {
+        /* beta1 = 0.5 (DCGAN): momentum that forgets faster, because the
+         * other player keeps moving the loss surface under our feet. */
+        g->optG = optim_adam(g->PG, cfg->lr_g, 0.5, 0.999);
+        g->optD = optim_adam(g->PD, cfg->lr_d, 0.5, 0.999);
+    }
+    g->z = gsl_matrix_alloc(g->max_rows, g->noise_dim);
+    g->real = gsl_matrix_alloc(g->max_rows, 1);
+    g->dlogit = gsl_matrix_alloc(g->max_rows, 1);
+    g->dfake = gsl_matrix_alloc(g->max_rows, 1);
+    return g;
+}
+
+static void gan_free(gan *g)
+{
+    mlp_free(g->G);
+    mlp_free(g->D);
+    params_free(g->PG);
+    params_free(g->PD);
+    optim_free(g->optG);
+    optim_free(g->optD);
+    gsl_matrix_free(g->z);
+    gsl_matrix_free(g->real);
+    gsl_matrix_free(g->dlogit);
+    gsl_matrix_free(g->dfake);
+    free(g);
+}
+
+/* mean of sigmoid(l) over a column of logits: the average "probability real" */
+static double mean_prob(const gsl_matrix *logits)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < logits->size1; i++) {
+        double l = gsl_matrix_get(logits, i, 0);
+        s += l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l));
+    }
+    return s / (double)logits->size1;
+}
+
+/* ----------------------------------------------------------------------------
+ * 4. The discriminator's step (G fixed)
+ *
+ *     L_D = BCE(l(x_real), 1) + BCE(l(G(z)), 0)
+ *     dL_D/dl = (sigmoid(l) - 1) / n   on the real half
+ *             =  sigmoid(l)      / n   on the fake half
+ *
+ * mlp keeps the activations of its LAST forward pass only, so we do real
+ * forward, real backward, fake forward, fake backward; the parameter
+ * gradients of the two halves add up in PD->grad (backward accumulates).
+ * G is only evaluated here: we never backpropagate into it, so nothing about
+ * G changes.
+ *
+ * (Seed 000's layers update their weights inside backward(), so its D scores
+ * the fake half with weights the real half has already moved. Ours computes
+ * the gradient of one loss at one point and then takes one step.)
+ * ------------------------------------------------------------------------- */
+static double d_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *z,
+                              double *d_real, double *d_fake)
+{
+    const size_t n = real->size1;
+    gsl_matrix_view dl = mat_rows(g->dlogit, n);
+    params_zero_grad(g->PD);
+
+    const gsl_matrix *lr = mlp_forward(g->D, real);                 /* (n, 1) */
+    double loss = loss_bce_logits(lr, NULL, 1.0, &dl.matrix);
+    if (d_real)
+        *d_real = mean_prob(lr);
+    mlp_backward(g->D, &dl.matrix, NULL);
+
+    const gsl_matrix *fake = mlp_forward(g->G, z);                  /* (n, 1) */
+    const gsl_matrix *lf = mlp_forward(g->D, fake);
+    loss += loss_bce_logits(lf, NULL, 0.0, &dl.matrix);
+    if (d_fake)
+        *d_fake = mean_prob(lf);
+    mlp_backward(g->D, &dl.matrix, NULL);
+    return loss;
+}
+
+/* ----------------------------------------------------------------------------
+ * 5. The generator's step (D fixed): backpropagating THROUGH D
+ *
+ * G's loss depends on G's parameters theta only through x = G(z), and D sits
+ * between x and the loss. The chain rule, one sample per row:
+ *
+ *     dL_G/dl      = from the loss (below)                        (n, 1)
+ *     dL_G/dx      = dL_G/dl  * dl/dx     backward through D      (n, 1)
+ *     dL_G/dtheta  = dL_G/dx  * dx/dtheta backward through G      (PG)
+ *
+ * The middle line is where D's weights are USED but must not be CHANGED:
+ * mlp_backward_input() walks back through D computing only dL/dx, without
+ * touching D's parameter gradients, and we never call optim_step(D->opt) in
+ * this step. That is all "freeze D" means. dL_G/dx is D's message to G: for
+ * every fake sample, which way to move it to look more real.
+ *
+ * The two losses differ only in the first line. With s = sigmoid(l):
+ *
+ *     non-saturating  L = -mean log s       = BCE(l, 1)   dL/dl = (s - 1)/n
+ *     saturating      L =  mean log(1 - s)  = -BCE(l, 0)  dL/dl = -s / n
+ *
+ * Early on, D easily rejects G's samples: s = D(G(z)) is close to 0. Then the
+ * saturating gradient -s/n is close to 0 too (the log(1 - s) curve is flat
+ * there), while the non-saturating one is close to -1/n, as large as it gets.
+ * Same fixed point, very different first steps: section 6 measures it.
+ * ------------------------------------------------------------------------- */
+static double g_loss_and_grad(gan *g, const gsl_matrix *z, gloss_kind kind, int want_grad,
+                              double *d_fake)
+{
+    const size_t n = z->size1;
+    gsl_matrix_view dl = mat_rows(g->dlogit, n);
+    gsl_matrix_view dx = mat_rows(g->dfake, n);
+
+    const gsl_matrix *fake = mlp_forward(g->G, z);                  /* x = G(z)  */
+    const gsl_matrix *logit = mlp_forward(g->D, fake);              /* l = D(x)  */
+    double loss;
+    if (kind == GLOSS_NON_SATURATING) {
+        loss = loss_bce_logits(logit, NULL, 1.0, &dl.matrix);       /* (s - 1)/n */
+    } else {
+        loss = -loss_bce_logits(logit, NULL, 0.0, &dl.matrix);      /* s / n ... */
+        gsl_matrix_scale(&dl.matrix, -1.0);                         /* ... -s / n */
+    }
+    if (d_fake)
+        *d_fake = mean_prob(logit);
+    if (!want_grad)
+        return loss;
+    params_zero_grad(g->PG);
+    mlp_backward_input(g->D, &dl.matrix, &dx.matrix);   /* dL/dx through frozen D */
+    mlp_backward(g->G, &dx.matrix, NULL);               /* dL/dtheta into PG->grad */
+    return loss;
+}
+
+/* ----------------------------------------------------------------------------
+ * 6. Alternating steps (the source text's section 3.4)
+ *
+ * One training iteration: k steps of D with G fixed, then one step of G with
+ * D fixed (k = --d-steps, 1 by default as in both sources). Fresh real data and
+ * fresh noise every time. The saturating-versus-non-saturating experiment
+ * runs this same loop twice, from the same initial weights and with the same
+ * random numbers, and records the size of G's gradient at every step.
+ * ------------------------------------------------------------------------- */
+typedef struct step_stats {
+    double d_loss, g_loss;  /* D's loss (mean over its k steps), G's loss     */
+    double d_real, d_fake;  /* mean D(x) on real and on fake samples          */
+    double g_grad_norm;     /* ||dL_G/dtheta|| of this step                   */
+    double fake_mean;       /* mean of this step's fake batch                 */
+} step_stats;
+
+static void train_step(gan *g, const gan_config *cfg, gsl_rng *r, step_stats *st)
+{
+    const size_t n = (size_t)cfg->batch;
+    gsl_matrix_view real = mat_rows(g->real, n);
+    gsl_matrix_view z = mat_rows(g->z, n);
+
+    st->d_loss = 0.0;
+    for (long k = 0; k < cfg->d_steps; k++) {
+        real_batch(cfg->target, r, &real.matrix);
+        rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
+        st->d_loss += d_loss_and_grad(g, &real.matrix, &z.matrix, &st->d_real, NULL);
+        optim_step(g->optD);                          /* D learns; G untouched */
+    }
+    st->d_loss /= (double)cfg->d_steps;
+
+    rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
+    st->g_loss = g_loss_and_grad(g, &z.matrix, cfg->gloss, 1, &st->d_fake);
+    st->fake_mean = mat_mean(&g->G->av[g->G->n_layers - 1].matrix);  /* G's last output */
+    st->g_grad_norm = params_grad_norm(g->PG);
+    optim_step(g->optG);                 /* G learns; D's optimiser is NOT called */
+}
+
+/* ----------------------------------------------------------------------------
+ * 7. Measuring a generator
+ *
+ * A GAN has no likelihood to report, and its losses say who is winning the
+ * game, not how good the samples are. So we look at the samples themselves:
+ * EVAL_N = 10000 draws of G(z), against the target.
+ *
+ *   gaussian:  gen_mean and gen_std (goal: within 0.1 of 3 and 0.5)
+ *   bimodal:   mode_share_left / right, the share of samples below / above 0
+ *              (goal: each between 0.3 and 0.7; a collapsed G gives 0 and 1)
+ *   both:      w1, the Wasserstein-1 distance between the generated samples
+ *              and as many fresh real ones. In 1D it is exact and cheap: sort
+ *              both, pair them up in order, average |a_i - b_i|. Two real
+ *              samples of this size are about 0.01 apart.
+ * ------------------------------------------------------------------------- */
+static void sample_generator(gan *g, gsl_rng *r, double *out, size_t count)
+{
+    for (size_t i = 0; i < count; i += EVAL_CHUNK) {
+        size_t m = count - i < EVAL_CHUNK ? count - i : EVAL_CHUNK;
+        gsl_matrix_view z = mat_rows(g->z, m);                  /* (m, noise_dim) */
+        rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
+        const gsl_matrix *x = mlp_forward(g->G, &z.matrix);     /* (m, 1)         */
+        for (size_t k = 0; k < m; k++)
+            out[i + k] = gsl_matrix_get(x, k, 0);
+    }
+}
+
+static void sample_real(target_kind t, gsl_rng *r, gsl_matrix *buf, double *out, size_t count)
+{
+    for (size_t i = 0; i < count; i += EVAL_CHUNK) {
+        size_t m = count - i < EVAL_CHUNK ? count - i : EVAL_CHUNK;
+        gsl_matrix_view x = mat_rows(buf, m);
+        real_batch(t, r, &x.matrix);
+        for (size_t k = 0; k < m; k++)
+            out[i + k] = gsl_matrix_get(&x.matrix, k, 0);
+    }
+}
+
+/* exact W1 between two equal-size 1D samples (both get sorted in place) */
+static double w1_sorted(double *a, double *b, size_t n)
+{
+    gsl_sort(a, 1, n);
+    gsl_sort(b, 1, n);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += fabs(a[i] - b[i]);
+    return s / (double)n;
+}
+
+/* The classic picture at one moment of training: on a grid of bin centres,
+ * the real density, a histogram of G's samples (as a density) and D(x). */
+#define N_SNAP 4
+
+typedef struct snapshot {
+    long step;
+    gsl_matrix *M;         /* (N_BINS, 4): x, real density, generated density, D(x) */
+    double gen_mean, gen_std, outside;   /* outside: share of samples off the grid */
+} snapshot;
+
+static void plot_range(target_kind t, double *lo, double *hi)
+{
+    *lo = t == TARGET_GAUSSIAN ? -1.0 : -4.0;
+    *hi = t == TARGET_GAUSSIAN ? 6.0 : 4.0;
+}
+
+static void take_snapshot(gan *g, target_kind t, gsl_rng *r, double *xs, snapshot *s, long step)
+{
+    double lo, hi;
+    plot_range(t, &lo, &hi);
+    const double width = (hi - lo) / N_BINS;
+    sample_generator(g, r, xs, EVAL_N);
+    s->step = step;
+    s->gen_mean = gsl_stats_mean(xs, 1, EVAL_N);
+    s->gen_std = gsl_stats_sd_m(xs, 1, EVAL_N, s->gen_mean);
+
+    gsl_matrix_view col = gsl_matrix_submatrix(s->M, 0, 2, N_BINS, 1);
+    gsl_matrix_set_zero(&col.matrix);
+    size_t outside = 0;
+    for (size_t i = 0; i < EVAL_N; i++) {
+        double b = floor((xs[i] - lo) / width);
+        if (b < 0.0 || b >= N_BINS) {
+            outside++;
+            continue;
+        }
+        double *c = gsl_matrix_ptr(s->M, (size_t)b, 2);
+        *c += 1.0 / (EVAL_N * width);                 /* counts -> density */
+    }
+    s->outside = (double)outside / EVAL_N;
+
+    gsl_matrix_view grid = mat_rows(g->real, N_BINS);           /* (N_BINS, 1) */
+    for (size_t k = 0; k < N_BINS; k++) {
+        double x = lo + ((double)k + 0.5) * width;
+        gsl_matrix_set(&grid.matrix, k, 0, x);
+        gsl_matrix_set(s->M, k, 0, x);
+        gsl_matrix_set(s->M, k, 1, real_density(t, x));
+    }
+    const gsl_matrix *logit = mlp_forward(g->D, &grid.matrix);
+    for (size_t k = 0; k < N_BINS; k++) {
+        double l = gsl_matrix_get(logit, k, 0);
+        gsl_matrix_set(s->M, k, 3, l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l)));
+    }
+}
+
+/* ----------------------------------------------------------------------------
+ * 8. One full training run
+ *
+ * Everything the loop needs is allocated before it: the networks' work
+ * matrices (gan_new), the loss log (one row per step) and the snapshots.
+ * Snapshots are taken before the first step and at three later moments; the
+ * loss log gets a trailing average over WINDOW steps next to the raw values,
+ * because single GAN losses jump around a lot from batch to batch.
+ * ------------------------------------------------------------------------- */
+#define WINDOW 100
+enum { LOG_STEP, LOG_D, LOG_G, LOG_DREAL, LOG_DFAKE, LOG_D_AVG, LOG_G_AVG, LOG_COLS };
+
+typedef struct run {
+    gan_config cfg;
+    gan *g;
+    gsl_matrix *log;       /* (steps, LOG_COLS) */
+    snapshot snap[N_SNAP];
+    double *xs, *ys;       /* (EVAL_N) scratch samples */
+} run;
+
+static run *run_new(const gan_config *cfg, gsl_rng *r)
+{
+    run *R = calloc(1, sizeof *R);
+    if (!R)
+        die("out of memory");
+    R->cfg = *cfg;
+    R->g = gan_new(cfg, r);
+    R->log = gsl_matrix_calloc((size_t)cfg->steps, LOG_COLS);
+    for (int k = 0; k < N_SNAP; k++)
+        R->snap[k].M = gsl_matrix_calloc(N_BINS, 4);
+    R->xs = malloc(EVAL_N * sizeof *R->xs);
+    R->ys = malloc(EVAL_N * sizeof *R->ys);
+    if (!R->xs || !R->ys)
+        die("out of memory");
+    return R;
+}
+
+static void run_free(run *R)
+{
+    gan_free(R->g);
+    gsl_matrix_free(R->log);
+    for (int k = 0; k < N_SNAP; k++)
+        gsl_matrix_free(R->snap[k].M);
+    free(R->xs);
+    free(R->ys);
+    free(R);
+}
+
+static void train_run(run *R, gsl_rng *r, int quiet)
+{
+    const gan_config *cfg = &R->cfg;
+    const long steps = cfg->steps;
+    /* snapshot moments: before training, early, a third of the way, the end */
+    const long at[N_SNAP] = {0, steps / 10, steps / 3, steps};
+    const long every = steps >= 10 ? steps / 10 : 1;
+    int next = 0;
+    double d_sum = 0.0, g_sum = 0.0;
+    step_stats st;
+    progress p;
+
+    printf("\n== target %s: %s loss for G, %ld steps, batch %ld, %ld D step(s) per G step\n",
+           target_name(cfg->target), gloss_name(cfg->gloss), steps, cfg->batch, cfg->d_steps);
+    progress_start(&p, steps, quiet);
+    for (long step = 0; step <= steps; step++) {
+        while (next < N_SNAP && at[next] == step)
+            take_snapshot(R->g, cfg->target, r, R->xs, &R->snap[next++], step);
+        if (step == steps)
+            break;
+
+        train_step(R->g, cfg, r, &st);
+        check_finite(st.d_loss, "D loss", step + 1);
+        check_finite(st.g_loss, "G loss", step + 1);
+
+        double *row = gsl_matrix_ptr(R->log, (size_t)step, 0);
+        d_sum += st.d_loss;
+        g_sum += st.g_loss;
+        if (step >= WINDOW) {
+            d_sum -= gsl_matrix_get(R->log, (size_t)(step - WINDOW), LOG_D);
+            g_sum -= gsl_matrix_get(R->log, (size_t)(step - WINDOW), LOG_G);
+        }
+        const double w = (double)(step < WINDOW ? step + 1 : WINDOW);
+        row[LOG_STEP] = (double)(step + 1);
+        row[LOG_D] = st.d_loss;
+        row[LOG_G] = st.g_loss;
+        row[LOG_DREAL] = st.d_real;
+        row[LOG_DFAKE] = st.d_fake;
+        row[LOG_D_AVG] = d_sum / w;
+        row[LOG_G_AVG] = g_sum / w;
+
+        if ((step + 1) % every == 0)
+            printf("step %5ld  D loss %.4f  G loss %.4f  D(real) %.3f  D(fake) %.3f  batch mean %.3f\n",
+                   step + 1, row[LOG_D_AVG], row[LOG_G_AVG], st.d_real, st.d_fake, st.fake_mean);
+        progress_report(&p, step + 1, "D %.3f  G %.3f", row[LOG_D_AVG], row[LOG_G_AVG]);
+    }
+    progress_end(&p);
+}
+
+/* Final numbers of a run into the metrics, with the target's name as suffix
+ * for the extras; the issue's four metric names are kept exactly. */
+static void measure_run(run *R, gsl_rng *r, metrics *m)
+{
+    const target_kind t = R->cfg.target;
+    const char *tn = target_name(t);
+    char name[64];
+    sample_generator(R->g, r, R->xs, EVAL_N);
+    const double mean = gsl_stats_mean(R->xs, 1, EVAL_N);
+    const double sd = gsl_stats_sd_m(R->xs, 1, EVAL_N, mean);
+    size_t left = 0;
+    for (size_t i = 0; i < EVAL_N; i++)
+        left += R->xs[i] < 0.0;
+    sample_real(t, r, R->g->real, R->ys, EVAL_N);
+    const double w1 = w1_sorted(R->xs, R->ys, EVAL_N);
+
+    /* the losses' level over the last WINDOW steps */
+    const size_t last = (size_t)R->cfg.steps - 1;
+    const double d_end = gsl_matrix_get(R->log, last, LOG_D_AVG);
+    const double g_end = gsl_matrix_get(R->log, last, LOG_G_AVG);
+
+    printf("%s: generated mean %.3f  std %.3f  share below 0 %.3f  W1 to data %.4f\n",
+           tn, mean, sd, (double)left / EVAL_N, w1);
+    printf("%s: last %d steps  D loss %.4f (2 ln 2 = %.4f)  G loss %.4f (%s%.4f)\n", tn, WINDOW,
+           d_end, 2.0 * M_LN2, g_end, R->cfg.gloss == GLOSS_SATURATING ? "-ln 2 = " : "ln 2 = ",
+           R->cfg.gloss == GLOSS_SATURATING ? -M_LN2 : M_LN2);
+    if (t == TARGET_GAUSSIAN) {
+        metrics_set(m, "gen_mean", mean);
+        metrics_set(m, "gen_std", sd);
+    } else {
+        metrics_set(m, "mode_share_left", (double)left / EVAL_N);
+        metrics_set(m, "mode_share_right", 1.0 - (double)left / EVAL_N);
+        metrics_set(m, "gen_mean_bimodal", mean);
+        metrics_set(m, "gen_std_bimodal", sd);
+    }
+    snprintf(name, sizeof name, "w1_%s", tn);
+    metrics_set(m, name, w1);
+    snprintf(name, sizeof name, "d_loss_end_%s", tn);
+    metrics_set(m, name, d_end);
+    snprintf(name, sizeof name, "g_loss_end_%s", tn);
+    metrics_set(m, name, g_end);
+}

@@ -1,0 +1,26 @@
+# tests/lib.sh -- shared by the test scripts (sourced, POSIX sh).
+# Tests pin OpenBLAS to one thread: the same numbers on every run.
+export OPENBLAS_NUM_THREADS=1
+export LC_ALL=C
+NUMDIFF_TOL="-a 1e-9 -r 1e-6"   # golden tolerance, unless tests/golden/NN.tol says otherwise
+
+# render_dir DIR FMT: render every .gp in DIR to FMT (png or pdf).
+# Prints the first problem on stdout and returns 1 if gnuplot said anything.
+render_dir() {
+    dir=$1 fmt=$2 status=0 found=0
+    for gp in "$dir"/*.gp; do
+        [ -f "$gp" ] || continue
+        found=1
+        name=$(basename "$gp" .gp)
+        if ! (cd "$dir" && gnuplot -e "fmt='$fmt'" "$name.gp") > "$dir/.gnuplot.err" 2>&1; then
+            echo "gnuplot failed on $gp:"; head -5 "$dir/.gnuplot.err"; status=1
+        elif [ -s "$dir/.gnuplot.err" ]; then
+            echo "gnuplot warned on $gp:"; head -5 "$dir/.gnuplot.err"; status=1
+        elif [ ! -s "$dir/$name.$fmt" ]; then
+            echo "no $name.$fmt from $gp"; status=1
+        fi
+        rm -f "$dir/.gnuplot.err"
+    done
+    if [ $found = 0 ]; then echo "no .gp scripts in $dir"; status=1; fi
+    return $status
+}

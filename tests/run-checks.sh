@@ -1,0 +1,145 @@
+#!/bin/sh
+# run-checks.sh [--only GROUP] CHAPTER...
+#
+# Runs the test groups below (all of them, or one) and ends with the line
+# "N passed, N failed". Exit status 0 only when nothing failed.
+#   unit      every build/tests/test_* (cmocka, TAP output: one result per test)
+#   blas      the chapters are linked against OpenBLAS
+#   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff)
+#   figures   every .gp of a --quick run renders to PNG without a word from gnuplot
+#   badinput  tests/cases/NN.bad, plus cases every chapter must handle
+#   goals     tests/goals/NN.goals for seeds 1, 2, 3 (default runs)
+#   sanitize  --quick runs and unit tests built with ASan + UBSan
+. tests/lib.sh
+only=""
+if [ "$1" = "--only" ]; then only=$2; shift 2; fi
+chapters="$*"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+
+ok()  { pass=$((pass + 1)); echo "PASS  $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL  $1"; if [ -n "$2" ] && [ -f "$2" ]; then sed 's/^/        /' "$2" | head -20; fi; }
+want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+
+# cmocka binary -> one PASS/FAIL per test case, plus a FAIL if it crashed
+run_cmocka() {
+    label=$1 bin=$2
+    CMOCKA_MESSAGE_OUTPUT=TAP "$bin" > "$tmp/tap" 2>&1; status=$?
+    while IFS= read -r line; do
+        case "$line" in
+            "ok "*)     ok "$label: ${line#*- }" ;;
+            "not ok "*) bad "$label: ${line#*- }" "$tmp/tap" ;;
+        esac
+    done < "$tmp/tap"
+    if [ $status -ne 0 ] && ! grep -q "^not ok" "$tmp/tap"; then bad "$label: exit status $status" "$tmp/tap"; fi
+}
+
+if want unit; then
+    for t in build/tests/test_*; do [ -x "$t" ] && run_cmocka "unit $(basename "$t")" "$t"; done
+fi
+
+if want blas; then
+    for c in $chapters; do
+        if ldd "bin/$c" | grep -q openblas; then ok "blas $c links OpenBLAS"; else ldd "bin/$c" > "$tmp/ldd"; bad "blas $c links OpenBLAS" "$tmp/ldd"; fi
+    done
+fi
+
+if want golden; then
+    for c in $chapters; do
+        g=tests/golden/$c.out
+        if [ ! -f "$g" ]; then echo "no golden file (make golden)" > "$tmp/err"; bad "golden $c" "$tmp/err"; continue; fi
+        tol=$NUMDIFF_TOL; [ -f tests/golden/$c.tol ] && tol=$(cat tests/golden/$c.tol)
+        if ! bin/$c --quick --seed 1 --quiet --out "$tmp/golden-$c" > "$tmp/$c.out" 2> "$tmp/err"; then
+            bad "golden $c (the run failed)" "$tmp/err"
+        elif numdiff -q $tol "$g" "$tmp/$c.out" > /dev/null 2>&1; then
+            ok "golden $c"
+        else
+            numdiff $tol "$g" "$tmp/$c.out" > "$tmp/diff" 2>&1; bad "golden $c" "$tmp/diff"
+        fi
+    done
+fi
+
+if want figures; then
+    for c in $chapters; do
+        d=$tmp/fig-$c
+        if ! bin/$c --quick --seed 1 --quiet --out "$d" > /dev/null 2> "$tmp/err"; then bad "figures $c (the run failed)" "$tmp/err"; continue; fi
+        if render_dir "$d" png > "$tmp/err" 2>&1; then ok "figures $c ($(ls "$d"/*.png | wc -l) PNG)"; else bad "figures $c" "$tmp/err"; fi
+    done
+fi
+
+# badinput: EXIT ARGS...; exit 2 must also print usage and write nothing
+check_bad() {
+    c=$1 want_status=$2; shift 2
+    out=$tmp/bad-out
+    rm -rf "$out"
+    bin/$c --quiet --out "$out" "$@" > "$tmp/stdout" 2> "$tmp/stderr"; status=$?
+    label="badinput $c $* -> exit $want_status"
+    if [ $status -ne "$want_status" ]; then echo "exit status $status" >> "$tmp/stderr"; bad "$label" "$tmp/stderr"; return; fi
+    if ! grep -q "^$c: error: " "$tmp/stderr"; then echo "(no '$c: error:' line on stderr)" >> "$tmp/stderr"; bad "$label" "$tmp/stderr"; return; fi
+    if [ "$want_status" = 2 ] && [ -e "$out" ]; then echo "wrote $out" > "$tmp/stderr"; bad "$label" "$tmp/stderr"; return; fi
+    if [ "$want_status" = 2 ] && ! grep -q "^usage: " "$tmp/stderr"; then echo "(no usage on stderr)" >> "$tmp/stderr"; bad "$label" "$tmp/stderr"; return; fi
+    ok "$label"
+}
+if want badinput; then
+    for c in $chapters; do
+        check_bad "$c" 2 --bogus
+        check_bad "$c" 2 --seed
+        check_bad "$c" 2 --seed -1
+        check_bad "$c" 2 --seed 12x
+        check_bad "$c" 2 --quick=1
+        check_bad "$c" 2 stray-argument
+        # an --out that cannot be created: one line on stderr, exit 1
+        rm -rf "$tmp/bad-out"
+        bin/$c --quick --quiet --out /dev/null/cannot > "$tmp/stdout" 2> "$tmp/stderr"; status=$?
+        if [ $status -eq 1 ] && [ "$(wc -l < "$tmp/stderr")" -eq 1 ]; then ok "badinput $c --out /dev/null/cannot -> exit 1, one line"
+        else echo "exit status $status" >> "$tmp/stderr"; bad "badinput $c --out /dev/null/cannot -> exit 1, one line" "$tmp/stderr"; fi
+        [ -f tests/cases/$c.bad ] || continue
+        while read -r st args; do
+            case "$st" in ''|'#'*) continue ;; esac
+            # shellcheck disable=SC2086
+            check_bad "$c" "$st" $args
+        done < tests/cases/$c.bad
+    done
+fi
+
+if want goals; then
+    for c in $chapters; do
+        [ -f tests/goals/$c.goals ] || continue
+        while IFS= read -r line; do
+            case "$line" in ''|'#'*) continue ;; esac
+            args=${line%%:*}; goal=${line#*:}
+            args=$(echo "$args" | sed 's/^ *//; s/ *$//'); [ "$args" = "-" ] && args=""
+            set -- $goal; metric=$1 op=$2 value=$3
+            for seed in 1 2 3; do
+                key=$(echo "$c $args $seed" | cksum | cut -d' ' -f1)
+                d=$tmp/goal-$key
+                if [ ! -f "$d/metrics.txt" ]; then
+                    # shellcheck disable=SC2086
+                    bin/$c --seed $seed --quiet --out "$d" $args > /dev/null 2> "$tmp/err" || { bad "goal $c seed $seed $args: the run failed" "$tmp/err"; continue; }
+                fi
+                got=$(awk -v m="$metric" '$1 == m { print $2 }' "$d/metrics.txt")
+                label="goal $c seed $seed${args:+ $args}: $metric $op $value (got ${got:-nothing})"
+                if [ -n "$got" ] && awk -v a="$got" -v op="$op" -v b="$value" 'BEGIN {
+                        if (op == "<") r = a < b; else if (op == "<=") r = a <= b;
+                        else if (op == ">") r = a > b; else if (op == ">=") r = a >= b; else r = 0;
+                        exit !r }'; then ok "$label"; else bad "$label"; fi
+            done
+        done < tests/goals/$c.goals
+    done
+fi
+
+if want sanitize; then
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    for c in $chapters; do
+        if build/san/bin/$c --quick --seed 1 --quiet --out "$tmp/san-$c" > /dev/null 2> "$tmp/err"; then ok "sanitize $c"
+        else bad "sanitize $c" "$tmp/err"; fi
+    done
+    for t in build/san/tests/test_*; do
+        [ -x "$t" ] || continue
+        if "$t" > "$tmp/err" 2>&1; then ok "sanitize $(basename "$t")"; else bad "sanitize $(basename "$t")" "$tmp/err"; fi
+    done
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,453 @@
+/* test_common.c -- unit tests of common/ (cmocka).
+ *
+ * The gradient checks of every layer, activation and loss live in
+ * test_01_dense_layer.c (they reuse chapter 01's probes); here: values,
+ * optimisers, the MLP's backward pass, option parsing, output writers, and
+ * which BLAS we are linked against. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "genlab.h"
+
+/* |a - b| <= eps, reporting both values when it fails (our cmocka has no
+ * double-precision assertion of its own) */
+#define assert_double_equal(a, b, eps) do {                                   \
+        double a_ = (a), b_ = (b);                                            \
+        if (!(fabs(a_ - b_) <= (eps)))                                        \
+            fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_, \
+                     (double)(eps));                                          \
+    } while (0)
+
+/* ---- BLAS: products must go through OpenBLAS, not GSL's reference CBLAS -- */
+char *openblas_get_config(void);
+
+static void test_blas_is_openblas(void **state)
+{
+    (void)state;
+    const char *config = openblas_get_config();
+    assert_non_null(config);
+    assert_non_null(strstr(config, "OpenBLAS"));
+    /* the cblas_dgemm that gsl_blas_dgemm calls lives in libopenblas */
+    Dl_info info;
+    void *sym = dlsym(RTLD_DEFAULT, "cblas_dgemm");
+    assert_non_null(sym);
+    assert_true(dladdr(sym, &info) != 0);
+    assert_non_null(strstr(info.dli_fname, "openblas"));
+}
+
+/* ---- dense layer on numbers we can do by hand ---------------------------- */
+static void test_dense_forward_backward_by_hand(void **state)
+{
+    (void)state;
+    params *P = params_alloc(dense_size(2, 1));
+    dense L;
+    dense_bind(&L, P, 2, 1);
+    gsl_matrix_set(&L.W.matrix, 0, 0, 2.0);
+    gsl_matrix_set(&L.W.matrix, 1, 0, -1.0);
+    gsl_vector_set(&L.b.vector, 0, 0.5);
+    double xs[] = {1, 2, 3, 4};
+    gsl_matrix_view X = gsl_matrix_view_array(xs, 2, 2);
+    gsl_matrix *Y = gsl_matrix_alloc(2, 1), *dX = gsl_matrix_alloc(2, 2);
+    dense_forward(&L, &X.matrix, Y);
+    assert_double_equal(gsl_matrix_get(Y, 0, 0), 1 * 2 - 2 + 0.5, 1e-15);
+    assert_double_equal(gsl_matrix_get(Y, 1, 0), 3 * 2 - 4 + 0.5, 1e-15);
+    gsl_matrix *dY = gsl_matrix_alloc(2, 1);
+    gsl_matrix_set_all(dY, 1.0);
+    dense_backward(&L, &X.matrix, dY, dX);
+    dense_backward(&L, &X.matrix, dY, NULL);            /* accumulates */
+    assert_double_equal(gsl_matrix_get(&L.dW.matrix, 0, 0), 2 * (1 + 3), 1e-15);
+    assert_double_equal(gsl_matrix_get(&L.dW.matrix, 1, 0), 2 * (2 + 4), 1e-15);
+    assert_double_equal(gsl_vector_get(&L.db.vector, 0), 2 * 2, 1e-15);
+    assert_double_equal(gsl_matrix_get(dX, 1, 1), -1.0, 1e-15);
+    assert_double_equal(gsl_matrix_get(&L.W.matrix, 0, 0), 2.0, 0);   /* untouched */
+    params_zero_grad(P);
+    assert_double_equal(params_grad_norm(P), 0.0, 0);
+    gsl_matrix_free(Y); gsl_matrix_free(dX); gsl_matrix_free(dY);
+    params_free(P);
+}
+
+/* ---- losses and activations at known points ------------------------------ */
+static void test_loss_values(void **state)
+{
+    (void)state;
+    gsl_matrix *Z = gsl_matrix_calloc(4, 3), *T = gsl_matrix_calloc(4, 3);
+    assert_double_equal(loss_bce_logits(Z, NULL, 1.0, NULL), log(2.0), 1e-15);
+    for (size_t i = 0; i < 4; i++)
+        gsl_matrix_set(T, i, i % 3, 1.0);
+    assert_double_equal(loss_softmax_xent(Z, T, NULL), log(3.0), 1e-15);   /* uniform */
+    assert_double_equal(loss_kl_normal(Z, Z, NULL, NULL), 0.0, 0);          /* N(0,1) */
+    gsl_matrix_set_all(Z, 1000.0);                                          /* no overflow */
+    double bce = loss_bce_logits(Z, NULL, 0.0, NULL);
+    assert_true(isfinite(bce));
+    assert_double_equal(bce, 1000.0, 1e-9);
+    gsl_matrix_set_all(T, 2.0);
+    gsl_matrix_set_all(Z, 0.5);
+    assert_double_equal(loss_mse(Z, T, NULL), 2.25, 1e-15);
+    gsl_matrix_free(Z); gsl_matrix_free(T);
+}
+
+static void test_softmax_stable(void **state)
+{
+    (void)state;
+    double zs[] = {1000, 1001, 1002, -5, 0, 5};
+    gsl_matrix_view Z = gsl_matrix_view_array(zs, 2, 3);
+    gsl_matrix *S = gsl_matrix_alloc(2, 3);
+    softmax_forward(&Z.matrix, S);
+    for (size_t i = 0; i < 2; i++) {
+        double sum = 0;
+        for (size_t j = 0; j < 3; j++) {
+            assert_true(isfinite(gsl_matrix_get(S, i, j)));
+            sum += gsl_matrix_get(S, i, j);
+        }
+        assert_double_equal(sum, 1.0, 1e-15);
+    }
+    assert_double_equal(gsl_matrix_get(S, 0, 2), 1.0 / (1.0 + exp(-1) + exp(-2)), 1e-15);
+    gsl_matrix_free(S);
+}
+
+/* ---- optimisers converge on a quadratic ---------------------------------- */
+/* f(x) = sum_i a_i (x_i - c_i)^2, badly scaled on purpose (a from 0.1 to 10) */
+static double quadratic_grad(params *P)
+{
+    double f = 0.0;
+    for (size_t i = 0; i < P->value->size; i++) {
+        double a = pow(10.0, -1.0 + 2.0 * (double)i / (double)(P->value->size - 1));
+        double c = (double)i - 2.0, d = gsl_vector_get(P->value, i) - c;
+        f += a * d * d;
+        gsl_vector_set(P->grad, i, 2.0 * a * d);
+    }
+    return f;
+}
+
+static double run_optimizer(optim_kind kind, double lr, long steps)
+{
+    params *P = params_alloc(5);
+    optimizer *opt = kind == OPTIM_ADAM ? optim_adam(P, lr, 0.9, 0.999)
+                   : kind == OPTIM_RMSPROP ? optim_rmsprop(P, lr, 0.99)
+                   : optim_sgd(P, lr, 0.0);
+    double f = 0;
+    for (long s = 0; s < steps; s++) {
+        f = quadratic_grad(P);
+        optim_step(opt);
+    }
+    f = quadratic_grad(P);
+    optim_free(opt);
+    params_free(P);
+    return f;
+}
+
+static void test_sgd_converges(void **state)
+{
+    (void)state;
+    double start = run_optimizer(OPTIM_SGD, 0.0, 1);
+    assert_true(start > 10.0);
+    assert_true(run_optimizer(OPTIM_SGD, 0.04, 2000) < 1e-12);
+    assert_true(run_optimizer(OPTIM_SGD, 0.2, 50) > start);   /* lr > 2/L: diverges */
+}
+
+static void test_adam_converges(void **state)
+{
+    (void)state;
+    assert_true(run_optimizer(OPTIM_ADAM, 0.05, 3000) < 1e-8);
+    assert_true(run_optimizer(OPTIM_RMSPROP, 0.01, 3000) < 1e-3);
+}
+
+static void test_adam_first_step_is_lr(void **state)
+{
+    /* with bias correction, Adam's first step moves each coordinate by lr */
+    (void)state;
+    params *P = params_alloc(3);
+    optimizer *opt = optim_adam(P, 0.1, 0.9, 0.999);
+    gsl_vector_set(P->grad, 0, 5.0);
+    gsl_vector_set(P->grad, 1, -0.001);
+    gsl_vector_set(P->grad, 2, 0.0);
+    optim_step(opt);
+    assert_double_equal(gsl_vector_get(P->value, 0), -0.1, 1e-8);
+    assert_double_equal(gsl_vector_get(P->value, 1), 0.1, 1e-5);
+    assert_double_equal(gsl_vector_get(P->value, 2), 0.0, 0);
+    optim_free(opt);
+    params_free(P);
+}
+
+/* ---- the MLP's backward pass, checked against finite differences ---------- */
+typedef struct mlp_probe {
+    mlp *net;
+    params *P;
+    gsl_matrix *X, *T, *dOut, *dX;
+} mlp_probe;
+
+static double mlp_probe_loss(void *ctx)
+{
+    mlp_probe *p = ctx;
+    return loss_mse(mlp_forward(p->net, p->X), p->T, NULL);
+}
+
+static void mlp_probe_grads(mlp_probe *p)
+{
+    params_zero_grad(p->P);
+    const gsl_matrix *out = mlp_forward(p->net, p->X);
+    loss_mse(out, p->T, p->dOut);
+    mlp_backward(p->net, p->dOut, p->dX);
+}
+
+static void test_mlp_gradcheck(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(7);
+    act_kind kinds[] = {ACT_RELU, ACT_LEAKY_RELU, ACT_TANH, ACT_SIGMOID};
+    for (size_t k = 0; k < 4; k++) {
+        size_t widths[] = {3, 6, 5, 2};
+        mlp_probe p;
+        p.P = params_alloc(mlp_size(widths, 4));
+        p.net = mlp_new(p.P, widths, 4, kinds[k], ACT_SIGMOID, 8);
+        mlp_init_xavier(p.net, r);
+        p.X = gsl_matrix_alloc(5, 3);     /* fewer rows than max_batch: views */
+        p.T = gsl_matrix_alloc(5, 2);
+        p.dOut = gsl_matrix_alloc(5, 2);
+        p.dX = gsl_matrix_alloc(5, 3);
+        rng_fill_gaussian(r, p.X, 0, 1);
+        rng_fill_uniform(r, p.T, 0, 1);
+        mlp_probe_grads(&p);
+        gradcheck_result gp = gradcheck(mlp_probe_loss, &p, p.P->value->data, p.P->grad->data,
+                                        p.P->value->size, 1000);
+        gradcheck_result gx = gradcheck(mlp_probe_loss, &p, p.X->data, p.dX->data, 15, 1000);
+        assert_true(gp.max_rel_err < 1e-6);
+        assert_true(gx.max_rel_err < 1e-6);
+        /* backward_input: same dX, parameter gradients untouched */
+        gsl_matrix *dX2 = gsl_matrix_alloc(5, 3);
+        params_zero_grad(p.P);
+        mlp_forward(p.net, p.X);          /* gradcheck left the caches perturbed */
+        mlp_backward_input(p.net, p.dOut, dX2);
+        assert_true(gsl_matrix_equal(dX2, p.dX));
+        assert_double_equal(params_grad_norm(p.P), 0.0, 0);
+        /* and the checker does catch a wrong gradient */
+        mlp_probe_grads(&p);
+        gsl_vector_scale(p.P->grad, 1.01);
+        gp = gradcheck(mlp_probe_loss, &p, p.P->value->data, p.P->grad->data, p.P->value->size, 1000);
+        assert_true(gp.max_rel_err > 1e-3);
+        gsl_matrix_free(dX2);
+        gsl_matrix_free(p.X); gsl_matrix_free(p.T); gsl_matrix_free(p.dOut); gsl_matrix_free(p.dX);
+        mlp_free(p.net);
+        params_free(p.P);
+    }
+    gsl_rng_free(r);
+}
+
+/* ---- option parsing -------------------------------------------------------- */
+typedef struct cli_case {
+    long steps;
+    double lr;
+    const char *data;
+    int verbose;
+    cli_option opts[4];
+    cli c;
+} cli_case;
+
+static void cli_case_init(cli_case *t)
+{
+    t->steps = 100;
+    t->lr = 0.01;
+    t->data = "ring";
+    t->verbose = 0;
+    cli_option opts[] = {
+        {"steps", CLI_INT, &t->steps, "steps", 1, 1e6, NULL, 0},
+        {"lr", CLI_REAL, &t->lr, "learning rate", 1e-9, 10, NULL, 0},
+        {"data", CLI_CHOICE, &t->data, "data set", 0, 0, "clusters|ring", 0},
+        {"verbose", CLI_FLAG, &t->verbose, "say more", 0, 0, NULL, 0},
+    };
+    memcpy(t->opts, opts, sizeof opts);
+    cli_init(&t->c, "test", "a test program", 42, t->opts, 4);
+}
+
+static int parse(cli_case *t, int argc, const char **argv)
+{
+    FILE *sink = fopen("/dev/null", "w");
+    int status = cli_parse(&t->c, argc, (char **)argv, sink, sink);
+    fclose(sink);
+    return status;
+}
+
+static void test_cli_accepts(void **state)
+{
+    (void)state;
+    cli_case t;
+    cli_case_init(&t);
+    const char *argv[] = {"prog", "--steps", "7", "--lr=0.5", "--data", "clusters",
+                          "--verbose", "--seed", "9", "--quick", "--out", "somewhere"};
+    assert_int_equal(parse(&t, 12, argv), CLI_OK);
+    assert_int_equal(t.steps, 7);
+    assert_double_equal(t.lr, 0.5, 0);
+    assert_string_equal(t.data, "clusters");
+    assert_int_equal(t.verbose, 1);
+    assert_int_equal(t.c.seed, 9);
+    assert_int_equal(t.c.quick, 1);
+    assert_string_equal(t.c.out, "somewhere");
+    assert_true(cli_given(&t.c, "steps"));
+    cli_case_init(&t);
+    assert_int_equal(parse(&t, 1, argv), CLI_OK);           /* defaults stay */
+    assert_int_equal(t.steps, 100);
+    assert_string_equal(t.c.out, "out/test");
+    assert_false(cli_given(&t.c, "steps"));
+}
+
+static void test_cli_rejects(void **state)
+{
+    (void)state;
+    const char *bad[][3] = {
+        {"--bogus", NULL, NULL}, {"--steps", NULL, NULL}, {"--steps", "abc", NULL},
+        {"--steps", "0", NULL}, {"--steps", "-3", NULL}, {"--steps", "1.5", NULL},
+        {"--steps", "99999999999999999999", NULL}, {"--lr", "nan", NULL}, {"--lr", "inf", NULL},
+        {"--lr", "100", NULL}, {"--lr", "", NULL}, {"--data", "foo", NULL}, {"--verbose=1", NULL, NULL},
+        {"--steps", "5", "--steps"}, {"positional", NULL, NULL}, {"--", NULL, NULL},
+        {"--seed", "-1", NULL}, {"--out", "", NULL}, {"-x", NULL, NULL},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        cli_case t;
+        cli_case_init(&t);
+        const char *argv[4] = {"prog", bad[k][0], bad[k][1], bad[k][2]};
+        int argc = 2 + (bad[k][1] != NULL) + (bad[k][2] != NULL);
+        if (bad[k][2])
+            argv[3] = "6";  /* "--steps 5 --steps 6": given twice */
+        const char *full[5] = {argv[0], argv[1], argv[2], bad[k][2], argv[3]};
+        int status = bad[k][2] ? parse(&t, 5, full) : parse(&t, argc, argv);
+        if (status != CLI_ERROR)
+            fail_msg("accepted bad input case %zu: %s", k, bad[k][0]);
+    }
+}
+
+static void test_cli_help(void **state)
+{
+    (void)state;
+    cli_case t;
+    cli_case_init(&t);
+    const char *argv[] = {"prog", "--help"};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    assert_int_equal(cli_parse(&t.c, 2, (char **)argv, mem, mem), CLI_HELP);
+    fclose(mem);
+    assert_non_null(strstr(text, "--steps N"));
+    assert_non_null(strstr(text, "[100]"));          /* defaults are shown */
+    assert_non_null(strstr(text, "(clusters|ring) [ring]"));
+    assert_non_null(strstr(text, "--seed N"));
+    free(text);
+}
+
+/* ---- writers: metrics.txt, data files, gnuplot scripts ------------------- */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_writers(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/genlab-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[64], path[128];
+    snprintf(sub, sizeof sub, "%s/a/b", dir);
+    out_prepare(sub);                                   /* mkdir -p */
+
+    metrics m = {0};
+    metrics_set(&m, "recon_mse", 0.00312);
+    metrics_set(&m, "ratio", 3.41);
+    metrics_set(&m, "recon_mse", 0.0025);               /* overwrite, keep order */
+    metrics_write(&m, sub);
+    snprintf(path, sizeof path, "%s/metrics.txt", sub);
+    assert_string_equal(slurp(path), "recon_mse 0.0025\nratio 3.41\n");
+    assert_double_equal(metrics_get(&m, "ratio"), 3.41, 0);
+
+    double v[] = {1, 2.5, 3, 4e-12};
+    gsl_matrix_view M = gsl_matrix_view_array(v, 2, 2);
+    out_write_matrix(sub, "d.dat", "x y", &M.matrix);
+    snprintf(path, sizeof path, "%s/d.dat", sub);
+    assert_string_equal(slurp(path), "# x y\n1 2.5\n3 4e-12\n");
+
+    FILE *f = plot_open_default(sub, "fig", "A title", "x", "y");
+    fprintf(f, "plot 'd.dat' using 1:2 with lines title \"d\"\n");
+    plot_close(f);
+    snprintf(path, sizeof path, "%s/fig.gp", sub);
+    char *gp = slurp(path);
+    assert_non_null(strstr(gp, "set output \"fig.\".fmt"));
+    assert_non_null(strstr(gp, "pngcairo"));
+    assert_non_null(strstr(gp, "pdfcairo"));
+    assert_non_null(strstr(gp, "set title \"A title\""));
+    /* and gnuplot renders it, silently */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cd %s && gnuplot fig.gp 2>&1 | wc -c | grep -qx 0 && test -s fig.png", sub);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ---- the shared matrix helpers ------------------------------------------- */
+static void test_matrix_helpers(void **state)
+{
+    (void)state;
+    gsl_matrix *A = gsl_matrix_alloc(4, 2);
+    for (size_t i = 0; i < 8; i++)
+        A->data[i] = (double)i;
+    gsl_matrix_view top = mat_rows(A, 2);
+    assert_int_equal(top.matrix.size1, 2);
+    assert_double_equal(mat_mean(&top.matrix), 1.5, 0);
+    gsl_vector *s = gsl_vector_calloc(2);
+    mat_add_col_sums(s, A);
+    assert_double_equal(gsl_vector_get(s, 0), 0 + 2 + 4 + 6, 0);
+    size_t idx[] = {3, 0};
+    gsl_matrix *B = gsl_matrix_alloc(2, 2);
+    mat_gather_rows(B, A, idx, 2);
+    assert_double_equal(gsl_matrix_get(B, 0, 1), 7, 0);
+    assert_true(mat_all_finite(B));
+    gsl_matrix_set(B, 1, 1, NAN);
+    assert_false(mat_all_finite(B));
+    gsl_matrix_free(A); gsl_matrix_free(B); gsl_vector_free(s);
+}
+
+static void test_rng_is_deterministic(void **state)
+{
+    (void)state;
+    gsl_rng *a = rng_new(5), *b = rng_new(5), *c = rng_new(6);
+    gsl_matrix *x = gsl_matrix_alloc(3, 3), *y = gsl_matrix_alloc(3, 3), *z = gsl_matrix_alloc(3, 3);
+    rng_fill_gaussian(a, x, 0, 1);
+    rng_fill_gaussian(b, y, 0, 1);
+    rng_fill_gaussian(c, z, 0, 1);
+    assert_true(gsl_matrix_equal(x, y));
+    assert_false(gsl_matrix_equal(x, z));
+    gsl_matrix_free(x); gsl_matrix_free(y); gsl_matrix_free(z);
+    gsl_rng_free(a); gsl_rng_free(b); gsl_rng_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blas_is_openblas),
+        cmocka_unit_test(test_dense_forward_backward_by_hand),
+        cmocka_unit_test(test_loss_values),
+        cmocka_unit_test(test_softmax_stable),
+        cmocka_unit_test(test_sgd_converges),
+        cmocka_unit_test(test_adam_converges),
+        cmocka_unit_test(test_adam_first_step_is_lr),
+        cmocka_unit_test(test_mlp_gradcheck),
+        cmocka_unit_test(test_cli_accepts),
+        cmocka_unit_test(test_cli_rejects),
+        cmocka_unit_test(test_cli_help),
+        cmocka_unit_test(test_writers),
+        cmocka_unit_test(test_matrix_helpers),
+        cmocka_unit_test(test_rng_is_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
