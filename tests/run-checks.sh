@@ -8,7 +8,8 @@
 #   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff)
 #   figures   every .gp of a --quick run renders to PNG without a word from gnuplot
 #   badinput  tests/cases/NN.bad, plus cases every chapter must handle
-#   goals     tests/goals/NN.goals for seeds 1, 2, 3 (default runs)
+#   goals     tests/goals/NN.goals for seeds 1, 2, 3 (default runs; a line
+#             'seeds 4 5' changes the seeds for the lines after it)
 #   sanitize  --quick runs and unit tests built with ASan + UBSan
 . tests/lib.sh
 only=""
@@ -105,12 +106,13 @@ fi
 if want goals; then
     for c in $chapters; do
         [ -f tests/goals/$c.goals ] || continue
+        seeds="1 2 3"
         while IFS= read -r line; do
-            case "$line" in ''|'#'*) continue ;; esac
+            case "$line" in ''|'#'*) continue ;; "seeds "*) seeds=${line#seeds }; continue ;; esac
             args=${line%%:*}; goal=${line#*:}
             args=$(echo "$args" | sed 's/^ *//; s/ *$//'); [ "$args" = "-" ] && args=""
             set -- $goal; metric=$1 op=$2 value=$3
-            for seed in 1 2 3; do
+            for seed in $seeds; do
                 key=$(echo "$c $args $seed" | cksum | cut -d' ' -f1)
                 d=$tmp/goal-$key
                 if [ ! -f "$d/metrics.txt" ]; then

@@ -373,9 +373,9 @@ static hist_check gamma_density(const settings *S, gsl_rng *r, const char *dir)
 
     printf("   Gamma(shape %g, scale %g): %ld samples in %zu bins of width %.4f\n",
            k, theta, S->samples, nb, top / (double)nb);
-    printf("   peak of the density %.4f %s\n", c.peak,
+    printf("   peak of the density %.4g %s\n", c.peak,
            c.peak > 1 ? "(above 1: a density, not a probability)" : "");
-    printf("   max |histogram - exact| over bins %.4f; fraction inside the bins %.4f\n",
+    printf("   max |histogram - exact| over bins %.4g; fraction inside the bins %.4f\n",
            c.max_err, c.in_range);
 
     FILE *g = plot_open_default(dir, "density", "A density is not a probability: histogram of samples against the PDF",
@@ -521,7 +521,7 @@ static kl_result kl_gaussians(const settings *S, const char *dir)
              "KL(p||q) = %.4f (numeric) = %.4f (closed form),   KL(q||p) = %.4f", k.numeric, k.closed,
              k.reverse);
     FILE *g = plot_open_default(dir, "kl", title, "x", "density, or integrand of KL (nats per unit of x)");
-    fprintf(g, "set xrange [%g:%g]\nset key top left\nset xzeroaxis lt -1 lw 1\n"
+    fprintf(g, "set xrange [%g:%g]\nset key top left\nset offsets 0, 0, graph 0.3, 0\nset xzeroaxis lt -1 lw 1\n"
                "set style fill transparent solid 0.25 noborder\n"
                "plot 'kl.dat' using 1:4 with filledcurves y=0 lt 3 "
                "title \"p log(p/q): its area is KL(p||q)\", \\\n"
@@ -667,6 +667,9 @@ static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
         gsl_matrix_set(M, i, 1, gen_density(&G, x, solver));
         gsl_matrix_set(M, i, 2, gsl_ran_ugaussian_pdf(x));
     }
+    double top = gsl_ran_ugaussian_pdf(0.0);          /* highest curve, for the y range */
+    for (size_t i = 0; i < NG; i++)
+        top = GSL_MAX(top, gsl_matrix_get(M, i, 1));
     for (size_t i = 1; i + 1 < NG; i++) {
         double c = gsl_matrix_get(M, i, 1);
         if (c > gsl_matrix_get(M, i - 1, 1) && c >= gsl_matrix_get(M, i + 1, 1))
@@ -716,14 +719,14 @@ static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
                "plot 'generator_map.dat' using 1:2 with lines lt 1 title \"G(z)\", "
                "x with lines lt 8 dt 3 lw 1.5 title \"identity\"\n"
                "set title \"what comes out: the distribution of x = G(z)\"\n"
-               "set xlabel \"x\"\nset ylabel \"density\"\nset yrange [0:*]\nset key top right\n"
+               "set xlabel \"x\"\nset ylabel \"density\"\nset yrange [0:%g]\nset key top right\n"
                "set style fill solid 0.5 border lc rgb \"#777777\"\n"
                "plot 'generator_hist.dat' using 1:2:(%g) with boxes lt 5 "
                "title \"histogram of G(z), %ld samples\", \\\n"
                "     'generator_pdf.dat' using 1:2 with lines lt 2 title \"p_z(G^{-1}(x)) / G'(G^{-1}(x))\", \\\n"
                "     'generator_pdf.dat' using 1:3 with lines lt 8 dt 2 lw 1.5 title \"N(0, 1): the noise z\"\n"
                "unset multiplot\n",
-            G.a, G.b, 2.0 * half / (double)nb, S->samples);
+            G.a, G.b, 1.5 * top, 2.0 * half / (double)nb, S->samples);
     plot_close(g);
 
     g = plot_open(dir, "generator_2d", "", "", "", 1400, 700);

@@ -30,6 +30,8 @@
  */
 #include "genlab.h"
 
+#include <gsl/gsl_statistics.h>
+
 /* ----------------------------------------------------------------------------
  * 1. The data
  *
@@ -650,3 +652,294 @@ static result evaluate(vae *m, const dataset *d, const setting *s, gsl_rng *r,
     }
     return res;
 }
+
+/* ----------------------------------------------------------------------------
+ * 10. Figures (section 9, the sweep, comes after; main() runs them in order)
+ *
+ * Per data set, file names start with the data set's name:
+ *   NAME_data      the training points, coloured by the cluster they came from
+ *   NAME_latent    the encoded means mu(x), same colours, over the prior's
+ *                  1- and 2-sd circles: does the prior's mass hold the codes?
+ *   NAME_samples   2000 decoded prior samples over the data, with each
+ *                  cluster's 3-sd circle (what sample_in_support counts)
+ *   NAME_loss      total loss, reconstruction and KL per step
+ *   NAME_grid      the decoder as a map: a square grid of codes over
+ *                  [-3, 3]^2, decoded and drawn as a warped mesh
+ * ------------------------------------------------------------------------- */
+#define GRID_LINES 13      /* z = -3, -2.5, ..., 3                       */
+#define GRID_POINTS 61     /* points along each line                     */
+
+static void write_circles(FILE *f, const dataset *d, double radius)
+{
+    for (size_t j = 0; j < d->k; j++)
+        fprintf(f, "set object %zu circle at %g,%g size %g fc rgb \"#555555\" "
+                   "fs empty border lc rgb \"#555555\" dt 2 lw 1.5 front\n",
+                j + 1, d->centre[j][0], d->centre[j][1], radius);
+}
+
+static void draw_dataset(const char *dir, const dataset *d, vae *m, const setting *s,
+                         const gsl_matrix *hist, const gsl_matrix *samples,
+                         const result *res)
+{
+    char name[64], file[64], title[160];
+    const char *N = d->name;
+    const char *square = "set size ratio -1\nset xrange [-2.6:2.6]\nset yrange [-2.2:2.2]\n";
+
+    /* the data, coloured by cluster */
+    snprintf(file, sizeof file, "%s_data.dat", N);
+    FILE *f = out_open(dir, file);
+    fprintf(f, "# x y cluster (0-based)\n");
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(f, "%.6g %.6g %zu\n", gsl_matrix_get(d->X, i, 0), gsl_matrix_get(d->X, i, 1),
+                d->label[i]);
+    out_close(f, file);
+    snprintf(name, sizeof name, "%s_data", N);
+    snprintf(title, sizeof title, "%s: %zu training points from %zu Gaussian clusters (sd %g)",
+             N, d->n, d->k, d->sd);
+    FILE *g = plot_open(dir, name, title, "x_1", "x_2", 900, 800);
+    fprintf(g, "%sset key top left\n", square);
+    fprintf(g, "plot ");
+    for (size_t j = 0; j < d->k; j++)
+        fprintf(g, "%s'%s' using 1:($3==%zu?$2:1/0) with points lt %zu pt 7 ps 0.5 "
+                   "title 'cluster %zu'", j ? ", " : "", file, j, j + 1, j + 1);
+    fprintf(g, "\n");
+    plot_close(g);
+
+    /* encoded means: evaluate() left mu for the data rows? recompute to be safe */
+    vae_rows(m, d->n);
+    encode(m, d->X);
+    snprintf(file, sizeof file, "%s_latent.dat", N);
+    f = out_open(dir, file);
+    fprintf(f, "# mu_1 mu_2 (0 if latent 1) cluster: the encoded mean of each point\n");
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(f, "%.6g %.6g %zu\n", gsl_matrix_get(&m->mu.matrix, i, 0),
+                s->latent > 1 ? gsl_matrix_get(&m->mu.matrix, i, 1) : 0.0, d->label[i]);
+    out_close(f, file);
+    snprintf(name, sizeof name, "%s_latent", N);
+    snprintf(title, sizeof title, "%s: encoded means mu(x), KL weight %g (%ld of %ld latent dims active)",
+             N, s->kl_weight * s->beta, res->active_dims, s->latent);
+    g = plot_open(dir, name, title, "z_1", "z_2", 900, 800);
+    fprintf(g, "set size ratio -1\nset xrange [-3.5:3.5]\nset yrange [-3.5:3.5]\nset key top left\n"
+               "set object 1 circle at 0,0 size 1 fs empty border lc rgb \"#555555\" dt 2 lw 1.5\n"
+               "set object 2 circle at 0,0 size 2 fs empty border lc rgb \"#999999\" dt 3 lw 1.5\n"
+               "set label 1 \"prior 1 sd\" at 0.75,-0.85 tc rgb \"#555555\"\n"
+               "set label 2 \"prior 2 sd\" at 1.45,-1.65 tc rgb \"#999999\"\n");
+    fprintf(g, "plot ");
+    for (size_t j = 0; j < d->k; j++)
+        fprintf(g, "%s'%s' using 1:($3==%zu?$2:1/0) with points lt %zu pt 7 ps 0.5 "
+                   "title 'cluster %zu'", j ? ", " : "", file, j, j + 1, j + 1);
+    fprintf(g, "\n");
+    plot_close(g);
+
+    /* decoded prior samples over the data */
+    snprintf(file, sizeof file, "%s_samples.dat", N);
+    out_write_matrix(dir, file, "x y: decoder(z) for z ~ N(0, I)", samples);
+    snprintf(name, sizeof name, "%s_samples", N);
+    snprintf(title, sizeof title, "%s: 2000 decoded prior samples; %.0f%% within 3 sd of a centre",
+             N, 100 * res->support);
+    g = plot_open(dir, name, title, "x_1", "x_2", 900, 800);
+    fprintf(g, "%sset key top left\n", square);
+    write_circles(g, d, 3 * d->sd);
+    fprintf(g, "plot '%s_data.dat' using 1:2 with points pt 7 ps 0.5 lc rgb \"#bbbbbb\" title 'data', \\\n"
+               "     '%s' using 1:2 with points lt 6 pt 7 ps 0.35 title 'samples', \\\n"
+               "     NaN with lines lc rgb \"#555555\" dt 2 lw 1.5 title '3 sd of a cluster'\n",
+            N, file);
+    plot_close(g);
+
+    /* loss curves: running means over blocks of steps, to see through the noise */
+    const size_t steps = hist->size1, block = steps >= 200 ? steps / 200 : 1;
+    snprintf(file, sizeof file, "%s_loss.dat", N);
+    f = out_open(dir, file);
+    fprintf(f, "# step total recon kl(nats): means over blocks of %zu steps\n", block);
+    for (size_t b = 0; b + block <= steps; b += block) {
+        double t = 0, rc = 0, kl = 0;
+        for (size_t i = b; i < b + block; i++) {
+            t += gsl_matrix_get(hist, i, 0);
+            rc += gsl_matrix_get(hist, i, 1);
+            kl += gsl_matrix_get(hist, i, 2);
+        }
+        fprintf(f, "%zu %.6g %.6g %.6g\n", b + block, t / block, rc / block, kl / block);
+    }
+    out_close(f, file);
+    snprintf(name, sizeof name, "%s_loss", N);
+    snprintf(title, sizeof title, "%s: training loss = recon + %g / %ld x KL", N,
+             s->kl_weight * s->beta, s->latent);
+    g = plot_open_default(dir, name, title, "training step", "loss, recon (MSE per coordinate)");
+    fprintf(g, "set logscale y\nset y2label \"KL (nats per point)\"\nset y2tics\nset ytics nomirror\n"
+               "set y2range [0:*]\nset key top right\n"
+               "plot '%s' using 1:2 with lines lt 1 title 'total loss', \\\n"
+               "     '%s' using 1:3 with lines lt 2 title 'recon', \\\n"
+               "     '%s' using 1:4 axes x1y2 with lines lt 3 title 'KL (right axis)'\n",
+            file, file, file);
+    plot_close(g);
+
+    /* the decoder as a map: lines of constant z_1, then of constant z_2 */
+    const size_t per_line = GRID_POINTS, lines = s->latent > 1 ? 2 * GRID_LINES : 1;
+    vae_rows(m, lines * per_line);
+    gsl_matrix_set_zero(&m->z.matrix);
+    for (size_t L = 0; L < lines; L++)
+        for (size_t p = 0; p < per_line; p++) {
+            double fixed = -3.0 + 6.0 * (double)(L % GRID_LINES) / (GRID_LINES - 1);
+            double moving = -3.0 + 6.0 * (double)p / (per_line - 1);
+            size_t row = L * per_line + p;
+            if (s->latent == 1)
+                gsl_matrix_set(&m->z.matrix, row, 0, moving);
+            else if (L < GRID_LINES) {          /* z_1 fixed, z_2 moving */
+                gsl_matrix_set(&m->z.matrix, row, 0, fixed);
+                gsl_matrix_set(&m->z.matrix, row, 1, moving);
+            } else {                            /* z_2 fixed, z_1 moving */
+                gsl_matrix_set(&m->z.matrix, row, 0, moving);
+                gsl_matrix_set(&m->z.matrix, row, 1, fixed);
+            }
+        }
+    decode(m, &m->z.matrix);
+    snprintf(file, sizeof file, "%s_grid.dat", N);
+    f = out_open(dir, file);
+    fprintf(f, "# x y z_1 z_2: decoder(z) along grid lines of z over [-3,3]^2;\n"
+               "# index 0: lines of constant z_1, index 1: lines of constant z_2\n");
+    for (size_t L = 0; L < lines; L++) {
+        if (L == GRID_LINES)
+            fprintf(f, "\n\n");
+        for (size_t p = 0; p < per_line; p++) {
+            size_t row = L * per_line + p;
+            fprintf(f, "%.6g %.6g %.6g %.6g\n", gsl_matrix_get(&m->xhat.matrix, row, 0),
+                    gsl_matrix_get(&m->xhat.matrix, row, 1), gsl_matrix_get(&m->z.matrix, row, 0),
+                    s->latent > 1 ? gsl_matrix_get(&m->z.matrix, row, 1) : 0.0);
+        }
+        fprintf(f, "\n");
+    }
+    out_close(f, file);
+    snprintf(name, sizeof name, "%s_grid", N);
+    snprintf(title, sizeof title, "%s: the decoder maps the square [-3,3]^2 of codes onto this mesh", N);
+    g = plot_open(dir, name, title, "x_1", "x_2", 900, 800);
+    fprintf(g, "%sset key top left\n", square);
+    fprintf(g, "plot '%s_data.dat' using 1:2 with points pt 7 ps 0.5 lc rgb \"#cccccc\" title 'data', \\\n"
+               "     '%s' index 0 using 1:2 with lines lt 1 lw 1.2 title '%s', \\\n",
+            N, file, s->latent > 1 ? "z_1 fixed, z_2 varies" : "z_1 varies");
+    if (s->latent > 1)
+        fprintf(g, "     '%s' index 1 using 1:2 with lines lt 2 lw 1.2 title 'z_2 fixed, z_1 varies', \\\n", file);
+    fprintf(g, "     '%s' using 1:($3==0 && ($4==0) ? $2 : 1/0) with points lt 8 pt 7 ps 1.5 title 'decoder(0)'\n",
+            file);
+    plot_close(g);
+}
+
+/* One whole experiment on one data set: make the data, build, (measure 002's
+ * gradient noise), train, evaluate, (draw). every: stdout log interval, 0 for
+ * none. */
+static result run_dataset(const setting *s, gsl_rng *r, const char *dir, long every,
+                          int quiet, int draw, fd_report *fd)
+{
+    dataset d = dataset_make(s->data, r);
+    size_t capacity = d.n > N_PRIOR ? d.n : N_PRIOR;
+    if ((size_t)s->batch > capacity)
+        capacity = (size_t)s->batch;
+    vae *m = vae_new((size_t)s->depth, (size_t)s->hidden, (size_t)s->latent, capacity, r);
+    m->kl_coef = s->kl_weight * s->beta / (double)s->latent;
+    if (fd)
+        *fd = source_fd_noise(m, d.X, r);
+
+    gsl_matrix *hist = gsl_matrix_alloc((size_t)s->steps, 3);
+    gsl_matrix *Xb = gsl_matrix_alloc((size_t)s->batch, DATA_DIM);
+    gsl_matrix *samples = gsl_matrix_alloc(N_PRIOR, DATA_DIM);
+    size_t *idx = malloc(d.n * sizeof *idx);
+    if (!idx)
+        die("out of memory");
+    train(m, &d, s, r, hist, Xb, idx, every, quiet);
+    result res = evaluate(m, &d, s, r, samples);
+    if (draw)
+        draw_dataset(dir, &d, m, s, hist, samples, &res);
+
+    free(idx);
+    gsl_matrix_free(samples);
+    gsl_matrix_free(Xb);
+    gsl_matrix_free(hist);
+    vae_free(m);
+    dataset_free(&d);
+    return res;
+}
+
+static const double SWEEP_W[] __attribute__((unused)) = {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
+//static const double SWEEP_W[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
+#define N_SWEEP (sizeof SWEEP_W / sizeof SWEEP_W[0])
+
+static void print_result(const char *what, const result *res)
+{
+    printf("%s: recon %.4f  kl %.3f nats  elbo %.3f  in support %.3f  "
+           "min cluster share %.3f  active dims %ld\n",
+           what, res->recon, res->kl, res->elbo, res->support, res->min_share, res->active_dims);
+}
+
+#ifndef GENLAB_TESTING
+int main(int argc, char **argv)
+{
+    const char *data = "clusters";
+    double kl_weight = 0.05, beta = 1.0, lr = 3e-3;
+    long latent = 2, hidden = 16, steps = 2000, batch = 64;
+    int single = 0;
+    cli_option opts[] = {
+        {"data", CLI_CHOICE, &data, "data set: 000's three clusters or 002's ring of four", 0, 0, "clusters|ring", 0},
+        {"kl-weight", CLI_REAL, &kl_weight, "weight w of the per-entry KL term (decoder noise s^2 = w/2)", 0, 100, NULL, 0},
+        {"beta", CLI_REAL, &beta, "beta-VAE factor: the loss uses w * beta", 0, 100, NULL, 0},
+        {"latent-dim", CLI_INT, &latent, "size J of the code z", 1, 16, NULL, 0},
+        {"hidden", CLI_INT, &hidden, "width of hidden layers (ring: 64 unless given)", 1, 512, NULL, 0},
+        {"steps", CLI_INT, &steps, "training steps", 1, 1000000, NULL, 0},
+        {"batch", CLI_INT, &batch, "minibatch size", 1, 2000, NULL, 0},
+        {"lr", CLI_REAL, &lr, "Adam learning rate", 1e-7, 1e3, NULL, 0},
+        {"single", CLI_FLAG, &single, "only the --data set: skip the other data set and the sweep", 0, 0, NULL, 0},
+    };
+    cli args;
+    cli_init(&args, "04-vae", "variational autoencoder on 2D clusters: ELBO, KL weight, beta-VAE",
+             42, opts, sizeof opts / sizeof opts[0]);
+    cli_parse_or_exit(&args, argc, argv);
+    out_prepare(args.out);
+    gsl_rng *r = rng_new((unsigned long)args.seed);
+    if (args.quick && !cli_given(&args, "steps"))
+        steps = 300;
+
+    setting first = {data, 1, hidden, latent, steps, batch, lr, kl_weight, beta};
+    const char *other_name = strcmp(data, "clusters") == 0 ? "ring" : "clusters";
+    setting second = first;
+    second.data = other_name;
+    setting *both[2] = {&first, &second};
+    for (int i = 0; i < 2; i++)
+        if (strcmp(both[i]->data, "ring") == 0) {
+            both[i]->depth = 2;
+            if (!cli_given(&args, "hidden"))
+                both[i]->hidden = 64;
+        }
+
+    metrics m = {0};
+    for (int i = 0; i < (single ? 1 : 2); i++) {
+        const setting *s = both[i];
+        printf("%s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2, loss = recon + %g x %g / %ld x KL\n",
+               s->data, s->hidden, s->depth > 1 ? " -> same" : "", s->latent, s->hidden,
+               s->depth > 1 ? " -> same" : "", s->kl_weight, s->beta, s->latent);
+        printf("  %ld steps of Adam (lr %g), batch %ld\n", s->steps, s->lr, s->batch);
+        fd_report fd;
+        result res = run_dataset(s, r, args.out, s->steps / 5, args.quiet, 1, i == 0 ? &fd : NULL);
+        if (i == 0) {
+            printf("  002's finite differences at init: sd %.3g around a true gradient of %.3g "
+                   "(%.0fx); one backprop pass: sd %.3g\n",
+                   fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
+            metrics_set(&m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
+            metrics_set(&m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
+        }
+        print_result(s->data, &res);
+        char key[64];
+        const char *pre = i == 0 ? "" : s->data;
+        const char *sep = i == 0 ? "" : "_";
+#define SET(NAME, VALUE) (snprintf(key, sizeof key, "%s%s" NAME, pre, sep), metrics_set(&m, key, VALUE))
+        SET("recon", res.recon);
+        SET("kl", res.kl);
+        SET("elbo", res.elbo);
+        SET("sample_in_support", res.support);
+        SET("min_cluster_share", res.min_share);
+        SET("active_dims", (double)res.active_dims);
+#undef SET
+    }
+    metrics_print(&m, stdout);
+    metrics_write(&m, args.out);
+    gsl_rng_free(r);
+    return 0;
+}
+#endif

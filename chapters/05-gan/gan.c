@@ -597,3 +597,340 @@ static void measure_run(run *R, gsl_rng *r, metrics *m)
     snprintf(name, sizeof name, "g_loss_end_%s", tn);
     metrics_set(m, name, g_end);
 }
+
+/* ----------------------------------------------------------------------------
+ * 9. Saturating versus non-saturating, measured
+ *
+ * Two GANs, one per G loss, start from the SAME weights (the second copies
+ * the first's parameter vectors) and draw the SAME random numbers (each gets
+ * a clone of the run's generator, i.e. the same state of the one seeded
+ * stream). Any difference in what follows is the loss's doing. We record
+ * ||dL_G/dtheta||, the mean D(G(z)) and where the fake batch sits, every step.
+ *
+ * Careful with one thing when reading the figure: Adam divides each step by
+ * a running RMS of the gradient, so a uniformly tiny gradient still gives
+ * steps of about lr. What the saturating loss loses is not only size but
+ * signal: -s/n weights each sample by how REAL D already finds it, so the
+ * samples D rejects most firmly, the ones that most need to move, count least.
+ * ------------------------------------------------------------------------- */
+enum { CMP_STEP, CMP_GRAD_SAT, CMP_GRAD_NS, CMP_DFAKE_SAT, CMP_DFAKE_NS,
+       CMP_MEAN_SAT, CMP_MEAN_NS, CMP_COLS };
+
+static void compare_g_losses(const gan_config *base, gsl_rng *r, gsl_matrix *out)
+{
+    gan_config cs = *base, cn = *base;
+    cs.gloss = GLOSS_SATURATING;
+    cn.gloss = GLOSS_NON_SATURATING;
+    gan *gs = gan_new(&cs, r);
+    gan *gn = gan_new(&cn, r);
+    gsl_vector_memcpy(gn->PG->value, gs->PG->value);       /* same initial G */
+    gsl_vector_memcpy(gn->PD->value, gs->PD->value);       /* same initial D */
+    gsl_rng *rs = gsl_rng_clone(r), *rn = gsl_rng_clone(r); /* same draws     */
+    step_stats a, b;
+
+    for (size_t k = 0; k < out->size1; k++) {
+        train_step(gs, &cs, rs, &a);
+        train_step(gn, &cn, rn, &b);
+        check_finite(a.g_loss, "saturating G loss", (long)k + 1);
+        check_finite(b.g_loss, "non-saturating G loss", (long)k + 1);
+        double row[CMP_COLS] = {(double)(k + 1), a.g_grad_norm, b.g_grad_norm,
+                                a.d_fake, b.d_fake, a.fake_mean, b.fake_mean};
+        for (size_t c = 0; c < CMP_COLS; c++)
+            gsl_matrix_set(out, k, c, row[c]);
+    }
+    gsl_rng_free(rs);
+    gsl_rng_free(rn);
+    gan_free(gs);
+    gan_free(gn);
+}
+
+/* mean of column c over rows [from, to) */
+static double col_mean(const gsl_matrix *M, size_t c, size_t from, size_t to)
+{
+    double s = 0.0;
+    for (size_t i = from; i < to; i++)
+        s += gsl_matrix_get(M, i, c);
+    return s / (double)(to - from);
+}
+
+/* ----------------------------------------------------------------------------
+ * 10. Why exact backpropagation, and not finite differences (seed 004)
+ *
+ * Seed 004 estimates its gradients by central differences,
+ *     dL/dw ~ (L(w + h) - L(w - h)) / (2h),   h = 1e-4,
+ * for a random 10 % of the weights per step, leaving the other 90 % and
+ * every bias at zero. That is a fine way to CHECK a gradient (tests/ does it)
+ * and a poor way to TRAIN with one, for two reasons we measure here on the
+ * freshly initialised Gaussian GAN:
+ *
+ *   cost:  every sampled weight costs two full forward passes of G and D,
+ *          while one backward pass gives ALL the gradients for about the
+ *          price of two forward passes;
+ *   noise: the estimate is a random 10 % slice of the gradient. Its direction
+ *          is far from the true one (cosine about sqrt(0.1) = 0.32 if the
+ *          gradient is spread evenly), and a step along it makes a tenth of
+ *          the progress, in a direction that changes at random every step.
+ *
+ * The difference quotients themselves are accurate in double precision (we
+ * print how accurate), so the problem is not rounding: it is the sampling.
+ * ------------------------------------------------------------------------- */
+static void fd_versus_backprop(gan *g, gsl_rng *r, size_t batch, metrics *m)
+{
+    const double h = 1e-4, share = 0.1;
+    const size_t n = g->PG->value->size;
+    gsl_vector *exact = gsl_vector_alloc(n), *fd = gsl_vector_calloc(n);
+    gsl_matrix_view z = mat_rows(g->z, batch);
+    rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
+
+    double t0 = now_seconds();
+    g_loss_and_grad(g, &z.matrix, GLOSS_NON_SATURATING, 1, NULL);
+    double t_exact = now_seconds() - t0;
+    gsl_vector_memcpy(exact, g->PG->grad);
+
+    size_t weights = 0, sampled = 0, evals = 0;
+    double worst = 0.0;
+    t0 = now_seconds();
+    for (size_t l = 0; l < g->G->n_layers; l++) {
+        dense *L = &g->G->layer[l];
+        for (size_t k = 0; k < L->in * L->out; k++, weights++) {
+            if (gsl_rng_uniform(r) >= share)
+                continue;                       /* 90 %: no gradient this step */
+            double *w = L->W.matrix.data + k;
+            const size_t i = (size_t)(w - g->PG->value->data);
+            const double saved = *w;
+            *w = saved + h;
+            double up = g_loss_and_grad(g, &z.matrix, GLOSS_NON_SATURATING, 0, NULL);
+            *w = saved - h;
+            double down = g_loss_and_grad(g, &z.matrix, GLOSS_NON_SATURATING, 0, NULL);
+            *w = saved;
+            evals += 2;
+            sampled++;
+            double num = (up - down) / (2.0 * h), ex = gsl_vector_get(exact, i);
+            gsl_vector_set(fd, i, num);
+            double rel = fabs(num - ex) / fmax(fabs(num) + fabs(ex), 1e-12);
+            if (rel > worst)
+                worst = rel;
+        }
+    }
+    double t_fd = now_seconds() - t0;
+    double dot;
+    gsl_blas_ddot(fd, exact, &dot);
+    const double cosine = dot / (gsl_blas_dnrm2(fd) * gsl_blas_dnrm2(exact));
+
+    printf("\n== finite differences as in seed 004 (h = %g, %.0f %% of G's weights)\n", h, 100 * share);
+    printf("G has %zu parameters (%zu weights); this step sampled %zu weights: %zu forward\n"
+           "passes of G and D, against one forward and one backward for all %zu exactly\n",
+           n, weights, sampled, evals, n);
+    printf("finite differences agree with backprop on the sampled weights to %.1e (relative),\n"
+           "but the sampled gradient points %.0f degrees away from the true one (cosine %.3f)\n",
+           worst, acos(cosine) * 180.0 / M_PI, cosine);
+    fprintf(stderr, "%s: finite differences %.2f ms, backprop %.3f ms for this step\n",
+            genlab_program, 1e3 * t_fd, 1e3 * t_exact);
+    metrics_set(m, "fd_forward_passes", (double)evals);
+    metrics_set(m, "fd_cosine_to_exact", cosine);
+    metrics_set(m, "fd_max_rel_err", worst);
+    gsl_vector_free(exact);
+    gsl_vector_free(fd);
+}
+
+/* ----------------------------------------------------------------------------
+ * 11. Figures
+ *
+ *   loss_<target>        D's and G's losses over training, each with its
+ *                        own equilibrium level (section 1)
+ *   snapshots_<target>   the classic picture: real density, histogram of
+ *                        G's samples and D(x), at four moments of training
+ *   saturation           ||dL_G/dtheta|| and D(G(z)) over the first steps,
+ *                        saturating against non-saturating loss
+ * ------------------------------------------------------------------------- */
+static void write_loss_figure(const run *R, const char *dir)
+{
+    const char *tn = target_name(R->cfg.target);
+    const int sat = R->cfg.gloss == GLOSS_SATURATING;
+    char data[64], name[64], title[160];
+    snprintf(data, sizeof data, "loss_%s.dat", tn);
+    snprintf(name, sizeof name, "loss_%s", tn);
+    out_write_matrix(dir, data,
+                     "step d_loss g_loss mean_d_real mean_d_fake d_loss_avg100 g_loss_avg100",
+                     R->log);
+    snprintf(title, sizeof title, "GAN losses, %s target (%s G loss)", tn, gloss_name(R->cfg.gloss));
+    FILE *f = plot_open_default(dir, name, title, "training step (one G step each)",
+                                "loss (thin: per step, thick: mean of the last 100)");
+    fprintf(f, "set key top right\n");
+    fprintf(f, "set yrange [%s:2.2]\n", sat ? "-1.6" : "0");
+    fprintf(f, "plot '%s' using 1:2 with lines lt 1 lw 0.6 dt 1 lc rgb '#a9cce3' notitle, \\\n"
+               "     '%s' using 1:3 with lines lw 0.6 lc rgb '#f5cba7' notitle, \\\n"
+               "     '%s' using 1:6 with lines lt 1 title 'D loss (real + fake BCE)', \\\n"
+               "     '%s' using 1:7 with lines lt 2 title 'G loss (%s)', \\\n"
+               "     %.6f with lines lt 1 dt 2 lw 1.5 title 'D at equilibrium: 2 ln 2 = 1.386', \\\n"
+               "     %.6f with lines lt 2 dt 2 lw 1.5 title 'G at equilibrium: %s'\n",
+            data, data, data, data, gloss_name(R->cfg.gloss), 2.0 * M_LN2,
+            sat ? -M_LN2 : M_LN2, sat ? "-ln 2 = -0.693" : "ln 2 = 0.693");
+    plot_close(f);
+}
+
+static void write_snapshot_figure(const run *R, const char *dir)
+{
+    const char *tn = target_name(R->cfg.target);
+    char data[64], name[64], title[160];
+    double lo, hi;
+    plot_range(R->cfg.target, &lo, &hi);
+    snprintf(data, sizeof data, "snapshots_%s.dat", tn);
+    snprintf(name, sizeof name, "snapshots_%s", tn);
+
+    FILE *d = out_open(dir, data);
+    for (int k = 0; k < N_SNAP; k++) {
+        const snapshot *s = &R->snap[k];
+        fprintf(d, "# step %ld (gen mean %.3f, std %.3f, %.1f %% outside the plot)\n"
+                   "# x real_density generated_density D_of_x\n",
+                s->step, s->gen_mean, s->gen_std, 100.0 * s->outside);
+        for (size_t i = 0; i < N_BINS; i++)
+            fprintf(d, "%.9g %.9g %.9g %.9g\n", gsl_matrix_get(s->M, i, 0),
+                    gsl_matrix_get(s->M, i, 1), gsl_matrix_get(s->M, i, 2),
+                    gsl_matrix_get(s->M, i, 3));
+        fprintf(d, "\n\n");                         /* gnuplot: next index */
+    }
+    out_close(d, data);
+
+    snprintf(title, sizeof title, "%s target: data, generator and discriminator during training", tn);
+    FILE *f = plot_open(dir, name, "", "x", "density  /  D(x)", 1400, 1000);
+    fprintf(f, "set multiplot layout 2,2 title \"%s\" font \",16\"\n", title);
+    fprintf(f, "set xrange [%g:%g]\nset yrange [0:1.3]\n", lo, hi);
+    fprintf(f, "set style fill transparent solid 0.45 noborder\n");
+    fprintf(f, "set key top left font \",11\"\n");
+    for (int k = 0; k < N_SNAP; k++) {
+        const snapshot *s = &R->snap[k];
+        fprintf(f, "set title \"step %ld: generated mean %.2f, std %.2f\"\n",
+                s->step, s->gen_mean, s->gen_std);
+        fprintf(f, "plot '%s' index %d using 1:3 with boxes lc rgb '" PLOT_ORANGE "' "
+                   "title 'G(z), histogram', \\\n"
+                   "     '' index %d using 1:2 with lines lt 1 title 'real density', \\\n"
+                   "     '' index %d using 1:4 with lines lt 3 title 'D(x) = P(real)', \\\n"
+                   "     0.5 with lines lt 8 dt 2 lw 1 title 'D = 1/2'\n",
+                data, k, k, k);
+        if (k == 0)
+            fprintf(f, "unset key\n");
+    }
+    fprintf(f, "unset multiplot\n");
+    plot_close(f);
+}
+
+static void write_saturation_figure(const gsl_matrix *cmp, const char *dir)
+{
+    out_write_matrix(dir, "saturation.dat",
+                     "step grad_norm_saturating grad_norm_non_saturating mean_D_fake_saturating "
+                     "mean_D_fake_non_saturating fake_batch_mean_saturating fake_batch_mean_non_saturating",
+                     cmp);
+    FILE *f = plot_open(dir, "saturation", "", "training step", "", 1200, 1000);
+    fprintf(f, "set multiplot layout 3,1 title \"Saturating vs non-saturating G loss: same seed, same initial weights\" font \",16\"\n");
+    fprintf(f, "set key top right font \",11\"\nset xlabel ''\n");
+    fprintf(f, "set logscale y\nset format y '10^{%%L}'\n");
+    fprintf(f, "set title \"size of G's gradient\"\nset ylabel '||dL_G / d{/Symbol q}||'\n");
+    fprintf(f, "plot 'saturation.dat' using 1:2 with lines lt 4 title 'saturating: log(1 - D(G(z)))', \\\n"
+               "     '' using 1:3 with lines lt 1 title 'non-saturating: -log D(G(z))'\n");
+    fprintf(f, "set title \"how real D finds the fakes\"\nset ylabel 'mean D(G(z))'\n");
+    fprintf(f, "plot 'saturation.dat' using 1:4 with lines lt 4 title 'saturating', \\\n"
+               "     '' using 1:5 with lines lt 1 title 'non-saturating'\n");
+    fprintf(f, "unset logscale y\nset format y '%%g'\n");
+    fprintf(f, "set title \"where the fakes are (target mean 3)\"\nset ylabel 'mean of G(z) in the batch'\n");
+    fprintf(f, "set xlabel 'training step'\n");
+    fprintf(f, "plot 'saturation.dat' using 1:6 with lines lt 4 title 'saturating', \\\n"
+               "     '' using 1:7 with lines lt 1 title 'non-saturating', \\\n"
+               "     3 with lines lt 8 dt 2 lw 1 title 'target mean'\n");
+    fprintf(f, "unset multiplot\n");
+    plot_close(f);
+}
+
+/* ----------------------------------------------------------------------------
+ * 12. main: set up, train the Gaussian, train the bimodal target, compare the
+ * two G losses, count the cost of finite differences, draw.
+ * ------------------------------------------------------------------------- */
+#ifndef GENLAB_TESTING
+int main(int argc, char **argv)
+{
+    const char *target = "both", *g_loss = "non-saturating", *init = "xavier", *optim = "adam";
+    long steps = 3000, batch = 64, d_steps = 1, noise_dim = 0, hidden = 16, compare_steps = 300;
+    double lr_d = 1e-3, lr_g = 1e-3;
+    cli_option opts[] = {
+        {"target", CLI_CHOICE, &target, "which data to learn", 0, 0, "both|gaussian|bimodal", 0},
+        {"g-loss", CLI_CHOICE, &g_loss, "generator loss", 0, 0, "non-saturating|saturating", 0},
+        {"steps", CLI_INT, &steps, "training iterations (G steps) per target", 1, 1e7, NULL, 0},
+        {"batch", CLI_INT, &batch, "samples per batch (real and fake each)", 1, 1e5, NULL, 0},
+        {"lr-d", CLI_REAL, &lr_d, "discriminator learning rate", 1e-8, 100, NULL, 0},
+        {"lr-g", CLI_REAL, &lr_g, "generator learning rate", 1e-8, 100, NULL, 0},
+        {"noise-dim", CLI_INT, &noise_dim, "noise dimension; 0: 1 for gaussian, 4 for bimodal", 0, 1024, NULL, 0},
+        {"hidden", CLI_INT, &hidden, "width of both hidden layers of G and of D", 1, 4096, NULL, 0},
+        {"d-steps", CLI_INT, &d_steps, "D steps per G step", 1, 100, NULL, 0},
+        {"compare-steps", CLI_INT, &compare_steps, "steps of the saturating vs non-saturating run (0: skip)", 0, 1e6, NULL, 0},
+        {"init", CLI_CHOICE, &init, "weight init (small: N(0, 0.1^2) as in the sources)", 0, 0, "xavier|small", 0},
+        {"optim", CLI_CHOICE, &optim, "optimiser of both players", 0, 0, "adam|sgd", 0},
+    };
+    cli c;
+    cli_init(&c, "05-gan", "a 1D GAN: N(3, 0.5) and a two-mode mixture; saturating vs non-saturating G loss",
+             42, opts, sizeof opts / sizeof opts[0]);
+    cli_parse_or_exit(&c, argc, argv);
+    if (c.quick) {
+        if (!cli_given(&c, "steps"))
+            steps = 400;
+        if (!cli_given(&c, "compare-steps"))
+            compare_steps = 100;
+    }
+    out_prepare(c.out);
+    gsl_rng *r = rng_new((unsigned long)c.seed);
+    metrics m = {0};
+
+    gan_config base = {
+        .gloss = strcmp(g_loss, "saturating") == 0 ? GLOSS_SATURATING : GLOSS_NON_SATURATING,
+        .steps = steps, .batch = batch, .d_steps = d_steps, .hidden = hidden,
+        .lr_d = lr_d, .lr_g = lr_g,
+        .small_init = strcmp(init, "small") == 0, .sgd = strcmp(optim, "sgd") == 0,
+    };
+    printf("05-gan: seed %ld; G and D: 16 -> 16 hidden ReLU units wide %ld, %s init, %s "
+           "(lr D %g, G %g)\n", c.seed, hidden, init,
+           base.sgd ? "plain SGD" : "Adam(0.5, 0.999)", lr_d, lr_g);
+
+    const int do_gauss = strcmp(target, "bimodal") != 0, do_bi = strcmp(target, "gaussian") != 0;
+    for (int t = 0; t < 2; t++) {
+        if ((t == 0 && !do_gauss) || (t == 1 && !do_bi))
+            continue;
+        gan_config cfg = base;
+        cfg.target = t == 0 ? TARGET_GAUSSIAN : TARGET_BIMODAL;
+        cfg.noise_dim = noise_dim ? noise_dim : (t == 0 ? 1 : 4);
+        run *R = run_new(&cfg, r);
+        if (t == 0 || !do_gauss)
+            fd_versus_backprop(R->g, r, (size_t)batch, &m);   /* before training */
+        train_run(R, r, c.quiet);
+        measure_run(R, r, &m);
+        write_loss_figure(R, c.out);
+        write_snapshot_figure(R, c.out);
+        run_free(R);
+    }
+
+    if (compare_steps > 0) {
+        gan_config cfg = base;
+        cfg.target = do_gauss ? TARGET_GAUSSIAN : TARGET_BIMODAL;
+        cfg.noise_dim = noise_dim ? noise_dim : (do_gauss ? 1 : 4);
+        gsl_matrix *cmp = gsl_matrix_alloc((size_t)compare_steps, CMP_COLS);
+        compare_g_losses(&cfg, r, cmp);
+        const size_t k = cmp->size1 < 100 ? cmp->size1 : 100;
+        const double gs = col_mean(cmp, CMP_GRAD_SAT, 0, k), gn = col_mean(cmp, CMP_GRAD_NS, 0, k);
+        printf("\n== G loss compared on the %s target, same start, %ld steps\n",
+               target_name(cfg.target), compare_steps);
+        printf("mean ||grad G|| over the first %zu steps: saturating %.3g, non-saturating %.3g (%.0fx)\n",
+               k, gs, gn, gn / gs);
+        printf("after %ld steps: fake batch mean saturating %.3f, non-saturating %.3f\n",
+               compare_steps, gsl_matrix_get(cmp, cmp->size1 - 1, CMP_MEAN_SAT),
+               gsl_matrix_get(cmp, cmp->size1 - 1, CMP_MEAN_NS));
+        metrics_set(&m, "g_grad_norm_early_saturating", gs);
+        metrics_set(&m, "g_grad_norm_early_non_saturating", gn);
+        metrics_set(&m, "g_grad_ratio_early", gn / gs);
+        write_saturation_figure(cmp, c.out);
+        gsl_matrix_free(cmp);
+    }
+
+    metrics_print(&m, stdout);
+    metrics_write(&m, c.out);
+    gsl_rng_free(r);
+    return 0;
+}
+#endif
