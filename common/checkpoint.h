@@ -1,0 +1,60 @@
+/* checkpoint.h -- saving a model, and resuming training exactly.
+ *
+ * Introduced in chapter 08. A checkpoint is a list of named blocks of doubles
+ * (a network's parameters, an optimiser's moments and step count, any counter
+ * of the chapter's) plus the random generator's state, so that
+ *
+ *     train N steps, save, load, train M steps   ==   train N + M steps
+ *
+ * holds bit for bit. The file format (little-endian, as written on x86-64):
+ *
+ *     "GENLABCK"                 8 bytes, the magic
+ *     uint32 version             1
+ *     uint32 n_blocks
+ *     n_blocks times:
+ *         char name[48]          zero-padded, e.g. "G.params", "G.adam.m"
+ *         uint64 count           number of doubles
+ *         double data[count]
+ *     char rng_name[32]          gsl_rng type, e.g. "mt19937"
+ *     uint64 rng_size            bytes of generator state
+ *     byte rng_state[rng_size]
+ *     uint32 crc32               zlib crc32 of every byte before it
+ *
+ * Loading checks the magic, the version, every block's name and size against
+ * the model being loaded into (a different --hidden gives a clear message, not
+ * garbage), and the checksum (a truncated or damaged file is refused).
+ */
+#ifndef GENLAB_CHECKPOINT_H
+#define GENLAB_CHECKPOINT_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_vector.h>
+
+#include "optim.h"
+#include "params.h"
+
+#define CHECKPOINT_MAX_BLOCKS 64
+#define CHECKPOINT_NAME_LEN 48
+
+typedef struct checkpoint {
+    size_t n;
+    char name[CHECKPOINT_MAX_BLOCKS][CHECKPOINT_NAME_LEN];
+    double *data[CHECKPOINT_MAX_BLOCKS];
+    size_t count[CHECKPOINT_MAX_BLOCKS];
+    long *counter[CHECKPOINT_MAX_BLOCKS];   /* for blocks that are one long */
+    double scratch[CHECKPOINT_MAX_BLOCKS];  /* a long travels as a double  */
+} checkpoint;
+
+/* Describe what a checkpoint of this model holds (nothing is copied yet). */
+void checkpoint_add_vector(checkpoint *ck, const char *name, gsl_vector *v);
+void checkpoint_add_params(checkpoint *ck, const char *name, params *P);      /* NAME.params */
+void checkpoint_add_optimizer(checkpoint *ck, const char *name, optimizer *o);/* NAME.m .v .step */
+void checkpoint_add_long(checkpoint *ck, const char *name, long *value);
+
+/* Write / read the described blocks and r's state (r may be NULL: not saved /
+ * not restored). Return 0, or -1 with a one-line message in err. */
+int checkpoint_save(checkpoint *ck, const char *path, const gsl_rng *r, char *err, size_t err_size);
+int checkpoint_load(checkpoint *ck, const char *path, gsl_rng *r, char *err, size_t err_size);
+
+#endif

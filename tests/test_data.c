@@ -1,0 +1,267 @@
+/* test_data.c -- IDX reading (plain, gzip, damaged files), the shipped MNIST
+ * files, and checkpoints (round trip, exact resume, damaged files). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "genlab.h"
+
+static char dir[64];
+
+static int make_dir(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/genlab-data-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static void be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);  p[3] = (unsigned char)v;
+}
+
+/* 3 images of 2 x 2: pixel j of image i is 10 i + j; `cut` bytes missing */
+static void write_images(const char *path, uint32_t magic, size_t cut, int gz)
+{
+    unsigned char buf[16 + 12];
+    be32(buf, magic); be32(buf + 4, 3); be32(buf + 8, 2); be32(buf + 12, 2);
+    for (int i = 0; i < 12; i++)
+        buf[16 + i] = (unsigned char)(10 * (i / 4) + i % 4);
+    if (gz) {
+        gzFile f = gzopen(path, "wb");
+        gzwrite(f, buf, (unsigned)(sizeof buf - cut));
+        gzclose(f);
+    } else {
+        FILE *f = fopen(path, "wb");
+        fwrite(buf, 1, sizeof buf - cut, f);
+        fclose(f);
+    }
+}
+
+static void test_idx_plain_and_gz(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    gsl_matrix *M;
+    size_t r, c;
+    snprintf(path, sizeof path, "%s/a-images-idx3-ubyte", dir);
+    write_images(path, 0x803, 0, 0);
+    assert_int_equal(idx_read_images(path, &M, &r, &c, err, sizeof err), 0);
+    assert_int_equal(M->size1, 3);
+    assert_int_equal(r * c, 4);
+    assert_true(fabs(gsl_matrix_get(M, 2, 3) - 23.0 / 255.0) < 1e-15);
+    gsl_matrix_free(M);
+    /* a name without .gz finds the .gz file */
+    snprintf(path, sizeof path, "%s/b-images-idx3-ubyte.gz", dir);
+    write_images(path, 0x803, 0, 1);
+    snprintf(path, sizeof path, "%s/b-images-idx3-ubyte", dir);
+    assert_int_equal(idx_read_images(path, &M, &r, &c, err, sizeof err), 0);
+    assert_true(fabs(gsl_matrix_get(M, 1, 2) - 12.0 / 255.0) < 1e-15);
+    gsl_matrix_free(M);
+}
+
+static void test_idx_bad_files(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    gsl_matrix *M;
+    size_t r, c;
+    snprintf(path, sizeof path, "%s/missing-images", dir);
+    assert_int_equal(idx_read_images(path, &M, &r, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot open"));
+
+    snprintf(path, sizeof path, "%s/magic-images", dir);
+    write_images(path, 0x801, 0, 0);                    /* a label file's magic */
+    assert_int_equal(idx_read_images(path, &M, &r, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "wrong magic"));
+    assert_non_null(strstr(err, path));                 /* names the file */
+
+    snprintf(path, sizeof path, "%s/short-images", dir);
+    write_images(path, 0x803, 3, 1);                    /* last image cut short */
+    assert_int_equal(idx_read_images(path, &M, &r, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+
+    snprintf(path, sizeof path, "%s/header-images", dir);
+    write_images(path, 0x803, 20, 0);                   /* header cut short */
+    assert_int_equal(idx_read_images(path, &M, &r, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated header"));
+
+    unsigned char *labels;
+    size_t n;
+    assert_int_equal(idx_read_labels(path, &labels, &n, err, sizeof err), -1);
+}
+
+static void test_shipped_mnist(void **state)
+{
+    (void)state;
+    image_set *train = mnist_load("datasets/mnist", "train");
+    image_set *test = mnist_load("datasets/mnist", "t10k");
+    assert_int_equal(train->n, 8576);
+    assert_int_equal(test->n, 1424);
+    assert_int_equal(train->rows * train->cols, 784);
+    size_t per_class[10] = {0};
+    for (size_t i = 0; i < test->n; i++)
+        per_class[test->labels[i]]++;
+    for (int k = 0; k < 10; k++)
+        assert_true(per_class[k] >= 120 && per_class[k] <= 170);   /* stratified */
+    assert_true(gsl_matrix_max(train->images) == 1.0 && gsl_matrix_min(train->images) == 0.0);
+    unsigned char two = 2;
+    image_set_filter(train, &two, 1);
+    assert_int_equal(train->n, 850);
+    for (size_t i = 0; i < train->n; i++)
+        assert_int_equal(train->labels[i], 2);
+    image_set_free(train);
+    image_set_free(test);
+}
+
+/* ---- checkpoints --------------------------------------------------------- */
+/* a tiny training run: fit a dense layer to y = 2x with Adam, from a seed */
+typedef struct run {
+    params *P;
+    dense L;
+    optimizer *opt;
+    gsl_rng *r;
+    long step;
+    gsl_matrix *X, *Y, *Yhat, *dY;
+} run;
+
+static void run_init(run *t)
+{
+    t->P = params_alloc(dense_size(3, 2));
+    dense_bind(&t->L, t->P, 3, 2);
+    t->r = rng_new(3);
+    dense_init_xavier(&t->L, t->r);
+    t->opt = optim_adam(t->P, 0.01, 0.9, 0.999);
+    t->step = 0;
+    t->X = gsl_matrix_alloc(8, 3); t->Y = gsl_matrix_alloc(8, 2);
+    t->Yhat = gsl_matrix_alloc(8, 2); t->dY = gsl_matrix_alloc(8, 2);
+}
+
+static void run_steps(run *t, int n)
+{
+    for (int i = 0; i < n; i++, t->step++) {
+        rng_fill_gaussian(t->r, t->X, 0, 1);             /* uses the generator */
+        gsl_matrix_view x2 = gsl_matrix_submatrix(t->X, 0, 0, 8, 2);
+        gsl_matrix_memcpy(t->Y, &x2.matrix);
+        gsl_matrix_scale(t->Y, 2.0);
+        params_zero_grad(t->P);
+        dense_forward(&t->L, t->X, t->Yhat);
+        loss_mse(t->Yhat, t->Y, t->dY);
+        dense_backward(&t->L, t->X, t->dY, NULL);
+        optim_step(t->opt);
+    }
+}
+
+static void run_free(run *t)
+{
+    gsl_matrix_free(t->X); gsl_matrix_free(t->Y); gsl_matrix_free(t->Yhat); gsl_matrix_free(t->dY);
+    optim_free(t->opt); params_free(t->P); gsl_rng_free(t->r);
+}
+
+static void describe(checkpoint *ck, run *t)
+{
+    memset(ck, 0, sizeof *ck);
+    checkpoint_add_params(ck, "net", t->P);
+    checkpoint_add_optimizer(ck, "net.adam", t->opt);
+    checkpoint_add_long(ck, "step", &t->step);
+}
+
+static void test_checkpoint_exact_resume(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/run.ckpt", dir);
+    run straight, first, resumed;
+    checkpoint ck;
+    run_init(&straight);
+    run_steps(&straight, 70);                 /* N + M in one go */
+    run_init(&first);
+    run_steps(&first, 30);                    /* N, then save */
+    describe(&ck, &first);
+    assert_int_equal(checkpoint_save(&ck, path, first.r, err, sizeof err), 0);
+    run_init(&resumed);                       /* a new process, in effect */
+    describe(&ck, &resumed);
+    assert_int_equal(checkpoint_load(&ck, path, resumed.r, err, sizeof err), 0);
+    assert_int_equal(resumed.step, 30);
+    assert_int_equal(resumed.opt->step, 30);
+    run_steps(&resumed, 40);                  /* M more */
+    assert_true(gsl_vector_equal(straight.P->value, resumed.P->value));   /* bit for bit */
+    assert_true(gsl_vector_equal(straight.opt->v, resumed.opt->v));
+    run_free(&straight); run_free(&first); run_free(&resumed);
+}
+
+static void test_checkpoint_refuses_bad_files(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/bad.ckpt", dir);
+    run t;
+    run_init(&t);
+    checkpoint ck;
+    describe(&ck, &t);
+    assert_int_equal(checkpoint_save(&ck, path, t.r, err, sizeof err), 0);
+    gsl_vector *before = gsl_vector_alloc(t.P->value->size);
+    gsl_vector_memcpy(before, t.P->value);
+
+    /* one flipped byte in the middle: checksum */
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 100, SEEK_SET);
+    int ch = fgetc(f);
+    fseek(f, 100, SEEK_SET);
+    fputc(ch ^ 0x40, f);
+    fclose(f);
+    assert_int_equal(checkpoint_load(&ck, path, t.r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "checksum"));
+    assert_true(gsl_vector_equal(before, t.P->value));  /* model untouched */
+
+    /* truncated */
+    assert_int_equal(checkpoint_save(&ck, path, t.r, err, sizeof err), 0);
+    assert_int_equal(truncate(path, 60), 0);
+    assert_int_equal(checkpoint_load(&ck, path, t.r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+
+    /* a model of another shape */
+    assert_int_equal(checkpoint_save(&ck, path, t.r, err, sizeof err), 0);
+    params *other = params_alloc(5);
+    checkpoint ck2 = {0};
+    checkpoint_add_params(&ck2, "net", other);
+    checkpoint_add_optimizer(&ck2, "net.adam", t.opt);
+    checkpoint_add_long(&ck2, "step", &t.step);
+    assert_int_equal(checkpoint_load(&ck2, path, t.r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "net.params"));
+
+    /* not a checkpoint at all */
+    f = fopen(path, "wb");
+    fputs("hello, this is not a checkpoint", f);
+    fclose(f);
+    assert_int_equal(checkpoint_load(&ck, path, t.r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "wrong magic"));
+    params_free(other);
+    gsl_vector_free(before);
+    run_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idx_plain_and_gz),
+        cmocka_unit_test(test_idx_bad_files),
+        cmocka_unit_test(test_shipped_mnist),
+        cmocka_unit_test(test_checkpoint_exact_resume),
+        cmocka_unit_test(test_checkpoint_refuses_bad_files),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
