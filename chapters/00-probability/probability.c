@@ -59,8 +59,9 @@ typedef struct settings {
  *
  * To roll it we need a sampler for an arbitrary finite PMF. GSL's
  * gsl_ran_discrete builds Walker's alias table once (gsl_ran_discrete_preproc)
- * and then draws each roll in constant time: one uniform number picks a
- * column of the table, a second decides between the column's two faces.
+ * and then draws each roll in constant time from one uniform number u:
+ * u * 6 falls into one of six equal columns, and where it falls inside the
+ * column picks one of the (at most) two faces that share that column.
  *
  * We only ever SEE rolls, never the PMF. The estimate is counting:
  *
@@ -267,7 +268,7 @@ static lln_result law_of_large_numbers(const settings *S, gsl_rng *r,
                "set key top right\n"
                "plot for [i=2:%zu] 'lln_runs.dat' using 1:i with lines lw 1 lc rgb \"#c8c8c8\" "
                "notitle, \\\n"
-               "     1/0 with lines lw 1 lc rgb \"#c8c8c8\" title \"one run (%ld runs)\", \\\n"
+               "     1/0 with lines lw 1 lc rgb \"#c8c8c8\" title \"each of the %ld single runs\", \\\n"
                "     'lln.dat' using 1:2 with linespoints lt 1 ps 1.2 "
                "title \"mean over runs (fitted slope %.3f)\", \\\n"
                "     'lln.dat' using 1:3 with lines lt 2 dt 2 title \"%.3f / sqrt(N) (slope -1/2)\"\n",
@@ -432,6 +433,13 @@ static hist_check gamma_density(const settings *S, gsl_rng *r, const char *dir)
  *     die calls impossible, and log(1/6 / 0) = infinity.
  * A model that gives zero probability to something the data does is
  * infinitely wrong in that direction; chapters 04-06 come back to this.
+ *
+ * The source text goes on to describe training as pushing KL(p_data ||
+ * p_model) down. That is exactly maximum likelihood, and it is what a VAE
+ * (chapter 04) works on through a bound. A GAN (chapter 05) is different:
+ * with a perfect discriminator its generator minimises the Jensen-Shannon
+ * divergence, a symmetrised cousin of KL (Goodfellow et al. 2014, Theorem 1),
+ * not KL itself.
  * ------------------------------------------------------------------------- */
 typedef struct gauss {
     double m, s;
@@ -563,10 +571,11 @@ static kl_result kl_gaussians(const settings *S, const char *dir)
  * function G_theta with many parameters instead of two, fed with noise z, and
  * its samples G_theta(z) follow a distribution the network never writes down
  * -- it exists only as the histogram of its outputs. Here we chose G by hand;
- * chapter 05 LEARNS a G like this one from samples of the data alone. (Real
- * networks are not monotone and z has more dimensions than x, so p_x has no
+ * chapter 05 LEARNS a G like this one from samples of the data alone. (A
+ * generator network is in general not invertible, so p_x has no
  * change-of-variables formula there: that is why GANs judge samples with a
- * discriminator instead of evaluating a density.)
+ * discriminator instead of evaluating a density. Models that keep G
+ * invertible on purpose, to keep this formula, are called normalising flows.)
  *
  * In two dimensions, G(z) = z/10 + z/|z| maps a round Gaussian cloud onto a
  * ring of radius about 1: every direction keeps its angle, every radius is
