@@ -34,6 +34,8 @@ TEST_SRC   := $(wildcard tests/test_*.c)
 TESTS      := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TESTS  := $(TEST_SRC:tests/%.c=build/san/tests/%)
 
+
+.PHONY: judge
 .PHONY: all check check-run figures bench deps deps-ok golden sanitize valgrind docs datasets clean
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
@@ -58,6 +60,15 @@ bin/%: $$(wildcard chapters/%/*.c) $(LIB) $(COMMON_HDR) | bin
 build/san/bin/%: $$(wildcard chapters/%/*.c) $(SAN_LIB) $(COMMON_HDR) | build/san/bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $(filter %.c,$^) $(SAN_LIB) $(LDLIBS)
 
+# ---- the digit judge (scores the MNIST chapters' samples) -------------------
+bin/judge: datasets/judge/judge.c $(LIB) $(COMMON_HDR) | bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+build/judge/mnist.judge: bin/judge $(wildcard datasets/mnist/*.gz)
+	bin/judge --quiet --out build/judge/mnist --save $@ > build/judge-mnist.log
+build/judge/fashion.judge: bin/judge
+	bin/judge --quiet --dataset fashion --out build/judge/fashion --save $@ > build/judge-fashion.log
+judge: build/judge/mnist.judge
+
 # ---- tests ------------------------------------------------------------------
 # A test may #include a chapter's source (with GENLAB_TESTING defined, the
 # chapter's main() is left out), so tests depend on every chapter source.
@@ -74,7 +85,7 @@ sanitize: $(SAN_BINS) $(SAN_TESTS)
 # make check: set-up first (a fresh machine has no GSL yet), then build, then test.
 check: deps-ok
 	@$(MAKE) --no-print-directory check-run
-check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS)
+check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS) build/judge/mnist.judge
 	@sh tests/run-checks.sh $(CHAPTERS)
 
 golden: $(BINS)
@@ -86,7 +97,7 @@ valgrind: $(BINS) $(TESTS)
 # ---- figures: a chapter reruns only when its program (or common/) changed ----
 figures: deps-ok
 	@$(MAKE) --no-print-directory $(CHAPTERS:%=figures/%/.rendered)
-figures/%/.rendered: bin/%
+figures/%/.rendered: bin/% build/judge/mnist.judge
 	rm -rf figures/$* && mkdir -p figures/$*
 	bin/$* --out figures/$* --quiet > figures/$*/log.txt
 	sh tests/render.sh figures/$*

@@ -21,6 +21,7 @@
  *   mlp.h        a stack of dense layers                            (05)
  *   idx.h        MNIST-style IDX files, plain or .gz                (08)
  *   checkpoint.h save, load and exact resume                        (08)
+ *   judge.h      a digit classifier that scores generated images    (08)
  */
 #ifndef GENLAB_H
 #define GENLAB_H
@@ -44,6 +45,7 @@
 #include "gradcheck.h"
 #include "guard.h"
 #include "idx.h"
+#include "judge.h"
 #include "checkpoint.h"
 #include "loss.h"
 #include "matrix.h"

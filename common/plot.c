@@ -49,3 +49,37 @@ void plot_close(FILE *f)
 {
     out_close(f, "gnuplot script");
 }
+
+void plot_image_grid(const char *dir, const char *name, const char *title,
+                     const gsl_matrix *images, size_t h, size_t w,
+                     size_t grid_rows, size_t grid_cols)
+{
+    const size_t H = grid_rows * (h + 1) + 1, W = grid_cols * (w + 1) + 1;
+    char file[256];
+    snprintf(file, sizeof file, "%s.dat", name);
+    FILE *f = out_open(dir, file);
+    /* row y = 0 is the TOP of the picture; the script flips the y axis */
+    for (size_t y = 0; y < H; y++) {
+        for (size_t x = 0; x < W; x++) {
+            double v = 1.0;                                   /* gaps are white */
+            size_t ty = y / (h + 1), tx = x / (w + 1), py = y % (h + 1), px = x % (w + 1);
+            if (py > 0 && px > 0 && ty < grid_rows && tx < grid_cols) {
+                size_t k = ty * grid_cols + tx;
+                v = k < images->size1 ? 1.0 - gsl_matrix_get(images, k, (py - 1) * w + (px - 1))
+                                      : 1.0;                  /* ink is dark */
+            }
+            fprintf(f, x ? " %.3f" : "%.3f", v);
+        }
+        fputc('\n', f);
+    }
+    out_close(f, file);
+    /* square pixels: size the PNG from the picture's aspect ratio */
+    int px_w = 900, px_h = (int)(900.0 * (double)H / (double)W) + 60;
+    FILE *g = plot_open(dir, name, title, "", "", px_w, px_h);
+    fprintf(g, "unset key\nunset tics\nunset border\nunset grid\nunset colorbox\n"
+               "set size ratio -1\nset palette gray\nset cbrange [0:1]\n"
+               "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n"
+               "set margins 1, 1, 1, 3\n"
+               "plot '%s' matrix with image pixels\n", W - 1, H - 1, file);
+    plot_close(g);
+}

@@ -16,6 +16,7 @@
 #define GENLAB_PLOT_H
 
 #include <stdio.h>
+#include <gsl/gsl_matrix.h>
 
 /* Okabe-Ito colours, also line types 1..8 in every script. */
 #define PLOT_ORANGE    "#E69F00"
@@ -39,5 +40,14 @@ FILE *plot_open_default(const char *dir, const char *name, const char *title,
                         const char *xlabel, const char *ylabel);
 
 void plot_close(FILE *f);
+
+/* A grid of images (MNIST samples): writes NAME.dat, one big grey-scale
+ * picture as a gnuplot matrix (1-pixel white gaps between tiles), and
+ * NAME.gp, which draws it `with image`, square pixels, no axes.
+ * images (n, h * w) in [0, 1], one image per row, drawn left to right, top
+ * to bottom; tiles past n stay blank. Introduced in chapter 08. */
+void plot_image_grid(const char *dir, const char *name, const char *title,
+                     const gsl_matrix *images, size_t h, size_t w,
+                     size_t grid_rows, size_t grid_cols);
 
 #endif

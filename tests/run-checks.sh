@@ -5,6 +5,7 @@
 # "N passed, N failed". Exit status 0 only when nothing failed.
 #   unit      every build/tests/test_* (cmocka, TAP output: one result per test)
 #   blas      the chapters are linked against OpenBLAS
+#   judge     the digit judge's held-out accuracy is at least 0.95
 #   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff)
 #   figures   every .gp of a --quick run renders to PNG without a word from gnuplot
 #   badinput  tests/cases/NN.bad, plus cases every chapter must handle
@@ -43,6 +44,13 @@ if want blas; then
     for c in $chapters; do
         if ldd "bin/$c" | grep -q openblas; then ok "blas $c links OpenBLAS"; else ldd "bin/$c" > "$tmp/ldd"; bad "blas $c links OpenBLAS" "$tmp/ldd"; fi
     done
+fi
+
+if want judge; then
+    # the digit judge of the MNIST chapters (make judge): held-out accuracy
+    acc=$(awk '$1 == "test_accuracy" { print $2 }' build/judge/mnist/metrics.txt 2>/dev/null)
+    if [ -n "$acc" ] && awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }'; then ok "judge test_accuracy >= 0.95 (got $acc)"
+    else bad "judge test_accuracy >= 0.95 (got ${acc:-nothing}; make judge)"; fi
 fi
 
 if want golden; then

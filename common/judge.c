@@ -1,0 +1,84 @@
+/* judge.c -- see judge.h. */
+#include "judge.h"
+
+#include <stdlib.h>
+
+#include "activation.h"
+#include "checkpoint.h"
+#include "guard.h"
+
+static const size_t WIDTHS[] = {784, JUDGE_HIDDEN, JUDGE_HIDDEN, 10};
+
+judge *judge_new(void)
+{
+    judge *j = calloc(1, sizeof *j);
+    if (!j)
+        abort();
+    j->P = params_alloc(mlp_size(WIDTHS, 4));
+    j->net = mlp_new(j->P, WIDTHS, 4, ACT_RELU, ACT_IDENTITY, JUDGE_MAX_BATCH);
+    j->probs = gsl_matrix_alloc(JUDGE_MAX_BATCH, 10);
+    j->widths = gsl_vector_alloc(4);
+    for (size_t i = 0; i < 4; i++)
+        gsl_vector_set(j->widths, i, (double)WIDTHS[i]);
+    return j;
+}
+
+void judge_free(judge *j)
+{
+    if (!j)
+        return;
+    mlp_free(j->net);
+    params_free(j->P);
+    gsl_matrix_free(j->probs);
+    gsl_vector_free(j->widths);
+    free(j);
+}
+
+static void describe(checkpoint *ck, judge *j)
+{
+    *ck = (checkpoint){0};
+    checkpoint_add_vector(ck, "judge.widths", j->widths);
+    checkpoint_add_params(ck, "judge", j->P);
+}
+
+void judge_save(judge *j, const char *path)
+{
+    checkpoint ck;
+    char err[1024];
+    describe(&ck, j);
+    if (checkpoint_save(&ck, path, NULL, err, sizeof err))
+        die("%s", err);
+}
+
+judge *judge_load(const char *path)
+{
+    judge *j = judge_new();
+    checkpoint ck;
+    char err[1024];
+    describe(&ck, j);
+    if (checkpoint_load(&ck, path, NULL, err, sizeof err))
+        die("%s (the judge is trained by `make judge`)", err);
+    for (size_t i = 0; i < 4; i++)
+        if (gsl_vector_get(j->widths, i) != (double)WIDTHS[i])
+            die("%s: a judge of other layer sizes", path);
+    return j;
+}
+
+void judge_classify(judge *j, const gsl_matrix *images, unsigned char *label, double *confidence)
+{
+    for (size_t start = 0; start < images->size1; start += JUDGE_MAX_BATCH) {
+        size_t n = images->size1 - start < JUDGE_MAX_BATCH ? images->size1 - start : JUDGE_MAX_BATCH;
+        gsl_matrix_const_view X = gsl_matrix_const_submatrix(images, start, 0, n, images->size2);
+        const gsl_matrix *logits = mlp_forward(j->net, &X.matrix);
+        gsl_matrix_view P = gsl_matrix_submatrix(j->probs, 0, 0, n, 10);
+        softmax_forward(logits, &P.matrix);
+        for (size_t i = 0; i < n; i++) {
+            gsl_vector_view row = gsl_matrix_row(&P.matrix, i);
+            size_t best = gsl_vector_max_index(&row.vector);
+            if (label)
+                label[start + i] = (unsigned char)best;
+            if (confidence)
+                confidence[start + i] = gsl_vector_get(&row.vector, best);
+        }
+    }
+}
