@@ -5,6 +5,7 @@
 #   make figures    run every chapter in full, render figures/NN-name/*.png|pdf
 #   make bench      time every chapter's default run
 #   make deps       install the Debian packages the course needs
+#   make goals      every goal in tests/goals, the slow ones too
 #   make golden     rewrite tests/golden/*.out (say why in the commit message)
 #   make valgrind   every chapter's --quick run under valgrind
 #   make docs       docs/index.md with every chapter's measured results
@@ -35,7 +36,7 @@ TESTS      := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TESTS  := $(TEST_SRC:tests/%.c=build/san/tests/%)
 
 
-.PHONY: judge
+.PHONY: judge goals
 .PHONY: all check check-run figures bench deps deps-ok golden sanitize valgrind docs datasets clean
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
@@ -87,6 +88,9 @@ check: deps-ok
 	@$(MAKE) --no-print-directory check-run
 check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS) build/judge/mnist.judge
 	@sh tests/run-checks.sh $(CHAPTERS)
+
+goals: $(BINS) build/judge/mnist.judge
+	@GOALS_SLOW=1 sh tests/run-checks.sh --only goals $(CHAPTERS)
 
 golden: $(BINS)
 	@sh tests/make-golden.sh $(CHAPTERS)

@@ -10,7 +10,8 @@
 #   figures   every .gp of a --quick run renders to PNG without a word from gnuplot
 #   badinput  tests/cases/NN.bad, plus cases every chapter must handle
 #   goals     tests/goals/NN.goals for seeds 1, 2, 3 (default runs; a line
-#             'seeds 4 5' changes the seeds for the lines after it)
+#             'seeds 4 5' changes the seeds for the lines after it; lines that
+#             start with 'slow' run only in `make goals`, i.e. GOALS_SLOW=1)
 #   sanitize  --quick runs and unit tests built with ASan + UBSan
 . tests/lib.sh
 only=""
@@ -117,6 +118,7 @@ if want goals; then
         seeds="1 2 3"
         while IFS= read -r line; do
             case "$line" in ''|'#'*) continue ;; "seeds "*) seeds=${line#seeds }; continue ;; esac
+            case "$line" in "slow "*) [ -n "${GOALS_SLOW:-}" ] || continue; line=${line#slow } ;; esac
             args=${line%%:*}; goal=${line#*:}
             args=$(echo "$args" | sed 's/^ *//; s/ *$//'); [ "$args" = "-" ] && args=""
             set -- $goal; metric=$1 op=$2 value=$3
