@@ -20,7 +20,8 @@ LDLIBS   += -lgsl -lopenblas -lz -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 DEB_PACKAGES := build-essential libgsl-dev libopenblas-dev gnuplot-nox numdiff \
-                zlib1g-dev libcmocka-dev fonts-dejavu-core dataset-fashion-mnist
+                zlib1g-dev libcmocka-dev fonts-dejavu-core dataset-fashion-mnist \
+                clang
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_HDR := $(wildcard common/*.h)

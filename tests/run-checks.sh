@@ -4,6 +4,7 @@
 # Runs the test groups below (all of them, or one) and ends with the line
 # "N passed, N failed". Exit status 0 only when nothing failed.
 #   unit      every build/tests/test_* (cmocka, TAP output: one result per test)
+#   clang     every C file compiles warning-free with clang too (gcc builds the rest)
 #   blas      the chapters are linked against OpenBLAS
 #   judge     the digit judge's held-out accuracy is at least 0.95
 #   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff)
@@ -39,6 +40,21 @@ run_cmocka() {
 
 if want unit; then
     for t in build/tests/test_*; do [ -x "$t" ] && run_cmocka "unit $(basename "$t")" "$t"; done
+fi
+
+if want clang; then
+    # the course must build warning-free with clang as well as gcc
+    if ! command -v clang > /dev/null 2>&1; then
+        echo "clang is not installed (make deps installs it)" > "$tmp/err"; bad "clang -Werror" "$tmp/err"
+    else
+        for f in common/*.c chapters/*/*.c datasets/*.c datasets/*/*.c tests/*.c; do
+            [ -f "$f" ] || continue
+            extra=""; case "$f" in tests/*) extra=-Wno-unused-function ;; esac
+            if clang -std=c11 -D_POSIX_C_SOURCE=200809L -Icommon -Wall -Wextra -Werror -Wshadow \
+                     -Wstrict-prototypes $extra -fsyntax-only "$f" > "$tmp/err" 2>&1; then ok "clang -Werror $f"
+            else bad "clang -Werror $f" "$tmp/err"; fi
+        done
+    fi
 fi
 
 if want blas; then
