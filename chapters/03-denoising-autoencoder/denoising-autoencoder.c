@@ -77,18 +77,26 @@ static void add_scaled_noise(const gsl_matrix *C, const gsl_matrix *Eps, double 
  *
  *     f*(y) = E[ c | y ]          (the posterior mean)
  *
+ * Note what this is NOT: it is not "the nearest point of the curve". When a
+ * noisy point could have come from two branches of the sine, the best guess
+ * under squared error is a weighted average of both, which lies BETWEEN them,
+ * off the curve. With s = 0.3 that happens everywhere: the Bayes outputs in
+ * the figure fill two bands around y = +-0.8 instead of tracing the sine.
+ *
  * So the DAE's loss has a known minimiser. A network that trains perfectly
  * and has enough capacity BECOMES the posterior-mean denoiser, and nothing can
  * do better on average. Two consequences we will see in the numbers:
- *   - the DAE's training loss cannot go below L(f*), the Bayes error, which is
- *     far above zero when s = 0.3: no denoiser can undo noise this large;
+ *   - the DAE's training loss cannot go below L(f*), the Bayes error, except
+ *     by the luck of one epoch's noise; and L(f*) is far above zero when
+ *     s = 0.3: no denoiser can undo noise this large;
  *   - "how good is our DAE?" has a precise answer: how close it gets to f*.
  *
  * The source text says the corruption "acts as a regularizer, preventing the
  * autoencoder from learning trivial solutions". That is true, but it
  * undersells it: here the code is 2-D for 2-D data, so nothing at all stops a
- * plain autoencoder from learning the identity, and (section 7) it does. The
- * noise is not a regulariser bolted on; it DEFINES the task.
+ * plain autoencoder from learning (almost) the identity, and it does: its
+ * noise reduction ratio stays near 1.1 (section 7). The noise is not a
+ * regulariser bolted on; it DEFINES the task.
  * ------------------------------------------------------------------------- */
 
 /* ----------------------------------------------------------------------------
@@ -238,10 +246,11 @@ static double dae_loss(dae *net, const gsl_matrix *Y, const gsl_matrix *C,
  * reports a noise reduction ratio of 1.23. With that recipe we measure ratios
  * between 0.34 and 0.67 for seeds 1..5 (below 1: the output is WORSE than the
  * noisy input); even lr 0.004, which is what the source's doubled gradient
- * really applies, gives 0.47 .. 1.01. Its network is far from trained, not at
+ * really applies, gives 0.47 .. 0.99. Its network is far from trained, not at
  * the limit of what a DAE can do. Adam at lr 0.01 (per-parameter step sizes,
  * chapter 01) reaches within a few percent of the Bayes-optimal denoiser in
- * the same 1000 epochs; --optim sgd lets you see the difference yourself.
+ * the same 1000 epochs. SGD gets there too, given a larger step and more of
+ * them (lr 0.05, 5000 epochs: 0.96 of Bayes); see the README's exercises.
  * ------------------------------------------------------------------------- */
 typedef struct train_config {
     long epochs;
@@ -313,8 +322,8 @@ static double train(dae *net, const gsl_matrix *C, double noise, const train_con
  * (t uniform on [0, 4 pi], a continuum): we also compute that posterior, with
  * 4096 points at the midpoints of equal t-intervals (bayes_curve_ratio). At
  * n = 300 the grid spacing (0.04 in t) is tiny next to s = 0.3 and the two
- * agree to 0.1 %; at n = 20 they do not, and only the first is the real limit
- * for data drawn from 20 points (exercise 3 in the README).
+ * agree to 0.1 %; at n = 20 they differ by a few percent, and only the first
+ * is the real limit for data drawn from those 20 points.
  *
  * Cost: K exponentials per point, 300 x 4096 = 1.2 million for the curve
  * version: a few milliseconds.
@@ -409,10 +418,19 @@ static scores score_all(dae *net, dae *plain, const gsl_matrix *prior, double s,
  * reuse the plain AE (it never saw noise, so it does not depend on s), and
  * score all three on c + s eps with ONE eps shared by every level.
  *
- * Expect: at small s the Bayes ratio is large (a point close to the curve can
- * be snapped back onto it) and the DAE must be precise to follow; at large s
- * the curve's wiggles are drowned and every denoiser can do little more than
- * shrink towards the average; the plain AE stays near 1 throughout.
+ * What to expect. The ratio is noisy_mse / denoised_mse, and the two parts
+ * move differently with s:
+ *   - small s: a noisy point is close to the curve and can be put back onto
+ *     it. The noise across the curve is removed, the noise along it stays, so
+ *     the best ratio tends to 2 (one of two dimensions cleaned) as s -> 0; to
+ *     get there the network must bend sharply along a thin curve, which is
+ *     hard for 8 ReLUs: this is where the DAE falls furthest behind Bayes.
+ *   - large s: the wiggles drown, and the best guess slides towards the
+ *     average of the whole curve. Its error stays bounded (by the spread of
+ *     the clean points, about 0.29) while the noisy error grows like s^2, so
+ *     every ratio grows, even though the denoised points say less and less.
+ *   - the plain AE stays near 1 at every level: it was never asked to remove
+ *     anything.
  * Table columns: noise, DAE ratio, plain AE ratio, Bayes ratio, DAE / Bayes.
  * ------------------------------------------------------------------------- */
 static gsl_matrix *noise_sweep(long levels, const gsl_matrix *C, const gsl_matrix *Eps,
@@ -480,8 +498,8 @@ static void figure_denoise(const char *dir, const gsl_matrix *C, const gsl_matri
     FILE *g = plot_open(dir, "denoise", title, "x = t / 4{/Symbol p}", "y = sin t", 1500, 700);
     fprintf(g,
             "unset title\n"
-            "set xrange [-0.8:1.8]\nset yrange [-2.2:2.2]\n"
-            "set key top right font \",12\" spacing 1.1\n"
+            "set xrange [-0.7:1.7]\nset yrange [-2:2.6]\n"
+            "set key top center maxrows 2 width 1 font \",12\"\n"
             "set multiplot layout 1,2 title \"%s\"\n"
             "set title \"plain AE (trained on clean data): ratio %.2f\"\n"
             "plot 'denoise.dat' using 3:4 with points pt 7 ps 0.45 lc rgb \"#bbbbbb\" title \"noisy input\", \\\n"
@@ -511,10 +529,10 @@ static void figure_loss(const char *dir, const gsl_vector *dae_log, const gsl_ve
                                 "mean squared error (log scale)");
     fprintf(g,
             "set logscale y\nset format y \"10^{%%L}\"\n"
-            "set key top right\n"
-            "plot 'loss.dat' using 1:2 with lines lt 1 title \"DAE: noisy input -> clean target\", \\\n"
-            "     '' using 1:3 with lines lt 2 title \"plain AE: clean input -> clean target\", \\\n"
-            "     %.9g with lines dt 2 lw 2 lc rgb \"" PLOT_BLACK "\" title \"Bayes-optimal MSE (the DAE's floor)\"\n",
+            "set key bottom left\n"
+            "plot 'loss.dat' using 1:3 with lines lt 2 title \"plain AE: clean input -> clean target\", \\\n"
+            "     '' using 1:2 with lines lt 1 title \"DAE: noisy input -> clean target\", \\\n"
+            "     %.9g with lines dt 2 lw 3 lc rgb \"" PLOT_BLACK "\" title \"Bayes-optimal MSE on the test sample: the DAE's floor\"\n",
             bayes_mse);
     plot_close(g);
 }
@@ -530,12 +548,13 @@ static void figure_sweep(const char *dir, const gsl_matrix *table, double noise)
     fprintf(g,
             "set xrange [0:%.3g]\nset yrange [0:*]\n"
             "set key top left\n"
-            "set arrow from %.3g, graph 0 to %.3g, graph 1 nohead dt 3 lc rgb \"#888888\"\n"
+            "set arrow from %.3g, graph 0 to %.3g, graph 1 nohead dt 2 lw 2 lc rgb \"#999999\"\n"
+            "set label \"this run's noise\" at %.3g, graph 0.06 offset 0.6,0 tc rgb \"#666666\"\n"
             "plot 'sweep.dat' using 1:4 with linespoints lt 2 title \"Bayes-optimal (the ceiling)\", \\\n"
             "     '' using 1:2 with linespoints lt 1 title \"DAE\", \\\n"
             "     '' using 1:3 with linespoints lt 4 title \"plain AE\", \\\n"
             "     1 with lines dt 2 lc rgb \"" PLOT_BLACK "\" title \"no change (ratio 1)\"\n",
-            smax + 0.05, noise, noise);
+            smax + 0.05, noise, noise, noise);
     plot_close(g);
 }
 
