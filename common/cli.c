@@ -178,9 +178,17 @@ int cli_parse(cli *c, int argc, char **argv, FILE *out, FILE *err)
     return CLI_OK;
 }
 
+/* From OpenBLAS (we link it as GSL's CBLAS). */
+void openblas_set_num_threads(int num_threads);
+
 void cli_parse_or_exit(cli *c, int argc, char **argv)
 {
     genlab_program = c->program;
+    /* The course's matrices are small: OpenBLAS threads would mostly spin and
+     * compete for the cores. One thread, unless the user asks for more with
+     * OPENBLAS_NUM_THREADS (which OpenBLAS reads itself). */
+    if (!getenv("OPENBLAS_NUM_THREADS"))
+        openblas_set_num_threads(1);
     int status = cli_parse(c, argc, argv, stdout, stderr);
     if (status == CLI_HELP)
         exit(0);

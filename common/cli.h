@@ -62,7 +62,8 @@ void cli_init(cli *c, const char *program, const char *summary, long default_see
 int cli_parse(cli *c, int argc, char **argv, FILE *out, FILE *err);
 
 /* What chapters call: cli_parse, then exit(0) after --help, or print the
- * usage on stderr and exit(2) on an error. Also sets genlab_program. */
+ * usage on stderr and exit(2) on an error. Also sets genlab_program, and
+ * runs OpenBLAS on one thread unless OPENBLAS_NUM_THREADS says otherwise. */
 void cli_parse_or_exit(cli *c, int argc, char **argv);
 
 /* The usage text: every flag with its default. */
