@@ -113,7 +113,27 @@ static int set_value(const cli *c, cli_option *o, const char *value, FILE *err)
     return 0;
 }
 
+static int parse(cli *c, int argc, char **argv, FILE *out, FILE *err, const char *usage);
+
 int cli_parse(cli *c, int argc, char **argv, FILE *out, FILE *err)
+{
+    /* The usage text shows the DEFAULTS, so render it before any value is
+     * parsed; it is printed on --help, and after the message on an error. */
+    char *usage = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&usage, &len);
+    if (!mem)
+        abort();
+    cli_usage(c, mem);
+    fclose(mem);
+    int status = parse(c, argc, argv, out, err, usage);
+    if (status == CLI_ERROR)
+        fprintf(err, "\n%s", usage);
+    free(usage);
+    return status;
+}
+
+static int parse(cli *c, int argc, char **argv, FILE *out, FILE *err, const char *usage)
 {
     /* The common flags are options too, prepended to the chapter's table. */
     static const double SEED_MAX = 4294967295.0;  /* gsl_rng seeds are 32-bit */
@@ -128,7 +148,7 @@ int cli_parse(cli *c, int argc, char **argv, FILE *out, FILE *err)
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            cli_usage(c, out);
+            fputs(usage, out);
             return CLI_HELP;
         }
         if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
@@ -192,11 +212,8 @@ void cli_parse_or_exit(cli *c, int argc, char **argv)
     int status = cli_parse(c, argc, argv, stdout, stderr);
     if (status == CLI_HELP)
         exit(0);
-    if (status == CLI_ERROR) {
-        fputc('\n', stderr);
-        cli_usage(c, stderr);
+    if (status == CLI_ERROR)
         exit(2);
-    }
 }
 
 static void print_default(const cli_option *o, FILE *f)

@@ -58,7 +58,8 @@ void cli_init(cli *c, const char *program, const char *summary, long default_see
               cli_option *options, size_t n_options);
 
 /* Parse argv. Returns CLI_OK, CLI_HELP (usage printed on `out`) or CLI_ERROR
- * (message printed on `err`). Writes no file and never exits: testable. */
+ * (a one-line message, then the usage, printed on `err`). The usage shows the
+ * defaults, whatever was parsed. Writes no file and never exits: testable. */
 int cli_parse(cli *c, int argc, char **argv, FILE *out, FILE *err);
 
 /* What chapters call: cli_parse, then exit(0) after --help, or print the

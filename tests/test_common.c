@@ -338,6 +338,16 @@ static void test_cli_help(void **state)
     assert_non_null(strstr(text, "(clusters|ring) [ring]"));
     assert_non_null(strstr(text, "--seed N"));
     free(text);
+    /* after a parse error, the usage still shows the defaults, not what was parsed */
+    cli_case_init(&t);
+    const char *bad[] = {"prog", "--steps", "7", "--bogus"};
+    mem = open_memstream(&text, &len);
+    assert_int_equal(cli_parse(&t.c, 4, (char **)bad, mem, mem), CLI_ERROR);
+    fclose(mem);
+    assert_non_null(strstr(text, "unknown option '--bogus'"));
+    assert_non_null(strstr(text, "[100]"));
+    assert_null(strstr(text, "[7]"));
+    free(text);
 }
 
 /* ---- writers: metrics.txt, data files, gnuplot scripts ------------------- */

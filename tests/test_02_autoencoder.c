@@ -1,0 +1,229 @@
+/* test_02_autoencoder.c -- the chapter's own backward pass, checked.
+ *
+ * Chapter 02 writes the autoencoder's backward pass out by hand (section 4).
+ * Here we compare every entry of the gradient it produces with central
+ * differences of the loss, for the source's 2-4-1-4-2 and for other shapes,
+ * and make sure the check really bites: the source's gradient normalisation
+ * (a factor 2 too large) and a forgotten ReLU mask must both FAIL it.
+ * Plus PCA on data whose answer we know.
+ */
+#define GENLAB_TESTING
+#include "../chapters/02-autoencoder/autoencoder.c"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+typedef struct ctx {
+    autoencoder *ae;
+    const gsl_matrix *X;
+} ctx;
+
+/* The loss at the current parameters (a forward pass only). */
+static double loss_at(void *p)
+{
+    ctx *c = p;
+    return ae_loss(c->ae, c->X, 0);
+}
+
+/* A network with Xavier weights AND non-zero biases (zero biases would leave
+ * every ReLU kink at the origin, a special case), on n noisy circle points. */
+static autoencoder *setup(size_t hidden, size_t latent, size_t n, gsl_matrix **X,
+                          gsl_rng **r)
+{
+    *r = rng_new(2024);
+    *X = circle_random(n, 0.05, *r);
+    autoencoder *ae = ae_new(hidden, latent, n);
+    ae_init(ae, *r);
+    for (size_t i = 0; i < ae->P->value->size; i++)
+        *gsl_vector_ptr(ae->P->value, i) += gsl_ran_gaussian(*r, 0.1);
+    return ae;
+}
+
+static void teardown(autoencoder *ae, gsl_matrix *X, gsl_rng *r)
+{
+    ae_free(ae);
+    gsl_matrix_free(X);
+    gsl_rng_free(r);
+}
+
+/* Gradient check of the whole autoencoder, every parameter. */
+static void check_shape(size_t hidden, size_t latent)
+{
+    gsl_matrix *X;
+    gsl_rng *r;
+    size_t n = 16;
+    autoencoder *ae = setup(hidden, latent, n, &X, &r);
+    ctx c = {ae, X};
+
+    ae_loss(ae, X, 1);
+    size_t size = ae->P->value->size, nonzero = 0;
+    for (size_t i = 0; i < size; i++)
+        nonzero += gsl_vector_get(ae->P->grad, i) != 0.0;
+    /* the check means something only if most units pass a gradient */
+    assert_true(nonzero >= size * 3 / 4);
+
+    gradcheck_result res = gradcheck(loss_at, &c, ae->P->value->data, ae->P->grad->data,
+                                     size, size);
+    assert_int_equal(res.checked, size);
+    if (res.max_rel_err >= 1e-6)
+        print_error("2-%zu-%zu-%zu-2: rel err %g at %zu (analytic %g, numeric %g)\n", hidden,
+                    latent, hidden, res.max_rel_err, res.worst, res.analytic, res.numeric);
+    assert_true(res.max_rel_err < 1e-6);
+    teardown(ae, X, r);
+}
+
+static void test_gradcheck_source_shape(void **state)
+{
+    (void)state;
+    check_shape(4, 1);          /* the source's 2-4-1-4-2 */
+}
+
+static void test_gradcheck_latent2(void **state)
+{
+    (void)state;
+    check_shape(4, 2);
+}
+
+static void test_gradcheck_wide(void **state)
+{
+    (void)state;
+    check_shape(16, 3);
+}
+
+/* The source's slip: dL/dx^ = 2 (x^ - x) / N for a loss averaged over N*2
+ * entries, i.e. every gradient twice too large. The check must catch it. */
+static void test_gradcheck_catches_source_normalisation(void **state)
+{
+    (void)state;
+    gsl_matrix *X;
+    gsl_rng *r;
+    autoencoder *ae = setup(4, 1, 16, &X, &r);
+    ctx c = {ae, X};
+    ae_loss(ae, X, 1);
+    gsl_vector_scale(ae->P->grad, 2.0);                 /* the source's gradient */
+    size_t size = ae->P->value->size;
+    gradcheck_result res = gradcheck(loss_at, &c, ae->P->value->data, ae->P->grad->data,
+                                     size, size);
+    assert_true(res.max_rel_err > 0.3);                  /* |2g - g| / |3g| = 1/3 */
+    teardown(ae, X, r);
+}
+
+/* A backward pass that forgets the decoder's ReLU mask (da2 = dh2). */
+static void backward_without_mask(autoencoder *ae, const gsl_matrix *X,
+                                  const gsl_matrix *dxhat)
+{
+    size_t n = X->size1;
+    gsl_matrix_view a1 = mat_rows(ae->a1, n), h1 = mat_rows(ae->h1, n);
+    gsl_matrix_view z = mat_rows(ae->z, n), h2 = mat_rows(ae->h2, n);
+    gsl_matrix_view da1 = mat_rows(ae->da1, n), dh1 = mat_rows(ae->dh1, n);
+    gsl_matrix_view dz = mat_rows(ae->dz, n), dh2 = mat_rows(ae->dh2, n);
+    dense_backward(&ae->dec2, &h2.matrix, dxhat, &dh2.matrix);
+    dense_backward(&ae->dec1, &z.matrix, &dh2.matrix, &dz.matrix);    /* no mask! */
+    dense_backward(&ae->enc2, &h1.matrix, &dz.matrix, &dh1.matrix);
+    act_backward(ACT_RELU, &a1.matrix, &h1.matrix, &dh1.matrix, &da1.matrix);
+    dense_backward(&ae->enc1, X, &da1.matrix, NULL);
+}
+
+static void test_gradcheck_catches_missing_relu_mask(void **state)
+{
+    (void)state;
+    gsl_matrix *X;
+    gsl_rng *r;
+    size_t n = 16;
+    autoencoder *ae = setup(4, 1, n, &X, &r);
+    ctx c = {ae, X};
+    gsl_matrix_view xhat = ae_forward(ae, X);
+    gsl_matrix_view dxhat = mat_rows(ae->dxhat, n);
+    loss_mse(&xhat.matrix, X, &dxhat.matrix);
+    params_zero_grad(ae->P);
+    backward_without_mask(ae, X, &dxhat.matrix);
+    size_t size = ae->P->value->size;
+    gradcheck_result res = gradcheck(loss_at, &c, ae->P->value->data, ae->P->grad->data,
+                                     size, size);
+    assert_true(res.max_rel_err > 1e-2);
+    teardown(ae, X, r);
+}
+
+/* PCA on points along a known direction: u = +-(1, 2)/sqrt(5), lambda_2 = 0,
+ * and the reconstruction error is zero. */
+static void test_pca_on_a_line(void **state)
+{
+    (void)state;
+    size_t n = 50;
+    gsl_matrix *X = gsl_matrix_alloc(n, 2), *Xhat = gsl_matrix_alloc(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i / (double)n - 0.3;
+        gsl_matrix_set(X, i, 0, 1.0 + t);
+        gsl_matrix_set(X, i, 1, -2.0 + 2.0 * t);
+    }
+    pca1 p = pca1_fit(X);
+    assert_true(fabs(fabs(p.u[0]) - 1.0 / sqrt(5.0)) < 1e-12);
+    assert_true(fabs(fabs(p.u[1]) - 2.0 / sqrt(5.0)) < 1e-12);
+    assert_true(p.u[0] * p.u[1] > 0.0);
+    assert_true(fabs(p.lambda[1]) < 1e-12);
+    pca1_reconstruct(&p, X, Xhat);
+    assert_true(mat_mse(Xhat, X) < 1e-24);
+    gsl_matrix_free(Xhat);
+    gsl_matrix_free(X);
+}
+
+/* PCA on a circle: both eigenvalues near 1/2, error = lambda_2 / 2 ~ 0.25. */
+static void test_pca_on_a_circle(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(1);
+    size_t n = 200;
+    gsl_matrix *X = circle_grid(n, 0.0, r), *Xhat = gsl_matrix_alloc(n, 2);
+    pca1 p = pca1_fit(X);
+    pca1_reconstruct(&p, X, Xhat);
+    double mse = mat_mse(Xhat, X);
+    assert_true(fabs(mse - p.lambda[1] / 2.0) < 1e-12);
+    assert_true(fabs(p.lambda[0] - 0.5) < 0.01 && fabs(p.lambda[1] - 0.5) < 0.01);
+    gsl_matrix_free(Xhat);
+    gsl_matrix_free(X);
+    gsl_rng_free(r);
+}
+
+/* Mini-batches: one epoch visits every row exactly once. */
+static void test_batcher_epoch(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(3);
+    size_t n = 12, batch = 4;
+    gsl_matrix *X = gsl_matrix_alloc(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        gsl_matrix_set(X, i, 0, (double)i);
+        gsl_matrix_set(X, i, 1, 0.0);
+    }
+    batcher b = batcher_new(X, batch, r);
+    int seen[12] = {0};
+    for (size_t s = 0; s < n / batch; s++) {
+        const gsl_matrix *B = batcher_next(&b);
+        assert_int_equal(B->size1, batch);
+        for (size_t i = 0; i < batch; i++)
+            seen[(size_t)gsl_matrix_get(B, i, 0)]++;
+    }
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(seen[i], 1);
+    batcher_free(&b);
+    gsl_matrix_free(X);
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradcheck_source_shape),
+        cmocka_unit_test(test_gradcheck_latent2),
+        cmocka_unit_test(test_gradcheck_wide),
+        cmocka_unit_test(test_gradcheck_catches_source_normalisation),
+        cmocka_unit_test(test_gradcheck_catches_missing_relu_mask),
+        cmocka_unit_test(test_pca_on_a_line),
+        cmocka_unit_test(test_pca_on_a_circle),
+        cmocka_unit_test(test_batcher_epoch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
