@@ -24,46 +24,58 @@ static double stable_sigmoid(double z)
     return e / (1.0 + e);
 }
 
-static double act_value(act_kind kind, double z)
-{
-    switch (kind) {
-    case ACT_IDENTITY:   return z;
-    case ACT_RELU:       return z > 0.0 ? z : 0.0;
-    case ACT_LEAKY_RELU: return z > 0.0 ? z : ACT_LEAKY_SLOPE * z;
-    case ACT_SIGMOID:    return stable_sigmoid(z);
-    case ACT_TANH:       return tanh(z);
-    }
-    return z;
-}
-
-/* f'(z), using a = f(z) where that is cheaper. */
-static double act_slope(act_kind kind, double z, double a)
-{
-    switch (kind) {
-    case ACT_IDENTITY:   return 1.0;
-    case ACT_RELU:       return z > 0.0 ? 1.0 : 0.0;
-    case ACT_LEAKY_RELU: return z > 0.0 ? 1.0 : ACT_LEAKY_SLOPE;
-    case ACT_SIGMOID:    return a * (1.0 - a);
-    case ACT_TANH:       return 1.0 - a * a;
-    }
-    return 1.0;
-}
-
+/* The loops below walk each row through a plain pointer (rows of a view may
+ * be apart by tda >= size2): this is the innermost work of every network. */
 void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
 {
-    for (size_t i = 0; i < Z->size1; i++)
-        for (size_t j = 0; j < Z->size2; j++)
-            gsl_matrix_set(A, i, j, act_value(kind, gsl_matrix_get(Z, i, j)));
+    for (size_t i = 0; i < Z->size1; i++) {
+        const double *z = Z->data + i * Z->tda;
+        double *a = A->data + i * A->tda;
+        switch (kind) {
+        case ACT_IDENTITY:
+            for (size_t j = 0; j < Z->size2; j++) a[j] = z[j];
+            break;
+        case ACT_RELU:
+            for (size_t j = 0; j < Z->size2; j++) a[j] = z[j] > 0.0 ? z[j] : 0.0;
+            break;
+        case ACT_LEAKY_RELU:
+            for (size_t j = 0; j < Z->size2; j++) a[j] = z[j] > 0.0 ? z[j] : ACT_LEAKY_SLOPE * z[j];
+            break;
+        case ACT_SIGMOID:
+            for (size_t j = 0; j < Z->size2; j++) a[j] = stable_sigmoid(z[j]);
+            break;
+        case ACT_TANH:
+            for (size_t j = 0; j < Z->size2; j++) a[j] = tanh(z[j]);
+            break;
+        }
+    }
 }
 
 void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
                   const gsl_matrix *dA, gsl_matrix *dZ)
 {
-    for (size_t i = 0; i < Z->size1; i++)
-        for (size_t j = 0; j < Z->size2; j++) {
-            double slope = act_slope(kind, gsl_matrix_get(Z, i, j), gsl_matrix_get(A, i, j));
-            gsl_matrix_set(dZ, i, j, gsl_matrix_get(dA, i, j) * slope);
+    for (size_t i = 0; i < Z->size1; i++) {
+        const double *z = Z->data + i * Z->tda, *a = A->data + i * A->tda;
+        const double *da = dA->data + i * dA->tda;
+        double *dz = dZ->data + i * dZ->tda;
+        switch (kind) {
+        case ACT_IDENTITY:
+            for (size_t j = 0; j < Z->size2; j++) dz[j] = da[j];
+            break;
+        case ACT_RELU:
+            for (size_t j = 0; j < Z->size2; j++) dz[j] = z[j] > 0.0 ? da[j] : 0.0;
+            break;
+        case ACT_LEAKY_RELU:
+            for (size_t j = 0; j < Z->size2; j++) dz[j] = z[j] > 0.0 ? da[j] : ACT_LEAKY_SLOPE * da[j];
+            break;
+        case ACT_SIGMOID:   /* f' = a (1 - a) */
+            for (size_t j = 0; j < Z->size2; j++) dz[j] = da[j] * (a[j] * (1.0 - a[j]));
+            break;
+        case ACT_TANH:      /* f' = 1 - a^2 */
+            for (size_t j = 0; j < Z->size2; j++) dz[j] = da[j] * (1.0 - a[j] * a[j]);
+            break;
         }
+    }
 }
 
 void softmax_forward(const gsl_matrix *Z, gsl_matrix *S)

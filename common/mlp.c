@@ -100,6 +100,11 @@ const gsl_matrix *mlp_forward(mlp *net, const gsl_matrix *X)
     return in;
 }
 
+const gsl_matrix *mlp_output(const mlp *net)
+{
+    return &net->av[net->n_layers - 1].matrix;
+}
+
 static void backward(mlp *net, const gsl_matrix *dOut, gsl_matrix *dX, int param_grads)
 {
     const gsl_matrix *da = dOut;

@@ -49,6 +49,9 @@ void mlp_init_xavier(mlp *net, gsl_rng *r);
 /* Output a_L for the rows of X (n <= max_batch). */
 const gsl_matrix *mlp_forward(mlp *net, const gsl_matrix *X);
 
+/* The output a_L of the last forward pass (what mlp_forward returned). */
+const gsl_matrix *mlp_output(const mlp *net);
+
 /* Given dOut = dL/da_L for the last forward pass: ADD dL/dW, dL/db of every
  * layer into the params grad vector, and write dL/dX into dX if not NULL. */
 void mlp_backward(mlp *net, const gsl_matrix *dOut, gsl_matrix *dX);

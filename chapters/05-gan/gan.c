@@ -3,21 +3,23 @@
  * Two small networks play a game. The generator G turns noise z into numbers
  * x = G(z); the discriminator D looks at a number and says how likely it is
  * to be real. D learns to tell real from fake, G learns to fool D, and if all
- * goes well G ends up producing numbers distributed like the real data, even
- * though nobody ever told it a formula for that distribution.
+ * goes well G ends up producing numbers distributed like the real data,
+ * although nobody ever gave it a formula for that distribution: only D's
+ * opinion, one batch at a time.
  *
  * Everything here is one-dimensional on purpose: a histogram shows the whole
  * generated distribution at a glance, and D(x) is a curve we can draw on top
- * of it. We train two targets:
+ * of it. We train two targets,
  *
- *     gaussian   N(3, 0.5^2)                          (the source's first GAN)
- *     bimodal    1/2 N(-2, 0.3^2) + 1/2 N(+2, 0.3^2)  (the second source's)
+ *     gaussian   N(3, 0.5^2)                          (seed 000's GAN)
+ *     bimodal    1/2 N(-2, 0.3^2) + 1/2 N(+2, 0.3^2)  (seed 004's GAN)
  *
- * and run one small experiment on the generator's loss: the "saturating"
- * loss of the original minimax game against the "non-saturating" one that
- * everybody uses in practice.
+ * then run one experiment on the generator's loss (the "saturating" loss of
+ * the original minimax game against the "non-saturating" one used in
+ * practice) and one on how gradients are computed (finite differences, as in
+ * seed 004, against backpropagation).
  *
- * Run:   make bin/05-gan && bin/05-gan          (both targets, ~1 s)
+ * Run:   make bin/05-gan && bin/05-gan          (both targets, a few seconds)
  *        bin/05-gan --help                      (every knob)
  */
 #include "genlab.h"
@@ -40,12 +42,13 @@
  *
  *     saturating:       L_G =  mean_z log(1 - D(G(z)))        (minimise)
  *
- * and the fix everybody uses in practice (the source text's section 3.3) is
+ * and the fix everybody uses in practice (seed 003, section 3.3) is
  *
  *     non-saturating:   L_G = -mean_z log D(G(z))             (minimise)
  *
- * Both are happiest when D(G(z)) = 1; section 6 shows why the second one
- * learns and the first one, early on, barely does.
+ * Both are happiest when D(G(z)) = 1 and both have the same fixed point;
+ * section 9 measures why the second one learns early on and the first one,
+ * with a confident D, barely does.
  *
  * Where the game ends: if G's samples are distributed exactly like the data,
  * the best D can do is D(x) = 1/2 everywhere. Then
@@ -110,19 +113,51 @@ static double real_density(target_kind t, double x)
 /* ----------------------------------------------------------------------------
  * 3. The two players
  *
- * Both are small multilayer perceptrons (common/mlp.h), the architecture of
- * the source text:
+ * Both are small multilayer perceptrons (common/mlp.h) with the widths of
+ * seed 000:
  *
- *     G:  z (n, noise_dim) -> 16 -> 16 -> 1   ReLU hidden, linear output x
- *     D:  x (n, 1)         -> 16 -> 16 -> 1   ReLU hidden, linear output l
+ *     G:  z (n, noise_dim) -> 16 -> 16 -> 1   tanh hidden, linear output x
+ *     D:  x (n, 1)         -> 16 -> 16 -> 1   tanh hidden, linear output l
  *
- * G's output is linear because data can be any real number. (Seed 004 ends
- * its generator with a sigmoid, as it does its discriminator, so its samples
- * can never leave (0, 1): run as printed, all 5000 of them land in
- * [0.15, 0.82], and none near either of its modes at -2 and +2.)
- * D's output is linear too: it is a logit, and the sigmoid lives inside the
- * loss (loss_bce_logits), where log(sigmoid(l)) can be computed without ever
- * taking log(0). The noise is z ~ N(0, I), as in both sources' code.
+ * noise_dim is 1 for the Gaussian (seed 000) and 4 for the two modes (seed
+ * 004); z ~ N(0, I), as in both sources' code (seed 000's prose says uniform
+ * noise, its code draws np.random.randn).
+ *
+ * Output layers. G's is linear because data can be any real number. Seed 004
+ * ends its generator with a sigmoid, like its discriminator, so its samples
+ * can never leave (0, 1): run as printed, all 5000 land in [0.15, 0.82], far
+ * from both of its modes at -2 and +2. D's output is linear too: it is a
+ * logit, and the sigmoid lives inside the loss (loss_bce_logits), where
+ * log sigmoid(l) is computed without ever taking log(0).
+ *
+ * Hidden units: tanh, where the sources use ReLU, and that is a measured
+ * choice. A ReLU unit with weight w and bias b bends at x = -b/w. Initialised
+ * with zero biases, every first-layer unit of D bends at x = 0, and so does
+ * everything built on them: over the region where N(3, 0.5) lives, D's logit
+ * is a straight line in x. A straight line tells "too far right" from "too
+ * far left", but it cannot tell a narrow distribution from a wide one with
+ * the same mean: for that D(x) must curve. So once G's mean is right, D goes
+ * blind to the spread, and G's width drifts wherever the noise takes it.
+ * The biases do learn to move the bends, just too slowly for this game.
+ * Measured, seeds 1-5, everything else at its default: final gen_std
+ * 0.37-0.99 with ReLU, 0.24-0.86 with leaky ReLU, 0.47-0.54 with tanh, which
+ * curves everywhere. On the bimodal target, centred at 0, all three work.
+ *
+ * Initialisation: Xavier (dense.h). Seed 000 draws every weight from
+ * N(0, 0.1^2), and that, with plain SGD at lr 0.001, is why its run ends at
+ * a generated mean of about 0.06 for a target of 3.0. Through three layers of
+ * such small weights G's output is about 0.003 wide and D says 1/2 to
+ * everything, so both the signal D sends back (dL/dx) and G's parameter
+ * gradients are products of small numbers; a step of lr times that barely
+ * moves anything. Running seed 000's own code (seed 42) the fakes' mean goes
+ * 0.001, 0.006, 0.015, 0.031, 0.065 at steps 400, 800, ..., 2000: doubling
+ * every 400 steps, not stuck, just stopped long before arriving (with 8000
+ * steps it does arrive, and overshoots to 4.3-4.9 with a spread of 0.1-0.2).
+ * Its 1e-8 guards and its probabilities-not-logits BCE are not the culprit:
+ * D's outputs stay between 0.46 and 0.61 at every checkpoint, nowhere near 0
+ * or 1. The same
+ * recipe here (--init small --optim sgd --act relu --lr-decay none
+ * --steps 2000 --target gaussian) ends at means of 0.01-0.16, seeds 1-5.
  *
  * The two networks have separate parameter blocks and separate optimisers.
  * That separation is the whole trick of alternating training: an optimiser
@@ -140,10 +175,13 @@ typedef struct gan_config {
     long batch;
     long d_steps;          /* D steps per G step                           */
     long noise_dim;
-    long hidden;
+    long hidden;           /* width of D's hidden layers (and G's ...)      */
+    long g_hidden;         /* ... unless this is not 0                      */
     double lr_d, lr_g;
-    int small_init;        /* N(0, 0.1^2) weights, as in the sources        */
+    int small_init;        /* N(0, 0.1^2) weights, as in seed 000           */
     int sgd;               /* plain SGD instead of Adam(0.5, 0.999)         */
+    act_kind act;          /* hidden activation of both networks            */
+    int lr_decay;          /* learning rates fall linearly to 0 (section 8) */
 } gan_config;
 
 typedef struct gan {
@@ -157,6 +195,9 @@ typedef struct gan {
     gsl_matrix *dfake;     /* (max_rows, 1) dL/dx at x = G(z): D's message  */
 } gan;
 
+/* Both networks, their optimisers and every work matrix, sized once for the
+ * largest number of rows any pass will see: a training batch, a chunk of
+ * EVAL_CHUNK samples when measuring, or the N_BINS grid points of a plot. */
 static gan *gan_new(const gan_config *cfg, gsl_rng *r)
 {
     gan *g = calloc(1, sizeof *g);
@@ -169,12 +210,12 @@ static gan *gan_new(const gan_config *cfg, gsl_rng *r)
     if (g->max_rows < N_BINS)
         g->max_rows = N_BINS;
 
-    const size_t h = (size_t)cfg->hidden;
-    const size_t wg[] = {g->noise_dim, h, h, 1}, wd[] = {1, h, h, 1};
+    const size_t h = (size_t)cfg->hidden, hg = cfg->g_hidden ? (size_t)cfg->g_hidden : h;
+    const size_t wg[] = {g->noise_dim, hg, hg, 1}, wd[] = {1, h, h, 1};
     g->PG = params_alloc(mlp_size(wg, 4));
     g->PD = params_alloc(mlp_size(wd, 4));
-    g->G = mlp_new(g->PG, wg, 4, ACT_RELU, ACT_IDENTITY, g->max_rows);
-    g->D = mlp_new(g->PD, wd, 4, ACT_RELU, ACT_IDENTITY, g->max_rows);
+    g->G = mlp_new(g->PG, wg, 4, cfg->act, ACT_IDENTITY, g->max_rows);
+    g->D = mlp_new(g->PD, wd, 4, cfg->act, ACT_IDENTITY, g->max_rows);
     for (size_t l = 0; l < 3; l++) {
         if (cfg->small_init) {
             dense_init_normal(&g->G->layer[l], r, 0.1);
@@ -250,17 +291,17 @@ static double d_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
     gsl_matrix_view dl = mat_rows(g->dlogit, n);
     params_zero_grad(g->PD);
 
-    const gsl_matrix *lr = mlp_forward(g->D, real);                 /* (n, 1) */
-    double loss = loss_bce_logits(lr, NULL, 1.0, &dl.matrix);
+    const gsl_matrix *l_real = mlp_forward(g->D, real);             /* (n, 1) */
+    double loss = loss_bce_logits(l_real, NULL, 1.0, &dl.matrix);
     if (d_real)
-        *d_real = mean_prob(lr);
+        *d_real = mean_prob(l_real);
     mlp_backward(g->D, &dl.matrix, NULL);
 
     const gsl_matrix *fake = mlp_forward(g->G, z);                  /* (n, 1) */
-    const gsl_matrix *lf = mlp_forward(g->D, fake);
-    loss += loss_bce_logits(lf, NULL, 0.0, &dl.matrix);
+    const gsl_matrix *l_fake = mlp_forward(g->D, fake);
+    loss += loss_bce_logits(l_fake, NULL, 0.0, &dl.matrix);
     if (d_fake)
-        *d_fake = mean_prob(lf);
+        *d_fake = mean_prob(l_fake);
     mlp_backward(g->D, &dl.matrix, NULL);
     return loss;
 }
@@ -277,7 +318,7 @@ static double d_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
  *
  * The middle line is where D's weights are USED but must not be CHANGED:
  * mlp_backward_input() walks back through D computing only dL/dx, without
- * touching D's parameter gradients, and we never call optim_step(D->opt) in
+ * touching D's parameter gradients, and we never call optim_step(g->optD) in
  * this step. That is all "freeze D" means. dL_G/dx is D's message to G: for
  * every fake sample, which way to move it to look more real.
  *
@@ -287,9 +328,13 @@ static double d_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
  *     saturating      L =  mean log(1 - s)  = -BCE(l, 0)  dL/dl = -s / n
  *
  * Early on, D easily rejects G's samples: s = D(G(z)) is close to 0. Then the
- * saturating gradient -s/n is close to 0 too (the log(1 - s) curve is flat
- * there), while the non-saturating one is close to -1/n, as large as it gets.
- * Same fixed point, very different first steps: section 6 measures it.
+ * saturating gradient -s/n is close to 0 too, while the non-saturating one is
+ * close to -1/n, as large as it gets. Same fixed point, very different first
+ * steps: section 9 measures it. (Seed 003 argues that log(1 - D(G(z))) is
+ * close to 0 there, hence the gradient is too. The conclusion is right, the
+ * reason slightly off: a small value does not make a small slope. What
+ * matters is that log(1 - sigmoid(l)) flattens out as l goes to -infinity;
+ * its slope, -sigmoid(l), is what vanishes.)
  * ------------------------------------------------------------------------- */
 static double g_loss_and_grad(gan *g, const gsl_matrix *z, gloss_kind kind, int want_grad,
                               double *d_fake)
@@ -318,39 +363,49 @@ static double g_loss_and_grad(gan *g, const gsl_matrix *z, gloss_kind kind, int 
 }
 
 /* ----------------------------------------------------------------------------
- * 6. Alternating steps (the source text's section 3.4)
+ * 6. Alternating steps (seed 003, section 3.4)
  *
- * One training iteration: k steps of D with G fixed, then one step of G with
- * D fixed (k = --d-steps, 1 by default as in both sources). Fresh real data and
- * fresh noise every time. The saturating-versus-non-saturating experiment
- * runs this same loop twice, from the same initial weights and with the same
- * random numbers, and records the size of G's gradient at every step.
+ * Fix G, take a gradient step for D; fix D, take a gradient step for G;
+ * repeat. One iteration here is k steps of D (k = --d-steps, 1 by default
+ * as in both sources), then one step of G, each with fresh real data and
+ * fresh noise. "Fix" costs nothing: D's step never backpropagates into G, and
+ * G's step never calls D's optimiser.
  * ------------------------------------------------------------------------- */
 typedef struct step_stats {
     double d_loss, g_loss;  /* D's loss (mean over its k steps), G's loss     */
     double d_real, d_fake;  /* mean D(x) on real and on fake samples          */
     double g_grad_norm;     /* ||dL_G/dtheta|| of this step                   */
-    double fake_mean;       /* mean of this step's fake batch                 */
+    double fake_mean;       /* mean and standard deviation of this step's     */
+    double fake_std;        /* fake batch                                     */
 } step_stats;
 
-static void train_step(gan *g, const gan_config *cfg, gsl_rng *r, step_stats *st)
+static double d_step(gan *g, const gan_config *cfg, gsl_rng *r, double *d_real)
 {
     const size_t n = (size_t)cfg->batch;
     gsl_matrix_view real = mat_rows(g->real, n);
     gsl_matrix_view z = mat_rows(g->z, n);
+    real_batch(cfg->target, r, &real.matrix);
+    rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
+    double loss = d_loss_and_grad(g, &real.matrix, &z.matrix, d_real, NULL);
+    optim_step(g->optD);                              /* D learns; G untouched */
+    return loss;
+}
+
+static void train_step(gan *g, const gan_config *cfg, gsl_rng *r, step_stats *st)
+{
+    const size_t n = (size_t)cfg->batch;
+    gsl_matrix_view z = mat_rows(g->z, n);
 
     st->d_loss = 0.0;
-    for (long k = 0; k < cfg->d_steps; k++) {
-        real_batch(cfg->target, r, &real.matrix);
-        rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
-        st->d_loss += d_loss_and_grad(g, &real.matrix, &z.matrix, &st->d_real, NULL);
-        optim_step(g->optD);                          /* D learns; G untouched */
-    }
+    for (long k = 0; k < cfg->d_steps; k++)
+        st->d_loss += d_step(g, cfg, r, &st->d_real);
     st->d_loss /= (double)cfg->d_steps;
 
     rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
     st->g_loss = g_loss_and_grad(g, &z.matrix, cfg->gloss, 1, &st->d_fake);
-    st->fake_mean = mat_mean(&g->G->av[g->G->n_layers - 1].matrix);  /* G's last output */
+    const gsl_matrix *x = &g->G->av[g->G->n_layers - 1].matrix;      /* G's last output */
+    st->fake_mean = gsl_stats_mean(x->data, x->tda, x->size1);
+    st->fake_std = x->size1 > 1 ? gsl_stats_sd_m(x->data, x->tda, x->size1, st->fake_mean) : 0.0;
     st->g_grad_norm = params_grad_norm(g->PG);
     optim_step(g->optG);                 /* G learns; D's optimiser is NOT called */
 }
@@ -364,11 +419,15 @@ static void train_step(gan *g, const gan_config *cfg, gsl_rng *r, step_stats *st
  *
  *   gaussian:  gen_mean and gen_std (goal: within 0.1 of 3 and 0.5)
  *   bimodal:   mode_share_left / right, the share of samples below / above 0
- *              (goal: each between 0.3 and 0.7; a collapsed G gives 0 and 1)
+ *              (goal: each between 0.3 and 0.7; a collapsed G gives 0 and 1),
+ *              and gap_share_bimodal, the share with |x| < 1, between the
+ *              modes (0.04 % of the data). G maps connected noise to x
+ *              continuously, so it cannot jump from one mode to the other: it
+ *              always leaves a thin bridge of samples across the gap.
  *   both:      w1, the Wasserstein-1 distance between the generated samples
  *              and as many fresh real ones. In 1D it is exact and cheap: sort
- *              both, pair them up in order, average |a_i - b_i|. Two real
- *              samples of this size are about 0.01 apart.
+ *              both, pair them up in order, average |a_i - b_i|. Two samples
+ *              of 10000 drawn from the data itself are 0.01-0.03 apart.
  * ------------------------------------------------------------------------- */
 static void sample_generator(gan *g, gsl_rng *r, double *out, size_t count)
 {
@@ -466,6 +525,14 @@ static void take_snapshot(gan *g, target_kind t, gsl_rng *r, double *xs, snapsho
  * Snapshots are taken before the first step and at three later moments; the
  * loss log gets a trailing average over WINDOW steps next to the raw values,
  * because single GAN losses jump around a lot from batch to batch.
+ *
+ * The learning rates fall linearly from their starting value to 0 over the
+ * run (--lr-decay linear). Near the equilibrium D's gradient is mostly batch
+ * noise, and Adam scales every step to about lr whatever the gradient's size:
+ * with a constant lr the two players never stop wandering, and where G's
+ * samples happen to be at the last step is luck. Measured, seeds 1-5:
+ * constant lr ends at gen_mean 2.71-3.14 and gen_std 0.10-0.48; the decay
+ * lets the game settle, at 2.97-3.02 and 0.47-0.54.
  * ------------------------------------------------------------------------- */
 #define WINDOW 100
 enum { LOG_STEP, LOG_D, LOG_G, LOG_DREAL, LOG_DFAKE, LOG_D_AVG, LOG_G_AVG, LOG_COLS };
@@ -527,6 +594,11 @@ static void train_run(run *R, gsl_rng *r, int quiet)
         if (step == steps)
             break;
 
+        if (cfg->lr_decay) {                /* lr * (1 - step / steps) */
+            const double f = 1.0 - (double)step / (double)steps;
+            R->g->optD->lr = cfg->lr_d * f;
+            R->g->optG->lr = cfg->lr_g * f;
+        }
         train_step(R->g, cfg, r, &st);
         check_finite(st.d_loss, "D loss", step + 1);
         check_finite(st.g_loss, "G loss", step + 1);
@@ -548,8 +620,9 @@ static void train_run(run *R, gsl_rng *r, int quiet)
         row[LOG_G_AVG] = g_sum / w;
 
         if ((step + 1) % every == 0)
-            printf("step %5ld  D loss %.4f  G loss %.4f  D(real) %.3f  D(fake) %.3f  batch mean %.3f\n",
-                   step + 1, row[LOG_D_AVG], row[LOG_G_AVG], st.d_real, st.d_fake, st.fake_mean);
+            printf("step %5ld  D loss %.4f  G loss %.4f  D(real) %.3f  D(fake) %.3f"
+                   "  fakes %.3f +- %.3f\n", step + 1, row[LOG_D_AVG], row[LOG_G_AVG],
+                   st.d_real, st.d_fake, st.fake_mean, st.fake_std);
         progress_report(&p, step + 1, "D %.3f  G %.3f", row[LOG_D_AVG], row[LOG_G_AVG]);
     }
     progress_end(&p);
@@ -565,9 +638,11 @@ static void measure_run(run *R, gsl_rng *r, metrics *m)
     sample_generator(R->g, r, R->xs, EVAL_N);
     const double mean = gsl_stats_mean(R->xs, 1, EVAL_N);
     const double sd = gsl_stats_sd_m(R->xs, 1, EVAL_N, mean);
-    size_t left = 0;
-    for (size_t i = 0; i < EVAL_N; i++)
+    size_t left = 0, gap = 0;
+    for (size_t i = 0; i < EVAL_N; i++) {
         left += R->xs[i] < 0.0;
+        gap += fabs(R->xs[i]) < 1.0;       /* between the modes (data: 0.04 %) */
+    }
     sample_real(t, r, R->g->real, R->ys, EVAL_N);
     const double w1 = w1_sorted(R->xs, R->ys, EVAL_N);
 
@@ -587,6 +662,7 @@ static void measure_run(run *R, gsl_rng *r, metrics *m)
     } else {
         metrics_set(m, "mode_share_left", (double)left / EVAL_N);
         metrics_set(m, "mode_share_right", 1.0 - (double)left / EVAL_N);
+        metrics_set(m, "gap_share_bimodal", (double)gap / EVAL_N);
         metrics_set(m, "gen_mean_bimodal", mean);
         metrics_set(m, "gen_std_bimodal", sd);
     }
@@ -601,78 +677,126 @@ static void measure_run(run *R, gsl_rng *r, metrics *m)
 /* ----------------------------------------------------------------------------
  * 9. Saturating versus non-saturating, measured
  *
- * Two GANs, one per G loss, start from the SAME weights (the second copies
- * the first's parameter vectors) and draw the SAME random numbers (each gets
- * a clone of the run's generator, i.e. the same state of the one seeded
- * stream). Any difference in what follows is the loss's doing. We record
- * ||dL_G/dtheta||, the mean D(G(z)) and where the fake batch sits, every step.
+ * Seed 003's argument (its section 3.3) is about the START of training, when
+ * D can reject G's samples with confidence. A freshly initialised D cannot
+ * do that yet (it says about 1/2 to everything, and at
+ * s = 1/2 the two losses' gradients -s/n and (s - 1)/n are equally large), so
+ * we first give D a head start: --head-start steps (1000) of D alone, with G
+ * fixed, on the Gaussian target. After that D(G(z)) is 0.002-0.003 (seeds
+ * 1-5): D rejects the fakes with confidence, the situation of the text.
  *
- * Careful with one thing when reading the figure: Adam divides each step by
- * a running RMS of the gradient, so a uniformly tiny gradient still gives
- * steps of about lr. What the saturating loss loses is not only size but
- * signal: -s/n weights each sample by how REAL D already finds it, so the
- * samples D rejects most firmly, the ones that most need to move, count least.
+ * Then four GANs continue from that SAME state (same G, same trained D,
+ * copied parameter vectors) with the SAME random numbers (each gets a clone
+ * of the run's generator, i.e. the same state of the one seeded stream):
+ * saturating and non-saturating G loss, each with plain SGD (lr 0.02, both
+ * players) and with Adam (the chapter's --lr-d, --lr-g). We record
+ * ||dL_G/dtheta||, the mean D(G(z)) and the mean of the fake batch per step.
+ *
+ * What we measured (seeds 1-5): the saturating gradient starts 90 to 430
+ * times smaller, exactly the text's story. With plain SGD a step is lr times
+ * the gradient, so the saturating G barely moves: the fakes reach a mean of
+ * 1.5 (half way) after 5-8 steps with the non-saturating loss, and after 37,
+ * 136 or not within the 200 steps (three seeds) with the saturating one.
+ * With Adam the picture changes: Adam divides every step by a running RMS of
+ * the gradient, which undoes a uniform shrinking, so both losses arrive at
+ * about the same time (63-100 steps saturating, 85-114 non-saturating). Adam
+ * hides the saturation; it does not hide what -s/n does to the samples'
+ * relative weights (the fakes D rejects most firmly count least), which is
+ * why the non-saturating loss is still the one to use.
  * ------------------------------------------------------------------------- */
-enum { CMP_STEP, CMP_GRAD_SAT, CMP_GRAD_NS, CMP_DFAKE_SAT, CMP_DFAKE_NS,
-       CMP_MEAN_SAT, CMP_MEAN_NS, CMP_COLS };
+#define COMPARE_SGD_LR 0.02
+enum { CMP_SGD_SAT, CMP_SGD_NS, CMP_ADAM_SAT, CMP_ADAM_NS, CMP_RUNS };
+enum { CMP_GRAD, CMP_DFAKE, CMP_MEAN, CMP_PER_RUN };   /* columns of each run */
+#define CMP_COLS (1 + CMP_RUNS * CMP_PER_RUN)          /* step, then 4 x 3    */
 
-static void compare_g_losses(const gan_config *base, gsl_rng *r, gsl_matrix *out)
+static const char *const cmp_name[CMP_RUNS] = {
+    "sgd_saturating", "sgd_non_saturating", "adam_saturating", "adam_non_saturating"};
+
+static void compare_g_losses(const gan_config *base, gsl_rng *r, long head_start, gsl_matrix *out)
 {
-    gan_config cs = *base, cn = *base;
-    cs.gloss = GLOSS_SATURATING;
-    cn.gloss = GLOSS_NON_SATURATING;
-    gan *gs = gan_new(&cs, r);
-    gan *gn = gan_new(&cn, r);
-    gsl_vector_memcpy(gn->PG->value, gs->PG->value);       /* same initial G */
-    gsl_vector_memcpy(gn->PD->value, gs->PD->value);       /* same initial D */
-    gsl_rng *rs = gsl_rng_clone(r), *rn = gsl_rng_clone(r); /* same draws     */
-    step_stats a, b;
+    gan_config cfg[CMP_RUNS];
+    gan *g[CMP_RUNS];
+    gsl_rng *rr[CMP_RUNS];
+    step_stats st;
 
-    for (size_t k = 0; k < out->size1; k++) {
-        train_step(gs, &cs, rs, &a);
-        train_step(gn, &cn, rn, &b);
-        check_finite(a.g_loss, "saturating G loss", (long)k + 1);
-        check_finite(b.g_loss, "non-saturating G loss", (long)k + 1);
-        double row[CMP_COLS] = {(double)(k + 1), a.g_grad_norm, b.g_grad_norm,
-                                a.d_fake, b.d_fake, a.fake_mean, b.fake_mean};
-        for (size_t c = 0; c < CMP_COLS; c++)
-            gsl_matrix_set(out, k, c, row[c]);
+    /* the common starting point: fresh G, D trained alone for head_start steps */
+    gan_config c0 = *base;
+    c0.target = TARGET_GAUSSIAN;
+    gan *g0 = gan_new(&c0, r);
+    for (long k = 0; k < head_start; k++)
+        check_finite(d_step(g0, &c0, r, NULL), "D loss (head start)", k + 1);
+
+    for (int i = 0; i < CMP_RUNS; i++) {
+        cfg[i] = c0;
+        cfg[i].gloss = i == CMP_SGD_SAT || i == CMP_ADAM_SAT ? GLOSS_SATURATING : GLOSS_NON_SATURATING;
+        cfg[i].sgd = i == CMP_SGD_SAT || i == CMP_SGD_NS;
+        if (cfg[i].sgd)
+            cfg[i].lr_d = cfg[i].lr_g = COMPARE_SGD_LR;
+        g[i] = gan_new(&cfg[i], r);
+        gsl_vector_memcpy(g[i]->PG->value, g0->PG->value);     /* same G       */
+        gsl_vector_memcpy(g[i]->PD->value, g0->PD->value);     /* same D       */
     }
-    gsl_rng_free(rs);
-    gsl_rng_free(rn);
-    gan_free(gs);
-    gan_free(gn);
+    for (int i = 0; i < CMP_RUNS; i++)
+        rr[i] = gsl_rng_clone(r);                              /* same draws   */
+    for (size_t k = 0; k < out->size1; k++) {
+        gsl_matrix_set(out, k, 0, (double)(k + 1));
+        for (int i = 0; i < CMP_RUNS; i++) {
+            train_step(g[i], &cfg[i], rr[i], &st);
+            check_finite(st.g_loss, "G loss (comparison)", (long)k + 1);
+            check_finite(st.d_loss, "D loss (comparison)", (long)k + 1);
+            size_t c = 1 + (size_t)i * CMP_PER_RUN;
+            gsl_matrix_set(out, k, c + CMP_GRAD, st.g_grad_norm);
+            gsl_matrix_set(out, k, c + CMP_DFAKE, st.d_fake);
+            gsl_matrix_set(out, k, c + CMP_MEAN, st.fake_mean);
+        }
+    }
+    for (int i = 0; i < CMP_RUNS; i++) {
+        gsl_rng_free(rr[i]);
+        gan_free(g[i]);
+    }
+    gan_free(g0);
 }
 
-/* mean of column c over rows [from, to) */
-static double col_mean(const gsl_matrix *M, size_t c, size_t from, size_t to)
+/* first step at which run i's fake batch mean reached `level`, or -1 */
+static long steps_to_reach(const gsl_matrix *cmp, int i, double level)
 {
-    double s = 0.0;
-    for (size_t i = from; i < to; i++)
-        s += gsl_matrix_get(M, i, c);
-    return s / (double)(to - from);
+    for (size_t k = 0; k < cmp->size1; k++)
+        if (gsl_matrix_get(cmp, k, 1 + (size_t)i * CMP_PER_RUN + CMP_MEAN) >= level)
+            return (long)k + 1;
+    return -1;
 }
 
 /* ----------------------------------------------------------------------------
  * 10. Why exact backpropagation, and not finite differences (seed 004)
  *
  * Seed 004 estimates its gradients by central differences,
- *     dL/dw ~ (L(w + h) - L(w - h)) / (2h),   h = 1e-4,
- * for a random 10 % of the weights per step, leaving the other 90 % and
- * every bias at zero. That is a fine way to CHECK a gradient (tests/ does it)
- * and a poor way to TRAIN with one, for two reasons we measure here on the
+ *
+ *     dL/dw ~ (L(w + h) - L(w - h)) / (2h),      h = 1e-4,
+ *
+ * for a random 10 % of the weights at every step, leaving the other 90 % at
+ * zero, and never computes a bias gradient at all (its biases stay 0 for the
+ * whole run). That is the right tool to CHECK a gradient (tests/ does it) and
+ * the wrong one to TRAIN with, for two reasons we measure here, once, on the
  * freshly initialised Gaussian GAN:
  *
- *   cost:  every sampled weight costs two full forward passes of G and D,
- *          while one backward pass gives ALL the gradients for about the
- *          price of two forward passes;
- *   noise: the estimate is a random 10 % slice of the gradient. Its direction
- *          is far from the true one (cosine about sqrt(0.1) = 0.32 if the
- *          gradient is spread evenly), and a step along it makes a tenth of
- *          the progress, in a direction that changes at random every step.
+ *   cost:  every sampled weight costs two full forward passes of G and D
+ *          (about 60 per step for 10 % of G's 288 weights; 640 for all 321
+ *          parameters), while one backward pass gives ALL the gradients for
+ *          about the price of two forward passes. Timed here (on stderr): the
+ *          10 % estimate takes about 15 times as long as the exact gradient.
+ *   noise: the estimate is a random 10 % slice of the gradient, so its
+ *          direction is far from the true one: the cosine between the two is
+ *          about sqrt(0.1) = 0.32 when the gradient is spread evenly. Here it
+ *          is worse. At the start, G's gradient is almost all "move every
+ *          sample right", i.e. G's biases (97-100 % of the squared norm,
+ *          seeds 1-5), which seed 004 never touches: cosine 0.001-0.06; over
+ *          the weights alone 0.19-0.36. A step along such a direction makes a
+ *          fraction of the progress, in a direction that changes at random
+ *          from step to step.
  *
- * The difference quotients themselves are accurate in double precision (we
- * print how accurate), so the problem is not rounding: it is the sampling.
+ * The difference quotients themselves are accurate in double precision (the
+ * log prints how accurate: 1e-9 to 1e-6 relative), so the problem is not
+ * rounding; it is the sampling and the cost.
  * ------------------------------------------------------------------------- */
 static void fd_versus_backprop(gan *g, gsl_rng *r, size_t batch, metrics *m)
 {
@@ -713,22 +837,38 @@ static void fd_versus_backprop(gan *g, gsl_rng *r, size_t batch, metrics *m)
         }
     }
     double t_fd = now_seconds() - t0;
-    double dot;
+    double bias_sq = 0.0, dot, dot_w;
+    const double norm = gsl_blas_dnrm2(exact);
     gsl_blas_ddot(fd, exact, &dot);
-    const double cosine = dot / (gsl_blas_dnrm2(fd) * gsl_blas_dnrm2(exact));
+    for (size_t l = 0; l < g->G->n_layers; l++) {       /* now zero the biases */
+        gsl_vector_view db = gsl_vector_view_array(exact->data + (g->G->layer[l].db.vector.data -
+                                                                  g->PG->grad->data), g->G->layer[l].out);
+        double nb = gsl_blas_dnrm2(&db.vector);
+        bias_sq += nb * nb;
+        gsl_vector_set_zero(&db.vector);
+    }
+    gsl_blas_ddot(fd, exact, &dot_w);                 /* exact: weights only now */
+    const double nfd = gsl_blas_dnrm2(fd), nw = gsl_blas_dnrm2(exact);   /* guard: 0 */
+    const double cosine = nfd > 0.0 && norm > 0.0 ? dot / (nfd * norm) : 0.0;
+    const double cosine_w = nfd > 0.0 && nw > 0.0 ? dot_w / (nfd * nw) : 0.0;
+    const double bias_share = norm > 0.0 ? bias_sq / (norm * norm) : 0.0;
 
     printf("\n== finite differences as in seed 004 (h = %g, %.0f %% of G's weights)\n", h, 100 * share);
     printf("G has %zu parameters (%zu weights); this step sampled %zu weights: %zu forward\n"
            "passes of G and D, against one forward and one backward for all %zu exactly\n",
            n, weights, sampled, evals, n);
     printf("finite differences agree with backprop on the sampled weights to %.1e (relative),\n"
-           "but the sampled gradient points %.0f degrees away from the true one (cosine %.3f)\n",
-           worst, acos(cosine) * 180.0 / M_PI, cosine);
+           "but the sampled gradient points %.0f degrees away from the true one (cosine %.3f):\n"
+           "the biases, which seed 004 never updates, carry %.0f %% of the squared gradient;\n"
+           "against the weights' part alone the cosine is still only %.3f\n",
+           worst, acos(cosine) * 180.0 / M_PI, cosine, 100.0 * bias_share, cosine_w);
     fprintf(stderr, "%s: finite differences %.2f ms, backprop %.3f ms for this step\n",
             genlab_program, 1e3 * t_fd, 1e3 * t_exact);
     metrics_set(m, "fd_forward_passes", (double)evals);
     metrics_set(m, "fd_cosine_to_exact", cosine);
     metrics_set(m, "fd_max_rel_err", worst);
+    metrics_set(m, "fd_bias_share", bias_share);
+    metrics_set(m, "fd_cosine_weights_only", cosine_w);
     gsl_vector_free(exact);
     gsl_vector_free(fd);
 }
@@ -756,16 +896,20 @@ static void write_loss_figure(const run *R, const char *dir)
     snprintf(title, sizeof title, "GAN losses, %s target (%s G loss)", tn, gloss_name(R->cfg.gloss));
     FILE *f = plot_open_default(dir, name, title, "training step (one G step each)",
                                 "loss (thin: per step, thick: mean of the last 100)");
+    const double g_eq = sat ? -M_LN2 : M_LN2;
     fprintf(f, "set key top right\n");
     fprintf(f, "set yrange [%s:2.2]\n", sat ? "-1.6" : "0");
-    fprintf(f, "plot '%s' using 1:2 with lines lt 1 lw 0.6 dt 1 lc rgb '#a9cce3' notitle, \\\n"
+    fprintf(f, "set label 1 \"D: 2 ln 2 = 1.386\" at graph 0.98, first %.6f offset 0,0.7 right\n",
+            2.0 * M_LN2);
+    fprintf(f, "set label 2 \"G: %s\" at graph 0.98, first %.6f offset 0,-0.7 right\n",
+            sat ? "-ln 2 = -0.693" : "ln 2 = 0.693", g_eq);
+    fprintf(f, "plot '%s' using 1:2 with lines lw 0.6 lc rgb '#a9cce3' notitle, \\\n"
                "     '%s' using 1:3 with lines lw 0.6 lc rgb '#f5cba7' notitle, \\\n"
-               "     '%s' using 1:6 with lines lt 1 title 'D loss (real + fake BCE)', \\\n"
+               "     '%s' using 1:6 with lines lt 1 title 'D loss (real + fake BCE, summed)', \\\n"
                "     '%s' using 1:7 with lines lt 2 title 'G loss (%s)', \\\n"
-               "     %.6f with lines lt 1 dt 2 lw 1.5 title 'D at equilibrium: 2 ln 2 = 1.386', \\\n"
-               "     %.6f with lines lt 2 dt 2 lw 1.5 title 'G at equilibrium: %s'\n",
-            data, data, data, data, gloss_name(R->cfg.gloss), 2.0 * M_LN2,
-            sat ? -M_LN2 : M_LN2, sat ? "-ln 2 = -0.693" : "ln 2 = 0.693");
+               "     %.6f with lines lt 8 dt 2 lw 1.5 title 'equilibrium level, D(x) = 1/2', \\\n"
+               "     %.6f with lines lt 8 dt 2 lw 1.5 notitle\n",
+            data, data, data, data, gloss_name(R->cfg.gloss), 2.0 * M_LN2, g_eq);
     plot_close(f);
 }
 
@@ -815,41 +959,95 @@ static void write_snapshot_figure(const run *R, const char *dir)
     plot_close(f);
 }
 
-static void write_saturation_figure(const gsl_matrix *cmp, const char *dir)
+static void write_saturation_figure(const gsl_matrix *cmp, long head_start, const char *dir)
 {
-    out_write_matrix(dir, "saturation.dat",
-                     "step grad_norm_saturating grad_norm_non_saturating mean_D_fake_saturating "
-                     "mean_D_fake_non_saturating fake_batch_mean_saturating fake_batch_mean_non_saturating",
-                     cmp);
-    FILE *f = plot_open(dir, "saturation", "", "training step", "", 1200, 1000);
-    fprintf(f, "set multiplot layout 3,1 title \"Saturating vs non-saturating G loss: same seed, same initial weights\" font \",16\"\n");
-    fprintf(f, "set key top right font \",11\"\nset xlabel ''\n");
-    fprintf(f, "set logscale y\nset format y '10^{%%L}'\n");
-    fprintf(f, "set title \"size of G's gradient\"\nset ylabel '||dL_G / d{/Symbol q}||'\n");
-    fprintf(f, "plot 'saturation.dat' using 1:2 with lines lt 4 title 'saturating: log(1 - D(G(z)))', \\\n"
-               "     '' using 1:3 with lines lt 1 title 'non-saturating: -log D(G(z))'\n");
-    fprintf(f, "set title \"how real D finds the fakes\"\nset ylabel 'mean D(G(z))'\n");
-    fprintf(f, "plot 'saturation.dat' using 1:4 with lines lt 4 title 'saturating', \\\n"
-               "     '' using 1:5 with lines lt 1 title 'non-saturating'\n");
-    fprintf(f, "unset logscale y\nset format y '%%g'\n");
-    fprintf(f, "set title \"where the fakes are (target mean 3)\"\nset ylabel 'mean of G(z) in the batch'\n");
-    fprintf(f, "set xlabel 'training step'\n");
-    fprintf(f, "plot 'saturation.dat' using 1:6 with lines lt 4 title 'saturating', \\\n"
-               "     '' using 1:7 with lines lt 1 title 'non-saturating', \\\n"
-               "     3 with lines lt 8 dt 2 lw 1 title 'target mean'\n");
+    char header[512];
+    int len = snprintf(header, sizeof header, "step");
+    for (int i = 0; i < CMP_RUNS; i++)
+        len += snprintf(header + len, sizeof header - (size_t)len, " grad_norm_%s mean_D_fake_%s fake_mean_%s",
+                        cmp_name[i], cmp_name[i], cmp_name[i]);
+    out_write_matrix(dir, "saturation.dat", header, cmp);
+
+    FILE *f = plot_open(dir, "saturation", "", "", "", 1400, 1150);
+    fprintf(f, "set multiplot layout 3,2 title \"Saturating vs non-saturating G loss, from the same "
+               "state (D trained alone for %ld steps first)\" font \",15\"\n", head_start);
+    fprintf(f, "set key top right font \",10\"\n");
+    char sgd_name[64];
+    snprintf(sgd_name, sizeof sgd_name, "plain SGD (lr %g)", COMPARE_SGD_LR);
+    const char *opt[2] = {sgd_name, "Adam"};
+    for (int row = 0; row < 3; row++)
+        for (int o = 0; o < 2; o++) {
+            const int sat = o == 0 ? CMP_SGD_SAT : CMP_ADAM_SAT, ns = o == 0 ? CMP_SGD_NS : CMP_ADAM_NS;
+            const int col = 2 + row;                 /* 1-based: grad, D(fake), mean */
+            if (row == 0)
+                fprintf(f, "set logscale y\nset format y '10^{%%L}'\nset yrange [*:*]\n"
+                           "set title \"%s: size of G's gradient\"\n"
+                           "set ylabel '||dL_G / d{/Symbol q}||'\nset xlabel ''\n", opt[o]);
+            else if (row == 1)
+                fprintf(f, "set title \"%s: how real D finds the fakes\"\n"
+                           "set ylabel 'mean D(G(z)), log scale'\n", opt[o]);
+            else
+                fprintf(f, "unset logscale y\nset format y '%%g'\nset yrange [-0.5:5]\n"
+                           "set title \"%s: where the fakes are (target mean 3)\"\n"
+                           "set ylabel 'mean of the fake batch'\nset xlabel 'G step'\n", opt[o]);
+            fprintf(f, "plot 'saturation.dat' using 1:%d with lines lt 4 title 'saturating', \\\n"
+                       "     '' using 1:%d with lines lt 1 title 'non-saturating'%s\n",
+                    col + 3 * sat, col + 3 * ns,
+                    row == 2 ? ", \\\n     3 with lines lt 8 dt 2 lw 1 title 'target mean'" : "");
+        }
     fprintf(f, "unset multiplot\n");
     plot_close(f);
 }
 
 /* ----------------------------------------------------------------------------
- * 12. main: set up, train the Gaussian, train the bimodal target, compare the
- * two G losses, count the cost of finite differences, draw.
+ * 12. The three experiments, and main
  * ------------------------------------------------------------------------- */
+
+/* Build, (optionally) compare gradient methods on the fresh GAN, train,
+ * measure, draw: one target. */
+static void train_target(const gan_config *cfg, int with_fd, gsl_rng *r, const cli *c, metrics *m)
+{
+    run *R = run_new(cfg, r);
+    if (with_fd)
+        fd_versus_backprop(R->g, r, (size_t)cfg->batch, m);     /* section 10 */
+    train_run(R, r, c->quiet);                                  /* section 8  */
+    measure_run(R, r, m);                                       /* section 7  */
+    write_loss_figure(R, c->out);                               /* section 11 */
+    write_snapshot_figure(R, c->out);
+    run_free(R);
+}
+
+/* Section 9's experiment, its log lines, metrics and figure. */
+static void saturation_experiment(const gan_config *cfg, long head_start, long steps, gsl_rng *r,
+                                  const char *out, metrics *m)
+{
+    gsl_matrix *cmp = gsl_matrix_alloc((size_t)steps, CMP_COLS);
+    compare_g_losses(cfg, r, head_start, cmp);
+    printf("\n== G loss compared on the gaussian target: D trained alone for %ld steps, then\n"
+           "   %ld steps from that same state, with the same random numbers\n", head_start, steps);
+    for (int i = 0; i < CMP_RUNS; i++) {
+        const size_t col = 1 + (size_t)i * CMP_PER_RUN;
+        const long reach = steps_to_reach(cmp, i, 1.5);
+        char name[64];
+        printf("%-20s first step: ||grad G|| %.3g, D(G(z)) %.4f; fakes reach mean 1.5 %s%ld\n",
+               cmp_name[i], gsl_matrix_get(cmp, 0, col + CMP_GRAD),
+               gsl_matrix_get(cmp, 0, col + CMP_DFAKE), reach < 0 ? "never, -1 = " : "at step ", reach);
+        snprintf(name, sizeof name, "g_grad_first_%s", cmp_name[i]);
+        metrics_set(m, name, gsl_matrix_get(cmp, 0, col + CMP_GRAD));
+        snprintf(name, sizeof name, "steps_to_halfway_%s", cmp_name[i]);
+        metrics_set(m, name, (double)reach);
+    }
+    write_saturation_figure(cmp, head_start, out);
+    gsl_matrix_free(cmp);
+}
+
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    const char *target = "both", *g_loss = "non-saturating", *init = "xavier", *optim = "adam";
-    long steps = 3000, batch = 64, d_steps = 1, noise_dim = 0, hidden = 16, compare_steps = 300;
+    const char *target = "both", *g_loss = "non-saturating", *init = "xavier", *optim = "adam",
+               *act = "tanh", *lr_decay = "linear";
+    long steps = 5000, batch = 64, d_steps = 1, noise_dim = 0, hidden = 16, g_hidden = 0;
+    long compare_steps = 200, head_start = 1000;
     double lr_d = 1e-3, lr_g = 1e-3;
     cli_option opts[] = {
         {"target", CLI_CHOICE, &target, "which data to learn", 0, 0, "both|gaussian|bimodal", 0},
@@ -858,22 +1056,28 @@ int main(int argc, char **argv)
         {"batch", CLI_INT, &batch, "samples per batch (real and fake each)", 1, 1e5, NULL, 0},
         {"lr-d", CLI_REAL, &lr_d, "discriminator learning rate", 1e-8, 100, NULL, 0},
         {"lr-g", CLI_REAL, &lr_g, "generator learning rate", 1e-8, 100, NULL, 0},
-        {"noise-dim", CLI_INT, &noise_dim, "noise dimension; 0: 1 for gaussian, 4 for bimodal", 0, 1024, NULL, 0},
-        {"hidden", CLI_INT, &hidden, "width of both hidden layers of G and of D", 1, 4096, NULL, 0},
         {"d-steps", CLI_INT, &d_steps, "D steps per G step", 1, 100, NULL, 0},
-        {"compare-steps", CLI_INT, &compare_steps, "steps of the saturating vs non-saturating run (0: skip)", 0, 1e6, NULL, 0},
-        {"init", CLI_CHOICE, &init, "weight init (small: N(0, 0.1^2) as in the sources)", 0, 0, "xavier|small", 0},
+        {"noise-dim", CLI_INT, &noise_dim, "noise dimension (0: 1 for gaussian, 4 for bimodal)", 0, 1024, NULL, 0},
+        {"hidden", CLI_INT, &hidden, "width of the hidden layers of D and G", 1, 4096, NULL, 0},
+        {"g-hidden", CLI_INT, &g_hidden, "width of G's hidden layers alone (0: same as --hidden)", 0, 4096, NULL, 0},
+        {"act", CLI_CHOICE, &act, "hidden activation of G and D", 0, 0, "tanh|leaky-relu|relu", 0},
+        {"init", CLI_CHOICE, &init, "weight init (small: N(0, 0.1^2) as in seed 000)", 0, 0, "xavier|small", 0},
         {"optim", CLI_CHOICE, &optim, "optimiser of both players", 0, 0, "adam|sgd", 0},
+        {"lr-decay", CLI_CHOICE, &lr_decay, "learning-rate schedule", 0, 0, "linear|none", 0},
+        {"compare-steps", CLI_INT, &compare_steps, "steps of the saturating vs non-saturating runs (0: skip)", 0, 1e6, NULL, 0},
+        {"head-start", CLI_INT, &head_start, "D-only steps before that comparison", 0, 1e6, NULL, 0},
     };
     cli c;
     cli_init(&c, "05-gan", "a 1D GAN: N(3, 0.5) and a two-mode mixture; saturating vs non-saturating G loss",
              42, opts, sizeof opts / sizeof opts[0]);
     cli_parse_or_exit(&c, argc, argv);
-    if (c.quick) {
+    if (c.quick) {                         /* shorten only what the user left alone */
         if (!cli_given(&c, "steps"))
-            steps = 400;
+            steps = 300;
         if (!cli_given(&c, "compare-steps"))
-            compare_steps = 100;
+            compare_steps = 60;
+        if (!cli_given(&c, "head-start"))
+            head_start = 300;
     }
     out_prepare(c.out);
     gsl_rng *r = rng_new((unsigned long)c.seed);
@@ -881,52 +1085,34 @@ int main(int argc, char **argv)
 
     gan_config base = {
         .gloss = strcmp(g_loss, "saturating") == 0 ? GLOSS_SATURATING : GLOSS_NON_SATURATING,
-        .steps = steps, .batch = batch, .d_steps = d_steps, .hidden = hidden,
+        .steps = steps, .batch = batch, .d_steps = d_steps, .hidden = hidden, .g_hidden = g_hidden,
         .lr_d = lr_d, .lr_g = lr_g,
         .small_init = strcmp(init, "small") == 0, .sgd = strcmp(optim, "sgd") == 0,
+        .lr_decay = strcmp(lr_decay, "linear") == 0,
+        .act = strcmp(act, "relu") == 0 ? ACT_RELU : strcmp(act, "tanh") == 0 ? ACT_TANH : ACT_LEAKY_RELU,
     };
-    printf("05-gan: seed %ld; G and D: 16 -> 16 hidden ReLU units wide %ld, %s init, %s "
-           "(lr D %g, G %g)\n", c.seed, hidden, init,
-           base.sgd ? "plain SGD" : "Adam(0.5, 0.999)", lr_d, lr_g);
+    const long gh = g_hidden ? g_hidden : hidden;
+    printf("05-gan: seed %ld; G: noise -> %ld -> %ld -> 1, D: 1 -> %ld -> %ld -> 1, %s hidden units,\n"
+           "%s init, %s (lr D %g, G %g, %s schedule)\n", c.seed, gh, gh, hidden, hidden, act, init,
+           base.sgd ? "plain SGD" : "Adam(0.5, 0.999)", lr_d, lr_g, lr_decay);
 
+    /* 1. N(3, 0.5), after a look at what finite differences would cost */
     const int do_gauss = strcmp(target, "bimodal") != 0, do_bi = strcmp(target, "gaussian") != 0;
-    for (int t = 0; t < 2; t++) {
-        if ((t == 0 && !do_gauss) || (t == 1 && !do_bi))
-            continue;
-        gan_config cfg = base;
-        cfg.target = t == 0 ? TARGET_GAUSSIAN : TARGET_BIMODAL;
-        cfg.noise_dim = noise_dim ? noise_dim : (t == 0 ? 1 : 4);
-        run *R = run_new(&cfg, r);
-        if (t == 0 || !do_gauss)
-            fd_versus_backprop(R->g, r, (size_t)batch, &m);   /* before training */
-        train_run(R, r, c.quiet);
-        measure_run(R, r, &m);
-        write_loss_figure(R, c.out);
-        write_snapshot_figure(R, c.out);
-        run_free(R);
-    }
+    gan_config gauss = base, bi = base;
+    gauss.target = TARGET_GAUSSIAN;
+    gauss.noise_dim = noise_dim ? noise_dim : 1;
+    bi.target = TARGET_BIMODAL;
+    bi.noise_dim = noise_dim ? noise_dim : 4;
+    if (do_gauss)
+        train_target(&gauss, 1, r, &c, &m);
 
-    if (compare_steps > 0) {
-        gan_config cfg = base;
-        cfg.target = do_gauss ? TARGET_GAUSSIAN : TARGET_BIMODAL;
-        cfg.noise_dim = noise_dim ? noise_dim : (do_gauss ? 1 : 4);
-        gsl_matrix *cmp = gsl_matrix_alloc((size_t)compare_steps, CMP_COLS);
-        compare_g_losses(&cfg, r, cmp);
-        const size_t k = cmp->size1 < 100 ? cmp->size1 : 100;
-        const double gs = col_mean(cmp, CMP_GRAD_SAT, 0, k), gn = col_mean(cmp, CMP_GRAD_NS, 0, k);
-        printf("\n== G loss compared on the %s target, same start, %ld steps\n",
-               target_name(cfg.target), compare_steps);
-        printf("mean ||grad G|| over the first %zu steps: saturating %.3g, non-saturating %.3g (%.0fx)\n",
-               k, gs, gn, gn / gs);
-        printf("after %ld steps: fake batch mean saturating %.3f, non-saturating %.3f\n",
-               compare_steps, gsl_matrix_get(cmp, cmp->size1 - 1, CMP_MEAN_SAT),
-               gsl_matrix_get(cmp, cmp->size1 - 1, CMP_MEAN_NS));
-        metrics_set(&m, "g_grad_norm_early_saturating", gs);
-        metrics_set(&m, "g_grad_norm_early_non_saturating", gn);
-        metrics_set(&m, "g_grad_ratio_early", gn / gs);
-        write_saturation_figure(cmp, c.out);
-        gsl_matrix_free(cmp);
-    }
+    /* 2. the two modes at -2 and +2 */
+    if (do_bi)
+        train_target(&bi, !do_gauss, r, &c, &m);
+
+    /* 3. saturating vs non-saturating G loss, on the Gaussian */
+    if (compare_steps > 0)
+        saturation_experiment(&gauss, head_start, compare_steps, r, c.out, &m);
 
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);

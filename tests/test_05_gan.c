@@ -1,0 +1,184 @@
+/* test_05_gan.c -- gradient checks of chapter 05's two backward paths:
+ *
+ *   the generator's: dL_G/dtheta_G, backpropagated THROUGH a frozen D
+ *                    (mlp_backward_input), for both G losses and every
+ *                    hidden activation the chapter offers;
+ *   the discriminator's: dL_D/dtheta_D for the summed real + fake BCE.
+ *
+ * Plus: the G path leaves D's gradients and weights alone, the D path leaves
+ * G's alone, and the checker catches the classic mistake of skipping D in
+ * the chain rule (using dL/dl as if it were dL/dx). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define GENLAB_TESTING
+#include "../chapters/05-gan/gan.c"
+
+typedef struct ctx {
+    gan *g;
+    gsl_matrix *z, *real;
+    gloss_kind kind;
+} ctx;
+
+static double g_loss_only(void *p)
+{
+    ctx *c = p;
+    return g_loss_and_grad(c->g, c->z, c->kind, 0, NULL);
+}
+
+static double d_loss_only(void *p)
+{
+    ctx *c = p;
+    /* d_loss_and_grad also writes D's gradient; the checker keeps its own copy */
+    return d_loss_and_grad(c->g, c->real, c->z, NULL, NULL);
+}
+
+/* A small GAN with every parameter drawn from N(0, 0.7^2), biases included,
+ * so that no unit sits at a special point (zero biases would put every
+ * first-layer kink of D at x = 0). */
+static ctx make_ctx(gsl_rng *r, act_kind act, gloss_kind kind)
+{
+    gan_config cfg = {.target = TARGET_BIMODAL, .gloss = kind, .steps = 1, .batch = 7,
+                      .d_steps = 1, .noise_dim = 3, .hidden = 5, .g_hidden = 4,
+                      .lr_d = 1e-3, .lr_g = 1e-3, .act = act};
+    ctx c = {gan_new(&cfg, r), gsl_matrix_alloc(7, 3), gsl_matrix_alloc(7, 1), kind};
+    for (size_t i = 0; i < c.g->PG->value->size; i++)
+        gsl_vector_set(c.g->PG->value, i, gsl_ran_gaussian(r, 0.7));
+    for (size_t i = 0; i < c.g->PD->value->size; i++)
+        gsl_vector_set(c.g->PD->value, i, gsl_ran_gaussian(r, 0.7));
+    rng_fill_gaussian(r, c.z, 0.0, 1.0);
+    real_batch(TARGET_BIMODAL, r, c.real);
+    return c;
+}
+
+static void free_ctx(ctx *c)
+{
+    gan_free(c->g);
+    gsl_matrix_free(c->z);
+    gsl_matrix_free(c->real);
+}
+
+static void check_g_path(act_kind act, gloss_kind kind)
+{
+    gsl_rng *r = rng_new(5);
+    for (int trial = 0; trial < 3; trial++) {
+        ctx c = make_ctx(r, act, kind);
+        const size_t nd = c.g->PD->value->size;
+        gsl_vector *d_before = gsl_vector_alloc(nd);
+        gsl_vector_memcpy(d_before, c.g->PD->value);
+        gsl_vector_set_all(c.g->PD->grad, 7.0);              /* a sentinel */
+
+        g_loss_and_grad(c.g, c.z, kind, 1, NULL);
+        gradcheck_result res = gradcheck(g_loss_only, &c, c.g->PG->value->data,
+                                         c.g->PG->grad->data, c.g->PG->value->size, 1000);
+        if (res.max_rel_err >= 1e-6)
+            fail_msg("%s, %s: rel err %g at %zu (analytic %g, numeric %g)", act_name(act),
+                     gloss_name(kind), res.max_rel_err, res.worst, res.analytic, res.numeric);
+        if (trial == 0)
+            print_message("G through frozen D, %s, %s: max rel err %.1e over %zu parameters\n",
+                          act_name(act), gloss_name(kind), res.max_rel_err, res.checked);
+
+        /* D was used, not changed: its gradient and weights are untouched */
+        for (size_t i = 0; i < nd; i++) {
+            assert_true(gsl_vector_get(c.g->PD->grad, i) == 7.0);
+            assert_true(gsl_vector_get(c.g->PD->value, i) == gsl_vector_get(d_before, i));
+        }
+        /* ... and stepping G's optimiser moves G only */
+        optim_step(c.g->optG);
+        for (size_t i = 0; i < nd; i++)
+            assert_true(gsl_vector_get(c.g->PD->value, i) == gsl_vector_get(d_before, i));
+        gsl_vector_free(d_before);
+        free_ctx(&c);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_g_non_saturating_tanh(void **s) { (void)s; check_g_path(ACT_TANH, GLOSS_NON_SATURATING); }
+static void test_g_saturating_tanh(void **s) { (void)s; check_g_path(ACT_TANH, GLOSS_SATURATING); }
+static void test_g_non_saturating_leaky(void **s) { (void)s; check_g_path(ACT_LEAKY_RELU, GLOSS_NON_SATURATING); }
+static void test_g_saturating_relu(void **s) { (void)s; check_g_path(ACT_RELU, GLOSS_SATURATING); }
+
+static void test_d_path(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(6);
+    const act_kind acts[] = {ACT_TANH, ACT_LEAKY_RELU, ACT_RELU};
+    for (int a = 0; a < 3; a++) {
+        ctx c = make_ctx(r, acts[a], GLOSS_NON_SATURATING);
+        gsl_vector_set_all(c.g->PG->grad, 7.0);
+        d_loss_and_grad(c.g, c.real, c.z, NULL, NULL);
+        gradcheck_result res = gradcheck(d_loss_only, &c, c.g->PD->value->data,
+                                         c.g->PD->grad->data, c.g->PD->value->size, 1000);
+        if (res.max_rel_err >= 1e-6)
+            fail_msg("D, %s: rel err %g", act_name(acts[a]), res.max_rel_err);
+        print_message("D, %s: max rel err %.1e over %zu parameters\n", act_name(acts[a]),
+                      res.max_rel_err, res.checked);
+        for (size_t i = 0; i < c.g->PG->grad->size; i++)   /* G only evaluated */
+            assert_true(gsl_vector_get(c.g->PG->grad, i) == 7.0);
+        free_ctx(&c);
+    }
+    gsl_rng_free(r);
+}
+
+/* The classic slip: hand G the loss's dL/dl as if it were dL/dx, i.e. leave
+ * D out of the chain rule. The check must catch it (and a 1 % error too). */
+static void test_wrong_gradient_is_caught(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(7);
+    ctx c = make_ctx(r, ACT_TANH, GLOSS_NON_SATURATING);
+    const size_t n = c.z->size1;
+
+    const gsl_matrix *fake = mlp_forward(c.g->G, c.z);
+    const gsl_matrix *logit = mlp_forward(c.g->D, fake);
+    gsl_matrix_view dl = mat_rows(c.g->dlogit, n);
+    loss_bce_logits(logit, NULL, 1.0, &dl.matrix);
+    params_zero_grad(c.g->PG);
+    mlp_backward(c.g->G, &dl.matrix, NULL);                 /* D skipped: wrong */
+    gradcheck_result res = gradcheck(g_loss_only, &c, c.g->PG->value->data,
+                                     c.g->PG->grad->data, c.g->PG->value->size, 1000);
+    assert_true(res.max_rel_err > 1e-3);
+
+    g_loss_and_grad(c.g, c.z, GLOSS_NON_SATURATING, 1, NULL);   /* right ... */
+    c.g->PG->grad->data[2] *= 1.01;                             /* ... but 1 % off */
+    res = gradcheck(g_loss_only, &c, c.g->PG->value->data, c.g->PG->grad->data,
+                    c.g->PG->value->size, 1000);
+    assert_true(res.max_rel_err > 1e-3);
+    free_ctx(&c);
+    gsl_rng_free(r);
+}
+
+/* The equilibrium levels the loss figures mark: with D(x) = 1/2 everywhere
+ * (every logit 0), L_D = 2 ln 2, non-saturating L_G = ln 2, saturating -ln 2. */
+static void test_equilibrium_levels(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(8);
+    ctx c = make_ctx(r, ACT_TANH, GLOSS_NON_SATURATING);
+    gsl_vector_set_zero(c.g->PD->value);                    /* D outputs logit 0 */
+    double ld = d_loss_and_grad(c.g, c.real, c.z, NULL, NULL);
+    double lns = g_loss_and_grad(c.g, c.z, GLOSS_NON_SATURATING, 0, NULL);
+    double ls = g_loss_and_grad(c.g, c.z, GLOSS_SATURATING, 0, NULL);
+    assert_true(fabs(ld - 2.0 * M_LN2) < 1e-12);
+    assert_true(fabs(lns - M_LN2) < 1e-12);
+    assert_true(fabs(ls + M_LN2) < 1e-12);
+    free_ctx(&c);
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_g_non_saturating_tanh),
+        cmocka_unit_test(test_g_saturating_tanh),
+        cmocka_unit_test(test_g_non_saturating_leaky),
+        cmocka_unit_test(test_g_saturating_relu),
+        cmocka_unit_test(test_d_path),
+        cmocka_unit_test(test_wrong_gradient_is_caught),
+        cmocka_unit_test(test_equilibrium_levels),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
