@@ -1,0 +1,249 @@
+/* test_06_mode_collapse.c -- gradient checks of chapter 06's own backward
+ * passes: the minibatch standard deviation (alone, at D's input and at D's
+ * features, for D's weights and for the samples), feature matching (through
+ * D's body into G's weights), and D's body/head split with the plain GAN
+ * losses. Each check also proves it FAILS on a gradient made 1 % wrong. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define GENLAB_TESTING
+#include "../chapters/06-mode-collapse/mode-collapse.c"
+
+#define N 7                     /* a small batch: every entry gets checked */
+#define TOL 1e-6
+
+/* make the largest entry of a gradient 1 % wrong: the check must notice */
+static void spoil(double *grad, size_t n)
+{
+    size_t worst = 0;
+    for (size_t i = 1; i < n; i++)
+        if (fabs(grad[i]) > fabs(grad[worst]))
+            worst = i;
+    grad[worst] *= 1.01;
+}
+
+/* ---- mbstd alone: L = w * s(A) + sum_ij V_ij A_ij, so that dL/dA has both paths */
+typedef struct mb_ctx {
+    gsl_matrix *A, *V, *dA;
+    gsl_vector *mean, *sd;
+    double w;
+} mb_ctx;
+
+static double mb_loss(void *p)
+{
+    mb_ctx *c = p;
+    double L = c->w * mbstd_forward(c->A, c->mean, c->sd);
+    for (size_t i = 0; i < c->A->size1; i++)
+        for (size_t j = 0; j < c->A->size2; j++)
+            L += gsl_matrix_get(c->V, i, j) * gsl_matrix_get(c->A, i, j);
+    return L;
+}
+
+static void test_mbstd_alone(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(3);
+    for (size_t K = 1; K <= 5; K += 2) {
+        mb_ctx c = {gsl_matrix_alloc(N, K), gsl_matrix_alloc(N, K), gsl_matrix_alloc(N, K),
+                    gsl_vector_alloc(K), gsl_vector_alloc(K), 1.7};
+        rng_fill_gaussian(r, c.A, 0.5, 1.0);
+        rng_fill_gaussian(r, c.V, 0.0, 1.0);
+        mbstd_forward(c.A, c.mean, c.sd);
+        gsl_matrix_memcpy(c.dA, c.V);                              /* direct path */
+        mbstd_backward(c.A, c.mean, c.sd, c.w, c.dA);              /* + through s */
+        gradcheck_result res = gradcheck(mb_loss, &c, c.A->data, c.dA->data, N * K, 1000);
+        if (res.max_rel_err >= TOL)
+            fail_msg("mbstd K=%zu: rel err %g", K, res.max_rel_err);
+        spoil(c.dA->data, N * K);
+        res = gradcheck(mb_loss, &c, c.A->data, c.dA->data, N * K, 1000);
+        assert_true(res.max_rel_err > 1e-3);
+        gsl_matrix_free(c.A); gsl_matrix_free(c.V); gsl_matrix_free(c.dA);
+        gsl_vector_free(c.mean); gsl_vector_free(c.sd);
+    }
+    gsl_rng_free(r);
+}
+
+/* ---- a small GAN of each kind ------------------------------------------------ */
+static config small_config(method_kind m, mbstd_place at, target_kind t)
+{
+    config c = {target_make(t), m, at, 10, N, 1, 6, 5, 3, 1e-3, 1e-3, 1.0, 0.9};
+    return c;
+}
+
+/* gan_new + every weight and bias jittered: no pre-activation sits exactly on a
+ * ReLU kink (zero biases times dead units would give z = 0 exactly, where the
+ * one-sided derivative and the central difference disagree) */
+static gan *small_gan(const config *cfg, gsl_rng *r)
+{
+    gan *g = gan_new(cfg, r);
+    for (size_t i = 0; i < g->PG->value->size; i++)
+        g->PG->value->data[i] += gsl_ran_gaussian(r, 0.3);
+    for (size_t i = 0; i < g->PD->value->size; i++)
+        g->PD->value->data[i] += gsl_ran_gaussian(r, 0.3);
+    return g;
+}
+
+typedef struct d_ctx {
+    gan *g;
+    gsl_matrix *X;          /* (N, dim) the samples D judges           */
+    double label;
+} d_ctx;
+
+/* D's BCE on one batch, as a function of D's weights and of X */
+static double d_loss(void *p)
+{
+    d_ctx *c = p;
+    return loss_bce_logits(d_forward(c->g, c->X), NULL, c->label, NULL);
+}
+
+static void check_d(method_kind m, mbstd_place at)
+{
+    gsl_rng *r = rng_new(5);
+    for (int trial = 0; trial < 3; trial++) {
+        config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
+        gan *g = small_gan(&cfg, r);
+        d_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.dim), trial == 1 ? 0.0 : 0.9};
+        rng_fill_gaussian(r, c.X, 0.0, 1.5);
+        gsl_matrix *dl = gsl_matrix_alloc(N, 1), *dX = gsl_matrix_alloc(N, cfg.tg.dim);
+
+        /* D's weights: what D's own step uses */
+        params_zero_grad(g->PD);
+        loss_bce_logits(d_forward(g, c.X), NULL, c.label, dl);
+        d_backward(g, dl, NULL, 1);
+        gradcheck_result gp = gradcheck(d_loss, &c, g->PD->value->data, g->PD->grad->data,
+                                        g->PD->value->size, 2000);
+        /* the samples: D's message to G (the weights' gradients must stay zero) */
+        params_zero_grad(g->PD);
+        loss_bce_logits(d_forward(g, c.X), NULL, c.label, dl);
+        d_backward(g, dl, dX, 0);
+        assert_true(gsl_vector_isnull(g->PD->grad));
+        gradcheck_result gx = gradcheck(d_loss, &c, c.X->data, dX->data, dX->size1 * dX->size2, 1000);
+        if (gp.max_rel_err >= TOL || gx.max_rel_err >= TOL)
+            fail_msg("%s (mbstd at %s): rel err weights %g, samples %g", method_name[m],
+                     at == MBSTD_INPUT ? "input" : "features", gp.max_rel_err, gx.max_rel_err);
+
+        spoil(dX->data, dX->size1 * dX->size2);
+        gx = gradcheck(d_loss, &c, c.X->data, dX->data, dX->size1 * dX->size2, 1000);
+        assert_true(gx.max_rel_err > 1e-3);
+
+        gsl_matrix_free(dl);
+        gsl_matrix_free(dX);
+        gsl_matrix_free(c.X);
+        gan_free(g);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_d_plain(void **s) { (void)s; check_d(M_VANILLA, MBSTD_INPUT); }
+static void test_d_mbstd_input(void **s) { (void)s; check_d(M_MBSTD, MBSTD_INPUT); }
+static void test_d_mbstd_features(void **s) { (void)s; check_d(M_MBSTD, MBSTD_FEATURES); }
+
+/* ---- G's loss, through D, as a function of G's weights ------------------------ */
+typedef struct g_ctx {
+    gan *g;
+    gsl_matrix *real, *z;
+} g_ctx;
+
+static double g_loss(void *p)
+{
+    g_ctx *c = p;
+    double ignored;
+    return g_loss_and_grad(c->g, c->real, c->z, &ignored);   /* its gradient is not used here */
+}
+
+static void check_g(method_kind m, mbstd_place at)
+{
+    gsl_rng *r = rng_new(9);
+    for (int trial = 0; trial < 3; trial++) {
+        config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
+        gan *g = small_gan(&cfg, r);
+        g_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.dim), gsl_matrix_alloc(N, (size_t)cfg.noise_dim)};
+        real_batch(&cfg.tg, r, c.real);
+        rng_fill_gaussian(r, c.z, 0.0, 1.0);
+        gsl_vector *analytic = gsl_vector_alloc(g->PG->grad->size);
+
+        g_loss(&c);
+        gsl_vector_memcpy(analytic, g->PG->grad);
+        gradcheck_result res = gradcheck(g_loss, &c, g->PG->value->data, analytic->data,
+                                         analytic->size, 2000);
+        if (res.max_rel_err >= TOL)
+            fail_msg("G of %s: rel err %g (worst %zu: %g vs %g)", method_name[m], res.max_rel_err,
+                     res.worst, res.analytic, res.numeric);
+        spoil(analytic->data, analytic->size);
+        res = gradcheck(g_loss, &c, g->PG->value->data, analytic->data, analytic->size, 2000);
+        assert_true(res.max_rel_err > 1e-3);
+
+        gsl_vector_free(analytic);
+        gsl_matrix_free(c.real);
+        gsl_matrix_free(c.z);
+        gan_free(g);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_g_vanilla(void **s) { (void)s; check_g(M_VANILLA, MBSTD_INPUT); }
+static void test_g_featmatch(void **s) { (void)s; check_g(M_FEATMATCH, MBSTD_INPUT); }
+static void test_g_mbstd_input(void **s) { (void)s; check_g(M_MBSTD, MBSTD_INPUT); }
+static void test_g_mbstd_features(void **s) { (void)s; check_g(M_MBSTD, MBSTD_FEATURES); }
+
+/* G's step must not change D's gradients (it backpropagates THROUGH D) */
+static void test_g_step_leaves_d_alone(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(2);
+    for (int m = 0; m < N_METHODS; m++) {
+        config cfg = small_config((method_kind)m, MBSTD_INPUT, TARGET_RING);
+        gan *g = small_gan(&cfg, r);
+        gsl_matrix *real = gsl_matrix_alloc(N, 2), *z = gsl_matrix_alloc(N, 3);
+        real_batch(&cfg.tg, r, real);
+        rng_fill_gaussian(r, z, 0.0, 1.0);
+        params_zero_grad(g->PD);
+        double ignored;
+        g_loss_and_grad(g, real, z, &ignored);
+        assert_true(gsl_vector_isnull(g->PD->grad));
+        assert_false(gsl_vector_isnull(g->PG->grad));
+        gsl_matrix_free(real);
+        gsl_matrix_free(z);
+        gan_free(g);
+    }
+    gsl_rng_free(r);
+}
+
+/* The counting of section 8 on hand-made samples. */
+static void test_measure(void **state)
+{
+    (void)state;
+    target t = target_make(TARGET_RING);
+    gsl_matrix *S = gsl_matrix_alloc(100, 2);
+    for (size_t i = 0; i < 100; i++) {
+        size_t k = i % 4;                                  /* modes 0..3 only          */
+        double off = i < 50 ? 0.05 : 0.1;                  /* half sharp, half blurred */
+        gsl_matrix_set(S, i, 0, t.centre[k][0] + off);
+        gsl_matrix_set(S, i, 1, t.centre[k][1]);
+    }
+    coverage cv = measure(&t, S);
+    assert_true(cv.covered == 4.0);
+    assert_true(cv.reached == 4.0);
+    assert_true(fabs(cv.hq - 0.5) < 1e-12);
+    gsl_matrix_free(S);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mbstd_alone),
+        cmocka_unit_test(test_d_plain),
+        cmocka_unit_test(test_d_mbstd_input),
+        cmocka_unit_test(test_d_mbstd_features),
+        cmocka_unit_test(test_g_vanilla),
+        cmocka_unit_test(test_g_featmatch),
+        cmocka_unit_test(test_g_mbstd_input),
+        cmocka_unit_test(test_g_mbstd_features),
+        cmocka_unit_test(test_g_step_leaves_d_alone),
+        cmocka_unit_test(test_measure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
