@@ -1,0 +1,1580 @@
+/* wgan.c -- chapter 07: the Wasserstein GAN, with weight clipping and with a
+ * gradient penalty.
+ *
+ * Chapters 05 and 06 trained a discriminator that answers "how likely is this
+ * sample to be real?" with a probability. When the real and the generated
+ * samples sit in different places, a good discriminator answers "not at all"
+ * for every fake, its sigmoid is flat there, and the generator learns little
+ * about WHICH WAY to move. The Wasserstein GAN (Arjovsky, Chintala and Bottou,
+ * 2017) replaces the probability with a score, and the classifier with a
+ * "critic" whose score difference between real and fake data estimates the
+ * Earth Mover's distance: how much probability mass must be moved, and how
+ * far, to turn one distribution into the other. That distance keeps shrinking
+ * smoothly as the generator gets closer, even when the two never overlap.
+ *
+ * The catch is a constraint on the critic (section 1), and the chapter is
+ * about the two classic ways to impose it:
+ *
+ *     clip   weight clipping: RMSProp, lr 5e-5, every parameter in
+ *            [-0.01, 0.01], 5 critic steps per generator step
+ *            (Arjovsky et al.; section 4)
+ *     gp     gradient penalty, lambda 10, Adam (0.5, 0.9), no clipping
+ *            (Gulrajani et al., 2017). It needs the gradient of a gradient:
+ *            section 5 derives it and writes it out by hand, section 7
+ *            finds a trap in it and the fix.
+ *
+ * on two targets:
+ *
+ *     ring      8 Gaussians on a circle of radius 2, sd 0.02 each (2D)
+ *     bimodal   1/2 N(-2, 0.3^2) + 1/2 N(+2, 0.3^2)     (1D; sd 0.3 as in
+ *               chapter 05 and seed 004, where seed 000 uses 0.2)
+ *
+ * In 1D the true Wasserstein distance between two samples can be computed
+ * exactly, so we can watch the critic's estimate against the truth.
+ *
+ * Run:   make bin/07-wgan && bin/07-wgan          (clip and gp, both targets)
+ *        bin/07-wgan --method gp --target ring    (one run)
+ *        bin/07-wgan --help                       (every knob)
+ * ========================================================================== */
+#include "genlab.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort.h>
+
+/* ----------------------------------------------------------------------------
+ * 1. A critic instead of a discriminator: the source's conceptual numbers
+ *
+ * The Wasserstein-1 distance between the data distribution P_r and the
+ * generator's P_g has a dual form (Kantorovich-Rubinstein):
+ *
+ *     W1(P_r, P_g) = max over f with |f(x) - f(y)| <= |x - y| of
+ *                    E_{x ~ P_r} f(x) - E_{x ~ P_g} f(x)
+ *
+ * The critic D is a network playing f. It has no sigmoid: its output is a
+ * score, any real number. Its loss and the generator's are
+ *
+ *     L_D = mean D(fake) - mean D(real)     (minimised: real high, fake low)
+ *     L_G = -mean D(fake)                   (minimised: fakes scored high)
+ *
+ * and -L_D is the critic's estimate of W1. Seed 000 shows these formulas on
+ * made-up scores: 100 "real" scores drawn from N(2, 1), 100 "fake" ones from
+ * N(-1, 1). We do the same with our own random numbers (section 1 of the
+ * log). Three remarks on what it prints:
+ *
+ *  - The "Earth Mover distance estimate" of about 3 is not a distance of
+ *    anything. W1 is the maximum over 1-LIPSCHITZ functions only (slope at
+ *    most 1 everywhere). Made-up scores obey no such bound: multiply every
+ *    score by 10 and the "distance" becomes 30. Without the constraint the
+ *    critic can make its estimate as large as it likes, and training it
+ *    diverges. Sections 4 and 5 are the two ways to impose the constraint.
+ *
+ *  - The "gradient magnitude for G" it prints, |mean(-1 / 100)| = 0.01, is
+ *    dL_G / dD(fake_i), the derivative with respect to each SCORE. That part
+ *    is indeed constant. But the generator needs dL_G / dx_i, which is
+ *    -(1/n) dD/dx at its sample: the critic's slope. That is not constant
+ *    at all; it is exactly what the Lipschitz constraint keeps bounded (not
+ *    exploding) while the critic's training keeps it informative (not zero).
+ *    "No vanishing gradient" is a property of a well-trained, constrained
+ *    critic, not of the loss formula.
+ *
+ *  - Its clipping example clips N(0, 0.5^2) weights to [-0.01, 0.01]: nearly
+ *    all of them land exactly on a bound. Keep that in mind for section 4.
+ * ------------------------------------------------------------------------- */
+static void conceptual_numbers(gsl_rng *r, metrics *m)
+{   /* everything here is made up, as in the source: no network yet */
+    enum { N = 100 };
+    double d_real[N], d_fake[N];
+    for (size_t i = 0; i < N; i++) {
+        d_real[i] = 2.0 + gsl_ran_gaussian(r, 1.0);   /* "the critic rates real highly" */
+        d_fake[i] = -1.0 + gsl_ran_gaussian(r, 1.0);  /* "and fakes low"                */
+    }
+    const double mr = gsl_stats_mean(d_real, 1, N), mf = gsl_stats_mean(d_fake, 1, N);
+    const double d_loss = -(mr - mf), g_loss = -mf;
+    printf("1. The source's conceptual numbers (100 made-up scores each)\n");
+    printf("   real scores ~ N(2, 1), fake scores ~ N(-1, 1)\n");
+    printf("   critic loss  mean D(fake) - mean D(real) = %.4f\n", d_loss);
+    printf("   G loss       -mean D(fake)               = %.4f\n", g_loss);
+    printf("   'W1 estimate' mean D(real) - mean D(fake) = %.4f; scores x 10: %.4f (no Lipschitz bound, no distance)\n",
+           mr - mf, 10.0 * (mr - mf));
+    printf("   dL_G/dD(fake_i) = -1/%d = %.4f for every sample; dL_G/dx_i = -(1/%d) dD/dx depends on the critic\n",
+           N, -1.0 / N, N);
+
+    /* the source's clipping example: a 4 x 4 N(0, 0.5^2) matrix clipped to 0.01 */
+    size_t at_bound = 0;
+    double lo = 1e300, hi = -1e300;
+    for (size_t i = 0; i < 16; i++) {
+        double w = gsl_ran_gaussian(r, 0.5);
+        lo = fmin(lo, w);
+        hi = fmax(hi, w);
+        at_bound += fabs(w) >= 0.01;
+    }
+    printf("   clipping 16 weights ~ N(0, 0.5^2), range [%.3f, %.3f], to [-0.01, 0.01]: %zu of 16 end on a bound\n",
+           lo, hi, at_bound);
+    metrics_set(m, "concept_d_loss", d_loss);
+    metrics_set(m, "concept_g_loss", g_loss);
+}
+
+/* ----------------------------------------------------------------------------
+ * 2. The real data
+ *
+ *     ring:     pick k in 0..7 uniformly, x = 2 (cos 2 pi k/8, sin 2 pi k/8)
+ *               + N(0, 0.02^2 I)                                 x (n, 2)
+ *     bimodal:  x = s + N(0, 0.3^2), s = -2 or +2 with probability 1/2
+ *                                                                x (n, 1)
+ *
+ * The ring is the standard mode-collapse benchmark (chapter 06 uses it too):
+ * eight tiny, well separated targets. Its modes are so narrow (sd 0.02 at a
+ * distance 1.53 from each other) that a generator must be a very steep map
+ * to hit them sharply: a continuous G always leaves some mass on the way
+ * between modes. Section 8 measures both things separately.
+ * ------------------------------------------------------------------------- */
+typedef enum { TARGET_RING, TARGET_BIMODAL } target_kind;
+
+#define RING_MODES 8
+#define RING_RADIUS 2.0
+#define RING_SD 0.02
+#define BI_AT 2.0
+#define BI_SD 0.3
+
+static const char *target_name(target_kind t)
+{
+    return t == TARGET_RING ? "ring" : "bimodal";
+}
+
+static size_t target_dim(target_kind t)
+{
+    return t == TARGET_RING ? 2 : 1;
+}
+
+static void ring_centre(size_t k, double *cx, double *cy)
+{
+    *cx = RING_RADIUS * cos(2.0 * M_PI * (double)k / RING_MODES);
+    *cy = RING_RADIUS * sin(2.0 * M_PI * (double)k / RING_MODES);
+}
+
+static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, dim) */
+{
+    for (size_t i = 0; i < X->size1; i++) {
+        if (t == TARGET_RING) {
+            double cx, cy;
+            ring_centre(gsl_rng_uniform_int(r, RING_MODES), &cx, &cy);
+            gsl_matrix_set(X, i, 0, cx + gsl_ran_gaussian(r, RING_SD));
+            gsl_matrix_set(X, i, 1, cy + gsl_ran_gaussian(r, RING_SD));
+        } else {
+            double s = gsl_rng_uniform(r) < 0.5 ? -BI_AT : BI_AT;
+            gsl_matrix_set(X, i, 0, s + gsl_ran_gaussian(r, BI_SD));
+        }
+    }
+}
+
+static double bimodal_density(double x)
+{
+    return 0.5 * gsl_ran_gaussian_pdf(x + BI_AT, BI_SD) + 0.5 * gsl_ran_gaussian_pdf(x - BI_AT, BI_SD);
+}
+
+/* ----------------------------------------------------------------------------
+ * 3. The critic, written out by hand
+ *
+ * The critic is an MLP with DEPTH hidden layers of H units and one linear
+ * output, no sigmoid:
+ *
+ *     z_0 = x W_0 + b_0,          a_0 = f(z_0)         x (n, d), W_0 (d, H)
+ *     z_l = a_{l-1} W_l + b_l,    a_l = f(z_l)         W_l (H, H), l = 1..DEPTH-1
+ *     D   = a_{DEPTH-1} w + c                          w (H, 1), D (n, 1)
+ *
+ * Why not common/mlp.h, as for the generator? Because the gradient penalty
+ * (section 5) needs more than forward and backward: it needs the critic's
+ * gradient with respect to its INPUT, dD/dx, as a quantity in its own right,
+ * and then the derivative of a function of dD/dx with respect to the
+ * weights. For that we keep every intermediate of the input-gradient pass,
+ * so the critic is written here, from common/dense.h pieces.
+ *
+ * f is LeakyReLU (slope 0.2 below zero; --act relu for plain ReLU). Both
+ * are PIECEWISE LINEAR: f'(z) is 1 or 0.2 (or 0), a constant on each side of
+ * zero, so f''(z) = 0 everywhere except at z = 0 itself, a set of measure
+ * zero that a float practically never hits. (LeakyReLU is not smooth, it has
+ * a kink at 0; what matters is that its slope is locally constant.) Section 5
+ * uses this: the slopes M_l = f'(z_l) do not change when a weight moves a
+ * little, so they behave as constants in the second derivative.
+ *
+ * Forward keeps z_l, a_l and the slopes M_l = f'(z_l), all (n, H).
+ * ------------------------------------------------------------------------- */
+#define DEPTH 3                    /* hidden layers, in the critic and in G */
+
+typedef struct critic {
+    size_t in, hidden, max_rows, n;
+    act_kind act;                  /* ACT_LEAKY_RELU or ACT_RELU           */
+    params *P;
+    dense layer[DEPTH + 1];        /* DEPTH hidden layers, then the output */
+    /* owned buffers, (max_rows, H) unless noted */
+    gsl_matrix *Zb[DEPTH], *Ab[DEPTH], *Mb[DEPTH], *Eb[DEPTH];
+    gsl_matrix *dAb, *dZb;         /* backward scratch                      */
+    gsl_matrix *outb;              /* (max_rows, 1) D(x)                    */
+    gsl_matrix *gradb, *Ub;        /* (max_rows, in) dD/dx and dP/d(dD/dx)  */
+    /* views of the first n rows, set by critic_forward */
+    gsl_matrix_view z[DEPTH], a[DEPTH], m[DEPTH], e[DEPTH];
+    gsl_matrix_view out, grad;
+    const gsl_matrix *X;           /* the input of the last forward pass    */
+} critic;
+
+static critic *critic_new(size_t in, size_t hidden, act_kind act, size_t max_rows)
+{
+    critic *C = calloc(1, sizeof *C);
+    if (!C)
+        die("out of memory");
+    C->in = in;
+    C->hidden = hidden;
+    C->act = act;
+    C->max_rows = max_rows;
+    size_t total = dense_size(in, hidden) + (DEPTH - 1) * dense_size(hidden, hidden)
+                 + dense_size(hidden, 1);
+    C->P = params_alloc(total);
+    for (size_t l = 0; l < DEPTH; l++) {
+        dense_bind(&C->layer[l], C->P, l == 0 ? in : hidden, hidden);
+        C->Zb[l] = gsl_matrix_calloc(max_rows, hidden);
+        C->Ab[l] = gsl_matrix_calloc(max_rows, hidden);
+        C->Mb[l] = gsl_matrix_calloc(max_rows, hidden);
+        C->Eb[l] = gsl_matrix_calloc(max_rows, hidden);
+    }
+    dense_bind(&C->layer[DEPTH], C->P, hidden, 1);
+    C->dAb = gsl_matrix_calloc(max_rows, hidden);
+    C->dZb = gsl_matrix_calloc(max_rows, hidden);
+    C->outb = gsl_matrix_calloc(max_rows, 1);
+    C->gradb = gsl_matrix_calloc(max_rows, in);
+    C->Ub = gsl_matrix_calloc(max_rows, in);
+    return C;
+}
+
+static void critic_free(critic *C)
+{
+    for (size_t l = 0; l < DEPTH; l++) {
+        gsl_matrix_free(C->Zb[l]);
+        gsl_matrix_free(C->Ab[l]);
+        gsl_matrix_free(C->Mb[l]);
+        gsl_matrix_free(C->Eb[l]);
+    }
+    gsl_matrix_free(C->dAb);
+    gsl_matrix_free(C->dZb);
+    gsl_matrix_free(C->outb);
+    gsl_matrix_free(C->gradb);
+    gsl_matrix_free(C->Ub);
+    params_free(C->P);
+    free(C);
+}
+
+static void critic_init(critic *C, gsl_rng *r)
+{
+    for (size_t l = 0; l <= DEPTH; l++)
+        dense_init_xavier(&C->layer[l], r);
+}
+
+/* For a piecewise-linear f the slope says everything: with M = f'(Z),
+ * f(Z) = M * Z entry by entry (z > 0: 1 z; z < 0: 0.2 z or 0 z). One pass
+ * over Z fills both A = f(Z) and M. (Plain loops over rows: this runs for
+ * every hidden unit of every sample, several times per step.) */
+static void act_with_slopes(act_kind act, const gsl_matrix *Z, gsl_matrix *A, gsl_matrix *M)
+{
+    const double below = act == ACT_LEAKY_RELU ? ACT_LEAKY_SLOPE : 0.0;
+    for (size_t i = 0; i < Z->size1; i++) {
+        const double *z = gsl_matrix_const_ptr(Z, i, 0);
+        double *a = gsl_matrix_ptr(A, i, 0), *m = gsl_matrix_ptr(M, i, 0);
+        for (size_t j = 0; j < Z->size2; j++) {
+            m[j] = z[j] > 0.0 ? 1.0 : below;
+            a[j] = m[j] * z[j];
+        }
+    }
+}
+
+/* D(x) for the n rows of X (n <= max_rows). Returns the (n, 1) scores. */
+static const gsl_matrix *critic_forward(critic *C, const gsl_matrix *X)
+{
+    const size_t n = X->size1;
+    C->n = n;
+    C->X = X;
+    const gsl_matrix *in = X;
+    for (size_t l = 0; l < DEPTH; l++) {
+        C->z[l] = mat_rows(C->Zb[l], n);
+        C->a[l] = mat_rows(C->Ab[l], n);
+        C->m[l] = mat_rows(C->Mb[l], n);
+        C->e[l] = mat_rows(C->Eb[l], n);
+        dense_forward(&C->layer[l], in, &C->z[l].matrix);             /* z = a W + b */
+        act_with_slopes(C->act, &C->z[l].matrix, &C->a[l].matrix,     /* a = f(z),   */
+                        &C->m[l].matrix);                             /* M = f'(z)   */
+        in = &C->a[l].matrix;
+    }
+    C->out = mat_rows(C->outb, n);
+    C->grad = mat_rows(C->gradb, n);
+    dense_forward(&C->layer[DEPTH], in, &C->out.matrix);              /* D = a w + c */
+    return &C->out.matrix;
+}
+
+/* The ordinary backward pass. Given dOut = dL/dD (n, 1) for the last forward
+ * pass, ADD dL/dW_l, dL/db_l, dL/dw, dL/dc into C->P->grad:
+ *
+ *     dA = dOut w^T;   then for l = DEPTH-1 .. 0:
+ *     dZ_l = dA * M_l;   dW_l += a_{l-1}^T dZ_l;   db_l += sum_rows dZ_l;
+ *     dA = dZ_l W_l^T                                                      */
+static void critic_backward(critic *C, const gsl_matrix *dOut)
+{
+    const size_t n = C->n;
+    gsl_matrix_view dA = mat_rows(C->dAb, n), dZ = mat_rows(C->dZb, n);
+    dense_backward(&C->layer[DEPTH], &C->a[DEPTH - 1].matrix, dOut, &dA.matrix);
+    for (size_t l = DEPTH; l-- > 0;) {
+        gsl_matrix_memcpy(&dZ.matrix, &dA.matrix);
+        gsl_matrix_mul_elements(&dZ.matrix, &C->m[l].matrix);        /* dZ = dA * f'(z) */
+        const gsl_matrix *in = l == 0 ? C->X : &C->a[l - 1].matrix;
+        dense_backward(&C->layer[l], in, &dZ.matrix, l == 0 ? NULL : &dA.matrix);
+    }
+}
+
+/* ----------------------------------------------------------------------------
+ * 3b. The critic's gradient with respect to its input
+ *
+ * Backpropagate the score itself (dOut = 1 for every row) down to x, without
+ * touching the parameter gradients. Row by row, E_l = dD/dz_l:
+ *
+ *     E_{DEPTH-1} = w^T * M_{DEPTH-1}              (each row: w^T times its slopes)
+ *     E_{l-1}     = (E_l W_l^T) * M_{l-1}           l = DEPTH-1 .. 1
+ *     g           = E_0 W_0^T                       g = dD/dx, (n, d)
+ *
+ * (* is the entry-by-entry product.) Two users: the generator, whose
+ * samples move along -(1/n) g (section 6), and the gradient penalty, which
+ * wants the length of g to be 1 (section 5). We keep every E_l for the
+ * latter.
+ * ------------------------------------------------------------------------- */
+static const gsl_matrix *critic_input_grad(critic *C)
+{
+    const size_t L = DEPTH - 1;
+    gsl_matrix *E = &C->e[L].matrix;
+    const gsl_matrix *w = &C->layer[DEPTH].W.matrix;                  /* (H, 1) */
+    for (size_t i = 0; i < C->n; i++) {                      /* E = w^T * M, row by row */
+        double *e = gsl_matrix_ptr(E, i, 0);
+        const double *m = gsl_matrix_const_ptr(&C->m[L].matrix, i, 0);
+        for (size_t k = 0; k < C->hidden; k++)
+            e[k] = w->data[k * w->tda] * m[k];
+    }
+    for (size_t l = L; l > 0; l--) {          /* E_{l-1} = (E_l W_l^T) * M_{l-1} */
+        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &C->e[l].matrix, &C->layer[l].W.matrix,
+                       0.0, &C->e[l - 1].matrix);
+        gsl_matrix_mul_elements(&C->e[l - 1].matrix, &C->m[l - 1].matrix);
+    }
+    gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &C->e[0].matrix, &C->layer[0].W.matrix,
+                   0.0, &C->grad.matrix);                              /* g = E_0 W_0^T */
+    return &C->grad.matrix;
+}
+
+/* ----------------------------------------------------------------------------
+ * 4. Keeping the critic 1-Lipschitz, way 1: weight clipping
+ *
+ * A network whose every weight lies in [-c, c] has a bounded slope: each
+ * layer can stretch its input by at most (fan-in) x c, and the piecewise-
+ * linear activations stretch nothing, so |dD/dx| <= K for some K that
+ * depends on c and the widths. Not 1, but SOME K: the critic then estimates
+ * K x W1 instead of W1, and an unknown constant factor does not change which
+ * way the generator should move. Arjovsky et al. clip every parameter to
+ * [-0.01, 0.01] after every critic step, and use RMSProp with lr 5e-5
+ * (momentum-based optimisers made their critic unstable).
+ *
+ * The price, which Gulrajani et al. measured and this chapter's results show
+ * again: the critic would like steeper slopes than the box allows, so its
+ * parameters pile up on the walls (+-c; 40-55 % of them by the end here),
+ * like the source's 4 x 4 example in section 1. A network of almost-binary
+ * weights is a poor function class: the critic ends up with simple, nearly
+ * planar value surfaces (figure critic_ring_clip), and the slope it hands to
+ * the generator is tiny (of order 1e-4 here). RMSProp rescales G's step to
+ * about lr whatever the gradient's size, so G still moves, but at lr 5e-5
+ * it moves slowly: the paper trains for 100 000 generator steps and more,
+ * this chapter for 2000.
+ * ------------------------------------------------------------------------- */
+static void clip_weights(params *P, double c)
+{
+    for (size_t i = 0; i < P->value->size; i++) {
+        double *v = gsl_vector_ptr(P->value, i);
+        *v = fmin(c, fmax(-c, *v));
+    }
+}
+
+static double share_at_bound(const params *P, double c)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < P->value->size; i++)
+        k += fabs(gsl_vector_get(P->value, i)) >= c * (1.0 - 1e-9);
+    return (double)k / (double)P->value->size;
+}
+
+/* ----------------------------------------------------------------------------
+ * 5. Way 2: the gradient penalty, and the gradient of a gradient
+ *
+ * A differentiable function is 1-Lipschitz exactly when |dD/dx| <= 1
+ * everywhere, and the optimal critic has |dD/dx| = 1 on the lines along
+ * which mass moves from generated to real points. Gulrajani et al.
+ * therefore drop the clipping and add a soft penalty on the slope, at random
+ * points between real and generated samples:
+ *
+ *     x_hat_i = eps_i x_real_i + (1 - eps_i) x_fake_i,     eps_i ~ U[0, 1]
+ *     P       = lambda / n  sum_i ( |g_i| - 1 )^2,          g_i = dD/dx at x_hat_i
+ *     L_D     = mean D(fake) - mean D(real) + P             (lambda = 10)
+ *
+ * (That is their "two-sided" penalty; section 7 explains why this chapter's
+ * default is the one-sided variant, max(0, |g_i| - 1)^2. Everything below
+ * holds for both, with |g_i| - 1 replaced by max(0, |g_i| - 1).)
+ *
+ * The GP critic is NOT clipped. The penalty already controls its slope, and
+ * clipping on top would bring back everything it was meant to remove: the
+ * weights piling on the walls and the crippled function class of section
+ * 4. (Nor is it trained with RMSProp: Adam with beta1 = 0.5, beta2 = 0.9 as
+ * in the paper.)
+ *
+ * To minimise L_D by gradient descent we need dP/dtheta, the derivative of a
+ * function of g with respect to the critic's weights. g itself came out of a
+ * backward pass, so this is a derivative of a derivative ("double backprop").
+ * It is less scary than it sounds. Section 3b computed g by a chain of
+ * matrix products that only involves the weights and the slopes M_l:
+ *
+ *     E_{DEPTH-1} = w^T * M_{DEPTH-1}
+ *     E_{l-1}     = (E_l W_l^T) * M_{l-1}
+ *     g           = E_0 W_0^T
+ *
+ * With a piecewise-linear f the slopes M_l are locally constant in the
+ * weights (section 3): this chain is just a LINEAR network in disguise, run
+ * from the output to the input, whose "weights" are the W_l^T and whose
+ * "activations" multiply by fixed masks. So we backpropagate through it,
+ * exactly as through any network. Start from the penalty:
+ *
+ *     U_i = dP/dg_i = 2 lambda / n  (|g_i| - 1)  g_i / |g_i|           (n, d)
+ *
+ * and walk the chain backwards, from g towards w:
+ *
+ *     g = E_0 W_0^T        dW_0 += U^T E_0          dE_0 = U W_0
+ *     for l = 1 .. DEPTH-1:
+ *       E_{l-1} = S_l * M_{l-1},  S_l = E_l W_l^T:
+ *                          dS_l  = dE_{l-1} * M_{l-1}
+ *                          dW_l += dS_l^T E_l       dE_l = dS_l W_l
+ *     E_{DEPTH-1} = w^T * M_{DEPTH-1}:
+ *                          dw   += column sums of (dE_{DEPTH-1} * M_{DEPTH-1})
+ *
+ * and the biases get NOTHING: b_l only decides where the kinks are, i.e.
+ * which slopes are 1 and which 0.2, and moving b_l a little moves no kink
+ * past a sample. The output bias c never enters g at all. (The gradient
+ * check in tests/test_07_wgan.c agrees to about 1e-9, zero bias gradients
+ * included.)
+ *
+ * With a smooth activation such as tanh there would be one more path: the
+ * masks M_l = f'(Z_l) then change with Z_l, i.e. with x and with every
+ * weight and bias below layer l. Differentiating E_{l-1} = S_l * M_{l-1}
+ * with respect to M_{l-1} gives an extra
+ *
+ *     dP/dZ_{l-1} = dE_{l-1} * S_l * f''(Z_{l-1})
+ *
+ * (and dE_{DEPTH-1} * w^T * f''(Z_{DEPTH-1}) for the top layer), which must
+ * then be backpropagated through the FORWARD pass, into W_0 .. W_{l-1} and
+ * b_0 .. b_{l-1}, like any dL/dz. Piecewise-linear critics, the usual choice
+ * for WGAN-GP, make f'' = 0 and spare us that second pass.
+ *
+ * Why not finite differences, as seed 004 uses for its whole GAN (on a
+ * random 10 % of the weights)? Each weight would cost two extra forward
+ * passes, and our critic has about 8600 of them (H = 64); here each
+ * difference would moreover be a difference of input gradients. One
+ * double-backward pass costs about as much as two forward passes, gives
+ * every weight's derivative exactly, and is checked once against central
+ * differences (section 10 and the tests).
+ * ------------------------------------------------------------------------- */
+static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int one_sided,
+                        int want_grad, double *mean_norm)
+{
+    critic_forward(C, Xhat);
+    const gsl_matrix *g = critic_input_grad(C);                       /* (n, d) */
+    const size_t n = C->n, d = C->in;
+    gsl_matrix_view U = mat_rows(C->Ub, n);
+    double pen = 0.0, norms = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double *gi = gsl_matrix_const_ptr(g, i, 0);
+        double *ui = gsl_matrix_ptr(&U.matrix, i, 0);
+        double s = 0.0;
+        for (size_t j = 0; j < d; j++)
+            s += gi[j] * gi[j];
+        const double norm = sqrt(s);                              /* |g_i|       */
+        const double excess = one_sided ? fmax(norm - 1.0, 0.0) : norm - 1.0;
+        pen += excess * excess;
+        norms += norm;
+        /* U_i = 2 lambda / n (|g_i| - 1) g_i / |g_i|; a zero g would make
+         * 0/0, and its direction does not matter then: use g_i / 1e-12 = 0 */
+        const double coef = 2.0 * lambda / (double)n * excess / fmax(norm, 1e-12);
+        for (size_t j = 0; j < d; j++)
+            ui[j] = coef * gi[j];
+    }
+    if (mean_norm)
+        *mean_norm = norms / (double)n;
+    if (!want_grad)
+        return lambda * pen / (double)n;
+
+    /* the double backward, line by line as above; dE, dS reuse the scratch */
+    gsl_matrix_view dE = mat_rows(C->dAb, n), dS = mat_rows(C->dZb, n);
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &U.matrix, &C->e[0].matrix,
+                   1.0, &C->layer[0].dW.matrix);                       /* dW_0 += U^T E_0 */
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &U.matrix, &C->layer[0].W.matrix,
+                   0.0, &dE.matrix);                                   /* dE_0 = U W_0    */
+    for (size_t l = 1; l < DEPTH; l++) {
+        gsl_matrix_memcpy(&dS.matrix, &dE.matrix);
+        gsl_matrix_mul_elements(&dS.matrix, &C->m[l - 1].matrix);      /* dS = dE * M     */
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &dS.matrix, &C->e[l].matrix,
+                       1.0, &C->layer[l].dW.matrix);                   /* dW_l += dS^T E_l */
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &dS.matrix, &C->layer[l].W.matrix,
+                       0.0, &dE.matrix);                               /* dE_l = dS W_l   */
+    }
+    gsl_matrix_mul_elements(&dE.matrix, &C->m[DEPTH - 1].matrix);
+    gsl_vector_view dw = gsl_matrix_column(&C->layer[DEPTH].dW.matrix, 0);
+    mat_add_col_sums(&dw.vector, &dE.matrix);                          /* dw += sums      */
+    return lambda * pen / (double)n;
+}
+
+/* ----------------------------------------------------------------------------
+ * 6. The game, one critic step and one generator step at a time
+ *
+ * The generator is an ordinary MLP (common/mlp.h): noise z ~ N(0, I) of
+ * dimension 2, DEPTH hidden ReLU layers, a linear output of the data's
+ * dimension.
+ *
+ * Critic step (G fixed): fresh real data and fresh fakes, then
+ *
+ *     dL_D/dD(real_i) = -1/n,    dL_D/dD(fake_i) = +1/n
+ *
+ * through the ordinary backward pass, plus (gp) the penalty's gradient from
+ * section 5; one optimiser step; (clip) clip every parameter.
+ *
+ * Generator step (critic fixed): L_G = -mean D(G(z)), so
+ *
+ *     dL_G/dx_i = -(1/n) g_i,    g_i = dD/dx at x_i = G(z_i)   (section 3b)
+ *
+ * and mlp_backward carries that into G's weights. The critic's optimiser is
+ * not called: that is all "fixed" means.
+ *
+ * The critic takes several steps per generator step: 5 with clipping, as in
+ * Arjovsky et al.; 10 with the penalty. In a vanilla GAN a much stronger
+ * discriminator starves the generator (its sigmoid saturates). A Lipschitz
+ * critic cannot saturate: the better it is trained, the better its W1
+ * estimate and the slope it hands to G. So in a WGAN "train the critic
+ * more" is the recommended setting, not a mistake. For the same reason the
+ * gp critic learns faster than G: Adam with lr 1e-3 for the critic, 5e-4
+ * for G (two time scales, Heusel et al. 2017), both falling linearly to 0
+ * over the run, as in Gulrajani et al.'s CIFAR-10 code, so that the
+ * generator ends where it is heading, not in mid-jitter. Gulrajani et al.
+ * use 5 critic steps and lr 1e-4 throughout; within this chapter's budget of
+ * a few thousand steps that leaves the generator far from the target
+ * (README, exercise 1).
+ * ------------------------------------------------------------------------- */
+typedef enum { METHOD_CLIP, METHOD_GP } method_kind;
+
+static const char *method_name(method_kind k)
+{
+    return k == METHOD_CLIP ? "clip" : "gp";
+}
+
+typedef struct wgan_config {
+    method_kind method;
+    target_kind target;
+    long steps;            /* generator steps                               */
+    long batch;
+    long n_critic;         /* critic steps per generator step               */
+    long hidden;           /* critic: units per hidden layer                */
+    long g_hidden;         /* generator: units per hidden layer             */
+    long noise_dim;
+    double lr, g_lr;       /* the critic's and the generator's              */
+    int decay;             /* both learning rates fall linearly to 0        */
+    double clip;           /* clip: the box [-clip, clip]                   */
+    double lambda;         /* gp: penalty weight                            */
+    int one_sided;         /* gp: penalise only slopes above 1 (section 7)  */
+    act_kind act;          /* the critic's hidden activation                */
+} wgan_config;
+
+#define EVAL_N 2000        /* samples behind every measured number          */
+
+typedef struct wgan {
+    wgan_config cfg;
+    size_t dim, max_rows;
+    params *PG;
+    mlp *G;
+    critic *C;
+    optimizer *optG, *optC;
+    gsl_matrix *z;         /* (max_rows, noise_dim)                          */
+    gsl_matrix *real;      /* (max_rows, dim) real samples                   */
+    gsl_matrix *fake;      /* (max_rows, dim) a copy of G's output           */
+    gsl_matrix *xhat;      /* (max_rows, dim) interpolates                   */
+    gsl_matrix *dout;      /* (max_rows, 1)   dL/dD                          */
+    gsl_matrix *dx;        /* (max_rows, dim) dL_G/dx                        */
+} wgan;
+
+static wgan *wgan_new(const wgan_config *cfg, gsl_rng *r)
+{
+    wgan *W = calloc(1, sizeof *W);
+    if (!W)
+        die("out of memory");
+    W->cfg = *cfg;
+    W->dim = target_dim(cfg->target);
+    W->max_rows = (size_t)cfg->batch > EVAL_N ? (size_t)cfg->batch : EVAL_N;
+    const size_t hg = (size_t)cfg->g_hidden;
+    const size_t wg[DEPTH + 2] = {(size_t)cfg->noise_dim, hg, hg, hg, W->dim};
+    W->PG = params_alloc(mlp_size(wg, DEPTH + 2));
+    W->G = mlp_new(W->PG, wg, DEPTH + 2, ACT_RELU, ACT_IDENTITY, W->max_rows);
+    mlp_init_xavier(W->G, r);
+    W->C = critic_new(W->dim, (size_t)cfg->hidden, cfg->act, W->max_rows);
+    critic_init(W->C, r);
+    if (cfg->method == METHOD_CLIP) {
+        W->optG = optim_rmsprop(W->PG, cfg->g_lr, 0.99);
+        W->optC = optim_rmsprop(W->C->P, cfg->lr, 0.99);
+        clip_weights(W->C->P, cfg->clip);          /* start inside the box */
+    } else {
+        W->optG = optim_adam(W->PG, cfg->g_lr, 0.5, 0.9);
+        W->optC = optim_adam(W->C->P, cfg->lr, 0.5, 0.9);
+    }
+    W->z = gsl_matrix_calloc(W->max_rows, (size_t)cfg->noise_dim);
+    W->real = gsl_matrix_calloc(W->max_rows, W->dim);
+    W->fake = gsl_matrix_calloc(W->max_rows, W->dim);
+    W->xhat = gsl_matrix_calloc(W->max_rows, W->dim);
+    W->dout = gsl_matrix_calloc(W->max_rows, 1);
+    W->dx = gsl_matrix_calloc(W->max_rows, W->dim);
+    return W;
+}
+
+static void wgan_free(wgan *W)
+{
+    mlp_free(W->G);
+    params_free(W->PG);
+    critic_free(W->C);
+    optim_free(W->optG);
+    optim_free(W->optC);
+    gsl_matrix *all[] = {W->z, W->real, W->fake, W->xhat, W->dout, W->dx};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        gsl_matrix_free(all[i]);
+    free(W);
+}
+
+/* n fresh samples of G into the first n rows of W->fake */
+static gsl_matrix_view generate(wgan *W, gsl_rng *r, size_t n)
+{
+    gsl_matrix_view z = mat_rows(W->z, n), fake = mat_rows(W->fake, n);
+    rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
+    gsl_matrix_memcpy(&fake.matrix, mlp_forward(W->G, &z.matrix));
+    return fake;
+}
+
+typedef struct step_stats {
+    double critic_loss;    /* mean D(fake) - mean D(real), last critic step */
+    double penalty;        /* gp: the penalty term, last critic step        */
+    double grad_norm;      /* gp: mean |g| at the interpolates              */
+    double g_loss;         /* -mean D(G(z))                                  */
+} step_stats;
+
+static void critic_step(wgan *W, gsl_rng *r, step_stats *st)
+{
+    const size_t n = (size_t)W->cfg.batch;
+    gsl_matrix_view real = mat_rows(W->real, n), dout = mat_rows(W->dout, n);
+    real_batch(W->cfg.target, r, &real.matrix);
+    gsl_matrix_view fake = generate(W, r, n);
+    params_zero_grad(W->C->P);
+
+    const gsl_matrix *d = critic_forward(W->C, &real.matrix);
+    double loss = -mat_mean(d);                                /* -mean D(real) */
+    gsl_matrix_set_all(&dout.matrix, -1.0 / (double)n);
+    critic_backward(W->C, &dout.matrix);
+
+    d = critic_forward(W->C, &fake.matrix);
+    loss += mat_mean(d);                                       /* +mean D(fake) */
+    gsl_matrix_set_all(&dout.matrix, 1.0 / (double)n);
+    critic_backward(W->C, &dout.matrix);
+    st->critic_loss = loss;
+
+    st->penalty = 0.0;
+    if (W->cfg.method == METHOD_GP) {
+        gsl_matrix_view xh = mat_rows(W->xhat, n);
+        for (size_t i = 0; i < n; i++) {
+            const double eps = gsl_rng_uniform(r);            /* x_hat = eps real + (1 - eps) fake */
+            for (size_t j = 0; j < W->dim; j++)
+                gsl_matrix_set(&xh.matrix, i, j, eps * gsl_matrix_get(&real.matrix, i, j)
+                                                 + (1.0 - eps) * gsl_matrix_get(&fake.matrix, i, j));
+        }
+        st->penalty = critic_gp(W->C, &xh.matrix, W->cfg.lambda, W->cfg.one_sided, 1, &st->grad_norm);
+    }
+    optim_step(W->optC);
+    if (W->cfg.method == METHOD_CLIP)
+        clip_weights(W->C->P, W->cfg.clip);
+}
+
+static void generator_step(wgan *W, gsl_rng *r, step_stats *st)
+{
+    const size_t n = (size_t)W->cfg.batch;
+    gsl_matrix_view z = mat_rows(W->z, n), dx = mat_rows(W->dx, n);
+    rng_fill_gaussian(r, &z.matrix, 0.0, 1.0);
+    const gsl_matrix *x = mlp_forward(W->G, &z.matrix);                 /* (n, dim) */
+    st->g_loss = -mat_mean(critic_forward(W->C, x));
+    gsl_matrix_memcpy(&dx.matrix, critic_input_grad(W->C));          /* g = dD/dx */
+    gsl_matrix_scale(&dx.matrix, -1.0 / (double)n);                    /* -(1/n) g  */
+    params_zero_grad(W->PG);
+    mlp_backward(W->G, &dx.matrix, NULL);
+    optim_step(W->optG);
+}
+
+/* ----------------------------------------------------------------------------
+ * 7. A trap in one dimension, and the one-sided penalty
+ *
+ * In 1D the critic's slope g = dD/dx is a single number, and the two-sided
+ * penalty wants it to be +1 or -1 everywhere between real and fake points.
+ * Take the bimodal data (modes at -2 and +2) and a young generator whose
+ * samples sit near 0. The best critic is D(x) = |x|: slope -1 on the left,
+ * +1 on the right, W estimate about 2. But a critic that starts out, say,
+ * increasing everywhere (D = x: estimate 0, penalty 0) must turn its left
+ * slope from +1 into -1, and in 1D that means passing through 0, where the
+ * penalty charges lambda (0 - 1)^2 = 10 on the left half of the points while
+ * the estimate has gained only about 1. Gradient descent stops at a left
+ * slope of about 0.9, where the two pulls balance: a local minimum. The
+ * generator is then pushed the same way on BOTH sides, runs past one mode
+ * and keeps going: trained in full on this target, the two-sided run ends
+ * with W1 = 1.7, 14.4 and 9.7 for seeds 1-3, where the one-sided one ends
+ * below 0.1 (README).
+ *
+ * In 2D and up this cannot happen: a gradient of length 1 can turn around
+ * continuously by ROTATING, without ever getting shorter. Gulrajani et al.,
+ * who worked on images and 2D toys, never met it.
+ *
+ * The fix is the ONE-SIDED penalty, which Gulrajani et al. mention as an
+ * alternative and Petzka et al. (2018) argue for: charge only slopes ABOVE
+ * 1, which is all the Lipschitz constraint asks for:
+ *
+ *     P = lambda / n  sum_i max(0, |g_i| - 1)^2
+ *
+ * Flat stretches are now free, the left slope can pass through 0, and the
+ * trap is gone. In the double backward only U_i changes: (|g_i| - 1)
+ * becomes max(0, |g_i| - 1).
+ *
+ * The experiment below shows it on fresh critics: G frozen at its
+ * initialisation, TRAP_TRIALS critics trained for TRAP_STEPS steps with each
+ * penalty; a critic is "trapped" when its average slopes on [-3, -1] and on
+ * [1, 3] have the same sign. On the ring the one-sided penalty also did
+ * better in our measurements (README), so it is this chapter's default;
+ * --penalty two-sided gives Gulrajani et al.'s original.
+ * ------------------------------------------------------------------------- */
+#define TRAP_TRIALS 5
+#define TRAP_STEPS 200
+
+static void trap_demo(gsl_rng *r, const wgan_config *base, long steps, metrics *m)
+{
+    printf("\n3. The one-dimensional trap: G frozen, %d fresh critics per penalty, %ld critic steps each\n",
+           TRAP_TRIALS, steps);
+    for (int one_sided = 0; one_sided <= 1; one_sided++) {
+        wgan_config cfg = *base;
+        cfg.method = METHOD_GP;
+        cfg.target = TARGET_BIMODAL;
+        cfg.decay = 0;
+        cfg.one_sided = one_sided;
+        int trapped = 0;
+        printf("   %-9s slopes (left, right):", one_sided ? "one-sided" : "two-sided");
+        for (int t = 0; t < TRAP_TRIALS; t++) {
+            wgan *W = wgan_new(&cfg, r);
+            step_stats st;
+            for (long k = 1; k <= steps; k++) {
+                critic_step(W, r, &st);
+                check_finite(st.critic_loss, "critic loss (trap experiment)", k);
+                check_finite(st.penalty, "gradient penalty (trap experiment)", k);
+            }
+            /* the critic's average slope on [-3, -1] and on [1, 3] */
+            gsl_matrix_view x = mat_rows(W->real, 4);
+            const double at[4] = {-3.0, -1.0, 1.0, 3.0};
+            for (size_t i = 0; i < 4; i++)
+                gsl_matrix_set(&x.matrix, i, 0, at[i]);
+            const gsl_matrix *d = critic_forward(W->C, &x.matrix);
+            const double left = (gsl_matrix_get(d, 1, 0) - gsl_matrix_get(d, 0, 0)) / 2.0;
+            const double right = (gsl_matrix_get(d, 3, 0) - gsl_matrix_get(d, 2, 0)) / 2.0;
+            trapped += left * right > 0.0;           /* same sign on both sides */
+            printf(" (%+.2f, %+.2f)", left, right);
+            wgan_free(W);
+        }
+        printf("  -> %d of %d trapped\n", trapped, TRAP_TRIALS);
+        metrics_set(m, one_sided ? "trapped_critics_one_sided" : "trapped_critics_two_sided", trapped);
+    }
+}
+
+/* ----------------------------------------------------------------------------
+ * 8. Measuring
+ *
+ * Every number below uses EVAL_N = 2000 fresh samples of G.
+ *
+ * Ring (the definitions of chapter 06):
+ *   modes_covered       a mode counts when >= 2 % of the samples lie within
+ *                       3 sd = 0.06 of its centre (the strict criterion of
+ *                       the mode-collapse literature);
+ *   modes_reached       ... within 0.2 of its centre: mass in the right
+ *                       place, even if not sharp;
+ *   high_quality_share  the share of samples within 3 sd of SOME centre.
+ *
+ * Bimodal: the exact W1 between the 2000 generated and 2000 real samples.
+ * In 1D the optimal transport plan between two equal-size samples matches
+ * them in sorted order (moving the i-th smallest onto the i-th smallest
+ * never crosses paths), so
+ *
+ *     W1 = 1/N sum_i | a_(i) - b_(i) |      a_(i), b_(i): sorted samples
+ *
+ * How small can that be? Two perfect samples are not identical, and here
+ * the coin flip that picks each point's mode dominates: one sample with
+ * 1030 points on the left and 970 on the right must move 30/2000 of its
+ * mass a distance 4, a W1 of 0.06 from nothing but luck. Drawn that way,
+ * two samples of the target differ by 0.06 on average and by more than 0.1
+ * one time in seven. So we draw the real sample STRATIFIED: exactly 1000
+ * points per mode (the mixture weights are known to be 1/2). That halves
+ * the luck without biasing anything; the generated side keeps its own coin
+ * flips. The run measures the resulting floor (a perfect generator's
+ * score) and prints it; it is about 0.045.
+ *
+ * We also print W1 from the generated sample to the target DISTRIBUTION,
+ * through the CDF form of the 1D distance, W1 = integral |F_n(x) - F(x)| dx,
+ * which has no real sample in it at all.
+ *
+ * Both targets: the critic's own estimate, mean D(real) - mean D(fake) on
+ * the same samples.
+ * ------------------------------------------------------------------------- */
+typedef struct eval {
+    double w_est;                             /* the critic's estimate       */
+    double w1_exact, w1_target;               /* bimodal only                */
+    double covered, reached, hq;              /* ring only                   */
+} eval;
+
+static double w1_sorted(double *a, double *b, size_t n)
+{
+    gsl_sort(a, 1, n);
+    gsl_sort(b, 1, n);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += fabs(a[i] - b[i]);
+    return s / (double)n;
+}
+
+/* F(x) = 1/2 Phi((x + 2)/0.3) + 1/2 Phi((x - 2)/0.3), the target's CDF */
+static double bimodal_cdf(double x)
+{
+    return 0.5 * gsl_cdf_gaussian_P(x + BI_AT, BI_SD) + 0.5 * gsl_cdf_gaussian_P(x - BI_AT, BI_SD);
+}
+
+/* W1 between the SORTED sample a[0..n-1] and the target itself:
+ * integral |F_n(x) - F(x)| dx on a grid of step 1e-3 */
+static double w1_to_target(const double *a, size_t n)
+{
+    const double lo = fmin(a[0], -BI_AT - 8.0 * BI_SD), hi = fmax(a[n - 1], BI_AT + 8.0 * BI_SD);
+    const double h = 1e-3;
+    double s = 0.0;
+    size_t below = 0;
+    for (double x = lo + 0.5 * h; x < hi; x += h) {
+        while (below < n && a[below] <= x)
+            below++;
+        s += fabs((double)below / (double)n - bimodal_cdf(x)) * h;
+    }
+    return s;
+}
+
+/* the real evaluation sample: exactly half per mode (see above) */
+static void real_stratified(gsl_rng *r, gsl_matrix *X)
+{
+    for (size_t i = 0; i < X->size1; i++)
+        gsl_matrix_set(X, i, 0, (i < X->size1 / 2 ? -BI_AT : BI_AT) + gsl_ran_gaussian(r, BI_SD));
+}
+
+/* The floor: mean W1 between a perfect generator's 2000 samples (plain
+ * draws from the target) and a stratified real sample, over `trials`. */
+static double w1_floor(gsl_rng *r, gsl_matrix *buf, double *xs, double *ys, int trials)
+{
+    gsl_matrix_view X = mat_rows(buf, EVAL_N);
+    double s = 0.0;
+    for (int t = 0; t < trials; t++) {
+        real_batch(TARGET_BIMODAL, r, &X.matrix);
+        for (size_t i = 0; i < EVAL_N; i++)
+            xs[i] = gsl_matrix_get(&X.matrix, i, 0);
+        real_stratified(r, &X.matrix);
+        for (size_t i = 0; i < EVAL_N; i++)
+            ys[i] = gsl_matrix_get(&X.matrix, i, 0);
+        s += w1_sorted(xs, ys, EVAL_N);
+    }
+    return s / trials;
+}
+
+static void ring_modes(const gsl_matrix *X, double *covered, double *reached, double *hq)
+{
+    size_t near3[RING_MODES] = {0}, near02[RING_MODES] = {0}, sharp = 0;
+    for (size_t i = 0; i < X->size1; i++) {
+        const double x = gsl_matrix_get(X, i, 0), y = gsl_matrix_get(X, i, 1);
+        for (size_t k = 0; k < RING_MODES; k++) {
+            double cx, cy;
+            ring_centre(k, &cx, &cy);
+            const double dist = hypot(x - cx, y - cy);
+            near3[k] += dist <= 3.0 * RING_SD;
+            near02[k] += dist <= 0.2;
+            sharp += dist <= 3.0 * RING_SD;   /* the 3-sd discs do not overlap */
+        }
+    }
+    const double need = 0.02 * (double)X->size1;
+    *covered = *reached = 0.0;
+    for (size_t k = 0; k < RING_MODES; k++) {
+        *covered += (double)near3[k] >= need;
+        *reached += (double)near02[k] >= need;
+    }
+    *hq = (double)sharp / (double)X->size1;
+}
+
+/* measure with EVAL_N samples (they are left in W->fake and W->real) */
+static eval evaluate(wgan *W, gsl_rng *r, double *xs, double *ys)
+{
+    eval ev = {0};
+    gsl_matrix_view fake = generate(W, r, EVAL_N);
+    gsl_matrix_view real = mat_rows(W->real, EVAL_N);
+    if (W->cfg.target == TARGET_RING)
+        real_batch(TARGET_RING, r, &real.matrix);
+    else
+        real_stratified(r, &real.matrix);
+    ev.w_est = mat_mean(critic_forward(W->C, &real.matrix)) - mat_mean(critic_forward(W->C, &fake.matrix));
+    if (W->cfg.target == TARGET_RING) {
+        ring_modes(&fake.matrix, &ev.covered, &ev.reached, &ev.hq);
+    } else {
+        for (size_t i = 0; i < EVAL_N; i++) {
+            xs[i] = gsl_matrix_get(&fake.matrix, i, 0);
+            ys[i] = gsl_matrix_get(&real.matrix, i, 0);
+        }
+        ev.w1_exact = w1_sorted(xs, ys, EVAL_N);              /* sorts xs and ys */
+        ev.w1_target = w1_to_target(xs, EVAL_N);
+    }
+    return ev;
+}
+
+/* ----------------------------------------------------------------------------
+ * 9. One run: train, log, snapshot, measure
+ *
+ * Everything a run touches is allocated before its loop (run_new, wgan_new):
+ * the networks' work matrices for the largest batch, the loss log (one row
+ * per generator step, with a trailing mean over WINDOW steps next to the raw
+ * values, because single WGAN losses are noisy), the table of measurements
+ * (section 8, N_EVALS times during the run) and the snapshots of G's samples
+ * before training, after 10 % and 33 % of it, and at the end. One generator
+ * step is n_critic critic steps (section 6) followed by one generator step;
+ * every loss goes through check_finite, so a diverging run stops with the
+ * step at which it went bad.
+ * ------------------------------------------------------------------------- */
+#define N_SNAP 4           /* snapshots of the samples during training      */
+#define SHOW_N 1000        /* samples drawn per ring snapshot               */
+#define N_BINS 80          /* histogram bins, bimodal snapshots             */
+#define N_EVALS 40         /* measurements during training                  */
+#define WINDOW 50          /* trailing average of the loss curves           */
+enum { LOG_STEP, LOG_CRITIC, LOG_PEN, LOG_G, LOG_CRITIC_AVG, LOG_PEN_AVG, LOG_G_AVG, LOG_COLS };
+enum { EV_STEP, EV_WEST, EV_W1, EV_COVERED, EV_REACHED, EV_HQ, EV_W1_TARGET, EV_COLS };
+
+typedef struct run {
+    wgan_config cfg;
+    wgan *W;
+    gsl_matrix *log;               /* (steps, LOG_COLS)                         */
+    gsl_matrix *evals;             /* (N_EVALS + 1, EV_COLS)                    */
+    size_t n_evals;
+    long snap_step[N_SNAP];
+    gsl_matrix *snap[N_SNAP];      /* ring: (SHOW_N, 2) samples; bimodal:       */
+                                   /* (N_BINS, 4) x, real pdf, gen pdf, D(x)   */
+    double *xs, *ys;               /* (EVAL_N) scratch                          */
+    eval final;
+    double grad_norm;              /* gp: mean |dD/dx| at x_hat, last steps     */
+} run;
+
+static long eval_interval(long steps)
+{
+    return steps >= N_EVALS ? steps / N_EVALS : 1;
+}
+
+static run *run_new(const wgan_config *cfg, gsl_rng *r)
+{
+    run *R = calloc(1, sizeof *R);
+    if (!R)
+        die("out of memory");
+    R->cfg = *cfg;
+    R->W = wgan_new(cfg, r);
+    R->log = gsl_matrix_calloc((size_t)cfg->steps, LOG_COLS);
+    R->evals = gsl_matrix_calloc((size_t)(cfg->steps / eval_interval(cfg->steps)) + 2, EV_COLS);
+    for (int k = 0; k < N_SNAP; k++)
+        R->snap[k] = cfg->target == TARGET_RING ? gsl_matrix_calloc(SHOW_N, 2)
+                                                 : gsl_matrix_calloc(N_BINS, 4);
+    R->xs = malloc(EVAL_N * sizeof *R->xs);
+    R->ys = malloc(EVAL_N * sizeof *R->ys);
+    if (!R->xs || !R->ys)
+        die("out of memory");
+    return R;
+}
+
+static void run_free(run *R)
+{
+    wgan_free(R->W);
+    gsl_matrix_free(R->log);
+    gsl_matrix_free(R->evals);
+    for (int k = 0; k < N_SNAP; k++)
+        gsl_matrix_free(R->snap[k]);
+    free(R->xs);
+    free(R->ys);
+    free(R);
+}
+
+#define BI_LO -4.0
+#define BI_HI 4.0
+
+static void take_snapshot(run *R, gsl_rng *r, int k, long step)
+{
+    wgan *W = R->W;
+    R->snap_step[k] = step;
+    if (R->cfg.target == TARGET_RING) {
+        gsl_matrix_view fake = generate(W, r, SHOW_N);
+        gsl_matrix_memcpy(R->snap[k], &fake.matrix);
+        return;
+    }
+    /* bimodal: histogram of EVAL_N samples as a density, and D(x) on the bins */
+    gsl_matrix *S = R->snap[k];
+    const double width = (BI_HI - BI_LO) / N_BINS;
+    gsl_matrix_view fake = generate(W, r, EVAL_N);
+    gsl_matrix_set_zero(S);
+    for (size_t i = 0; i < EVAL_N; i++) {
+        const double b = floor((gsl_matrix_get(&fake.matrix, i, 0) - BI_LO) / width);
+        if (b >= 0.0 && b < N_BINS)
+            *gsl_matrix_ptr(S, (size_t)b, 2) += 1.0 / (EVAL_N * width);
+    }
+    gsl_matrix_view grid = mat_rows(W->real, N_BINS);
+    for (size_t b = 0; b < N_BINS; b++) {
+        const double x = BI_LO + ((double)b + 0.5) * width;
+        gsl_matrix_set(&grid.matrix, b, 0, x);
+        gsl_matrix_set(S, b, 0, x);
+        gsl_matrix_set(S, b, 1, bimodal_density(x));
+    }
+    const gsl_matrix *d = critic_forward(W->C, &grid.matrix);
+    for (size_t b = 0; b < N_BINS; b++)
+        gsl_matrix_set(S, b, 3, gsl_matrix_get(d, b, 0));
+}
+
+static void record_eval(run *R, gsl_rng *r, long step)
+{
+    eval ev = evaluate(R->W, r, R->xs, R->ys);
+    double *row = gsl_matrix_ptr(R->evals, R->n_evals++, 0);
+    row[EV_STEP] = (double)step;
+    row[EV_WEST] = ev.w_est;
+    row[EV_W1] = ev.w1_exact;
+    row[EV_W1_TARGET] = ev.w1_target;
+    row[EV_COVERED] = ev.covered;
+    row[EV_REACHED] = ev.reached;
+    row[EV_HQ] = ev.hq;
+    R->final = ev;
+}
+
+static void train_run(run *R, gsl_rng *r, int quiet)
+{
+    const wgan_config *cfg = &R->cfg;
+    const long steps = cfg->steps;
+    const long snap_at[N_SNAP] = {0, steps / 10, steps / 3, steps};
+    const long eval_every = eval_interval(steps);
+    const long print_every = steps >= 10 ? steps / 10 : 1;
+    int next_snap = 0;
+    double sum[3] = {0};
+    double gn_sum = 0.0;
+    long gn_count = 0;
+    step_stats st = {0};
+    progress p;
+
+    printf("\n== %s on the %s: %ld generator steps, %ld critic steps each, batch %ld\n",
+           method_name(cfg->method), target_name(cfg->target), steps, cfg->n_critic, cfg->batch);
+    if (cfg->method == METHOD_CLIP)
+        printf("   RMSProp, lr %g (critic) and %g (G)%s, every critic parameter clipped to +-%g\n", cfg->lr,
+               cfg->g_lr, cfg->decay ? " falling linearly to 0" : "", cfg->clip);
+    else
+        printf("   Adam (0.5, 0.9), lr %g (critic) and %g (G)%s, %s penalty, lambda %g, no clipping\n",
+               cfg->lr, cfg->g_lr, cfg->decay ? " falling linearly to 0" : "",
+               cfg->one_sided ? "one-sided" : "two-sided", cfg->lambda);
+    progress_start(&p, steps, quiet);
+    record_eval(R, r, 0);
+    for (long step = 0; step <= steps; step++) {
+        while (next_snap < N_SNAP && snap_at[next_snap] == step)
+            take_snapshot(R, r, next_snap++, step);
+        if (step == steps)
+            break;
+
+        if (cfg->decay) {               /* lr_t = lr (1 - t / steps), both players */
+            const double f = 1.0 - (double)step / (double)steps;
+            R->W->optC->lr = cfg->lr * f;
+            R->W->optG->lr = cfg->g_lr * f;
+        }
+        for (long k = 0; k < cfg->n_critic; k++) {
+            critic_step(R->W, r, &st);
+            check_finite(st.critic_loss, "critic loss", step + 1);
+            check_finite(st.penalty, "gradient penalty", step + 1);
+        }
+        generator_step(R->W, r, &st);
+        check_finite(st.g_loss, "generator loss", step + 1);
+        if (step >= steps - WINDOW) {
+            gn_sum += st.grad_norm;
+            gn_count++;
+        }
+
+        /* the log: raw values and a trailing mean over WINDOW steps */
+        double *row = gsl_matrix_ptr(R->log, (size_t)step, 0);
+        row[LOG_STEP] = (double)(step + 1);
+        row[LOG_CRITIC] = st.critic_loss;
+        row[LOG_PEN] = st.penalty;
+        row[LOG_G] = st.g_loss;
+        for (int c = 0; c < 3; c++) {
+            sum[c] += row[LOG_CRITIC + c];
+            if (step >= WINDOW)
+                sum[c] -= gsl_matrix_get(R->log, (size_t)(step - WINDOW), LOG_CRITIC + c);
+            row[LOG_CRITIC_AVG + c] = sum[c] / (double)(step < WINDOW ? step + 1 : WINDOW);
+        }
+
+        if ((step + 1) % eval_every == 0 || step + 1 == steps)
+            record_eval(R, r, step + 1);
+        if ((step + 1) % print_every == 0) {
+            printf("step %5ld  critic loss %10.4g", step + 1, row[LOG_CRITIC_AVG]);
+            if (cfg->method == METHOD_GP)
+                printf("  penalty %7.4f", row[LOG_PEN_AVG]);
+            printf("  G loss %10.4g  W estimate %10.4g", row[LOG_G_AVG], R->final.w_est);
+            if (cfg->target == TARGET_RING)
+                printf("  modes reached %.0f covered %.0f sharp %.2f\n", R->final.reached,
+                       R->final.covered, R->final.hq);
+            else
+                printf("  exact W1 %.4f (to the target itself %.4f)\n", R->final.w1_exact, R->final.w1_target);
+        }
+        progress_report(&p, step + 1, "critic %.4f  G %.4f", row[LOG_CRITIC_AVG], row[LOG_G_AVG]);
+    }
+    progress_end(&p);
+    R->grad_norm = gn_count ? gn_sum / (double)gn_count : 0.0;
+}
+
+/* ----------------------------------------------------------------------------
+ * 10. Checking the double backward against the definition of a derivative
+ *
+ * A tiny critic (d inputs, H = 5, random weights AND biases, so that every
+ * term matters), 6 random points, and the penalty P as the loss. The
+ * analytic dP/dtheta of section 5 against central differences of P over
+ * every parameter. The run prints the order of magnitude of the worst
+ * relative error; tests/test_07_wgan.c checks more (the input gradient, the
+ * whole critic loss, and that a wrong gradient is caught).
+ * ------------------------------------------------------------------------- */
+typedef struct gp_probe {
+    critic *C;
+    gsl_matrix *X;       /* (n, d) the points x_hat */
+    double lambda;
+    int one_sided;
+} gp_probe;
+
+static gp_probe gp_probe_new(gsl_rng *r, size_t d, size_t hidden, size_t n, act_kind act)
+{
+    gp_probe p = {critic_new(d, hidden, act, n), gsl_matrix_alloc(n, d), 10.0, 0};
+    for (size_t i = 0; i < p.C->P->value->size; i++)
+        gsl_vector_set(p.C->P->value, i, gsl_ran_gaussian(r, 0.7));
+    rng_fill_gaussian(r, p.X, 0.0, 1.0);
+    return p;
+}
+
+static void gp_probe_free(gp_probe *p)
+{
+    critic_free(p->C);
+    gsl_matrix_free(p->X);
+}
+
+static double gp_probe_loss(void *ctx)
+{
+    gp_probe *p = ctx;
+    return critic_gp(p->C, p->X, p->lambda, p->one_sided, 0, NULL);
+}
+
+/* fills C->P->grad with the analytic dP/dtheta, returns the check */
+static gradcheck_result gp_probe_check(gp_probe *p)
+{
+    params_zero_grad(p->C->P);
+    critic_gp(p->C, p->X, p->lambda, p->one_sided, 1, NULL);
+    return gradcheck(gp_probe_loss, p, p->C->P->value->data, p->C->P->grad->data,
+                     p->C->P->value->size, 100000);
+}
+
+/* ----------------------------------------------------------------------------
+ * 11. Results and figures
+ * ------------------------------------------------------------------------- */
+/* mean |dD/dx| over the rows of X: how steep the critic is where G's samples are */
+static double mean_slope(critic *C, const gsl_matrix *X)
+{
+    critic_forward(C, X);
+    const gsl_matrix *g = critic_input_grad(C);
+    double s = 0.0;
+    for (size_t i = 0; i < g->size1; i++) {
+        gsl_vector_const_view row = gsl_matrix_const_row(g, i);
+        s += gsl_blas_dnrm2(&row.vector);
+    }
+    return s / (double)g->size1;
+}
+
+static void report_run(run *R, metrics *m)
+{
+    const char *mn = method_name(R->cfg.method), *tn = target_name(R->cfg.target);
+    char name[64];
+    const eval *ev = &R->final;
+    if (R->cfg.target == TARGET_RING) {
+        printf("%s on the ring: modes reached %.0f/8 (within 0.2), covered %.0f/8 (within 3 sd), "
+               "sharp samples %.1f %%, critic's W estimate %.4f\n",
+               mn, ev->reached, ev->covered, 100.0 * ev->hq, ev->w_est);
+        snprintf(name, sizeof name, "modes_covered_%s", mn);
+        metrics_set(m, name, ev->covered);
+        snprintf(name, sizeof name, "high_quality_share_%s", mn);
+        metrics_set(m, name, ev->hq);
+        snprintf(name, sizeof name, "modes_reached_%s", mn);
+        metrics_set(m, name, ev->reached);
+        snprintf(name, sizeof name, "w_estimate_ring_%s", mn);
+        metrics_set(m, name, ev->w_est);
+    } else {
+        printf("%s on the bimodal target: exact W1 %.4f (to the target itself %.4f), critic's estimate %.4f\n",
+               mn, ev->w1_exact, ev->w1_target, ev->w_est);
+        snprintf(name, sizeof name, "w1_target_1d_%s", mn);
+        metrics_set(m, name, ev->w1_target);
+        snprintf(name, sizeof name, R->cfg.method == METHOD_GP ? "w1_exact_1d" : "w1_exact_1d_%s", mn);
+        metrics_set(m, name, ev->w1_exact);
+        snprintf(name, sizeof name, "w1_estimate_1d_%s", mn);
+        metrics_set(m, name, ev->w_est);
+    }
+    /* the first 1000 rows of W->fake hold G's latest samples (the last snapshot) */
+    gsl_matrix_view fake = mat_rows(R->W->fake, SHOW_N);
+    const double slope = mean_slope(R->W->C, &fake.matrix);
+    printf("%s: the critic's mean slope |dD/dx| at G's samples: %.3g\n", mn, slope);
+    snprintf(name, sizeof name, "critic_slope_%s_%s", tn, mn);
+    metrics_set(m, name, slope);
+    if (R->cfg.method == METHOD_CLIP) {
+        const double at = share_at_bound(R->W->C->P, R->cfg.clip);
+        printf("%s: %.1f %% of the critic's parameters sit on a wall (+-%g)\n", mn, 100.0 * at, R->cfg.clip);
+        snprintf(name, sizeof name, "clip_share_at_bound_%s", tn);
+        metrics_set(m, name, at);
+    } else {
+        printf("%s: mean |dD/dx| at the interpolates over the last %d steps: %.3f (the penalty wants <= 1)\n",
+               mn, WINDOW, R->grad_norm);
+        snprintf(name, sizeof name, "gp_grad_norm_%s", tn);
+        metrics_set(m, name, R->grad_norm);
+    }
+}
+
+/* data files of one run: the loss log, the measurements, the snapshots */
+static void write_run_data(const run *R, const char *dir)
+{
+    char file[96];
+    const char *mn = method_name(R->cfg.method), *tn = target_name(R->cfg.target);
+    snprintf(file, sizeof file, "loss_%s_%s.dat", tn, mn);
+    out_write_matrix(dir, file, "step  critic_loss  penalty  g_loss  (raw, then trailing means over 50 steps)",
+                     R->log);
+    gsl_matrix_const_view ev = gsl_matrix_const_submatrix(R->evals, 0, 0, R->n_evals, EV_COLS);
+    snprintf(file, sizeof file, "eval_%s_%s.dat", tn, mn);
+    out_write_matrix(dir, file, "step  w_estimate  w1_exact(1d)  modes_covered  modes_reached  high_quality_share",
+                     &ev.matrix);
+    snprintf(file, sizeof file, "snap_%s_%s.dat", tn, mn);
+    FILE *f = out_open(dir, file);
+    fprintf(f, R->cfg.target == TARGET_RING ? "# x y, one block per snapshot (gnuplot index k)\n"
+                                           : "# x  real_density  generated_density  D(x), one block per snapshot\n");
+    for (int k = 0; k < N_SNAP; k++) {
+        fprintf(f, "# step %ld\n", R->snap_step[k]);
+        for (size_t i = 0; i < R->snap[k]->size1; i++) {
+            for (size_t j = 0; j < R->snap[k]->size2; j++)
+                fprintf(f, "%s%.6g", j ? " " : "", gsl_matrix_get(R->snap[k], i, j));
+            fprintf(f, "\n");
+        }
+        fprintf(f, "\n\n");
+    }
+    out_close(f, file);
+}
+
+/* The critic's value over the plane [-3, 3]^2, for the surface figure. */
+#define GRID 101
+#define GRID_LO -3.0
+#define GRID_HI 3.0
+
+static void write_critic_surface(run *R, const char *dir)
+{
+    char file[96];
+    snprintf(file, sizeof file, "critic_ring_%s.dat", method_name(R->cfg.method));
+    FILE *f = out_open(dir, file);
+    fprintf(f, "# x y D(x, y): the critic's value on a %d x %d grid\n", GRID, GRID);
+    gsl_matrix_view row = mat_rows(R->W->real, GRID);             /* (GRID, 2) */
+    const double h = (GRID_HI - GRID_LO) / (GRID - 1);
+    for (size_t i = 0; i < GRID; i++) {
+        for (size_t j = 0; j < GRID; j++) {
+            gsl_matrix_set(&row.matrix, j, 0, GRID_LO + (double)i * h);
+            gsl_matrix_set(&row.matrix, j, 1, GRID_LO + (double)j * h);
+        }
+        const gsl_matrix *d = critic_forward(R->W->C, &row.matrix);
+        for (size_t j = 0; j < GRID; j++)
+            fprintf(f, "%.4f %.4f %.6g\n", GRID_LO + (double)i * h, GRID_LO + (double)j * h,
+                    gsl_matrix_get(d, j, 0));
+        fprintf(f, "\n");
+    }
+    out_close(f, file);
+}
+
+static void write_centres(const char *dir)
+{
+    FILE *f = out_open(dir, "ring_centres.dat");
+    fprintf(f, "# x y: the 8 mode centres of the ring\n");
+    for (size_t k = 0; k < RING_MODES; k++) {
+        double cx, cy;
+        ring_centre(k, &cx, &cy);
+        fprintf(f, "%.6f %.6f\n", cx, cy);
+    }
+    out_close(f, "ring_centres.dat");
+}
+
+static void figure_ring_samples(const char *dir, run *const *rs, size_t n)
+{
+    FILE *f = plot_open(dir, "samples_ring", "", "", "", 1600, 420 * (int)n + 60);
+    fprintf(f, "unset title\nset size ratio -1\nset xrange [-3:3]\nset yrange [-3:3]\n"
+               "set xtics 1\nset ytics 1\nunset key\n"
+               "set multiplot layout %zu,%d title \"Samples of G over training (orange: the 8 mode centres)\"\n",
+            n, N_SNAP);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < N_SNAP; k++) {
+            fprintf(f, "set title \"%s, step %ld\"\n", method_name(rs[i]->cfg.method), rs[i]->snap_step[k]);
+            fprintf(f, "set xlabel \"x_1\"\nset ylabel \"x_2\"\n");
+            fprintf(f, "plot 'snap_ring_%s.dat' index %d using 1:2 with points pt 7 ps 0.25 lc 1, \\\n"
+                       "     'ring_centres.dat' using 1:2 with points pt 6 ps 1.8 lw 2 lc 2\n",
+                    method_name(rs[i]->cfg.method), k);
+        }
+    fprintf(f, "unset multiplot\n");
+    plot_close(f);
+}
+
+static void figure_critic_surface(const char *dir, const run *R)
+{
+    const char *mn = method_name(R->cfg.method);
+    char name[64], title[160];
+    snprintf(name, sizeof name, "critic_ring_%s", mn);
+    snprintf(title, sizeof title, "%s: the critic's value D(x) over the plane, with G's final samples", mn);
+    FILE *f = plot_open(dir, name, title, "x_1", "x_2", 1100, 900);
+    fprintf(f, "set size ratio -1\nset xrange [%g:%g]\nset yrange [%g:%g]\n"
+               "set cblabel \"critic value D(x)\"\nset palette defined (0 \"#440154\", 1 \"#3b528b\", 2 \"#21918c\", 3 \"#5ec962\", 4 \"#fde725\")\n"
+               "set key outside bottom center horizontal opaque fc rgb \"#666666\" textcolor rgb \"#ffffff\"\n"
+               "plot 'critic_ring_%s.dat' using 1:2:3 with image notitle, \\\n"
+               "     'snap_ring_%s.dat' index %d using 1:2 with points pt 7 ps 0.35 lc rgb \"#ffffff\" "
+               "title \"generated samples\", \\\n"
+               "     'ring_centres.dat' using 1:2 with points pt 6 ps 2 lw 2 lc rgb \"" PLOT_VERMILION "\" "
+               "title \"mode centres\"\n",
+            GRID_LO, GRID_HI, GRID_LO, GRID_HI, mn, mn, N_SNAP - 1);
+    plot_close(f);
+}
+
+static void figure_modes(const char *dir, run *const *rs, size_t n)
+{
+    FILE *f = plot_open_default(dir, "modes_ring", "Modes found on the ring during training",
+                                "generator step", "modes (of 8)");
+    fprintf(f, "set yrange [0:8.5]\nset y2range [0:1.0625]\nset y2tics 0.25\nset ytics nomirror\n"
+               "set y2label \"share of sharp samples (within 3 sd)\"\nset key bottom right\nplot ");
+    for (size_t i = 0; i < n; i++) {
+        const char *mn = method_name(rs[i]->cfg.method);
+        fprintf(f, "%s'eval_ring_%s.dat' using 1:5 with lines lt %zu title \"%s: reached (0.2)\", \\\n"
+                   "     'eval_ring_%s.dat' using 1:4 with lines lt %zu dt 2 title \"%s: covered (3 sd)\", \\\n"
+                   "     'eval_ring_%s.dat' using 1:6 axes x1y2 with lines lt %zu dt 3 title \"%s: sharp share\"",
+                i ? ", \\\n     " : "", mn, i + 1, mn, mn, i + 1, mn, mn, i + 1, mn);
+    }
+    fprintf(f, "\n");
+    plot_close(f);
+}
+
+static void figure_w1(const char *dir, run *const *rs, size_t n, double floor)
+{
+    FILE *f = plot_open_default(dir, "w1_bimodal",
+                                "1D bimodal target: the critic's estimate against the exact W1",
+                                "generator step", "Wasserstein-1 distance");
+    int has_clip = 0;
+    for (size_t i = 0; i < n; i++)
+        has_clip |= rs[i]->cfg.method == METHOD_CLIP;
+    if (has_clip)
+        fprintf(f, "set y2label \"clip critic's estimate (its own scale)\"\nset y2tics\nset ytics nomirror\n");
+    fprintf(f, "set key top right\nplot ");
+    for (size_t i = 0; i < n; i++) {
+        const char *mn = method_name(rs[i]->cfg.method);
+        fprintf(f, "%s'eval_bimodal_%s.dat' using 1:3 with lines lt %zu title \"%s: exact W1, 2000 vs 2000 samples\", \\\n"
+                   "     'eval_bimodal_%s.dat' using 1:2 %s with linespoints lt %zu dt 2 "
+                   "title \"%s: critic's estimate%s\"",
+                i ? ", \\\n     " : "", mn, i + 1, mn, mn,
+                rs[i]->cfg.method == METHOD_CLIP ? "axes x1y2" : "", i + 1, mn,
+                rs[i]->cfg.method == METHOD_CLIP ? " (right axis)" : "");
+    }
+    fprintf(f, ", \\\n     %g with lines lt 8 dt 3 title \"floor: a perfect generator's W1 (%.3f)\"\n",
+            floor, floor);
+    plot_close(f);
+}
+
+static void figure_bimodal(const char *dir, const run *R)
+{
+    const char *mn = method_name(R->cfg.method);
+    char name[64];
+    snprintf(name, sizeof name, "bimodal_%s", mn);
+    FILE *f = plot_open(dir, name, "", "", "", 1600, 500);
+    fprintf(f, "unset title\nset multiplot layout 1,%d title \"%s on the bimodal target: "
+               "data, generated histogram and the critic D(x)\"\n"
+               "set xrange [%g:%g]\nset yrange [0:1.6]\nset xlabel \"x\"\nset ylabel \"density\"\n"
+               "set y2tics\nset ytics nomirror\nset key top left font \",10\"\n",
+            N_SNAP, mn, BI_LO, BI_HI);
+    for (int k = 0; k < N_SNAP; k++) {
+        fprintf(f, "set title \"step %ld\"\n%s", R->snap_step[k],
+                k == N_SNAP - 1 ? "set y2label \"critic value D(x)\"\n" : "");
+        fprintf(f, "plot 'snap_bimodal_%s.dat' index %d using 1:3 with boxes fs solid 0.4 lc 1 title \"generated\", \\\n"
+                   "     '' index %d using 1:2 with lines lc rgb \"#000000\" title \"data\", \\\n"
+                   "     '' index %d using 1:4 axes x1y2 with lines lt 4 title \"D(x)\"\n",
+                mn, k, k, k);
+    }
+    fprintf(f, "unset multiplot\n");
+    plot_close(f);
+}
+
+static void figure_losses(const char *dir, run *const *rs, size_t n)
+{
+    FILE *f = plot_open(dir, "losses", "", "", "", 1500, 420 * (int)((n + 1) / 2) + 60);
+    fprintf(f, "unset title\nset multiplot layout %zu,%d title \"Losses (trailing means over %d steps)\"\n"
+               "set key top right font \",11\"\nset xlabel \"generator step\"\nset ylabel \"loss\"\n",
+            (n + 1) / 2, n > 1 ? 2 : 1, WINDOW);
+    for (size_t i = 0; i < n; i++) {
+        const char *mn = method_name(rs[i]->cfg.method), *tn = target_name(rs[i]->cfg.target);
+        fprintf(f, "set title \"%s on the %s\"\n", mn, tn);
+        fprintf(f, "plot 'loss_%s_%s.dat' using 1:5 with lines lt 1 title \"critic: mean D(fake) - mean D(real)\", \\\n"
+                   "     '' using 1:7 with lines lt 2 title \"generator: -mean D(fake)\"",
+                tn, mn);
+        if (rs[i]->cfg.method == METHOD_GP)
+            fprintf(f, ", \\\n     '' using 1:6 with lines lt 3 title \"gradient penalty\"");
+        fprintf(f, "\n");
+    }
+    fprintf(f, "unset multiplot\n");
+    plot_close(f);
+}
+
+#ifndef GENLAB_TESTING
+int main(int argc, char **argv)
+{
+    const char *method = "all", *target = "both", *act = "leaky-relu", *penalty = "one-sided";
+    const char *decay = "linear";
+    long steps = 2000, batch = 64, n_critic = 10, hidden = 64, g_hidden = 64, noise_dim = 2;
+    double lr = 1e-3, g_lr = 5e-4, clip = 0.01, lambda = 10.0;
+    cli_option options[] = {
+        {"method", CLI_CHOICE, &method, "how the critic is kept 1-Lipschitz: clipping, penalty, or both",
+         0, 0, "all|clip|gp", 0},
+        {"target", CLI_CHOICE, &target, "the data: 8-Gaussian ring (2D), bimodal (1D) or both", 0, 0,
+         "both|ring|bimodal", 0},
+        {"steps", CLI_INT, &steps, "generator steps per run (bimodal: 3500 unless given)", 1, 1000000, NULL, 0},
+        {"batch", CLI_INT, &batch, "samples per batch", 1, 100000, NULL, 0},
+        {"n-critic", CLI_INT, &n_critic, "critic steps per generator step (clip: 5 unless given)", 1, 1000,
+         NULL, 0},
+        {"lr", CLI_REAL, &lr, "the critic's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12, NULL, 0},
+        {"g-lr", CLI_REAL, &g_lr, "the generator's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12,
+         NULL, 0},
+        {"lr-decay", CLI_CHOICE, &decay, "gp: learning rates fall linearly to 0, or stay (clip: always stay)",
+         0, 0, "linear|none", 0},
+        {"clip", CLI_REAL, &clip, "clip: every critic parameter in [-clip, clip]", 1e-9, 1e9, NULL, 0},
+        {"gp-lambda", CLI_REAL, &lambda, "gp: weight of the gradient penalty (0: no constraint at all)",
+         0, 1e9, NULL, 0},
+        {"penalty", CLI_CHOICE, &penalty, "gp: max(0, |g| - 1)^2 or Gulrajani et al.'s (|g| - 1)^2", 0, 0,
+         "one-sided|two-sided", 0},
+        {"hidden", CLI_INT, &hidden, "the critic's units per hidden layer (3 layers)", 1, 4096, NULL, 0},
+        {"g-hidden", CLI_INT, &g_hidden, "the generator's units per hidden layer (3 layers)", 1, 4096, NULL, 0},
+        {"noise-dim", CLI_INT, &noise_dim, "dimension of the generator's noise z", 1, 1024, NULL, 0},
+        {"act", CLI_CHOICE, &act, "the critic's hidden activation (both piecewise linear)", 0, 0,
+         "leaky-relu|relu", 0},
+    };
+    cli args;
+    cli_init(&args, "07-wgan", "Wasserstein GAN: weight clipping and gradient penalty, on a ring and in 1D.",
+             42, options, sizeof options / sizeof options[0]);
+    cli_parse_or_exit(&args, argc, argv);
+    long trap_steps = TRAP_STEPS, bimodal_steps = cli_given(&args, "steps") ? steps : 3500;
+    if (args.quick) {
+        if (!cli_given(&args, "steps")) steps = bimodal_steps = 30;
+        if (!cli_given(&args, "hidden")) hidden = 16;
+        if (!cli_given(&args, "g-hidden")) g_hidden = 16;
+        if (!cli_given(&args, "batch")) batch = 32;
+        trap_steps = 20;
+    }
+    out_prepare(args.out);
+    gsl_rng *r = rng_new((unsigned long)args.seed);
+    metrics m = {0};
+    const act_kind critic_act = strcmp(act, "relu") == 0 ? ACT_RELU : ACT_LEAKY_RELU;
+
+    /* 1. the source's conceptual numbers */
+    conceptual_numbers(r, &m);
+
+    /* 5 and 10. the penalty's double backward, checked on a small critic */
+    gp_probe probe = gp_probe_new(r, 2, 5, 6, critic_act);
+    probe.one_sided = strcmp(penalty, "one-sided") == 0;
+    gradcheck_result gc = gp_probe_check(&probe);
+    gp_probe_free(&probe);
+    printf("\n2. Gradient check of the penalty's double backward: %zu parameters, max rel err < 1e%+d\n",
+           gc.checked, gc.max_rel_err > 0 ? (int)ceil(log10(gc.max_rel_err)) : -16);
+    metrics_set(&m, "gp_gradcheck_max_rel_err", gc.max_rel_err);
+
+    /* one configuration per method; the flags override the defaults */
+    wgan_config base[2];
+    for (int k = 0; k < 2; k++) {
+        const int is_clip = k == METHOD_CLIP;
+        base[k] = (wgan_config){
+            .method = (method_kind)k, .steps = steps, .batch = batch,
+            .n_critic = is_clip && !cli_given(&args, "n-critic") ? 5 : n_critic,
+            .hidden = hidden, .g_hidden = g_hidden, .noise_dim = noise_dim,
+            .lr = is_clip && !cli_given(&args, "lr") ? 5e-5 : lr,
+            .g_lr = is_clip && !cli_given(&args, "g-lr") ? 5e-5 : g_lr,
+            .decay = !is_clip && strcmp(decay, "linear") == 0,
+            .clip = clip, .lambda = lambda, .one_sided = strcmp(penalty, "one-sided") == 0,
+            .act = critic_act};
+    }
+
+    /* 7. the one-dimensional trap of the two-sided penalty */
+    if (strcmp(method, "clip") != 0)
+        trap_demo(r, &base[METHOD_GP], trap_steps, &m);
+
+    /* 6 and 9. train each selected method on each selected target */
+    printf("\n4. Training\n");
+    run *runs[4];
+    size_t n_runs = 0;
+    for (int t = 0; t < 2; t++) {
+        const target_kind tk = t == 0 ? TARGET_RING : TARGET_BIMODAL;
+        if (strcmp(target, "both") != 0 && strcmp(target, target_name(tk)) != 0)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            if (strcmp(method, "all") != 0 && strcmp(method, method_name((method_kind)k)) != 0)
+                continue;
+            wgan_config cfg = base[k];
+            cfg.target = tk;
+            if (tk == TARGET_BIMODAL)
+                cfg.steps = bimodal_steps;
+            run *R = run_new(&cfg, r);
+            train_run(R, r, args.quiet);
+            runs[n_runs++] = R;
+        }
+    }
+
+    /* 8 and 11. results and figures */
+    printf("\n5. Results\n");
+    run *ring[2], *bi[2];
+    size_t n_ring = 0, n_bi = 0;
+    for (size_t i = 0; i < n_runs; i++) {
+        report_run(runs[i], &m);
+        write_run_data(runs[i], args.out);
+        if (runs[i]->cfg.target == TARGET_RING) {
+            ring[n_ring++] = runs[i];
+            write_critic_surface(runs[i], args.out);
+            figure_critic_surface(args.out, runs[i]);
+        } else {
+            bi[n_bi++] = runs[i];
+            figure_bimodal(args.out, runs[i]);
+        }
+    }
+    if (n_ring) {
+        write_centres(args.out);
+        figure_ring_samples(args.out, ring, n_ring);
+        figure_modes(args.out, ring, n_ring);
+    }
+    if (n_bi) {
+        const double floor = w1_floor(r, bi[0]->W->real, bi[0]->xs, bi[0]->ys, 20);
+        printf("a perfect generator would score W1 %.4f against the stratified real sample "
+               "(mean of 20 draws of 2000)\n", floor);
+        metrics_set(&m, "w1_floor_1d", floor);
+        figure_w1(args.out, bi, n_bi, floor);
+    }
+    figure_losses(args.out, runs, n_runs);
+
+    metrics_print(&m, stdout);
+    metrics_write(&m, args.out);
+    for (size_t i = 0; i < n_runs; i++)
+        run_free(runs[i]);
+    gsl_rng_free(r);
+    return 0;
+}
+#endif

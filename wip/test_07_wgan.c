@@ -1,0 +1,312 @@
+/* test_07_wgan.c -- gradient checks of chapter 07's hand-written critic: its
+ * input gradient dD/dx, its ordinary backward pass, the gradient penalty's
+ * double backward (section 5), the whole critic loss, and the generator's
+ * gradient through the critic; and proof that a wrong gradient is caught. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define GENLAB_TESTING
+#include "../chapters/07-wgan/wgan.c"
+
+#define TOL 1e-6
+
+/* sum_i D(x_i): its gradient with respect to X is exactly g = dD/dx */
+static double sum_scores(void *ctx)
+{
+    gp_probe *p = ctx;
+    const gsl_matrix *d = critic_forward(p->C, p->X);
+    double s = 0.0;
+    for (size_t i = 0; i < d->size1; i++)
+        s += gsl_matrix_get(d, i, 0);
+    return s;
+}
+
+static void check_input_grad(act_kind act, size_t d)
+{
+    gsl_rng *r = rng_new(3);
+    for (int trial = 0; trial < 3; trial++) {
+        gp_probe p = gp_probe_new(r, d, 6, 7, act);
+        critic_forward(p.C, p.X);
+        gsl_matrix *g = gsl_matrix_alloc(7, d);
+        gsl_matrix_memcpy(g, critic_input_grad(p.C));
+        gradcheck_result res = gradcheck(sum_scores, &p, p.X->data, g->data, 7 * d, 1000);
+        if (res.max_rel_err >= TOL)
+            fail_msg("input gradient: rel err %g", res.max_rel_err);
+        gsl_matrix_free(g);
+        gp_probe_free(&p);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_input_grad_leaky_2d(void **s) { (void)s; check_input_grad(ACT_LEAKY_RELU, 2); }
+static void test_input_grad_relu_1d(void **s) { (void)s; check_input_grad(ACT_RELU, 1); }
+
+/* the Wasserstein part of the critic's loss on fixed real and fake rows,
+ * plus (lambda > 0) the penalty on fixed interpolates */
+typedef struct critic_probe {
+    gp_probe gp;
+    gsl_matrix *real, *fake, *dout;
+} critic_probe;
+
+static double critic_loss(critic_probe *c, int want_grad)
+{
+    critic *C = c->gp.C;
+    const size_t n = c->real->size1;
+    if (want_grad)
+        params_zero_grad(C->P);
+    double loss = -mat_mean(critic_forward(C, c->real));
+    if (want_grad) {
+        gsl_matrix_set_all(c->dout, -1.0 / (double)n);
+        critic_backward(C, c->dout);
+    }
+    loss += mat_mean(critic_forward(C, c->fake));
+    if (want_grad) {
+        gsl_matrix_set_all(c->dout, 1.0 / (double)n);
+        critic_backward(C, c->dout);
+    }
+    if (c->gp.lambda > 0.0)
+        loss += critic_gp(C, c->gp.X, c->gp.lambda, c->gp.one_sided, want_grad, NULL);
+    return loss;
+}
+
+static double critic_loss_value(void *ctx) { return critic_loss(ctx, 0); }
+
+static void check_critic_loss(double lambda, act_kind act)
+{
+    gsl_rng *r = rng_new(5);
+    for (int trial = 0; trial < 3; trial++) {
+        critic_probe c = {gp_probe_new(r, 2, 6, 8, act), gsl_matrix_alloc(8, 2),
+                          gsl_matrix_alloc(8, 2), gsl_matrix_alloc(8, 1)};
+        c.gp.lambda = lambda;
+        rng_fill_gaussian(r, c.real, 0.0, 1.0);
+        rng_fill_gaussian(r, c.fake, 0.5, 1.0);
+        critic_loss(&c, 1);
+        params *P = c.gp.C->P;
+        /* every parameter but the last, the output bias c, whose gradient
+         * is exactly 0 here (see test_critic_backward) */
+        gradcheck_result res = gradcheck(critic_loss_value, &c, P->value->data, P->grad->data,
+                                         P->value->size - 1, 100000);
+        if (res.max_rel_err >= TOL)
+            fail_msg("critic loss (lambda %g): rel err %g at %zu (%g vs %g)", lambda, res.max_rel_err,
+                     res.worst, res.analytic, res.numeric);
+        gsl_matrix_free(c.real);
+        gsl_matrix_free(c.fake);
+        gsl_matrix_free(c.dout);
+        gp_probe_free(&c.gp);
+    }
+    gsl_rng_free(r);
+}
+
+/* The ordinary backward pass on its own, with L = sum_i v_i D(x_i) for random
+ * v: the Wasserstein loss alone would not do, since its gradient with
+ * respect to the output bias c is exactly 0 (c shifts real and fake scores
+ * alike), so rounding noise in the numeric one would be all there is. */
+typedef struct weighted_probe {
+    gp_probe gp;
+    gsl_matrix *v;
+} weighted_probe;
+
+static double weighted_scores(void *ctx)
+{
+    weighted_probe *w = ctx;
+    const gsl_matrix *d = critic_forward(w->gp.C, w->gp.X);
+    double s = 0.0;
+    for (size_t i = 0; i < d->size1; i++)
+        s += gsl_matrix_get(w->v, i, 0) * gsl_matrix_get(d, i, 0);
+    return s;
+}
+
+static void test_critic_backward(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(5);
+    act_kind acts[] = {ACT_LEAKY_RELU, ACT_RELU};
+    for (int trial = 0; trial < 4; trial++) {
+        weighted_probe w = {gp_probe_new(r, 1 + (size_t)trial % 2, 6, 8, acts[trial / 2]),
+                            gsl_matrix_alloc(8, 1)};
+        rng_fill_gaussian(r, w.v, 0.0, 1.0);
+        params_zero_grad(w.gp.C->P);
+        critic_forward(w.gp.C, w.gp.X);
+        critic_backward(w.gp.C, w.v);
+        params *P = w.gp.C->P;
+        gradcheck_result res = gradcheck(weighted_scores, &w, P->value->data, P->grad->data,
+                                         P->value->size, 100000);
+        if (res.max_rel_err >= TOL)
+            fail_msg("critic backward: rel err %g", res.max_rel_err);
+        gsl_matrix_free(w.v);
+        gp_probe_free(&w.gp);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_critic_loss_with_gp(void **s) { (void)s; check_critic_loss(10.0, ACT_LEAKY_RELU); }
+static void test_critic_loss_with_gp_relu(void **s) { (void)s; check_critic_loss(10.0, ACT_RELU); }
+
+/* the penalty alone, as the chapter checks it, in 1D and 2D, two-sided and
+ * one-sided (for the one-sided one, some slopes are above 1 and some below
+ * with these random weights, so both branches of max(0, |g| - 1) occur) */
+static void check_gp(act_kind act, size_t d, int one_sided)
+{
+    gsl_rng *r = rng_new(7);
+    for (int trial = 0; trial < 3; trial++) {
+        gp_probe p = gp_probe_new(r, d, 5, 6, act);
+        p.one_sided = one_sided;
+        gradcheck_result res = gp_probe_check(&p);
+        if (res.max_rel_err >= TOL)
+            fail_msg("gradient penalty: rel err %g", res.max_rel_err);
+        gp_probe_free(&p);
+    }
+    gsl_rng_free(r);
+}
+
+static void test_gp_leaky_2d(void **s) { (void)s; check_gp(ACT_LEAKY_RELU, 2, 0); }
+static void test_gp_leaky_1d(void **s) { (void)s; check_gp(ACT_LEAKY_RELU, 1, 0); }
+static void test_gp_relu_2d(void **s) { (void)s; check_gp(ACT_RELU, 2, 0); }
+static void test_gp_one_sided_2d(void **s) { (void)s; check_gp(ACT_LEAKY_RELU, 2, 1); }
+static void test_gp_one_sided_1d(void **s) { (void)s; check_gp(ACT_LEAKY_RELU, 1, 1); }
+
+/* The biases get no gradient from the penalty (section 5): check that the
+ * analytic zeros are real zeros, i.e. that moving a bias leaves P unchanged. */
+static void test_gp_bias_gradient_is_zero(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(9);
+    gp_probe p = gp_probe_new(r, 2, 5, 6, ACT_LEAKY_RELU);
+    params_zero_grad(p.C->P);
+    critic_gp(p.C, p.X, p.lambda, p.one_sided, 1, NULL);
+    for (size_t l = 0; l <= DEPTH; l++) {
+        const gsl_vector *db = &p.C->layer[l].db.vector;
+        for (size_t j = 0; j < db->size; j++)
+            assert_true(gsl_vector_get(db, j) == 0.0);
+        double *b0 = gsl_vector_ptr(&p.C->layer[l].b.vector, 0);
+        const double before = gp_probe_loss(&p);
+        *b0 += 1e-5;
+        const double after = gp_probe_loss(&p);
+        *b0 -= 1e-5;
+        assert_true(fabs(after - before) < 1e-12 * fmax(1.0, fabs(before)));
+    }
+    gp_probe_free(&p);
+    gsl_rng_free(r);
+}
+
+/* A wrong double backward must fail the check: (a) one entry off by 1 %,
+ * (b) a classic slip, forgetting the slopes M_0 on the way back (what you
+ * get if you treat the backward chain as if it had no masks). */
+static void test_wrong_gradient_is_caught(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(13);
+    gp_probe p = gp_probe_new(r, 2, 5, 6, ACT_LEAKY_RELU);
+    gradcheck_result res = gp_probe_check(&p);
+    assert_true(res.max_rel_err < TOL);
+
+    p.C->P->grad->data[4] *= 1.01;
+    res = gradcheck(gp_probe_loss, &p, p.C->P->value->data, p.C->P->grad->data, p.C->P->value->size, 100000);
+    assert_true(res.max_rel_err > 1e-3);
+
+    /* (b): recompute with every slope of layer 0 set to 1 inside the double
+     * backward only: run the penalty's forward, then overwrite M_0 and redo
+     * the backward by calling critic_gp on the same rows with M_0 = 1 */
+    params_zero_grad(p.C->P);
+    critic_forward(p.C, p.X);
+    critic_input_grad(p.C);
+    gsl_matrix_set_all(&p.C->m[0].matrix, 1.0);
+    /* the same steps as critic_gp's backward, with the wrong masks */
+    {
+        critic *C = p.C;
+        const size_t n = C->n;
+        gsl_matrix_view U = mat_rows(C->Ub, n);
+        const gsl_matrix *g = &C->grad.matrix;
+        for (size_t i = 0; i < n; i++) {
+            double norm = hypot(gsl_matrix_get(g, i, 0), gsl_matrix_get(g, i, 1));
+            double coef = 2.0 * p.lambda / (double)n * (norm - 1.0) / norm;
+            for (size_t j = 0; j < 2; j++)
+                gsl_matrix_set(&U.matrix, i, j, coef * gsl_matrix_get(g, i, j));
+        }
+        gsl_matrix_view dE = mat_rows(C->dAb, n), dS = mat_rows(C->dZb, n);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &U.matrix, &C->e[0].matrix, 1.0, &C->layer[0].dW.matrix);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &U.matrix, &C->layer[0].W.matrix, 0.0, &dE.matrix);
+        for (size_t l = 1; l < DEPTH; l++) {
+            gsl_matrix_memcpy(&dS.matrix, &dE.matrix);
+            gsl_matrix_mul_elements(&dS.matrix, &C->m[l - 1].matrix);
+            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &dS.matrix, &C->e[l].matrix, 1.0, &C->layer[l].dW.matrix);
+            gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &dS.matrix, &C->layer[l].W.matrix, 0.0, &dE.matrix);
+        }
+        gsl_matrix_mul_elements(&dE.matrix, &C->m[DEPTH - 1].matrix);
+        gsl_vector_view dw = gsl_matrix_column(&C->layer[DEPTH].dW.matrix, 0);
+        mat_add_col_sums(&dw.vector, &dE.matrix);
+    }
+    res = gradcheck(gp_probe_loss, &p, p.C->P->value->data, p.C->P->grad->data, p.C->P->value->size, 100000);
+    assert_true(res.max_rel_err > 1e-3);
+    gp_probe_free(&p);
+    gsl_rng_free(r);
+}
+
+/* The generator's gradient: L_G = -mean D(G(z)), through the frozen critic. */
+typedef struct gen_probe {
+    wgan *W;
+    gsl_matrix *z;
+} gen_probe;
+
+static double gen_loss(void *ctx)
+{
+    gen_probe *g = ctx;
+    return -mat_mean(critic_forward(g->W->C, mlp_forward(g->W->G, g->z)));
+}
+
+static void test_generator_gradient(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(17);
+    wgan_config cfg = {.method = METHOD_GP, .target = TARGET_RING, .steps = 1, .batch = 8, .n_critic = 1,
+                       .hidden = 6, .g_hidden = 5, .noise_dim = 3, .lr = 1e-4, .g_lr = 1e-4,
+                       .clip = 0.01, .lambda = 10.0, .act = ACT_LEAKY_RELU};
+    wgan *W = wgan_new(&cfg, r);
+    /* random weights AND biases: with Xavier weights and zero biases a
+     * sample whose first-layer units are all off gives the next layer z = 0
+     * exactly, a ReLU kink, where a central difference is meaningless */
+    for (size_t i = 0; i < W->PG->value->size; i++)
+        gsl_vector_set(W->PG->value, i, gsl_ran_gaussian(r, 0.7));
+    for (size_t i = 0; i < W->C->P->value->size; i++)
+        gsl_vector_set(W->C->P->value, i, gsl_ran_gaussian(r, 0.7));
+    gen_probe g = {W, gsl_matrix_alloc(8, 3)};
+    rng_fill_gaussian(r, g.z, 0.0, 1.0);
+    /* what generator_step computes, without its optimiser step */
+    gsl_matrix_view dx = mat_rows(W->dx, 8);
+    const gsl_matrix *x = mlp_forward(W->G, g.z);
+    critic_forward(W->C, x);
+    gsl_matrix_memcpy(&dx.matrix, critic_input_grad(W->C));
+    gsl_matrix_scale(&dx.matrix, -1.0 / 8.0);
+    params_zero_grad(W->PG);
+    mlp_backward(W->G, &dx.matrix, NULL);
+    gradcheck_result res = gradcheck(gen_loss, &g, W->PG->value->data, W->PG->grad->data,
+                                     W->PG->value->size, 100000);
+    if (res.max_rel_err >= TOL)
+        fail_msg("generator gradient: rel err %g at %zu (%g vs %g)", res.max_rel_err, res.worst, res.analytic, res.numeric);
+    gsl_matrix_free(g.z);
+    wgan_free(W);
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_input_grad_leaky_2d),
+        cmocka_unit_test(test_input_grad_relu_1d),
+        cmocka_unit_test(test_critic_backward),
+        cmocka_unit_test(test_critic_loss_with_gp),
+        cmocka_unit_test(test_critic_loss_with_gp_relu),
+        cmocka_unit_test(test_gp_leaky_2d),
+        cmocka_unit_test(test_gp_leaky_1d),
+        cmocka_unit_test(test_gp_relu_2d),
+        cmocka_unit_test(test_gp_one_sided_2d),
+        cmocka_unit_test(test_gp_one_sided_1d),
+        cmocka_unit_test(test_gp_bias_gradient_is_zero),
+        cmocka_unit_test(test_wrong_gradient_is_caught),
+        cmocka_unit_test(test_generator_gradient),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

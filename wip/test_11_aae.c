@@ -1,0 +1,335 @@
+/* test_11_aae.c -- chapter 11: gradient checks of the adversarial autoencoder's
+ * three losses (reconstruction, discriminator, the encoder's adversarial
+ * loss through a frozen D), proof that a wrong gradient is caught, the
+ * prior's sampler and box test, and exact resume: N steps, save, load,
+ * M steps == N + M steps, bit for bit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define GENLAB_TESTING
+#include "../chapters/11-aae/aae.c"
+
+#define TOL 1e-6
+#define ROWS 3
+#define XD 6            /* "pixels" of the small copy of the model          */
+
+static aae *small_model(variant_kind v, recon_kind rk, size_t batch, gsl_rng *r)
+{
+    aae_config cfg = {.x_dim = XD, .h1 = 7, .h2 = 6, .d_hidden = 5, .variant = v, .recon = rk,
+                      .batch = batch, .lr = 5e-4, .lr_rec = 5e-4, .beta1 = 0.9,
+                      .lr_drop_at = 0, .noise = 0, .shift = 0, .d_steps = 1,
+                      .label_share = 1.0};
+    return aae_new(&cfg, r);
+}
+
+/* ---- reconstruction ----------------------------------------------------- */
+typedef struct rec_probe {
+    aae *A;
+    gsl_matrix *X;
+} rec_probe;
+
+static double rec_value(void *ctx)
+{
+    rec_probe *p = ctx;
+    return recon_loss(p->A, p->X, p->X, 0);
+}
+
+static double check_recon(recon_kind rk, double wrong_factor)
+{
+    gsl_rng *r = rng_new(11);
+    rec_probe p = {small_model(VARIANT_UNLABELLED, rk, ROWS, r), gsl_matrix_alloc(ROWS, XD)};
+    rng_fill_uniform(r, p.X, 0.0, 1.0);
+    recon_loss(p.A, p.X, p.X, 1);
+    gsl_vector_scale(p.A->PE->grad, wrong_factor);
+    gradcheck_result e = gradcheck(rec_value, &p, p.A->PE->value->data, p.A->PE->grad->data,
+                                   p.A->PE->value->size, 100000);
+    gradcheck_result g = gradcheck(rec_value, &p, p.A->PG->value->data, p.A->PG->grad->data,
+                                   p.A->PG->value->size, 100000);
+    gsl_matrix_free(p.X);
+    aae_free(p.A);
+    gsl_rng_free(r);
+    return fmax(e.max_rel_err, g.max_rel_err);
+}
+
+static void test_recon_bce(void **s)
+{
+    (void)s;
+    double err = check_recon(RECON_BCE, 1.0);
+    if (err >= TOL)
+        fail_msg("BCE reconstruction gradient: rel err %g", err);
+}
+
+static void test_recon_mse(void **s)
+{
+    (void)s;
+    double err = check_recon(RECON_MSE, 1.0);
+    if (err >= TOL)
+        fail_msg("MSE reconstruction gradient: rel err %g", err);
+}
+
+/* a gradient off by a factor (here 1.01) must not pass */
+static void test_wrong_gradient_is_caught(void **s)
+{
+    (void)s;
+    double err = check_recon(RECON_BCE, 1.01);
+    if (err < 1e-3)
+        fail_msg("a gradient 1 %% too large passed the check (rel err %g)", err);
+}
+
+/* ---- the discriminator -------------------------------------------------- */
+typedef struct disc_probe {
+    aae *A;
+    gsl_matrix *real, *real2, *fake;
+} disc_probe;
+
+static double disc_value(void *ctx)
+{
+    disc_probe *p = ctx;
+    return disc_loss(p->A, p->real, p->real2, p->fake, 0);
+}
+
+static void check_disc(variant_kind v)
+{
+    gsl_rng *r = rng_new(12);
+    disc_probe p = {small_model(v, RECON_BCE, ROWS, r), NULL, NULL, NULL};
+    const size_t d = p.A->d_in;
+    p.real = gsl_matrix_alloc(ROWS, d);
+    p.fake = gsl_matrix_alloc(ROWS, d);
+    for (size_t i = 0; i < ROWS; i++) {
+        double x, y;
+        prior_sample(r, i % N_CLASSES, &x, &y);
+        set_din(p.real, i, x, y, (unsigned)(i % N_CLASSES));
+        set_din(p.fake, i, gsl_ran_gaussian(r, 1.0), gsl_ran_gaussian(r, 1.0), (unsigned)((i + 1) % ONEHOT));
+    }
+    if (v == VARIANT_SOURCE) {
+        p.real2 = gsl_matrix_alloc(ROWS, d);
+        for (size_t i = 0; i < ROWS; i++) {
+            double x, y;
+            prior_sample(r, (i + 2) % N_CLASSES, &x, &y);
+            set_din(p.real2, i, x, y, NO_LABEL);
+        }
+    }
+    disc_loss(p.A, p.real, p.real2, p.fake, 1);
+    gradcheck_result res = gradcheck(disc_value, &p, p.A->PD->value->data, p.A->PD->grad->data,
+                                     p.A->PD->value->size, 100000);
+    if (res.max_rel_err >= TOL)
+        fail_msg("%s discriminator gradient: rel err %g", variant_name(v), res.max_rel_err);
+    gsl_matrix_free(p.real);
+    gsl_matrix_free(p.fake);
+    if (p.real2)
+        gsl_matrix_free(p.real2);
+    aae_free(p.A);
+    gsl_rng_free(r);
+}
+
+static void test_disc_unlabelled(void **s) { (void)s; check_disc(VARIANT_UNLABELLED); }
+static void test_disc_labels(void **s) { (void)s; check_disc(VARIANT_LABELS); }
+static void test_disc_source(void **s) { (void)s; check_disc(VARIANT_SOURCE); }
+
+/* ---- the encoder against a frozen D ------------------------------------- */
+typedef struct adv_probe {
+    aae *A;
+    gsl_matrix *X;
+    unsigned char slot[ROWS];
+} adv_probe;
+
+static double adv_value(void *ctx)
+{
+    adv_probe *p = ctx;
+    return adv_loss(p->A, p->X, p->slot, 0);
+}
+
+static void check_adv(variant_kind v)
+{
+    gsl_rng *r = rng_new(13);
+    adv_probe p = {small_model(v, RECON_BCE, ROWS, r), gsl_matrix_alloc(ROWS, XD), {0}};
+    rng_fill_uniform(r, p.X, 0.0, 1.0);
+    for (size_t i = 0; i < ROWS; i++)
+        p.slot[i] = (unsigned char)(i % ONEHOT);
+    params_zero_grad(p.A->PD);
+    adv_loss(p.A, p.X, p.slot, 1);
+    /* D is frozen: the encoder's step must leave no gradient in D */
+    for (size_t i = 0; i < p.A->PD->grad->size; i++)
+        if (gsl_vector_get(p.A->PD->grad, i) != 0.0)
+            fail_msg("the adversarial step wrote a gradient into D (entry %zu)", i);
+    gradcheck_result res = gradcheck(adv_value, &p, p.A->PE->value->data, p.A->PE->grad->data,
+                                     p.A->PE->value->size, 100000);
+    if (res.max_rel_err >= TOL)
+        fail_msg("%s encoder adversarial gradient: rel err %g", variant_name(v), res.max_rel_err);
+    gsl_matrix_free(p.X);
+    aae_free(p.A);
+    gsl_rng_free(r);
+}
+
+static void test_adv_unlabelled(void **s) { (void)s; check_adv(VARIANT_UNLABELLED); }
+static void test_adv_labels(void **s) { (void)s; check_adv(VARIANT_LABELS); }
+
+/* ---- the prior ---------------------------------------------------------- */
+static void test_prior(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(14);
+    enum { N = 20000 };
+    for (size_t k = 0; k < N_CLASSES; k++) {
+        double sa = 0, saa = 0, scc = 0;
+        size_t inside = 0;
+        const double t = component_angle(k);
+        for (size_t i = 0; i < N; i++) {
+            double x, y;
+            prior_sample(r, k, &x, &y);
+            const double a = x * cos(t) + y * sin(t) - PRIOR_SHIFT, c = -x * sin(t) + y * cos(t);
+            sa += a;
+            saa += a * a;
+            scc += c * c;
+            inside += component_of(x, y) == (int)k;
+        }
+        assert_true(fabs(sa / N) < 0.01);
+        assert_true(fabs(sqrt(saa / N) - PRIOR_SD_ALONG) < 0.01);
+        assert_true(fabs(sqrt(scc / N) - PRIOR_SD_ACROSS) < 0.002);
+        /* the box holds 0.9973^2 = 99.46 % of a component */
+        assert_true(fabs((double)inside / N - 0.9946) < 0.003);
+    }
+    assert_int_equal(component_of(0.0, 0.0), -1);
+    assert_int_equal(component_of(1.4, 0.0), 0);
+    assert_int_equal(component_of(1.4 * cos(2 * M_PI / 3), 1.4 * sin(2 * M_PI / 3)), 2);
+    gsl_rng_free(r);
+}
+
+static void test_best_assignment(void **s)
+{
+    (void)s;
+    size_t count[N_CLASSES][N_CLASSES + 1] = {{0}};
+    const size_t perm[N_CLASSES] = {3, 0, 5, 1, 4, 2};
+    for (size_t c = 0; c < N_CLASSES; c++) {
+        count[c][perm[c]] = 10 + c;      /* the right assignment    */
+        count[c][(perm[c] + 1) % N_CLASSES] = 5;
+        count[c][N_CLASSES] = 100;       /* "none" never counts     */
+    }
+    assert_int_equal(best_assignment(count, 0, 0), 10 * N_CLASSES + 15);
+}
+
+/* ---- exact resume ------------------------------------------------------- */
+static image_set *fake_set(gsl_rng *r, size_t n)
+{
+    image_set *s = calloc(1, sizeof *s);
+    s->images = gsl_matrix_alloc(n, XD);
+    s->labels = malloc(n);
+    s->n = n;
+    s->rows = 3;
+    s->cols = 4;
+    rng_fill_uniform(r, s->images, 0.0, 1.0);
+    for (size_t i = 0; i < n; i++)
+        s->labels[i] = (unsigned char)(i % N_CLASSES);
+    return s;
+}
+
+static void new_run(run *R, gsl_rng **r, const image_set *test, long steps)
+{
+    aae_config cfgs[3] = {{XD, 7, 6, 5, VARIANT_UNLABELLED, RECON_BCE, 8, 5e-4, 3e-4, 0.9, 6, 0.1, 0, 2, 1.0},
+                          {XD, 7, 6, 5, VARIANT_LABELS, RECON_BCE, 8, 5e-4, 3e-4, 0.9, 6, 0.0, 0, 1, 0.5},
+                          {XD, 7, 6, 5, VARIANT_SOURCE, RECON_MSE, 8, 5e-4, 3e-4, 0.9, 6, 0.1, 0, 2, 1.0}};
+    *r = rng_new(7);
+    run_init(R, cfgs, 3, steps, test, *r);
+}
+
+static void test_resume_is_exact(void **s)
+{
+    (void)s;
+    enum { N = 5, M = 4 };
+    gsl_rng *rd = rng_new(99);
+    image_set *train_s = fake_set(rd, 40), *test_s = fake_set(rd, 12);
+    unsigned char known[40];
+    for (size_t i = 0; i < 40; i++)
+        known[i] = i % 3 != 0;
+    const train_data T = {train_s, known};
+    char path[] = "/tmp/test_11_aae_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[512];
+
+    /* one run of N + M steps */
+    run A;
+    gsl_rng *ra;
+    new_run(&A, &ra, test_s, N + M);
+    train(&A, &T, ra, N + M, 1, NULL);
+
+    /* N steps, save */
+    run B;
+    gsl_rng *rb;
+    new_run(&B, &rb, test_s, N + M);
+    train(&B, &T, rb, N, 1, NULL);
+    checkpoint ckb;
+    run_checkpoint(&B, &ckb);
+    if (checkpoint_save(&ckb, path, rb, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    /* a fresh process-like start (different seed), load, M more steps */
+    run C;
+    gsl_rng *rc = rng_new(12345);
+    aae_config cfgs[3] = {{XD, 7, 6, 5, VARIANT_UNLABELLED, RECON_BCE, 8, 5e-4, 3e-4, 0.9, 6, 0.1, 0, 2, 1.0},
+                          {XD, 7, 6, 5, VARIANT_LABELS, RECON_BCE, 8, 5e-4, 3e-4, 0.9, 6, 0.0, 0, 1, 0.5},
+                          {XD, 7, 6, 5, VARIANT_SOURCE, RECON_MSE, 8, 5e-4, 3e-4, 0.9, 6, 0.1, 0, 2, 1.0}};
+    run_init(&C, cfgs, 3, N + M, test_s, rc);
+    checkpoint ckc;
+    run_checkpoint(&C, &ckc);
+    if (checkpoint_load(&ckc, path, rc, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(C.step, N);
+    train(&C, &T, rc, N + M, 1, NULL);
+    assert_int_equal(C.step, N + M);
+
+    for (size_t i = 0; i < 3; i++) {
+        aae *a = A.m[i].A, *c = C.m[i].A;
+        assert_true(gsl_vector_equal(a->PE->value, c->PE->value));
+        assert_true(gsl_vector_equal(a->PG->value, c->PG->value));
+        assert_true(gsl_vector_equal(a->PD->value, c->PD->value));
+        assert_true(gsl_vector_equal(a->optE_adv->m, c->optE_adv->m));
+        assert_true(gsl_vector_equal(a->optD->v, c->optD->v));
+        assert_int_equal(a->optE_rec->step, c->optE_rec->step);
+    }
+    /* ... and training did move the weights */
+    assert_false(gsl_vector_equal(A.m[0].A->PE->value, B.m[0].A->PE->value));
+
+    /* a checkpoint of one variant does not load into another */
+    run D;
+    gsl_rng *rdd = rng_new(1);
+    run_init(&D, &cfgs[1], 1, 10, test_s, rdd);
+    checkpoint ckd;
+    run_checkpoint(&D, &ckd);
+    assert_int_not_equal(checkpoint_load(&ckd, path, rdd, err, sizeof err), 0);
+
+    remove(path);
+    run_free(&A);
+    run_free(&B);
+    run_free(&C);
+    run_free(&D);
+    gsl_rng_free(ra);
+    gsl_rng_free(rb);
+    gsl_rng_free(rc);
+    gsl_rng_free(rdd);
+    gsl_rng_free(rd);
+    image_set_free(train_s);
+    image_set_free(test_s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_recon_bce),
+        cmocka_unit_test(test_recon_mse),
+        cmocka_unit_test(test_wrong_gradient_is_caught),
+        cmocka_unit_test(test_disc_unlabelled),
+        cmocka_unit_test(test_disc_labels),
+        cmocka_unit_test(test_disc_source),
+        cmocka_unit_test(test_adv_unlabelled),
+        cmocka_unit_test(test_adv_labels),
+        cmocka_unit_test(test_prior),
+        cmocka_unit_test(test_best_assignment),
+        cmocka_unit_test(test_resume_is_exact),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
