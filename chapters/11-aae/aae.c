@@ -26,15 +26,17 @@
  * six elongated Gaussians on a circle (section 2). Two variants train side by
  * side in the default run:
  *
- *     unlabelled   D sees the code only: the codes fill the six clusters,
- *                  but WHICH digit goes to which cluster is up to chance;
+ *     unlabelled   D sees the code only: the codes move into the petals,
+ *                  but WHICH digit goes to which petal is up to chance, and
+ *                  (we measure it in section 8) some petals stay empty;
  *     labels       D also sees a one-hot label (section 6): digit k is sent
- *                  to cluster k, the latent space becomes a class map.
+ *                  to petal k, the latent space becomes a class map.
  *
  * Section 6 also explains, and measures, why the source's labelled version
- * cannot do that: its labels never reach the encoder.
+ * cannot do that: its labels never reach the encoder. Section 7 lists the
+ * four changes to the source's training recipe that the goals needed.
  *
- * Run:   make bin/11-aae && bin/11-aae            (both variants, ~4 min)
+ * Run:   make bin/11-aae && bin/11-aae            (both variants, ~5 min CPU)
  *        bin/11-aae --labels                      (the labelled one only)
  *        bin/11-aae --variant source              (the source's labelled version)
  *        bin/11-aae --dataset fashion             (classes 0-5 of Fashion-MNIST)
@@ -153,16 +155,17 @@ static int component_of(double x, double y)
  * computed in the stable form of loss_bce_logits (chapter 05): the same
  * mathematics, no log(0).
  *
- * Each step has its own Adam (lr 5e-4, betas 0.9 and 0.999, the Keras
- * defaults the source uses), just as each compiled Keras model has its own
- * optimiser: one for E and G in the reconstruction step, one for D, and a
- * SEPARATE one for E in the regularisation step. So the encoder's weights are
- * moved by two Adams with two sets of moment estimates. That matters: Adam
- * divides every step by the running size of ITS gradient, so the
- * reconstruction pull and the adversarial pull on E each move it by about
- * lr per step, however different the sizes of the two losses are. (Exercise
- * 3 in the README changes the reconstruction loss's scale by a factor of
- * hundreds and sees almost no difference for that reason.)
+ * Each step has its own Adam (betas 0.9 and 0.999, the Keras defaults the
+ * source uses), just as each compiled Keras model has its own optimiser: one
+ * for E and G in the reconstruction step, one for D, and a SEPARATE one for
+ * E in the regularisation step. So the encoder's weights are moved by two
+ * Adams with two sets of moment estimates. That matters: Adam divides every
+ * step by the running size of ITS gradient, so the reconstruction pull and
+ * the adversarial pull on E each move it by about their learning rate per
+ * step, however different the sizes of the two losses are. The learning
+ * rates, not the loss sizes, set the balance between the two pulls; section
+ * 7a uses that (5e-4 for D and the adversarial step, as in the source, but
+ * 1e-4 for reconstruction).
  * ------------------------------------------------------------------------- */
 #define CODE 2                     /* the latent dimension                  */
 #define ONEHOT 7                   /* 6 classes + 1 "no label" slot         */
@@ -294,9 +297,11 @@ static gsl_matrix_view decode(aae *A, const gsl_matrix *Z)
 /* ----------------------------------------------------------------------------
  * 4. Step 1: reconstruction, and why binary cross-entropy
  *
- * E and G together are an ordinary autoencoder. With l = G(E(x)) the
- * decoder's logits and p = sigmoid(l) its image, we use the binary
- * cross-entropy of every pixel, averaged over the n * 784 entries:
+ * E and G together are an ordinary autoencoder. (While training, E sees a
+ * noisy, shifted copy x~ of the image and G must rebuild the clean x: section
+ * 7d. recon_loss takes both.) With l = G(E(x~)) the decoder's logits and
+ * p = sigmoid(l) its image, we use the binary cross-entropy of every pixel,
+ * averaged over the n * 784 entries:
  *
  *     L_rec = -1/(n 784) sum [ x log p + (1 - x) log(1 - p) ]
  *     dL_rec/dl = (p - x) / (n 784)                       (loss_bce_logits)
@@ -1377,7 +1382,7 @@ int main(int argc, char **argv)
     if (from) {
         char err[512];
         if (checkpoint_load(&ck, from, r, err, sizeof err) != 0)
-            die("%s", err);
+            die("%s (is it a checkpoint of --variant %s?)", err, variant);
         printf("loaded a checkpoint at iteration %ld\n", R.step);
     }
 
