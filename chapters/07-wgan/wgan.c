@@ -1030,9 +1030,12 @@ typedef struct run {
     double grad_norm;              /* gp: mean |dD/dx| at x_hat, last steps     */
 } run;
 
+/* generator steps between measurements: N_EVALS of them in a run, but at
+ * least 5 steps apart (a measurement of 20000 samples costs more than a
+ * short run's training step) */
 static long eval_interval(long steps)
 {
-    return steps >= N_EVALS ? steps / N_EVALS : 1;
+    return steps / N_EVALS > 5 ? steps / N_EVALS : 5;
 }
 
 static run *run_new(const wgan_config *cfg, gsl_rng *r)
