@@ -3,7 +3,8 @@
 #   make            build every chapter into bin/
 #   make check      unit, gradient, golden, figure, bad-input and sanitizer tests
 #   make figures    run every chapter in full, render figures/NN-name/*.png|pdf
-#   make bench      time every chapter's default run
+#   make bench      time every chapter's default run, and the MNIST models
+#                   per iteration against PyTorch (make bench-iter: only that)
 #   make deps       install the Debian packages the course needs
 #   make goals      every goal in tests/goals, the slow ones too
 #   make golden     rewrite tests/golden/*.out (say why in the commit message)
@@ -38,7 +39,7 @@ SAN_TESTS  := $(TEST_SRC:tests/%.c=build/san/tests/%)
 
 
 .PHONY: judge goals
-.PHONY: all check check-run figures bench deps deps-ok golden sanitize valgrind docs datasets clean
+.PHONY: all check check-run figures bench bench-iter deps deps-ok golden sanitize valgrind docs datasets clean
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
 
@@ -81,13 +82,20 @@ build/tests/%: tests/%.c $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/tests
 build/san/tests/%: tests/%.c $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -Wno-unused-function -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
 
+# ---- per-iteration benchmarks: a chapter's model timed from its own code ------
+BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c))
+build/bench:
+	mkdir -p $@
+build/bench/%: bench/%.c bench/iter-common.h $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -o $@ $< $(LIB) $(LDLIBS)
+
 sanitize: $(SAN_BINS) $(SAN_TESTS)
 	@sh tests/run-sanitize.sh $(CHAPTERS)
 
 # make check: set-up first (a fresh machine has no GSL yet), then build, then test.
 check: deps-ok
 	@$(MAKE) --no-print-directory check-run
-check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS) build/judge/mnist.judge
+check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS) $(BENCH_BINS) build/judge/mnist.judge
 	@sh tests/run-checks.sh $(CHAPTERS)
 
 goals: $(BINS) build/judge/mnist.judge
@@ -114,8 +122,13 @@ docs: figures
 datasets:
 	sh datasets/build-mnist.sh
 
-bench: $(BINS)
+bench: $(BINS) $(BENCH_BINS)
 	@sh tests/bench.sh $(CHAPTERS)
+	@sh bench/compare.sh
+
+# only the per-iteration comparison with PyTorch (a few minutes less)
+bench-iter: $(BENCH_BINS)
+	@sh bench/compare.sh
 
 # ---- dependencies -------------------------------------------------------------
 MISSING = $$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done)

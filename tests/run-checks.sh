@@ -47,9 +47,9 @@ if want clang; then
     if ! command -v clang > /dev/null 2>&1; then
         echo "clang is not installed (make deps installs it)" > "$tmp/err"; bad "clang -Werror" "$tmp/err"
     else
-        for f in common/*.c chapters/*/*.c datasets/*.c datasets/*/*.c tests/*.c; do
+        for f in common/*.c chapters/*/*.c datasets/*.c datasets/*/*.c tests/*.c bench/*.c; do
             [ -f "$f" ] || continue
-            extra=""; case "$f" in tests/*) extra=-Wno-unused-function ;; esac
+            extra=""; case "$f" in tests/*|bench/*) extra=-Wno-unused-function ;; esac
             if clang -std=c11 -D_POSIX_C_SOURCE=200809L -Icommon -Wall -Wextra -Werror -Wshadow \
                      -Wstrict-prototypes $extra -fsyntax-only "$f" > "$tmp/err" 2>&1; then ok "clang -Werror $f"
             else bad "clang -Werror $f" "$tmp/err"; fi
