@@ -22,6 +22,8 @@
  *   idx.h        MNIST-style IDX files, plain or .gz                (08)
  *   checkpoint.h save, load and exact resume                        (08)
  *   judge.h      a digit classifier that scores generated images    (08)
+ *   conv.h       convolution and transposed convolution layers      (09)
+ *   batchnorm.h  batch normalisation per channel                    (09)
  */
 #ifndef GENLAB_H
 #define GENLAB_H
@@ -40,7 +42,9 @@
 #include <gsl/gsl_vector.h>
 
 #include "activation.h"
+#include "batchnorm.h"
 #include "cli.h"
+#include "conv.h"
 #include "dense.h"
 #include "gradcheck.h"
 #include "guard.h"
