@@ -7,12 +7,15 @@
  *
  * Plus: the G path leaves D's gradients and weights alone, the D path leaves
  * G's alone, and the checker catches the classic mistake of skipping D in
- * the chain rule (using dL/dl as if it were dL/dx). */
+ * the chain rule (using dL/dl as if it were dL/dx). Last, --save / --load:
+ * a loaded G is the saved G bit for bit, and a checkpoint does not load into
+ * a GAN of another shape, activation or loss. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #define GENLAB_TESTING
 #include "../chapters/05-gan/gan.c"
@@ -169,6 +172,120 @@ static void test_equilibrium_levels(void **s)
     gsl_rng_free(r);
 }
 
+/* --save / --load (section 12). Two GANs (a main run and an SGD run of the
+ * experiment) train a few steps and are saved to a temporary file; fresh
+ * GANs with other initial weights load it. Then G gives the same x for the
+ * same z, bit for bit, and D, the optimisers, the step and the random
+ * generator are restored too. */
+static const gan_config tiny = {.target = TARGET_BIMODAL, .gloss = GLOSS_NON_SATURATING,
+                                .steps = 5, .batch = 7, .d_steps = 1, .noise_dim = 3,
+                                .hidden = 5, .g_hidden = 4, .lr_d = 1e-3, .lr_g = 1e-3,
+                                .act = ACT_TANH};
+
+static void tiny_models(model_set *S, const gan_config *cfg, gsl_rng *r)
+{
+    gan_config cc[CMP_RUNS];
+    compare_configs(cfg, cc);
+    add_model(S, gan_new(cfg, r), "bimodal", 0);
+    add_model(S, gan_new(&cc[CMP_SGD_SAT], r), cmp_name[CMP_SGD_SAT], 1);
+}
+
+static int vectors_equal(const gsl_vector *a, const gsl_vector *b)
+{
+    return a->size == b->size && memcmp(a->data, b->data, a->size * sizeof(double)) == 0;
+}
+
+static void test_save_load(void **s)
+{
+    (void)s;
+    char path[] = "/tmp/test_05_gan_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[1024];
+    checkpoint ck;
+
+    gsl_rng *ra = rng_new(9);
+    model_set A = {0};
+    tiny_models(&A, &tiny, ra);
+    step_stats st;
+    for (size_t i = 0; i < A.n; i++)
+        for (long k = 0; k < 5; k++) {
+            train_step(A.g[i], &A.g[i]->cfg, ra, &st);
+            A.g[i]->step = k + 1;
+        }
+    describe_models(&ck, &A);
+    assert_int_equal(ck.n, 18);                       /* 9 blocks per GAN */
+    if (checkpoint_save(&ck, path, ra, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    gsl_rng *rb = rng_new(10);
+    model_set B = {0};
+    tiny_models(&B, &tiny, rb);
+    assert_false(vectors_equal(A.g[0]->PG->value, B.g[0]->PG->value));   /* other init */
+    describe_models(&ck, &B);
+    if (checkpoint_load(&ck, path, rb, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    assert_true(gsl_rng_get(ra) == gsl_rng_get(rb));  /* the generator, restored */
+
+    gsl_rng *rz = rng_new(11);
+    gsl_matrix *z = gsl_matrix_alloc(6, 3), *xa = gsl_matrix_alloc(6, 1);
+    rng_fill_gaussian(rz, z, 0.0, 1.0);
+    gsl_rng_free(rz);
+    for (size_t i = 0; i < A.n; i++) {
+        gan *a = A.g[i], *b = B.g[i];
+        gsl_matrix_view zi = gsl_matrix_submatrix(z, 0, 0, 6, a->noise_dim);
+        gsl_matrix_memcpy(xa, mlp_forward(a->G, &zi.matrix));
+        const gsl_matrix *xb = mlp_forward(b->G, &zi.matrix);
+        for (size_t k = 0; k < 6; k++)
+            assert_true(memcmp(gsl_matrix_const_ptr(xa, k, 0), gsl_matrix_const_ptr(xb, k, 0),
+                               sizeof(double)) == 0);
+        assert_true(vectors_equal(a->PD->value, b->PD->value));
+        assert_true(vectors_equal(a->optG->m, b->optG->m));
+        assert_true(vectors_equal(a->optD->v, b->optD->v));
+        assert_int_equal(a->optG->step, b->optG->step);
+        assert_int_equal(b->step, 5);
+    }
+
+    /* Another size, activation, optimiser or G loss: refused with a message,
+     * and the model keeps the weights it had. */
+    gan_config other[4] = {tiny, tiny, tiny, tiny};
+    other[0].hidden = 6;
+    other[1].g_hidden = 3;
+    other[2].act = ACT_RELU;
+    other[3].gloss = GLOSS_SATURATING;
+    for (int k = 0; k < 4; k++) {
+        model_set C = {0};
+        tiny_models(&C, &other[k], rb);
+        gsl_vector *before = gsl_vector_alloc(C.g[0]->PG->value->size);
+        gsl_vector_memcpy(before, C.g[0]->PG->value);
+        describe_models(&ck, &C);
+        err[0] = '\0';
+        assert_int_equal(checkpoint_load(&ck, path, rb, err, sizeof err), -1);
+        assert_true(strstr(err, "this model expects") != NULL);
+        print_message("refused: %s\n", err);
+        assert_true(vectors_equal(before, C.g[0]->PG->value));
+        gsl_vector_free(before);
+        free_models(&C);
+    }
+    /* ... and so is a file with fewer GANs than the run has */
+    model_set D = {0};
+    tiny_models(&D, &tiny, rb);
+    add_model(&D, gan_new(&tiny, rb), "gaussian", 0);
+    describe_models(&ck, &D);
+    assert_int_equal(checkpoint_load(&ck, path, rb, err, sizeof err), -1);
+    free_models(&D);
+
+    gsl_matrix_free(z);
+    gsl_matrix_free(xa);
+    free_models(&A);
+    free_models(&B);
+    gsl_rng_free(ra);
+    gsl_rng_free(rb);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_d_path),
         cmocka_unit_test(test_wrong_gradient_is_caught),
         cmocka_unit_test(test_equilibrium_levels),
+        cmocka_unit_test(test_save_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,10 +19,17 @@
  * practice) and one on how gradients are computed (finite differences, as in
  * seed 004, against backpropagation).
  *
+ * Section 12 keeps what was trained: --save FILE writes every GAN of the run
+ * to a checkpoint, --load FILE --generate K samples them without training.
+ *
  * Run:   make bin/05-gan && bin/05-gan          (both targets, a few seconds)
  *        bin/05-gan --help                      (every knob)
+ *        bin/05-gan --save gan.ckpt && bin/05-gan --load gan.ckpt --generate 500
  */
 #include "genlab.h"
+
+#include <errno.h>
+#include <stdint.h>
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -185,6 +192,8 @@ typedef struct gan_config {
 } gan_config;
 
 typedef struct gan {
+    gan_config cfg;        /* what it was built from (checkpoint names, 13) */
+    long step;             /* G steps it has been trained                   */
     size_t noise_dim, max_rows;
     params *PG, *PD;
     mlp *G, *D;
@@ -203,6 +212,7 @@ static gan *gan_new(const gan_config *cfg, gsl_rng *r)
     gan *g = calloc(1, sizeof *g);
     if (!g)
         die("out of memory");
+    g->cfg = *cfg;
     g->noise_dim = (size_t)cfg->noise_dim;
     g->max_rows = (size_t)cfg->batch;
     if (g->max_rows < EVAL_CHUNK)
@@ -243,6 +253,8 @@ static gan *gan_new(const gan_config *cfg, gsl_rng *r)
 
 static void gan_free(gan *g)
 {
+    if (!g)
+        return;
     mlp_free(g->G);
     mlp_free(g->D);
     params_free(g->PG);
@@ -463,6 +475,33 @@ static double w1_sorted(double *a, double *b, size_t n)
     return s / (double)n;
 }
 
+/* The numbers above for n samples xs of G (sorted in place by the W1), with
+ * as many real samples drawn from r into ys (buf: a work matrix of at least
+ * EVAL_CHUNK rows). */
+typedef struct sample_stats {
+    double mean, sd;
+    double left, gap;      /* shares below 0, and with |x| < 1 */
+    double w1;
+} sample_stats;
+
+static sample_stats summarize_samples(target_kind t, gsl_rng *r, gsl_matrix *buf, double *xs,
+                                      double *ys, size_t n)
+{
+    sample_stats st;
+    st.mean = gsl_stats_mean(xs, 1, n);
+    st.sd = gsl_stats_sd_m(xs, 1, n, st.mean);
+    size_t left = 0, gap = 0;
+    for (size_t i = 0; i < n; i++) {
+        left += xs[i] < 0.0;
+        gap += fabs(xs[i]) < 1.0;          /* between the modes (data: 0.04 %) */
+    }
+    st.left = (double)left / (double)n;
+    st.gap = (double)gap / (double)n;
+    sample_real(t, r, buf, ys, n);
+    st.w1 = w1_sorted(xs, ys, n);
+    return st;
+}
+
 /* The classic picture at one moment of training: on a grid of bin centres,
  * the real density, a histogram of G's samples (as a density) and D(x). */
 #define N_SNAP 4
@@ -479,42 +518,50 @@ static void plot_range(target_kind t, double *lo, double *hi)
     *hi = t == TARGET_GAUSSIAN ? 6.0 : 4.0;
 }
 
-static void take_snapshot(gan *g, target_kind t, gsl_rng *r, double *xs, snapshot *s, long step)
+/* The picture's columns on N_BINS bin centres: x, the real density, the n
+ * samples xs as a histogram scaled to a density, and D(x), into M (N_BINS, 4).
+ * Returns the share of the samples that fall off the plot. */
+static double histogram_with_d(gan *g, target_kind t, const double *xs, size_t n, gsl_matrix *M)
 {
     double lo, hi;
     plot_range(t, &lo, &hi);
     const double width = (hi - lo) / N_BINS;
-    sample_generator(g, r, xs, EVAL_N);
-    s->step = step;
-    s->gen_mean = gsl_stats_mean(xs, 1, EVAL_N);
-    s->gen_std = gsl_stats_sd_m(xs, 1, EVAL_N, s->gen_mean);
 
-    gsl_matrix_view col = gsl_matrix_submatrix(s->M, 0, 2, N_BINS, 1);
+    gsl_matrix_view col = gsl_matrix_submatrix(M, 0, 2, N_BINS, 1);
     gsl_matrix_set_zero(&col.matrix);
     size_t outside = 0;
-    for (size_t i = 0; i < EVAL_N; i++) {
+    for (size_t i = 0; i < n; i++) {
         double b = floor((xs[i] - lo) / width);
         if (b < 0.0 || b >= N_BINS) {
             outside++;
             continue;
         }
-        double *c = gsl_matrix_ptr(s->M, (size_t)b, 2);
-        *c += 1.0 / (EVAL_N * width);                 /* counts -> density */
+        double *c = gsl_matrix_ptr(M, (size_t)b, 2);
+        *c += 1.0 / ((double)n * width);              /* counts -> density */
     }
-    s->outside = (double)outside / EVAL_N;
 
     gsl_matrix_view grid = mat_rows(g->real, N_BINS);           /* (N_BINS, 1) */
     for (size_t k = 0; k < N_BINS; k++) {
         double x = lo + ((double)k + 0.5) * width;
         gsl_matrix_set(&grid.matrix, k, 0, x);
-        gsl_matrix_set(s->M, k, 0, x);
-        gsl_matrix_set(s->M, k, 1, real_density(t, x));
+        gsl_matrix_set(M, k, 0, x);
+        gsl_matrix_set(M, k, 1, real_density(t, x));
     }
     const gsl_matrix *logit = mlp_forward(g->D, &grid.matrix);
     for (size_t k = 0; k < N_BINS; k++) {
         double l = gsl_matrix_get(logit, k, 0);
-        gsl_matrix_set(s->M, k, 3, l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l)));
+        gsl_matrix_set(M, k, 3, l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l)));
     }
+    return (double)outside / (double)n;
+}
+
+static void take_snapshot(gan *g, target_kind t, gsl_rng *r, double *xs, snapshot *s, long step)
+{
+    sample_generator(g, r, xs, EVAL_N);
+    s->step = step;
+    s->gen_mean = gsl_stats_mean(xs, 1, EVAL_N);
+    s->gen_std = gsl_stats_sd_m(xs, 1, EVAL_N, s->gen_mean);
+    s->outside = histogram_with_d(g, t, xs, EVAL_N, s->M);
 }
 
 /* ----------------------------------------------------------------------------
@@ -600,6 +647,7 @@ static void train_run(run *R, gsl_rng *r, int quiet)
             R->g->optG->lr = cfg->lr_g * f;
         }
         train_step(R->g, cfg, r, &st);
+        R->g->step = step + 1;
         check_finite(st.d_loss, "D loss", step + 1);
         check_finite(st.g_loss, "G loss", step + 1);
 
@@ -636,15 +684,7 @@ static void measure_run(run *R, gsl_rng *r, metrics *m)
     const char *tn = target_name(t);
     char name[64];
     sample_generator(R->g, r, R->xs, EVAL_N);
-    const double mean = gsl_stats_mean(R->xs, 1, EVAL_N);
-    const double sd = gsl_stats_sd_m(R->xs, 1, EVAL_N, mean);
-    size_t left = 0, gap = 0;
-    for (size_t i = 0; i < EVAL_N; i++) {
-        left += R->xs[i] < 0.0;
-        gap += fabs(R->xs[i]) < 1.0;       /* between the modes (data: 0.04 %) */
-    }
-    sample_real(t, r, R->g->real, R->ys, EVAL_N);
-    const double w1 = w1_sorted(R->xs, R->ys, EVAL_N);
+    const sample_stats st = summarize_samples(t, r, R->g->real, R->xs, R->ys, EVAL_N);
 
     /* the losses' level over the last WINDOW steps */
     const size_t last = (size_t)R->cfg.steps - 1;
@@ -652,22 +692,22 @@ static void measure_run(run *R, gsl_rng *r, metrics *m)
     const double g_end = gsl_matrix_get(R->log, last, LOG_G_AVG);
 
     printf("%s: generated mean %.3f  std %.3f  share below 0 %.3f  W1 to data %.4f\n",
-           tn, mean, sd, (double)left / EVAL_N, w1);
+           tn, st.mean, st.sd, st.left, st.w1);
     printf("%s: last %d steps  D loss %.4f (2 ln 2 = %.4f)  G loss %.4f (%s%.4f)\n", tn, WINDOW,
            d_end, 2.0 * M_LN2, g_end, R->cfg.gloss == GLOSS_SATURATING ? "-ln 2 = " : "ln 2 = ",
            R->cfg.gloss == GLOSS_SATURATING ? -M_LN2 : M_LN2);
     if (t == TARGET_GAUSSIAN) {
-        metrics_set(m, "gen_mean", mean);
-        metrics_set(m, "gen_std", sd);
+        metrics_set(m, "gen_mean", st.mean);
+        metrics_set(m, "gen_std", st.sd);
     } else {
-        metrics_set(m, "mode_share_left", (double)left / EVAL_N);
-        metrics_set(m, "mode_share_right", 1.0 - (double)left / EVAL_N);
-        metrics_set(m, "gap_share_bimodal", (double)gap / EVAL_N);
-        metrics_set(m, "gen_mean_bimodal", mean);
-        metrics_set(m, "gen_std_bimodal", sd);
+        metrics_set(m, "mode_share_left", st.left);
+        metrics_set(m, "mode_share_right", 1.0 - st.left);
+        metrics_set(m, "gap_share_bimodal", st.gap);
+        metrics_set(m, "gen_mean_bimodal", st.mean);
+        metrics_set(m, "gen_std_bimodal", st.sd);
     }
     snprintf(name, sizeof name, "w1_%s", tn);
-    metrics_set(m, name, w1);
+    metrics_set(m, name, st.w1);
     snprintf(name, sizeof name, "d_loss_end_%s", tn);
     metrics_set(m, name, d_end);
     snprintf(name, sizeof name, "g_loss_end_%s", tn);
@@ -712,10 +752,26 @@ enum { CMP_GRAD, CMP_DFAKE, CMP_MEAN, CMP_PER_RUN };   /* columns of each run */
 static const char *const cmp_name[CMP_RUNS] = {
     "sgd_saturating", "sgd_non_saturating", "adam_saturating", "adam_non_saturating"};
 
-static void compare_g_losses(const gan_config *base, gsl_rng *r, long head_start, gsl_matrix *out)
+/* The four runs' settings: the chapter's Gaussian GAN with G loss and
+ * optimiser set per run. Also used to rebuild them for --load (section 12). */
+static void compare_configs(const gan_config *base, gan_config cfg[CMP_RUNS])
+{
+    for (int i = 0; i < CMP_RUNS; i++) {
+        cfg[i] = *base;
+        cfg[i].target = TARGET_GAUSSIAN;
+        cfg[i].gloss = i == CMP_SGD_SAT || i == CMP_ADAM_SAT ? GLOSS_SATURATING : GLOSS_NON_SATURATING;
+        cfg[i].sgd = i == CMP_SGD_SAT || i == CMP_SGD_NS;
+        if (cfg[i].sgd)
+            cfg[i].lr_d = cfg[i].lr_g = COMPARE_SGD_LR;
+    }
+}
+
+/* Trains the four runs into out (one row per step) and hands the four GANs
+ * to the caller in g (to free, or to --save). */
+static void compare_g_losses(const gan_config *base, gsl_rng *r, long head_start, gsl_matrix *out,
+                             gan *g[CMP_RUNS])
 {
     gan_config cfg[CMP_RUNS];
-    gan *g[CMP_RUNS];
     gsl_rng *rr[CMP_RUNS];
     step_stats st;
 
@@ -726,12 +782,8 @@ static void compare_g_losses(const gan_config *base, gsl_rng *r, long head_start
     for (long k = 0; k < head_start; k++)
         check_finite(d_step(g0, &c0, r, NULL), "D loss (head start)", k + 1);
 
+    compare_configs(base, cfg);
     for (int i = 0; i < CMP_RUNS; i++) {
-        cfg[i] = c0;
-        cfg[i].gloss = i == CMP_SGD_SAT || i == CMP_ADAM_SAT ? GLOSS_SATURATING : GLOSS_NON_SATURATING;
-        cfg[i].sgd = i == CMP_SGD_SAT || i == CMP_SGD_NS;
-        if (cfg[i].sgd)
-            cfg[i].lr_d = cfg[i].lr_g = COMPARE_SGD_LR;
         g[i] = gan_new(&cfg[i], r);
         gsl_vector_memcpy(g[i]->PG->value, g0->PG->value);     /* same G       */
         gsl_vector_memcpy(g[i]->PD->value, g0->PD->value);     /* same D       */
@@ -742,6 +794,7 @@ static void compare_g_losses(const gan_config *base, gsl_rng *r, long head_start
         gsl_matrix_set(out, k, 0, (double)(k + 1));
         for (int i = 0; i < CMP_RUNS; i++) {
             train_step(g[i], &cfg[i], rr[i], &st);
+            g[i]->step = (long)k + 1;
             check_finite(st.g_loss, "G loss (comparison)", (long)k + 1);
             check_finite(st.d_loss, "D loss (comparison)", (long)k + 1);
             size_t c = 1 + (size_t)i * CMP_PER_RUN;
@@ -750,10 +803,8 @@ static void compare_g_losses(const gan_config *base, gsl_rng *r, long head_start
             gsl_matrix_set(out, k, c + CMP_MEAN, st.fake_mean);
         }
     }
-    for (int i = 0; i < CMP_RUNS; i++) {
+    for (int i = 0; i < CMP_RUNS; i++)
         gsl_rng_free(rr[i]);
-        gan_free(g[i]);
-    }
     gan_free(g0);
 }
 
@@ -1000,12 +1051,253 @@ static void write_saturation_figure(const gsl_matrix *cmp, long head_start, cons
 }
 
 /* ----------------------------------------------------------------------------
- * 12. The three experiments, and main
+ * 12. Keeping the trained models: --save, --load, --generate
+ *
+ * A run trains up to six GANs: one per target (section 8) and the four of
+ * the saturation experiment (section 9). --save FILE writes all of them into
+ * one checkpoint (common/checkpoint.h) at the end of the run; --load FILE
+ * builds the same models from the same flags and reads them back instead of
+ * training, so a trained generator can be sampled again in a moment.
+ *
+ * What the checkpoint holds, for each GAN, and why:
+ *
+ *   G's parameters          what we sample from
+ *   D's parameters          D(x) is drawn next to the samples, and a GAN is
+ *                           a pair: G alone could not be trained on
+ *   both optimisers' state  Adam's moments (SGD's velocity) and step count,
+ *                           so that the game could go on where it stopped:
+ *                           a fresh Adam takes full-size first steps
+ *   the step                how long G was trained, for the log
+ *
+ * and once, the run's random generator.
+ *
+ * The block names say which model a block belongs to and what shape it has:
+ *
+ *     gaussian-ns.tanh.G1x16.params   G of the Gaussian run (non-saturating
+ *                                     loss, tanh units), 1-D noise, hidden
+ *                                     layers 16 wide
+ *     cmp-sgd-sat.tanh.D16.sgd.m      the velocity of D's optimiser in the
+ *                                     experiment's SGD + saturating run
+ *
+ * checkpoint_load compares every name and size with the model it loads into,
+ * so a checkpoint loaded with another --hidden, --g-hidden, --noise-dim,
+ * --act, --optim, --g-loss or --target is refused with one line that names the
+ * first block that differs. Sizes alone would not do: tanh and ReLU networks
+ * have the same sizes, and two different shapes can have the same count
+ * (noise 1, width 16 and noise 19, width 10 both give G 321 parameters).
+ *
+ * --generate K draws K samples of every loaded G. The noise comes from a
+ * generator of its own, seeded with --seed + GENERATE_SEED, new for every
+ * model: the same checkpoint and seed give the same files, whatever other
+ * models the file holds, and the training generator is never used.
+ * ------------------------------------------------------------------------- */
+#define MAX_MODELS (2 + CMP_RUNS)
+#define GENERATE_SEED 1000003UL
+
+typedef struct model_set {
+    size_t n;
+    gan *g[MAX_MODELS];
+    const char *name[MAX_MODELS];    /* in file and metric names: "gaussian" ... */
+    char role[MAX_MODELS][16];        /* in block names: "gaussian-ns" ...        */
+} model_set;
+
+/* role: the target and G loss of a main run ("gaussian-ns", "bimodal-sat"),
+ * or optimiser and G loss of an experiment run ("cmp-sgd-sat") */
+static void add_model(model_set *S, gan *g, const char *name, int experiment)
+{
+    const gan_config *c = &g->cfg;
+    const char *loss = c->gloss == GLOSS_SATURATING ? "sat" : "ns";
+    if (S->n == MAX_MODELS)
+        die("more than %d models in one run", MAX_MODELS);
+    if (experiment)
+        snprintf(S->role[S->n], sizeof S->role[0], "cmp-%s-%s", c->sgd ? "sgd" : "adam", loss);
+    else
+        snprintf(S->role[S->n], sizeof S->role[0], "%s-%s", target_name(c->target), loss);
+    S->name[S->n] = name;
+    S->g[S->n++] = g;
+}
+
+static void free_models(model_set *S)
+{
+    for (size_t i = 0; i < S->n; i++)
+        gan_free(S->g[i]);
+    S->n = 0;
+}
+
+/* What a checkpoint of the models holds (see above); nothing is copied yet. */
+static void describe_models(checkpoint *ck, model_set *S)
+{
+    *ck = (checkpoint){0};
+    for (size_t i = 0; i < S->n; i++) {
+        gan *g = S->g[i];
+        const gan_config *c = &g->cfg;
+        const char *act = act_name(c->act), *opt = c->sgd ? "sgd" : "adam";
+        char G[CHECKPOINT_NAME_LEN], D[CHECKPOINT_NAME_LEN], name[CHECKPOINT_NAME_LEN + 8];
+        snprintf(G, sizeof G, "%s.%s.G%ldx%ld", S->role[i], act, c->noise_dim,
+                 c->g_hidden ? c->g_hidden : c->hidden);
+        snprintf(D, sizeof D, "%s.%s.D%ld", S->role[i], act, c->hidden);
+        checkpoint_add_params(ck, G, g->PG);
+        checkpoint_add_params(ck, D, g->PD);
+        snprintf(name, sizeof name, "%s.%s", G, opt);
+        checkpoint_add_optimizer(ck, name, g->optG);
+        snprintf(name, sizeof name, "%s.%s", D, opt);
+        checkpoint_add_optimizer(ck, name, g->optD);
+        snprintf(name, sizeof name, "%s.%s.step", S->role[i], act);
+        checkpoint_add_long(ck, name, &g->step);
+    }
+}
+
+static void save_models(model_set *S, const char *path, const gsl_rng *r)
+{
+    checkpoint ck;
+    char err[1024];
+    describe_models(&ck, S);
+    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
+        die("%s", err);
+    fprintf(stderr, "%s: saved %zu GAN(s) to %s\n", genlab_program, S->n, path);
+}
+
+static void load_models(model_set *S, const char *path, gsl_rng *r)
+{
+    checkpoint ck;
+    char err[1024];
+    describe_models(&ck, S);
+    /* How many GANs the file holds, from its block count (format in
+     * checkpoint.h: 8 bytes magic, uint32 version, uint32 n_blocks), so that
+     * another --target or --compare-steps is named as the cause. Anything
+     * else wrong with the file is left to checkpoint_load to say. */
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die("%s: cannot open: %s", path, strerror(errno));
+    unsigned char head[16];
+    uint32_t n_blocks = 0;
+    const size_t per_gan = ck.n / S->n;
+    if (fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, "GENLABCK", 8) == 0)
+        memcpy(&n_blocks, head + 12, sizeof n_blocks);
+    fclose(f);
+    if (n_blocks != 0 && n_blocks != ck.n && n_blocks % per_gan == 0)
+        die("%s holds %u GAN(s), a run with these flags has %zu: give the --target and "
+            "--compare-steps (0 or not) it was saved with", path, n_blocks / (unsigned)per_gan, S->n);
+    if (checkpoint_load(&ck, path, r, err, sizeof err) != 0)
+        die("%s", err);
+    fprintf(stderr, "%s: loaded %zu GAN(s) from %s\n", genlab_program, S->n, path);
+}
+
+/* "sgd_saturating" -> "sgd saturating": gnuplot would read _ as a subscript */
+static void spaced(const char *name, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", name);
+    for (char *p = buf; *p; p++)
+        if (*p == '_')
+            *p = ' ';
+}
+
+/* One panel per model, in the snapshots' style: G's samples as a histogram,
+ * the real density and D(x); panel i reads index i of generated.dat. */
+static void write_generated_figure(const model_set *S, const sample_stats *st, long K,
+                                   const char *dir)
+{
+    const int cols = S->n > 1 ? 2 : 1, rows = ((int)S->n + cols - 1) / cols;
+    FILE *f = plot_open(dir, "generated", "", "x", "density  /  D(x)", cols > 1 ? 1400 : 1000,
+                        160 + 420 * rows);
+    fprintf(f, "set multiplot layout %d,%d title \"%ld samples from each loaded G, "
+               "with the target density and D(x)\" font \",16\"\n", rows, cols, K);
+    fprintf(f, "set yrange [0:1.3]\nset style fill transparent solid 0.45 noborder\n");
+    fprintf(f, "set key top left font \",11\"\n");
+    for (size_t i = 0; i < S->n; i++) {
+        double lo, hi;
+        char title[64];
+        plot_range(S->g[i]->cfg.target, &lo, &hi);
+        spaced(S->name[i], title, sizeof title);
+        fprintf(f, "set xrange [%g:%g]\n", lo, hi);
+        fprintf(f, "set title \"%s, %ld steps: mean %.2f, std %.2f, W1 %.3f\"\n", title,
+                S->g[i]->step, st[i].mean, st[i].sd, st[i].w1);
+        fprintf(f, "plot 'generated.dat' index %zu using 1:3 with boxes lc rgb '" PLOT_ORANGE "' "
+                   "title 'G(z), histogram', \\\n"
+                   "     '' index %zu using 1:2 with lines lt 1 title 'real density', \\\n"
+                   "     '' index %zu using 1:4 with lines lt 3 title 'D(x) = P(real)', \\\n"
+                   "     0.5 with lines lt 8 dt 2 lw 1 title 'D = 1/2'\n", i, i, i);
+        if (i == 0)
+            fprintf(f, "unset key\n");
+    }
+    fprintf(f, "unset multiplot\n");
+    plot_close(f);
+}
+
+/* --generate K: for every model, its K samples (generated_<name>.dat), their
+ * histogram with D(x) (generated.dat, generated.gp), the numbers of section 7
+ * on stdout and in the metrics. */
+static void generate_samples(model_set *S, long K, unsigned long seed, const char *dir, metrics *m)
+{
+    const size_t n = (size_t)K;
+    double *xs = malloc(n * sizeof *xs), *ys = malloc(n * sizeof *ys);
+    gsl_matrix *H = gsl_matrix_alloc(N_BINS, 4);
+    sample_stats st[MAX_MODELS];
+    if (!xs || !ys)
+        die("out of memory");
+    printf("\n== %ld samples of each loaded generator (noise seed %lu)\n", K, seed);
+    FILE *h = out_open(dir, "generated.dat");
+    for (size_t i = 0; i < S->n; i++) {
+        gan *g = S->g[i];
+        const target_kind t = g->cfg.target;
+        char file[64], name[64];
+        gsl_rng *fixed = rng_new(seed);                 /* the same for every model */
+        sample_generator(g, fixed, xs, n);
+
+        snprintf(file, sizeof file, "generated_%s.dat", S->name[i]);
+        FILE *f = out_open(dir, file);
+        fprintf(f, "# %ld samples x = G(z) of the %s model after %ld steps\n# x\n", K, S->name[i],
+                g->step);
+        for (size_t k = 0; k < n; k++)
+            fprintf(f, "%.9g\n", xs[k]);
+        out_close(f, file);
+
+        const double outside = histogram_with_d(g, t, xs, n, H);
+        st[i] = summarize_samples(t, fixed, g->real, xs, ys, n);     /* sorts xs */
+        fprintf(h, "# %s after %ld steps (mean %.3f, std %.3f, %.1f %% outside the plot)\n"
+                   "# x real_density generated_density D_of_x\n",
+                S->name[i], g->step, st[i].mean, st[i].sd, 100.0 * outside);
+        for (size_t k = 0; k < N_BINS; k++)
+            fprintf(h, "%.9g %.9g %.9g %.9g\n", gsl_matrix_get(H, k, 0), gsl_matrix_get(H, k, 1),
+                    gsl_matrix_get(H, k, 2), gsl_matrix_get(H, k, 3));
+        fprintf(h, "\n\n");                             /* gnuplot: next index */
+
+        printf("%-20s %5ld steps: mean %.3f  std %.3f  share below 0 %.3f  W1 to data %.4f",
+               S->name[i], g->step, st[i].mean, st[i].sd, st[i].left, st[i].w1);
+        if (t == TARGET_BIMODAL)
+            printf("  between the modes %.3f", st[i].gap);
+        printf("\n");
+        snprintf(name, sizeof name, "gen_mean_%s", S->name[i]);
+        metrics_set(m, name, st[i].mean);
+        snprintf(name, sizeof name, "gen_std_%s", S->name[i]);
+        metrics_set(m, name, st[i].sd);
+        snprintf(name, sizeof name, "w1_%s", S->name[i]);
+        metrics_set(m, name, st[i].w1);
+        if (t == TARGET_BIMODAL) {
+            snprintf(name, sizeof name, "mode_share_left_%s", S->name[i]);
+            metrics_set(m, name, st[i].left);
+            snprintf(name, sizeof name, "mode_share_right_%s", S->name[i]);
+            metrics_set(m, name, 1.0 - st[i].left);
+            snprintf(name, sizeof name, "gap_share_%s", S->name[i]);
+            metrics_set(m, name, st[i].gap);
+        }
+        gsl_rng_free(fixed);
+    }
+    out_close(h, "generated.dat");
+    metrics_set(m, "generated_samples", (double)K);
+    write_generated_figure(S, st, K, dir);
+    gsl_matrix_free(H);
+    free(xs);
+    free(ys);
+}
+
+/* ----------------------------------------------------------------------------
+ * 13. The three experiments, and main
  * ------------------------------------------------------------------------- */
 
 /* Build, (optionally) compare gradient methods on the fresh GAN, train,
- * measure, draw: one target. */
-static void train_target(const gan_config *cfg, int with_fd, gsl_rng *r, const cli *c, metrics *m)
+ * measure, draw: one target. Returns the trained GAN (for --save). */
+static gan *train_target(const gan_config *cfg, int with_fd, gsl_rng *r, const cli *c, metrics *m)
 {
     run *R = run_new(cfg, r);
     if (with_fd)
@@ -1014,15 +1306,19 @@ static void train_target(const gan_config *cfg, int with_fd, gsl_rng *r, const c
     measure_run(R, r, m);                                       /* section 7  */
     write_loss_figure(R, c->out);                               /* section 11 */
     write_snapshot_figure(R, c->out);
+    gan *g = R->g;
+    R->g = NULL;                                /* kept: run_free leaves it */
     run_free(R);
+    return g;
 }
 
-/* Section 9's experiment, its log lines, metrics and figure. */
+/* Section 9's experiment, its log lines, metrics and figure; its four
+ * trained GANs go into g (for --save). */
 static void saturation_experiment(const gan_config *cfg, long head_start, long steps, gsl_rng *r,
-                                  const char *out, metrics *m)
+                                  const char *out, metrics *m, gan *g[CMP_RUNS])
 {
     gsl_matrix *cmp = gsl_matrix_alloc((size_t)steps, CMP_COLS);
-    compare_g_losses(cfg, r, head_start, cmp);
+    compare_g_losses(cfg, r, head_start, cmp, g);
     printf("\n== G loss compared on the gaussian target: D trained alone for %ld steps, then\n"
            "   %ld steps from that same state, with the same random numbers\n", head_start, steps);
     for (int i = 0; i < CMP_RUNS; i++) {
@@ -1042,12 +1338,20 @@ static void saturation_experiment(const gan_config *cfg, long head_start, long s
 }
 
 #ifndef GENLAB_TESTING
+/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
+static void usage_error(const cli *c, const char *msg)
+{
+    fprintf(stderr, "%s: error: %s\n", c->program, msg);
+    cli_usage(c, stderr);
+    exit(2);
+}
+
 int main(int argc, char **argv)
 {
     const char *target = "both", *g_loss = "non-saturating", *init = "xavier", *optim = "adam",
-               *act = "tanh", *lr_decay = "linear";
+               *act = "tanh", *lr_decay = "linear", *save = NULL, *load = NULL;
     long steps = 5000, batch = 64, d_steps = 1, noise_dim = 0, hidden = 16, g_hidden = 0;
-    long compare_steps = 200, head_start = 1000;
+    long compare_steps = 200, head_start = 1000, generate = 0;
     double lr_d = 1e-3, lr_g = 1e-3;
     cli_option opts[] = {
         {"target", CLI_CHOICE, &target, "which data to learn", 0, 0, "both|gaussian|bimodal", 0},
@@ -1066,11 +1370,18 @@ int main(int argc, char **argv)
         {"lr-decay", CLI_CHOICE, &lr_decay, "learning-rate schedule", 0, 0, "linear|none", 0},
         {"compare-steps", CLI_INT, &compare_steps, "steps of the saturating vs non-saturating runs (0: skip)", 0, 1e6, NULL, 0},
         {"head-start", CLI_INT, &head_start, "D-only steps before that comparison", 0, 1e6, NULL, 0},
+        {"save", CLI_STRING, &save, "write every GAN of the run (G, D, optimisers) to this checkpoint at the end", 0, 0, NULL, 0},
+        {"load", CLI_STRING, &load, "read the GANs from this checkpoint (same flags as the run that saved it), no training", 0, 0, NULL, 0},
+        {"generate", CLI_INT, &generate, "with --load: write N samples of each G, their figure and stats, and stop (not given: 10000)", 1, 1e6, NULL, 0},
     };
     cli c;
     cli_init(&c, "05-gan", "a 1D GAN: N(3, 0.5) and a two-mode mixture; saturating vs non-saturating G loss",
              42, opts, sizeof opts / sizeof opts[0]);
     cli_parse_or_exit(&c, argc, argv);
+    if (cli_given(&c, "generate") && !load)
+        usage_error(&c, "--generate needs the models to sample: --load FILE");
+    if (load && save)
+        usage_error(&c, "--load trains nothing, so there is nothing new to --save");
     if (c.quick) {                         /* shorten only what the user left alone */
         if (!cli_given(&c, "steps"))
             steps = 300;
@@ -1096,26 +1407,52 @@ int main(int argc, char **argv)
            "%s init, %s (lr D %g, G %g, %s schedule)\n", c.seed, gh, gh, hidden, hidden, act, init,
            base.sgd ? "plain SGD" : "Adam(0.5, 0.999)", lr_d, lr_g, lr_decay);
 
-    /* 1. N(3, 0.5), after a look at what finite differences would cost */
     const int do_gauss = strcmp(target, "bimodal") != 0, do_bi = strcmp(target, "gaussian") != 0;
     gan_config gauss = base, bi = base;
     gauss.target = TARGET_GAUSSIAN;
     gauss.noise_dim = noise_dim ? noise_dim : 1;
     bi.target = TARGET_BIMODAL;
     bi.noise_dim = noise_dim ? noise_dim : 4;
-    if (do_gauss)
-        train_target(&gauss, 1, r, &c, &m);
+    model_set S = {0};                 /* every GAN the run trains (section 12) */
 
-    /* 2. the two modes at -2 and +2 */
-    if (do_bi)
-        train_target(&bi, !do_gauss, r, &c, &m);
+    if (load) {
+        /* the same models as a training run with these flags, read, not trained */
+        if (do_gauss)
+            add_model(&S, gan_new(&gauss, r), "gaussian", 0);
+        if (do_bi)
+            add_model(&S, gan_new(&bi, r), "bimodal", 0);
+        if (compare_steps > 0) {
+            gan_config cc[CMP_RUNS];
+            compare_configs(&gauss, cc);
+            for (int i = 0; i < CMP_RUNS; i++)
+                add_model(&S, gan_new(&cc[i], r), cmp_name[i], 1);
+        }
+        load_models(&S, load, r);
+        generate_samples(&S, generate ? generate : EVAL_N, (unsigned long)c.seed + GENERATE_SEED,
+                         c.out, &m);
+    } else {
+        /* 1. N(3, 0.5), after a look at what finite differences would cost */
+        if (do_gauss)
+            add_model(&S, train_target(&gauss, 1, r, &c, &m), "gaussian", 0);
 
-    /* 3. saturating vs non-saturating G loss, on the Gaussian */
-    if (compare_steps > 0)
-        saturation_experiment(&gauss, head_start, compare_steps, r, c.out, &m);
+        /* 2. the two modes at -2 and +2 */
+        if (do_bi)
+            add_model(&S, train_target(&bi, !do_gauss, r, &c, &m), "bimodal", 0);
+
+        /* 3. saturating vs non-saturating G loss, on the Gaussian */
+        if (compare_steps > 0) {
+            gan *cmp[CMP_RUNS];
+            saturation_experiment(&gauss, head_start, compare_steps, r, c.out, &m, cmp);
+            for (int i = 0; i < CMP_RUNS; i++)
+                add_model(&S, cmp[i], cmp_name[i], 1);
+        }
+        if (save)
+            save_models(&S, save, r);
+    }
 
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);
+    free_models(&S);
     gsl_rng_free(r);
     return 0;
 }
