@@ -2,11 +2,14 @@
  * passes: the minibatch standard deviation (alone, at D's input and at D's
  * features, for D's weights and for the samples), feature matching (through
  * D's body into G's weights), and D's body/head split with the plain GAN
- * losses. Each check also proves it FAILS on a gradient made 1 % wrong. */
+ * losses. Each check also proves it FAILS on a gradient made 1 % wrong.
+ * Then the checkpoint of section 12: a saved and reloaded run samples and
+ * trains on bit for bit, and a checkpoint never loads into another model. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #define GENLAB_TESTING
@@ -231,6 +234,138 @@ static void test_measure(void **state)
     gsl_matrix_free(S);
 }
 
+/* ---- section 12: save, load, sample ---------------------------------------- */
+#define TRAIN_STEPS 5
+
+/* runs of the given methods (same sizes, same target), from r; TRAIN_STEPS steps each if train */
+static void small_runs(run **runs, const method_kind *methods, size_t n, const config *base,
+                       gsl_rng *r, int train)
+{
+    for (size_t i = 0; i < n; i++) {
+        config c = *base;
+        c.method = methods[i];
+        runs[i] = run_new(&c, r);
+        step_stats st;
+        for (long s = 0; train && s < TRAIN_STEPS; s++)
+            train_step(runs[i]->g, &runs[i]->cfg, r, &st);
+        runs[i]->step = train ? TRAIN_STEPS : 0;
+    }
+}
+
+static void assert_same_gan(const gan *a, const gan *b)
+{
+    assert_true(gsl_vector_equal(a->PG->value, b->PG->value));
+    assert_true(gsl_vector_equal(a->PD->value, b->PD->value));
+    assert_true(gsl_vector_equal(a->optG->m, b->optG->m));
+    assert_true(gsl_vector_equal(a->optG->v, b->optG->v));
+    assert_true(gsl_vector_equal(a->optD->m, b->optD->m));
+    assert_true(gsl_vector_equal(a->optD->v, b->optD->v));
+    assert_int_equal(a->optG->step, b->optG->step);
+    assert_int_equal(a->optD->step, b->optD->step);
+}
+
+/* a checkpoint of other runs must NOT load into these, and must leave them alone */
+static void assert_refused(run **runs, size_t n, const char *path, const char *why)
+{
+    checkpoint ck;
+    run_checkpoint(runs, n, &ck);
+    gsl_vector *before = gsl_vector_alloc(runs[0]->g->PG->value->size);
+    gsl_vector_memcpy(before, runs[0]->g->PG->value);
+    char err[512] = "";
+    if (checkpoint_load(&ck, path, NULL, err, sizeof err) == 0)
+        fail_msg("a checkpoint loaded into a model with %s", why);
+    assert_true(strlen(err) > 0 && strchr(err, '\n') == NULL);       /* one line */
+    assert_true(gsl_vector_equal(before, runs[0]->g->PG->value));
+    gsl_vector_free(before);
+}
+
+static void test_checkpoint(void **state)
+{
+    (void)state;
+    const method_kind methods[2] = {M_VANILLA, M_MBSTD};
+    const config base = small_config(M_VANILLA, MBSTD_INPUT, TARGET_RING);
+    char path[] = "/tmp/test_06_mode_collapse_XXXXXX";
+    const int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[512];
+
+    /* train two small GANs a few steps, save the run */
+    run *A[2];
+    gsl_rng *ra = rng_new(11);
+    small_runs(A, methods, 2, &base, ra, 1);
+    checkpoint cka;
+    run_checkpoint(A, 2, &cka);
+    assert_string_equal(cka.name[0], "ring.vanilla.G.params");     /* target and method */
+    if (checkpoint_save(&cka, path, ra, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    /* fresh models from another seed (other weights), load */
+    run *B[2];
+    gsl_rng *rb = rng_new(12345);
+    small_runs(B, methods, 2, &base, rb, 0);
+    assert_false(gsl_vector_equal(A[0]->g->PG->value, B[0]->g->PG->value));
+    checkpoint ckb;
+    run_checkpoint(B, 2, &ckb);
+    if (checkpoint_load(&ckb, path, rb, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    /* the same noise through both generators: bit-identical samples */
+    gsl_matrix *z = gsl_matrix_alloc(N, (size_t)base.noise_dim);
+    gsl_matrix *xa = gsl_matrix_alloc(N, base.tg.dim);
+    gsl_rng *rz = rng_new(7);
+    rng_fill_gaussian(rz, z, 0.0, 1.0);
+    for (size_t i = 0; i < 2; i++) {
+        assert_same_gan(A[i]->g, B[i]->g);
+        assert_int_equal(B[i]->step, TRAIN_STEPS);
+        gsl_matrix_memcpy(xa, mlp_forward(A[i]->g->G, z));
+        const gsl_matrix *xb = mlp_forward(B[i]->g->G, z);
+        assert_memory_equal(xa->data, xb->data, N * base.tg.dim * sizeof(double));
+    }
+    /* ... and the loaded run trains on exactly as the saved one does */
+    step_stats st;
+    for (size_t i = 0; i < 2; i++) {
+        train_step(A[i]->g, &A[i]->cfg, ra, &st);
+        train_step(B[i]->g, &B[i]->cfg, rb, &st);
+        assert_same_gan(A[i]->g, B[i]->g);
+    }
+
+    /* another size, target, place of the mbstd column, list of methods: refused */
+    run *C[2];
+    gsl_rng *rc = rng_new(1);
+    config other = base;
+    other.g_hidden = base.g_hidden + 1;
+    small_runs(C, methods, 2, &other, rc, 0);
+    assert_refused(C, 2, path, "another --g-hidden");
+    run_free(C[0]);
+    run_free(C[1]);
+    other = small_config(M_VANILLA, MBSTD_INPUT, TARGET_BIMODAL);
+    small_runs(C, methods, 2, &other, rc, 0);
+    assert_refused(C, 2, path, "another --target");
+    run_free(C[0]);
+    run_free(C[1]);
+    other = small_config(M_VANILLA, MBSTD_FEATURES, TARGET_RING);
+    small_runs(C, methods, 2, &other, rc, 0);
+    assert_refused(C, 2, path, "another --mbstd-at");
+    run_free(C[0]);
+    run_free(C[1]);
+    small_runs(C, &methods[1], 1, &base, rc, 0);
+    assert_refused(C, 1, path, "another --method");
+    run_free(C[0]);
+
+    unlink(path);
+    for (size_t i = 0; i < 2; i++) {
+        run_free(A[i]);
+        run_free(B[i]);
+    }
+    gsl_matrix_free(z);
+    gsl_matrix_free(xa);
+    gsl_rng_free(ra);
+    gsl_rng_free(rb);
+    gsl_rng_free(rc);
+    gsl_rng_free(rz);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_g_mbstd_features),
         cmocka_unit_test(test_g_step_leaves_d_alone),
         cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_checkpoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,10 +46,13 @@
  *   9. the setting in which the vanilla GAN collapses, and why
  *  10. one training run per method
  *  11. figures
- *  12. main
+ *  12. saving a trained run, and sampling it without training
+ *  13. main
  *
  * Run:  make bin/06-mode-collapse && bin/06-mode-collapse   (all four, ~17 s)
  *       bin/06-mode-collapse --method vanilla --d-steps 3   (one method, a knob)
+ *       bin/06-mode-collapse --save run.ckpt                (train, keep the models)
+ *       bin/06-mode-collapse --load run.ckpt --generate 500 (sample them, no training)
  *       bin/06-mode-collapse --help
  */
 #include "genlab.h"
@@ -733,7 +736,10 @@ static coverage measure(const target *t, const gsl_matrix *S)
  *
  * Recorded per run: the losses every step, the coverage every
  * max(ceil(steps / N_EVAL), MIN_GAP) steps and at the end (2000 samples each time),
- * and N_SNAP snapshots of SNAP_N samples for the figure.
+ * N_SNAP snapshots of SNAP_N samples for the figure, and the trained G and D
+ * themselves, kept after training for --save (section 12). run_new builds
+ * them, drawing their first weights from r: that is the first thing a run
+ * takes from the random stream.
  * ------------------------------------------------------------------------- */
 #define N_SNAP 5
 #define SNAP_N 1000
@@ -744,6 +750,8 @@ enum { LOG_STEP, LOG_D, LOG_G, LOG_DREAL, LOG_DFAKE, LOG_COLS };
 
 typedef struct run {
     config cfg;
+    gan *g;                     /* G and D, trained by train_run                  */
+    long step;                  /* training steps behind g (a checkpoint's too)   */
     gsl_matrix *log;            /* (steps, LOG_COLS) raw values per step          */
     gsl_matrix *curve;          /* (N_EVAL + 2, 4): step covered reached hq       */
     size_t n_curve;             /* rows used                                      */
@@ -754,12 +762,13 @@ typedef struct run {
     double d_end, g_end;        /* loss means over the last WINDOW steps          */
 } run;
 
-static run *run_new(const config *c)
+static run *run_new(const config *c, gsl_rng *r)
 {
     run *R = calloc(1, sizeof *R);
     if (!R)
         die("out of memory");
     R->cfg = *c;
+    R->g = gan_new(c, r);
     R->log = gsl_matrix_calloc((size_t)c->steps, LOG_COLS);
     R->curve = gsl_matrix_calloc(N_EVAL + 2, 4);
     for (int k = 0; k < N_SNAP; k++)
@@ -769,6 +778,7 @@ static run *run_new(const config *c)
 
 static void run_free(run *R)
 {
+    gan_free(R->g);
     gsl_matrix_free(R->log);
     gsl_matrix_free(R->curve);
     for (int k = 0; k < N_SNAP; k++)
@@ -792,7 +802,7 @@ static void train_run(run *R, gsl_rng *r, gsl_matrix *S, int quiet)
     const long steps = c->steps;
     const long snap_at[N_SNAP] = {0, steps / 10, steps / 4, steps / 2, steps};
     const long print_every = steps >= 5 ? steps / 5 : 1;
-    gan *g = gan_new(c, r);
+    gan *g = R->g;
     step_stats st = {0.0, 0.0, 0.0, 0.0};
     int next_snap = 0;
     const long gap = (steps + N_EVAL - 1) / N_EVAL;              /* ceil: <= N_EVAL gaps */
@@ -852,7 +862,7 @@ static void train_run(run *R, gsl_rng *r, gsl_matrix *S, int quiet)
     R->final = R->snap_cov[N_SNAP - 1];
     R->d_end = log_mean(R->log, LOG_D, (size_t)steps - 1);
     R->g_end = log_mean(R->log, LOG_G, (size_t)steps - 1);
-    gan_free(g);
+    R->step = steps;
 }
 
 /* ----------------------------------------------------------------------------
@@ -871,6 +881,21 @@ static void train_run(run *R, gsl_rng *r, gsl_matrix *S, int quiet)
 #define N_BINS 80
 static const char *method_colour[N_METHODS] = {PLOT_VERMILION, PLOT_PURPLE, PLOT_GREEN, PLOT_BLUE};
 
+/* the density histogram of the 1D samples S (n, 1): N_BINS lines "centre density" */
+static void write_histogram(FILE *f, const target *t, const gsl_matrix *S)
+{
+    const size_t n = S->size1;
+    const double width = (t->hi - t->lo) / N_BINS;
+    double count[N_BINS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const double b = floor((gsl_matrix_get(S, i, 0) - t->lo) / width);
+        if (b >= 0.0 && b < N_BINS)
+            count[(size_t)b] += 1.0;
+    }
+    for (size_t b = 0; b < N_BINS; b++)
+        fprintf(f, "%.5g %.5g\n", t->lo + ((double)b + 0.5) * width, count[b] / ((double)n * width));
+}
+
 static void write_snapshots(const char *dir, const run *R)
 {
     const target *t = &R->cfg.tg;
@@ -881,7 +906,6 @@ static void write_snapshots(const char *dir, const run *R)
         fprintf(f, "# x1 x2: %d samples of G(z); one block (gnuplot index) per snapshot\n", SNAP_N);
     else
         fprintf(f, "# x density: histogram of %d samples of G(z); one block per snapshot\n", SNAP_N);
-    const double width = (t->hi - t->lo) / N_BINS;
     for (int k = 0; k < N_SNAP; k++) {
         fprintf(f, "%s# step %ld\n", k ? "\n\n" : "", R->snap_step[k]);
         if (t->dim == 2) {
@@ -890,14 +914,19 @@ static void write_snapshots(const char *dir, const run *R)
                         gsl_matrix_get(R->snap[k], i, 1));
             continue;
         }
-        double count[N_BINS] = {0};
-        for (size_t i = 0; i < SNAP_N; i++) {
-            const double b = floor((gsl_matrix_get(R->snap[k], i, 0) - t->lo) / width);
-            if (b >= 0.0 && b < N_BINS)
-                count[(size_t)b] += 1.0;
-        }
-        for (size_t b = 0; b < N_BINS; b++)
-            fprintf(f, "%.5g %.5g\n", t->lo + ((double)b + 0.5) * width, count[b] / (SNAP_N * width));
+        write_histogram(f, t, R->snap[k]);
+    }
+    out_close(f, file);
+}
+
+/* the true density of the 1D target at 401 points, into dir/file */
+static void write_density(const char *dir, const char *file, const target *t)
+{
+    FILE *f = out_open(dir, file);
+    fprintf(f, "# x density: the true density of the data\n");
+    for (int i = 0; i <= 400; i++) {
+        const double x = t->lo + (t->hi - t->lo) * i / 400.0;
+        fprintf(f, "%.5g %.6g\n", x, density_1d(t, x));
     }
     out_close(f, file);
 }
@@ -910,13 +939,7 @@ static void write_real(const char *dir, const target *t, gsl_rng *r, gsl_matrix 
         out_write_matrix(dir, "real.dat", "x1 x2: samples of the real data", &top.matrix);
         return;
     }
-    FILE *f = out_open(dir, "real.dat");
-    fprintf(f, "# x density: the true density of the data\n");
-    for (int i = 0; i <= 400; i++) {
-        const double x = t->lo + (t->hi - t->lo) * i / 400.0;
-        fprintf(f, "%.5g %.6g\n", x, density_1d(t, x));
-    }
-    out_close(f, "real.dat");
+    write_density(dir, "real.dat", t);
 }
 
 static void draw_samples(const char *dir, run *const *runs, size_t n_runs)
@@ -1038,14 +1061,61 @@ static void draw_losses(const char *dir, run *const *runs, size_t n_runs)
 }
 
 /* ----------------------------------------------------------------------------
- * 12. main: the setting, one run per method, the table, the figures
+ * 12. Saving a trained run, and sampling it without training
  *
- * After the remedies, where next? All three patch the vanilla game. Chapter
- * 07 changes the game itself: a critic that scores instead of classifying
- * (WGAN), whose gradient does not fade when it wins, trained with weight
- * clipping or a gradient penalty, on this same ring.
+ * Training takes seconds here, but a student comparing generators, or an
+ * instructor drawing fresh samples for a slide, should not have to retrain,
+ * nor to remember the seed and every flag that made a collapsed generator.
+ * So --save FILE writes ONE checkpoint (common/checkpoint.h) of the whole
+ * run, and --load FILE --generate K samples it.
+ *
+ * What a checkpoint holds, per method trained:
+ *
+ *   <target>.<method>.G.params            G's weights: all that sampling needs
+ *   <target>.<method>.D.params            D's weights (body and head, one block)
+ *   <target>.<method>.G.adam.m/.v/.step   both Adam optimisers' moments and
+ *   <target>.<method>.D.adam.m/.v/.step   step counts
+ *   <target>.<method>.steps               training steps behind the weights
+ *
+ * plus the state of the random stream at the end of the run. G alone would do
+ * for sampling; D, the optimisers and the stream make the file the whole
+ * state of the game at its last step, so it can be probed (what does D think
+ * of G's samples?) or trained on from exactly there (tests/ does so and gets
+ * the same weights, bit for bit, as the run that never stopped).
+ *
+ * The names carry the target and the method ("ring.mbstd.G.params"), so a
+ * checkpoint of the ring does not load into a bimodal run, nor a run of
+ * --method all into one of --method mbstd; the sizes stored with each block
+ * catch a different --g-hidden, --d-hidden, --noise-dim or --mbstd-at. In
+ * every case checkpoint_load names the first block that differs and leaves
+ * the model untouched, and the program stops with that one line.
+ *
+ * Sampling a loaded run draws K samples of each G from a generator of its
+ * own, seeded with --seed + GENERATE_SEED and reseeded for every method: the
+ * same seed and checkpoint give the same file, and every method gets the
+ * same noise z (as every method gets the same start in section 10), so two
+ * rows differ by the method only. The samples are counted exactly as in
+ * section 8.
  * ------------------------------------------------------------------------- */
-#ifndef GENLAB_TESTING
+#define GENERATE_SEED 1000003UL
+
+/* Describe the checkpoint of these runs (nothing is copied yet). */
+static void run_checkpoint(run *const *runs, size_t n_runs, checkpoint *ck)
+{
+    memset(ck, 0, sizeof *ck);
+    for (size_t i = 0; i < n_runs; i++) {
+        run *R = runs[i];
+        gan *g = R->g;
+        char who[32], name[CHECKPOINT_NAME_LEN];
+        snprintf(who, sizeof who, "%s.%s", R->cfg.tg.name, method_name[R->cfg.method]);
+        snprintf(name, sizeof name, "%s.G", who);      checkpoint_add_params(ck, name, g->PG);
+        snprintf(name, sizeof name, "%s.D", who);      checkpoint_add_params(ck, name, g->PD);
+        snprintf(name, sizeof name, "%s.G.adam", who); checkpoint_add_optimizer(ck, name, g->optG);
+        snprintf(name, sizeof name, "%s.D.adam", who); checkpoint_add_optimizer(ck, name, g->optD);
+        snprintf(name, sizeof name, "%s.steps", who);  checkpoint_add_long(ck, name, &R->step);
+    }
+}
+
 static void set_metric(metrics *m, const char *what, const char *method, double value)
 {
     char name[64];
@@ -1053,10 +1123,137 @@ static void set_metric(metrics *m, const char *what, const char *method, double 
     metrics_set(m, name, value);
 }
 
+/* The figure of --generate: one panel per method, its K samples over the
+ * mode centres (ring) or their histogram over the true density (bimodal). */
+static void draw_generated(const char *dir, run *const *runs, size_t n_runs, size_t K)
+{
+    const target *t = &runs[0]->cfg.tg;
+    char title[240];
+    snprintf(title, sizeof title, "%zu samples of each loaded G on the %s\\n"
+             "panel titles: modes covered, share of samples within 3 sd of a mode%s", K, t->title,
+             t->dim == 2 ? "\\nopen circles: the mode centres" : "");
+    FILE *g = plot_open(dir, "generated", "", "", "", 80 + 440 * (int)n_runs,
+                        t->dim == 2 ? 600 : 500);
+    fprintf(g, "unset title\nunset key\nset multiplot layout 1,%zu title \"%s\" font \",11\"\n",
+            n_runs, title);
+    if (t->dim == 2)
+        fprintf(g, "set size ratio -1\nset xrange [%g:%g]\nset yrange [%g:%g]\n"
+                   "set xtics 2\nset ytics 2\nset xlabel \"x_1\" offset 0,0.5\nset ylabel \"x_2\" offset 0.5,0\n",
+                t->lo, t->hi, t->lo, t->hi);
+    else
+        fprintf(g, "set xrange [%g:%g]\nset yrange [0:2.5<*]\nset xtics 2\n"
+                   "set xlabel \"x\" offset 0,0.5\nset ylabel \"density\" offset 0.5,0\n"
+                   "set style fill solid 0.6 noborder\n", t->lo, t->hi);
+    for (size_t i = 0; i < n_runs; i++) {
+        const run *R = runs[i];
+        const method_kind m = R->cfg.method;
+        fprintf(g, "set title \"{/:Bold %s}, trained %ld steps\\n%.0f of %zu modes, %.0f%% sharp\" "
+                   "font \",12\"\n",
+                method_name[m], R->step, R->final.covered, t->n_modes, 100.0 * R->final.hq);
+        if (t->dim == 2)
+            fprintf(g, "plot 'generated_%s.dat' using 1:2 with points pt 7 ps 0.3 lc rgb \"%s\", "
+                       "'centres.dat' using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb \"#555555\"\n",
+                    method_name[m], method_colour[m]);
+        else
+            fprintf(g, "plot 'generated_hist_%s.dat' using 1:2:(%g) with boxes lc rgb \"%s\", "
+                       "'density.dat' using 1:2 with lines lw 2 lc rgb \"#555555\"\n",
+                    method_name[m], (t->hi - t->lo) / N_BINS, method_colour[m]);
+    }
+    fprintf(g, "unset multiplot\n");
+    plot_close(g);
+}
+
+/* Measure every loaded G on K samples (section 8), one line each, into m.
+ * With write_files (--generate K), also write the samples and their figure. */
+static void sample_loaded(const char *dir, run *const *runs, size_t n_runs, size_t K,
+                          unsigned long seed, int write_files, metrics *m)
+{
+    const target *t = &runs[0]->cfg.tg;
+    gsl_matrix *S = gsl_matrix_alloc(K, t->dim);                   /* (K, dim) */
+    gsl_rng *fixed = rng_new(seed);
+    for (size_t i = 0; i < n_runs; i++) {
+        run *R = runs[i];
+        const char *mn = method_name[R->cfg.method];
+        gsl_rng_set(fixed, seed);                  /* the same z for every method */
+        sample_generator(R->g, fixed, S);
+        R->final = measure(t, S);
+        printf("%s (trained %ld steps): %zu samples, %.0f of %zu modes covered, %.0f reached, "
+               "sharp share %.3f\n", mn, R->step, K, R->final.covered, t->n_modes,
+               R->final.reached, R->final.hq);
+        set_metric(m, "modes_covered", mn, R->final.covered);
+        set_metric(m, "modes_reached", mn, R->final.reached);
+        set_metric(m, "high_quality_share", mn, R->final.hq);
+        if (!write_files)
+            continue;
+        char file[64], header[160];
+        snprintf(file, sizeof file, "generated_%s.dat", mn);
+        snprintf(header, sizeof header, "%s: %zu samples of the loaded G (noise seed %lu)",
+                 t->dim == 2 ? "x1 x2" : "x", K, seed);
+        out_write_matrix(dir, file, header, S);
+        if (t->dim == 1) {
+            snprintf(file, sizeof file, "generated_hist_%s.dat", mn);
+            FILE *f = out_open(dir, file);
+            fprintf(f, "# x density: histogram of the %zu samples in generated_%s.dat\n", K, mn);
+            write_histogram(f, t, S);
+            out_close(f, file);
+        }
+    }
+    if (write_files) {
+        if (t->dim == 2) {
+            gsl_matrix *C = gsl_matrix_alloc(t->n_modes, 2);
+            for (size_t k = 0; k < t->n_modes; k++)
+                for (size_t j = 0; j < 2; j++)
+                    gsl_matrix_set(C, k, j, t->centre[k][j]);
+            out_write_matrix(dir, "centres.dat", "x1 x2: the centres of the target's modes", C);
+            gsl_matrix_free(C);
+        } else {
+            write_density(dir, "density.dat", t);
+        }
+        draw_generated(dir, runs, n_runs, K);
+    }
+    gsl_rng_free(fixed);
+    gsl_matrix_free(S);
+}
+
+/* ----------------------------------------------------------------------------
+ * 13. main: the setting, one run per method, the table, the figures (or,
+ *     with --load, no training: the saved models, sampled)
+ *
+ * After the remedies, where next? All three patch the vanilla game. Chapter
+ * 07 changes the game itself: a critic that scores instead of classifying
+ * (WGAN), whose gradient does not fade when it wins, trained with weight
+ * clipping or a gradient penalty, on this same ring.
+ * ------------------------------------------------------------------------- */
+#ifndef GENLAB_TESTING
+/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
+static void usage_error(const cli *c, const char *msg)
+{
+    fprintf(stderr, "%s: error: %s\n\n", c->program, msg);
+    cli_usage(c, stderr);
+    exit(2);
+}
+
+/* the results table of a training run, and its numbers into m */
+static void print_table(run *const *runs, size_t n_runs, metrics *m)
+{
+    printf("\n%-10s %14s %14s %19s\n", "method", "modes_covered", "modes_reached", "high_quality_share");
+    for (size_t i = 0; i < n_runs; i++) {
+        const run *R = runs[i];
+        const char *mn = method_name[R->cfg.method];
+        printf("%-10s %14.0f %14.0f %19.3f\n", mn, R->final.covered, R->final.reached, R->final.hq);
+        set_metric(m, "modes_covered", mn, R->final.covered);
+        set_metric(m, "modes_reached", mn, R->final.reached);
+        set_metric(m, "high_quality_share", mn, R->final.hq);
+        set_metric(m, "d_loss_end", mn, R->d_end);
+        set_metric(m, "g_loss_end", mn, R->g_end);
+    }
+}
+
 int main(int argc, char **argv)
 {
-    const char *method = "all", *tname = "ring", *mbstd_at = "input";
+    const char *method = "all", *tname = "ring", *mbstd_at = "input", *save = NULL, *load = NULL;
     long steps = 2000, batch = 256, d_steps = 1, g_hidden = 64, d_hidden = 64, noise_dim = 2;
+    long generate_k = 0;
     double lr_d = 1e-3, lr_g = 4e-3, lr_decay = 0.1, smoothing = 0.9;
     cli_option opts[] = {
         {"method", CLI_CHOICE, &method, "train every method, or one", 0, 0,
@@ -1074,12 +1271,22 @@ int main(int argc, char **argv)
         {"noise-dim", CLI_INT, &noise_dim, "dimension of G's noise z", 1, 64, NULL, 0},
         {"smoothing", CLI_REAL, &smoothing, "D's target for real data (smoothing method)", 0.5, 1, NULL, 0},
         {"mbstd-at", CLI_CHOICE, &mbstd_at, "where the mbstd column joins D", 0, 0, "input|features", 0},
+        {"save", CLI_STRING, &save, "at the end, write every trained G and D (and their Adam state) here",
+         0, 0, NULL, 0},
+        {"load", CLI_STRING, &load, "no training: build the models of these flags, load them from this "
+         "checkpoint, measure them on 2000 samples", 0, 0, NULL, 0},
+        {"generate", CLI_INT, &generate_k, "with --load: write N samples of every G, their figure and "
+         "coverage, and stop", 1, 1e6, NULL, 0},
     };
     cli cl;
     cli_init(&cl, "06-mode-collapse",
              "mode collapse on a ring of 8 Gaussians, and three remedies that work or do not", 42,
              opts, sizeof opts / sizeof *opts);
     cli_parse_or_exit(&cl, argc, argv);
+    if (cli_given(&cl, "generate") && !load)
+        usage_error(&cl, "--generate needs the models to sample: --load FILE");
+    if (load && save)
+        usage_error(&cl, "--load trains nothing, so there is nothing new to --save");
     if (cl.quick && !cli_given(&cl, "steps"))
         steps = 40;
     out_prepare(cl.out);
@@ -1106,7 +1313,9 @@ int main(int argc, char **argv)
             continue;
         c.method = (method_kind)k;
         gsl_rng_memcpy(r, start);
-        run *R = runs[n_runs++] = run_new(&c);
+        run *R = runs[n_runs++] = run_new(&c, r);         /* G and D, first weights */
+        if (load)
+            continue;                                     /* --load: the file's weights */
         const double t0 = now_seconds();
         train_run(R, r, S, cl.quiet);
         if (!cl.quiet)
@@ -1115,25 +1324,29 @@ int main(int argc, char **argv)
                method_name[k], R->final.covered, c.tg.n_modes, R->final.reached, R->final.hq);
     }
 
-    printf("\n%-10s %14s %14s %19s\n", "method", "modes_covered", "modes_reached", "high_quality_share");
+    checkpoint ck;                                  /* what --save and --load move */
+    run_checkpoint(runs, n_runs, &ck);
     metrics m = {0};
-    for (size_t i = 0; i < n_runs; i++) {
-        const run *R = runs[i];
-        const char *mn = method_name[R->cfg.method];
-        printf("%-10s %14.0f %14.0f %19.3f\n", mn, R->final.covered, R->final.reached, R->final.hq);
-        set_metric(&m, "modes_covered", mn, R->final.covered);
-        set_metric(&m, "modes_reached", mn, R->final.reached);
-        set_metric(&m, "high_quality_share", mn, R->final.hq);
-        set_metric(&m, "d_loss_end", mn, R->d_end);
-        set_metric(&m, "g_loss_end", mn, R->g_end);
+    char err[512];
+    if (load) {                                     /* section 12: load, sample, stop */
+        if (checkpoint_load(&ck, load, r, err, sizeof err) != 0)
+            die("%s", err);                         /* names what differs */
+        printf("\nloaded %zu model(s); their noise: seed %ld + %lu\n", n_runs, cl.seed, GENERATE_SEED);
+        sample_loaded(cl.out, runs, n_runs, generate_k > 0 ? (size_t)generate_k : EVAL_N,
+                      (unsigned long)cl.seed + GENERATE_SEED, generate_k > 0, &m);
+    } else {                                        /* the table, the figures */
+        print_table(runs, n_runs, &m);
+        write_real(cl.out, &c.tg, r, S);
+        for (size_t i = 0; i < n_runs; i++)
+            write_snapshots(cl.out, runs[i]);
+        draw_samples(cl.out, runs, n_runs);
+        draw_coverage(cl.out, runs, n_runs);
+        draw_losses(cl.out, runs, n_runs);
+        if (save && checkpoint_save(&ck, save, r, err, sizeof err) != 0)
+            die("%s", err);
+        if (save && !cl.quiet)
+            fprintf(stderr, "06-mode-collapse: saved the run to %s\n", save);
     }
-
-    write_real(cl.out, &c.tg, r, S);
-    for (size_t i = 0; i < n_runs; i++)
-        write_snapshots(cl.out, runs[i]);
-    draw_samples(cl.out, runs, n_runs);
-    draw_coverage(cl.out, runs, n_runs);
-    draw_losses(cl.out, runs, n_runs);
 
     metrics_print(&m, stdout);
     metrics_write(&m, cl.out);
