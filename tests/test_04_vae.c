@@ -9,11 +9,18 @@
  * check has teeth: source 000's KL gradient (divided by n only, for a KL
  * averaged over n * J entries) and a reparameterisation that forgets the
  * sigma factor must both FAIL it.
+ *
+ * Then section 11: a checkpoint saved and loaded into freshly built models
+ * gives back the same weights, Adam, data and generator, so the decoder makes
+ * bit-identical samples from the same noise; a checkpoint refuses to load into
+ * a model of another size, objective or number of data sets; and decoding
+ * more samples than the model's capacity, slice by slice, changes nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -162,6 +169,192 @@ static void test_source_000_kl_gradient_fails(void **state)
     assert_true(vae_check(1, 6, 2, 2.0) > 1e-3);
 }
 
+/* ---- section 11: checkpoints ---------------------------------------------- */
+
+/* Two tiny runs, as the chapter's main trains them: clusters, then the ring. */
+static void tiny_settings(setting *s)
+{
+    const setting clusters = {"clusters", 1, 6, 2, 5, 16, 3e-3, 0.3, 1.0};
+    const setting ring = {"ring", 2, 5, 2, 4, 16, 3e-3, 0.3, 1.0};
+    s[0] = clusters;
+    s[1] = ring;
+}
+
+/* samples (n, 2) of R's decoder for the prior noise of a generator seeded `seed` */
+static void decode_with_seed(vae_run *R, unsigned long seed, gsl_matrix *samples)
+{
+    gsl_rng *fixed = rng_new(seed);
+    decode_prior(R->m, fixed, samples);
+    gsl_rng_free(fixed);
+}
+
+static void test_checkpoint_round_trip(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_04_vae_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[512];
+
+    /* train both data sets a few steps, save */
+    setting s[2];
+    tiny_settings(s);
+    setting *sets[2] = {&s[0], &s[1]};
+    gsl_rng *r = rng_new(5);
+    vae_run A[2];
+    for (size_t i = 0; i < 2; i++)
+        run_dataset(&A[i], sets[i], r, NULL, 0, 1, 0, NULL);
+    checkpoint cka;
+    run_checkpoint(A, 2, &cka);
+    if (checkpoint_save(&cka, path, r, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    /* fresh models from another seed: other weights, other data, until loaded */
+    gsl_rng *rb = rng_new(12345);
+    vae_run B[2];
+    for (size_t i = 0; i < 2; i++)
+        vae_run_build(&B[i], sets[i], rb);
+    assert_false(gsl_vector_equal(A[0].m->P->value, B[0].m->P->value));
+    checkpoint ckb;
+    run_checkpoint(B, 2, &ckb);
+    if (checkpoint_load(&ckb, path, rb, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    gsl_matrix *sa = gsl_matrix_alloc(50, DATA_DIM), *sb = gsl_matrix_alloc(50, DATA_DIM);
+    for (size_t i = 0; i < 2; i++) {
+        assert_true(gsl_vector_equal(A[i].m->P->value, B[i].m->P->value));
+        assert_true(gsl_vector_equal(A[i].opt->m, B[i].opt->m));
+        assert_true(gsl_vector_equal(A[i].opt->v, B[i].opt->v));
+        assert_int_equal(B[i].opt->step, s[i].steps);
+        assert_true(gsl_matrix_equal(A[i].d.X, B[i].d.X));
+        /* the generator: the same noise decodes to the same samples, bit for bit */
+        decode_with_seed(&A[i], 77, sa);
+        decode_with_seed(&B[i], 77, sb);
+        assert_true(gsl_matrix_equal(sa, sb));
+    }
+    assert_int_equal(gsl_rng_get(r), gsl_rng_get(rb));    /* and the run's generator */
+
+    /* ... and that is not true of any two models: an untrained one differs */
+    vae_run C;
+    gsl_rng *rc = rng_new(5);
+    vae_run_build(&C, sets[0], rc);
+    decode_with_seed(&A[0], 77, sa);
+    decode_with_seed(&C, 77, sb);
+    assert_false(gsl_matrix_equal(sa, sb));
+    vae_run_free(&C);
+    gsl_rng_free(rc);
+
+    remove(path);
+    gsl_matrix_free(sa);
+    gsl_matrix_free(sb);
+    for (size_t i = 0; i < 2; i++) {
+        vae_run_free(&A[i]);
+        vae_run_free(&B[i]);
+    }
+    gsl_rng_free(r);
+    gsl_rng_free(rb);
+}
+
+/* Load into runs built from `changed`; must fail and leave the models alone. */
+static void expect_refused(const char *path, setting *changed, size_t n)
+{
+    setting *sets[2] = {&changed[0], &changed[1]};
+    gsl_rng *r = rng_new(9);
+    vae_run R[2];
+    for (size_t i = 0; i < n; i++)
+        vae_run_build(&R[i], sets[i], r);
+    gsl_vector *before = gsl_vector_alloc(R[0].m->P->value->size);
+    gsl_vector_memcpy(before, R[0].m->P->value);
+    checkpoint ck;
+    run_checkpoint(R, n, &ck);
+    char err[512] = "";
+    assert_int_not_equal(checkpoint_load(&ck, path, r, err, sizeof err), 0);
+    printf("  refused: %s\n", err);
+    assert_true(strlen(err) > 0 && strchr(err, '\n') == NULL);   /* one line */
+    assert_true(gsl_vector_equal(before, R[0].m->P->value));
+    gsl_vector_free(before);
+    for (size_t i = 0; i < n; i++)
+        vae_run_free(&R[i]);
+    gsl_rng_free(r);
+}
+
+static void test_checkpoint_refuses_other_models(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_04_vae_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[512];
+    setting s[2];
+    tiny_settings(s);
+    setting *sets[2] = {&s[0], &s[1]};
+    gsl_rng *r = rng_new(5);
+    vae_run A[2];
+    for (size_t i = 0; i < 2; i++)
+        run_dataset(&A[i], sets[i], r, NULL, 0, 1, 0, NULL);
+    checkpoint ck;
+    run_checkpoint(A, 2, &ck);
+    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    setting t[2];
+    tiny_settings(t);                      /* the same: loads (the control) */
+    setting *tsets[2] = {&t[0], &t[1]};
+    gsl_rng *rt = rng_new(9);
+    vae_run T[2];
+    for (size_t i = 0; i < 2; i++)
+        vae_run_build(&T[i], tsets[i], rt);
+    checkpoint ckt;
+    run_checkpoint(T, 2, &ckt);
+    assert_int_equal(checkpoint_load(&ckt, path, rt, err, sizeof err), 0);
+    for (size_t i = 0; i < 2; i++)
+        vae_run_free(&T[i]);
+    gsl_rng_free(rt);
+
+    tiny_settings(t);
+    t[0].hidden = 7;                       /* --hidden */
+    expect_refused(path, t, 2);
+    tiny_settings(t);
+    t[1].latent = 3;                       /* --latent-dim, in the second model */
+    expect_refused(path, t, 2);
+    tiny_settings(t);
+    t[0].kl_weight = t[1].kl_weight = 1.0; /* --kl-weight: same shapes, other objective */
+    expect_refused(path, t, 2);
+    tiny_settings(t);                      /* --data ring: the order swapped */
+    setting swapped[2] = {t[1], t[0]};
+    expect_refused(path, swapped, 2);
+    tiny_settings(t);                      /* --single: one model, not two */
+    expect_refused(path, t, 1);
+
+    remove(path);
+    for (size_t i = 0; i < 2; i++)
+        vae_run_free(&A[i]);
+    gsl_rng_free(r);
+}
+
+/* decode_prior in slices of the capacity = in one go (same noise, same rows) */
+static void test_decode_prior_in_slices(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(4);
+    vae *small = vae_new(2, 5, 2, 7, r), *big = vae_new(2, 5, 2, 64, r);
+    gsl_vector_memcpy(big->P->value, small->P->value);
+    gsl_matrix *a = gsl_matrix_alloc(23, DATA_DIM), *b = gsl_matrix_alloc(23, DATA_DIM);
+    gsl_rng *ra = rng_new(8), *rb = rng_new(8);
+    decode_prior(small, ra, a);            /* 7 + 7 + 7 + 2 rows */
+    decode_prior(big, rb, b);              /* 23 rows at once    */
+    assert_true(gsl_matrix_equal(a, b));
+    gsl_matrix_free(a);
+    gsl_matrix_free(b);
+    vae_free(small);
+    vae_free(big);
+    gsl_rng_free(r);
+    gsl_rng_free(ra);
+    gsl_rng_free(rb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +364,9 @@ int main(void)
         cmocka_unit_test(test_vae_gradient_ring_net),
         cmocka_unit_test(test_vae_gradient_other_latent_sizes),
         cmocka_unit_test(test_source_000_kl_gradient_fails),
+        cmocka_unit_test(test_checkpoint_round_trip),
+        cmocka_unit_test(test_checkpoint_refuses_other_models),
+        cmocka_unit_test(test_decode_prior_in_slices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

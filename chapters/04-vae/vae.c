@@ -25,9 +25,11 @@
  *   8. measuring a generator: are its samples in the data's support?
  *   9. figures of one trained VAE
  *  10. the KL-weight sweep: the trade-off, and posterior collapse
+ *  11. keeping a trained VAE: --save, --load, and --generate K samples
  *
  * One run trains the --data set (its numbers are the results), then the other
- * data set, then the sweep on both; --single stops after the first.
+ * data set, then the sweep on both; --single stops after the first. --load
+ * skips the training (and the sweep) and measures a saved run instead.
  *
  * Run:  make bin/04-vae && bin/04-vae          (bin/04-vae --help for the knobs)
  */
@@ -520,7 +522,9 @@ static fd_report source_fd_noise(vae *m, const gsl_matrix *X, gsl_rng *r)
  * Minibatches of shuffled points, a fresh eps for every point of every batch,
  * Adam (optim.h). Each step: forward, check the loss is a number, zero the
  * gradients, backward, update. The history (total, recon, KL per step) goes
- * to the loss-curve figure. Nothing is allocated inside the loop.
+ * to the loss-curve figure. Nothing is allocated inside the loop. The caller
+ * owns the optimiser, so that its moments can go into a checkpoint
+ * (section 11); its step count is the number of steps trained.
  * ------------------------------------------------------------------------- */
 typedef struct setting {
     const char *data;
@@ -530,11 +534,10 @@ typedef struct setting {
 
 /* hist (steps, 3): total, recon, KL of each step. log: print every `every`
  * steps on stdout (0: print nothing). */
-static void train(vae *m, const dataset *d, const setting *s, gsl_rng *r,
+static void train(vae *m, optimizer *opt, const dataset *d, const setting *s, gsl_rng *r,
                   gsl_matrix *hist, gsl_matrix *Xb, size_t *idx, long every, int quiet)
 {
     const size_t batch = (size_t)s->batch < d->n ? (size_t)s->batch : d->n;
-    optimizer *opt = optim_adam(m->P, s->lr, 0.9, 0.999);
     for (size_t i = 0; i < d->n; i++)
         idx[i] = i;
     size_t pos = d->n;                           /* forces a shuffle first */
@@ -566,7 +569,6 @@ static void train(vae *m, const dataset *d, const setting *s, gsl_rng *r,
         progress_report(&pr, step, "loss %.4f", p.total);
     }
     progress_end(&pr);
-    optim_free(opt);
 }
 
 /* ----------------------------------------------------------------------------
@@ -620,6 +622,40 @@ static size_t nearest_centre(const dataset *d, double x, double y, double *dist)
     return best;
 }
 
+/* Decoded prior samples, one per row of samples: z ~ N(0, I), x = decoder(z).
+ * Done in slices of at most the model's capacity rows, so any number fits. */
+static void decode_prior(vae *m, gsl_rng *r, gsl_matrix *samples)
+{
+    for (size_t done = 0; done < samples->size1; done += m->n) {
+        const size_t left = samples->size1 - done;
+        vae_rows(m, left < m->capacity ? left : m->capacity);
+        rng_fill_gaussian(r, &m->z.matrix, 0.0, 1.0);
+        decode(m, &m->z.matrix);
+        gsl_matrix_view dst = gsl_matrix_submatrix(samples, done, 0, m->n, DATA_DIM);
+        gsl_matrix_memcpy(&dst.matrix, &m->xhat.matrix);
+    }
+}
+
+/* Grade samples (n, 2) against the true clusters: support, shares, min share. */
+static void grade_samples(const dataset *d, const gsl_matrix *samples, result *res)
+{
+    const size_t n = samples->size1;
+    size_t count[MAX_CLUSTERS] = {0}, inside = 0;
+    for (size_t i = 0; i < n; i++) {
+        double dist;
+        size_t j = nearest_centre(d, gsl_matrix_get(samples, i, 0),
+                                  gsl_matrix_get(samples, i, 1), &dist);
+        count[j]++;
+        inside += dist <= 3.0 * d->sd;
+    }
+    res->support = (double)inside / (double)n;
+    res->min_share = 1.0;
+    for (size_t j = 0; j < d->k; j++) {
+        res->share[j] = (double)count[j] / (double)n;
+        res->min_share = fmin(res->min_share, res->share[j]);
+    }
+}
+
 /* samples (N_PRIOR, 2) receives the decoded prior samples. */
 static result evaluate(vae *m, const dataset *d, const setting *s, gsl_rng *r,
                        gsl_matrix *samples)
@@ -646,24 +682,8 @@ static result evaluate(vae *m, const dataset *d, const setting *s, gsl_rng *r,
     }
 
     /* from the prior: z ~ N(0, I), decode, grade */
-    vae_rows(m, N_PRIOR);
-    rng_fill_gaussian(r, &m->z.matrix, 0.0, 1.0);
-    decode(m, &m->z.matrix);
-    gsl_matrix_memcpy(samples, &m->xhat.matrix);
-    size_t count[MAX_CLUSTERS] = {0}, inside = 0;
-    for (size_t i = 0; i < N_PRIOR; i++) {
-        double dist;
-        size_t j = nearest_centre(d, gsl_matrix_get(samples, i, 0),
-                                  gsl_matrix_get(samples, i, 1), &dist);
-        count[j]++;
-        inside += dist <= 3.0 * d->sd;
-    }
-    res.support = (double)inside / N_PRIOR;
-    res.min_share = 1.0;
-    for (size_t j = 0; j < d->k; j++) {
-        res.share[j] = (double)count[j] / N_PRIOR;
-        res.min_share = fmin(res.min_share, res.share[j]);
-    }
+    decode_prior(m, r, samples);
+    grade_samples(d, samples, &res);
     return res;
 }
 
@@ -676,7 +696,8 @@ static result evaluate(vae *m, const dataset *d, const setting *s, gsl_rng *r,
  *                  1- and 2-sd circles: does the prior's mass hold the codes?
  *   NAME_samples   2000 decoded prior samples over the data, with each
  *                  cluster's 3-sd circle (what sample_in_support counts)
- *   NAME_loss      total loss, reconstruction and KL per step
+ *   NAME_loss      total loss, reconstruction and KL per step (not for a
+ *                  model loaded with --load: its history is not saved)
  *   NAME_grid      the decoder as a map: a square grid of codes over
  *                  [-3, 3]^2, decoded and drawn as a warped mesh
  * ------------------------------------------------------------------------- */
@@ -689,6 +710,40 @@ static void write_circles(FILE *f, const dataset *d, double radius)
         fprintf(f, "set object %zu circle at %g,%g size %g fc rgb \"#555555\" "
                    "fs empty border lc rgb \"#555555\" dt 2 lw 1.5 front\n",
                 j + 1, d->centre[j][0], d->centre[j][1], radius);
+}
+
+/* Loss curves: running means over blocks of steps, to see through the noise. */
+static void draw_loss(const char *dir, const char *N, const setting *s, const gsl_matrix *hist)
+{
+    const size_t steps = hist->size1, block = steps >= 100 ? steps / 100 : 1;
+    double kl_max = 0;
+    char name[64], file[64], title[160];
+    snprintf(file, sizeof file, "%s_loss.dat", N);
+    FILE *f = out_open(dir, file);
+    fprintf(f, "# step total recon kl(nats): means over blocks of %zu steps\n", block);
+    for (size_t b = 0; b + block <= steps; b += block) {
+        double t = 0, rc = 0, kl = 0;
+        for (size_t i = b; i < b + block; i++) {
+            t += gsl_matrix_get(hist, i, 0);
+            rc += gsl_matrix_get(hist, i, 1);
+            kl += gsl_matrix_get(hist, i, 2);
+        }
+        fprintf(f, "%zu %.6g %.6g %.6g\n", b + block, t / block, rc / block, kl / block);
+        kl_max = fmax(kl_max, kl / block);
+    }
+    out_close(f, file);
+    snprintf(name, sizeof name, "%s_loss", N);
+    snprintf(title, sizeof title, "%s: training loss = recon + %g / %ld x KL", N,
+             s->kl_weight * s->beta, s->latent);
+    FILE *g = plot_open_default(dir, name, title, "training step", "loss, recon (MSE per coordinate)");
+    fprintf(g, "set xrange [0:%zu]\n", steps);
+    fprintf(g, "set logscale y\nset y2label \"KL (nats per point)\"\nset y2tics\nset ytics nomirror\n"
+               "set y2range [0:%g]\nset key top right\n"
+               "plot '%s' using 1:2 with lines lt 1 title 'total loss', \\\n"
+               "     '%s' using 1:3 with lines lt 2 title 'recon', \\\n"
+               "     '%s' using 1:4 axes x1y2 with lines lt 3 title 'KL (right axis)'\n",
+            1.4 * kl_max + 0.01, file, file, file);
+    plot_close(g);
 }
 
 static void draw_dataset(const char *dir, const dataset *d, vae *m, const setting *s,
@@ -759,35 +814,9 @@ static void draw_dataset(const char *dir, const dataset *d, vae *m, const settin
             N, file);
     plot_close(g);
 
-    /* loss curves: running means over blocks of steps, to see through the noise */
-    const size_t steps = hist->size1, block = steps >= 100 ? steps / 100 : 1;
-    double kl_max = 0;
-    snprintf(file, sizeof file, "%s_loss.dat", N);
-    f = out_open(dir, file);
-    fprintf(f, "# step total recon kl(nats): means over blocks of %zu steps\n", block);
-    for (size_t b = 0; b + block <= steps; b += block) {
-        double t = 0, rc = 0, kl = 0;
-        for (size_t i = b; i < b + block; i++) {
-            t += gsl_matrix_get(hist, i, 0);
-            rc += gsl_matrix_get(hist, i, 1);
-            kl += gsl_matrix_get(hist, i, 2);
-        }
-        fprintf(f, "%zu %.6g %.6g %.6g\n", b + block, t / block, rc / block, kl / block);
-        kl_max = fmax(kl_max, kl / block);
-    }
-    out_close(f, file);
-    snprintf(name, sizeof name, "%s_loss", N);
-    snprintf(title, sizeof title, "%s: training loss = recon + %g / %ld x KL", N,
-             s->kl_weight * s->beta, s->latent);
-    g = plot_open_default(dir, name, title, "training step", "loss, recon (MSE per coordinate)");
-    fprintf(g, "set xrange [0:%zu]\n", steps);
-    fprintf(g, "set logscale y\nset y2label \"KL (nats per point)\"\nset y2tics\nset ytics nomirror\n"
-               "set y2range [0:%g]\nset key top right\n"
-               "plot '%s' using 1:2 with lines lt 1 title 'total loss', \\\n"
-               "     '%s' using 1:3 with lines lt 2 title 'recon', \\\n"
-               "     '%s' using 1:4 axes x1y2 with lines lt 3 title 'KL (right axis)'\n",
-            1.4 * kl_max + 0.01, file, file, file);
-    plot_close(g);
+    /* loss curves (none for a loaded model: its history is not kept) */
+    if (hist)
+        draw_loss(dir, N, s, hist);
 
     /* the decoder as a map: lines of constant z_1, then of constant z_2 */
     const size_t per_line = GRID_POINTS, lines = s->latent > 1 ? 2 * GRID_LINES : 1;
@@ -839,40 +868,64 @@ static void draw_dataset(const char *dir, const dataset *d, vae *m, const settin
     plot_close(g);
 }
 
-/* One whole experiment on one data set: make the data, build, (measure 002's
- * gradient noise if fd), train, evaluate, (draw), (keep the decoded prior
- * samples if keep, (N_PRIOR, 2)). every: stdout log interval, 0 for none. */
-static result run_dataset(const setting *s, gsl_rng *r, const char *dir, long every,
-                          int quiet, int draw, fd_report *fd, gsl_matrix *keep)
+/* Everything one data set's experiment owns: the data, the model, its Adam,
+ * and the buffers training needs (allocated here, once, not in the loop). */
+typedef struct vae_run {
+    setting s;
+    dataset d;
+    vae *m;
+    optimizer *opt;           /* opt->step: the steps trained so far       */
+    gsl_matrix *hist;         /* (steps, 3) the loss history, for figures  */
+    gsl_matrix *Xb;           /* (batch, 2) one minibatch                  */
+    gsl_matrix *samples;      /* (N_PRIOR, 2) decoded prior samples        */
+    size_t *idx;              /* (n) the shuffled order of the points      */
+} vae_run;
+
+/* Make the data, build the model: the random draws of both, in this order. */
+static void vae_run_build(vae_run *R, const setting *s, gsl_rng *r)
 {
-    dataset d = dataset_make(s->data, r);
-    size_t capacity = d.n > N_PRIOR ? d.n : N_PRIOR;
+    memset(R, 0, sizeof *R);
+    R->s = *s;
+    R->d = dataset_make(s->data, r);
+    size_t capacity = R->d.n > N_PRIOR ? R->d.n : N_PRIOR;
     if ((size_t)s->batch > capacity)
         capacity = (size_t)s->batch;
-    vae *m = vae_new((size_t)s->depth, (size_t)s->hidden, (size_t)s->latent, capacity, r);
-    m->kl_coef = s->kl_weight * s->beta / (double)s->latent;
-    if (fd)
-        *fd = source_fd_noise(m, d.X, r);
-
-    gsl_matrix *hist = gsl_matrix_alloc((size_t)s->steps, 3);
-    gsl_matrix *Xb = gsl_matrix_alloc((size_t)s->batch, DATA_DIM);
-    gsl_matrix *samples = gsl_matrix_alloc(N_PRIOR, DATA_DIM);
-    size_t *idx = malloc(d.n * sizeof *idx);
-    if (!idx)
+    R->m = vae_new((size_t)s->depth, (size_t)s->hidden, (size_t)s->latent, capacity, r);
+    R->m->kl_coef = s->kl_weight * s->beta / (double)s->latent;
+    R->opt = optim_adam(R->m->P, s->lr, 0.9, 0.999);
+    R->hist = gsl_matrix_alloc((size_t)s->steps, 3);
+    R->Xb = gsl_matrix_alloc((size_t)s->batch, DATA_DIM);
+    R->samples = gsl_matrix_alloc(N_PRIOR, DATA_DIM);
+    R->idx = malloc(R->d.n * sizeof *R->idx);
+    if (!R->idx)
         die("out of memory");
-    train(m, &d, s, r, hist, Xb, idx, every, quiet);
-    result res = evaluate(m, &d, s, r, samples);
-    if (draw)
-        draw_dataset(dir, &d, m, s, hist, samples, &res);
-    if (keep)
-        gsl_matrix_memcpy(keep, samples);
+}
 
-    free(idx);
-    gsl_matrix_free(samples);
-    gsl_matrix_free(Xb);
-    gsl_matrix_free(hist);
-    vae_free(m);
-    dataset_free(&d);
+static void vae_run_free(vae_run *R)
+{
+    free(R->idx);
+    gsl_matrix_free(R->samples);
+    gsl_matrix_free(R->Xb);
+    gsl_matrix_free(R->hist);
+    optim_free(R->opt);
+    vae_free(R->m);
+    dataset_free(&R->d);
+}
+
+/* One whole experiment on one data set: make the data, build, (measure 002's
+ * gradient noise if fd), train, evaluate, (draw). The decoded prior samples
+ * stay in R->samples; the run stays alive (to be saved) until vae_run_free.
+ * every: stdout log interval, 0 for none. */
+static result run_dataset(vae_run *R, const setting *s, gsl_rng *r, const char *dir,
+                          long every, int quiet, int draw, fd_report *fd)
+{
+    vae_run_build(R, s, r);
+    if (fd)
+        *fd = source_fd_noise(R->m, R->d.X, r);
+    train(R->m, R->opt, &R->d, s, r, R->hist, R->Xb, R->idx, every, quiet);
+    result res = evaluate(R->m, &R->d, s, r, R->samples);
+    if (draw)
+        draw_dataset(dir, &R->d, R->m, s, R->hist, R->samples, &res);
     return res;
 }
 
@@ -934,7 +987,10 @@ static void kl_sweep(setting *const *sets, size_t n_data, const double *w, size_
         for (size_t k = 0; k < n_w; k++) {
             setting s = *sets[i];
             s.kl_weight = w[k];
-            result res = run_dataset(&s, r, NULL, 0, 1, 0, NULL, samples[i * n_w + k]);
+            vae_run R;
+            result res = run_dataset(&R, &s, r, NULL, 0, 1, 0, NULL);
+            gsl_matrix_memcpy(samples[i * n_w + k], R.samples);
+            vae_run_free(&R);
             char what[64];
             snprintf(what, sizeof what, "  %-8s w %-4g", s.data, w[k]);
             print_result(what, &res);
@@ -1056,6 +1112,136 @@ static void draw_sweep(const char *dir, setting *const *sets, size_t n_data, siz
 }
 
 /* ----------------------------------------------------------------------------
+ * 11. Keeping a trained VAE: --save, --load, --generate K
+ *
+ * A trained generator is worth keeping: train once, then draw new samples
+ * whenever you like without training again. --save FILE writes, at the end
+ * of the run, one checkpoint (checkpoint.h, introduced in chapter 08) of the
+ * VAEs the run trained on its data sets. Not the sweep's: those are there to
+ * be compared with each other, and every run retrains them. Per data set:
+ *
+ *   NAME.vae.params     encoder, both heads and decoder. Sampling needs only
+ *                       the decoder, but --load also measures recon and KL,
+ *                       and those need the encoder
+ *   NAME.adam.m, .v     Adam's moments: with them, training could go on
+ *                       exactly where it stopped (chapter 08's --resume)
+ *   NAME.adam.step      Adam's step count, which is also how many steps the
+ *                       model was trained
+ *   NAME.data           the training points. Why keep data in a model file?
+ *                       The second data set is drawn from the generator AFTER
+ *                       the first has trained, so --seed alone cannot redraw
+ *                       it without training. Kept, --load measures the model
+ *                       on exactly the points it learned from
+ *
+ * plus the random generator's state. NAME is the data set and the objective,
+ * e.g. "ring.w0.3.b1": a checkpoint of the ring does not load as the clusters,
+ * nor one trained at w = 0.3 as a model of w = 1 (its ELBO would be reported
+ * under the wrong noise). A different --hidden or --latent-dim changes the
+ * sizes of the blocks, --single their number. Each of these is refused with
+ * a one-line message, never loaded as garbage.
+ *
+ * --generate K decodes K prior samples per data set exactly as section 8
+ * does, z ~ N(0, I) and x = decoder(z), and grades them the same way. Its
+ * codes come from a generator of their own, seeded with --seed + a constant:
+ * the same checkpoint and seed give the same samples, byte for byte.
+ * ------------------------------------------------------------------------- */
+#define GENERATE_SEED_OFFSET 1000003UL
+
+/* Describe what a checkpoint of these runs holds (nothing is copied yet). */
+static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
+{
+    memset(ck, 0, sizeof *ck);
+    for (size_t i = 0; i < n; i++) {
+        vae_run *R = &runs[i];
+        /* at most 8 + 2 + 11 + 2 + 11 = 34 characters (%g keeps 6 digits),
+         * so the longest block name, base + ".adam.step", fits in 47 */
+        char base[CHECKPOINT_NAME_LEN], name[CHECKPOINT_NAME_LEN + 16];
+        snprintf(base, sizeof base, "%s.w%g.b%g", R->s.data, R->s.kl_weight, R->s.beta);
+        snprintf(name, sizeof name, "%s.vae", base);
+        checkpoint_add_params(ck, name, R->m->P);
+        snprintf(name, sizeof name, "%s.adam", base);
+        checkpoint_add_optimizer(ck, name, R->opt);
+        /* the (n, 2) points are one contiguous run of 2n doubles */
+        gsl_vector_view X = gsl_vector_view_array(R->d.X->data, R->d.n * DATA_DIM);
+        snprintf(name, sizeof name, "%s.data", base);
+        checkpoint_add_vector(ck, name, &X.vector);
+    }
+}
+
+/* --load: build every model exactly as training would (same flags, so the
+ * same shapes), then overwrite weights, Adam, data and generator from the file. */
+static void load_runs(vae_run *runs, setting *const *sets, size_t n, const char *path,
+                      gsl_rng *r)
+{
+    for (size_t i = 0; i < n; i++)
+        vae_run_build(&runs[i], sets[i], r);
+    checkpoint ck;
+    run_checkpoint(runs, n, &ck);
+    char err[512];
+    if (checkpoint_load(&ck, path, r, err, sizeof err) != 0)
+        die("%s", err);
+}
+
+static void save_runs(vae_run *runs, size_t n, const char *path, const gsl_rng *r)
+{
+    checkpoint ck;
+    run_checkpoint(runs, n, &ck);
+    char err[512];
+    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
+        die("%s", err);
+    fprintf(stderr, "04-vae: saved %zu trained VAE%s to %s\n", n, n > 1 ? "s" : "", path);
+}
+
+/* --generate K: per data set, K decoded prior samples, their figure (as
+ * NAME_samples: the samples, the true centres and their 3-sd circles), and
+ * their grades, printed and recorded like the run's own. */
+static void generate(const char *dir, vae_run *runs, size_t n, long K, gsl_rng *fixed,
+                     metrics *mt)
+{
+    gsl_matrix *S = gsl_matrix_alloc((size_t)K, DATA_DIM);
+    for (size_t i = 0; i < n; i++) {
+        const dataset *d = &runs[i].d;
+        result res;
+        memset(&res, 0, sizeof res);
+        decode_prior(runs[i].m, fixed, S);
+        grade_samples(d, S, &res);
+
+        char file[64], name[64], title[160];
+        snprintf(file, sizeof file, "generated_%s.dat", d->name);
+        out_write_matrix(dir, file, "x y: decoder(z) for z ~ N(0, I), one sample per row", S);
+        snprintf(name, sizeof name, "generated_%s", d->name);
+        snprintf(title, sizeof title, "%s: %ld decoded prior samples of the loaded VAE; "
+                 "%.0f%% within 3 sd of a centre", d->name, K, 100 * res.support);
+        FILE *g = plot_open(dir, name, title, "x_1", "x_2", 900, 800);
+        fprintf(g, "set size ratio -1\nset xrange [-2.6:2.6]\nset yrange [-2.2:2.2]\n"
+                   "set key top left\n");
+        write_circles(g, d, 3 * d->sd);
+        fprintf(g, "$centres << EOD\n");
+        for (size_t j = 0; j < d->k; j++)
+            fprintf(g, "%g %g\n", d->centre[j][0], d->centre[j][1]);
+        fprintf(g, "EOD\n"
+                   "plot '%s' using 1:2 with points lt 6 pt 7 ps 0.35 title 'samples', \\\n"
+                   "     $centres using 1:2 with points lt 8 pt 2 ps 2.5 lw 3 title 'cluster centres', \\\n"
+                   "     NaN with lines lc rgb \"#555555\" dt 2 lw 1.5 title '3 sd of a cluster'\n",
+                file);
+        plot_close(g);
+
+        printf("%s: %ld decoded prior samples: in support %.3f  cluster shares", d->name, K,
+               res.support);
+        for (size_t j = 0; j < d->k; j++)
+            printf(" %.3f", res.share[j]);
+        printf("  min cluster share %.3f\n", res.min_share);
+        const char *prefix = i ? d->name : "", *sep = i ? "_" : "";
+        char key[64];
+        snprintf(key, sizeof key, "%s%ssample_in_support", prefix, sep);
+        metrics_set(mt, key, res.support);
+        snprintf(key, sizeof key, "%s%smin_cluster_share", prefix, sep);
+        metrics_set(mt, key, res.min_share);
+    }
+    gsl_matrix_free(S);
+}
+
+/* ----------------------------------------------------------------------------
  * main: the recipe for each data set, then the story in order.
  * ------------------------------------------------------------------------- */
 /* The architecture and the training budget of each data set (issue 4):
@@ -1114,11 +1300,37 @@ static void run_sweep(setting *const *sets, size_t n_data, int quick, double cho
     gsl_matrix_free(sweep);
 }
 
+/* The model and its loss, as the log shows them. loaded_steps < 0: about to
+ * train; otherwise the model came from --load after that many steps. */
+static void print_model(const setting *s, int first, long loaded_steps)
+{
+    const char *more = s->depth > 1 ? " -> same" : "";
+    printf("%s%s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2\n", first ? "" : "\n",
+           s->data, s->hidden, more, s->latent, s->hidden, more);
+    printf("  loss = recon + %g x %g / %ld x KL (decoder noise s = %.3g); ",
+           s->kl_weight, s->beta, s->latent,
+           sqrt(s->kl_weight * DATA_DIM / (2.0 * (double)s->latent)));
+    if (loaded_steps >= 0)
+        printf("loaded, trained %ld steps\n", loaded_steps);
+    else
+        printf("%ld steps of Adam (lr %g), batch %ld\n", s->steps, s->lr, s->batch);
+}
+
 #ifndef GENLAB_TESTING
+/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
+static void usage_error(const cli *c, const char *msg)
+{
+    fprintf(stderr, "%s: error: %s\n", c->program, msg);
+    cli_usage(c, stderr);
+    exit(2);
+}
+
 int main(int argc, char **argv)
 {
     setting flags = {"clusters", 1, 16, 2, 2000, 64, 3e-3, 0.3, 1.0};
     int single = 0;
+    const char *save = NULL, *load = NULL;
+    long generate_k = 0;
     cli_option opts[] = {
         {"data", CLI_CHOICE, &flags.data, "data set: 000's three clusters or 002's ring of four", 0, 0, "clusters|ring", 0},
         {"kl-weight", CLI_REAL, &flags.kl_weight, "weight w of the per-entry KL (decoder noise s^2 = w D / 2J)", 1e-3, 100, NULL, 0},
@@ -1129,11 +1341,18 @@ int main(int argc, char **argv)
         {"batch", CLI_INT, &flags.batch, "minibatch size", 1, 2000, NULL, 0},
         {"lr", CLI_REAL, &flags.lr, "Adam learning rate", 1e-7, 1e3, NULL, 0},
         {"single", CLI_FLAG, &single, "train only the --data set: no second data set, no sweep", 0, 0, NULL, 0},
+        {"save", CLI_STRING, &save, "at the end, write the trained VAEs (not the sweep's) to this checkpoint", 0, 0, NULL, 0},
+        {"load", CLI_STRING, &load, "measure and draw the VAEs of this checkpoint (same flags as "
+                                    "saved): no training, no sweep", 0, 0, NULL, 0},
+        {"generate", CLI_INT, &generate_k, "with --load: write N decoded prior samples per data set, "
+                                           "their figure and grades, and stop", 1, 100000, NULL, 0},
     };
     cli args;
     cli_init(&args, "04-vae", "variational autoencoder on 2D clusters: ELBO, KL weight, beta-VAE",
              42, opts, sizeof opts / sizeof opts[0]);
     cli_parse_or_exit(&args, argc, argv);
+    if (cli_given(&args, "generate") && !load)
+        usage_error(&args, "--generate needs the model to sample: --load FILE");
     out_prepare(args.out);
     gsl_rng *r = rng_new((unsigned long)args.seed);
     printf("04-vae: seed %ld\n\n", args.seed);
@@ -1144,39 +1363,55 @@ int main(int argc, char **argv)
     setting second = recipe(other, &args, &flags, args.quick);
     setting *sets[2] = {&first, &second};
     const size_t n_data = single ? 1 : 2;
+    vae_run runs[2];
+    if (load)                                       /* 11. instead of training */
+        load_runs(runs, sets, n_data, load, r);
 
-    /* 3-9. build, (measure 002's gradient noise), train, evaluate, draw */
     metrics m = {0};
-    for (size_t i = 0; i < n_data; i++) {
-        const setting *s = sets[i];
-        const char *more = s->depth > 1 ? " -> same" : "";
-        printf("%s%s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2\n", i ? "\n" : "",
-               s->data, s->hidden, more, s->latent, s->hidden, more);
-        printf("  loss = recon + %g x %g / %ld x KL (decoder noise s = %.3g); "
-               "%ld steps of Adam (lr %g), batch %ld\n",
-               s->kl_weight, s->beta, s->latent,
-               sqrt(s->kl_weight * DATA_DIM / (2.0 * (double)s->latent)), s->steps, s->lr,
-               s->batch);
-        fd_report fd;
-        result res = run_dataset(s, r, args.out, s->steps / 5, args.quiet, 1,
-                                 i == 0 ? &fd : NULL, NULL);
-        if (i == 0) {
-            printf("  002's finite differences at init: sd %.3g around a true gradient of "
-                   "%.3g (%.0fx); one backprop pass: sd %.3g\n",
-                   fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
-            metrics_set(&m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
-            metrics_set(&m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
+    if (generate_k > 0) {                           /* 11. samples, and stop */
+        gsl_rng *fixed = rng_new((unsigned long)args.seed + GENERATE_SEED_OFFSET);
+        for (size_t i = 0; i < n_data; i++)
+            print_model(sets[i], i == 0, runs[i].opt->step);
+        printf("\n");
+        generate(args.out, runs, n_data, generate_k, fixed, &m);
+        gsl_rng_free(fixed);
+    } else {
+        /* 3-9. build, (measure 002's gradient noise), train, evaluate, draw */
+        for (size_t i = 0; i < n_data; i++) {
+            const setting *s = sets[i];
+            vae_run *R = &runs[i];
+            print_model(s, i == 0, load ? R->opt->step : -1);
+            result res;
+            if (load) {
+                res = evaluate(R->m, &R->d, s, r, R->samples);
+                draw_dataset(args.out, &R->d, R->m, s, NULL, R->samples, &res);
+            } else {
+                fd_report fd;
+                res = run_dataset(R, s, r, args.out, s->steps / 5, args.quiet, 1,
+                                  i == 0 ? &fd : NULL);
+                if (i == 0) {
+                    printf("  002's finite differences at init: sd %.3g around a true gradient of "
+                           "%.3g (%.0fx); one backprop pass: sd %.3g\n",
+                           fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
+                    metrics_set(&m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
+                    metrics_set(&m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
+                }
+            }
+            print_result(s->data, &res);
+            record(&m, i ? s->data : "", &res);
         }
-        print_result(s->data, &res);
-        record(&m, i ? s->data : "", &res);
-    }
 
-    /* 10. the KL-weight sweep on both data sets */
-    if (!single)
-        run_sweep(sets, n_data, args.quick, flags.kl_weight, r, args.out, &m);
+        /* 10. the KL-weight sweep on both data sets */
+        if (!single && !load)
+            run_sweep(sets, n_data, args.quick, flags.kl_weight, r, args.out, &m);
+    }
+    if (save)                                       /* 11. keep the trained VAEs */
+        save_runs(runs, n_data, save, r);
 
     metrics_print(&m, stdout);
     metrics_write(&m, args.out);
+    for (size_t i = 0; i < n_data; i++)
+        vae_run_free(&runs[i]);
     gsl_rng_free(r);
     return 0;
 }
