@@ -1,12 +1,15 @@
 /* test_07_wgan.c -- gradient checks of chapter 07's hand-written critic: its
  * input gradient dD/dx, its ordinary backward pass, the gradient penalty's
  * double backward (section 5), the whole critic loss, and the generator's
- * gradient through the critic; and proof that a wrong gradient is caught. */
+ * gradient through the critic; proof that a wrong gradient is caught; and
+ * the checkpoint of section 12 (save, load, the same samples; a model of
+ * another shape refused). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #define GENLAB_TESTING
 #include "../chapters/07-wgan/wgan.c"
@@ -291,6 +294,120 @@ static void test_generator_gradient(void **s)
     gsl_rng_free(r);
 }
 
+/* ---- section 12: checkpoints ---------------------------------------------- */
+static wgan_config tiny_config(method_kind method, target_kind target, long g_hidden, act_kind act)
+{
+    return (wgan_config){.method = method, .target = target, .steps = 3, .batch = 8, .n_critic = 2,
+                         .hidden = 6, .g_hidden = g_hidden, .noise_dim = 2, .lr = 1e-3, .g_lr = 1e-3,
+                         .clip = 0.01, .lambda = 10.0, .one_sided = 1, .act = act};
+}
+
+/* a clip run on the ring and a gp run on the bimodal target, as main builds them */
+static void tiny_runs(run **rs, gsl_rng *r, long g_hidden, act_kind act)
+{
+    wgan_config a = tiny_config(METHOD_CLIP, TARGET_RING, g_hidden, act);
+    wgan_config b = tiny_config(METHOD_GP, TARGET_BIMODAL, g_hidden, act);
+    rs[0] = run_new(&a, r);
+    rs[1] = run_new(&b, r);
+}
+
+/* what train_run does, without its log and measurements */
+static void tiny_train(run *R, gsl_rng *r)
+{
+    step_stats st = {0};
+    for (long k = 0; k < R->cfg.steps; k++) {
+        for (long c = 0; c < R->cfg.n_critic; c++)
+            critic_step(R->W, r, &st);
+        generator_step(R->W, r, &st);
+        R->grad_norm = st.grad_norm;
+    }
+    R->step = R->cfg.steps;
+}
+
+static void test_checkpoint_roundtrip(void **s)
+{
+    (void)s;
+    char path[] = "/tmp/test_07_wgan_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+
+    gsl_rng *ra = rng_new(21);
+    run *a[2];
+    tiny_runs(a, ra, 5, ACT_LEAKY_RELU);
+    for (int i = 0; i < 2; i++)
+        tiny_train(a[i], ra);
+    save_runs(a, 2, path, ra);
+
+    /* a fresh start from another seed: every number must come from the file */
+    gsl_rng *rb = rng_new(999);
+    run *b[2];
+    tiny_runs(b, rb, 5, ACT_LEAKY_RELU);
+    assert_false(gsl_vector_equal(a[0]->W->PG->value, b[0]->W->PG->value));
+    load_runs(b, 2, path, rb);
+    /* the training generator's state came back too */
+    assert_true(gsl_rng_get(ra) == gsl_rng_get(rb));
+    gsl_rng *rz = rng_new(77);
+    gsl_matrix *z = gsl_matrix_alloc(7, 2), *xa = gsl_matrix_alloc(7, 2);   /* (7, dim <= 2) */
+    for (int i = 0; i < 2; i++) {
+        wgan *A = a[i]->W, *B = b[i]->W;
+        assert_int_equal(b[i]->step, 3);
+        assert_true(gsl_vector_equal(A->PG->value, B->PG->value));
+        assert_true(gsl_vector_equal(A->C->P->value, B->C->P->value));
+        assert_true(gsl_vector_equal(A->optG->v, B->optG->v));
+        assert_true(gsl_vector_equal(A->optC->m, B->optC->m));
+        assert_int_equal(A->optC->step, B->optC->step);
+        assert_true(a[i]->grad_norm == b[i]->grad_norm);
+        /* the same noise through both generators: bit-identical samples */
+        rng_fill_gaussian(rz, z, 0.0, 1.0);
+        gsl_matrix_view xa_i = gsl_matrix_submatrix(xa, 0, 0, 7, A->dim);
+        gsl_matrix_memcpy(&xa_i.matrix, mlp_forward(A->G, z));
+        assert_true(gsl_matrix_equal(&xa_i.matrix, mlp_forward(B->G, z)));
+    }
+    assert_int_equal(b[1]->grad_norm > 0.0, 1);            /* gp: a real number came back */
+
+    /* another shape, method or activation is refused, and the model is left alone */
+    struct { long g_hidden; act_kind act; int swap; } other[] = {
+        {7, ACT_LEAKY_RELU, 0},             /* --g-hidden 7: G's block has another size */
+        {5, ACT_RELU, 0},                   /* --act relu: same sizes, another name     */
+        {5, ACT_LEAKY_RELU, 1},             /* the runs in another order: gp, then clip */
+    };
+    for (size_t k = 0; k < sizeof other / sizeof other[0]; k++) {
+        gsl_rng *rc = rng_new(5);
+        run *c[2];
+        tiny_runs(c, rc, other[k].g_hidden, other[k].act);
+        if (other[k].swap) {
+            run *t = c[0];
+            c[0] = c[1];
+            c[1] = t;
+        }
+        gsl_vector *before = gsl_vector_alloc(c[0]->W->PG->value->size);
+        gsl_vector_memcpy(before, c[0]->W->PG->value);
+        checkpoint ck;
+        char err[1024] = "";
+        describe_runs(&ck, c, 2);
+        assert_int_equal(checkpoint_load(&ck, path, rc, err, sizeof err), -1);
+        assert_non_null(strstr(err, "this model"));      /* the message says what differs */
+        assert_null(strchr(err, '\n'));                  /* in one line                   */
+        assert_true(gsl_vector_equal(before, c[0]->W->PG->value));
+        gsl_vector_free(before);
+        run_free(c[0]);
+        run_free(c[1]);
+        gsl_rng_free(rc);
+    }
+
+    remove(path);
+    gsl_matrix_free(z);
+    gsl_matrix_free(xa);
+    for (int i = 0; i < 2; i++) {
+        run_free(a[i]);
+        run_free(b[i]);
+    }
+    gsl_rng_free(ra);
+    gsl_rng_free(rb);
+    gsl_rng_free(rz);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_gp_bias_gradient_is_zero),
         cmocka_unit_test(test_wrong_gradient_is_caught),
         cmocka_unit_test(test_generator_gradient),
+        cmocka_unit_test(test_checkpoint_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,7 @@
  * Run:   make bin/07-wgan && bin/07-wgan          (clip and gp, both targets)
  *        bin/07-wgan --method gp --target ring    (one run)
  *        bin/07-wgan --help                       (every knob)
+ *        bin/07-wgan --save F, then --load F --generate 1000   (section 12)
  * ========================================================================== */
 #include "genlab.h"
 
@@ -1028,6 +1029,7 @@ typedef struct run {
     double *xs, *ys;               /* (EVAL_N_1D) scratch                       */
     eval final;
     double grad_norm;              /* gp: mean |dD/dx| at x_hat, last steps     */
+    long step;                     /* generator steps done (section 12)         */
 } run;
 
 /* generator steps between measurements: N_EVALS of them in a run, but at
@@ -1072,6 +1074,26 @@ static void run_free(run *R)
 #define BI_LO -4.0
 #define BI_HI 4.0
 
+/* The 1D samples X (n, 1) as a histogram on N_BINS bins of [BI_LO, BI_HI]:
+ * S (N_BINS, >= 3) gets the bin centre, the target's density there, and
+ * the samples' density (count / (n width), so both curves have area 1). */
+static void histogram_1d(const gsl_matrix *X, gsl_matrix *S)
+{
+    const size_t n = X->size1;
+    const double width = (BI_HI - BI_LO) / N_BINS;
+    gsl_matrix_set_zero(S);
+    for (size_t i = 0; i < n; i++) {
+        const double b = floor((gsl_matrix_get(X, i, 0) - BI_LO) / width);
+        if (b >= 0.0 && b < N_BINS)
+            *gsl_matrix_ptr(S, (size_t)b, 2) += 1.0 / ((double)n * width);
+    }
+    for (size_t b = 0; b < N_BINS; b++) {
+        const double x = BI_LO + ((double)b + 0.5) * width;
+        gsl_matrix_set(S, b, 0, x);
+        gsl_matrix_set(S, b, 1, bimodal_density(x));
+    }
+}
+
 static void take_snapshot(run *R, gsl_rng *r, int k, long step)
 {
     wgan *W = R->W;
@@ -1083,21 +1105,11 @@ static void take_snapshot(run *R, gsl_rng *r, int k, long step)
     }
     /* bimodal: histogram of EVAL_N_1D samples as a density, and D(x) on the bins */
     gsl_matrix *S = R->snap[k];
-    const double width = (BI_HI - BI_LO) / N_BINS;
     gsl_matrix_view fake = generate(W, r, EVAL_N_1D);
-    gsl_matrix_set_zero(S);
-    for (size_t i = 0; i < EVAL_N_1D; i++) {
-        const double b = floor((gsl_matrix_get(&fake.matrix, i, 0) - BI_LO) / width);
-        if (b >= 0.0 && b < N_BINS)
-            *gsl_matrix_ptr(S, (size_t)b, 2) += 1.0 / (EVAL_N_1D * width);
-    }
+    histogram_1d(&fake.matrix, S);
     gsl_matrix_view grid = mat_rows(W->real, N_BINS);
-    for (size_t b = 0; b < N_BINS; b++) {
-        const double x = BI_LO + ((double)b + 0.5) * width;
-        gsl_matrix_set(&grid.matrix, b, 0, x);
-        gsl_matrix_set(S, b, 0, x);
-        gsl_matrix_set(S, b, 1, bimodal_density(x));
-    }
+    for (size_t b = 0; b < N_BINS; b++)
+        gsl_matrix_set(&grid.matrix, b, 0, gsl_matrix_get(S, b, 0));
     const gsl_matrix *d = critic_forward(W->C, &grid.matrix);
     for (size_t b = 0; b < N_BINS; b++)
         gsl_matrix_set(S, b, 3, gsl_matrix_get(d, b, 0));
@@ -1195,6 +1207,7 @@ static void train_run(run *R, gsl_rng *r, int quiet)
     }
     progress_end(&p);
     R->grad_norm = gn_count ? gn_sum / (double)gn_count : 0.0;
+    R->step = steps;
 }
 
 /* ----------------------------------------------------------------------------
@@ -1498,11 +1511,238 @@ static void figure_losses(const char *dir, run *const *rs, size_t n)
     plot_close(f);
 }
 
+/* Every data file and figure of the trained runs, in --out. (A loaded model
+ * has no training history to draw; --generate draws its samples.) */
+static void draw_runs(run *const *rs, size_t n, const char *dir, double floor)
+{
+    run *ring[2], *bi[2];
+    size_t n_ring = 0, n_bi = 0;
+    for (size_t i = 0; i < n; i++) {
+        write_run_data(rs[i], dir);
+        if (rs[i]->cfg.target == TARGET_RING) {
+            ring[n_ring++] = rs[i];
+            write_critic_surface(rs[i], dir);
+            figure_critic_surface(dir, rs[i]);
+        } else {
+            bi[n_bi++] = rs[i];
+            figure_bimodal(dir, rs[i]);
+        }
+    }
+    if (n_ring) {
+        write_centres(dir);
+        figure_ring_samples(dir, ring, n_ring);
+        figure_modes(dir, ring, n_ring);
+    }
+    if (n_bi)
+        figure_w1(dir, bi, n_bi, floor);
+    figure_losses(dir, rs, n);
+}
+
+/* ----------------------------------------------------------------------------
+ * 12. Keeping a trained model, and sampling it without training again
+ *
+ * --save FILE writes every run of the invocation into one checkpoint
+ * (common/checkpoint.h, introduced in chapter 08); --load FILE builds the
+ * same runs from the same flags and reads them back instead of training;
+ * --generate K then draws K samples from each loaded generator, measures
+ * them as section 8 does, and stops. What a run puts in the file, and why:
+ *
+ *   G.params, C.params   the two networks: G to sample, the critic to
+ *                        measure (its W estimate and slope in the results);
+ *   G.opt, C.opt         both optimisers' state (RMSProp's running squares,
+ *                        or Adam's two moments and its step count t). A
+ *                        sample does not need them, but a model that is to
+ *                        be trained on does: a fresh Adam's first steps move
+ *                        every weight by about lr, whatever its gradient;
+ *   step                 the generator steps done;
+ *   grad_norm            gp: the mean slope at the interpolates over the
+ *                        last steps, which the results block reports and a
+ *                        loaded model, whose critic takes no step, cannot
+ *                        measure again;
+ *
+ * and once for the file, the training generator's state after the run.
+ *
+ * Every name starts with the run's target and method, and the critic's
+ * blocks carry its activation too, e.g. "ring.gp.G.params" or
+ * "bimodal.clip.C.leaky-relu.rmsprop.m". So a checkpoint of the gp runs does
+ * not load into a clip run, a ring model not into the bimodal target, a
+ * ReLU critic not into a LeakyReLU one; and another --hidden, --g-hidden or
+ * --noise-dim changes a block's size. checkpoint_load compares every name
+ * and size before it copies anything: a mismatch is one line and exit 1,
+ * never a model of the wrong shape filled with someone else's numbers.
+ * ------------------------------------------------------------------------- */
+static void describe_runs(checkpoint *ck, run *const *rs, size_t n)
+{
+    *ck = (checkpoint){0};
+    for (size_t i = 0; i < n; i++) {
+        run *R = rs[i];
+        wgan *W = R->W;
+        const char *opt = R->cfg.method == METHOD_CLIP ? "rmsprop" : "adam";
+        const char *act = W->C->act == ACT_RELU ? "relu" : "leaky-relu";
+        char tag[16], name[CHECKPOINT_NAME_LEN];
+        snprintf(tag, sizeof tag, "%s.%s", target_name(R->cfg.target), method_name(R->cfg.method));
+        snprintf(name, sizeof name, "%s.G", tag);
+        checkpoint_add_params(ck, name, W->PG);
+        snprintf(name, sizeof name, "%s.G.%s", tag, opt);
+        checkpoint_add_optimizer(ck, name, W->optG);
+        snprintf(name, sizeof name, "%s.C.%s", tag, act);
+        checkpoint_add_params(ck, name, W->C->P);
+        snprintf(name, sizeof name, "%s.C.%s.%s", tag, act, opt);
+        checkpoint_add_optimizer(ck, name, W->optC);
+        snprintf(name, sizeof name, "%s.step", tag);
+        checkpoint_add_long(ck, name, &R->step);
+        if (R->cfg.method == METHOD_GP) {      /* one double: a vector of length 1 */
+            gsl_vector_view gn = gsl_vector_view_array(&R->grad_norm, 1);
+            snprintf(name, sizeof name, "%s.grad_norm", tag);
+            checkpoint_add_vector(ck, name, &gn.vector);
+        }
+    }
+}
+
+static void save_runs(run *const *rs, size_t n, const char *path, const gsl_rng *r)
+{
+    checkpoint ck;
+    char err[1024];
+    describe_runs(&ck, rs, n);
+    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
+        die("%s", err);
+}
+
+static void load_runs(run *const *rs, size_t n, const char *path, gsl_rng *r)
+{
+    checkpoint ck;
+    char err[1024];
+    describe_runs(&ck, rs, n);
+    if (checkpoint_load(&ck, path, r, err, sizeof err) != 0)     /* a mismatch names "this model" */
+        die("%s%s", err, strstr(err, "this model") ? "; load it with the flags it was saved with "
+            "(--method, --target, --hidden, --g-hidden, --noise-dim, --act, --quick)" : "");
+}
+
+/* --generate K: K samples of every loaded generator, from a generator of
+ * their own seeded from --seed (the same checkpoint and seed give the same
+ * files; every run gets the same noise z), measured as in section 8:
+ *
+ *   ring      modes reached, covered and the share of sharp samples;
+ *   bimodal   the exact W1 against K stratified real samples, and W1 to
+ *             the target itself. (The ruler's floor grows as K shrinks:
+ *             about 0.013 at K = 20000, 0.045 at 2000; section 8.)
+ *
+ * G's work matrices hold max_rows rows, so the samples come in chunks. */
+#define GENERATE_SEED_OFFSET 1000003UL
+
+static void figure_generated(const char *dir, const run *R, size_t K)
+{
+    const char *mn = method_name(R->cfg.method), *tn = target_name(R->cfg.target);
+    char name[64], title[160];
+    snprintf(name, sizeof name, "generated_%s_%s", tn, mn);
+    if (R->cfg.target == TARGET_RING) {
+        snprintf(title, sizeof title, "%s on the ring, step %ld: %zu samples of G (orange: the 8 mode centres)",
+                 mn, R->step, K);
+        FILE *f = plot_open(dir, name, title, "x_1", "x_2", 900, 900);
+        fprintf(f, "set size ratio -1\nset xrange [-3:3]\nset yrange [-3:3]\nset xtics 1\nset ytics 1\n"
+                   "unset key\n"
+                   "plot 'generated_ring_%s.dat' using 1:2 with points pt 7 ps 0.25 lc 1, \\\n"
+                   "     'ring_centres.dat' using 1:2 with points pt 6 ps 1.8 lw 2 lc 2\n", mn);
+        plot_close(f);
+    } else {
+        snprintf(title, sizeof title, "%s on the bimodal target, step %ld: a histogram of %zu samples of G",
+                 mn, R->step, K);
+        FILE *f = plot_open(dir, name, title, "x", "density", 1200, 750);
+        fprintf(f, "set xrange [%g:%g]\nset yrange [0:*]\nset xtics 1\nset key top left\n"
+                   "plot 'generated_hist_bimodal_%s.dat' using 1:3 with boxes fs solid 0.4 lc 1 "
+                   "title \"generated\", \\\n"
+                   "     '' using 1:2 with lines lc rgb \"#000000\" title \"data density\"\n",
+                BI_LO, BI_HI, mn);
+        plot_close(f);
+    }
+}
+
+static void generate_samples(run *const *rs, size_t n, long K, unsigned long seed, const char *dir,
+                             metrics *m)
+{
+    const size_t k = (size_t)K;
+    gsl_matrix *real = gsl_matrix_alloc(k, 1);                  /* bimodal: the ruler */
+    gsl_matrix *hist = gsl_matrix_alloc(N_BINS, 3);
+    double *xs = malloc(k * sizeof *xs), *ys = malloc(k * sizeof *ys);
+    if (!xs || !ys)
+        die("out of memory");
+    int centres = 0;
+    printf("\n5. Samples of the loaded generators (--generate %ld)\n", K);
+    for (size_t i = 0; i < n; i++) {
+        const run *R = rs[i];
+        wgan *W = R->W;
+        const char *mn = method_name(R->cfg.method), *tn = target_name(R->cfg.target);
+        gsl_rng *fixed = rng_new(seed);
+        gsl_matrix *X = gsl_matrix_alloc(k, W->dim);            /* (K, dim) */
+        for (size_t at = 0; at < k; at += W->max_rows) {
+            const size_t rows = k - at < W->max_rows ? k - at : W->max_rows;
+            gsl_matrix_view fake = generate(W, fixed, rows);
+            gsl_matrix_view dst = gsl_matrix_submatrix(X, at, 0, rows, W->dim);
+            gsl_matrix_memcpy(&dst.matrix, &fake.matrix);
+        }
+        char file[96], header[160], metric[64];
+        snprintf(file, sizeof file, "generated_%s_%s.dat", tn, mn);
+        snprintf(header, sizeof header, "%s: %zu samples of G after %ld steps, one per row",
+                 W->dim == 2 ? "x y" : "x", k, R->step);
+        out_write_matrix(dir, file, header, X);
+        if (R->cfg.target == TARGET_RING) {
+            double covered, reached, hq;
+            ring_modes(X, &covered, &reached, &hq);
+            printf("%s on the ring, step %ld: %zu samples, modes reached %.0f/8 (within 0.2), "
+                   "covered %.0f/8 (within 3 sd), sharp samples %.1f %%\n",
+                   mn, R->step, k, reached, covered, 100.0 * hq);
+            snprintf(metric, sizeof metric, "modes_covered_%s", mn);
+            metrics_set(m, metric, covered);
+            snprintf(metric, sizeof metric, "high_quality_share_%s", mn);
+            metrics_set(m, metric, hq);
+            snprintf(metric, sizeof metric, "modes_reached_%s", mn);
+            metrics_set(m, metric, reached);
+            if (!centres++)
+                write_centres(dir);
+        } else {
+            real_stratified(fixed, real);
+            for (size_t j = 0; j < k; j++) {
+                xs[j] = gsl_matrix_get(X, j, 0);
+                ys[j] = gsl_matrix_get(real, j, 0);
+            }
+            const double w1 = w1_sorted(xs, ys, k);               /* sorts xs and ys */
+            const double w1_target = w1_to_target(xs, k);
+            printf("%s on the bimodal target, step %ld: %zu samples, exact W1 %.4f against %zu "
+                   "stratified real samples (to the target itself %.4f)\n",
+                   mn, R->step, k, w1, k, w1_target);
+            snprintf(metric, sizeof metric, R->cfg.method == METHOD_GP ? "w1_exact_1d" : "w1_exact_1d_%s", mn);
+            metrics_set(m, metric, w1);
+            snprintf(metric, sizeof metric, "w1_target_1d_%s", mn);
+            metrics_set(m, metric, w1_target);
+            histogram_1d(X, hist);
+            snprintf(file, sizeof file, "generated_hist_bimodal_%s.dat", mn);
+            out_write_matrix(dir, file, "x  real_density  generated_density", hist);
+        }
+        figure_generated(dir, R, k);
+        gsl_matrix_free(X);
+        gsl_rng_free(fixed);
+    }
+    metrics_set(m, "generated_samples", (double)K);
+    gsl_matrix_free(real);
+    gsl_matrix_free(hist);
+    free(xs);
+    free(ys);
+}
+
 #ifndef GENLAB_TESTING
+/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
+static void usage_error(const cli *c, const char *msg)
+{
+    fprintf(stderr, "%s: error: %s\n", c->program, msg);
+    cli_usage(c, stderr);
+    exit(2);
+}
+
 int main(int argc, char **argv)
 {
     const char *method = "all", *target = "both", *act = "leaky-relu", *penalty = "one-sided";
-    const char *decay = "linear";
+    const char *decay = "linear", *save = NULL, *load = NULL;
+    long generate_k = 0;
     long steps = 2000, batch = 64, n_critic = 10, hidden = 64, g_hidden = 64, noise_dim = 2;
     double lr = 1e-3, g_lr = 5e-4, clip = 0.01, lambda = 10.0;
     cli_option options[] = {
@@ -1529,11 +1769,21 @@ int main(int argc, char **argv)
         {"noise-dim", CLI_INT, &noise_dim, "dimension of the generator's noise z", 1, 1024, NULL, 0},
         {"act", CLI_CHOICE, &act, "the critic's hidden activation (both piecewise linear)", 0, 0,
          "leaky-relu|relu", 0},
+        {"save", CLI_STRING, &save, "at the end, write every run's G and critic, with their optimisers, "
+         "to this checkpoint", 0, 0, NULL, 0},
+        {"load", CLI_STRING, &load, "build the runs from the same flags and read them from this "
+         "checkpoint: no training, only the results", 0, 0, NULL, 0},
+        {"generate", CLI_INT, &generate_k, "with --load: write N samples of every generator, their figure "
+         "and metrics, and stop", 1, 1000000, NULL, 0},
     };
     cli args;
     cli_init(&args, "07-wgan", "Wasserstein GAN: weight clipping and gradient penalty, on a ring and in 1D.",
              42, options, sizeof options / sizeof options[0]);
     cli_parse_or_exit(&args, argc, argv);
+    if (cli_given(&args, "generate") && !load)
+        usage_error(&args, "--generate needs the model to sample: --load FILE");
+    if (cli_given(&args, "generate") && save)
+        usage_error(&args, "--generate only writes samples; it has nothing new to --save");
     long trap_steps = TRAP_STEPS, bimodal_steps = cli_given(&args, "steps") ? steps : 3500;
     if (args.quick) {
         if (!cli_given(&args, "steps")) steps = bimodal_steps = 30;
@@ -1546,18 +1796,6 @@ int main(int argc, char **argv)
     gsl_rng *r = rng_new((unsigned long)args.seed);
     metrics m = {0};
     const act_kind critic_act = strcmp(act, "relu") == 0 ? ACT_RELU : ACT_LEAKY_RELU;
-
-    /* 1. the source's conceptual numbers */
-    conceptual_numbers(r, &m);
-
-    /* 5 and 10. the penalty's double backward, checked on a small critic */
-    gp_probe probe = gp_probe_new(r, 2, 5, 6, critic_act);
-    probe.one_sided = strcmp(penalty, "one-sided") == 0;
-    gradcheck_result gc = gp_probe_check(&probe);
-    gp_probe_free(&probe);
-    printf("\n2. Gradient check of the penalty's double backward: %zu parameters, max rel err < 1e%+d\n",
-           gc.checked, gc.max_rel_err > 0 ? (int)ceil(log10(gc.max_rel_err)) : -16);
-    metrics_set(&m, "gp_gradcheck_max_rel_err", gc.max_rel_err);
 
     /* one configuration per method; the flags override the defaults */
     wgan_config base[2];
@@ -1574,12 +1812,26 @@ int main(int argc, char **argv)
             .act = critic_act};
     }
 
-    /* 7. the one-dimensional trap of the two-sided penalty */
-    if (strcmp(method, "clip") != 0)
-        trap_demo(r, &base[METHOD_GP], trap_steps, &m);
+    /* 1, 5, 10 and 7: the made-up numbers, the gradient check of the double
+     * backward, the 1D trap (a loaded model skips them: they train nothing
+     * it holds) */
+    if (!load) {
+        conceptual_numbers(r, &m);
+        gp_probe probe = gp_probe_new(r, 2, 5, 6, critic_act);
+        probe.one_sided = strcmp(penalty, "one-sided") == 0;
+        gradcheck_result gc = gp_probe_check(&probe);
+        gp_probe_free(&probe);
+        printf("\n2. Gradient check of the penalty's double backward: %zu parameters, max rel err < 1e%+d\n",
+               gc.checked, gc.max_rel_err > 0 ? (int)ceil(log10(gc.max_rel_err)) : -16);
+        metrics_set(&m, "gp_gradcheck_max_rel_err", gc.max_rel_err);
+        if (strcmp(method, "clip") != 0)
+            trap_demo(r, &base[METHOD_GP], trap_steps, &m);
+    }
 
-    /* 6 and 9. train each selected method on each selected target */
-    printf("\n4. Training\n");
+    /* 6 and 9. train each selected method on each selected target (or build
+     * it and read it from --load, section 12) */
+    if (!load)
+        printf("\n4. Training\n");
     run *runs[4];
     size_t n_runs = 0;
     for (int t = 0; t < 2; t++) {
@@ -1594,43 +1846,52 @@ int main(int argc, char **argv)
             if (tk == TARGET_BIMODAL)
                 cfg.steps = bimodal_steps;
             run *R = run_new(&cfg, r);
-            train_run(R, r, args.quiet);
+            if (!load)
+                train_run(R, r, args.quiet);
             runs[n_runs++] = R;
         }
     }
+    if (load) {
+        load_runs(runs, n_runs, load, r);
+        fprintf(stderr, "%s: loaded %zu run(s) from %s\n", args.program, n_runs, load);
+        printf("\n4. Loaded from a checkpoint, no training\n");
+        for (size_t i = 0; i < n_runs; i++)
+            printf("   %s on the %s: generator step %ld\n", method_name(runs[i]->cfg.method),
+                   target_name(runs[i]->cfg.target), runs[i]->step);
+    }
 
-    /* 8 and 11. results and figures */
-    printf("\n5. Results\n");
-    run *ring[2], *bi[2];
-    size_t n_ring = 0, n_bi = 0;
-    for (size_t i = 0; i < n_runs; i++) {
-        report_run(runs[i], &m);
-        write_run_data(runs[i], args.out);
-        if (runs[i]->cfg.target == TARGET_RING) {
-            ring[n_ring++] = runs[i];
-            write_critic_surface(runs[i], args.out);
-            figure_critic_surface(args.out, runs[i]);
-        } else {
-            bi[n_bi++] = runs[i];
-            figure_bimodal(args.out, runs[i]);
+    if (generate_k > 0) {
+        /* 12. K samples of every loaded generator, measured, and stop */
+        generate_samples(runs, n_runs, generate_k, (unsigned long)args.seed + GENERATE_SEED_OFFSET,
+                         args.out, &m);
+    } else {
+        /* 8 and 11. results and figures (a loaded model is measured now) */
+        printf("\n5. Results\n");
+        const run *first_bi = NULL;
+        for (size_t i = 0; i < n_runs; i++) {
+            if (load)
+                record_eval(runs[i], r, runs[i]->step);
+            report_run(runs[i], &m);
+            if (!first_bi && runs[i]->cfg.target == TARGET_BIMODAL)
+                first_bi = runs[i];
         }
+        double w1_floor_value = 0.0;
+        if (first_bi) {
+            w1_floor_value = w1_floor(r, first_bi->W->real, first_bi->xs, first_bi->ys, 20);
+            printf("a perfect generator would score W1 %.4f against the stratified real sample "
+                   "(mean of 20 draws of 20000)\n", w1_floor_value);
+            metrics_set(&m, "w1_floor_1d", w1_floor_value);
+        }
+        if (!load)
+            draw_runs(runs, n_runs, args.out, w1_floor_value);
     }
-    if (n_ring) {
-        write_centres(args.out);
-        figure_ring_samples(args.out, ring, n_ring);
-        figure_modes(args.out, ring, n_ring);
-    }
-    if (n_bi) {
-        const double floor = w1_floor(r, bi[0]->W->real, bi[0]->xs, bi[0]->ys, 20);
-        printf("a perfect generator would score W1 %.4f against the stratified real sample "
-               "(mean of 20 draws of 20000)\n", floor);
-        metrics_set(&m, "w1_floor_1d", floor);
-        figure_w1(args.out, bi, n_bi, floor);
-    }
-    figure_losses(args.out, runs, n_runs);
 
     metrics_print(&m, stdout);
     metrics_write(&m, args.out);
+    if (save) {
+        save_runs(runs, n_runs, save, r);
+        fprintf(stderr, "%s: saved %zu run(s) to %s\n", args.program, n_runs, save);
+    }
     for (size_t i = 0; i < n_runs; i++)
         run_free(runs[i]);
     gsl_rng_free(r);
