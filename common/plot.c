@@ -80,6 +80,9 @@ void plot_image_grid(const char *dir, const char *name, const char *title,
                "set size ratio -1\nset palette gray\nset cbrange [0:1]\n"
                "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n"
                "set margins 1, 1, 1, 3\n"
-               "plot '%s' matrix with image pixels\n", W - 1, H - 1, file);
+               /* "with image", not "with image pixels": the latter draws every
+                * pixel as its own antialiased rectangle, and the seams between
+                * them print as a grid of dots over the digits */
+               "plot '%s' matrix with image\n", W - 1, H - 1, file);
     plot_close(g);
 }

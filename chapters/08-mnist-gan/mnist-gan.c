@@ -901,7 +901,7 @@ static void labelled_grid(const char *dir, const char *name, const char *title,
     fprintf(f, ")\nset ytics scale 0 (");
     for (size_t r = 0; r < rows; r++)
         fprintf(f, "%s\"%s\" %.1f", r ? ", " : "", row_label[r], (double)r * (SIDE + 1) + 14.5);
-    fprintf(f, ")\nplot '%s.dat' matrix with image pixels\n", name);
+    fprintf(f, ")\nplot '%s.dat' matrix with image\n", name);   /* not "pixels": see plot.c */
     plot_close(f);
 }
 
