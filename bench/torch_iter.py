@@ -1,4 +1,5 @@
-"""torch_iter.py -- the models of chapters 08 and 11 in PyTorch, to time them.
+"""torch_iter.py -- the models of chapters 08 and 11 (and 09's planned
+InfoGAN/DCGAN, bench/iter-dcgan.c) in PyTorch, to time them.
 
 Each model is the chapter's own: the same layer sizes, batch, losses,
 optimisers and steps per iteration, in float64 on the CPU, on random data of
@@ -158,6 +159,66 @@ def aae():
     timed("aae", step)
 
 
+def dcgan(narrow=False, warmup=3, iters=15):
+    """InfoGAN's MNIST networks on a DCGAN backbone (bench/iter-dcgan.c): batch
+    64; D step = D on 64 real and 64 fake images, G step = G, D and the Q
+    head with BCE + class cross-entropy + MSE on the continuous codes, Adam
+    on G and Q. Fewer iterations than the others: one takes most of a second."""
+    n, nz, ncat, ncont = 64, 62, 10, 2
+    gh, g1, g2, d1, d2, dh = (512, 64, 32, 32, 64, 512) if narrow else (1024, 128, 64, 64, 128, 1024)
+    lrelu = lambda: nn.LeakyReLU(0.1)
+    G = nn.Sequential(
+        nn.Linear(nz + ncat + ncont, gh), nn.BatchNorm1d(gh), nn.ReLU(),
+        nn.Linear(gh, g1 * 7 * 7), nn.Unflatten(1, (g1, 7, 7)), nn.BatchNorm2d(g1), nn.ReLU(),
+        nn.ConvTranspose2d(g1, g2, 4, 2, 1), nn.BatchNorm2d(g2), nn.ReLU(),
+        nn.ConvTranspose2d(g2, 1, 4, 2, 1), nn.Sigmoid(), nn.Flatten())
+    trunk = nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, d1, 4, 2, 1), lrelu(),
+        nn.Conv2d(d1, d2, 4, 2, 1), nn.BatchNorm2d(d2), lrelu(), nn.Flatten(),
+        nn.Linear(d2 * 7 * 7, dh), nn.BatchNorm1d(dh), lrelu())
+    head = nn.Linear(dh, 1)
+    Q = nn.Sequential(nn.Linear(dh, 128), nn.BatchNorm1d(128), lrelu(), nn.Linear(128, ncat + ncont))
+    D = list(trunk.parameters()) + list(head.parameters())
+    optD = torch.optim.Adam(D, lr=2e-4, betas=(0.5, 0.999))
+    optG = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    optQ = torch.optim.Adam(Q.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    data = torch.rand(1024, 784)
+
+    def codes():
+        c = torch.randint(0, ncat, (n,))
+        u = 2 * torch.rand(n, ncont) - 1
+        return torch.cat([torch.randn(n, nz), F.one_hot(c, ncat).to(torch.float64), u], 1), c, u
+
+    def step():
+        x = data[torch.randint(0, data.shape[0], (n,))]
+        optD.zero_grad()
+        with torch.no_grad():
+            fake = G(codes()[0])
+        loss = bce(head(trunk(x)), 1.0) + bce(head(trunk(fake)), 0.0)
+        loss.backward()
+        optD.step()
+        for p in D:
+            p.requires_grad_(False)
+        optG.zero_grad()
+        optQ.zero_grad()
+        zin, c, u = codes()
+        h = trunk(G(zin))
+        q = Q(h)
+        loss = bce(head(h), 1.0) + F.cross_entropy(q[:, :ncat], c) + F.mse_loss(q[:, ncat:], u)
+        loss.backward()
+        optG.step()
+        optQ.step()
+        for p in D:
+            p.requires_grad_(True)
+
+    global WARMUP, ITERS
+    saved = WARMUP, ITERS
+    WARMUP, ITERS = warmup, iters
+    timed("dcgan-n" if narrow else "dcgan", step)
+    WARMUP, ITERS = saved
+
+
 if __name__ == "__main__":
     torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
     torch.set_default_dtype(torch.float64)
@@ -165,3 +226,4 @@ if __name__ == "__main__":
     gan(False)
     gan(True)
     aae()
+    dcgan()
