@@ -245,6 +245,13 @@ static void print_option(const cli_option *o, FILE *f)
     fputc('\n', f);
 }
 
+void cli_usage_error(const cli *c, const char *msg)
+{
+    fprintf(stderr, "%s: error: %s\n", c->program, msg);
+    cli_usage(c, stderr);
+    exit(2);
+}
+
 void cli_usage(const cli *c, FILE *f)
 {
     fprintf(f, "usage: %s [options]\n%s\n\ncommon options:\n", c->program, c->summary);

@@ -70,6 +70,11 @@ void cli_parse_or_exit(cli *c, int argc, char **argv);
 /* The usage text: every flag with its default. */
 void cli_usage(const cli *c, FILE *f);
 
+/* For a conflict between flags that parsing alone cannot see (e.g. --generate
+ * without --load): like cli's own errors, one line on stderr, the usage,
+ * exit(2). */
+void cli_usage_error(const cli *c, const char *msg);
+
 /* 1 if the user gave the chapter flag `name` on the command line. Chapters use
  * it so that --quick shortens a run without overriding an explicit --steps. */
 int cli_given(const cli *c, const char *name);

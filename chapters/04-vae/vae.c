@@ -1317,14 +1317,6 @@ static void print_model(const setting *s, int first, long loaded_steps)
 }
 
 #ifndef GENLAB_TESTING
-/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
-static void usage_error(const cli *c, const char *msg)
-{
-    fprintf(stderr, "%s: error: %s\n", c->program, msg);
-    cli_usage(c, stderr);
-    exit(2);
-}
-
 int main(int argc, char **argv)
 {
     setting flags = {"clusters", 1, 16, 2, 2000, 64, 3e-3, 0.3, 1.0};
@@ -1352,7 +1344,7 @@ int main(int argc, char **argv)
              42, opts, sizeof opts / sizeof opts[0]);
     cli_parse_or_exit(&args, argc, argv);
     if (cli_given(&args, "generate") && !load)
-        usage_error(&args, "--generate needs the model to sample: --load FILE");
+        cli_usage_error(&args, "--generate needs the model to sample: --load FILE");
     out_prepare(args.out);
     gsl_rng *r = rng_new((unsigned long)args.seed);
     printf("04-vae: seed %ld\n\n", args.seed);

@@ -1338,14 +1338,6 @@ static void saturation_experiment(const gan_config *cfg, long head_start, long s
 }
 
 #ifndef GENLAB_TESTING
-/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
-static void usage_error(const cli *c, const char *msg)
-{
-    fprintf(stderr, "%s: error: %s\n", c->program, msg);
-    cli_usage(c, stderr);
-    exit(2);
-}
-
 int main(int argc, char **argv)
 {
     const char *target = "both", *g_loss = "non-saturating", *init = "xavier", *optim = "adam",
@@ -1379,9 +1371,9 @@ int main(int argc, char **argv)
              42, opts, sizeof opts / sizeof opts[0]);
     cli_parse_or_exit(&c, argc, argv);
     if (cli_given(&c, "generate") && !load)
-        usage_error(&c, "--generate needs the models to sample: --load FILE");
+        cli_usage_error(&c, "--generate needs the models to sample: --load FILE");
     if (load && save)
-        usage_error(&c, "--load trains nothing, so there is nothing new to --save");
+        cli_usage_error(&c, "--load trains nothing, so there is nothing new to --save");
     if (c.quick) {                         /* shorten only what the user left alone */
         if (!cli_given(&c, "steps"))
             steps = 300;

@@ -1225,14 +1225,6 @@ static void sample_loaded(const char *dir, run *const *runs, size_t n_runs, size
  * clipping or a gradient penalty, on this same ring.
  * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
-/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
-static void usage_error(const cli *c, const char *msg)
-{
-    fprintf(stderr, "%s: error: %s\n\n", c->program, msg);
-    cli_usage(c, stderr);
-    exit(2);
-}
-
 /* the results table of a training run, and its numbers into m */
 static void print_table(run *const *runs, size_t n_runs, metrics *m)
 {
@@ -1284,9 +1276,9 @@ int main(int argc, char **argv)
              opts, sizeof opts / sizeof *opts);
     cli_parse_or_exit(&cl, argc, argv);
     if (cli_given(&cl, "generate") && !load)
-        usage_error(&cl, "--generate needs the models to sample: --load FILE");
+        cli_usage_error(&cl, "--generate needs the models to sample: --load FILE");
     if (load && save)
-        usage_error(&cl, "--load trains nothing, so there is nothing new to --save");
+        cli_usage_error(&cl, "--load trains nothing, so there is nothing new to --save");
     if (cl.quick && !cli_given(&cl, "steps"))
         steps = 40;
     out_prepare(cl.out);

@@ -1730,14 +1730,6 @@ static void generate_samples(run *const *rs, size_t n, long K, unsigned long see
 }
 
 #ifndef GENLAB_TESTING
-/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
-static void usage_error(const cli *c, const char *msg)
-{
-    fprintf(stderr, "%s: error: %s\n", c->program, msg);
-    cli_usage(c, stderr);
-    exit(2);
-}
-
 int main(int argc, char **argv)
 {
     const char *method = "all", *target = "both", *act = "leaky-relu", *penalty = "one-sided";
@@ -1781,9 +1773,9 @@ int main(int argc, char **argv)
              42, options, sizeof options / sizeof options[0]);
     cli_parse_or_exit(&args, argc, argv);
     if (cli_given(&args, "generate") && !load)
-        usage_error(&args, "--generate needs the model to sample: --load FILE");
+        cli_usage_error(&args, "--generate needs the model to sample: --load FILE");
     if (cli_given(&args, "generate") && save)
-        usage_error(&args, "--generate only writes samples; it has nothing new to --save");
+        cli_usage_error(&args, "--generate only writes samples; it has nothing new to --save");
     long trap_steps = TRAP_STEPS, bimodal_steps = cli_given(&args, "steps") ? steps : 3500;
     if (args.quick) {
         if (!cli_given(&args, "steps")) steps = bimodal_steps = 30;

@@ -1300,13 +1300,6 @@ static judge *open_judge(const char *path, const char *dataset)
     return judge_load(fallback);
 }
 
-static void usage_error(const cli *c, const char *msg)
-{
-    fprintf(stderr, "%s: error: %s\n\n", c->program, msg);
-    cli_usage(c, stderr);
-    exit(2);
-}
-
 int main(int argc, char **argv)
 {
     const char *model = "both", *dataset = "mnist", *data_dir = NULL, *judge_path = NULL,
@@ -1344,13 +1337,13 @@ int main(int argc, char **argv)
     /* which model(s) */
     const int model_given = cli_given(&c, "model");
     if (conditional && model_given && strcmp(model, "cgan") != 0)
-        usage_error(&c, "--conditional is --model cgan; do not combine it with another --model");
+        cli_usage_error(&c, "--conditional is --model cgan; do not combine it with another --model");
     if (load && resume)
-        usage_error(&c, "--load (measure a model) and --resume (train it on) exclude each other");
+        cli_usage_error(&c, "--load (measure a model) and --resume (train it on) exclude each other");
     if (cli_given(&c, "generate") && !load)
-        usage_error(&c, "--generate needs the model to sample: --load FILE");
+        cli_usage_error(&c, "--generate needs the model to sample: --load FILE");
     if (cli_given(&c, "generate") && save)
-        usage_error(&c, "--generate only writes samples; it has nothing new to --save");
+        cli_usage_error(&c, "--generate only writes samples; it has nothing new to --save");
     int run_gan, run_cgan;
     if (conditional || strcmp(model, "cgan") == 0) {
         run_gan = 0; run_cgan = 1;
@@ -1362,7 +1355,7 @@ int main(int argc, char **argv)
     } else {
         run_gan = run_cgan = 1;
         if (save)
-            usage_error(&c, "a checkpoint holds one model: add --model gan or --conditional");
+            cli_usage_error(&c, "a checkpoint holds one model: add --model gan or --conditional");
     }
     if (c.quick) {                  /* seconds, and minutes under valgrind: */
         if (!cli_given(&c, "steps"))

@@ -1263,14 +1263,6 @@ static void report(run *R, const image_set *train_set, const char *dir, judge *J
 }
 
 #ifndef GENLAB_TESTING
-/* A conflict between flags: like cli's own errors, one line, usage, exit 2. */
-static void usage_error(const cli *c, const char *msg)
-{
-    fprintf(stderr, "%s: error: %s\n", c->program, msg);
-    cli_usage(c, stderr);
-    exit(2);
-}
-
 int main(int argc, char **argv)
 {
     const char *dataset = "mnist", *data_dir = NULL, *judge_path = NULL, *variant = "both";
@@ -1311,13 +1303,13 @@ int main(int argc, char **argv)
     cli_parse_or_exit(&args, argc, argv);
     if (labels_flag) {
         if (cli_given(&args, "variant") && strcmp(variant, "labels") != 0)
-            usage_error(&args, "--labels contradicts --variant");
+            cli_usage_error(&args, "--labels contradicts --variant");
         variant = "labels";
     }
     if (load && resume)
-        usage_error(&args, "--load and --resume exclude each other (--resume also trains)");
+        cli_usage_error(&args, "--load and --resume exclude each other (--resume also trains)");
     if (cli_given(&args, "generate") && !load)
-        usage_error(&args, "--generate needs the model to sample: --load FILE");
+        cli_usage_error(&args, "--generate needs the model to sample: --load FILE");
     if (args.quick) {
         if (!cli_given(&args, "steps")) steps = 30;
         if (!cli_given(&args, "batch")) batch = 50;
