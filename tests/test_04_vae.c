@@ -188,27 +188,33 @@ static void decode_with_seed(vae_run *R, unsigned long seed, gsl_matrix *samples
     gsl_rng_free(fixed);
 }
 
-static void test_checkpoint_round_trip(void **state)
+/* Train both tiny data sets a few steps (generator seeded 5) and save the
+ * run to a fresh temporary file, whose name goes to path. */
+static gsl_rng *train_and_save(char *path, setting s[2], vae_run A[2])
 {
-    (void)state;
-    char path[] = "/tmp/test_04_vae_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    char err[512];
-
-    /* train both data sets a few steps, save */
-    setting s[2];
     tiny_settings(s);
-    setting *sets[2] = {&s[0], &s[1]};
     gsl_rng *r = rng_new(5);
-    vae_run A[2];
     for (size_t i = 0; i < 2; i++)
-        run_dataset(&A[i], sets[i], r, NULL, 0, 1, 0, NULL);
-    checkpoint cka;
-    run_checkpoint(A, 2, &cka);
-    if (checkpoint_save(&cka, path, r, err, sizeof err) != 0)
+        run_dataset(&A[i], &s[i], r, NULL, 0, 1, 0, NULL);
+    checkpoint ck;
+    run_checkpoint(A, 2, &ck);
+    char err[512];
+    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
         fail_msg("%s", err);
+    return r;
+}
+
+static void test_checkpoint_round_trip(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_04_vae_XXXXXX", err[512];
+    setting s[2];
+    vae_run A[2];
+    gsl_rng *r = train_and_save(path, s, A);
+    setting *sets[2] = {&s[0], &s[1]};
 
     /* fresh models from another seed: other weights, other data, until loaded */
     gsl_rng *rb = rng_new(12345);
@@ -282,22 +288,10 @@ static void expect_refused(const char *path, setting *changed, size_t n)
 static void test_checkpoint_refuses_other_models(void **state)
 {
     (void)state;
-    char path[] = "/tmp/test_04_vae_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    char err[512];
+    char path[] = "/tmp/test_04_vae_XXXXXX", err[512];
     setting s[2];
-    tiny_settings(s);
-    setting *sets[2] = {&s[0], &s[1]};
-    gsl_rng *r = rng_new(5);
     vae_run A[2];
-    for (size_t i = 0; i < 2; i++)
-        run_dataset(&A[i], sets[i], r, NULL, 0, 1, 0, NULL);
-    checkpoint ck;
-    run_checkpoint(A, 2, &ck);
-    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
-        fail_msg("%s", err);
+    gsl_rng *r = train_and_save(path, s, A);
 
     setting t[2];
     tiny_settings(t);                      /* the same: loads (the control) */

@@ -942,6 +942,20 @@ static void write_real(const char *dir, const target *t, gsl_rng *r, gsl_matrix 
     write_density(dir, "real.dat", t);
 }
 
+/* The axes of a panel of samples: the plane for the ring, a density axis
+ * for the 1D target, whose top is y_max (a gnuplot range end, e.g. "2.5"). */
+static void sample_axes(FILE *g, const target *t, const char *y_max)
+{
+    if (t->dim == 2)
+        fprintf(g, "set size ratio -1\nset xrange [%g:%g]\nset yrange [%g:%g]\n"
+                   "set xtics 2\nset ytics 2\nset xlabel \"x_1\" offset 0,0.5\nset ylabel \"x_2\" offset 0.5,0\n",
+                t->lo, t->hi, t->lo, t->hi);
+    else
+        fprintf(g, "set xrange [%g:%g]\nset yrange [0:%s]\nset xtics 2\n"
+                   "set xlabel \"x\" offset 0,0.5\nset ylabel \"density\" offset 0.5,0\n"
+                   "set style fill solid 0.6 noborder\n", t->lo, t->hi, y_max);
+}
+
 static void draw_samples(const char *dir, run *const *runs, size_t n_runs)
 {
     const target *t = &runs[0]->cfg.tg;
@@ -951,14 +965,7 @@ static void draw_samples(const char *dir, run *const *runs, size_t n_runs)
     FILE *g = plot_open(dir, "samples_over_training", "", "", "", 1650, 90 + 330 * (int)n_runs);
     fprintf(g, "unset title\nunset key\nset multiplot layout %zu,%d title \"%s\"\n", n_runs, N_SNAP,
             title);
-    if (t->dim == 2)
-        fprintf(g, "set size ratio -1\nset xrange [%g:%g]\nset yrange [%g:%g]\n"
-                   "set xtics 2\nset ytics 2\nset xlabel \"x_1\" offset 0,0.5\nset ylabel \"x_2\" offset 0.5,0\n",
-                t->lo, t->hi, t->lo, t->hi);
-    else
-        fprintf(g, "set xrange [%g:%g]\nset yrange [0:2.5]\nset xtics 2\n"
-                   "set xlabel \"x\" offset 0,0.5\nset ylabel \"density\" offset 0.5,0\n"
-                   "set style fill solid 0.6 noborder\n", t->lo, t->hi);
+    sample_axes(g, t, "2.5");
     for (size_t i = 0; i < n_runs; i++) {
         const run *R = runs[i];
         const method_kind m = R->cfg.method;
@@ -1136,14 +1143,7 @@ static void draw_generated(const char *dir, run *const *runs, size_t n_runs, siz
                         t->dim == 2 ? 600 : 500);
     fprintf(g, "unset title\nunset key\nset multiplot layout 1,%zu title \"%s\" font \",11\"\n",
             n_runs, title);
-    if (t->dim == 2)
-        fprintf(g, "set size ratio -1\nset xrange [%g:%g]\nset yrange [%g:%g]\n"
-                   "set xtics 2\nset ytics 2\nset xlabel \"x_1\" offset 0,0.5\nset ylabel \"x_2\" offset 0.5,0\n",
-                t->lo, t->hi, t->lo, t->hi);
-    else
-        fprintf(g, "set xrange [%g:%g]\nset yrange [0:2.5<*]\nset xtics 2\n"
-                   "set xlabel \"x\" offset 0,0.5\nset ylabel \"density\" offset 0.5,0\n"
-                   "set style fill solid 0.6 noborder\n", t->lo, t->hi);
+    sample_axes(g, t, "2.5<*");
     for (size_t i = 0; i < n_runs; i++) {
         const run *R = runs[i];
         const method_kind m = R->cfg.method;
