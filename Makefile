@@ -39,6 +39,8 @@ SAN_TESTS  := $(TEST_SRC:tests/%.c=build/san/tests/%)
 
 
 .PHONY: judge goals
+# (the figure data of a chapter are kept when only its pictures are remade)
+.PRECIOUS: figures/%/.data build/gen/%/figures.c
 .PHONY: all check check-run figures bench bench-iter deps deps-ok golden sanitize valgrind docs datasets clean
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
@@ -58,9 +60,14 @@ build/common build/san/common build/tests build/san/tests build/san/bin bin:
 	mkdir -p $@
 
 # ---- chapters: bin/NN-name from chapters/NN-name/*.c ----------------------
-bin/%: $$(wildcard chapters/%/*.c) $(LIB) $(COMMON_HDR) | bin
+# A program carries its figure scripts (chapters/NN-name/figures/*.gp and
+# common/style.gp), so that every --out directory gets runnable copies.
+build/gen/%/figures.c: $$(wildcard chapters/%/figures/*.gp) common/style.gp tests/embed-figures.sh
+	@mkdir -p $(@D)
+	sh tests/embed-figures.sh common/style.gp $(wildcard chapters/$*/figures/*.gp) > $@
+bin/%: $$(wildcard chapters/%/*.c) build/gen/%/figures.c $(LIB) $(COMMON_HDR) | bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
-build/san/bin/%: $$(wildcard chapters/%/*.c) $(SAN_LIB) $(COMMON_HDR) | build/san/bin
+build/san/bin/%: $$(wildcard chapters/%/*.c) build/gen/%/figures.c $(SAN_LIB) $(COMMON_HDR) | build/san/bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $(filter %.c,$^) $(SAN_LIB) $(LDLIBS)
 
 # ---- the digit judge (scores the MNIST chapters' samples) -------------------
@@ -107,12 +114,19 @@ golden: $(BINS)
 valgrind: $(BINS) $(TESTS)
 	@sh tests/run-valgrind.sh $(CHAPTERS)
 
-# ---- figures: a chapter reruns only when its program (or common/) changed ----
+# ---- figures ------------------------------------------------------------------
+# Two steps, so that restyling a figure never retrains: the data depend on the
+# program's code (its C sources and common/), the pictures on the data and the
+# scripts. Edit chapters/NN-name/figures/NAME.gp or common/style.gp, run
+# `make figures`: that chapter is re-rendered in seconds.
 figures: deps-ok
 	@$(MAKE) --no-print-directory $(CHAPTERS:%=figures/%/.rendered)
-figures/%/.rendered: bin/% build/judge/mnist.judge
+figures/%/.data: $$(wildcard chapters/%/*.c) $(LIB) $(COMMON_HDR) | bin/% build/judge/mnist.judge
 	rm -rf figures/$* && mkdir -p figures/$*
 	bin/$* --out figures/$* --quiet > figures/$*/log.txt
+	touch $@
+figures/%/.rendered: figures/%/.data $$(wildcard chapters/%/figures/*.gp) common/style.gp
+	cp common/style.gp $(wildcard chapters/$*/figures/*.gp) figures/$*/
 	sh tests/render.sh figures/$*
 	touch $@
 

@@ -46,6 +46,7 @@
 #include "cli.h"
 #include "conv.h"
 #include "dense.h"
+#include "figure.h"
 #include "gradcheck.h"
 #include "guard.h"
 #include "idx.h"

@@ -4,12 +4,14 @@ export OPENBLAS_NUM_THREADS=1
 export LC_ALL=C
 NUMDIFF_TOL="-a 1e-9 -r 1e-6"   # golden tolerance, unless tests/golden/NN.tol says otherwise
 
-# render_dir DIR FMT: render every .gp in DIR to FMT (png or pdf).
+# render_dir DIR FMT: render every figure script in DIR to FMT (png or pdf);
+# style.gp and values.gp are what the scripts load, not figures.
 # Prints the first problem on stdout and returns 1 if gnuplot said anything.
 render_dir() {
     dir=$1 fmt=$2 status=0 found=0
     for gp in "$dir"/*.gp; do
         [ -f "$gp" ] || continue
+        case "$gp" in */style.gp|*/values.gp) continue ;; esac
         found=1
         name=$(basename "$gp" .gp)
         if ! (cd "$dir" && gnuplot -e "fmt='$fmt'" "$name.gp") > "$dir/.gnuplot.err" 2>&1; then

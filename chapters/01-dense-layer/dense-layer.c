@@ -364,28 +364,19 @@ static fit_result fit_linear_map(gsl_rng *r, optim_kind kind, double lr, long st
 
 /* ----------------------------------------------------------------------------
  * Figures
+ *
+ * The scripts are the .gp files in chapters/01-dense-layer/figures/; the program gives
+ * them the numbers of this run (values.gp) and they read the data files.
  * ------------------------------------------------------------------------- */
-static void write_figures(const char *dir, const init_study *studies, size_t n_studies,
-                          size_t width)
+static void write_figure_values(const init_study *studies, size_t n_studies, size_t width)
 {
-    char title[128];
-    snprintf(title, sizeof title, "Activation spread through tanh layers of width %zu", width);
-    FILE *f = plot_open_default(dir, "xavier", title, "layer", "sd of activations");
-    fprintf(f, "set logscale y\nset format y \"10^{%%L}\"\nset key bottom left\n");
-    fprintf(f, "plot ");
-    for (size_t s = 0; s < n_studies; s++)
-        fprintf(f, "%s'init_spread.dat' using 1:%zu with linespoints title \"%s\"",
-                s ? ", \\\n     " : "", s + 2, studies[s].label);
-    fprintf(f, "\n");
-    plot_close(f);
-
-    f = plot_open_default(dir, "optimizers", "Fitting a linear map: same gradients, two optimisers",
-                          "step", "MSE (log scale)");
-    fprintf(f, "set logscale y\nset format y \"10^{%%L}\"\n"
-               "plot 'fit_loss.dat' using 1:2 with lines title \"SGD\", \\\n"
-               "     'fit_loss.dat' using 1:3 with lines title \"Adam\", \\\n"
-               "     1e-4 with lines dt 2 lc rgb \"#777777\" title \"noise floor (0.01^2)\"\n");
-    plot_close(f);
+    fig_value("layer_width", (double)width);
+    fig_value("n_studies", (double)n_studies);
+    for (size_t s = 0; s < n_studies; s++) {
+        char name[32];
+        snprintf(name, sizeof name, "study_label_%zu", s + 1);
+        fig_text(name, "%s", studies[s].label);
+    }
 }
 
 #ifndef GENLAB_TESTING
@@ -492,7 +483,8 @@ int main(int argc, char **argv)
     metrics_set(&m, "sgd_weight_err", sgd.weight_err);
     metrics_set(&m, "adam_weight_err", adam.weight_err);
 
-    write_figures(args.out, studies, n_studies, (size_t)width);
+    write_figure_values(studies, n_studies, (size_t)width);
+    fig_write(args.out);
     metrics_print(&m, stdout);
     metrics_write(&m, args.out);
 

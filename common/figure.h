@@ -1,0 +1,62 @@
+/* figure.h -- what a run writes so that its figures can be drawn.
+ *
+ * Introduced in chapter 00. A figure is a gnuplot script kept in the chapter's
+ * folder, chapters/NN-name/figures/NAME.gp, not C code: an instructor restyles
+ * it by editing that file. The program writes only
+ *
+ *   - data files, plain columns (output.h: out_write_matrix and friends),
+ *   - values.gp, the run's own numbers that the scripts use in titles,
+ *     reference lines and ranges, one "name = value" line each:
+ *
+ *         gen_mean = 3.0213
+ *         title_gauss = "N(3, 0.5) after 5000 steps"
+ *
+ *   - and, at the end of the run, copies of the chapter's scripts and of the
+ *     shared style (common/style.gp), so that `cd OUT && gnuplot NAME.gp`
+ *     works in any --out directory. The scripts travel inside the program:
+ *     the build embeds every chapters/NN-name/figures/NAME.gp (tests/embed-figures.sh).
+ *
+ * A script reads the values first, then the style, then draws:
+ *
+ *     load "values.gp"
+ *     fig_name = "loss"
+ *     load "style.gp"
+ *     plot "loss.dat" using 1:2 with lines title "D loss"
+ */
+#ifndef GENLAB_FIGURE_H
+#define GENLAB_FIGURE_H
+
+#include <stddef.h>
+#include <gsl/gsl_matrix.h>
+
+/* Record a number (printed %.9g) or a text for values.gp. `name` must be a
+ * gnuplot identifier (letters, digits, _; not starting with a digit); setting
+ * a name again replaces its value. */
+void fig_value(const char *name, double value);
+void fig_text(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The value recorded for `name` as it will appear in values.gp, or NULL. */
+const char *fig_lookup(const char *name);
+
+/* Forget every recorded value (a test that runs a chapter twice). */
+void fig_reset(void);
+
+/* Write dir/values.gp, dir/style.gp and the chapter's scripts. */
+void fig_write(const char *dir);
+
+/* A grid of images (MNIST samples) as data for `plot 'NAME.dat' matrix with
+ * image`: one grey-scale picture, ink dark on white, 1-pixel white gaps
+ * between the tiles. images (n, h * w) in [0, 1], one image per row, drawn
+ * left to right, top to bottom; tiles past n stay blank. Records the
+ * picture's size as NAME_w and NAME_h (pixels) for the script. */
+void fig_image_grid(const char *dir, const char *name, const gsl_matrix *images,
+                    size_t h, size_t w, size_t grid_rows, size_t grid_cols);
+
+/* The scripts a program carries (generated at build time; a test binary has
+ * none). */
+typedef struct fig_script {
+    const char *name;   /* "loss.gp" */
+    const char *text;
+} fig_script;
+
+#endif
