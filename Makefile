@@ -125,8 +125,10 @@ figures/%/.data: $$(wildcard chapters/%/*.c) $(LIB) $(COMMON_HDR) | bin/% build/
 	rm -rf figures/$* && mkdir -p figures/$*
 	bin/$* --out figures/$* --quiet > figures/$*/log.txt
 	touch $@
+# (the run wrote the scripts of the figures it drew: refresh those from the source)
 figures/%/.rendered: figures/%/.data $$(wildcard chapters/%/figures/*.gp) common/style.gp
-	cp common/style.gp $(wildcard chapters/$*/figures/*.gp) figures/$*/
+	cp common/style.gp figures/$*/
+	for gp in figures/$*/*.gp; do f=chapters/$*/figures/$${gp##*/}; [ ! -f $$f ] || cp $$f $$gp; done
 	sh tests/render.sh figures/$*
 	touch $@
 

@@ -18,7 +18,8 @@ extern const char genlab_style_gp[] __attribute__((weak));
 #define FIG_NAME_LEN 64
 #define FIG_VALUE_LEN 512
 
-static size_t n_values;
+static size_t n_values, n_used;
+static char used[FIG_MAX_VALUES][FIG_NAME_LEN];
 static char value_name[FIG_MAX_VALUES][FIG_NAME_LEN];
 static char value_text[FIG_MAX_VALUES][FIG_VALUE_LEN];
 
@@ -85,9 +86,32 @@ const char *fig_lookup(const char *name)
     return NULL;
 }
 
+void fig_use(const char *name)
+{
+    if (!is_identifier(name) || strlen(name) >= FIG_NAME_LEN)
+        die("internal error: figure name '%s' is not a short identifier", name);
+    for (size_t i = 0; i < n_used; i++)
+        if (strcmp(used[i], name) == 0)
+            return;
+    if (n_used == FIG_MAX_VALUES)
+        die("internal error: more than %d figures", FIG_MAX_VALUES);
+    snprintf(used[n_used++], FIG_NAME_LEN, "%s", name);
+}
+
 void fig_reset(void)
 {
-    n_values = 0;
+    n_values = n_used = 0;
+}
+
+/* The embedded script NAME.gp, or NULL. */
+static const fig_script *find_script(const char *name)
+{
+    char file[FIG_NAME_LEN + 4];
+    snprintf(file, sizeof file, "%s.gp", name);
+    for (const fig_script *s = genlab_figure_scripts; s && s->name; s++)
+        if (strcmp(s->name, file) == 0)
+            return s;
+    return NULL;
 }
 
 static void write_text(const char *dir, const char *name, const char *text)
@@ -106,9 +130,14 @@ void fig_write(const char *dir)
     out_close(f, "values.gp");
     if (genlab_style_gp)
         write_text(dir, "style.gp", genlab_style_gp);
-    if (genlab_figure_scripts)
-        for (const fig_script *s = genlab_figure_scripts; s->name; s++)
-            write_text(dir, s->name, s->text);
+    if (!genlab_figure_scripts)
+        return;                     /* a test binary: no scripts to copy */
+    for (size_t i = 0; i < n_used; i++) {
+        const fig_script *s = find_script(used[i]);
+        if (!s)
+            die("internal error: no figure script %s.gp in this program", used[i]);
+        write_text(dir, s->name, s->text);
+    }
 }
 
 void fig_image_grid(const char *dir, const char *name, const gsl_matrix *images,

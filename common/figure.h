@@ -11,8 +11,8 @@
  *         gen_mean = 3.0213
  *         title_gauss = "N(3, 0.5) after 5000 steps"
  *
- *   - and, at the end of the run, copies of the chapter's scripts and of the
- *     shared style (common/style.gp), so that `cd OUT && gnuplot NAME.gp`
+ *   - and, at the end of the run, copies of the scripts of the figures it
+ *     drew (fig_use) and of the shared style (common/style.gp), so that `cd OUT && gnuplot NAME.gp`
  *     works in any --out directory. The scripts travel inside the program:
  *     the build embeds every chapters/NN-name/figures/NAME.gp (tests/embed-figures.sh).
  *
@@ -38,10 +38,16 @@ void fig_text(const char *name, const char *fmt, ...) __attribute__((format(prin
 /* The value recorded for `name` as it will appear in values.gp, or NULL. */
 const char *fig_lookup(const char *name);
 
+/* This run draws figure NAME: fig_write will copy the script NAME.gp. A
+ * chapter whose runs draw different figures (--load draws the samples, not
+ * the training curves) says which, so that every script in --out has its
+ * data. */
+void fig_use(const char *name);
+
 /* Forget every recorded value (a test that runs a chapter twice). */
 void fig_reset(void);
 
-/* Write dir/values.gp, dir/style.gp and the chapter's scripts. */
+/* Write dir/values.gp, dir/style.gp and the scripts named by fig_use. */
 void fig_write(const char *dir);
 
 /* A grid of images (MNIST samples) as data for `plot 'NAME.dat' matrix with

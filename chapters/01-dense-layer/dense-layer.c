@@ -370,6 +370,8 @@ static fit_result fit_linear_map(gsl_rng *r, optim_kind kind, double lr, long st
  * ------------------------------------------------------------------------- */
 static void write_figure_values(const init_study *studies, size_t n_studies, size_t width)
 {
+    fig_use("xavier");
+    fig_use("optimizers");
     fig_value("layer_width", (double)width);
     fig_value("n_studies", (double)n_studies);
     for (size_t s = 0; s < n_studies; s++) {
