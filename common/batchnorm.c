@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "guard.h"
+
 size_t batchnorm_size(size_t channels)
 {
     return 2 * channels;
@@ -17,9 +19,7 @@ batchnorm *batchnorm_new(params *P, size_t channels, size_t pixels)
 {
     if (channels == 0 || pixels == 0)
         GSL_ERROR_NULL("batchnorm_new: no channels or no pixels", GSL_EINVAL);
-    batchnorm *L = calloc(1, sizeof *L);
-    if (!L)
-        abort();
+    batchnorm *L = xcalloc(1, sizeof *L, "batch norm layer");
     size_t at = params_take(P, batchnorm_size(channels));
     L->channels = channels;
     L->pixels = pixels;

@@ -2,21 +2,26 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include "guard.h"
 
 static const char MAGIC[8] = {'G', 'E', 'N', 'L', 'A', 'B', 'C', 'K'};
 static const uint32_t VERSION = 1;
+enum { HEADER_BYTES = 16, RNG_NAME_LEN = 32, CRC_BYTES = 4 };
 
 static void add(checkpoint *ck, const char *name, double *data, size_t count, long *counter)
 {
-    if (ck->n == CHECKPOINT_MAX_BLOCKS || strlen(name) >= CHECKPOINT_NAME_LEN) {
-        fprintf(stderr, "checkpoint: too many blocks or name too long: %s\n", name);
-        abort();
-    }
+    if (ck->n == CHECKPOINT_MAX_BLOCKS || strlen(name) >= CHECKPOINT_NAME_LEN)
+        die("internal error: checkpoint: too many blocks or name too long: %s", name);
     snprintf(ck->name[ck->n], CHECKPOINT_NAME_LEN, "%s", name);
     ck->data[ck->n] = counter ? &ck->scratch[ck->n] : data;
     ck->count[ck->n] = counter ? 1 : count;
@@ -27,20 +32,20 @@ static void add(checkpoint *ck, const char *name, double *data, size_t count, lo
 void checkpoint_add_vector(checkpoint *ck, const char *name, gsl_vector *v)
 {
     if (v->stride != 1)
-        abort();
+        die("internal error: checkpoint block %s is not contiguous", name);
     add(ck, name, v->data, v->size, NULL);
 }
 
 void checkpoint_add_params(checkpoint *ck, const char *name, params *P)
 {
-    char full[CHECKPOINT_NAME_LEN];
+    char full[CHECKPOINT_NAME_LEN + 8];
     snprintf(full, sizeof full, "%s.params", name);
     checkpoint_add_vector(ck, full, P->value);
 }
 
 void checkpoint_add_optimizer(checkpoint *ck, const char *name, optimizer *o)
 {
-    char full[CHECKPOINT_NAME_LEN];
+    char full[CHECKPOINT_NAME_LEN + 8];
     snprintf(full, sizeof full, "%s.m", name);
     checkpoint_add_vector(ck, full, o->m);
     snprintf(full, sizeof full, "%s.v", name);
@@ -54,7 +59,55 @@ void checkpoint_add_long(checkpoint *ck, const char *name, long *value)
     add(ck, name, NULL, 1, value);
 }
 
-/* A writer/reader that keeps a running crc32 of every byte. */
+static int fail(checkpoint *ck, int code, char *err, size_t err_size, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int fail(checkpoint *ck, int code, char *err, size_t err_size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+    ck->error = code;
+    return -1;
+}
+
+/* ---- saving: a temporary file beside the target, then rename ------------- */
+
+/* dir/.name.tmp-PID for path dir/name: the same directory, so that rename()
+ * is atomic (it never crosses a file system). */
+static int temp_name(const char *path, char *tmp, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    int n = snprintf(tmp, size, "%.*s.%s.tmp-%ld", (int)dir_len, path, slash ? slash + 1 : path,
+                     (long)getpid());
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int checkpoint_check_writable(const char *path, char *err, size_t err_size)
+{
+    char tmp[4096];
+    struct stat st;
+    if (path[0] == '\0' || temp_name(path, tmp, sizeof tmp) != 0) {
+        snprintf(err, err_size, "%.200s...: the checkpoint path is too long", path);
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, err_size, "%s: exists and is not a regular file", path);
+        return -1;
+    }
+    /* create (and remove) the very temporary file a save will write */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0) {
+        snprintf(err, err_size, "%s: cannot write a checkpoint there: %s", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(tmp);
+    return 0;
+}
+
+/* A writer that keeps a running crc32 of every byte. */
 typedef struct stream {
     FILE *f;
     uLong crc;
@@ -63,26 +116,26 @@ typedef struct stream {
 
 static void put(stream *s, const void *buf, size_t n)
 {
-    if (fwrite(buf, 1, n, s->f) != n)
+    if (n && fwrite(buf, 1, n, s->f) != n)
         s->bad = 1;
-    s->crc = crc32(s->crc, buf, (uInt)n);
-}
-
-static int get(stream *s, void *buf, size_t n)
-{
-    if (fread(buf, 1, n, s->f) != n)
-        return -1;
-    s->crc = crc32(s->crc, buf, (uInt)n);
-    return 0;
+    /* crc32 takes at most 4 GiB at a time */
+    const unsigned char *p = buf;
+    for (size_t done = 0; done < n;) {
+        size_t chunk = n - done > (1u << 30) ? (1u << 30) : n - done;
+        s->crc = crc32(s->crc, p + done, (uInt)chunk);
+        done += chunk;
+    }
 }
 
 int checkpoint_save(checkpoint *ck, const char *path, const gsl_rng *r, char *err, size_t err_size)
 {
-    stream s = {fopen(path, "wb"), crc32(0L, Z_NULL, 0), 0};
-    if (!s.f) {
-        snprintf(err, err_size, "%s: cannot write: %s", path, strerror(errno));
-        return -1;
-    }
+    char tmp[4096];
+    ck->error = CHECKPOINT_OK;
+    if (temp_name(path, tmp, sizeof tmp) != 0)
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%.200s...: the checkpoint path is too long", path);
+    stream s = {fopen(tmp, "wb"), crc32(0L, Z_NULL, 0), 0};
+    if (!s.f)
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: cannot write: %s", path, strerror(errno));
     uint32_t n_blocks = (uint32_t)ck->n;
     put(&s, MAGIC, sizeof MAGIC);
     put(&s, &VERSION, sizeof VERSION);
@@ -97,7 +150,7 @@ int checkpoint_save(checkpoint *ck, const char *path, const gsl_rng *r, char *er
         put(&s, &count, sizeof count);
         put(&s, ck->data[i], ck->count[i] * sizeof(double));
     }
-    char rng_name[32] = {0};
+    char rng_name[RNG_NAME_LEN] = {0};
     uint64_t rng_size = r ? gsl_rng_size(r) : 0;
     if (r)
         snprintf(rng_name, sizeof rng_name, "%s", gsl_rng_name(r));
@@ -108,98 +161,204 @@ int checkpoint_save(checkpoint *ck, const char *path, const gsl_rng *r, char *er
     uint32_t crc = (uint32_t)s.crc;
     if (fwrite(&crc, sizeof crc, 1, s.f) != 1)
         s.bad = 1;
+    /* on the disk before the rename, or a crash could leave an empty file
+     * under the old name */
+    if (fflush(s.f) != 0 || fsync(fileno(s.f)) != 0)
+        s.bad = 1;
     if (fclose(s.f) != 0 || s.bad) {
-        snprintf(err, err_size, "%s: could not finish writing the checkpoint", path);
-        return -1;
+        int e = errno;
+        unlink(tmp);
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size,
+                    "%s: could not finish writing the checkpoint (%s); the previous file, if any, is untouched",
+                    path, e ? strerror(e) : "write error");
     }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: cannot replace: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+/* ---- loading: the whole file in memory, checked, then copied ---------------- */
+
+/* Bytes of a checkpoint of the model described by ck (rng_size: bytes of
+ * generator state). */
+static uint64_t expected_size(const checkpoint *ck, uint64_t rng_size)
+{
+    uint64_t n = HEADER_BYTES;
+    for (size_t i = 0; i < ck->n; i++)
+        n += CHECKPOINT_NAME_LEN + 8 + ck->count[i] * sizeof(double);
+    return n + RNG_NAME_LEN + 8 + rng_size + CRC_BYTES;
+}
+
+/* A bounds-checked cursor over the file's bytes. */
+typedef struct cursor {
+    const unsigned char *p;
+    size_t size, at;
+} cursor;
+
+static int take(cursor *c, void *out, size_t n)
+{
+    if (n > c->size - c->at)
+        return -1;
+    memcpy(out, c->p + c->at, n);
+    c->at += n;
     return 0;
 }
 
 int checkpoint_load(checkpoint *ck, const char *path, gsl_rng *r, char *err, size_t err_size)
 {
-    stream s = {fopen(path, "rb"), crc32(0L, Z_NULL, 0), 0};
-    if (!s.f) {
-        snprintf(err, err_size, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+    ck->error = CHECKPOINT_OK;
+    ck->file_blocks = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: not a regular file", path);
     }
-    /* Read into scratch space first: a bad file must not half-overwrite the model. */
-    double **fresh = calloc(ck->n ? ck->n : 1, sizeof *fresh);
+    /* Never trust a size read from the file before it is checked: the only
+     * allocation is the file itself, bounded by what this model's checkpoint
+     * can be (its generator state is at most a few KB; 1 MB of slack). */
+    const uint64_t model_size = expected_size(ck, r ? gsl_rng_size(r) : 0);
+    const uint64_t file_size = (uint64_t)st.st_size;
+    if (file_size > model_size + (1u << 20)) {
+        fclose(f);
+        return fail(ck, CHECKPOINT_ERR_MODEL, err, err_size,
+                    "%s: %llu bytes, but a checkpoint of this model is %llu bytes (another model, or flags?)",
+                    path, (unsigned long long)file_size, (unsigned long long)model_size);
+    }
+    unsigned char *buf = malloc(file_size ? (size_t)file_size : 1);
+    if (!buf) {
+        fclose(f);
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: out of memory reading %llu bytes", path,
+                    (unsigned long long)file_size);
+    }
+    size_t got = fread(buf, 1, (size_t)file_size, f);
+    int read_error = ferror(f);
+    fclose(f);
+    cursor c = {buf, got, 0};
     int status = -1;
     char magic[8];
-    uint32_t version, n_blocks;
-    if (get(&s, magic, 8) || memcmp(magic, MAGIC, 8) != 0) {
-        snprintf(err, err_size, "%s: not a genlab checkpoint (wrong magic)", path);
+    uint32_t version, n_blocks, stored_crc;
+    if (read_error) {
+        fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: read error", path);
         goto done;
     }
-    if (get(&s, &version, 4) || version != VERSION) {
-        snprintf(err, err_size, "%s: checkpoint version %u, this program reads version %u",
-                 path, version, VERSION);
+    if (take(&c, magic, 8) || memcmp(magic, MAGIC, 8) != 0) {
+        if (got < 8)
+            fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size,
+                 "%s: not a genlab checkpoint (%zu bytes, shorter than the 8-byte magic)", path, got);
+        else
+            fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size, "%s: not a genlab checkpoint (wrong magic)", path);
         goto done;
     }
-    if (get(&s, &n_blocks, 4) || n_blocks != ck->n) {
-        snprintf(err, err_size, "%s: holds %u blocks, this model has %zu (a different model or chapter?)",
-                 path, n_blocks, ck->n);
+    if (take(&c, &version, 4)) {
+        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %zu bytes, the header has %d",
+             path, got, HEADER_BYTES);
         goto done;
     }
+    if (version != VERSION) {
+        fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size,
+             "%s: checkpoint version %u, this program reads version %u", path, version, VERSION);
+        goto done;
+    }
+    if (got < HEADER_BYTES + CRC_BYTES) {
+        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %zu bytes", path, got);
+        goto done;
+    }
+    /* the checksum covers every byte before it: damage anywhere, a cut or
+     * bytes appended are all seen here, before any size in the file is used */
+    memcpy(&stored_crc, buf + got - CRC_BYTES, CRC_BYTES);
+    {
+        uLong crc = crc32(0L, Z_NULL, 0);
+        for (size_t done_bytes = 0; done_bytes < got - CRC_BYTES;) {
+            size_t chunk = got - CRC_BYTES - done_bytes;
+            if (chunk > (1u << 30))
+                chunk = 1u << 30;
+            crc = crc32(crc, buf + done_bytes, (uInt)chunk);
+            done_bytes += chunk;
+        }
+        if ((uint32_t)crc != stored_crc) {
+            fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size,
+                 "%s: checksum mismatch: the file (%zu bytes) is damaged, truncated or has bytes appended",
+                 path, got);
+            goto done;
+        }
+    }
+    c.size = got - CRC_BYTES;               /* the structure ends before the crc */
+    take(&c, &n_blocks, 4);                 /* (fits: checked above) */
+    ck->file_blocks = n_blocks;
+    if (n_blocks != ck->n) {
+        fail(ck, CHECKPOINT_ERR_MODEL, err, err_size,
+             "%s: holds %u blocks, this model has %zu (a different model or chapter?)", path, n_blocks, ck->n);
+        goto done;
+    }
+    size_t *offset = ck->offset;
     for (size_t i = 0; i < ck->n; i++) {
         char name[CHECKPOINT_NAME_LEN];
         uint64_t count;
-        if (get(&s, name, sizeof name) || get(&s, &count, sizeof count)) {
-            snprintf(err, err_size, "%s: truncated", path);
+        if (take(&c, name, sizeof name) || take(&c, &count, sizeof count)) {
+            fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: ends inside the header of block %zu", path, i);
             goto done;
         }
         name[CHECKPOINT_NAME_LEN - 1] = '\0';
         if (strcmp(name, ck->name[i]) != 0 || count != ck->count[i]) {
-            snprintf(err, err_size, "%s: block %zu is %s with %llu values, this model expects %s with %zu"
-                     " (trained with other flags?)", path, i, name, (unsigned long long)count,
-                     ck->name[i], ck->count[i]);
+            fail(ck, CHECKPOINT_ERR_MODEL, err, err_size,
+                 "%s: block %zu is %s with %llu values, this model expects %s with %zu"
+                 " (trained with other flags?)", path, i, name, (unsigned long long)count,
+                 ck->name[i], ck->count[i]);
             goto done;
         }
-        fresh[i] = malloc(count * sizeof(double));
-        if (!fresh[i] || get(&s, fresh[i], count * sizeof(double))) {
-            snprintf(err, err_size, "%s: truncated in block %s", path, name);
+        offset[i] = c.at;                   /* count is now this model's own */
+        if (count * sizeof(double) > c.size - c.at) {
+            fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: ends inside block %s", path, name);
             goto done;
         }
+        c.at += count * sizeof(double);
     }
-    char rng_name[32];
+    char rng_name[RNG_NAME_LEN];
     uint64_t rng_size;
-    if (get(&s, rng_name, sizeof rng_name) || get(&s, &rng_size, sizeof rng_size)) {
-        snprintf(err, err_size, "%s: truncated", path);
+    if (take(&c, rng_name, sizeof rng_name) || take(&c, &rng_size, sizeof rng_size)) {
+        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: ends before the generator state", path);
         goto done;
     }
-    rng_name[31] = '\0';
-    unsigned char *rng_state = malloc(rng_size ? rng_size : 1);
-    if (rng_size && get(&s, rng_state, rng_size)) {
-        snprintf(err, err_size, "%s: truncated in the generator state", path);
-        free(rng_state);
+    rng_name[RNG_NAME_LEN - 1] = '\0';
+    if (rng_size != c.size - c.at) {
+        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size,
+             "%s: the generator state is said to be %llu bytes, the file holds %zu", path,
+             (unsigned long long)rng_size, c.size - c.at);
         goto done;
     }
-    uint32_t expected = (uint32_t)s.crc, stored;
-    if (fread(&stored, sizeof stored, 1, s.f) != 1 || stored != expected) {
-        snprintf(err, err_size, "%s: checksum mismatch (the file is damaged or truncated)", path);
-        free(rng_state);
+    if (r && rng_size && (strcmp(rng_name, gsl_rng_name(r)) != 0 || rng_size != gsl_rng_size(r))) {
+        fail(ck, CHECKPOINT_ERR_MODEL, err, err_size, "%s: generator %s (%llu bytes), expected %s (%zu bytes)",
+             path, rng_name, (unsigned long long)rng_size, gsl_rng_name(r), gsl_rng_size(r));
         goto done;
     }
-    if (r && rng_size) {
-        if (strcmp(rng_name, gsl_rng_name(r)) != 0 || rng_size != gsl_rng_size(r)) {
-            snprintf(err, err_size, "%s: generator %s, expected %s", path, rng_name, gsl_rng_name(r));
-            free(rng_state);
+    /* a counter travels as a double: it must be a whole number a long holds */
+    for (size_t i = 0; i < ck->n; i++) {
+        double v;
+        if (!ck->counter[i])
+            continue;
+        memcpy(&v, buf + offset[i], sizeof v);
+        if (!(v >= 0 && v <= 9e15 && v == (double)(long)v)) {
+            fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: block %s holds %g, not a count", path,
+                 ck->name[i], v);
             goto done;
         }
-        memcpy(gsl_rng_state(r), rng_state, rng_size);
     }
-    free(rng_state);
     /* everything checked: now copy into the model */
     for (size_t i = 0; i < ck->n; i++) {
-        memcpy(ck->data[i], fresh[i], ck->count[i] * sizeof(double));
+        memcpy(ck->data[i], buf + offset[i], ck->count[i] * sizeof(double));
         if (ck->counter[i])
             *ck->counter[i] = (long)ck->scratch[i];
     }
+    if (r && rng_size)
+        memcpy(gsl_rng_state(r), buf + c.at, rng_size);
     status = 0;
 done:
-    for (size_t i = 0; i < ck->n; i++)
-        free(fresh[i]);
-    free(fresh);
-    fclose(s.f);
+    free(buf);
     return status;
 }

@@ -20,9 +20,16 @@
  *     byte rng_state[rng_size]
  *     uint32 crc32               zlib crc32 of every byte before it
  *
- * Loading checks the magic, the version, every block's name and size against
- * the model being loaded into (a different --hidden gives a clear message, not
- * garbage), and the checksum (a truncated or damaged file is refused).
+ * Loading reads the whole file (never more than this model's checkpoint can
+ * be) and checks, before it uses any size written in it: the magic, the
+ * version, the checksum (a damaged, truncated or extended file is refused),
+ * then every block's name and size against the model being loaded into (a
+ * different --hidden gives a clear message, not garbage), and that nothing
+ * is left over. Only then is anything copied into the model.
+ *
+ * Saving writes a temporary file beside the target (.NAME.tmp-PID), flushes
+ * it to the disk, and renames it over the target: a save that fails or is
+ * killed half way leaves the previous checkpoint exactly as it was.
  */
 #ifndef GENLAB_CHECKPOINT_H
 #define GENLAB_CHECKPOINT_H
@@ -37,6 +44,16 @@
 #define CHECKPOINT_MAX_BLOCKS 64
 #define CHECKPOINT_NAME_LEN 48
 
+/* What went wrong, for a program that explains it in its own terms (the
+ * message in err is always complete on its own). */
+enum {
+    CHECKPOINT_OK = 0,
+    CHECKPOINT_ERR_IO,        /* cannot open, read, write, rename             */
+    CHECKPOINT_ERR_FORMAT,    /* not a genlab checkpoint, or another version  */
+    CHECKPOINT_ERR_DAMAGED,   /* checksum, truncation, inconsistent sizes     */
+    CHECKPOINT_ERR_MODEL      /* a sound file of another model, or flags      */
+};
+
 typedef struct checkpoint {
     size_t n;
     char name[CHECKPOINT_MAX_BLOCKS][CHECKPOINT_NAME_LEN];
@@ -44,6 +61,9 @@ typedef struct checkpoint {
     size_t count[CHECKPOINT_MAX_BLOCKS];
     long *counter[CHECKPOINT_MAX_BLOCKS];   /* for blocks that are one long */
     double scratch[CHECKPOINT_MAX_BLOCKS];  /* a long travels as a double  */
+    size_t offset[CHECKPOINT_MAX_BLOCKS];   /* (loading) where block i is   */
+    int error;             /* after a failed save/load: CHECKPOINT_ERR_*   */
+    unsigned file_blocks;  /* after a load: the block count the file holds */
 } checkpoint;
 
 /* Describe what a checkpoint of this model holds (nothing is copied yet). */
@@ -53,8 +73,14 @@ void checkpoint_add_optimizer(checkpoint *ck, const char *name, optimizer *o);/*
 void checkpoint_add_long(checkpoint *ck, const char *name, long *value);
 
 /* Write / read the described blocks and r's state (r may be NULL: not saved /
- * not restored). Return 0, or -1 with a one-line message in err. */
+ * not restored). Return 0, or -1 with a one-line message in err and the kind
+ * of failure in ck->error. */
 int checkpoint_save(checkpoint *ck, const char *path, const gsl_rng *r, char *err, size_t err_size);
 int checkpoint_load(checkpoint *ck, const char *path, gsl_rng *r, char *err, size_t err_size);
+
+/* Can a checkpoint be saved at path? (Creates and removes the temporary file
+ * a save would write.) Programs call it before training, not after. Returns
+ * 0, or -1 with a one-line message in err. */
+int checkpoint_check_writable(const char *path, char *err, size_t err_size);
 
 #endif

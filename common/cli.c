@@ -204,6 +204,7 @@ void openblas_set_num_threads(int num_threads);
 void cli_parse_or_exit(cli *c, int argc, char **argv)
 {
     genlab_program = c->program;
+    guard_install_gsl_handler();
     /* The course's matrices are small: OpenBLAS threads would mostly spin and
      * compete for the cores. One thread, unless the user asks for more with
      * OPENBLAS_NUM_THREADS (which OpenBLAS reads itself). */

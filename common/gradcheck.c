@@ -1,5 +1,6 @@
 /* gradcheck.c -- see gradcheck.h. */
 #include "gradcheck.h"
+#include "guard.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,9 +13,7 @@ gradcheck_result gradcheck(gradcheck_loss loss, void *ctx, double *x,
     if (n == 0)
         return res;
     /* keep our own copy: loss() might overwrite the caller's gradient buffer */
-    double *a = malloc(n * sizeof *a);
-    if (!a)
-        abort();
+    double *a = xmalloc(n * sizeof *a, "a gradient check");
     memcpy(a, analytic, n * sizeof *a);
 
     size_t count = n <= max_checks ? n : max_checks;

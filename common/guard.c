@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <gsl/gsl_errno.h>
 
 const char *genlab_program = "genlab";
 
@@ -25,4 +26,32 @@ void check_finite(double value, const char *what, long step)
     if (!isfinite(value))
         die("%s became %s at step %ld (training diverged; try a smaller --lr)",
             what, isnan(value) ? "nan" : "inf", step);
+}
+
+void *xmalloc(size_t size, const char *what)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        die("out of memory: %zu bytes for %s", size, what);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size, const char *what)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        die("out of memory: %zu x %zu bytes for %s", n, size, what);
+    return p;
+}
+
+static void gsl_error_to_die(const char *reason, const char *file, int line, int gsl_errno)
+{
+    if (gsl_errno == GSL_ENOMEM)
+        die("out of memory: %s (try a smaller --batch or --hidden)", reason);
+    die("GSL error: %s (%s, line %d)", reason, file, line);
+}
+
+void guard_install_gsl_handler(void)
+{
+    gsl_set_error_handler(gsl_error_to_die);
 }

@@ -8,6 +8,8 @@
 #ifndef GENLAB_GUARD_H
 #define GENLAB_GUARD_H
 
+#include <stddef.h>
+
 /* The name used in messages; cli_parse() sets it to the chapter's name. */
 extern const char *genlab_program;
 
@@ -18,5 +20,15 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
  * quantity called `what` went bad, e.g.
  *     02-autoencoder: error: loss became nan at step 312 (try a smaller --lr)  */
 void check_finite(double value, const char *what, long step);
+
+/* Memory that must be there: like malloc/calloc, but a failure is one line
+ * ("out of memory: N bytes for WHAT") and exit 1, never a NULL to crash on. */
+void *xmalloc(size_t size, const char *what);
+void *xcalloc(size_t n, size_t size, const char *what);
+
+/* Turn every GSL error (a matrix too large to allocate, a bad argument) into
+ * the course's one line and exit 1, instead of GSL's default abort.
+ * cli_parse_or_exit installs it in every program. */
+void guard_install_gsl_handler(void);
 
 #endif

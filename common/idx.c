@@ -27,114 +27,172 @@ static gzFile open_either(const char *path, char *used, size_t used_size)
     return f;
 }
 
-/* Read exactly n bytes; 0 on success. */
-static int read_exact(gzFile f, void *buf, size_t n)
+/* Everything the file holds once inflated, but never more than `limit` + 1
+ * bytes: a header that claims ten million images must not make us allocate
+ * for them before the data is seen to be there. The buffer grows with what
+ * gzread really returns. Returns the bytes read (limit + 1: there was more
+ * than `limit`), or -1 with a message in err (a corrupt gzip stream). */
+static long long read_all(gzFile f, const char *used, unsigned char **out, size_t limit,
+                          char *err, size_t err_size)
 {
-    unsigned char *p = buf;
-    while (n > 0) {
-        unsigned chunk = n > (1u << 30) ? (1u << 30) : (unsigned)n;
-        int got = gzread(f, p, chunk);
-        if (got <= 0)
+    size_t cap = limit < (1 << 16) ? limit + 1 : (1 << 16), n = 0;
+    unsigned char *buf = xmalloc(cap, "reading an IDX file");
+    for (;;) {
+        if (n == cap) {
+            if (cap > limit)
+                break;
+            cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+            unsigned char *bigger = realloc(buf, cap);
+            if (!bigger) {
+                free(buf);
+                die("out of memory reading %s", used);
+            }
+            buf = bigger;
+        }
+        size_t want = cap - n > (1u << 30) ? (1u << 30) : cap - n;
+        int got = gzread(f, buf + n, (unsigned)want);
+        if (got < 0) {
+            int code;
+            const char *msg = gzerror(f, &code);
+            snprintf(err, err_size, "%s: corrupt compressed data (%s)", used,
+                     code == Z_ERRNO ? strerror(errno) : msg);
+            free(buf);
             return -1;
-        p += got;
-        n -= (size_t)got;
+        }
+        if (got == 0) {
+            /* zlib reports a cut gzip stream as an error at the end */
+            int code;
+            const char *msg = gzerror(f, &code);
+            if (code != Z_OK) {
+                snprintf(err, err_size, "%s: the compressed stream is cut short (%s)", used, msg);
+                free(buf);
+                return -1;
+            }
+            break;
+        }
+        n += (size_t)got;
     }
-    return 0;
+    *out = buf;
+    return (long long)n;
 }
 
-static int read_be32(gzFile f, uint32_t *v)
+static uint32_t be32(const unsigned char *b)
 {
-    unsigned char b[4];
-    if (read_exact(f, b, 4))
-        return -1;
-    *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-    return 0;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-int idx_read_images(const char *path, gsl_matrix **images, size_t *rows, size_t *cols,
+/* Read the file at path (or path.gz): its header of `header_words` 32-bit
+ * big-endian numbers, checked against `magic`, and its data, whose size must
+ * be exactly what the header says (item_bytes(header)). */
+typedef size_t (*payload_size)(const uint32_t *header, char *why, size_t why_size);
+
+static int read_idx(const char *path, uint32_t magic, int header_words, payload_size size_of,
+                    const char *kind, uint32_t *header, unsigned char **data, size_t *data_size,
                     char *err, size_t err_size)
 {
-    char used[4096];
+    char used[4200];
     gzFile f = open_either(path, used, sizeof used);
     if (!f) {
         snprintf(err, err_size, "%s: cannot open: %s", used, strerror(errno ? errno : ENOENT));
         return -1;
     }
-    uint32_t magic, count, r, c;
-    if (read_be32(f, &magic) || read_be32(f, &count) || read_be32(f, &r) || read_be32(f, &c)) {
-        snprintf(err, err_size, "%s: truncated header (not an IDX image file?)", used);
+    /* first the header alone: its sizes bound what we read next */
+    unsigned char *head;
+    const size_t head_bytes = 4 * (size_t)header_words;
+    long long got = read_all(f, used, &head, head_bytes - 1, err, err_size);
+    if (got < 0) {
         gzclose(f);
         return -1;
     }
-    if (magic != IDX_IMAGES_MAGIC) {
-        snprintf(err, err_size, "%s: wrong magic number 0x%08x (an IDX image file starts with 0x%08x)",
-                 used, magic, IDX_IMAGES_MAGIC);
+    if ((size_t)got < head_bytes) {
+        snprintf(err, err_size, "%s: truncated header: %lld bytes (not an IDX %s file?)", used, got, kind);
+        free(head);
         gzclose(f);
         return -1;
     }
-    if (count == 0 || r == 0 || c == 0 || r > 4096 || c > 4096 || count > 10000000u) {
-        snprintf(err, err_size, "%s: implausible shape %u x %u x %u", used, count, r, c);
+    for (int k = 0; k < header_words; k++)
+        header[k] = be32(head + 4 * k);
+    free(head);
+    if (header[0] != magic) {
+        snprintf(err, err_size, "%s: wrong magic number 0x%08x (an IDX %s file starts with 0x%08x)",
+                 used, header[0], kind, magic);
         gzclose(f);
         return -1;
     }
-    size_t pixels = (size_t)r * c;
-    unsigned char *row = malloc(pixels);
-    gsl_matrix *M = gsl_matrix_alloc(count, pixels);
-    for (size_t i = 0; i < count; i++) {
-        if (read_exact(f, row, pixels)) {
-            snprintf(err, err_size, "%s: truncated: header says %u images, data ends in image %zu",
-                     used, count, i + 1);
-            free(row);
-            gsl_matrix_free(M);
-            gzclose(f);
-            return -1;
-        }
-        for (size_t j = 0; j < pixels; j++)
-            gsl_matrix_set(M, i, j, row[j] / 255.0);
+    char why[256] = "";
+    size_t want = size_of(header, why, sizeof why);
+    if (want == 0) {
+        snprintf(err, err_size, "%s: %s", used, why);
+        gzclose(f);
+        return -1;
     }
-    free(row);
+    long long n = read_all(f, used, data, want, err, err_size);
     gzclose(f);
+    if (n < 0)
+        return -1;
+    if ((size_t)n != want) {
+        if ((size_t)n > want)
+            snprintf(err, err_size, "%s: more data than its header says (%s): trailing bytes", used, why);
+        else
+            snprintf(err, err_size, "%s: truncated: the header says %s (%zu bytes of data), the file holds %lld",
+                     used, why, want, n);
+        free(*data);
+        return -1;
+    }
+    *data_size = want;
+    return 0;
+}
+
+static size_t image_bytes(const uint32_t *h, char *why, size_t why_size)
+{
+    const uint32_t count = h[1], r = h[2], c = h[3];
+    if (count == 0 || r == 0 || c == 0 || r > 4096 || c > 4096 || count > 10000000u) {
+        snprintf(why, why_size, "implausible shape %u x %u x %u", count, r, c);
+        return 0;
+    }
+    snprintf(why, why_size, "%u images of %u x %u", count, r, c);
+    return (size_t)count * r * c;
+}
+
+static size_t label_bytes(const uint32_t *h, char *why, size_t why_size)
+{
+    if (h[1] == 0 || h[1] > 10000000u) {
+        snprintf(why, why_size, "implausible label count %u", h[1]);
+        return 0;
+    }
+    snprintf(why, why_size, "%u labels", h[1]);
+    return h[1];
+}
+
+int idx_read_images(const char *path, gsl_matrix **images, size_t *rows, size_t *cols,
+                    char *err, size_t err_size)
+{
+    uint32_t h[4];
+    unsigned char *data;
+    size_t n;
+    if (read_idx(path, IDX_IMAGES_MAGIC, 4, image_bytes, "image", h, &data, &n, err, err_size))
+        return -1;
+    const size_t pixels = (size_t)h[2] * h[3];
+    gsl_matrix *M = gsl_matrix_alloc(h[1], pixels);
+    for (size_t i = 0; i < h[1]; i++)
+        for (size_t j = 0; j < pixels; j++)
+            gsl_matrix_set(M, i, j, data[i * pixels + j] / 255.0);
+    free(data);
     *images = M;
-    *rows = r;
-    *cols = c;
+    *rows = h[2];
+    *cols = h[3];
     return 0;
 }
 
 int idx_read_labels(const char *path, unsigned char **labels, size_t *count,
                     char *err, size_t err_size)
 {
-    char used[4096];
-    gzFile f = open_either(path, used, sizeof used);
-    if (!f) {
-        snprintf(err, err_size, "%s: cannot open: %s", used, strerror(errno ? errno : ENOENT));
+    uint32_t h[2];
+    unsigned char *data;
+    size_t n;
+    if (read_idx(path, IDX_LABELS_MAGIC, 2, label_bytes, "label", h, &data, &n, err, err_size))
         return -1;
-    }
-    uint32_t magic, n;
-    if (read_be32(f, &magic) || read_be32(f, &n)) {
-        snprintf(err, err_size, "%s: truncated header (not an IDX label file?)", used);
-        gzclose(f);
-        return -1;
-    }
-    if (magic != IDX_LABELS_MAGIC) {
-        snprintf(err, err_size, "%s: wrong magic number 0x%08x (an IDX label file starts with 0x%08x)",
-                 used, magic, IDX_LABELS_MAGIC);
-        gzclose(f);
-        return -1;
-    }
-    if (n == 0 || n > 10000000u) {
-        snprintf(err, err_size, "%s: implausible label count %u", used, n);
-        gzclose(f);
-        return -1;
-    }
-    unsigned char *l = malloc(n);
-    if (read_exact(f, l, n)) {
-        snprintf(err, err_size, "%s: truncated: header says %u labels, the data is shorter", used, n);
-        free(l);
-        gzclose(f);
-        return -1;
-    }
-    gzclose(f);
-    *labels = l;
+    *labels = data;
     *count = n;
     return 0;
 }
@@ -142,11 +200,11 @@ int idx_read_labels(const char *path, unsigned char **labels, size_t *count,
 image_set *mnist_load(const char *dir, const char *prefix)
 {
     char ipath[4096], lpath[4096], err[8192];
-    snprintf(ipath, sizeof ipath, "%s/%s-images-idx3-ubyte", dir, prefix);
-    snprintf(lpath, sizeof lpath, "%s/%s-labels-idx1-ubyte", dir, prefix);
-    image_set *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    int ni = snprintf(ipath, sizeof ipath, "%s/%s-images-idx3-ubyte", dir, prefix);
+    int nl = snprintf(lpath, sizeof lpath, "%s/%s-labels-idx1-ubyte", dir, prefix);
+    if (ni < 0 || nl < 0 || (size_t)ni >= sizeof ipath - 3 || (size_t)nl >= sizeof lpath - 3)
+        die("--data: the directory name is too long (%.60s...)", dir);
+    image_set *s = xcalloc(1, sizeof *s, "an image set");
     size_t n_labels;
     if (idx_read_images(ipath, &s->images, &s->rows, &s->cols, err, sizeof err) ||
         idx_read_labels(lpath, &s->labels, &n_labels, err, sizeof err))
@@ -154,6 +212,11 @@ image_set *mnist_load(const char *dir, const char *prefix)
     s->n = s->images->size1;
     if (n_labels != s->n)
         die("%s has %zu images but %s has %zu labels", ipath, s->n, lpath, n_labels);
+    /* MNIST and Fashion-MNIST have ten classes: a label past 9 is damage */
+    for (size_t i = 0; i < s->n; i++)
+        if (s->labels[i] > 9)
+            die("%s: label %u at item %zu (the classes are 0-9): the file is damaged", lpath,
+                s->labels[i], i);
     return s;
 }
 

@@ -11,9 +11,7 @@ static const size_t WIDTHS[] = {784, JUDGE_HIDDEN, JUDGE_HIDDEN, 10};
 
 judge *judge_new(void)
 {
-    judge *j = calloc(1, sizeof *j);
-    if (!j)
-        abort();
+    judge *j = xcalloc(1, sizeof *j, "the judge");
     j->P = params_alloc(mlp_size(WIDTHS, 4));
     j->net = mlp_new(j->P, WIDTHS, 4, ACT_RELU, ACT_IDENTITY, JUDGE_MAX_BATCH);
     j->probs = gsl_matrix_alloc(JUDGE_MAX_BATCH, 10);

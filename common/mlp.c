@@ -4,15 +4,9 @@
 #include <gsl/gsl_blas.h>
 #include <stdlib.h>
 
+#include "guard.h"
 #include "matrix.h"
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (!p)
-        abort();
-    return p;
-}
 
 size_t mlp_size(const size_t *widths, size_t n_widths)
 {
@@ -25,22 +19,22 @@ size_t mlp_size(const size_t *widths, size_t n_widths)
 mlp *mlp_new(params *P, const size_t *widths, size_t n_widths,
              act_kind hidden, act_kind output, size_t max_batch)
 {
-    mlp *net = xcalloc(1, sizeof *net);
+    mlp *net = xcalloc(1, sizeof *net, "network buffers");
     size_t L = n_widths - 1;
     net->n_layers = L;
     net->hidden = hidden;
     net->output = output;
     net->max_batch = max_batch;
-    net->width = xcalloc(n_widths, sizeof *net->width);
-    net->layer = xcalloc(L, sizeof *net->layer);
-    net->z = xcalloc(L, sizeof *net->z);
-    net->a = xcalloc(L, sizeof *net->a);
-    net->dz = xcalloc(L, sizeof *net->dz);
-    net->da = xcalloc(L, sizeof *net->da);
-    net->zv = xcalloc(L, sizeof *net->zv);
-    net->av = xcalloc(L, sizeof *net->av);
-    net->dzv = xcalloc(L, sizeof *net->dzv);
-    net->dav = xcalloc(L, sizeof *net->dav);
+    net->width = xcalloc(n_widths, sizeof *net->width, "network buffers");
+    net->layer = xcalloc(L, sizeof *net->layer, "network buffers");
+    net->z = xcalloc(L, sizeof *net->z, "network buffers");
+    net->a = xcalloc(L, sizeof *net->a, "network buffers");
+    net->dz = xcalloc(L, sizeof *net->dz, "network buffers");
+    net->da = xcalloc(L, sizeof *net->da, "network buffers");
+    net->zv = xcalloc(L, sizeof *net->zv, "network buffers");
+    net->av = xcalloc(L, sizeof *net->av, "network buffers");
+    net->dzv = xcalloc(L, sizeof *net->dzv, "network buffers");
+    net->dav = xcalloc(L, sizeof *net->dav, "network buffers");
     for (size_t l = 0; l < n_widths; l++)
         net->width[l] = widths[l];
     for (size_t l = 0; l < L; l++) {

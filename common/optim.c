@@ -3,13 +3,13 @@
 
 #include <math.h>
 #include <stdlib.h>
+
+#include "guard.h"
 #include <string.h>
 
 static optimizer *optim_new(optim_kind kind, params *P, double lr, double b1, double b2)
 {
-    optimizer *opt = calloc(1, sizeof *opt);
-    if (!opt)
-        abort();
+    optimizer *opt = xcalloc(1, sizeof *opt, "an optimiser");
     opt->kind = kind;
     opt->lr = lr;
     opt->beta1 = b1;

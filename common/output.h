@@ -5,6 +5,14 @@
  * metrics.txt (metrics.h), all inside one directory, and nothing anywhere
  * else. If the directory cannot be created or written, the run stops before
  * training with one clear line and exit status 1.
+ *
+ * Every file is written under a temporary name (.NAME.tmp-PID) and renamed
+ * to NAME when it is complete, so each file in --out is either the old one,
+ * whole, or the new one, whole: a full disk or a crash never leaves half a
+ * data file or an empty metrics.txt next to an earlier run's files. And one
+ * run at a time writes into a directory: a second run into the same --out
+ * is refused with one line while the first is alive (a lock file,
+ * .genlab.lock, that the system releases when a run ends).
  */
 #ifndef GENLAB_OUTPUT_H
 #define GENLAB_OUTPUT_H
@@ -12,14 +20,19 @@
 #include <stdio.h>
 #include <gsl/gsl_matrix.h>
 
-/* mkdir -p dir, then check it is a writable directory; die() if not. */
+/* mkdir -p dir, check it is a writable directory, and take its lock; die()
+ * if not. */
 void out_prepare(const char *dir);
 
-/* fopen(dir/name, "w"), or die() naming the file. */
+/* Open dir/name for writing (under its temporary name), or die() naming it. */
 FILE *out_open(const char *dir, const char *name);
 
-/* fclose, or die() if the data did not reach the disk (disk full...). */
+/* Close and rename into place, or die() if the data did not reach the disk
+ * (disk full...); the temporary file is removed and the old file kept. */
 void out_close(FILE *f, const char *name);
+
+/* dir/name into buf, or die() if it does not fit (never a silently cut path). */
+void out_path(char *buf, size_t size, const char *dir, const char *name);
 
 /* Write M as text columns: a "# header" line, then one row of M per line
  * (%.9g: enough digits for plots and for exact comparisons). */

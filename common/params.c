@@ -5,11 +5,11 @@
 #include <gsl/gsl_errno.h>
 #include <stdlib.h>
 
+#include "guard.h"
+
 params *params_alloc(size_t size)
 {
-    params *P = calloc(1, sizeof *P);
-    if (!P)
-        abort();
+    params *P = xcalloc(1, sizeof *P, "parameters");
     P->value = gsl_vector_calloc(size);
     P->grad = gsl_vector_calloc(size);
     return P;
