@@ -107,6 +107,13 @@ int checkpoint_check_writable(const char *path, char *err, size_t err_size)
     return 0;
 }
 
+void checkpoint_require_writable(const char *path)
+{
+    char err[4400];
+    if (path && checkpoint_check_writable(path, err, sizeof err) != 0)
+        die("--save %s", err);
+}
+
 /* A writer that keeps a running crc32 of every byte. */
 typedef struct stream {
     FILE *f;

@@ -83,4 +83,8 @@ int checkpoint_load(checkpoint *ck, const char *path, gsl_rng *r, char *err, siz
  * 0, or -1 with a one-line message in err. */
 int checkpoint_check_writable(const char *path, char *err, size_t err_size);
 
+/* The same for programs: die() with the message unless path is writable, or
+ * path is NULL (no --save given). */
+void checkpoint_require_writable(const char *path);
+
 #endif

@@ -215,6 +215,7 @@ void cli_parse_or_exit(cli *c, int argc, char **argv)
         exit(0);
     if (status == CLI_ERROR)
         exit(2);
+    genlab_quiet = c->quiet;
 }
 
 static void print_default(const cli_option *o, FILE *f)

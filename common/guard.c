@@ -8,6 +8,19 @@
 #include <gsl/gsl_errno.h>
 
 const char *genlab_program = "genlab";
+int genlab_quiet;
+
+void note(const char *fmt, ...)
+{
+    va_list ap;
+    if (genlab_quiet)
+        return;
+    fprintf(stderr, "%s: ", genlab_program);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
 
 void die(const char *fmt, ...)
 {
@@ -26,6 +39,17 @@ void check_finite(double value, const char *what, long step)
     if (!isfinite(value))
         die("%s became %s at step %ld (training diverged; try a smaller --lr)",
             what, isnan(value) ? "nan" : "inf", step);
+}
+
+void check_within(const gsl_matrix *X, double limit, const char *what, long step)
+{
+    for (size_t i = 0; i < X->size1; i++)
+        for (size_t j = 0; j < X->size2; j++) {
+            const double v = gsl_matrix_get(X, i, j);
+            if (!(fabs(v) <= limit))       /* also true for NaN */
+                die("%s reached %g at step %ld (outside +-%g: training diverged; try a smaller --lr)",
+                    what, v, step, limit);
+        }
 }
 
 void *xmalloc(size_t size, const char *what)

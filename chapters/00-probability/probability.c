@@ -833,7 +833,7 @@ int main(int argc, char **argv)
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);
     if (!c.quiet)
-        fprintf(stderr, "00-probability: %.2f s, outputs in %s\n", now_seconds() - t0, c.out);
+        note("%.2f s, outputs in %s", now_seconds() - t0, c.out);
     gsl_rng_free(r);
     return 0;
 }

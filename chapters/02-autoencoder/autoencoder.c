@@ -1031,7 +1031,7 @@ int main(int argc, char **argv)
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);
     if (!c.quiet)
-        fprintf(stderr, "%s: wrote %s\n", genlab_program, c.out);
+        note("wrote %s", c.out);
 
     for (long i = 0; i < restarts; i++)
         gsl_matrix_free(aud[i].points);

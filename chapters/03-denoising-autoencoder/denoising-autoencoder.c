@@ -666,7 +666,7 @@ int main(int argc, char **argv)
     }
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);
-    fprintf(stderr, "%s: wrote %s/metrics.txt and the figure scripts\n", c.program, c.out);
+    note("wrote %s/metrics.txt and the figure scripts", c.out);
 
     if (table)
         gsl_matrix_free(table);

@@ -1189,7 +1189,7 @@ static void save_runs(vae_run *runs, size_t n, const char *path, const gsl_rng *
     char err[512];
     if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
         die("%s", err);
-    fprintf(stderr, "04-vae: saved %zu trained VAE%s to %s\n", n, n > 1 ? "s" : "", path);
+    note("saved %zu trained VAE%s to %s", n, n > 1 ? "s" : "", path);
 }
 
 /* --generate K: per data set, K decoded prior samples, their figure (as
@@ -1346,6 +1346,7 @@ int main(int argc, char **argv)
     if (cli_given(&args, "generate") && !load)
         cli_usage_error(&args, "--generate needs the model to sample: --load FILE");
     out_prepare(args.out);
+    checkpoint_require_writable(save);      /* before training, not after */
     gsl_rng *r = rng_new((unsigned long)args.seed);
     printf("04-vae: seed %ld\n\n", args.seed);
 

@@ -913,8 +913,8 @@ static void fd_versus_backprop(gan *g, gsl_rng *r, size_t batch, metrics *m)
            "the biases, which seed 004 never updates, carry %.0f %% of the squared gradient;\n"
            "against the weights' part alone the cosine is still only %.3f\n",
            worst, acos(cosine) * 180.0 / M_PI, cosine, 100.0 * bias_share, cosine_w);
-    fprintf(stderr, "%s: finite differences %.2f ms, backprop %.3f ms for this step\n",
-            genlab_program, 1e3 * t_fd, 1e3 * t_exact);
+    note("finite differences %.2f ms, backprop %.3f ms for this step",
+         1e3 * t_fd, 1e3 * t_exact);
     metrics_set(m, "fd_forward_passes", (double)evals);
     metrics_set(m, "fd_cosine_to_exact", cosine);
     metrics_set(m, "fd_max_rel_err", worst);
@@ -1154,7 +1154,7 @@ static void save_models(model_set *S, const char *path, const gsl_rng *r)
     describe_models(&ck, S);
     if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
         die("%s", err);
-    fprintf(stderr, "%s: saved %zu GAN(s) to %s\n", genlab_program, S->n, path);
+    note("saved %zu GAN(s) to %s", S->n, path);
 }
 
 static void load_models(model_set *S, const char *path, gsl_rng *r)
@@ -1180,7 +1180,7 @@ static void load_models(model_set *S, const char *path, gsl_rng *r)
             "--compare-steps (0 or not) it was saved with", path, n_blocks / (unsigned)per_gan, S->n);
     if (checkpoint_load(&ck, path, r, err, sizeof err) != 0)
         die("%s", err);
-    fprintf(stderr, "%s: loaded %zu GAN(s) from %s\n", genlab_program, S->n, path);
+    note("loaded %zu GAN(s) from %s", S->n, path);
 }
 
 /* "sgd_saturating" -> "sgd saturating": gnuplot would read _ as a subscript */
@@ -1383,6 +1383,7 @@ int main(int argc, char **argv)
             head_start = 300;
     }
     out_prepare(c.out);
+    checkpoint_require_writable(save);      /* before training, not after */
     gsl_rng *r = rng_new((unsigned long)c.seed);
     metrics m = {0};
 

@@ -1282,6 +1282,7 @@ int main(int argc, char **argv)
     if (cl.quick && !cli_given(&cl, "steps"))
         steps = 40;
     out_prepare(cl.out);
+    checkpoint_require_writable(save);      /* before training, not after */
     gsl_rng *r = rng_new((unsigned long)cl.seed);
 
     config c = {target_make(strcmp(tname, "ring") == 0 ? TARGET_RING : TARGET_BIMODAL), M_VANILLA,
@@ -1311,7 +1312,7 @@ int main(int argc, char **argv)
         const double t0 = now_seconds();
         train_run(R, r, S, cl.quiet);
         if (!cl.quiet)
-            fprintf(stderr, "%s: %.1f s\n", method_name[k], now_seconds() - t0);
+            note("%s: %.1f s", method_name[k], now_seconds() - t0);
         printf("%s: %.0f of %zu modes covered, %.0f reached, sharp share %.3f\n",
                method_name[k], R->final.covered, c.tg.n_modes, R->final.reached, R->final.hq);
     }
@@ -1337,7 +1338,7 @@ int main(int argc, char **argv)
         if (save && checkpoint_save(&ck, save, r, err, sizeof err) != 0)
             die("%s", err);
         if (save && !cl.quiet)
-            fprintf(stderr, "06-mode-collapse: saved the run to %s\n", save);
+            note("saved the run to %s", save);
     }
 
     metrics_print(&m, stdout);

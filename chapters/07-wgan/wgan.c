@@ -135,6 +135,7 @@ typedef enum { TARGET_RING, TARGET_BIMODAL } target_kind;
 #define RING_RADIUS 2.0
 #define RING_SD 0.02
 #define BI_AT 2.0
+#define SANE_RANGE 1e4   /* every target lies within +-3: a sample past this means G diverged */
 #define BI_SD 0.3
 
 static const char *target_name(target_kind t)
@@ -911,7 +912,9 @@ static double bimodal_cdf(double x)
 static double w1_to_target(const double *a, size_t n)
 {
     const double lo = fmin(a[0], -BI_AT - 8.0 * BI_SD), hi = fmax(a[n - 1], BI_AT + 8.0 * BI_SD);
-    const double h = 1e-3;
+    /* a 1e-3 grid, but never more than 1e7 points: samples far out (a
+     * diverging G) must not make the measurement run for hours */
+    const double h = fmax(1e-3, (hi - lo) / 1e7);
     double s = 0.0;
     size_t below = 0;
     for (double x = lo + 0.5 * h; x < hi; x += h) {
@@ -1172,6 +1175,11 @@ static void train_run(run *R, gsl_rng *r, int quiet)
         }
         generator_step(R->W, r, &st);
         check_finite(st.g_loss, "generator loss", step + 1);
+        {   /* finite is not enough: a G whose samples run off to 1e9 would never
+             * be stopped, and measuring it would take forever (section 8) */
+            gsl_matrix_view last_fakes = mat_rows(R->W->fake, (size_t)cfg->batch);
+            check_within(&last_fakes.matrix, SANE_RANGE, "generator samples", step + 1);
+        }
         if (step >= steps - WINDOW) {
             gn_sum += st.grad_norm;
             gn_count++;
@@ -1785,6 +1793,7 @@ int main(int argc, char **argv)
         trap_steps = 20;
     }
     out_prepare(args.out);
+    checkpoint_require_writable(save);      /* before training, not after */
     gsl_rng *r = rng_new((unsigned long)args.seed);
     metrics m = {0};
     const act_kind critic_act = strcmp(act, "relu") == 0 ? ACT_RELU : ACT_LEAKY_RELU;
@@ -1845,7 +1854,7 @@ int main(int argc, char **argv)
     }
     if (load) {
         load_runs(runs, n_runs, load, r);
-        fprintf(stderr, "%s: loaded %zu run(s) from %s\n", args.program, n_runs, load);
+        note("loaded %zu run(s) from %s", n_runs, load);
         printf("\n4. Loaded from a checkpoint, no training\n");
         for (size_t i = 0; i < n_runs; i++)
             printf("   %s on the %s: generator step %ld\n", method_name(runs[i]->cfg.method),
@@ -1882,7 +1891,7 @@ int main(int argc, char **argv)
     metrics_write(&m, args.out);
     if (save) {
         save_runs(runs, n_runs, save, r);
-        fprintf(stderr, "%s: saved %zu run(s) to %s\n", args.program, n_runs, save);
+        note("saved %zu run(s) to %s", n_runs, save);
     }
     for (size_t i = 0; i < n_runs; i++)
         run_free(runs[i]);

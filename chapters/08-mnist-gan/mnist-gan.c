@@ -1239,14 +1239,17 @@ static void run_model(const gan_config *cfg, const settings *s, unsigned long tr
     const char *from_file = s->load ? s->load : s->resume;
     if (from_file) {
         load_model(g, from_file);
-        fprintf(stderr, "%s: %s: loaded %s at step %ld\n", genlab_program, from_file, tag, g->step);
+        note("%s: loaded %s at step %ld", from_file, tag, g->step);
     }
     if (s->generate > 0) {
         generate_only(g, s, eval_seed, m);
     } else {
         print_setup(g, s, train_set->n);
         const long from = g->step;
-        const long to = s->load || cfg->steps < from ? from : cfg->steps;  /* --load: no training */
+        if (s->resume && cfg->steps <= from)
+            die("%s: the checkpoint is at step %ld already; --resume needs --steps above it", s->resume,
+                from);
+        const long to = s->load ? from : cfg->steps;                    /* --load: no training */
         if (from_file)
             printf("%s: starts from a checkpoint at step %ld; %s\n", tag, from,
                    to > from ? "training on" : "no training");
@@ -1261,13 +1264,13 @@ static void run_model(const gan_config *cfg, const settings *s, unsigned long tr
         const double secs = now_seconds() - t0;
         progress_end(&rec.prog);
         if (to > from)
-            fprintf(stderr, "%s: %s: %ld steps in %.1f s (%.2f ms per step)\n", genlab_program,
+            note("%s: %ld steps in %.1f s (%.2f ms per step)",
                     tag, to - from, secs, 1e3 * secs / (double)(to - from));
         measure(g, e, &rec, s, div_real, m);
         draw(g, e, &rec, s);
         if (s->save) {
             save_model(g, s->save);
-            fprintf(stderr, "%s: saved %s at step %ld to %s\n", genlab_program, tag, g->step,
+            note("saved %s at step %ld to %s", tag, g->step,
                     s->save);
         }
         recorder_free(&rec);
@@ -1291,8 +1294,8 @@ static judge *open_judge(const char *path, const char *dataset)
     snprintf(fallback, sizeof fallback, "build/judge/%s.judge", dataset);
     FILE *f = fopen(fallback, "rb");
     if (!f) {
-        fprintf(stderr, "%s: no judge at %s (make %s): no judge scores in this run\n",
-                genlab_program, fallback,
+        note("no judge at %s (make %s): no judge scores in this run",
+                fallback,
                 strcmp(dataset, "fashion") == 0 ? "build/judge/fashion.judge" : "judge");
         return NULL;
     }
@@ -1310,7 +1313,7 @@ int main(int argc, char **argv)
     cli_option opts[] = {
         {"model", CLI_CHOICE, &model, "what to train: the GAN, then the cGAN; or one of them", 0, 0, "both|gan|cgan", 0},
         {"conditional", CLI_FLAG, &conditional, "the conditional GAN only (= --model cgan)", 0, 0, NULL, 0},
-        {"steps", CLI_INT, &steps, "training iterations per model (0: GAN 4000, cGAN 10000)", 0, 1e7, NULL, 0},
+        {"steps", CLI_INT, &steps, "training iterations per model (not given: GAN 4000, cGAN 10000)", 1, 1e7, NULL, 0},
         {"batch", CLI_INT, &batch, "rows per batch (0: GAN 100, cGAN 50, as the source)", 0, 10000, NULL, 0},
         {"noise-dim", CLI_INT, &noise_dim, "size of z (0: GAN 100, cGAN 128)", 0, 10000, NULL, 0},
         {"hidden", CLI_INT, &hidden, "hidden units of G and of D", 1, 10000, NULL, 0},
@@ -1365,6 +1368,7 @@ int main(int argc, char **argv)
     }
 
     out_prepare(c.out);
+    checkpoint_require_writable(save);      /* before training, not after */
     gsl_rng *r = rng_new((unsigned long)c.seed);
     /* every random number of the run comes from r: each model gets a
      * training generator and a fixed evaluation noise seeded from it, in a
@@ -1382,7 +1386,7 @@ int main(int argc, char **argv)
         s.data_dir = s.dataset == DATA_FASHION ? "/usr/share/datasets/fashion-mnist"
                                                : "datasets/mnist";
     s.j = open_judge(judge_path, dataset);
-    fprintf(stderr, "%s: data from %s\n", c.program, s.data_dir);
+    note("data from %s", s.data_dir);
     printf("08-mnist-gan: seed %ld, %s, %s%s\n", c.seed,
            s.dataset == DATA_FASHION ? "Fashion-MNIST" : "MNIST",
            run_gan && run_cgan ? "a GAN on one class, then a conditional GAN"

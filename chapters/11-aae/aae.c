@@ -1320,6 +1320,7 @@ int main(int argc, char **argv)
     char judge_default[256];
     snprintf(judge_default, sizeof judge_default, "build/judge/%s.judge", dataset);
     out_prepare(args.out);
+    checkpoint_require_writable(save);      /* before training, not after */
     gsl_rng *r = rng_new((unsigned long)args.seed);
     metrics m = {0};
     const char *const *names = strcmp(dataset, "fashion") == 0 ? FASHION_NAMES : DIGIT_NAMES;
@@ -1334,7 +1335,7 @@ int main(int argc, char **argv)
     if (judge_path || access(judge_default, R_OK) == 0)
         J = judge_load(judge_path ? judge_path : judge_default);
     else
-        fprintf(stderr, "11-aae: note: no judge at %s (make judge): samples are not scored\n", judge_default);
+        note("no judge at %s (make judge): samples are not scored", judge_default);
 
     /* 2-9. the models of this run */
     aae_config cfgs[MAX_MODELS];
@@ -1384,7 +1385,8 @@ int main(int argc, char **argv)
     } else {
         if (!load) {
             if (R.step >= steps)
-                printf("the checkpoint is already at iteration %ld >= --steps %ld: no training\n", R.step, steps);
+                die("%s: the checkpoint is at iteration %ld already; --resume needs --steps above it",
+                    resume, R.step);
             printf("\ntraining\n");
             train(&R, &T, r, steps, args.quiet, stdout);
         }
@@ -1395,7 +1397,7 @@ int main(int argc, char **argv)
         char err[512];
         if (checkpoint_save(&ck, save, r, err, sizeof err) != 0)
             die("%s", err);
-        fprintf(stderr, "11-aae: saved the run to %s\n", save);
+        note("saved the run to %s", save);
     }
 
     metrics_print(&m, stdout);

@@ -63,6 +63,7 @@ int main(int argc, char **argv)
     if (!save)
         save = save_default;
     out_prepare(args.out);
+    checkpoint_require_writable(save);
     gsl_rng *r = rng_new((unsigned long)args.seed);
 
     image_set *train = mnist_load(data_dir, "train");
