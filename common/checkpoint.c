@@ -187,6 +187,118 @@ int checkpoint_save(checkpoint *ck, const char *path, const gsl_rng *r, char *er
     return 0;
 }
 
+/* ---- is the file sound? (no model needed) ------------------------------ */
+
+int checkpoint_verify(const char *path, char *err, size_t err_size)
+{
+    checkpoint dummy = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(&dummy, CHECKPOINT_ERR_IO, err, err_size, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return fail(&dummy, CHECKPOINT_ERR_IO, err, err_size, "%s: not a regular file", path);
+    }
+    const uint64_t size = (uint64_t)st.st_size;
+    unsigned char head[HEADER_BYTES];
+    int status = -1;
+    uint32_t version, n_blocks, stored_crc;
+    size_t got = fread(head, 1, sizeof head, f);
+    if (got < 8 || memcmp(head, MAGIC, 8) != 0) {
+        if (got < 8)
+            fail(&dummy, CHECKPOINT_ERR_FORMAT, err, err_size,
+                 "%s: not a genlab checkpoint (%zu bytes, shorter than the 8-byte magic)", path, got);
+        else
+            fail(&dummy, CHECKPOINT_ERR_FORMAT, err, err_size, "%s: not a genlab checkpoint (wrong magic)", path);
+        goto done;
+    }
+    if (got < 12) {
+        fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %zu bytes, the header has %d",
+             path, got, HEADER_BYTES);
+        goto done;
+    }
+    memcpy(&version, head + 8, 4);
+    if (version != VERSION) {
+        fail(&dummy, CHECKPOINT_ERR_FORMAT, err, err_size,
+             "%s: checkpoint version %u, this program reads version %u", path, version, VERSION);
+        goto done;
+    }
+    if (size < HEADER_BYTES + CRC_BYTES) {
+        fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %llu bytes", path,
+             (unsigned long long)size);
+        goto done;
+    }
+    /* the checksum, streamed through a fixed buffer: nothing in memory grows
+     * with the file */
+    {
+        unsigned char buf[1 << 16];
+        uLong crc = crc32(0L, Z_NULL, 0);
+        uint64_t left = size - CRC_BYTES;
+        rewind(f);
+        while (left > 0) {
+            size_t want = left > sizeof buf ? sizeof buf : (size_t)left;
+            if (fread(buf, 1, want, f) != want) {
+                fail(&dummy, CHECKPOINT_ERR_IO, err, err_size, "%s: read error", path);
+                goto done;
+            }
+            crc = crc32(crc, buf, (uInt)want);
+            left -= want;
+        }
+        if (fread(&stored_crc, 1, CRC_BYTES, f) != CRC_BYTES || (uint32_t)crc != stored_crc) {
+            fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size,
+                 "%s: checksum mismatch: the file (%llu bytes) is damaged, truncated or has bytes appended",
+                 path, (unsigned long long)size);
+            goto done;
+        }
+    }
+    /* the structure: every size read is bounded by what is left of the file */
+    memcpy(&n_blocks, head + 12, 4);
+    if (n_blocks > CHECKPOINT_MAX_BLOCKS) {
+        fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: %u blocks (at most %d)", path, n_blocks,
+             CHECKPOINT_MAX_BLOCKS);
+        goto done;
+    }
+    uint64_t at = HEADER_BYTES;
+    const uint64_t end = size - CRC_BYTES;
+    for (uint32_t i = 0; i <= n_blocks; i++) {
+        /* blocks: name + count + data; then the generator: name + size + state */
+        const uint64_t name_len = i < n_blocks ? CHECKPOINT_NAME_LEN : RNG_NAME_LEN;
+        uint64_t count;
+        if (end - at < name_len + 8 || fseek(f, (long)(at + name_len), SEEK_SET) != 0 ||
+            fread(&count, 8, 1, f) != 1) {
+            fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: ends inside the header of %s %u", path,
+                 i < n_blocks ? "block" : "the generator, after block", i);
+            goto done;
+        }
+        at += name_len + 8;
+        const uint64_t bytes_per = i < n_blocks ? sizeof(double) : 1;
+        if (count > (end - at) / bytes_per) {
+            fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size,
+                 "%s: %s %u says %llu values, more than the file holds", path,
+                 i < n_blocks ? "block" : "the generator after block", i, (unsigned long long)count);
+            goto done;
+        }
+        at += count * bytes_per;
+    }
+    if (at != end) {
+        fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: %llu bytes left over after the generator state",
+             path, (unsigned long long)(end - at));
+        goto done;
+    }
+    status = 0;
+done:
+    fclose(f);
+    return status;
+}
+
+void checkpoint_require_sound(const char *path)
+{
+    char err[4400];
+    if (path && checkpoint_verify(path, err, sizeof err) != 0)
+        die("%s", err);
+}
+
 /* ---- loading: the whole file in memory, checked, then copied ---------------- */
 
 /* Bytes of a checkpoint of the model described by ck (rng_size: bytes of

@@ -78,6 +78,15 @@ void checkpoint_add_long(checkpoint *ck, const char *name, long *value);
 int checkpoint_save(checkpoint *ck, const char *path, const gsl_rng *r, char *err, size_t err_size);
 int checkpoint_load(checkpoint *ck, const char *path, gsl_rng *r, char *err, size_t err_size);
 
+/* Is the file at path a whole, undamaged checkpoint (magic, version,
+ * checksum, sizes consistent, nothing left over)? Needs no model: programs
+ * call it on --load/--resume before loading data and building models, so a
+ * damaged file is refused at once. checkpoint_load checks all of it again,
+ * and that the file holds this model. Returns 0, or -1 with a message. */
+int checkpoint_verify(const char *path, char *err, size_t err_size);
+/* The same for programs: die() with the message unless path is NULL or sound. */
+void checkpoint_require_sound(const char *path);
+
 /* Can a checkpoint be saved at path? (Creates and removes the temporary file
  * a save would write.) Programs call it before training, not after. Returns
  * 0, or -1 with a one-line message in err. */

@@ -10,6 +10,8 @@
 # Render with `gnuplot loss.gp` (PNG) or `gnuplot -e "fmt='pdf'" loss.gp`.
 # Edit this file to restyle every figure of a chapter at once (then
 # `make figures` re-renders without training again).
+# Run on its own (say by a `for f in *.gp` loop) it has nothing to draw:
+if (!exists("fig_name")) exit
 if (!exists("fmt")) fmt = "png"
 if (!exists("fig_w")) fig_w = 1200
 if (!exists("fig_h")) fig_h = 750

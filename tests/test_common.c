@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "genlab.h"
@@ -404,6 +405,75 @@ static void test_writers(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Every output file is written under a temporary name and renamed when it
+ * is complete; a second process cannot write into a locked --out. */
+static void test_outputs_are_atomic_and_locked(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/genlab-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], tmp[256], cmd[512];
+    out_prepare(dir);
+    snprintf(path, sizeof path, "%s/x.dat", dir);
+    snprintf(tmp, sizeof tmp, "%s/.x.dat.tmp-%ld", dir, (long)getpid());
+
+    FILE *f = out_open(dir, "x.dat");
+    fputs("old\n", f);
+    out_close(f, "x.dat");
+    assert_string_equal(slurp(path), "old\n");
+    assert_int_not_equal(access(tmp, F_OK), 0);        /* renamed away */
+
+    f = out_open(dir, "x.dat");                          /* a new version, half written */
+    fputs("new, half", f);
+    fflush(f);
+    assert_string_equal(slurp(path), "old\n");         /* the old file, whole */
+    assert_int_equal(access(tmp, F_OK), 0);
+    fputs(" and the rest\n", f);
+    out_close(f, "x.dat");
+    assert_string_equal(slurp(path), "new, half and the rest\n");
+
+    /* a second process into the same directory: refused, exit 1 */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        freopen("/dev/null", "w", stderr);
+        out_prepare(dir);                                /* dies */
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* values.gp: numbers and quoted texts a figure script loads */
+static void test_figure_values(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/genlab-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], cmd[512];
+    fig_reset();
+    fig_value("gen_mean", 3.0213);
+    fig_text("title_a", "say \"hi\" \\ %d", 5);
+    fig_value("gen_mean", 3.5);                         /* replaced, same place */
+    assert_string_equal(fig_lookup("gen_mean"), "3.5");
+    assert_null(fig_lookup("nothing"));
+    fig_write(dir);
+    snprintf(path, sizeof path, "%s/values.gp", dir);
+    char *v = slurp(path);
+    assert_non_null(strstr(v, "gen_mean = 3.5\ntitle_a = \"say \\\"hi\\\" \\\\ 5\"\n"));
+    /* gnuplot reads it back as the same text */
+    snprintf(cmd, sizeof cmd, "cd %s && gnuplot -e 'load \"values.gp\"; print title_a, gen_mean' 2>&1 "
+             "| grep -qx 'say \"hi\" \\\\ 5 3.5'", dir);
+    assert_int_equal(system(cmd), 0);
+    fig_reset();
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- the shared matrix helpers ------------------------------------------- */
 static void test_matrix_helpers(void **state)
 {
@@ -456,6 +526,8 @@ int main(void)
         cmocka_unit_test(test_cli_rejects),
         cmocka_unit_test(test_cli_help),
         cmocka_unit_test(test_writers),
+        cmocka_unit_test(test_outputs_are_atomic_and_locked),
+        cmocka_unit_test(test_figure_values),
         cmocka_unit_test(test_matrix_helpers),
         cmocka_unit_test(test_rng_is_deterministic),
     };

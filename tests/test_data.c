@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -254,6 +258,153 @@ static void test_checkpoint_refuses_bad_files(void **state)
     run_free(&t);
 }
 
+/* Damage the loader must name with the values it read, by kind, without
+ * crashing, and with checkpoint_verify (no model) agreeing. */
+static void patch(const char *path, long at, const void *bytes, size_t n, int fix_crc)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, at, SEEK_SET);
+    fwrite(bytes, 1, n, f);
+    if (fix_crc) {            /* a damaged file with a valid checksum */
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        unsigned char *buf = malloc((size_t)size);
+        fseek(f, 0, SEEK_SET);
+        assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+        uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)(size - 4));
+        fseek(f, size - 4, SEEK_SET);
+        fwrite(&crc, 4, 1, f);
+        free(buf);
+    }
+    fclose(f);
+}
+
+static void test_checkpoint_damage_kinds(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/kinds.ckpt", dir);
+    run t;
+    run_init(&t);
+    checkpoint ck;
+    describe(&ck, &t);
+    assert_int_equal(checkpoint_save(&ck, path, t.r, err, sizeof err), 0);
+    assert_int_equal(checkpoint_verify(path, err, sizeof err), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    const long size = (long)st.st_size;
+    char saved[128];
+    snprintf(saved, sizeof saved, "%s/kinds.orig", dir);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "cp %s %s", path, saved);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "cp %s %s", saved, path);
+
+    /* cut at 10 bytes: the message gives what was read, not what we expect */
+    assert_int_equal(truncate(path, 10), 0);
+    assert_int_equal(checkpoint_load(&ck, path, t.r, err, sizeof err), -1);
+    assert_int_equal(ck.error, CHECKPOINT_ERR_DAMAGED);
+    assert_non_null(strstr(err, "10 bytes"));
+    assert_int_equal(checkpoint_verify(path, err, sizeof err), -1);
+
+    /* another version */
+    assert_int_equal(system(cmd), 0);
+    const uint32_t v7 = 7;
+    patch(path, 8, &v7, 4, 1);
+    assert_int_equal(checkpoint_load(&ck, path, t.r, err, sizeof err), -1);
+    assert_int_equal(ck.error, CHECKPOINT_ERR_FORMAT);
+    assert_non_null(strstr(err, "version 7"));
+
+    /* the generator's size set huge, checksum made valid: bounded, refused */
+    assert_int_equal(system(cmd), 0);
+    const long rng_size_at = size - 4 - (long)gsl_rng_size(t.r) - 8;
+    const uint64_t huge = 0x00F0000000000000ULL;
+    patch(path, rng_size_at, &huge, 8, 1);
+    assert_int_equal(checkpoint_verify(path, err, sizeof err), -1);
+    assert_int_equal(checkpoint_load(&ck, path, t.r, err, sizeof err), -1);
+    assert_int_equal(ck.error, CHECKPOINT_ERR_DAMAGED);
+
+    /* a block count of 2^32 - 1 */
+    assert_int_equal(system(cmd), 0);
+    const uint32_t many = 0xFFFFFFFFu;
+    patch(path, 12, &many, 4, 1);
+    assert_int_equal(checkpoint_verify(path, err, sizeof err), -1);
+    assert_int_equal(checkpoint_load(&ck, path, t.r, err, sizeof err), -1);
+
+    /* bytes appended after a valid checksum: trailing bytes refused */
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(path, "ab");
+    fwrite("12345678", 1, 8, f);
+    fclose(f);
+    patch(path, 0, "G", 1, 1);          /* (same first byte; recomputes the crc at the new end) */
+    assert_int_equal(checkpoint_verify(path, err, sizeof err), -1);
+    assert_int_equal(checkpoint_load(&ck, path, t.r, err, sizeof err), -1);
+
+    /* a sound file of another model: verify says sound, load says which block */
+    assert_int_equal(system(cmd), 0);
+    params *other = params_alloc(5);
+    checkpoint ck2 = {0};
+    checkpoint_add_params(&ck2, "net", other);
+    assert_int_equal(checkpoint_verify(path, err, sizeof err), 0);
+    assert_int_equal(checkpoint_load(&ck2, path, t.r, err, sizeof err), -1);
+    assert_int_equal(ck2.error, CHECKPOINT_ERR_MODEL);
+    assert_int_equal(ck2.file_blocks, 5);
+    params_free(other);
+    run_free(&t);
+}
+
+/* A save that fails or is killed half way leaves the previous checkpoint as
+ * it was: the new one is written beside it and renamed over it. */
+static void test_checkpoint_save_is_atomic(void **state)
+{
+    (void)state;
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/big.ckpt", dir);
+    /* 2 million doubles (16 MB): a save takes long enough to be interrupted */
+    gsl_vector *v = gsl_vector_alloc(2000000);
+    checkpoint ck = {0};
+    checkpoint_add_vector(&ck, "v", v);
+    gsl_vector_set_all(v, 1.0);
+    assert_int_equal(checkpoint_save(&ck, path, NULL, err, sizeof err), 0);
+
+    /* a save into a directory that does not exist fails cleanly */
+    char nowhere[160];
+    snprintf(nowhere, sizeof nowhere, "%s/no/such/dir.ckpt", dir);
+    assert_int_equal(checkpoint_check_writable(nowhere, err, sizeof err), -1);
+    assert_int_equal(checkpoint_save(&ck, nowhere, NULL, err, sizeof err), -1);
+    assert_int_equal(ck.error, CHECKPOINT_ERR_IO);
+    assert_int_equal(checkpoint_check_writable(path, err, sizeof err), 0);
+
+    /* children saving 2.0, 3.0, ... in a loop, killed at different moments */
+    for (int trial = 0; trial < 6; trial++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            for (double k = 2.0;; k += 1.0) {
+                gsl_vector_set_all(v, k);
+                checkpoint_save(&ck, path, NULL, err, sizeof err);
+            }
+        }
+        /* 3-43 ms: mostly in the middle of a save */
+        struct timespec wait = {0, (long)(3000 + 7919 * trial) * 1000L};
+        nanosleep(&wait, NULL);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        /* whatever the moment: a whole checkpoint, every value the same */
+        gsl_vector_set_all(v, -1.0);
+        assert_int_equal(checkpoint_load(&ck, path, NULL, err, sizeof err), 0);
+        const double first = gsl_vector_get(v, 0);
+        assert_true(first >= 1.0);
+        assert_true(gsl_vector_max(v) == first && gsl_vector_min(v) == first);
+    }
+    gsl_vector_free(v);
+    /* the killed children's temporary files are the only leftovers */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -f %s/.big.ckpt.tmp-*", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +413,8 @@ int main(void)
         cmocka_unit_test(test_shipped_mnist),
         cmocka_unit_test(test_checkpoint_exact_resume),
         cmocka_unit_test(test_checkpoint_refuses_bad_files),
+        cmocka_unit_test(test_checkpoint_damage_kinds),
+        cmocka_unit_test(test_checkpoint_save_is_atomic),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

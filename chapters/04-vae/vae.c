@@ -1347,6 +1347,7 @@ int main(int argc, char **argv)
         cli_usage_error(&args, "--generate needs the model to sample: --load FILE");
     out_prepare(args.out);
     checkpoint_require_writable(save);      /* before training, not after */
+    checkpoint_require_sound(load);  /* a damaged file: refused before any work */
     gsl_rng *r = rng_new((unsigned long)args.seed);
     printf("04-vae: seed %ld\n\n", args.seed);
 

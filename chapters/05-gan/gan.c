@@ -1384,6 +1384,7 @@ int main(int argc, char **argv)
     }
     out_prepare(c.out);
     checkpoint_require_writable(save);      /* before training, not after */
+    checkpoint_require_sound(load);  /* a damaged file: refused before any work */
     gsl_rng *r = rng_new((unsigned long)c.seed);
     metrics m = {0};
 

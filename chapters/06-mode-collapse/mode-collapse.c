@@ -1283,6 +1283,7 @@ int main(int argc, char **argv)
         steps = 40;
     out_prepare(cl.out);
     checkpoint_require_writable(save);      /* before training, not after */
+    checkpoint_require_sound(load);  /* a damaged file: refused before any work */
     gsl_rng *r = rng_new((unsigned long)cl.seed);
 
     config c = {target_make(strcmp(tname, "ring") == 0 ? TARGET_RING : TARGET_BIMODAL), M_VANILLA,

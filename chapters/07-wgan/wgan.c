@@ -1794,6 +1794,7 @@ int main(int argc, char **argv)
     }
     out_prepare(args.out);
     checkpoint_require_writable(save);      /* before training, not after */
+    checkpoint_require_sound(load);  /* a damaged file: refused before any work */
     gsl_rng *r = rng_new((unsigned long)args.seed);
     metrics m = {0};
     const act_kind critic_act = strcmp(act, "relu") == 0 ? ACT_RELU : ACT_LEAKY_RELU;

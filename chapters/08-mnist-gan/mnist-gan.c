@@ -1347,6 +1347,7 @@ int main(int argc, char **argv)
         cli_usage_error(&c, "--generate needs the model to sample: --load FILE");
     if (cli_given(&c, "generate") && save)
         cli_usage_error(&c, "--generate only writes samples; it has nothing new to --save");
+    checkpoint_require_sound(load ? load : resume);  /* a damaged file: refused before any work */
     int run_gan, run_cgan;
     if (conditional || strcmp(model, "cgan") == 0) {
         run_gan = 0; run_cgan = 1;

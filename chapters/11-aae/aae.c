@@ -1321,6 +1321,7 @@ int main(int argc, char **argv)
     snprintf(judge_default, sizeof judge_default, "build/judge/%s.judge", dataset);
     out_prepare(args.out);
     checkpoint_require_writable(save);      /* before training, not after */
+    checkpoint_require_sound(load ? load : resume);  /* a damaged file: refused before any work */
     gsl_rng *r = rng_new((unsigned long)args.seed);
     metrics m = {0};
     const char *const *names = strcmp(dataset, "fashion") == 0 ? FASHION_NAMES : DIGIT_NAMES;
