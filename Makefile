@@ -96,13 +96,17 @@ build/bench:
 build/bench/%: bench/%.c bench/iter-common.h $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -o $@ $< $(LIB) $(LDLIBS)
 
-sanitize: $(SAN_BINS) $(SAN_TESTS)
+# the damaged-file generator of the robustness group (tests/fuzz.sh)
+build/fuzz-mutate: tests/fuzz-mutate.c | build/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lz
+
+sanitize: $(SAN_BINS) $(SAN_TESTS) build/fuzz-mutate
 	@sh tests/run-sanitize.sh $(CHAPTERS)
 
 # make check: set-up first (a fresh machine has no GSL yet), then build, then test.
 check: deps-ok
 	@$(MAKE) --no-print-directory check-run
-check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS) $(BENCH_BINS) build/judge/mnist.judge
+check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS) $(BENCH_BINS) build/fuzz-mutate build/judge/mnist.judge
 	@sh tests/run-checks.sh $(CHAPTERS)
 
 goals: $(BINS) build/judge/mnist.judge

@@ -13,7 +13,10 @@
 #   goals     tests/goals/NN.goals for seeds 1, 2, 3 (default runs; a line
 #             'seeds 4 5' changes the seeds for the lines after it; lines that
 #             start with 'slow' run only in `make goals`, i.e. GOALS_SLOW=1)
-#   sanitize  --quick runs and unit tests built with ASan + UBSan
+#   robust    damaged checkpoints and IDX files, saves killed half way
+#             (tests/fuzz.sh: every case exit 1 with one line on stderr)
+#   sanitize  --quick runs and unit tests built with ASan + UBSan, and a
+#             sample of the robust cases on the sanitized programs
 . tests/lib.sh
 only=""
 if [ "$1" = "--only" ]; then only=$2; shift 2; fi
@@ -156,6 +159,24 @@ if want goals; then
     done
 fi
 
+# robust: PASS/FAIL lines of tests/fuzz.sh, counted like the others
+run_fuzz() {
+    sh tests/fuzz.sh "$1" build/fuzz-mutate "$2" > "$tmp/fuzz" 2>&1
+    fuzz_status=$?
+    while IFS= read -r line; do
+        case "$line" in
+            "PASS  "*) ok "${3}${line#PASS  }" ;;
+            "FAIL  "*) bad "${3}${line#FAIL  }"; echo "$line" > "$tmp/fuzz-one" ;;
+            "        "*) echo "$line" ;;
+            "robust: "*) echo "      $line" ;;
+        esac
+    done < "$tmp/fuzz"
+    if [ $fuzz_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/fuzz"; then bad "${3}robust (tests/fuzz.sh exit $fuzz_status)" "$tmp/fuzz"; fi
+}
+if want robust; then
+    run_fuzz bin 200 ""
+fi
+
 if want sanitize; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -167,6 +188,8 @@ if want sanitize; then
         [ -x "$t" ] || continue
         if "$t" > "$tmp/err" 2>&1; then ok "sanitize $(basename "$t")"; else bad "sanitize $(basename "$t")" "$tmp/err"; fi
     done
+    # the loaders under ASan and UBSan: 20 cases a file (the full set runs above)
+    run_fuzz build/san/bin 20 "sanitize "
 fi
 
 echo "$pass passed, $fail failed"
