@@ -122,6 +122,11 @@ if want badinput; then
         bin/$c --quick --quiet --out /dev/null/cannot > "$tmp/stdout" 2> "$tmp/stderr"; status=$?
         if [ $status -eq 1 ] && [ "$(wc -l < "$tmp/stderr")" -eq 1 ]; then ok "badinput $c --out /dev/null/cannot -> exit 1, one line"
         else echo "exit status $status" >> "$tmp/stderr"; bad "badinput $c --out /dev/null/cannot -> exit 1, one line" "$tmp/stderr"; fi
+        # an --out longer than any path: refused, never silently cut
+        long=$tmp/$(printf 'd%.0s' $(seq 1 4100))
+        bin/$c --quick --quiet --out "$long" > "$tmp/stdout" 2> "$tmp/stderr"; status=$?
+        if [ $status -eq 1 ] && [ "$(wc -l < "$tmp/stderr")" -eq 1 ]; then ok "badinput $c --out (4100 characters) -> exit 1, one line"
+        else echo "exit status $status" >> "$tmp/stderr"; bad "badinput $c --out (4100 characters) -> exit 1, one line" "$tmp/stderr"; fi
         [ -f tests/cases/$c.bad ] || continue
         while read -r st args; do
             case "$st" in ''|'#'*) continue ;; esac
@@ -175,6 +180,16 @@ run_fuzz() {
 }
 if want robust; then
     run_fuzz bin 200 ""
+    # the largest models the flags allow, in 1.5 GB: one line, exit 1 (GSL's
+    # own handler would abort with a core dump)
+    for case in "05-gan --hidden 4096 --batch 100000" "07-wgan --hidden 4096 --batch 100000" \
+                "08-mnist-gan --hidden 10000 --batch 10000"; do
+        # shellcheck disable=SC2086
+        (ulimit -v 1500000; exec bin/$case --quick --quiet --out "$tmp/big") > /dev/null 2> "$tmp/stderr"; status=$?
+        if [ $status -eq 1 ] && [ "$(wc -l < "$tmp/stderr")" -eq 1 ] && grep -q "out of memory" "$tmp/stderr"; then
+            ok "robust $case in 1.5 GB -> out of memory, exit 1, one line"
+        else echo "exit status $status" >> "$tmp/stderr"; bad "robust $case in 1.5 GB -> out of memory, exit 1, one line" "$tmp/stderr"; fi
+    done
 fi
 
 if want sanitize; then
