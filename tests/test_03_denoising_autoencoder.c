@@ -261,8 +261,8 @@ static void test_short_training_sweep_and_figures(void **state)
     figure_denoise(dir, C, Y, o1, o2, o3, 0.3, dae_r, plain_r, bayes_r);
     figure_loss(dir, log1, log2, sc.bayes_mse);
     figure_sweep(dir, table, 0.3);
-    const char *files[] = {"denoise.dat", "denoise.gp", "loss.dat", "loss.gp", "sweep.dat",
-                           "sweep.gp"};
+    fig_write(dir);                 /* a test binary has no scripts: values.gp only */
+    const char *files[] = {"denoise.dat", "loss.dat", "sweep.dat", "values.gp"};
     char path[256];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);

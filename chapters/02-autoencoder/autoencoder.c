@@ -712,16 +712,16 @@ static cut_report sweep_circle(autoencoder *ae, gsl_matrix *S)
  *
  * loss           full-data MSE vs step (log-log) for the source's recipe,
  *                every audition and the winner's training, with PCA's error
- *                as a horizontal line: where each run stands against the
- *                best linear code.
- * reconstruction the data; PCA's reconstructions (a segment); the source
- *                recipe's; and the autoencoder's, with (for k = 1) the curve
- *                its decoder draws as the code sweeps its range.
- * code_vs_angle  two panels sharing the angle axis. Top: the code along the
- *                clean circle, over the codes of the data points. Bottom: the
- *                angle where each clean point's reconstruction lands, beside
- *                the diagonal a perfect autoencoder would draw. The cut is
- *                where the bottom panel leaves the diagonal.
+ *                as a horizontal line.
+ * reconstruction the data and its reconstructions: PCA's, the source
+ *                recipe's, the autoencoder's (and, for k = 1, its decoder's
+ *                curve).
+ * code_vs_angle  the code, and the angle of the reconstruction, around the
+ *                circle: where the one-number code cuts it.
+ *
+ * The scripts are the .gp files in chapters/02-autoencoder/figures/; the
+ * program writes their data files and gives them the numbers of this run
+ * (values.gp).
  * ------------------------------------------------------------------------- */
 static void write_loss_figure(const char *dir, const curve *src, const curve *aud,
                               const recipe *rc, size_t best_at, long batch,
@@ -749,24 +749,14 @@ static void write_loss_figure(const char *dir, const curve *src, const curve *au
     }
     out_close(a, "loss_audition.dat");
 
-    FILE *g = plot_open_default(dir, "loss", "Reconstruction error while training",
-                                "training step", "MSE on all data points");
-    fprintf(g, "set logscale xy\n"
-               "set format x \"10^{%%L}\"\n"
-               "set format y \"10^{%%L}\"\n"
-               "set autoscale xfixmax\n"
-               "set yrange [%g:*]\n"
-               "set key bottom left\n"
-               "plot %.9g with lines lt 4 dt 2 lw 2 title \"PCA, first component\", \\\n"
-               "     'loss_source.dat' using 1:2 with lines lt 2 lw 3 "
-               "title \"source recipe: %d full-batch SGD steps\", \\\n"
-               "     'loss_audition.dat' using 1:2 with lines lt 5 lw 1 "
-               "title \"%ld auditions: %s, batch %ld\", \\\n"
-               "     'loss_audition.dat' index %zu using 1:2 with lines lt 1 lw 3 notitle, \\\n"
-               "     'loss_final.dat' using 1:2 with lines lt 1 lw 3 "
-               "title \"the best audition, trained on (lr annealed)\"\n",
-               ymin, pca_mse, SOURCE_STEPS, rc->restarts, rc->optim, batch, best_at);
-    plot_close(g);
+    fig_use("loss");
+    fig_value("loss_ymin", ymin);
+    fig_value("pca_mse", pca_mse);
+    fig_value("source_steps", (double)SOURCE_STEPS);
+    fig_value("n_auditions", (double)rc->restarts);
+    fig_text("audition_optimizer", "%s", rc->optim);
+    fig_value("audition_batch", (double)batch);
+    fig_value("best_audition_index", (double)best_at);   /* 0-based, as gnuplot's index */
 }
 
 /* The curve the decoder draws: decode z for CURVE codes spread evenly over the
@@ -824,28 +814,11 @@ static void write_reconstruction_figure(const char *dir, autoencoder *ae,
         gsl_matrix_free(D);
     }
 
-    FILE *g = plot_open(dir, "reconstruction", "Reconstructions through a one-number code",
-                        "x_1", "x_2", 1000, 1100);
-    if (k != 1)
-        fprintf(g, "set title \"Reconstructions through a %zu-number code\"\n", k);
-    fprintf(g, "set size ratio -1\n"
-               "set xrange [-1.5:1.5]\n"
-               "set yrange [-1.5:1.5]\n"
-               "set key outside bottom center vertical maxrows 3\n"
-               "plot 'recon.dat' using 1:2 with points pt 7 ps 0.5 lc rgb \"#aaaaaa\" "
-               "title \"data\", \\\n"
-               "     'recon.dat' using 5:6 with points lt 2 pt 7 ps 0.6 "
-               "title \"PCA, 1st component (MSE %.3g)\", \\\n"
-               "     'recon.dat' using 7:8 with points lt 3 pt 5 ps 0.5 "
-               "title \"source recipe (MSE %.3g)\", \\\n",
-               pca_mse, src_mse);
-    if (k == 1)
-        fprintf(g, "     'decoder_curve.dat' using 2:3 with lines lt 1 lw 2 "
-                   "title \"decoder(z), z over the codes used\", \\\n");
-    fprintf(g, "     'recon.dat' using 3:4 with points lt 1 pt 7 ps 0.6 "
-               "title \"autoencoder (MSE %.3g)\"\n",
-            ae_err);
-    plot_close(g);
+    fig_use("reconstruction");
+    fig_value("latent_dim", (double)k);
+    fig_value("pca_mse", pca_mse);
+    fig_value("source_mse", src_mse);
+    fig_value("ae_mse", ae_err);
 }
 
 static void write_code_figure(const char *dir, const gsl_matrix *S, size_t latent,
@@ -854,45 +827,9 @@ static void write_code_figure(const char *dir, const gsl_matrix *S, size_t laten
     out_write_matrix(dir, "sweep.dat",
                      "angle_deg  code...  recon_angle_deg  squared_error"
                      "  (clean circle, every half degree)", S);
-    FILE *g = plot_open(dir, "code_vs_angle",
-                        latent == 1 ? "Where the one-number code cuts the circle"
-                                    : "The code around the circle",
-                        "", "code z", 1200, 900);
-    /* two panels, one above the other, sharing the angle axis */
-    fprintf(g, "set multiplot layout 2,1\n"
-               "set lmargin 12\n"
-               "set rmargin 27\n"
-               "set xrange [0:360]\n"
-               "set xtics 45\n"
-               "set key outside right top vertical\n");
-    if (latent == 1)
-        fprintf(g, "set arrow 1 from %.3f, graph 0 to %.3f, graph 1 nohead dt 2 lw 2 "
-                   "lc rgb \"#555555\"\n"
-                   "set label 1 \"worst reconstructed\" at %.3f, graph 0.92 offset 0.6,0\n",
-                cut->worst_angle_deg, cut->worst_angle_deg, cut->worst_angle_deg);
-    fprintf(g, "plot ");
-    for (size_t j = 0; j < latent; j++) {
-        char name[32] = "";
-        if (latent > 1)
-            snprintf(name, sizeof name, "z_%zu of ", j + 1);
-        fprintf(g, "%s'recon.dat' using 9:%zu with points lt %zu pt 7 ps 0.5 "
-                   "title \"%sdata points\", \\\n"
-                   "     'sweep.dat' using 1:%zu with lines lt %zu lw 3 "
-                   "title \"%sclean circle\"",
-                j == 0 ? "" : ", \\\n     ", 10 + j, j + 1, name, 2 + j, j + 1, name);
-    }
-    fprintf(g, "\n"
-               "unset title\n"
-               "set xlabel \"angle of the point on the circle (degrees)\"\n"
-               "set ylabel \"angle of its reconstruction\"\n"
-               "unset label 1\n"
-               "set ytics 90\n"
-               "plot x with lines lt 8 dt 2 lw 1 title \"perfect\", \\\n"
-               "     'sweep.dat' using 1:%zu with points lt 4 pt 7 ps 0.4 "
-               "title \"autoencoder\"\n"
-               "unset multiplot\n",
-            2 + latent);
-    plot_close(g);
+    fig_use("code_vs_angle");
+    fig_value("latent_dim", (double)latent);
+    fig_value("worst_angle_deg", cut->worst_angle_deg);
 }
 
 #ifndef GENLAB_TESTING
@@ -1027,6 +964,7 @@ int main(int argc, char **argv)
     write_loss_figure(c.out, &src, aud, &rc, best_at, batch, &fin, pca_mse);
     write_reconstruction_figure(c.out, ae, X, X_pca, X_src, pca_mse, src_mse);
     write_code_figure(c.out, S, k, &cut);
+    fig_write(c.out);
 
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);

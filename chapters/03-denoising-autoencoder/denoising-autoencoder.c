@@ -475,6 +475,10 @@ static gsl_matrix *noise_sweep(long levels, const gsl_matrix *C, const gsl_matri
  *   loss.gp     training loss per epoch, DAE and plain AE, with the Bayes error
  *               as the floor the DAE cannot pass
  *   sweep.gp    noise reduction ratio against noise level, all three denoisers
+ *
+ * The scripts are the .gp files in chapters/03-denoising-autoencoder/figures/;
+ * the functions below write their data files and give them the numbers of
+ * this run (values.gp, written by fig_write at the end of main).
  * ------------------------------------------------------------------------- */
 static void figure_denoise(const char *dir, const gsl_matrix *C, const gsl_matrix *Y,
                            const gsl_matrix *dae_out, const gsl_matrix *plain_out,
@@ -493,26 +497,12 @@ static void figure_denoise(const char *dir, const gsl_matrix *C, const gsl_matri
                 gsl_matrix_get(bayes_out, i, 0), gsl_matrix_get(bayes_out, i, 1));
     out_close(f, "denoise.dat");
 
-    char title[160];
-    snprintf(title, sizeof title, "Denoising %zu points of a sine, noise sd %.2g", n, s);
-    FILE *g = plot_open(dir, "denoise", title, "x = t / 4{/Symbol p}", "y = sin t", 1500, 700);
-    fprintf(g,
-            "unset title\n"
-            "set xrange [-0.7:1.7]\nset yrange [-2:2.6]\n"
-            "set key top center maxrows 2 width 1 font \",12\"\n"
-            "set multiplot layout 1,2 title \"%s\"\n"
-            "set title \"plain AE (trained on clean data): ratio %.2f\"\n"
-            "plot 'denoise.dat' using 3:4 with points pt 7 ps 0.45 lc rgb \"#bbbbbb\" title \"noisy input\", \\\n"
-            "     '' using 1:2 with lines lw 3 lc rgb \"" PLOT_BLACK "\" title \"clean signal\", \\\n"
-            "     '' using 7:8 with points lt 4 pt 7 ps 0.6 title \"plain AE output\"\n"
-            "set title \"DAE (trained on noisy data): ratio %.2f, Bayes-optimal %.2f\"\n"
-            "plot 'denoise.dat' using 3:4 with points pt 7 ps 0.45 lc rgb \"#bbbbbb\" title \"noisy input\", \\\n"
-            "     '' using 1:2 with lines lw 3 lc rgb \"" PLOT_BLACK "\" title \"clean signal\", \\\n"
-            "     '' using 9:10 with points lt 2 pt 7 ps 0.9 title \"Bayes posterior mean\", \\\n"
-            "     '' using 5:6 with points lt 1 pt 7 ps 0.5 title \"DAE output\"\n"
-            "unset multiplot\n",
-            title, plain_r, dae_r, bayes_r);
-    plot_close(g);
+    fig_use("denoise");
+    fig_value("n_points", (double)n);
+    fig_value("noise_sd", s);
+    fig_value("plain_ae_ratio", plain_r);
+    fig_value("dae_ratio", dae_r);
+    fig_value("bayes_ratio", bayes_r);
 }
 
 static void figure_loss(const char *dir, const gsl_vector *dae_log, const gsl_vector *plain_log,
@@ -525,37 +515,17 @@ static void figure_loss(const char *dir, const gsl_vector *dae_log, const gsl_ve
                 gsl_vector_get(plain_log, e));
     out_close(f, "loss.dat");
 
-    FILE *g = plot_open_default(dir, "loss", "Training loss (MSE to the clean signal)", "epoch",
-                                "mean squared error (log scale)");
-    fprintf(g,
-            "set logscale y\nset format y \"10^{%%L}\"\n"
-            "set key bottom left\n"
-            "plot 'loss.dat' using 1:3 with lines lt 2 title \"plain AE: clean input -> clean target\", \\\n"
-            "     '' using 1:2 with lines lt 1 title \"DAE: noisy input -> clean target\", \\\n"
-            "     %.9g with lines dt 2 lw 3 lc rgb \"" PLOT_BLACK "\" title \"Bayes-optimal MSE on the test sample: the DAE's floor\"\n",
-            bayes_mse);
-    plot_close(g);
+    fig_use("loss");
+    fig_value("bayes_mse", bayes_mse);
 }
 
 static void figure_sweep(const char *dir, const gsl_matrix *table, double noise)
 {
     out_write_matrix(dir, "sweep.dat",
                      "noise dae_ratio plain_ae_ratio bayes_ratio dae_over_bayes", table);
-    FILE *g = plot_open_default(dir, "sweep", "Noise reduction ratio against the noise level",
-                                "noise standard deviation s",
-                                "noisy MSE / denoised MSE (higher is better)");
-    double smax = gsl_matrix_get(table, table->size1 - 1, 0);
-    fprintf(g,
-            "set xrange [0:%.3g]\nset yrange [0:*]\n"
-            "set key top left\n"
-            "set arrow from %.3g, graph 0 to %.3g, graph 1 nohead dt 2 lw 2 lc rgb \"#999999\"\n"
-            "set label \"this run's noise\" at %.3g, graph 0.06 offset 0.6,0 tc rgb \"#666666\"\n"
-            "plot 'sweep.dat' using 1:4 with linespoints lt 2 title \"Bayes-optimal (the ceiling)\", \\\n"
-            "     '' using 1:2 with linespoints lt 1 title \"DAE\", \\\n"
-            "     '' using 1:3 with linespoints lt 4 title \"plain AE\", \\\n"
-            "     1 with lines dt 2 lc rgb \"" PLOT_BLACK "\" title \"no change (ratio 1)\"\n",
-            smax + 0.05, noise, noise, noise);
-    plot_close(g);
+    fig_use("sweep");
+    fig_value("sweep_noise_max", gsl_matrix_get(table, table->size1 - 1, 0));
+    fig_value("noise_sd", noise);
 }
 
 /* ----------------------------------------------------------------------------
@@ -645,6 +615,7 @@ int main(int argc, char **argv)
     figure_loss(c.out, dae_log, plain_log, sc.bayes_mse);
     if (table)
         figure_sweep(c.out, table, noise);
+    fig_write(c.out);
 
     metrics m = {0};
     metrics_set(&m, "noisy_mse", sc.noisy_mse);

@@ -1,0 +1,16 @@
+# loss.gp -- training loss per epoch, DAE and plain AE, with the Bayes error
+# on the test sample as the floor the DAE cannot pass. Reads loss.dat (epoch,
+# DAE loss noisy -> clean, plain AE loss clean -> clean).
+load "values.gp"
+fig_name = "loss"
+load "style.gp"
+set title "Training loss (MSE to the clean signal)"
+set xlabel "epoch"
+set ylabel "mean squared error (log scale)"
+set logscale y
+set format y "10^{%L}"
+set key bottom left
+plot "loss.dat" using 1:3 with lines lt 2 title "plain AE: clean input -> clean target", \
+     "" using 1:2 with lines lt 1 title "DAE: noisy input -> clean target", \
+     bayes_mse with lines dt 2 lw 3 lc rgb c_black \
+         title "Bayes-optimal MSE on the test sample: the DAE's floor"
