@@ -700,24 +700,50 @@ static result evaluate(vae *m, const dataset *d, const setting *s, gsl_rng *r,
  *                  model loaded with --load: its history is not saved)
  *   NAME_grid      the decoder as a map: a square grid of codes over
  *                  [-3, 3]^2, decoded and drawn as a warped mesh
+ *
+ * The scripts are the .gp files in chapters/04-vae/figures/ (one copy per
+ * data set: clusters_data.gp and ring_data.gp differ only in their data set's
+ * name); the program writes the data files and gives the scripts this run's
+ * numbers in values.gp, each data set's under its own prefix (clusters_sd,
+ * ring_sd, ...).
  * ------------------------------------------------------------------------- */
 #define GRID_LINES 13      /* z = -3, -2.5, ..., 3                       */
 #define GRID_POINTS 61     /* points along each line                     */
 
-static void write_circles(FILE *f, const dataset *d, double radius)
+/* This run draws figure N_what (N the data set). */
+static void use_figure(const char *N, const char *what)
 {
-    for (size_t j = 0; j < d->k; j++)
-        fprintf(f, "set object %zu circle at %g,%g size %g fc rgb \"#555555\" "
-                   "fs empty border lc rgb \"#555555\" dt 2 lw 1.5 front\n",
-                j + 1, d->centre[j][0], d->centre[j][1], radius);
+    char name[64];
+    snprintf(name, sizeof name, "%s_%s", N, what);
+    fig_use(name);
+}
+
+/* A data set's size and true clusters (their centres and 3-sd circles are
+ * drawn over the samples): NAME_n_points, NAME_n_clusters, NAME_sd and
+ * NAME_centre_x_J, NAME_centre_y_J for the clusters J = 1..k. */
+static void record_dataset_values(const dataset *d)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s_n_points", d->name);
+    fig_value(key, (double)d->n);
+    snprintf(key, sizeof key, "%s_n_clusters", d->name);
+    fig_value(key, (double)d->k);
+    snprintf(key, sizeof key, "%s_sd", d->name);
+    fig_value(key, d->sd);
+    for (size_t j = 0; j < d->k; j++) {
+        snprintf(key, sizeof key, "%s_centre_x_%zu", d->name, j + 1);
+        fig_value(key, d->centre[j][0]);
+        snprintf(key, sizeof key, "%s_centre_y_%zu", d->name, j + 1);
+        fig_value(key, d->centre[j][1]);
+    }
 }
 
 /* Loss curves: running means over blocks of steps, to see through the noise. */
-static void draw_loss(const char *dir, const char *N, const setting *s, const gsl_matrix *hist)
+static void draw_loss(const char *dir, const char *N, const gsl_matrix *hist)
 {
     const size_t steps = hist->size1, block = steps >= 100 ? steps / 100 : 1;
     double kl_max = 0;
-    char name[64], file[64], title[160];
+    char key[64], file[64];
     snprintf(file, sizeof file, "%s_loss.dat", N);
     FILE *f = out_open(dir, file);
     fprintf(f, "# step total recon kl(nats): means over blocks of %zu steps\n", block);
@@ -732,27 +758,33 @@ static void draw_loss(const char *dir, const char *N, const setting *s, const gs
         kl_max = fmax(kl_max, kl / block);
     }
     out_close(f, file);
-    snprintf(name, sizeof name, "%s_loss", N);
-    snprintf(title, sizeof title, "%s: training loss = recon + %g / %ld x KL", N,
-             s->kl_weight * s->beta, s->latent);
-    FILE *g = plot_open_default(dir, name, title, "training step", "loss, recon (MSE per coordinate)");
-    fprintf(g, "set xrange [0:%zu]\n", steps);
-    fprintf(g, "set logscale y\nset y2label \"KL (nats per point)\"\nset y2tics\nset ytics nomirror\n"
-               "set y2range [0:%g]\nset key top right\n"
-               "plot '%s' using 1:2 with lines lt 1 title 'total loss', \\\n"
-               "     '%s' using 1:3 with lines lt 2 title 'recon', \\\n"
-               "     '%s' using 1:4 axes x1y2 with lines lt 3 title 'KL (right axis)'\n",
-            1.4 * kl_max + 0.01, file, file, file);
-    plot_close(g);
+    use_figure(N, "loss");
+    snprintf(key, sizeof key, "%s_steps", N);
+    fig_value(key, (double)steps);
+    snprintf(key, sizeof key, "%s_loss_kl_max", N);        /* sets the KL axis */
+    fig_value(key, kl_max);
 }
 
 static void draw_dataset(const char *dir, const dataset *d, vae *m, const setting *s,
                          const gsl_matrix *hist, const gsl_matrix *samples,
                          const result *res)
 {
-    char name[64], file[64], title[160];
+    char key[64], file[64];
     const char *N = d->name;
-    const char *square = "set size ratio -1\nset xrange [-2.6:2.6]\nset yrange [-2.2:2.2]\n";
+
+    /* the numbers the titles show: the data set, the weights, the results */
+    record_dataset_values(d);
+    snprintf(key, sizeof key, "%s_kl_weight", N);
+    fig_value(key, s->kl_weight);
+    snprintf(key, sizeof key, "%s_beta", N);
+    fig_value(key, s->beta);
+    snprintf(key, sizeof key, "%s_latent_dim", N);
+    fig_value(key, (double)s->latent);
+    snprintf(key, sizeof key, "%s_active_dims", N);
+    fig_value(key, (double)res->active_dims);
+    snprintf(key, sizeof key, "%s_support", N);
+    fig_value(key, res->support);
+    fig_value("n_prior_samples", (double)samples->size1);
 
     /* the data, coloured by cluster */
     snprintf(file, sizeof file, "%s_data.dat", N);
@@ -762,17 +794,7 @@ static void draw_dataset(const char *dir, const dataset *d, vae *m, const settin
         fprintf(f, "%.6g %.6g %zu\n", gsl_matrix_get(d->X, i, 0), gsl_matrix_get(d->X, i, 1),
                 d->label[i]);
     out_close(f, file);
-    snprintf(name, sizeof name, "%s_data", N);
-    snprintf(title, sizeof title, "%s: %zu training points from %zu Gaussian clusters (sd %g)",
-             N, d->n, d->k, d->sd);
-    FILE *g = plot_open(dir, name, title, "x_1", "x_2", 900, 800);
-    fprintf(g, "%sset key top left\n", square);
-    fprintf(g, "plot ");
-    for (size_t j = 0; j < d->k; j++)
-        fprintf(g, "%s'%s' using 1:($3==%zu?$2:1/0) with points lt %zu pt 7 ps 0.5 "
-                   "title 'cluster %zu'", j ? ", " : "", file, j, j + 1, j + 1);
-    fprintf(g, "\n");
-    plot_close(g);
+    use_figure(N, "data");
 
     /* encoded means of the training points */
     vae_rows(m, d->n);
@@ -784,39 +806,16 @@ static void draw_dataset(const char *dir, const dataset *d, vae *m, const settin
         fprintf(f, "%.6g %.6g %zu\n", gsl_matrix_get(&m->mu.matrix, i, 0),
                 s->latent > 1 ? gsl_matrix_get(&m->mu.matrix, i, 1) : 0.0, d->label[i]);
     out_close(f, file);
-    snprintf(name, sizeof name, "%s_latent", N);
-    snprintf(title, sizeof title, "%s: encoded means mu(x), KL weight %g (%ld of %ld latent dims active)",
-             N, s->kl_weight * s->beta, res->active_dims, s->latent);
-    g = plot_open(dir, name, title, "z_1", "z_2", 900, 800);
-    fprintf(g, "set size ratio -1\nset xrange [-3.5:3.5]\nset yrange [-3.5:3.5]\nset key top left\n"
-               "set object 1 circle at 0,0 size 1 fs empty border lc rgb \"#555555\" dt 2 lw 1.5\n"
-               "set object 2 circle at 0,0 size 2 fs empty border lc rgb \"#999999\" dt 3 lw 1.5\n");
-    fprintf(g, "plot ");
-    for (size_t j = 0; j < d->k; j++)
-        fprintf(g, "'%s' using 1:($3==%zu?$2:1/0) with points lt %zu pt 7 ps 0.5 "
-                   "title 'cluster %zu', ", file, j, j + 1, j + 1);
-    fprintf(g, "NaN with lines lc rgb \"#555555\" dt 2 lw 1.5 title 'prior: 1 sd circle', "
-               "NaN with lines lc rgb \"#999999\" dt 3 lw 1.5 title 'prior: 2 sd circle'\n");
-    plot_close(g);
+    use_figure(N, "latent");
 
     /* decoded prior samples over the data */
     snprintf(file, sizeof file, "%s_samples.dat", N);
     out_write_matrix(dir, file, "x y: decoder(z) for z ~ N(0, I)", samples);
-    snprintf(name, sizeof name, "%s_samples", N);
-    snprintf(title, sizeof title, "%s: 2000 decoded prior samples; %.0f%% within 3 sd of a centre",
-             N, 100 * res->support);
-    g = plot_open(dir, name, title, "x_1", "x_2", 900, 800);
-    fprintf(g, "%sset key top left\n", square);
-    write_circles(g, d, 3 * d->sd);
-    fprintf(g, "plot '%s_data.dat' using 1:2 with points pt 7 ps 0.5 lc rgb \"#bbbbbb\" title 'data', \\\n"
-               "     '%s' using 1:2 with points lt 6 pt 7 ps 0.35 title 'samples', \\\n"
-               "     NaN with lines lc rgb \"#555555\" dt 2 lw 1.5 title '3 sd of a cluster'\n",
-            N, file);
-    plot_close(g);
+    use_figure(N, "samples");
 
     /* loss curves (none for a loaded model: its history is not kept) */
     if (hist)
-        draw_loss(dir, N, s, hist);
+        draw_loss(dir, N, hist);
 
     /* the decoder as a map: lines of constant z_1, then of constant z_2 */
     const size_t per_line = GRID_POINTS, lines = s->latent > 1 ? 2 * GRID_LINES : 1;
@@ -854,18 +853,7 @@ static void draw_dataset(const char *dir, const dataset *d, vae *m, const settin
         fprintf(f, "\n");
     }
     out_close(f, file);
-    snprintf(name, sizeof name, "%s_grid", N);
-    snprintf(title, sizeof title, "%s: the decoder maps the square [-3,3]^2 of codes onto this mesh", N);
-    g = plot_open(dir, name, title, "x_1", "x_2", 900, 800);
-    fprintf(g, "%sset key top left\n", square);
-    fprintf(g, "plot '%s_data.dat' using 1:2 with points pt 7 ps 0.5 lc rgb \"#cccccc\" title 'data', \\\n"
-               "     '%s' index 0 using 1:2 with lines lt 1 lw 1.2 title '%s', \\\n",
-            N, file, s->latent > 1 ? "z_1 fixed, z_2 varies" : "z_1 varies");
-    if (s->latent > 1)
-        fprintf(g, "     '%s' index 1 using 1:2 with lines lt 2 lw 1.2 title 'z_2 fixed, z_1 varies', \\\n", file);
-    fprintf(g, "     '%s' using 1:($3==0 && ($4==0) ? $2 : 1/0) with points lt 8 pt 7 ps 1.5 title 'decoder(0)'\n",
-            file);
-    plot_close(g);
+    use_figure(N, "grid");
 }
 
 /* Everything one data set's experiment owns: the data, the model, its Adam,
@@ -1003,7 +991,9 @@ static void kl_sweep(setting *const *sets, size_t n_data, const double *w, size_
 
 /* Three figures: the trade-off (recon against KL), the quality of the samples
  * against w, and, per data set, the decoded samples at the smallest weight,
- * the weight nearest the default, and the largest. */
+ * the weight nearest the default, and the largest. Their scripts
+ * (figures/sweep.gp, sweep_quality.gp, sweep_NAME_samples.gp) draw the two
+ * data sets of the sweep, sweep_data_1 and sweep_data_2. */
 static void draw_sweep(const char *dir, setting *const *sets, size_t n_data, size_t n_w,
                        const gsl_matrix *sweep, gsl_matrix *const *samples, double chosen_w)
 {
@@ -1027,49 +1017,32 @@ static void draw_sweep(const char *dir, setting *const *sets, size_t n_data, siz
     }
     out_close(f, "sweep.dat");
 
-    FILE *g = plot_open_default(dir, "sweep",
-                                "The VAE trade-off: cheaper codes (less KL) cost reconstruction",
-                                "KL(q(z|x) || p(z))  (nats per point)",
-                                "reconstruction error (MSE per coordinate)");
-    fprintf(g, "set logscale y\nset key top right\nset xrange [-0.3:%g]\nset yrange [%g:%g]\n",
-            1.15 * kl_max + 0.3, recon_min / 2, recon_max * 3);
-    /* name posterior collapse where it happened: a model at KL ~ 0 */
+    char key[64];
+    fig_use("sweep");
+    fig_use("sweep_quality");
+    for (size_t i = 0; i < n_data; i++) {
+        snprintf(key, sizeof key, "sweep_data_%zu", i + 1);
+        fig_text(key, "%s", sets[i]->data);
+    }
+    fig_value("sweep_kl_max", kl_max);          /* the axes' ranges */
+    fig_value("sweep_recon_min", recon_min);
+    fig_value("sweep_recon_max", recon_max);
+    fig_value("sweep_w_first", gsl_matrix_get(sweep, 0, 1));
+    fig_value("sweep_w_last", gsl_matrix_get(sweep, n_w - 1, 1));
+    fig_value("sweep_this_run_w", chosen_w);
+    fig_value("n_prior_samples", (double)samples[0]->size1);
+    /* name posterior collapse where it happened: the first model at KL ~ 0 */
+    fig_value("sweep_collapse", 0);
     for (size_t row = 0; row < n_data * n_w; row++)
         if (gsl_matrix_get(sweep, row, 3) < 0.1) {
-            fprintf(g, "set arrow 1 from graph 0.1, graph 0.3 to %g, %g lc rgb \"#555555\" lw 1.5\n"
-                       "set label 1 \"%s, w = %g: posterior collapse\\nKL = %.2f: every code decodes\\n"
-                       "to about the data mean\" at graph 0.03, graph 0.24 tc rgb \"#555555\"\n",
-                    gsl_matrix_get(sweep, row, 3), gsl_matrix_get(sweep, row, 2),
-                    sets[(size_t)gsl_matrix_get(sweep, row, 0)]->data,
-                    gsl_matrix_get(sweep, row, 1), gsl_matrix_get(sweep, row, 3));
+            fig_value("sweep_collapse", 1);
+            fig_text("sweep_collapse_data", "%s",
+                     sets[(size_t)gsl_matrix_get(sweep, row, 0)]->data);
+            fig_value("sweep_collapse_w", gsl_matrix_get(sweep, row, 1));
+            fig_value("sweep_collapse_kl", gsl_matrix_get(sweep, row, 3));
+            fig_value("sweep_collapse_recon", gsl_matrix_get(sweep, row, 2));
             break;
         }
-    fprintf(g, "plot ");
-    for (size_t i = 0; i < n_data; i++)
-        fprintf(g, "%s'sweep.dat' index %zu using 4:3 with linespoints lt %zu pt 7 ps 1.5 "
-                   "title '%s', \\\n     '' index %zu using 4:3:(sprintf(\"w=%%g\", $2)) "
-                   "with labels offset 1.2,0.9 left tc lt %zu notitle",
-                i ? ", \\\n     " : "", i, i + 1, sets[i]->data, i, i + 1);
-    fprintf(g, "\n");
-    plot_close(g);
-
-    g = plot_open_default(dir, "sweep_quality",
-                          "Are decoded prior samples like the data? (each point: one training run)",
-                          "KL weight w (log scale)", "fraction of 2000 prior samples");
-    fprintf(g, "set logscale x\nset xrange [%g:%g]\nset yrange [0:1.05]\nset key bottom left\n"
-               "set arrow 1 from %g, graph 0 to %g, graph 1 nohead dt 2 lc rgb \"#555555\"\n"
-               "set label 1 \"this run: w = %g\" at %g, graph 0.55 offset 0.5,0 tc rgb \"#555555\"\n"
-               "plot ",
-            0.8 * gsl_matrix_get(sweep, 0, 1), 1.25 * gsl_matrix_get(sweep, n_w - 1, 1),
-            chosen_w, chosen_w, chosen_w, chosen_w);
-    for (size_t i = 0; i < n_data; i++)
-        fprintf(g, "%s'sweep.dat' index %zu using 2:6 with linespoints lt %zu pt 7 ps 1.2 "
-                   "title '%s: within 3 sd of a cluster', \\\n     "
-                   "'' index %zu using 2:7 with linespoints lt %zu dt 2 pt 5 ps 1.2 "
-                   "title '%s: smallest cluster share'",
-                i ? ", \\\n     " : "", i, i + 1, sets[i]->data, i, i + 1, sets[i]->data);
-    fprintf(g, "\n");
-    plot_close(g);
 
     /* samples at three weights, side by side, over each data set */
     size_t pick[3] = {0, 0, n_w - 1};
@@ -1078,7 +1051,7 @@ static void draw_sweep(const char *dir, setting *const *sets, size_t n_data, siz
             fabs(log(gsl_matrix_get(sweep, pick[1], 1) / chosen_w)))
             pick[1] = k;
     for (size_t i = 0; i < n_data; i++) {
-        char file[64], name[64], title[128];
+        char file[64];
         snprintf(file, sizeof file, "sweep_%s_samples.dat", sets[i]->data);
         f = out_open(dir, file);
         fprintf(f, "# x y: decoded prior samples; index 0, 1, 2: w = %g, %g, %g\n",
@@ -1091,23 +1064,18 @@ static void draw_sweep(const char *dir, setting *const *sets, size_t n_data, siz
             fprintf(f, "\n\n");
         }
         out_close(f, file);
-        snprintf(name, sizeof name, "sweep_%s_samples", sets[i]->data);
-        snprintf(title, sizeof title, "%s: decoded prior samples as the KL weight grows",
-                 sets[i]->data);
-        g = plot_open(dir, name, title, "x_1", "x_2", 1500, 560);
-        fprintf(g, "set multiplot layout 1,3 title \"%s\"\nunset title\n"
-                   "set size ratio -1\nset xrange [-2.4:2.4]\nset yrange [-2.2:2.2]\nset key top left\n",
-                title);
+        snprintf(key, sizeof key, "sweep_%s_samples", sets[i]->data);
+        fig_use(key);
+        /* each panel's title: its weight, its KL, its share in the support */
         for (size_t p = 0; p < 3; p++) {
             const size_t row = i * n_w + pick[p];
-            fprintf(g, "set title \"w = %g: KL %.2f nats, %.0f%% in support\"\n"
-                       "plot '%s_data.dat' using 1:2 with points pt 7 ps 0.4 lc rgb \"#bbbbbb\" title 'data', \\\n"
-                       "     '%s' index %zu using 1:2 with points lt 6 pt 7 ps 0.3 title 'samples'\n",
-                    gsl_matrix_get(sweep, row, 1), gsl_matrix_get(sweep, row, 3),
-                    100 * gsl_matrix_get(sweep, row, 5), sets[i]->data, file, p);
+            snprintf(key, sizeof key, "sweep_%s_w_%zu", sets[i]->data, p + 1);
+            fig_value(key, gsl_matrix_get(sweep, row, 1));
+            snprintf(key, sizeof key, "sweep_%s_kl_%zu", sets[i]->data, p + 1);
+            fig_value(key, gsl_matrix_get(sweep, row, 3));
+            snprintf(key, sizeof key, "sweep_%s_support_%zu", sets[i]->data, p + 1);
+            fig_value(key, gsl_matrix_get(sweep, row, 5));
         }
-        fprintf(g, "unset multiplot\n");
-        plot_close(g);
     }
 }
 
@@ -1192,9 +1160,9 @@ static void save_runs(vae_run *runs, size_t n, const char *path, const gsl_rng *
     note("saved %zu trained VAE%s to %s", n, n > 1 ? "s" : "", path);
 }
 
-/* --generate K: per data set, K decoded prior samples, their figure (as
- * NAME_samples: the samples, the true centres and their 3-sd circles), and
- * their grades, printed and recorded like the run's own. */
+/* --generate K: per data set, K decoded prior samples, their figure
+ * generated_NAME (like NAME_samples: the samples, the true centres and their
+ * 3-sd circles), and their grades, printed and recorded like the run's own. */
 static void generate(const char *dir, vae_run *runs, size_t n, long K, gsl_rng *fixed,
                      metrics *mt)
 {
@@ -1206,25 +1174,14 @@ static void generate(const char *dir, vae_run *runs, size_t n, long K, gsl_rng *
         decode_prior(runs[i].m, fixed, S);
         grade_samples(d, S, &res);
 
-        char file[64], name[64], title[160];
+        char file[64], key[64];
         snprintf(file, sizeof file, "generated_%s.dat", d->name);
         out_write_matrix(dir, file, "x y: decoder(z) for z ~ N(0, I), one sample per row", S);
-        snprintf(name, sizeof name, "generated_%s", d->name);
-        snprintf(title, sizeof title, "%s: %ld decoded prior samples of the loaded VAE; "
-                 "%.0f%% within 3 sd of a centre", d->name, K, 100 * res.support);
-        FILE *g = plot_open(dir, name, title, "x_1", "x_2", 900, 800);
-        fprintf(g, "set size ratio -1\nset xrange [-2.6:2.6]\nset yrange [-2.2:2.2]\n"
-                   "set key top left\n");
-        write_circles(g, d, 3 * d->sd);
-        fprintf(g, "$centres << EOD\n");
-        for (size_t j = 0; j < d->k; j++)
-            fprintf(g, "%g %g\n", d->centre[j][0], d->centre[j][1]);
-        fprintf(g, "EOD\n"
-                   "plot '%s' using 1:2 with points lt 6 pt 7 ps 0.35 title 'samples', \\\n"
-                   "     $centres using 1:2 with points lt 8 pt 2 ps 2.5 lw 3 title 'cluster centres', \\\n"
-                   "     NaN with lines lc rgb \"#555555\" dt 2 lw 1.5 title '3 sd of a cluster'\n",
-                file);
-        plot_close(g);
+        use_figure("generated", d->name);
+        record_dataset_values(d);
+        fig_value("generate_n", (double)K);
+        snprintf(key, sizeof key, "%s_generated_support", d->name);
+        fig_value(key, res.support);
 
         printf("%s: %ld decoded prior samples: in support %.3f  cluster shares", d->name, K,
                res.support);
@@ -1232,7 +1189,6 @@ static void generate(const char *dir, vae_run *runs, size_t n, long K, gsl_rng *
             printf(" %.3f", res.share[j]);
         printf("  min cluster share %.3f\n", res.min_share);
         const char *prefix = i ? d->name : "", *sep = i ? "_" : "";
-        char key[64];
         snprintf(key, sizeof key, "%s%ssample_in_support", prefix, sep);
         metrics_set(mt, key, res.support);
         snprintf(key, sizeof key, "%s%smin_cluster_share", prefix, sep);
@@ -1402,6 +1358,7 @@ int main(int argc, char **argv)
     if (save)                                       /* 11. keep the trained VAEs */
         save_runs(runs, n_data, save, r);
 
+    fig_write(args.out);                            /* values.gp and the scripts */
     metrics_print(&m, stdout);
     metrics_write(&m, args.out);
     for (size_t i = 0; i < n_data; i++)

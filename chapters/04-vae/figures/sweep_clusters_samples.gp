@@ -1,0 +1,26 @@
+# sweep_clusters_samples.gp -- the KL-weight sweep on the clusters data set: decoded
+# prior samples at the smallest weight, the one nearest this run's, and the
+# largest, side by side over the training points (sweep_clusters_samples.dat:
+# x, y; index 0, 1, 2 the three weights).
+# One script per data set: sweep_ring_samples.gp is this one with ds = "ring".
+load "values.gp"
+ds = "clusters"
+panel(name, p) = value(sprintf("sweep_%s_%s_%d", ds, name, p))   # panel p's numbers
+fig_name = "sweep_" . ds . "_samples"; fig_w = 1500; fig_h = 560
+load "style.gp"
+set xlabel "x_1"
+set ylabel "x_2"
+set multiplot layout 1,3 title sprintf("%s: decoded prior samples as the KL weight grows", ds)
+set size ratio -1
+set xrange [-2.4:2.4]
+set yrange [-2.2:2.2]
+set key top left
+data_file = ds . "_data.dat"
+samples_file = "sweep_" . ds . "_samples.dat"
+do for [p = 1:3] {
+    set title sprintf("w = %g: KL %.2f nats, %.0f%% in support", \
+                      panel("w", p), panel("kl", p), 100 * panel("support", p))
+    plot data_file using 1:2 with points pt 7 ps 0.4 lc rgb "#bbbbbb" title "data", \
+         samples_file index (p - 1) using 1:2 with points lt 6 pt 7 ps 0.3 title "samples"
+}
+unset multiplot
