@@ -946,12 +946,14 @@ static judged judge_samples(judge *J, const gsl_matrix *images, const unsigned c
  *                    each point of a 20 x 20 grid on [-2.4, 2.4]^2
  *   samples_V        decoded prior samples, row k from component k
  *   losses_V         the three losses, and the test metrics while training
+ *   generated_V      (--load F --generate K) K decoded prior samples
+ *
+ * V is the model: unlabelled, labels or source. The scripts are the .gp files
+ * in chapters/11-aae/figures/ (one per figure and model); the program writes
+ * the data files and gives the scripts the numbers of this run (values.gp).
  * ------------------------------------------------------------------------- */
 #define PLANE 2.4                  /* the manifold grid's half-width        */
 #define PLANE_N 20
-
-static const char *const CLASS_COLOUR[N_CLASSES] = {PLOT_ORANGE, PLOT_SKY, PLOT_GREEN,
-                                                    PLOT_BLUE, PLOT_VERMILION, PLOT_PURPLE};
 
 static void write_boxes(const char *dir)
 {
@@ -983,23 +985,17 @@ static void figure_prior(const char *dir, gsl_rng *fixed)
     out_close(f, "prior.dat");
     gsl_matrix_free(Z);
     write_boxes(dir);
-    FILE *g = plot_open(dir, "prior", "The prior p(z): six Gaussians on a circle, with their 3-sigma boxes",
-                        "code z_1", "code z_2", 1000, 900);
-    fprintf(g, "set size ratio -1\nset xrange [-2.6:2.6]\nset yrange [-2.6:2.6]\n"
-               "set key outside right top\nplot ");
-    for (size_t k = 0; k < N_CLASSES; k++)
-        fprintf(g, "'prior.dat' using ($3 == %zu ? $1 : 1/0):2 with points pt 7 ps 0.4 lc rgb \"%s\" "
-                   "title \"component %zu\", \\\n     ", k, CLASS_COLOUR[k], k);
-    fprintf(g, "'prior_boxes.dat' using 1:2 with lines lc rgb \"#000000\" lw 1.5 title \"3-sigma boxes\"\n");
-    plot_close(g);
+    fig_value("n_classes", N_CLASSES);
+    fig_use("prior");
 }
 
 static void figure_codes(const char *dir, const model_record *M, const image_set *test,
                          const char *const *names)
 {
     const char *v = variant_name(M->A->cfg.variant);
-    char file[64], name[64];
+    char file[64], name[64], key[96];
     snprintf(file, sizeof file, "codes_%s.dat", v);
+    snprintf(name, sizeof name, "codes_%s", v);
     FILE *f = out_open(dir, file);
     fprintf(f, "# x y class: codes of the test images, one block per snapshot (gnuplot index)\n");
     int taken = 0;
@@ -1012,37 +1008,17 @@ static void figure_codes(const char *dir, const model_record *M, const image_set
                     gsl_matrix_get(M->snap[k], i, 1), test->labels[i]);
         fprintf(f, "\n\n");
         taken++;
+        snprintf(key, sizeof key, "%s_step_%d", name, taken);   /* the panel's title */
+        fig_value(key, (double)M->snap_step[k]);
     }
     out_close(f, file);
-    snprintf(name, sizeof name, "codes_%s", v);
-    /* 4 square panels side by side, and the legend in a fifth, narrow one */
-    FILE *g = plot_open(dir, name, "", "", "", 1900, 560);
-    fprintf(g, "unset title\nset size ratio -1\nset xrange [-3:3]\nset yrange [-3:3]\n"
-               "set xtics 1\nset ytics 1\nset xlabel \"code z_1\"\nset ylabel \"code z_2\"\nunset key\n"
-               "set multiplot title \"%s model: codes of the test images during training "
-               "(boxes: the prior's components 0-5, counter-clockwise from the right)\"\n", v);
-    int index = 0;
-    for (int k = 0; k < N_SNAP; k++) {
-        if (!M->snap_taken[k])
-            continue;
-        fprintf(g, "set origin %.3f, 0\nset size 0.22, 0.93\nset title \"step %ld\"\n",
-                0.22 * index, M->snap_step[k]);
-        fprintf(g, "plot 'prior_boxes.dat' using 1:2 with lines lc rgb \"#000000\"");
-        for (size_t c = 0; c < N_CLASSES; c++)
-            fprintf(g, ", \\\n     '%s' index %d using ($3 == %zu ? $1 : 1/0):2 with points pt 7 ps 0.35 "
-                       "lc rgb \"%s\"", file, index, c, CLASS_COLOUR[c]);
-        fprintf(g, "\n");
-        index++;
+    snprintf(key, sizeof key, "%s_n_snaps", name);
+    fig_value(key, taken);
+    for (size_t c = 0; c < N_CLASSES; c++) {                    /* the legend */
+        snprintf(key, sizeof key, "class_name_%zu", c);
+        fig_text(key, "%s", names[c]);
     }
-    fprintf(g, "set origin 0.88, 0.1\nset size 0.12, 0.8\nunset title\nunset border\nunset tics\n"
-               "unset xlabel\nunset ylabel\nunset grid\nset key center center vertical font \",13\"\n"
-               "plot 'prior_boxes.dat' using 1:2 with lines lt nodraw notitle, \\\n"
-               "     keyentry with lines lc rgb \"#000000\" title \"3-sigma boxes\"");
-    for (size_t c = 0; c < N_CLASSES; c++)
-        fprintf(g, ", \\\n     keyentry with points pt 7 ps 1.5 lc rgb \"%s\" title \"%s\"",
-                CLASS_COLOUR[c], names[c]);
-    fprintf(g, "\nunset multiplot\n");
-    plot_close(g);
+    fig_use(name);
 }
 
 static void figure_manifold(const char *dir, aae *A)
@@ -1055,12 +1031,11 @@ static void figure_manifold(const char *dir, aae *A)
             gsl_matrix_set(Z, i * PLANE_N + j, 1, PLANE - 2.0 * PLANE * (double)i / (PLANE_N - 1));
         }
     decode_all(A, Z, images);
-    char name[64], title[200];
+    char name[64];
     snprintf(name, sizeof name, "manifold_%s", variant_name(A->cfg.variant));
-    snprintf(title, sizeof title, "%s model: decoder over the code plane, z_1 from %g (left) to %g, "
-                                  "z_2 from %g (top) to %g", variant_name(A->cfg.variant),
-             -PLANE, PLANE, PLANE, -PLANE);
-    plot_image_grid(dir, name, title, images, 28, 28, PLANE_N, PLANE_N);
+    fig_image_grid(dir, name, images, 28, 28, PLANE_N, PLANE_N);
+    fig_value("manifold_half_width", PLANE);
+    fig_use(name);
     gsl_matrix_free(Z);
     gsl_matrix_free(images);
 }
@@ -1083,11 +1058,10 @@ static judged figure_samples(const char *dir, aae *A, gsl_rng *fixed, judge *J)
             gsl_vector_const_view from = gsl_matrix_const_row(images, j * N_CLASSES + k);
             gsl_vector_memcpy(&to.vector, &from.vector);
         }
-    char name[64], title[160];
+    char name[64];
     snprintf(name, sizeof name, "samples_%s", variant_name(A->cfg.variant));
-    snprintf(title, sizeof title, "%s model: decoded prior samples, row k from component k (top: 0)",
-             variant_name(A->cfg.variant));
-    plot_image_grid(dir, name, title, grid, 28, 28, N_CLASSES, GRID_COLS);
+    fig_image_grid(dir, name, grid, 28, 28, N_CLASSES, GRID_COLS);
+    fig_use(name);
     judged jd = {0, 0, 0};
     if (J)
         jd = judge_samples(J, images, comp);
@@ -1101,8 +1075,6 @@ static judged figure_samples(const char *dir, aae *A, gsl_rng *fixed, judge *J)
 static void figure_losses(const char *dir, const model_record *M)
 {
     const char *v = variant_name(M->A->cfg.variant);
-    const char *rec = M->A->cfg.recon == RECON_BCE ? "reconstruction (BCE per pixel)"
-                                                   : "reconstruction (MSE per pixel)";
     enum { WINDOW = 50 };
     char file[64], efile[64], name[64];
     snprintf(file, sizeof file, "loss_%s.dat", v);
@@ -1126,24 +1098,9 @@ static void figure_losses(const char *dir, const model_record *M)
     out_write_matrix(dir, efile, "step  test_recon_mse  prior_match  cluster_purity  cluster_purity_any_order",
                      &ev.matrix);
     snprintf(name, sizeof name, "losses_%s", v);
-    FILE *g = plot_open(dir, name, "", "", "", 1500, 560);
-    fprintf(g, "unset title\nset multiplot layout 1,2 title \"%s model: training (losses are trailing "
-               "means over %d steps)\"\nset xlabel \"iteration\"\n",
-            v, WINDOW);
-    fprintf(g, "set title \"losses\"\nset ylabel \"loss\"\nset logscale y\nset key top right font \",11\"\n"
-               "plot '%s' using 1:5 with lines lt 1 lw 2 title \"%s\", \\\n"
-               "     '' using 1:6 with lines lt 2 lw 2 title \"D: BCE(prior, 1) + BCE(codes, 0)\", \\\n"
-               "     '' using 1:7 with lines lt 3 lw 2 title \"E: BCE(codes, 1)\", \\\n"
-               "     2 * log(2) with lines lt 8 dt 2 title \"D at chance: 2 log 2\"\n",
-            file, rec);
-    fprintf(g, "unset logscale y\nset title \"test images\"\nset ylabel \"share of test codes\"\n"
-               "set yrange [0:1.02]\nset key bottom right font \",11\"\n"
-               "plot '%s' using 1:3 with linespoints lt 1 pt 7 title \"prior match (in some 3-sigma box)\", \\\n"
-               "     '' using 1:4 with linespoints lt 2 pt 7 title \"cluster purity (class k in box k)\", \\\n"
-               "     '' using 1:5 with linespoints lt 3 pt 7 dt 2 title \"cluster purity, best class order\"\n",
-            efile);
-    fprintf(g, "unset multiplot\n");
-    plot_close(g);
+    fig_value("loss_window", WINDOW);
+    fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
+    fig_use(name);
 }
 
 /* --generate: K prior samples of every model, as data and as a grid */
@@ -1158,15 +1115,15 @@ static void generate(const char *dir, run *R, gsl_rng *fixed, long K, judge *J, 
         aae *A = R->m[i].A;
         const char *v = variant_name(A->cfg.variant);
         decode_all(A, Z, images);
-        char name[64], title[160];
+        char name[64];
         snprintf(name, sizeof name, "generated_%s.dat", v);
         out_write_matrix(dir, name, "784 pixels in [0, 1] per row; row i decodes a prior sample "
                                     "of component i % 6", images);
         snprintf(name, sizeof name, "generated_%s", v);
-        snprintf(title, sizeof title, "%s model: %ld decoded prior samples, column k from component k",
-                 v, K);
-        plot_image_grid(dir, name, title, images, 28, 28, ((size_t)K + N_CLASSES - 1) / N_CLASSES,
-                        N_CLASSES);
+        fig_image_grid(dir, name, images, 28, 28, ((size_t)K + N_CLASSES - 1) / N_CLASSES,
+                       N_CLASSES);
+        fig_value("generated_count", (double)K);
+        fig_use(name);
         printf("%s: wrote %ld samples (column k of the grid: component k)\n", v, K);
         if (J) {
             judged jd = judge_samples(J, images, comp);
@@ -1179,6 +1136,7 @@ static void generate(const char *dir, run *R, gsl_rng *fixed, long K, judge *J, 
     gsl_matrix_free(Z);
     gsl_matrix_free(images);
     free(comp);
+    fig_write(dir);                     /* the only figures of a --generate run */
 }
 
 /* ----------------------------------------------------------------------------
@@ -1260,6 +1218,7 @@ static void report(run *R, const image_set *train_set, const char *dir, judge *J
         if (M->n_loss > 0)
             figure_losses(dir, M);
     }
+    fig_write(dir);                     /* the last figures of the run (prior.gp came first) */
 }
 
 #ifndef GENLAB_TESTING
