@@ -62,5 +62,6 @@
 #include "plot.h"
 #include "progress.h"
 #include "rng.h"
+#include "session.h"
 
 #endif

@@ -448,6 +448,22 @@ static void test_outputs_are_atomic_and_locked(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* One set of persistence rules for every chapter (session.h). */
+static void test_session_rules(void **state)
+{
+    (void)state;
+    const unsigned SL = SESSION_SAVE_LOAD, SLR = SESSION_SAVE_LOAD | SESSION_RESUME;
+    assert_null(session_rules(SL, NULL, NULL, NULL, 0));              /* train */
+    assert_null(session_rules(SL, "a", NULL, NULL, 0));               /* train, save */
+    assert_null(session_rules(SL, NULL, "a", NULL, 0));               /* load */
+    assert_null(session_rules(SL, NULL, "a", NULL, 1));               /* load, generate */
+    assert_null(session_rules(SLR, "a", NULL, "a", 0));               /* resume a, save a */
+    assert_non_null(strstr(session_rules(SL, NULL, NULL, NULL, 1), "--load"));
+    assert_non_null(strstr(session_rules(SL, "b", "a", NULL, 0), "--save"));
+    assert_non_null(strstr(session_rules(SLR, NULL, "a", "b", 0), "--resume"));
+    assert_non_null(session_rules(SL, NULL, NULL, "b", 0));           /* no resume here */
+}
+
 /* values.gp: numbers and quoted texts a figure script loads */
 static void test_figure_values(void **state)
 {
@@ -528,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_writers),
         cmocka_unit_test(test_outputs_are_atomic_and_locked),
         cmocka_unit_test(test_figure_values),
+        cmocka_unit_test(test_session_rules),
         cmocka_unit_test(test_matrix_helpers),
         cmocka_unit_test(test_rng_is_deterministic),
     };
