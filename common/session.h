@@ -29,7 +29,7 @@
  *
  * The rules, checked before anything is written (usage error, exit 2):
  * --generate needs --load; --load trains nothing, so it takes neither --save
- * nor --resume; K is 1 to 1 000 000. --resume FILE --save FILE is allowed:
+ * nor --resume; K is 1 to 100 000. --resume FILE --save FILE is allowed:
  * the save replaces the file only once it is complete (checkpoint.h).
  */
 #ifndef GENLAB_SESSION_H
@@ -42,7 +42,7 @@
 #include "metrics.h"
 
 #define SESSION_MAX_OPTIONS 64
-#define SESSION_GENERATE_MAX 1000000
+#define SESSION_GENERATE_MAX 100000
 #define SESSION_SAMPLE_SEED 1000003UL
 
 enum {
