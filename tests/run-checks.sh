@@ -13,6 +13,8 @@
 #   goals     tests/goals/NN.goals for seeds 1, 2, 3 (default runs; a line
 #             'seeds 4 5' changes the seeds for the lines after it; lines that
 #             start with 'slow' run only in `make goals`, i.e. GOALS_SLOW=1)
+#   persist   the persistence flags, one table of cases for every generator
+#             chapter (tests/persist.sh)
 #   robust    damaged checkpoints and IDX files, saves killed half way
 #             (tests/fuzz.sh: every case exit 1 with one line on stderr)
 #   sanitize  --quick runs and unit tests built with ASan + UBSan, and a
@@ -162,6 +164,17 @@ if want goals; then
             done
         done < tests/goals/$c.goals
     done
+fi
+
+if want persist; then
+    sh tests/persist.sh > "$tmp/persist" 2>&1
+    while IFS= read -r line; do
+        case "$line" in
+            "PASS  "*) ok "${line#PASS  }" ;;
+            "FAIL  "*) bad "${line#FAIL  }" ;;
+            "        "*) echo "$line" ;;
+        esac
+    done < "$tmp/persist"
 fi
 
 # robust: PASS/FAIL lines of tests/fuzz.sh, counted like the others
