@@ -879,36 +879,30 @@ static void load_model(gan *g, const char *path)
  *                  down a column: one digit in ten handwritings.
  *   cgan_confusion asked class against judged class
  *   generated      (--generate K) the first 100 of the K samples
+ *
+ * The scripts are the .gp files in chapters/08-mnist-gan/figures/: the
+ * program writes their data files and gives them the numbers of this run
+ * (values.gp), such as P_steps (the model's step), P_eval_n (fixed-z samples
+ * per judge score), P_goal and the class names; fig_image_grid adds each
+ * picture's size NAME_w, NAME_h.
  * ------------------------------------------------------------------------- */
 
-/* An image grid with labelled rows and columns: plot_image_grid writes the
- * picture (NAME.dat) and a plain script, which we replace by one with tics. */
-static void labelled_grid(const char *dir, const char *name, const char *title,
-                          const gsl_matrix *images, size_t rows, size_t cols,
-                          const char *const *row_label, const char *const *col_label,
-                          const char *xlabel, const char *ylabel)
+/* The names of the classes (digits, or Fashion-MNIST's garments) as
+ * class_name_0 .. class_name_9, for the tics of the cGAN's figures, and the
+ * side of a tile, for the tics of the labelled grids. */
+static void write_class_names(dataset_kind ds)
 {
-    plot_image_grid(dir, name, title, images, SIDE, SIDE, rows, cols);
-    const size_t H = rows * (SIDE + 1) + 1, W = cols * (SIDE + 1) + 1;
-    FILE *f = plot_open(dir, name, title, xlabel, ylabel, 1000,
-                        (int)(860.0 * (double)H / (double)W) + 170);
-    fprintf(f, "unset key\nunset border\nunset grid\nunset colorbox\n"
-               "set size ratio -1\nset palette gray\nset cbrange [0:1]\n"
-               "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n", W - 1, H - 1);
-    fprintf(f, "set xtics scale 0 (");
-    for (size_t c = 0; c < cols; c++)
-        fprintf(f, "%s\"%s\" %.1f", c ? ", " : "", col_label[c], (double)c * (SIDE + 1) + 14.5);
-    fprintf(f, ")\nset ytics scale 0 (");
-    for (size_t r = 0; r < rows; r++)
-        fprintf(f, "%s\"%s\" %.1f", r ? ", " : "", row_label[r], (double)r * (SIDE + 1) + 14.5);
-    fprintf(f, ")\nplot '%s.dat' matrix with image\n", name);   /* not "pixels": see plot.c */
-    plot_close(f);
+    char key[32];
+    for (int k = 0; k < N_CLASSES; k++) {
+        snprintf(key, sizeof key, "class_name_%d", k);
+        fig_text(key, "%s", class_name(ds, k));
+    }
+    fig_value("image_side", SIDE);
 }
 
-static void write_loss_figure(const recorder *rec, const char *dir, const char *what_score,
-                              const char *title, double mismatch)
+static void write_loss_figure(const recorder *rec, const char *dir, double mismatch)
 {
-    char data[64], sdata[64], name[64];
+    char data[64], sdata[64], name[64], key[64];
     snprintf(name, sizeof name, "%s_loss", rec->tag);
     snprintf(data, sizeof data, "%s_loss.dat", rec->tag);
     snprintf(sdata, sizeof sdata, "%s_score.dat", rec->tag);
@@ -938,89 +932,44 @@ static void write_loss_figure(const recorder *rec, const char *dir, const char *
                      ? "step share_judged_as_asked mean_judge_confidence diversity_ratio"
                      : "step (no judge) (no judge) diversity_ratio", &S.matrix);
 
-    FILE *f = plot_open(dir, name, "", "training step (one D and one G update each)", "", 1200, 1000);
-    fprintf(f, "set multiplot layout 2,1 title \"%s\" font \",16\"\n", title);
-    fprintf(f, "set title 'losses (thin: every step; thick: mean of the last %d steps)'\n"
-               "set ylabel 'loss'\nset yrange [0:5]\n"
-               "set key top center horizontal maxrows 2 font \",11\"\n", SMOOTH);
-    fprintf(f, "plot '%s' using 1:2 with lines lw 0.5 lc rgb '#a9cce3' notitle, \\\n"
-               "     '' using 1:3 with lines lw 0.5 lc rgb '#f5cba7' notitle, \\\n", data);
-    if (mismatch > 0.0)
-        fprintf(f, "     '' using 1:6 with lines lt 1 title 'D loss: BCE(real, 1) + BCE(fake, 0) + "
-                   "%g BCE(wrong label, 0)', \\\n", mismatch);
-    else
-        fprintf(f, "     '' using 1:6 with lines lt 1 title 'D loss: BCE(real, 1) + BCE(fake, 0)', \\\n"
-                   "     %.6f with lines lt 1 dt 2 lw 1.5 title 'D at equilibrium: 2 ln 2', \\\n",
-                2.0 * M_LN2);
-    fprintf(f, "     '' using 1:7 with lines lt 2 title 'G loss: -log D(G(z))', \\\n"
-               "     %.6f with lines lt 2 dt 2 lw 1.5 title 'G at equilibrium: ln 2'\n", M_LN2);
-    fprintf(f, "set title '%zu fixed-z samples: what the judge sees, and how varied they are'\n"
-               "set ylabel 'share  /  ratio'\nset yrange [0:1.35]\n"
-               "set key top center horizontal maxrows 2\n", rec->e->n);
-    fprintf(f, "plot '%s' using 1:4 with linespoints lt 4 title "
-               "'diversity (1: as varied as real images)', \\\n", sdata);
-    if (with_judge)
-        fprintf(f, "     '' using 1:2 with linespoints lt 3 title '%s', \\\n"
-                   "     '' using 1:3 with lines lt 5 dt 3 title 'mean judge confidence', \\\n"
-                   "     %g with lines lt 8 dt 2 lw 1.5 title 'goal %g', \\\n",
-                what_score, rec->goal, rec->goal);
-    fprintf(f, "     1 with lines lt 4 dt 2 lw 1 notitle\n");
-    fprintf(f, "unset multiplot\n");
-    plot_close(f);
+    fig_use(name);
+    fig_value("loss_mean_steps", SMOOTH);
+    snprintf(key, sizeof key, "%s_with_judge", rec->tag);
+    fig_value(key, with_judge);
+    snprintf(key, sizeof key, "%s_goal", rec->tag);
+    fig_value(key, rec->goal);
+    if (strcmp(rec->tag, "cgan") == 0)
+        fig_value("cgan_mismatch", mismatch);
 }
 
-static void write_progress_figure(const recorder *rec, const char *dir, dataset_kind ds,
-                                  model_kind kind)
+static void write_progress_figure(const recorder *rec, const char *dir)
 {
-    char name[64], title[160];
-    char row_text[MAX_SNAPS][32];
-    const char *row_label[MAX_SNAPS], *col_label[GRID];
-    static const char *z_label[GRID] = {"z_1", "z_2", "z_3", "z_4", "z_5", "z_6", "z_7", "z_8",
-                                        "z_9", "z_{10}"};
-    for (size_t r = 0; r < rec->n_snaps; r++) {
-        snprintf(row_text[r], sizeof row_text[r], "step %ld", rec->snap_step[r]);
-        row_label[r] = row_text[r];
-    }
-    for (int c = 0; c < GRID; c++)
-        col_label[c] = kind == MODEL_CGAN ? class_name(ds, c) : z_label[c];
+    char name[64], key[80];
     snprintf(name, sizeof name, "%s_progress", rec->tag);
-    if (kind == MODEL_CGAN)
-        snprintf(title, sizeof title, "cGAN while training: one fixed z, the label c per column");
-    else
-        snprintf(title, sizeof title, "GAN while training: the same 10 noise vectors in every row");
     gsl_matrix_const_view S =
         gsl_matrix_const_submatrix(rec->snaps, 0, 0, rec->n_snaps * GRID, IMG);
-    labelled_grid(dir, name, title, &S.matrix, rec->n_snaps, GRID, row_label, col_label,
-                  kind == MODEL_CGAN ? "label c (the class asked for)" : "fixed noise vector",
-                  "training step");
+    fig_image_grid(dir, name, &S.matrix, SIDE, SIDE, rec->n_snaps, GRID);
+    fig_use(name);
+    snprintf(key, sizeof key, "%s_rows", name);
+    fig_value(key, (double)rec->n_snaps);
+    for (size_t r = 0; r < rec->n_snaps; r++) {     /* the step of each row */
+        snprintf(key, sizeof key, "%s_step_%zu", name, r + 1);
+        fig_value(key, (double)rec->snap_step[r]);
+    }
 }
 
-static void write_gan_judge_figure(const verdict *v, const verdict *real, size_t n,
-                                   const char *dir, dataset_kind ds, long digit)
+static void write_gan_judge_figure(const verdict *v, const verdict *real, const char *dir,
+                                   dataset_kind ds)
 {
     FILE *d = out_open(dir, "gan_judge.dat");
     fprintf(d, "# class share_of_GAN_samples share_of_real_test_images name\n");
     for (int k = 0; k < N_CLASSES; k++)
         fprintf(d, "%d %.6f %.6f %s\n", k, v->hist[k], real->hist[k], class_name(ds, k));
     out_close(d, "gan_judge.dat");
-    char title[160];
-    snprintf(title, sizeof title, "What the judge sees: GAN samples and real images of class %s",
-             class_name(ds, (int)digit));
-    FILE *f = plot_open_default(dir, "gan_judge", title, "class the judge assigns",
-                                "share of the images (numbers: per cent)");
-    fprintf(f, "set style data histograms\nset style histogram clustered gap 1\n"
-               "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
-               "set yrange [0:1.1]\nset key top right\nset grid noxtics\n");
-    fprintf(f, "plot 'gan_judge.dat' using 2:xtic(4) lt 1 title '%zu GAN samples (fixed z)', \\\n"
-               "     '' using 3 lt 2 title 'real test images of class %s', \\\n"
-               "     '' using ($0 - 1.0/6):($2 + 0.025):($2 >= 0.005 ? sprintf('%%.1f', 100 * $2) : '') "
-               "with labels font ',10' notitle, \\\n"
-               "     '' using ($0 + 1.0/6):($3 + 0.025):($3 >= 0.005 ? sprintf('%%.1f', 100 * $3) : '') "
-               "with labels font ',10' notitle\n", n, class_name(ds, (int)digit));
-    plot_close(f);
+    fig_use("gan_judge");
 }
 
-static void write_confusion_figure(const verdict *v, const char *dir, dataset_kind ds)
+static void write_confusion_figure(const verdict *v, const char *dir)
 {
     FILE *d = out_open(dir, "cgan_confusion.dat");
     fprintf(d, "# asked judged share (of the 100 samples asked for class `asked`)\n");
@@ -1030,26 +979,7 @@ static void write_confusion_figure(const verdict *v, const char *dir, dataset_ki
         fprintf(d, "\n");
     }
     out_close(d, "cgan_confusion.dat");
-    FILE *f = plot_open(dir, "cgan_confusion",
-                        "cGAN: the class asked for against the class the judge sees",
-                        "class the judge sees", "class asked for (label c)", 1000, 900);
-    fprintf(f, "unset key\nunset grid\nset size ratio -1\n"
-               "set xrange [-0.5:9.5]\nset yrange [9.5:-0.5]\nset cbrange [0:1]\n"
-               "set cblabel 'share of the 100 samples of the row'\n"
-               "set palette defined (0 '#ffffff', 0.5 '" PLOT_SKY "', 1 '" PLOT_BLUE "')\n");
-    fprintf(f, "set xtics (");
-    for (int k = 0; k < N_CLASSES; k++)
-        fprintf(f, "%s\"%s\" %d", k ? ", " : "", class_name(ds, k), k);
-    fprintf(f, ")\nset ytics (");
-    for (int k = 0; k < N_CLASSES; k++)
-        fprintf(f, "%s\"%s\" %d", k ? ", " : "", class_name(ds, k), k);
-    fprintf(f, ")\n");
-    fprintf(f, "plot 'cgan_confusion.dat' using 2:1:3 with image, \\\n"
-               "     '' using 2:1:($3 >= 0.005 && $3 < 0.6 ? sprintf('%%.0f', 100 * $3) : '') "
-               "with labels tc rgb '#000000' font ',11', \\\n"
-               "     '' using 2:1:($3 >= 0.6 ? sprintf('%%.0f', 100 * $3) : '') "
-               "with labels tc rgb '#ffffff' font ',11'\n");
-    plot_close(f);
+    fig_use("cgan_confusion");
 }
 
 /* ----------------------------------------------------------------------------
@@ -1135,7 +1065,7 @@ static void measure(gan *g, evaluation *e, const recorder *rec, const settings *
             metrics_set(m, "cgan_mean_confidence", v.confidence);
             metrics_set(m, "cgan_steps_to_goal", (double)rec->steps_to_goal);
             metrics_set(m, "judge_accuracy_real", real.score);
-            write_confusion_figure(&v, s->out, s->dataset);
+            write_confusion_figure(&v, s->out);
         } else {
             printf("gan result: the judge calls %.1f %% of %zu samples a %s "
                    "(mean confidence %.3f); real test images: %.1f %%\n", 100.0 * v.score, e->n,
@@ -1148,7 +1078,7 @@ static void measure(gan *g, evaluation *e, const recorder *rec, const settings *
                 snprintf(key, sizeof key, "judge_share_%d", k);
                 metrics_set(m, key, v.hist[k]);
             }
-            write_gan_judge_figure(&v, &real, e->n, s->out, s->dataset, d);
+            write_gan_judge_figure(&v, &real, s->out, s->dataset);
         }
     }
     printf("%s result: samples differ %.2f times as much as real images of a class do\n",
@@ -1165,33 +1095,24 @@ static void measure(gan *g, evaluation *e, const recorder *rec, const settings *
 static void draw(const gan *g, const evaluation *e, const recorder *rec, const settings *s)
 {
     const int cond = g->cfg.kind == MODEL_CGAN;
-    char title[200];
-    if (cond)
-        snprintf(title, sizeof title, "Conditional GAN, %s: losses and the judge",
-                 s->dataset == DATA_FASHION ? "Fashion-MNIST" : "MNIST");
-    else
-        snprintf(title, sizeof title, "GAN on class %s: losses and the judge",
-                 class_name(s->dataset, (int)g->cfg.digit));
+    const char *tag = model_tag(g->cfg.kind);
+    char key[64];
+    write_class_names(s->dataset);
+    fig_text("dataset_name", "%s",
+             s->dataset == DATA_FASHION ? "Fashion-MNIST" : "MNIST");
+    if (!cond)
+        fig_text("gan_class", "%s", class_name(s->dataset, (int)g->cfg.digit));
+    snprintf(key, sizeof key, "%s_steps", tag);
+    fig_value(key, (double)g->step);
+    snprintf(key, sizeof key, "%s_eval_n", tag);
+    fig_value(key, (double)e->n);
     if (rec->n_loss > 0)
-        write_loss_figure(rec, s->out, cond ? "judged as the class asked for"
-                                            : "judged as the target class",
-                          title, cond ? g->cfg.mismatch : 0.0);
-    write_progress_figure(rec, s->out, s->dataset, g->cfg.kind);
+        write_loss_figure(rec, s->out, cond ? g->cfg.mismatch : 0.0);
+    write_progress_figure(rec, s->out);
     gsl_matrix_const_view grid = gsl_matrix_const_submatrix(e->images, 0, 0, GRID * GRID, IMG);
-    if (cond) {
-        static const char *z_row[GRID] = {"z_1", "z_2", "z_3", "z_4", "z_5", "z_6", "z_7", "z_8",
-                                          "z_9", "z_{10}"};
-        const char *col[GRID];
-        for (int k = 0; k < GRID; k++)
-            col[k] = class_name(s->dataset, k);
-        snprintf(title, sizeof title, "cGAN after %ld steps: z sets the style (row), "
-                 "c the class (column)", g->step);
-        labelled_grid(s->out, "cgan_style_class", title, &grid.matrix, GRID, GRID, z_row, col,
-                      "label c (the class asked for)", "noise z (one per row)");
-    } else {
-        snprintf(title, sizeof title, "GAN after %ld steps: 100 samples (fixed z)", g->step);
-        plot_image_grid(s->out, "gan_samples", title, &grid.matrix, SIDE, SIDE, GRID, GRID);
-    }
+    const char *name = cond ? "cgan_style_class" : "gan_samples";
+    fig_image_grid(s->out, name, &grid.matrix, SIDE, SIDE, GRID, GRID);
+    fig_use(name);
 }
 
 /* --generate K: K samples of a loaded model, their grid, the judge's score. */
@@ -1211,12 +1132,13 @@ static void generate_only(gan *g, const settings *s, unsigned long eval_seed, me
     out_write_matrix(s->out, "generated_samples.dat",
                      "class_asked then 784 pixel values in [0, 1], row by row (28 x 28)", out);
     gsl_matrix_free(out);
-    char title[160];
-    snprintf(title, sizeof title, "%zu samples of the %s loaded at step %ld%s", shown,
-             cond ? "cGAN" : "GAN", g->step, cond ? " (column = class asked for)" : "");
     gsl_matrix_const_view first = gsl_matrix_const_submatrix(e->images, 0, 0, shown, IMG);
-    plot_image_grid(s->out, "generated", title, &first.matrix, SIDE, SIDE,
-                    (shown + GRID - 1) / GRID, GRID);
+    fig_image_grid(s->out, "generated", &first.matrix, SIDE, SIDE, (shown + GRID - 1) / GRID,
+                   GRID);
+    fig_use("generated");
+    fig_value("generated_shown", (double)shown);
+    fig_value("generated_step", (double)g->step);
+    fig_value("generated_conditional", cond);
     printf("%s: wrote %zu samples of the model at step %ld\n", tag, K, g->step);
     if (s->j) {
         verdict v = evaluate(g, e, s->j);
@@ -1423,6 +1345,7 @@ int main(int argc, char **argv)
     printf("\n");
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);
+    fig_write(c.out);
     if (s.j)
         judge_free(s.j);
     gsl_rng_free(r);
