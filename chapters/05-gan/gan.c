@@ -933,45 +933,33 @@ static void fd_versus_backprop(gan *g, gsl_rng *r, size_t batch, metrics *m)
  *                        G's samples and D(x), at four moments of training
  *   saturation           ||dL_G/dtheta|| and D(G(z)) over the first steps,
  *                        saturating against non-saturating loss
+ *
+ * The scripts are the .gp files in chapters/05-gan/figures/; the functions
+ * here write the data files they read and give them the numbers of this run
+ * (values.gp, written once at the end of main).
  * ------------------------------------------------------------------------- */
 static void write_loss_figure(const run *R, const char *dir)
 {
     const char *tn = target_name(R->cfg.target);
-    const int sat = R->cfg.gloss == GLOSS_SATURATING;
-    char data[64], name[64], title[160];
+    char data[64], name[64];
     snprintf(data, sizeof data, "loss_%s.dat", tn);
-    snprintf(name, sizeof name, "loss_%s", tn);
     out_write_matrix(dir, data,
                      "step d_loss g_loss mean_d_real mean_d_fake d_loss_avg100 g_loss_avg100",
                      R->log);
-    snprintf(title, sizeof title, "GAN losses, %s target (%s G loss)", tn, gloss_name(R->cfg.gloss));
-    FILE *f = plot_open_default(dir, name, title, "training step (one G step each)",
-                                "loss (thin: per step, thick: mean of the last 100)");
-    const double g_eq = sat ? -M_LN2 : M_LN2;
-    fprintf(f, "set key top right\n");
-    fprintf(f, "set yrange [%s:2.2]\n", sat ? "-1.6" : "0");
-    fprintf(f, "set label 1 \"D: 2 ln 2 = 1.386\" at graph 0.98, first %.6f offset 0,0.7 right\n",
-            2.0 * M_LN2);
-    fprintf(f, "set label 2 \"G: %s\" at graph 0.98, first %.6f offset 0,-0.7 right\n",
-            sat ? "-ln 2 = -0.693" : "ln 2 = 0.693", g_eq);
-    fprintf(f, "plot '%s' using 1:2 with lines lw 0.6 lc rgb '#a9cce3' notitle, \\\n"
-               "     '%s' using 1:3 with lines lw 0.6 lc rgb '#f5cba7' notitle, \\\n"
-               "     '%s' using 1:6 with lines lt 1 title 'D loss (real + fake BCE, summed)', \\\n"
-               "     '%s' using 1:7 with lines lt 2 title 'G loss (%s)', \\\n"
-               "     %.6f with lines lt 8 dt 2 lw 1.5 title 'equilibrium level, D(x) = 1/2', \\\n"
-               "     %.6f with lines lt 8 dt 2 lw 1.5 notitle\n",
-            data, data, data, data, gloss_name(R->cfg.gloss), 2.0 * M_LN2, g_eq);
-    plot_close(f);
+    snprintf(name, sizeof name, "loss_%s", tn);
+    fig_use(name);
+    /* the script draws G's equilibrium level (ln 2 or -ln 2) from the loss */
+    snprintf(name, sizeof name, "loss_%s_g_loss", tn);
+    fig_text(name, "%s", gloss_name(R->cfg.gloss));
 }
 
 static void write_snapshot_figure(const run *R, const char *dir)
 {
     const char *tn = target_name(R->cfg.target);
-    char data[64], name[64], title[160];
+    char data[64], name[64];
     double lo, hi;
     plot_range(R->cfg.target, &lo, &hi);
     snprintf(data, sizeof data, "snapshots_%s.dat", tn);
-    snprintf(name, sizeof name, "snapshots_%s", tn);
 
     FILE *d = out_open(dir, data);
     for (int k = 0; k < N_SNAP; k++) {
@@ -987,27 +975,21 @@ static void write_snapshot_figure(const run *R, const char *dir)
     }
     out_close(d, data);
 
-    snprintf(title, sizeof title, "%s target: data, generator and discriminator during training", tn);
-    FILE *f = plot_open(dir, name, "", "x", "density  /  D(x)", 1400, 1000);
-    fprintf(f, "set multiplot layout 2,2 title \"%s\" font \",16\"\n", title);
-    fprintf(f, "set xrange [%g:%g]\nset yrange [0:1.3]\n", lo, hi);
-    fprintf(f, "set style fill transparent solid 0.45 noborder\n");
-    fprintf(f, "set key top left font \",11\"\n");
-    for (int k = 0; k < N_SNAP; k++) {
+    snprintf(name, sizeof name, "snapshots_%s", tn);
+    fig_use(name);
+    snprintf(name, sizeof name, "snapshots_%s_x_lo", tn);
+    fig_value(name, lo);
+    snprintf(name, sizeof name, "snapshots_%s_x_hi", tn);
+    fig_value(name, hi);
+    for (int k = 0; k < N_SNAP; k++) {               /* panel k + 1's title */
         const snapshot *s = &R->snap[k];
-        fprintf(f, "set title \"step %ld: generated mean %.2f, std %.2f\"\n",
-                s->step, s->gen_mean, s->gen_std);
-        fprintf(f, "plot '%s' index %d using 1:3 with boxes lc rgb '" PLOT_ORANGE "' "
-                   "title 'G(z), histogram', \\\n"
-                   "     '' index %d using 1:2 with lines lt 1 title 'real density', \\\n"
-                   "     '' index %d using 1:4 with lines lt 3 title 'D(x) = P(real)', \\\n"
-                   "     0.5 with lines lt 8 dt 2 lw 1 title 'D = 1/2'\n",
-                data, k, k, k);
-        if (k == 0)
-            fprintf(f, "unset key\n");
+        snprintf(name, sizeof name, "snapshots_%s_step_%d", tn, k + 1);
+        fig_value(name, (double)s->step);
+        snprintf(name, sizeof name, "snapshots_%s_mean_%d", tn, k + 1);
+        fig_value(name, s->gen_mean);
+        snprintf(name, sizeof name, "snapshots_%s_std_%d", tn, k + 1);
+        fig_value(name, s->gen_std);
     }
-    fprintf(f, "unset multiplot\n");
-    plot_close(f);
 }
 
 static void write_saturation_figure(const gsl_matrix *cmp, long head_start, const char *dir)
@@ -1019,35 +1001,9 @@ static void write_saturation_figure(const gsl_matrix *cmp, long head_start, cons
                         cmp_name[i], cmp_name[i], cmp_name[i]);
     out_write_matrix(dir, "saturation.dat", header, cmp);
 
-    FILE *f = plot_open(dir, "saturation", "", "", "", 1400, 1150);
-    fprintf(f, "set multiplot layout 3,2 title \"Saturating vs non-saturating G loss, from the same "
-               "state (D trained alone for %ld steps first)\" font \",15\"\n", head_start);
-    fprintf(f, "set key top right font \",10\"\n");
-    char sgd_name[64];
-    snprintf(sgd_name, sizeof sgd_name, "plain SGD (lr %g)", COMPARE_SGD_LR);
-    const char *opt[2] = {sgd_name, "Adam"};
-    for (int row = 0; row < 3; row++)
-        for (int o = 0; o < 2; o++) {
-            const int sat = o == 0 ? CMP_SGD_SAT : CMP_ADAM_SAT, ns = o == 0 ? CMP_SGD_NS : CMP_ADAM_NS;
-            const int col = 2 + row;                 /* 1-based: grad, D(fake), mean */
-            if (row == 0)
-                fprintf(f, "set logscale y\nset format y '10^{%%L}'\nset yrange [*:*]\n"
-                           "set title \"%s: size of G's gradient\"\n"
-                           "set ylabel '||dL_G / d{/Symbol q}||'\nset xlabel ''\n", opt[o]);
-            else if (row == 1)
-                fprintf(f, "set title \"%s: how real D finds the fakes\"\n"
-                           "set ylabel 'mean D(G(z)), log scale'\n", opt[o]);
-            else
-                fprintf(f, "unset logscale y\nset format y '%%g'\nset yrange [-0.5:5]\n"
-                           "set title \"%s: where the fakes are (target mean 3)\"\n"
-                           "set ylabel 'mean of the fake batch'\nset xlabel 'G step'\n", opt[o]);
-            fprintf(f, "plot 'saturation.dat' using 1:%d with lines lt 4 title 'saturating', \\\n"
-                       "     '' using 1:%d with lines lt 1 title 'non-saturating'%s\n",
-                    col + 3 * sat, col + 3 * ns,
-                    row == 2 ? ", \\\n     3 with lines lt 8 dt 2 lw 1 title 'target mean'" : "");
-        }
-    fprintf(f, "unset multiplot\n");
-    plot_close(f);
+    fig_use("saturation");
+    fig_value("saturation_head_start", (double)head_start);
+    fig_value("saturation_sgd_lr", COMPARE_SGD_LR);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1183,7 +1139,8 @@ static void load_models(model_set *S, const char *path, gsl_rng *r)
     note("loaded %zu GAN(s) from %s", S->n, path);
 }
 
-/* "sgd_saturating" -> "sgd saturating": gnuplot would read _ as a subscript */
+/* "sgd_saturating" -> "sgd saturating" for a figure title, where gnuplot's
+ * enhanced text would read _ as a subscript */
 static void spaced(const char *name, char *buf, size_t size)
 {
     snprintf(buf, size, "%s", name);
@@ -1192,36 +1149,34 @@ static void spaced(const char *name, char *buf, size_t size)
             *p = ' ';
 }
 
-/* One panel per model, in the snapshots' style: G's samples as a histogram,
- * the real density and D(x); panel i reads index i of generated.dat. */
-static void write_generated_figure(const model_set *S, const sample_stats *st, long K,
-                                   const char *dir)
+/* One panel per model, in the snapshots' style (figures/generated.gp): G's
+ * samples as a histogram, the real density and D(x); panel i + 1 reads index
+ * i of generated.dat. Here: the numbers of its titles and x ranges. */
+static void write_generated_figure(const model_set *S, const sample_stats *st, long K)
 {
-    const int cols = S->n > 1 ? 2 : 1, rows = ((int)S->n + cols - 1) / cols;
-    FILE *f = plot_open(dir, "generated", "", "x", "density  /  D(x)", cols > 1 ? 1400 : 1000,
-                        160 + 420 * rows);
-    fprintf(f, "set multiplot layout %d,%d title \"%ld samples from each loaded G, "
-               "with the target density and D(x)\" font \",16\"\n", rows, cols, K);
-    fprintf(f, "set yrange [0:1.3]\nset style fill transparent solid 0.45 noborder\n");
-    fprintf(f, "set key top left font \",11\"\n");
+    fig_use("generated");
+    fig_value("generated_samples", (double)K);
+    fig_value("generated_n", (double)S->n);
     for (size_t i = 0; i < S->n; i++) {
         double lo, hi;
-        char title[64];
+        char title[64], name[64];
         plot_range(S->g[i]->cfg.target, &lo, &hi);
         spaced(S->name[i], title, sizeof title);
-        fprintf(f, "set xrange [%g:%g]\n", lo, hi);
-        fprintf(f, "set title \"%s, %ld steps: mean %.2f, std %.2f, W1 %.3f\"\n", title,
-                S->g[i]->step, st[i].mean, st[i].sd, st[i].w1);
-        fprintf(f, "plot 'generated.dat' index %zu using 1:3 with boxes lc rgb '" PLOT_ORANGE "' "
-                   "title 'G(z), histogram', \\\n"
-                   "     '' index %zu using 1:2 with lines lt 1 title 'real density', \\\n"
-                   "     '' index %zu using 1:4 with lines lt 3 title 'D(x) = P(real)', \\\n"
-                   "     0.5 with lines lt 8 dt 2 lw 1 title 'D = 1/2'\n", i, i, i);
-        if (i == 0)
-            fprintf(f, "unset key\n");
+        snprintf(name, sizeof name, "generated_name_%zu", i + 1);
+        fig_text(name, "%s", title);
+        snprintf(name, sizeof name, "generated_steps_%zu", i + 1);
+        fig_value(name, (double)S->g[i]->step);
+        snprintf(name, sizeof name, "generated_mean_%zu", i + 1);
+        fig_value(name, st[i].mean);
+        snprintf(name, sizeof name, "generated_std_%zu", i + 1);
+        fig_value(name, st[i].sd);
+        snprintf(name, sizeof name, "generated_w1_%zu", i + 1);
+        fig_value(name, st[i].w1);
+        snprintf(name, sizeof name, "generated_x_lo_%zu", i + 1);
+        fig_value(name, lo);
+        snprintf(name, sizeof name, "generated_x_hi_%zu", i + 1);
+        fig_value(name, hi);
     }
-    fprintf(f, "unset multiplot\n");
-    plot_close(f);
 }
 
 /* --generate K: for every model, its K samples (generated_<name>.dat), their
@@ -1285,7 +1240,7 @@ static void generate_samples(model_set *S, long K, unsigned long seed, const cha
     }
     out_close(h, "generated.dat");
     metrics_set(m, "generated_samples", (double)K);
-    write_generated_figure(S, st, K, dir);
+    write_generated_figure(S, st, K);
     gsl_matrix_free(H);
     free(xs);
     free(ys);
@@ -1444,6 +1399,7 @@ int main(int argc, char **argv)
             save_models(&S, save, r);
     }
 
+    fig_write(c.out);                  /* values.gp and the scripts of the figures drawn */
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);
     free_models(&S);
