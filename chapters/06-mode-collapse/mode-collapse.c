@@ -877,9 +877,13 @@ static void train_run(run *R, gsl_rng *r, gsl_matrix *S, int quiet)
  *   losses                 D's and G's losses per method (running means over
  *                          50 steps) with the level each has where the game
  *                          ends (section 3)
+ *
+ * The scripts are the .gp files in chapters/06-mode-collapse/figures/ (and
+ * generated.gp, section 12); the program writes the data files they read and
+ * gives them the numbers of this run (values.gp): the target, the methods in
+ * the order of the table (method_1, method_2, ...), each panel's coverage.
  * ------------------------------------------------------------------------- */
 #define N_BINS 80
-static const char *method_colour[N_METHODS] = {PLOT_VERMILION, PLOT_PURPLE, PLOT_GREEN, PLOT_BLUE};
 
 /* the density histogram of the 1D samples S (n, 1): N_BINS lines "centre density" */
 static void write_histogram(FILE *f, const target *t, const gsl_matrix *S)
@@ -942,55 +946,47 @@ static void write_real(const char *dir, const target *t, gsl_rng *r, gsl_matrix 
     write_density(dir, "real.dat", t);
 }
 
-/* The axes of a panel of samples: the plane for the ring, a density axis
- * for the 1D target, whose top is y_max (a gnuplot range end, e.g. "2.5"). */
-static void sample_axes(FILE *g, const target *t, const char *y_max)
-{
-    if (t->dim == 2)
-        fprintf(g, "set size ratio -1\nset xrange [%g:%g]\nset yrange [%g:%g]\n"
-                   "set xtics 2\nset ytics 2\nset xlabel \"x_1\" offset 0,0.5\nset ylabel \"x_2\" offset 0.5,0\n",
-                t->lo, t->hi, t->lo, t->hi);
-    else
-        fprintf(g, "set xrange [%g:%g]\nset yrange [0:%s]\nset xtics 2\n"
-                   "set xlabel \"x\" offset 0,0.5\nset ylabel \"density\" offset 0.5,0\n"
-                   "set style fill solid 0.6 noborder\n", t->lo, t->hi, y_max);
-}
-
-static void draw_samples(const char *dir, run *const *runs, size_t n_runs)
+/* What every figure of a run needs: the target, and the methods drawn
+ * (their names pick the data files, their labels title the loss panels). */
+static void run_figure_values(run *const *runs, size_t n_runs)
 {
     const target *t = &runs[0]->cfg.tg;
-    char title[200];
-    snprintf(title, sizeof title, "Samples of G over training on the %s, one row per method "
-             "(panel titles: modes covered, share of samples within 3 sd of a mode)", t->title);
-    FILE *g = plot_open(dir, "samples_over_training", "", "", "", 1650, 90 + 330 * (int)n_runs);
-    fprintf(g, "unset title\nunset key\nset multiplot layout %zu,%d title \"%s\"\n", n_runs, N_SNAP,
-            title);
-    sample_axes(g, t, "2.5");
+    fig_text("target_title", "%s", t->title);
+    fig_value("target_dim", (double)t->dim);
+    fig_value("n_modes", (double)t->n_modes);
+    fig_value("range_lo", t->lo);                     /* x range (and y, on the ring) */
+    fig_value("range_hi", t->hi);
+    fig_value("bin_width", (t->hi - t->lo) / N_BINS); /* the histograms' boxes         */
+    fig_value("n_runs", (double)n_runs);
     for (size_t i = 0; i < n_runs; i++) {
-        const run *R = runs[i];
-        const method_kind m = R->cfg.method;
-        for (int k = 0; k < N_SNAP; k++) {
-            const coverage *cv = &R->snap_cov[k];
-            fprintf(g, "set title \"{/:Bold %s}, step %ld\\n%.0f of %zu modes, %.0f%% sharp\" "
-                       "font \",12\"\n",
-                    method_name[m], R->snap_step[k], cv->covered, t->n_modes, 100.0 * cv->hq);
-            if (t->dim == 2)
-                fprintf(g, "plot 'real.dat' using 1:2 with points pt 7 ps 0.6 lc rgb \"#c8c8c8\", "
-                           "'samples_%s.dat' index %d using 1:2 with points pt 7 ps 0.25 lc rgb \"%s\"\n",
-                        method_name[m], k, method_colour[m]);
-            else
-                fprintf(g, "plot 'samples_%s.dat' index %d using 1:2:(%g) with boxes lc rgb \"%s\", "
-                           "'real.dat' using 1:2 with lines lw 2 lc rgb \"#555555\"\n",
-                        method_name[m], k, (t->hi - t->lo) / N_BINS, method_colour[m]);
-        }
+        char name[48];
+        snprintf(name, sizeof name, "method_%zu", i + 1);
+        fig_text(name, "%s", method_name[runs[i]->cfg.method]);
+        snprintf(name, sizeof name, "method_label_%zu", i + 1);
+        fig_text(name, "%s", method_label[runs[i]->cfg.method]);
     }
-    fprintf(g, "unset multiplot\n");
-    plot_close(g);
 }
 
-static void draw_coverage(const char *dir, run *const *runs, size_t n_runs)
+/* samples_over_training: snap_I_K_step, _covered, _sharp for run I, snapshot K */
+static void samples_figure_values(run *const *runs, size_t n_runs)
 {
-    const target *t = &runs[0]->cfg.tg;
+    fig_use("samples_over_training");
+    fig_value("n_snaps", N_SNAP);
+    for (size_t i = 0; i < n_runs; i++)
+        for (int k = 0; k < N_SNAP; k++) {
+            const run *R = runs[i];
+            char name[48];
+            snprintf(name, sizeof name, "snap_%zu_%d_step", i + 1, k + 1);
+            fig_value(name, (double)R->snap_step[k]);
+            snprintf(name, sizeof name, "snap_%zu_%d_covered", i + 1, k + 1);
+            fig_value(name, R->snap_cov[k].covered);
+            snprintf(name, sizeof name, "snap_%zu_%d_sharp", i + 1, k + 1);
+            fig_value(name, R->snap_cov[k].hq);
+        }
+}
+
+static void write_coverage(const char *dir, run *const *runs, size_t n_runs)
+{
     FILE *f = out_open(dir, "coverage.dat");
     fprintf(f, "# step, then per method (");
     for (size_t i = 0; i < n_runs; i++)
@@ -1005,32 +1001,14 @@ static void draw_coverage(const char *dir, run *const *runs, size_t n_runs)
     }
     out_close(f, "coverage.dat");
 
-    FILE *g = plot_open(dir, "modes_vs_step", "", "", "", 1200, 950);
-    fprintf(g, "unset title\nset multiplot layout 2,1 title \"Coverage of the %s over training "
-               "(%d samples of G at each point)\"\n"
-               "set key outside right top\nset xrange [0:%ld]\n",
-            t->title, EVAL_N, runs[0]->cfg.steps);
-    fprintf(g, "set title \"modes covered: at least 2%% of the samples within 3 sd of the mode\"\n"
-               "set xlabel \"training step (G updates)\"\nset ylabel \"modes covered (of %zu)\"\n"
-               "set yrange [-0.2:%g]\nset ytics 1\nplot ",
-            t->n_modes, (double)t->n_modes + 0.5);
-    for (size_t i = 0; i < n_runs; i++)
-        fprintf(g, "%s'coverage.dat' using 1:%zu with linespoints lw 2.5 pt 7 ps 0.6 lc rgb \"%s\" "
-                   "title \"%s\"", i ? ", " : "", 2 + 3 * i, method_colour[runs[i]->cfg.method],
-                method_name[runs[i]->cfg.method]);
-    fprintf(g, "\nset title \"sharp samples: share within 3 sd of some mode (a perfect G: 0.989)\"\n"
-               "set ylabel \"share of samples\"\nset yrange [0:1.02]\nset ytics 0.2\nplot ");
-    for (size_t i = 0; i < n_runs; i++)
-        fprintf(g, "%s'coverage.dat' using 1:%zu with linespoints lw 2.5 pt 7 ps 0.6 lc rgb \"%s\" "
-                   "title \"%s\"", i ? ", " : "", 4 + 3 * i, method_colour[runs[i]->cfg.method],
-                method_name[runs[i]->cfg.method]);
-    fprintf(g, "\nunset multiplot\n");
-    plot_close(g);
+    fig_use("modes_vs_step");
+    fig_value("eval_n", EVAL_N);
+    fig_value("train_steps", (double)runs[0]->cfg.steps);
 }
 
-static void draw_losses(const char *dir, run *const *runs, size_t n_runs)
+/* losses_<method>.dat, and the levels where the game ends: d_eq_I, g_eq_I */
+static void write_losses(const char *dir, run *const *runs, size_t n_runs)
 {
-    const size_t cols = n_runs > 1 ? 2 : 1, rows = (n_runs + cols - 1) / cols;
     for (size_t i = 0; i < n_runs; i++) {
         const run *R = runs[i];
         char file[64];
@@ -1043,28 +1021,18 @@ static void draw_losses(const char *dir, run *const *runs, size_t n_runs)
                     log_mean(R->log, LOG_DFAKE, s));
         out_close(f, file);
     }
-    FILE *g = plot_open(dir, "losses", "", "", "", 1400, 120 + 380 * (int)rows);
-    fprintf(g, "unset title\nset multiplot layout %zu,%zu title \"Losses while training "
-               "(running means over %d steps); dashed: each loss's level where the game ends\"\n"
-               "set xlabel \"training step\"\nset ylabel \"loss (BCE in nats)\"\n"
-               "set key top center horizontal maxrows 2 font \",11\"\nset yrange [0:2.3<*]\n",
-            rows, cols, WINDOW);
+    fig_use("losses");
+    fig_value("loss_window", WINDOW);
     for (size_t i = 0; i < n_runs; i++) {
         const config *c = &runs[i]->cfg;
         const method_kind m = c->method;
         const double a = m == M_SMOOTHING ? c->smoothing : 1.0;
-        const double d_eq = d_loss_at_equilibrium(a);
-        const double g_eq = m == M_FEATMATCH ? 0.0 : -log(a / 2.0);
-        fprintf(g, "set title \"%s\"\n"
-                   "plot 'losses_%s.dat' using 1:2 with lines lt 1 title \"D loss\", "
-                   "'losses_%s.dat' using 1:3 with lines lt 2 title \"G loss%s\", "
-                   "%g with lines lt 1 dt 2 lw 1.5 title \"D: %.3f\", "
-                   "%g with lines lt 2 dt 2 lw 1.5 title \"G: %.3f\"\n",
-                method_label[m], method_name[m], method_name[m],
-                m == M_FEATMATCH ? " (feature distance)" : "", d_eq, d_eq, g_eq, g_eq);
+        char name[48];
+        snprintf(name, sizeof name, "d_eq_%zu", i + 1);
+        fig_value(name, d_loss_at_equilibrium(a));
+        snprintf(name, sizeof name, "g_eq_%zu", i + 1);
+        fig_value(name, m == M_FEATMATCH ? 0.0 : -log(a / 2.0));
     }
-    fprintf(g, "unset multiplot\n");
-    plot_close(g);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1130,37 +1098,24 @@ static void set_metric(metrics *m, const char *what, const char *method, double 
     metrics_set(m, name, value);
 }
 
-/* The figure of --generate: one panel per method, its K samples over the
- * mode centres (ring) or their histogram over the true density (bimodal). */
-static void draw_generated(const char *dir, run *const *runs, size_t n_runs, size_t K)
+/* The figure of --generate (figures/generated.gp): one panel per method, its
+ * K samples over the mode centres (ring) or their histogram over the true
+ * density (bimodal); gen_I_steps, _covered, _sharp for loaded run I. */
+static void generated_figure_values(run *const *runs, size_t n_runs, size_t K)
 {
-    const target *t = &runs[0]->cfg.tg;
-    char title[240];
-    snprintf(title, sizeof title, "%zu samples of each loaded G on the %s\\n"
-             "panel titles: modes covered, share of samples within 3 sd of a mode%s", K, t->title,
-             t->dim == 2 ? "\\nopen circles: the mode centres" : "");
-    FILE *g = plot_open(dir, "generated", "", "", "", 80 + 440 * (int)n_runs,
-                        t->dim == 2 ? 600 : 500);
-    fprintf(g, "unset title\nunset key\nset multiplot layout 1,%zu title \"%s\" font \",11\"\n",
-            n_runs, title);
-    sample_axes(g, t, "2.5<*");
+    fig_use("generated");
+    run_figure_values(runs, n_runs);
+    fig_value("gen_k", (double)K);
     for (size_t i = 0; i < n_runs; i++) {
         const run *R = runs[i];
-        const method_kind m = R->cfg.method;
-        fprintf(g, "set title \"{/:Bold %s}, trained %ld steps\\n%.0f of %zu modes, %.0f%% sharp\" "
-                   "font \",12\"\n",
-                method_name[m], R->step, R->final.covered, t->n_modes, 100.0 * R->final.hq);
-        if (t->dim == 2)
-            fprintf(g, "plot 'generated_%s.dat' using 1:2 with points pt 7 ps 0.3 lc rgb \"%s\", "
-                       "'centres.dat' using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb \"#555555\"\n",
-                    method_name[m], method_colour[m]);
-        else
-            fprintf(g, "plot 'generated_hist_%s.dat' using 1:2:(%g) with boxes lc rgb \"%s\", "
-                       "'density.dat' using 1:2 with lines lw 2 lc rgb \"#555555\"\n",
-                    method_name[m], (t->hi - t->lo) / N_BINS, method_colour[m]);
+        char name[48];
+        snprintf(name, sizeof name, "gen_%zu_steps", i + 1);
+        fig_value(name, (double)R->step);
+        snprintf(name, sizeof name, "gen_%zu_covered", i + 1);
+        fig_value(name, R->final.covered);
+        snprintf(name, sizeof name, "gen_%zu_sharp", i + 1);
+        fig_value(name, R->final.hq);
     }
-    fprintf(g, "unset multiplot\n");
-    plot_close(g);
 }
 
 /* Measure every loaded G on K samples (section 8), one line each, into m.
@@ -1209,7 +1164,7 @@ static void sample_loaded(const char *dir, run *const *runs, size_t n_runs, size
         } else {
             write_density(dir, "density.dat", t);
         }
-        draw_generated(dir, runs, n_runs, K);
+        generated_figure_values(runs, n_runs, K);
     }
     gsl_rng_free(fixed);
     gsl_matrix_free(S);
@@ -1333,14 +1288,17 @@ int main(int argc, char **argv)
         write_real(cl.out, &c.tg, r, S);
         for (size_t i = 0; i < n_runs; i++)
             write_snapshots(cl.out, runs[i]);
-        draw_samples(cl.out, runs, n_runs);
-        draw_coverage(cl.out, runs, n_runs);
-        draw_losses(cl.out, runs, n_runs);
+        run_figure_values(runs, n_runs);
+        samples_figure_values(runs, n_runs);
+        write_coverage(cl.out, runs, n_runs);
+        write_losses(cl.out, runs, n_runs);
         if (save && checkpoint_save(&ck, save, r, err, sizeof err) != 0)
             die("%s", err);
         if (save && !cl.quiet)
             note("saved the run to %s", save);
     }
+    if (!load || generate_k > 0)            /* a bare --load draws no figure */
+        fig_write(cl.out);
 
     metrics_print(&m, stdout);
     metrics_write(&m, cl.out);

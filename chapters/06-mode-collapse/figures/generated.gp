@@ -1,0 +1,49 @@
+# generated.gp -- the samples of --load FILE --generate K: one panel per
+# loaded G. On the ring its K samples (generated_<method>.dat: x1 x2) over the
+# mode centres (centres.dat, open circles); on the bimodal line their
+# histogram (generated_hist_<method>.dat: centre density) over the true
+# density (density.dat: x density). Panel titles: modes covered and the share
+# of samples within 3 sd of a mode.
+load "values.gp"
+fig_name = "generated"
+fig_w = 80 + 440 * n_runs; fig_h = target_dim == 2 ? 600 : 500
+load "style.gp"
+method_colour(m) = m eq "vanilla" ? c_vermilion : m eq "smoothing" ? c_purple : \
+                   m eq "featmatch" ? c_green : c_blue
+method(i) = value(sprintf("method_%d", i))
+unset key
+set multiplot layout 1, n_runs title sprintf("%d samples of each loaded G on the %s\n" . \
+    "panel titles: modes covered, share of samples within 3 sd of a mode%s", gen_k, \
+    target_title, target_dim == 2 ? "\nopen circles: the mode centres" : "") font ",11"
+if (target_dim == 2) {
+    set size ratio -1
+    set xrange [range_lo:range_hi]
+    set yrange [range_lo:range_hi]
+    set xtics 2
+    set ytics 2
+    set xlabel "x_1" offset 0,0.5
+    set ylabel "x_2" offset 0.5,0
+} else {
+    set xrange [range_lo:range_hi]
+    set yrange [0:2.5<*]
+    set xtics 2
+    set xlabel "x" offset 0,0.5
+    set ylabel "density" offset 0.5,0
+    set style fill solid 0.6 noborder
+}
+do for [i = 1:n_runs] {
+    gen = sprintf("gen_%d_", i)
+    set title sprintf("{/:Bold %s}, trained %d steps\n%d of %d modes, %.0f%% sharp", method(i), \
+        value(gen . "steps"), value(gen . "covered"), n_modes, \
+        100.0 * value(gen . "sharp")) font ",12"
+    if (target_dim == 2) {
+        plot "generated_" . method(i) . ".dat" using 1:2 \
+             with points pt 7 ps 0.3 lc rgb method_colour(method(i)), \
+             "centres.dat" using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb "#555555"
+    } else {
+        plot "generated_hist_" . method(i) . ".dat" using 1:2:(bin_width) \
+             with boxes lc rgb method_colour(method(i)), \
+             "density.dat" using 1:2 with lines lw 2 lc rgb "#555555"
+    }
+}
+unset multiplot
