@@ -16,7 +16,8 @@
  * so every number the program prints can be checked.
  *
  * Run:  make bin/00-probability && bin/00-probability        (--help for flags)
- * Look: cd out/00-probability && gnuplot pmf.gp  (and the other .gp files)
+ * Look: cd out/00-probability && gnuplot pmf.gp  (and the other figures: the
+ *       scripts are chapters/00-probability/figures/NAME.gp, copied into --out)
  */
 #include "genlab.h"
 
@@ -96,8 +97,8 @@ static double pmf_max_error(const long counts[FACES], long n)
 }
 
 /* Roll the die N times for N = 10, 100, 1000 (those below --rolls) and
- * N = --rolls; print the table, write pmf.dat and the bar chart. Returns the
- * max error at N = --rolls. */
+ * N = --rolls; print the table, write pmf.dat and the values of the bar chart
+ * (figures/pmf.gp). Returns the max error at N = --rolls. */
 static double pmf_table(const settings *S, gsl_rng *r, const gsl_ran_discrete_t *loaded,
                         const char *dir)
 {
@@ -141,20 +142,14 @@ static double pmf_table(const settings *S, gsl_rng *r, const gsl_ran_discrete_t 
 
     out_write_matrix(dir, "pmf.dat", "face true_pmf then count/N for each N of the legend", freq);
 
-    /* Grouped bars, built by hand so that the true PMF can be drawn as one
-     * black line across each group: bar j of face x sits at x + offset_j. */
-    FILE *g = plot_open_default(dir, "pmf", "A loaded die: counted frequencies approach the true PMF",
-                                "face x", "P(X = x)  or  count(X = x) / N");
-    double width = 0.8 / (double)k;
-    fprintf(g, "set xrange [0.4:6.6]\nset yrange [0:0.55]\nset xtics 1,1,6\n"
-               "set style fill solid 0.85 border lc rgb \"#555555\"\nset key top left\n"
-               "set label 1 \"face 4:\\nnever rolled\" at 4,0.07 center\nplot ");
-    for (size_t j = 0; j < k; j++)
-        fprintf(g, "'pmf.dat' using ($1+(%zu-%.1f)*%g):%zu:(%g) with boxes lt %zu title \"N = %ld\", ",
-                j, (double)(k - 1) / 2.0, width, 3 + j, width, j + 1, sizes[j]);
-    fprintf(g, "'pmf.dat' using ($1-0.45):2:(0.9):(0) with vectors nohead lw 4 lc rgb \"#000000\" "
-               "title \"true P(X = x)\"\n");
-    plot_close(g);
+    /* the figure: one group of bars per face, one bar per N of the table */
+    fig_use("pmf");
+    fig_value("pmf_n", (double)k);
+    for (size_t j = 0; j < k; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "pmf_rolls_%zu", j + 1);
+        fig_value(name, (double)sizes[j]);
+    }
 
     gsl_matrix_free(freq);
     return err[k - 1];
@@ -262,18 +257,11 @@ static lln_result law_of_large_numbers(const settings *S, gsl_rng *r,
     out_write_matrix(dir, "lln_runs.dat", "N then max |count/N - P| of each independent run", runs);
     out_write_matrix(dir, "lln.dat", "N mean_max_err reference_c_over_sqrtN", mean);
 
-    FILE *g = plot_open_default(dir, "lln", "Law of large numbers: the error of counting shrinks like 1/sqrt(N)",
-                                "number of rolls N", "max over faces of |count/N - P(x)|");
-    fprintf(g, "set logscale xy\nset format x \"10^{%%L}\"\nset format y \"10^{%%L}\"\n"
-               "set key top right\n"
-               "plot for [i=2:%zu] 'lln_runs.dat' using 1:i with lines lw 1 lc rgb \"#c8c8c8\" "
-               "notitle, \\\n"
-               "     1/0 with lines lw 1 lc rgb \"#c8c8c8\" title \"each of the %ld single runs\", \\\n"
-               "     'lln.dat' using 1:2 with linespoints lt 1 ps 1.2 "
-               "title \"mean over runs (fitted slope %.3f)\", \\\n"
-               "     'lln.dat' using 1:3 with lines lt 2 dt 2 title \"%.3f / sqrt(N) (slope -1/2)\"\n",
-            1 + R, S->reps, c1, res.anchor);
-    plot_close(g);
+    /* the figure (figures/lln.gp): every run in grey, their mean, c/sqrt(N) */
+    fig_use("lln");
+    fig_value("lln_reps", (double)S->reps);
+    fig_value("lln_slope", c1);
+    fig_value("lln_anchor", res.anchor);
 
     free(lx);
     free(ly);
@@ -379,16 +367,14 @@ static hist_check gamma_density(const settings *S, gsl_rng *r, const char *dir)
     printf("   max |histogram - exact| over bins %.4g; fraction inside the bins %.4f\n",
            c.max_err, c.in_range);
 
-    FILE *g = plot_open_default(dir, "density", "A density is not a probability: histogram of samples against the PDF",
-                                "x", "density p(x)  (probability per unit of x)");
-    fprintf(g, "set xrange [0:%g]\nset yrange [0:*]\nset key top right\n"
-               "set style fill solid 0.5 border lc rgb \"#777777\"\n"
-               "plot 'density_hist.dat' using 1:2:(%g) with boxes lt 5 "
-               "title \"histogram of %ld samples, count / (N w)\", \\\n"
-               "     'density_pdf.dat' using 1:2 with lines lt 2 title \"Gamma(%g, %g) PDF, peak %.2f\", \\\n"
-               "     1 with lines lt 8 dt 3 lw 1.5 title \"p = 1\"\n",
-            top, top / (double)nb, S->samples, k, theta, c.peak);
-    plot_close(g);
+    /* the figure (figures/density.gp): the histogram against the PDF */
+    fig_use("density");
+    fig_value("density_x_max", top);
+    fig_value("density_bin_w", top / (double)nb);
+    fig_value("density_samples", (double)S->samples);
+    fig_value("gamma_shape", k);
+    fig_value("gamma_scale", theta);
+    fig_value("density_peak", c.peak);
 
     free(exact);
     gsl_matrix_free(pdf);
@@ -524,22 +510,17 @@ static kl_result kl_gaussians(const settings *S, const char *dir)
     out_write_matrix(dir, "kl.dat", "x p(x) q(x) p*log(p/q) q*log(q/p)", M);
     gsl_matrix_free(M);
 
-    char title[256];
-    snprintf(title, sizeof title,
-             "KL(p||q) = %.4f (numeric) = %.4f (closed form),   KL(q||p) = %.4f", k.numeric, k.closed,
-             k.reverse);
-    FILE *g = plot_open_default(dir, "kl", title, "x", "density, or integrand of KL (nats per unit of x)");
-    fprintf(g, "set xrange [%g:%g]\nset key top left\nset offsets 0, 0, graph 0.3, 0\nset xzeroaxis lt -1 lw 1\n"
-               "set style fill transparent solid 0.25 noborder\n"
-               "plot 'kl.dat' using 1:4 with filledcurves y=0 lt 3 "
-               "title \"p log(p/q): its area is KL(p||q)\", \\\n"
-               "     'kl.dat' using 1:4 with lines lt 3 notitle, \\\n"
-               "     'kl.dat' using 1:5 with lines lt 6 dt 2 "
-               "title \"q log(q/p): its area is KL(q||p)\", \\\n"
-               "     'kl.dat' using 1:2 with lines lt 1 title \"p = N(%g, %g^2)\", \\\n"
-               "     'kl.dat' using 1:3 with lines lt 2 title \"q = N(%g, %g^2)\"\n",
-            lo, hi, p.m, p.s, q.m, q.s);
-    plot_close(g);
+    /* the figure (figures/kl.gp): p, q and the two integrands */
+    fig_use("kl");
+    fig_value("kl_numeric", k.numeric);
+    fig_value("kl_closed_form", k.closed);
+    fig_value("kl_reverse", k.reverse);
+    fig_value("kl_x_min", lo);
+    fig_value("kl_x_max", hi);
+    fig_value("kl_p_mean", p.m);
+    fig_value("kl_p_sd", p.s);
+    fig_value("kl_q_mean", q.m);
+    fig_value("kl_q_sd", q.s);
     return k;
 }
 
@@ -720,34 +701,16 @@ static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
     printf("   2D ring G(z) = z/10 + z/|z|: mean radius %.4f (exact 1 + sqrt(pi/2)/10 = %.4f)\n",
            res.ring_radius, 1.0 + sqrt(M_PI / 2.0) / 10.0);
 
-    FILE *g = plot_open(dir, "generator", "", "", "", 1500, 650);
-    fprintf(g, "set multiplot layout 1,2 title \"A fixed function G turns one Gaussian bump into two\"\n"
-               "set title \"the generator: x = G(z) = z + %g tanh(%g z)\"\n"
-               "set xlabel \"noise z, drawn from N(0, 1)\"\nset ylabel \"x = G(z)\"\n"
-               "set key top left\n"
-               "plot 'generator_map.dat' using 1:2 with lines lt 1 title \"G(z)\", "
-               "x with lines lt 8 dt 3 lw 1.5 title \"identity\"\n"
-               "set title \"what comes out: the distribution of x = G(z)\"\n"
-               "set xlabel \"x\"\nset ylabel \"density\"\nset yrange [0:%g]\nset key top right\n"
-               "set style fill solid 0.5 border lc rgb \"#777777\"\n"
-               "plot 'generator_hist.dat' using 1:2:(%g) with boxes lt 5 "
-               "title \"histogram of G(z), %ld samples\", \\\n"
-               "     'generator_pdf.dat' using 1:2 with lines lt 2 title \"p_z(G^{-1}(x)) / G'(G^{-1}(x))\", \\\n"
-               "     'generator_pdf.dat' using 1:3 with lines lt 8 dt 2 lw 1.5 title \"N(0, 1): the noise z\"\n"
-               "unset multiplot\n",
-            G.a, G.b, 1.5 * top, 2.0 * half / (double)nb, S->samples);
-    plot_close(g);
-
-    g = plot_open(dir, "generator_2d", "", "", "", 1400, 700);
-    fprintf(g, "set multiplot layout 1,2 title \"In 2D: G(z) = z/10 + z/|z| maps a Gaussian cloud onto a ring\"\n"
-               "set size ratio -1\nset xrange [-3.5:3.5]\nset yrange [-3.5:3.5]\nset key top right\n"
-               "set title \"noise z, drawn from N(0, I)\"\nset xlabel \"z_1\"\nset ylabel \"z_2\"\n"
-               "plot 'generator_2d.dat' using 1:2 with points pt 7 ps 0.35 lt 1 title \"%zu samples of z\"\n"
-               "set title \"x = G(z): mean radius %.3f\"\nset xlabel \"x_1\"\nset ylabel \"x_2\"\n"
-               "plot 'generator_2d.dat' using 3:4 with points pt 7 ps 0.35 lt 2 title \"the same samples, G(z)\"\n"
-               "unset multiplot\n",
-            N2, res.ring_radius);
-    plot_close(g);
+    /* the figures (figures/generator.gp, figures/generator_2d.gp) */
+    fig_use("generator");
+    fig_value("gen_amp", G.a);
+    fig_value("gen_steep", G.b);
+    fig_value("gen_pdf_top", top);
+    fig_value("gen_bin_w", 2.0 * half / (double)nb);
+    fig_value("gen_samples", (double)S->samples);
+    fig_use("generator_2d");
+    fig_value("ring_points", (double)N2);
+    fig_value("ring_radius_mean", res.ring_radius);
 
     free(exact);
     gsl_histogram_free(h);
@@ -830,6 +793,7 @@ int main(int argc, char **argv)
     metrics_set(&m, "gen_modes", gen.modes);
     metrics_set(&m, "ring_radius_mean", gen.ring_radius);
 
+    fig_write(c.out);
     metrics_print(&m, stdout);
     metrics_write(&m, c.out);
     if (!c.quiet)
