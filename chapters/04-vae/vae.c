@@ -26,6 +26,7 @@
  *   9. figures of one trained VAE
  *  10. the KL-weight sweep: the trade-off, and posterior collapse
  *  11. keeping a trained VAE: --save, --load, and --generate K samples
+ *  appendix: the flags, and the recipe (network, steps) of each data set
  *
  * One run trains the --data set (its numbers are the results), then the other
  * data set, then the sweep on both; --single stops after the first. --load
@@ -924,6 +925,64 @@ static void print_result(const char *what, const result *res)
            what, res->recon, res->kl, res->elbo, res->support, res->min_share, res->active_dims);
 }
 
+/* The model and its loss, as the log shows them. loaded_steps < 0: about to
+ * train; otherwise the model came from --load after that many steps. */
+static void print_model(const setting *s, int first, long loaded_steps)
+{
+    const char *more = s->depth > 1 ? " -> same" : "";
+    printf("%s%s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2\n", first ? "" : "\n",
+           s->data, s->hidden, more, s->latent, s->hidden, more);
+    printf("  loss = recon + %g x %g / %ld x KL (decoder noise s = %.3g); ",
+           s->kl_weight, s->beta, s->latent,
+           sqrt(s->kl_weight * DATA_DIM / (2.0 * (double)s->latent)));
+    if (loaded_steps >= 0)
+        printf("loaded, trained %ld steps\n", loaded_steps);
+    else
+        printf("%ld steps of Adam (lr %g), batch %ld\n", s->steps, s->lr, s->batch);
+}
+
+/* The --data set's numbers are THE results; the other set's carry its name. */
+static void record(metrics *m, const char *prefix, const result *res)
+{
+    const char *names[] = {"recon", "kl", "elbo", "sample_in_support",
+                           "min_cluster_share", "active_dims"};
+    double values[] = {res->recon, res->kl, res->elbo, res->support, res->min_share,
+                       (double)res->active_dims};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "_" : "", names[k]);
+        metrics_set(m, key, values[k]);
+    }
+}
+
+/* What main does with data set number i (0: the --data set), sections 3-9:
+ * show the model, then build it, (on the first data set, measure 002's
+ * gradient noise), train, evaluate and draw it; or, for a model read with
+ * --load (section 11), evaluate and draw it. The results go to the log and
+ * to the run's metrics. */
+static void experiment(session *S, vae_run *R, const setting *s, size_t i)
+{
+    print_model(s, i == 0, session_trains(S) ? -1 : R->opt->step);
+    result res;
+    if (!session_trains(S)) {
+        res = evaluate(R->m, &R->d, s, S->rng, R->samples);
+        draw_dataset(S->cli.out, &R->d, R->m, s, NULL, R->samples, &res);
+    } else {
+        fd_report fd;
+        res = run_dataset(R, s, S->rng, S->cli.out, s->steps / 5, S->cli.quiet, 1,
+                          i == 0 ? &fd : NULL);
+        if (i == 0) {
+            printf("  002's finite differences at init: sd %.3g around a true gradient of "
+                   "%.3g (%.0fx); one backprop pass: sd %.3g\n",
+                   fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
+            metrics_set(&S->m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
+            metrics_set(&S->m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
+        }
+    }
+    print_result(s->data, &res);
+    record(&S->m, i ? s->data : "", &res);
+}
+
 /* ----------------------------------------------------------------------------
  * 10. The KL-weight sweep: the trade-off, and posterior collapse
  *
@@ -1079,6 +1138,33 @@ static void draw_sweep(const char *dir, setting *const *sets, size_t n_data, siz
     }
 }
 
+/* Section 10 end to end: train at every weight, draw, record what w = 1 did.
+ * chosen_w: this run's --kl-weight, the middle panel of the sample figures. */
+static void run_sweep(session *S, setting *const *sets, size_t n_data, double chosen_w)
+{
+    const int quick = S->cli.quick;
+    const double *w = quick ? SWEEP_W_QUICK : SWEEP_W;
+    const size_t n_w = quick ? sizeof SWEEP_W_QUICK / sizeof SWEEP_W_QUICK[0]
+                             : sizeof SWEEP_W / sizeof SWEEP_W[0];
+    gsl_matrix *sweep = gsl_matrix_alloc(n_data * n_w, SWEEP_COLS);
+    gsl_matrix *samples[2 * sizeof SWEEP_W / sizeof SWEEP_W[0]];
+    for (size_t k = 0; k < n_data * n_w; k++)
+        samples[k] = gsl_matrix_alloc(N_PRIOR, DATA_DIM);
+
+    kl_sweep(sets, n_data, w, n_w, S->rng, sweep, samples);
+    draw_sweep(S->cli.out, sets, n_data, n_w, sweep, samples, chosen_w);
+    for (size_t i = 0; i < n_data; i++) {          /* the last weight is w = 1 */
+        char key[64];
+        snprintf(key, sizeof key, "sweep_%s_kl_at_w1", sets[i]->data);
+        metrics_set(&S->m, key, gsl_matrix_get(sweep, i * n_w + n_w - 1, 3));
+        snprintf(key, sizeof key, "sweep_%s_support_at_w1", sets[i]->data);
+        metrics_set(&S->m, key, gsl_matrix_get(sweep, i * n_w + n_w - 1, 5));
+    }
+    for (size_t k = 0; k < n_data * n_w; k++)
+        gsl_matrix_free(samples[k]);
+    gsl_matrix_free(sweep);
+}
+
 /* ----------------------------------------------------------------------------
  * 11. Keeping a trained VAE: --save, --load, --generate K
  *
@@ -1110,11 +1196,15 @@ static void draw_sweep(const char *dir, setting *const *sets, size_t n_data, siz
  *
  * --generate K decodes K prior samples per data set exactly as section 8
  * does, z ~ N(0, I) and x = decoder(z), and grades them the same way. Its
- * codes come from a generator of their own, seeded with --seed + a constant:
- * the same checkpoint and seed give the same samples, byte for byte.
+ * codes come from a generator of their own, seeded with --seed + a constant
+ * (the session's S.sample_seed): the same checkpoint and seed give the same
+ * samples, byte for byte.
+ *
+ * The flags, their rules (--generate needs --load; --load trains nothing, so
+ * it takes no --save) and the file handling are the same in every chapter
+ * that keeps its models: common/session.h does them, and this section only
+ * says WHAT a checkpoint of this chapter holds.
  * ------------------------------------------------------------------------- */
-#define GENERATE_SEED_OFFSET 1000003UL
-
 /* Describe what a checkpoint of these runs holds (nothing is copied yet). */
 static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
 {
@@ -1136,50 +1226,64 @@ static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
     }
 }
 
-/* --load: build every model exactly as training would (same flags, so the
- * same shapes), then overwrite weights, Adam, data and generator from the file. */
-static void load_runs(vae_run *runs, setting *const *sets, size_t n, const char *path,
-                      gsl_rng *r)
+/* "2 trained VAEs": what the notes of --save and --load name. */
+static const char *trained_vaes(size_t n, char *buf, size_t size)
 {
-    for (size_t i = 0; i < n; i++)
-        vae_run_build(&runs[i], sets[i], r);
-    checkpoint ck;
-    run_checkpoint(runs, n, &ck);
-    char err[512];
-    if (checkpoint_load(&ck, path, r, err, sizeof err) != 0)
-        die("%s", err);
+    snprintf(buf, size, "%zu trained VAE%s", n, n > 1 ? "s" : "");
+    return buf;
 }
 
-static void save_runs(vae_run *runs, size_t n, const char *path, const gsl_rng *r)
+/* --load: build every model exactly as training would (same flags, so the
+ * same shapes), then overwrite weights, Adam, data and generator from the
+ * file. A file of another model is refused, naming the first difference. */
+static void load_runs(session *S, vae_run *runs, setting *const *sets, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        vae_run_build(&runs[i], sets[i], S->rng);
+    checkpoint ck;
+    run_checkpoint(runs, n, &ck);
+    char what[64];
+    session_load(S, &ck, trained_vaes(n, what, sizeof what));
+}
+
+/* --save (nothing without it): the trained VAEs and the run's generator. */
+static void save_runs(session *S, vae_run *runs, size_t n)
 {
     checkpoint ck;
     run_checkpoint(runs, n, &ck);
-    char err[512];
-    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
-        die("%s", err);
-    note("saved %zu trained VAE%s to %s", n, n > 1 ? "s" : "", path);
+    char what[64];
+    session_save(S, &ck, trained_vaes(n, what, sizeof what));
 }
 
 /* --generate K: per data set, K decoded prior samples, their figure
  * generated_NAME (like NAME_samples: the samples, the true centres and their
- * 3-sd circles), and their grades, printed and recorded like the run's own. */
-static void generate(const char *dir, vae_run *runs, size_t n, long K, gsl_rng *fixed,
-                     metrics *mt)
+ * 3-sd circles), and their grades, printed and recorded like the run's own.
+ * The data file holds all K samples and the grades count all K; the figure
+ * draws the first N_PRIOR of them, as many as NAME_samples shows (100 000
+ * points would paint the support solid and hide where the mass is). */
+static void generate(session *S, vae_run *runs, setting *const *sets, size_t n)
 {
-    gsl_matrix *S = gsl_matrix_alloc((size_t)K, DATA_DIM);
+    const long K = S->generate;
+    for (size_t i = 0; i < n; i++)
+        print_model(sets[i], i == 0, runs[i].opt->step);
+    printf("\n");
+    gsl_rng *fixed = rng_new(S->sample_seed);
+    gsl_matrix *samples = gsl_matrix_alloc((size_t)K, DATA_DIM);
     for (size_t i = 0; i < n; i++) {
         const dataset *d = &runs[i].d;
         result res;
         memset(&res, 0, sizeof res);
-        decode_prior(runs[i].m, fixed, S);
-        grade_samples(d, S, &res);
+        decode_prior(runs[i].m, fixed, samples);
+        grade_samples(d, samples, &res);
 
         char file[64], key[64];
         snprintf(file, sizeof file, "generated_%s.dat", d->name);
-        out_write_matrix(dir, file, "x y: decoder(z) for z ~ N(0, I), one sample per row", S);
+        out_write_matrix(S->cli.out, file, "x y: decoder(z) for z ~ N(0, I), one sample per row",
+                         samples);
         use_figure("generated", d->name);
         record_dataset_values(d);
         fig_value("generate_n", (double)K);
+        fig_value("generate_shown", (double)(K < N_PRIOR ? K : N_PRIOR));
         snprintf(key, sizeof key, "%s_generated_support", d->name);
         fig_value(key, res.support);
 
@@ -1190,180 +1294,103 @@ static void generate(const char *dir, vae_run *runs, size_t n, long K, gsl_rng *
         printf("  min cluster share %.3f\n", res.min_share);
         const char *prefix = i ? d->name : "", *sep = i ? "_" : "";
         snprintf(key, sizeof key, "%s%ssample_in_support", prefix, sep);
-        metrics_set(mt, key, res.support);
+        metrics_set(&S->m, key, res.support);
         snprintf(key, sizeof key, "%s%smin_cluster_share", prefix, sep);
-        metrics_set(mt, key, res.min_share);
+        metrics_set(&S->m, key, res.min_share);
     }
-    gsl_matrix_free(S);
+    gsl_matrix_free(samples);
+    gsl_rng_free(fixed);
 }
 
 /* ----------------------------------------------------------------------------
- * main: the recipe for each data set, then the story in order.
+ * Appendix (skip on a first reading): the flags, and the recipe for each
+ * data set
+ *
+ * The chapter's knobs are a table (cli.h). session_start adds the flags every
+ * chapter has (--seed, --quick, --out, --quiet) and, after the chapter's,
+ * section 11's --save, --load and --generate, with their rules: --generate
+ * needs --load, and --load trains nothing, so it takes no --save.
  * ------------------------------------------------------------------------- */
+typedef struct vae_config {
+    setting flags;      /* the knobs as given; recipe() completes them      */
+    int single;         /* --single: the --data set only, no sweep          */
+} vae_config;
+
+static void start_run(session *S, vae_config *cfg, int argc, char **argv)
+{
+    const vae_config defaults = {
+        .flags = {.data = "clusters", .depth = 1, .hidden = 16, .latent = 2, .steps = 2000,
+                  .batch = 64, .lr = 3e-3, .kl_weight = 0.3, .beta = 1.0},
+        .single = 0};
+    *cfg = defaults;
+    setting *f = &cfg->flags;
+    const cli_option opts[] = {
+        {"data", CLI_CHOICE, &f->data, "data set: 000's three clusters or 002's ring of four", 0, 0, "clusters|ring", 0},
+        {"kl-weight", CLI_REAL, &f->kl_weight, "weight w of the per-entry KL (decoder noise s^2 = w D / 2J)", 1e-3, 100, NULL, 0},
+        {"beta", CLI_REAL, &f->beta, "beta-VAE factor on the KL: training uses w * beta", 0, 100, NULL, 0},
+        {"latent-dim", CLI_INT, &f->latent, "size J of the code z", 1, 16, NULL, 0},
+        {"hidden", CLI_INT, &f->hidden, "width of the hidden layers (ring: 64 unless given)", 1, 512, NULL, 0},
+        {"steps", CLI_INT, &f->steps, "training steps (ring: 600 unless given)", 1, 1000000, NULL, 0},
+        {"batch", CLI_INT, &f->batch, "minibatch size", 1, 2000, NULL, 0},
+        {"lr", CLI_REAL, &f->lr, "Adam learning rate", 1e-7, 1e3, NULL, 0},
+        {"single", CLI_FLAG, &cfg->single, "train only the --data set: no second data set, no sweep", 0, 0, NULL, 0},
+    };
+    session_start(S, "04-vae", "variational autoencoder on 2D clusters: ELBO, KL weight, beta-VAE",
+                  42, opts, sizeof opts / sizeof opts[0], SESSION_SAVE_LOAD, argc, argv);
+}
+
 /* The architecture and the training budget of each data set (issue 4):
  * the small network of 000 for its clusters, 002's deeper one for the ring,
  * which learns fast enough in far fewer steps. Flags override both. */
-static setting recipe(const char *data, const cli *c, const setting *flags, int quick)
+static setting recipe(const char *data, const session *S, const vae_config *cfg)
 {
-    setting s = *flags;
+    setting s = cfg->flags;
     s.data = data;
     int ring = strcmp(data, "ring") == 0;
     s.depth = ring ? 2 : 1;
-    if (!cli_given(c, "hidden"))
+    if (!cli_given(&S->cli, "hidden"))
         s.hidden = ring ? 64 : 16;
-    if (!cli_given(c, "steps"))
-        s.steps = quick ? (ring ? 150 : 300) : (ring ? 600 : 2000);
+    if (!cli_given(&S->cli, "steps"))
+        s.steps = S->cli.quick ? (ring ? 150 : 300) : (ring ? 600 : 2000);
     return s;
 }
 
-/* The --data set's numbers are THE results; the other set's carry its name. */
-static void record(metrics *m, const char *prefix, const result *res)
-{
-    const char *names[] = {"recon", "kl", "elbo", "sample_in_support",
-                           "min_cluster_share", "active_dims"};
-    double values[] = {res->recon, res->kl, res->elbo, res->support, res->min_share,
-                       (double)res->active_dims};
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        char key[64];
-        snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "_" : "", names[k]);
-        metrics_set(m, key, values[k]);
-    }
-}
-
-/* Section 10 end to end: train at every weight, draw, record what w = 1 did. */
-static void run_sweep(setting *const *sets, size_t n_data, int quick, double chosen_w,
-                      gsl_rng *r, const char *dir, metrics *m)
-{
-    const double *w = quick ? SWEEP_W_QUICK : SWEEP_W;
-    const size_t n_w = quick ? sizeof SWEEP_W_QUICK / sizeof SWEEP_W_QUICK[0]
-                             : sizeof SWEEP_W / sizeof SWEEP_W[0];
-    gsl_matrix *sweep = gsl_matrix_alloc(n_data * n_w, SWEEP_COLS);
-    gsl_matrix *samples[2 * sizeof SWEEP_W / sizeof SWEEP_W[0]];
-    for (size_t k = 0; k < n_data * n_w; k++)
-        samples[k] = gsl_matrix_alloc(N_PRIOR, DATA_DIM);
-
-    kl_sweep(sets, n_data, w, n_w, r, sweep, samples);
-    draw_sweep(dir, sets, n_data, n_w, sweep, samples, chosen_w);
-    for (size_t i = 0; i < n_data; i++) {          /* the last weight is w = 1 */
-        char key[64];
-        snprintf(key, sizeof key, "sweep_%s_kl_at_w1", sets[i]->data);
-        metrics_set(m, key, gsl_matrix_get(sweep, i * n_w + n_w - 1, 3));
-        snprintf(key, sizeof key, "sweep_%s_support_at_w1", sets[i]->data);
-        metrics_set(m, key, gsl_matrix_get(sweep, i * n_w + n_w - 1, 5));
-    }
-    for (size_t k = 0; k < n_data * n_w; k++)
-        gsl_matrix_free(samples[k]);
-    gsl_matrix_free(sweep);
-}
-
-/* The model and its loss, as the log shows them. loaded_steps < 0: about to
- * train; otherwise the model came from --load after that many steps. */
-static void print_model(const setting *s, int first, long loaded_steps)
-{
-    const char *more = s->depth > 1 ? " -> same" : "";
-    printf("%s%s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2\n", first ? "" : "\n",
-           s->data, s->hidden, more, s->latent, s->hidden, more);
-    printf("  loss = recon + %g x %g / %ld x KL (decoder noise s = %.3g); ",
-           s->kl_weight, s->beta, s->latent,
-           sqrt(s->kl_weight * DATA_DIM / (2.0 * (double)s->latent)));
-    if (loaded_steps >= 0)
-        printf("loaded, trained %ld steps\n", loaded_steps);
-    else
-        printf("%ld steps of Adam (lr %g), batch %ld\n", s->steps, s->lr, s->batch);
-}
-
+/* ----------------------------------------------------------------------------
+ * main: the story in order.
+ * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    setting flags = {"clusters", 1, 16, 2, 2000, 64, 3e-3, 0.3, 1.0};
-    int single = 0;
-    const char *save = NULL, *load = NULL;
-    long generate_k = 0;
-    cli_option opts[] = {
-        {"data", CLI_CHOICE, &flags.data, "data set: 000's three clusters or 002's ring of four", 0, 0, "clusters|ring", 0},
-        {"kl-weight", CLI_REAL, &flags.kl_weight, "weight w of the per-entry KL (decoder noise s^2 = w D / 2J)", 1e-3, 100, NULL, 0},
-        {"beta", CLI_REAL, &flags.beta, "beta-VAE factor on the KL: training uses w * beta", 0, 100, NULL, 0},
-        {"latent-dim", CLI_INT, &flags.latent, "size J of the code z", 1, 16, NULL, 0},
-        {"hidden", CLI_INT, &flags.hidden, "width of the hidden layers (ring: 64 unless given)", 1, 512, NULL, 0},
-        {"steps", CLI_INT, &flags.steps, "training steps (ring: 600 unless given)", 1, 1000000, NULL, 0},
-        {"batch", CLI_INT, &flags.batch, "minibatch size", 1, 2000, NULL, 0},
-        {"lr", CLI_REAL, &flags.lr, "Adam learning rate", 1e-7, 1e3, NULL, 0},
-        {"single", CLI_FLAG, &single, "train only the --data set: no second data set, no sweep", 0, 0, NULL, 0},
-        {"save", CLI_STRING, &save, "at the end, write the trained VAEs (not the sweep's) to this checkpoint", 0, 0, NULL, 0},
-        {"load", CLI_STRING, &load, "measure and draw the VAEs of this checkpoint (same flags as "
-                                    "saved): no training, no sweep", 0, 0, NULL, 0},
-        {"generate", CLI_INT, &generate_k, "with --load: write N decoded prior samples per data set, "
-                                           "their figure and grades, and stop", 1, 100000, NULL, 0},
-    };
-    cli args;
-    cli_init(&args, "04-vae", "variational autoencoder on 2D clusters: ELBO, KL weight, beta-VAE",
-             42, opts, sizeof opts / sizeof opts[0]);
-    cli_parse_or_exit(&args, argc, argv);
-    if (cli_given(&args, "generate") && !load)
-        cli_usage_error(&args, "--generate needs the model to sample: --load FILE");
-    out_prepare(args.out);
-    checkpoint_require_writable(save);      /* before training, not after */
-    checkpoint_require_sound(load);  /* a damaged file: refused before any work */
-    gsl_rng *r = rng_new((unsigned long)args.seed);
-    printf("04-vae: seed %ld\n\n", args.seed);
+    session S;                       /* flags, --out, seed, metrics, figures */
+    vae_config cfg;
+    start_run(&S, &cfg, argc, argv);
+    printf("04-vae: seed %ld\n\n", S.cli.seed);
 
     /* 1-2. the data set asked for and, unless --single, the other one */
-    const char *other = strcmp(flags.data, "clusters") == 0 ? "ring" : "clusters";
-    setting first = recipe(flags.data, &args, &flags, args.quick);
-    setting second = recipe(other, &args, &flags, args.quick);
+    const char *other = strcmp(cfg.flags.data, "clusters") == 0 ? "ring" : "clusters";
+    setting first = recipe(cfg.flags.data, &S, &cfg), second = recipe(other, &S, &cfg);
     setting *sets[2] = {&first, &second};
-    const size_t n_data = single ? 1 : 2;
+    const size_t n_data = cfg.single ? 1 : 2;
     vae_run runs[2];
-    if (load)                                       /* 11. instead of training */
-        load_runs(runs, sets, n_data, load, r);
+    if (!session_trains(&S))                        /* 11. --load: instead of training */
+        load_runs(&S, runs, sets, n_data);
 
-    metrics m = {0};
-    if (generate_k > 0) {                           /* 11. samples, and stop */
-        gsl_rng *fixed = rng_new((unsigned long)args.seed + GENERATE_SEED_OFFSET);
-        for (size_t i = 0; i < n_data; i++)
-            print_model(sets[i], i == 0, runs[i].opt->step);
-        printf("\n");
-        generate(args.out, runs, n_data, generate_k, fixed, &m);
-        gsl_rng_free(fixed);
+    if (S.generate > 0) {                           /* 11. samples, and stop */
+        generate(&S, runs, sets, n_data);
     } else {
         /* 3-9. build, (measure 002's gradient noise), train, evaluate, draw */
-        for (size_t i = 0; i < n_data; i++) {
-            const setting *s = sets[i];
-            vae_run *R = &runs[i];
-            print_model(s, i == 0, load ? R->opt->step : -1);
-            result res;
-            if (load) {
-                res = evaluate(R->m, &R->d, s, r, R->samples);
-                draw_dataset(args.out, &R->d, R->m, s, NULL, R->samples, &res);
-            } else {
-                fd_report fd;
-                res = run_dataset(R, s, r, args.out, s->steps / 5, args.quiet, 1,
-                                  i == 0 ? &fd : NULL);
-                if (i == 0) {
-                    printf("  002's finite differences at init: sd %.3g around a true gradient of "
-                           "%.3g (%.0fx); one backprop pass: sd %.3g\n",
-                           fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
-                    metrics_set(&m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
-                    metrics_set(&m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
-                }
-            }
-            print_result(s->data, &res);
-            record(&m, i ? s->data : "", &res);
-        }
+        for (size_t i = 0; i < n_data; i++)
+            experiment(&S, &runs[i], sets[i], i);
 
         /* 10. the KL-weight sweep on both data sets */
-        if (!single && !load)
-            run_sweep(sets, n_data, args.quick, flags.kl_weight, r, args.out, &m);
+        if (!cfg.single && session_trains(&S))
+            run_sweep(&S, sets, n_data, cfg.flags.kl_weight);
     }
-    if (save)                                       /* 11. keep the trained VAEs */
-        save_runs(runs, n_data, save, r);
+    save_runs(&S, runs, n_data);                    /* 11. --save: keep the trained VAEs */
 
-    fig_write(args.out);                            /* values.gp and the scripts */
-    metrics_print(&m, stdout);
-    metrics_write(&m, args.out);
     for (size_t i = 0; i < n_data; i++)
         vae_run_free(&runs[i]);
-    gsl_rng_free(r);
+    session_finish(&S);               /* results, metrics.txt, values.gp, scripts */
     return 0;
 }
 #endif

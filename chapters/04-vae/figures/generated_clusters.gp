@@ -7,8 +7,15 @@ ds = "clusters"
 v(name) = value(ds . "_" . name)        # this data set's numbers in values.gp
 fig_name = "generated_" . ds; fig_w = 900; fig_h = 800
 load "style.gp"
-set title sprintf("%s: %d decoded prior samples of the loaded VAE; %.0f%% within 3 sd of a centre", \
-                  ds, generate_n, 100 * v("generated_support"))
+# the figure draws the first generate_shown samples (at most 2000: more would paint
+# the support solid); the file holds all generate_n, and the share counts them all
+if (generate_shown < generate_n) {
+    set title sprintf("%s: the first %d of %d decoded prior samples of the loaded VAE;\n%.0f%% of all %d within 3 sd of a centre", \
+                      ds, generate_shown, generate_n, 100 * v("generated_support"), generate_n)
+} else {
+    set title sprintf("%s: %d decoded prior samples of the loaded VAE; %.0f%% within 3 sd of a centre", \
+                      ds, generate_n, 100 * v("generated_support"))
+}
 set xlabel "x_1"
 set ylabel "x_2"
 set size ratio -1
@@ -27,6 +34,6 @@ do for [j = 1:v("n_clusters")] {
 }
 unset print
 samples_file = "generated_" . ds . ".dat"
-plot samples_file using 1:2 with points lt 6 pt 7 ps 0.35 title "samples", \
+plot samples_file every ::0::(generate_shown - 1) using 1:2 with points lt 6 pt 7 ps 0.35 title "samples", \
      $centres using 1:2 with points lt 8 pt 2 ps 2.5 lw 3 title "cluster centres", \
      NaN with lines lc rgb "#555555" dt 2 lw 1.5 title "3 sd of a cluster"
