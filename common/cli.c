@@ -126,6 +126,7 @@ int cli_parse(cli *c, int argc, char **argv, FILE *out, FILE *err)
         abort();
     cli_usage(c, mem);
     fclose(mem);
+    snprintf(c->usage_text, sizeof c->usage_text, "%s", usage);   /* for cli_usage_error */
     int status = parse(c, argc, argv, out, err, usage);
     if (status == CLI_ERROR)
         fprintf(err, "\n%s", usage);
@@ -250,7 +251,10 @@ static void print_option(const cli_option *o, FILE *f)
 void cli_usage_error(const cli *c, const char *msg)
 {
     fprintf(stderr, "%s: error: %s\n", c->program, msg);
-    cli_usage(c, stderr);
+    if (c->usage_text[0])
+        fputs(c->usage_text, stderr);    /* the defaults, not what was parsed */
+    else
+        cli_usage(c, stderr);
     exit(2);
 }
 

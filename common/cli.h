@@ -49,6 +49,7 @@ typedef struct cli {
     const char *out;
     char out_default[256];
     int seed_given, out_given;
+    char usage_text[8192]; /* the usage with the defaults, kept by cli_parse */
 } cli;
 
 enum { CLI_OK = 0, CLI_HELP = 1, CLI_ERROR = 2 };
