@@ -44,6 +44,46 @@ static void print_matrix(const char *name, const gsl_matrix *M)
     }
 }
 
+/* The demo layer of sections 1 and 2, and the batch it is run on. */
+typedef struct demo {
+    params *P;
+    dense layer;
+    gsl_matrix *X, *Y;          /* input (batch, in), output (batch, out) */
+} demo;
+
+/* Few enough numbers to print them all? */
+static int demo_printable(const demo *d)
+{
+    return d->X->size1 * (d->X->size2 + d->Y->size2) <= 64;
+}
+
+/* 1. forward, on the source's test: batch 3, 4 inputs, 2 outputs */
+static void forward_demo(demo *d, gsl_rng *r, size_t batch, size_t in, size_t out)
+{
+    printf("1. Forward pass Y = X W + b, batch %zu, %zu -> %zu\n", batch, in, out);
+    d->P = params_alloc(dense_size(in, out));
+    dense_bind(&d->layer, d->P, in, out);
+    dense_init_xavier(&d->layer, r);
+    d->X = gsl_matrix_alloc(batch, in);
+    d->Y = gsl_matrix_alloc(batch, out);
+    rng_fill_gaussian(r, d->X, 0.0, 1.0);
+    dense_forward(&d->layer, d->X, d->Y);
+    printf("input shape  (%zu, %zu)\noutput shape (%zu, %zu)\n", d->X->size1, d->X->size2,
+           d->Y->size1, d->Y->size2);
+    if (demo_printable(d)) {
+        print_matrix("X", d->X);
+        print_matrix("W", &d->layer.W.matrix);
+        print_matrix("Y", d->Y);
+    }
+}
+
+static void demo_free(demo *d)
+{
+    gsl_matrix_free(d->X);
+    gsl_matrix_free(d->Y);
+    params_free(d->P);
+}
+
 /* ----------------------------------------------------------------------------
  * 2. The backward pass
  *
@@ -67,6 +107,32 @@ static void print_matrix(const char *name, const gsl_matrix *M)
  * block, and an optimiser (section 5) applies them when, and only when, we
  * ask. "Freeze D" is then simply "don't call D's optimiser".
  * ------------------------------------------------------------------------- */
+
+/* 2. backward with dY = 1 everywhere, i.e. L = sum of all outputs */
+static void backward_demo(demo *d, metrics *m)
+{
+    const size_t batch = d->X->size1;
+    gsl_matrix *dY = gsl_matrix_alloc(batch, d->Y->size2);
+    gsl_matrix *dX = gsl_matrix_alloc(batch, d->X->size2);
+    gsl_matrix_set_all(dY, 1.0);
+    gsl_vector *before = gsl_vector_alloc(d->P->value->size);
+    gsl_vector_memcpy(before, d->P->value);
+    params_zero_grad(d->P);
+    dense_backward(&d->layer, d->X, dY, dX);
+    printf("\n2. Backward pass with dY = 1 (L = sum of all outputs)\n");
+    printf("db = (%g, ...): each bias is added once per row, so dL/db = batch = %zu\n",
+           gsl_vector_get(&d->layer.db.vector, 0), batch);
+    if (demo_printable(d)) {
+        print_matrix("dW = X^T dY (column sums of X, repeated)", &d->layer.dW.matrix);
+        print_matrix("dX = dY W^T (row sums of W, repeated)", dX);
+    }
+    int changed = !gsl_vector_equal(before, d->P->value);
+    printf("weights changed by backward(): %s\n", changed ? "YES (bug)" : "no");
+    metrics_set(m, "backward_changed_weights", changed);
+    gsl_matrix_free(dY);
+    gsl_matrix_free(dX);
+    gsl_vector_free(before);
+}
 
 /* ----------------------------------------------------------------------------
  * 3. Xavier initialisation
@@ -117,6 +183,30 @@ static void activation_spread(gsl_rng *r, size_t depth, size_t width, size_t bat
     gsl_matrix_free(A);
     gsl_matrix_free(Z);
     params_free(P);
+}
+
+/* The three choices of the study: too large, too small, Xavier. */
+static const init_study init_studies[] = {
+    {"sd 1 (too large: tanh saturates)", 1.0},
+    {"sd 0.01 (too small: signal dies)", 0.01},
+    {"Xavier: sd sqrt(2/(in+out))", 0.0},
+};
+#define N_INIT_STUDIES (sizeof init_studies / sizeof init_studies[0])
+
+/* 3. Xavier: the study, its table, init_spread.dat and its metrics */
+static void xavier_study(session *S, size_t depth, size_t width)
+{
+    gsl_matrix *spread = gsl_matrix_alloc(depth + 1, 1 + N_INIT_STUDIES);
+    activation_spread(S->rng, depth, width, 64, init_studies, N_INIT_STUDIES, spread);
+    printf("\n3. Initialisation: sd of activations after %zu tanh layers of width %zu\n", depth,
+           width);
+    for (size_t s = 0; s < N_INIT_STUDIES; s++)
+        printf("  %-34s %.4f\n", init_studies[s].label, gsl_matrix_get(spread, depth, 1 + s));
+    out_write_matrix(S->cli.out, "init_spread.dat", "layer  sd(sd=1)  sd(sd=0.01)  sd(xavier)",
+                     spread);
+    metrics_set(&S->m, "xavier_last_layer_sd", gsl_matrix_get(spread, depth, 3));
+    metrics_set(&S->m, "small_init_last_layer_sd", gsl_matrix_get(spread, depth, 2));
+    gsl_matrix_free(spread);
 }
 
 /* ----------------------------------------------------------------------------
@@ -264,7 +354,8 @@ static double probe_check(probe *p, const char *name)
     return worst;
 }
 
-static double check_all_gradients(gsl_rng *r, size_t n, size_t in, size_t out)
+/* 4. gradient check of every piece of common/; the worst error is a metric */
+static double check_all_gradients(gsl_rng *r, size_t n, size_t in, size_t out, metrics *m)
 {
     struct { const char *name; probe_kind kind; act_kind act; } cases[] = {
         {"dense + identity + MSE", PROBE_ACTIVATION, ACT_IDENTITY},
@@ -285,6 +376,8 @@ static double check_all_gradients(gsl_rng *r, size_t n, size_t in, size_t out)
         worst = fmax(worst, probe_check(p, cases[c].name));
         probe_free(p);
     }
+    printf("worst relative error: %s 1e-6\n", worst < 1e-6 ? "below" : "ABOVE");
+    metrics_set(m, "gradcheck_max_rel_err", worst);
     return worst;
 }
 
@@ -362,139 +455,124 @@ static fit_result fit_linear_map(gsl_rng *r, optim_kind kind, double lr, long st
     return res;
 }
 
+/* 5. SGD vs Adam on y = x A + c */
+static void sgd_vs_adam(session *S, size_t in, size_t out, long steps, double lr,
+                        double adam_lr)
+{
+    gsl_matrix *A_true = gsl_matrix_alloc(in, out);
+    gsl_vector *c_true = gsl_vector_alloc(out);
+    rng_fill_gaussian(S->rng, A_true, 0.0, 1.0);
+    for (size_t j = 0; j < c_true->size; j++)
+        gsl_vector_set(c_true, j, gsl_ran_gaussian(S->rng, 1.0));
+    gsl_matrix *fit_log = gsl_matrix_alloc((size_t)steps, 3);
+    fit_result sgd = fit_linear_map(S->rng, OPTIM_SGD, lr, steps, 32, in, out, A_true, c_true,
+                                    fit_log, 1, S->cli.quiet);
+    fit_result adam = fit_linear_map(S->rng, OPTIM_ADAM, adam_lr, steps, 32, in, out, A_true,
+                                     c_true, fit_log, 2, S->cli.quiet);
+    printf("\n5. Fitting y = x A + c (%ld steps, batch 32)\n", steps);
+    printf("  SGD  lr %-8g final MSE %.3e   max |W - A| %.2e\n", lr, sgd.final_loss, sgd.weight_err);
+    printf("  Adam lr %-8g final MSE %.3e   max |W - A| %.2e\n", adam_lr, adam.final_loss,
+           adam.weight_err);
+    out_write_matrix(S->cli.out, "fit_loss.dat", "step  mse(sgd)  mse(adam)", fit_log);
+    metrics_set(&S->m, "sgd_fit_mse", sgd.final_loss);
+    metrics_set(&S->m, "adam_fit_mse", adam.final_loss);
+    metrics_set(&S->m, "sgd_weight_err", sgd.weight_err);
+    metrics_set(&S->m, "adam_weight_err", adam.weight_err);
+    gsl_matrix_free(A_true);
+    gsl_vector_free(c_true);
+    gsl_matrix_free(fit_log);
+}
+
 /* ----------------------------------------------------------------------------
  * Figures
  *
  * The scripts are the .gp files in chapters/01-dense-layer/figures/; the program gives
  * them the numbers of this run (values.gp) and they read the data files.
  * ------------------------------------------------------------------------- */
-static void write_figure_values(const init_study *studies, size_t n_studies, size_t width)
+static void write_figure_values(size_t width)
 {
     fig_use("xavier");
     fig_use("optimizers");
     fig_value("layer_width", (double)width);
-    fig_value("n_studies", (double)n_studies);
-    for (size_t s = 0; s < n_studies; s++) {
+    fig_value("n_studies", (double)N_INIT_STUDIES);
+    for (size_t s = 0; s < N_INIT_STUDIES; s++) {
         char name[32];
         snprintf(name, sizeof name, "study_label_%zu", s + 1);
-        fig_text(name, "%s", studies[s].label);
+        fig_text(name, "%s", init_studies[s].label);
     }
 }
 
+/* ----------------------------------------------------------------------------
+ * Appendix: the flags
+ *
+ * The knobs a student may turn, their defaults, and what --quick changes
+ * (a run of a second or so, for the golden test). common/session reads them
+ * with the common flags (--seed, --out, --quick, --quiet).
+ * ------------------------------------------------------------------------- */
+typedef struct dense_layer_config {
+    long fan_in, fan_out, batch;     /* the demo layer (sections 1, 2)      */
+    long depth, width;               /* the initialisation study (3)        */
+    long steps;                      /* the linear fit (5) ...              */
+    double lr, adam_lr;              /* ... and its two learning rates      */
+} dense_layer_config;
+
+/* --quick: fewer steps and narrower layers, unless the flag was given. */
+static void quick_recipe(dense_layer_config *cfg, const cli *c)
+{
+    if (!c->quick)
+        return;
+    if (!cli_given(c, "steps")) cfg->steps = 150;
+    if (!cli_given(c, "width")) cfg->width = 64;
+}
+
+/* Start the run (common/session.h): the defaults, the flags, --out, the
+ * seed; SESSION_PLAIN, as this chapter keeps no model to save or load. */
+static void start(session *S, dense_layer_config *cfg, int argc, char **argv)
+{
+    *cfg = (dense_layer_config){.fan_in = 4, .fan_out = 2, .batch = 3, .depth = 10,
+                                .width = 256, .steps = 500, .lr = 0.05, .adam_lr = 0.02};
+    cli_option options[] = {
+        {"fan-in", CLI_INT, &cfg->fan_in, "inputs of the demo layer", 1, 1000, NULL, 0},
+        {"fan-out", CLI_INT, &cfg->fan_out, "outputs of the demo layer", 1, 1000, NULL, 0},
+        {"batch", CLI_INT, &cfg->batch, "rows in the demo batch", 1, 10000, NULL, 0},
+        {"depth", CLI_INT, &cfg->depth, "tanh layers in the initialisation study", 1, 100, NULL, 0},
+        {"width", CLI_INT, &cfg->width, "units per layer in the initialisation study", 2, 4096, NULL, 0},
+        {"steps", CLI_INT, &cfg->steps, "training steps of the linear fit", 1, 1000000, NULL, 0},
+        {"lr", CLI_REAL, &cfg->lr, "SGD learning rate of the linear fit", 1e-12, 1e12, NULL, 0},
+        {"adam-lr", CLI_REAL, &cfg->adam_lr, "Adam learning rate of the linear fit", 1e-12, 1e12, NULL, 0},
+    };
+    session_start(S, "01-dense-layer", "The dense layer: forward, backward, Xavier init, gradient check.",
+                  42, options, sizeof options / sizeof options[0], SESSION_PLAIN, argc, argv);
+    quick_recipe(cfg, &S->cli);
+}
+
 #ifndef GENLAB_TESTING
+/* ----------------------------------------------------------------------------
+ * main: the lesson's outline
+ * ------------------------------------------------------------------------- */
 int main(int argc, char **argv)
 {
-    long fan_in = 4, fan_out = 2, batch = 3, depth = 10, width = 256, steps = 500;
-    double lr = 0.05, adam_lr = 0.02;
-    cli_option options[] = {
-        {"fan-in", CLI_INT, &fan_in, "inputs of the demo layer", 1, 1000, NULL, 0},
-        {"fan-out", CLI_INT, &fan_out, "outputs of the demo layer", 1, 1000, NULL, 0},
-        {"batch", CLI_INT, &batch, "rows in the demo batch", 1, 10000, NULL, 0},
-        {"depth", CLI_INT, &depth, "tanh layers in the initialisation study", 1, 100, NULL, 0},
-        {"width", CLI_INT, &width, "units per layer in the initialisation study", 2, 4096, NULL, 0},
-        {"steps", CLI_INT, &steps, "training steps of the linear fit", 1, 1000000, NULL, 0},
-        {"lr", CLI_REAL, &lr, "SGD learning rate of the linear fit", 1e-12, 1e12, NULL, 0},
-        {"adam-lr", CLI_REAL, &adam_lr, "Adam learning rate of the linear fit", 1e-12, 1e12, NULL, 0},
-    };
-    cli args;
-    cli_init(&args, "01-dense-layer", "The dense layer: forward, backward, Xavier init, gradient check.",
-             42, options, sizeof options / sizeof options[0]);
-    cli_parse_or_exit(&args, argc, argv);
-    if (args.quick) {
-        if (!cli_given(&args, "steps")) steps = 150;
-        if (!cli_given(&args, "width")) width = 64;
-    }
-    out_prepare(args.out);
-    gsl_rng *r = rng_new((unsigned long)args.seed);
-    metrics m = {0};
+    session S;
+    dense_layer_config cfg;
+    start(&S, &cfg, argc, argv);         /* the flags (appendix), --out, the seed */
 
-    /* 1. forward, on the source's test: batch 3, 4 inputs, 2 outputs */
-    printf("1. Forward pass Y = X W + b, batch %ld, %ld -> %ld\n", batch, fan_in, fan_out);
-    params *P = params_alloc(dense_size((size_t)fan_in, (size_t)fan_out));
-    dense layer;
-    dense_bind(&layer, P, (size_t)fan_in, (size_t)fan_out);
-    dense_init_xavier(&layer, r);
-    gsl_matrix *X = gsl_matrix_alloc((size_t)batch, (size_t)fan_in);
-    gsl_matrix *Y = gsl_matrix_alloc((size_t)batch, (size_t)fan_out);
-    rng_fill_gaussian(r, X, 0.0, 1.0);
-    dense_forward(&layer, X, Y);
-    printf("input shape  (%zu, %zu)\noutput shape (%zu, %zu)\n", X->size1, X->size2, Y->size1, Y->size2);
-    if (batch * (fan_in + fan_out) <= 64) {
-        print_matrix("X", X);
-        print_matrix("W", &layer.W.matrix);
-        print_matrix("Y", Y);
-    }
+    /* 1-2. One layer, forward and backward, on the source's test (batch 3, 4 -> 2) */
+    demo d;
+    forward_demo(&d, S.rng, (size_t)cfg.batch, (size_t)cfg.fan_in, (size_t)cfg.fan_out);
+    backward_demo(&d, &S.m);
+    demo_free(&d);
 
-    /* 2. backward with dY = 1 everywhere, i.e. L = sum of all outputs */
-    gsl_matrix *dY = gsl_matrix_alloc((size_t)batch, (size_t)fan_out);
-    gsl_matrix *dX = gsl_matrix_alloc((size_t)batch, (size_t)fan_in);
-    gsl_matrix_set_all(dY, 1.0);
-    gsl_vector *before = gsl_vector_alloc(P->value->size);
-    gsl_vector_memcpy(before, P->value);
-    params_zero_grad(P);
-    dense_backward(&layer, X, dY, dX);
-    printf("\n2. Backward pass with dY = 1 (L = sum of all outputs)\n");
-    printf("db = (%g, ...): each bias is added once per row, so dL/db = batch = %ld\n",
-           gsl_vector_get(&layer.db.vector, 0), batch);
-    if (batch * (fan_in + fan_out) <= 64) {
-        print_matrix("dW = X^T dY (column sums of X, repeated)", &layer.dW.matrix);
-        print_matrix("dX = dY W^T (row sums of W, repeated)", dX);
-    }
-    int changed = !gsl_vector_equal(before, P->value);
-    printf("weights changed by backward(): %s\n", changed ? "YES (bug)" : "no");
-    metrics_set(&m, "backward_changed_weights", changed);
+    /* 3. How the size of the initial weights decides what reaches the last layer */
+    xavier_study(&S, (size_t)cfg.depth, (size_t)cfg.width);
 
-    /* 3. Xavier */
-    init_study studies[] = {
-        {"sd 1 (too large: tanh saturates)", 1.0},
-        {"sd 0.01 (too small: signal dies)", 0.01},
-        {"Xavier: sd sqrt(2/(in+out))", 0.0},
-    };
-    const size_t n_studies = sizeof studies / sizeof studies[0];
-    gsl_matrix *spread = gsl_matrix_alloc((size_t)depth + 1, 1 + n_studies);
-    activation_spread(r, (size_t)depth, (size_t)width, 64, studies, n_studies, spread);
-    printf("\n3. Initialisation: sd of activations after %ld tanh layers of width %ld\n", depth, width);
-    for (size_t s = 0; s < n_studies; s++)
-        printf("  %-34s %.4f\n", studies[s].label, gsl_matrix_get(spread, (size_t)depth, 1 + s));
-    out_write_matrix(args.out, "init_spread.dat", "layer  sd(sd=1)  sd(sd=0.01)  sd(xavier)", spread);
-    metrics_set(&m, "xavier_last_layer_sd", gsl_matrix_get(spread, (size_t)depth, 3));
-    metrics_set(&m, "small_init_last_layer_sd", gsl_matrix_get(spread, (size_t)depth, 2));
+    /* 4. Every backward pass in common/, against central differences */
+    check_all_gradients(S.rng, 5, 4, 3, &S.m);
 
-    /* 4. gradient check of every piece of common/ */
-    double worst = check_all_gradients(r, 5, 4, 3);
-    printf("worst relative error: %s 1e-6\n", worst < 1e-6 ? "below" : "ABOVE");
-    metrics_set(&m, "gradcheck_max_rel_err", worst);
+    /* 5. Applying the gradient is a separate step: SGD and Adam on y = x A + c */
+    sgd_vs_adam(&S, (size_t)cfg.fan_in, (size_t)cfg.fan_out, cfg.steps, cfg.lr, cfg.adam_lr);
 
-    /* 5. SGD vs Adam on y = x A + c */
-    gsl_matrix *A_true = gsl_matrix_alloc((size_t)fan_in, (size_t)fan_out);
-    gsl_vector *c_true = gsl_vector_alloc((size_t)fan_out);
-    rng_fill_gaussian(r, A_true, 0.0, 1.0);
-    for (size_t j = 0; j < c_true->size; j++)
-        gsl_vector_set(c_true, j, gsl_ran_gaussian(r, 1.0));
-    gsl_matrix *fit_log = gsl_matrix_alloc((size_t)steps, 3);
-    fit_result sgd = fit_linear_map(r, OPTIM_SGD, lr, steps, 32, (size_t)fan_in, (size_t)fan_out,
-                                    A_true, c_true, fit_log, 1, args.quiet);
-    fit_result adam = fit_linear_map(r, OPTIM_ADAM, adam_lr, steps, 32, (size_t)fan_in, (size_t)fan_out,
-                                     A_true, c_true, fit_log, 2, args.quiet);
-    printf("\n5. Fitting y = x A + c (%ld steps, batch 32)\n", steps);
-    printf("  SGD  lr %-8g final MSE %.3e   max |W - A| %.2e\n", lr, sgd.final_loss, sgd.weight_err);
-    printf("  Adam lr %-8g final MSE %.3e   max |W - A| %.2e\n", adam_lr, adam.final_loss, adam.weight_err);
-    out_write_matrix(args.out, "fit_loss.dat", "step  mse(sgd)  mse(adam)", fit_log);
-    metrics_set(&m, "sgd_fit_mse", sgd.final_loss);
-    metrics_set(&m, "adam_fit_mse", adam.final_loss);
-    metrics_set(&m, "sgd_weight_err", sgd.weight_err);
-    metrics_set(&m, "adam_weight_err", adam.weight_err);
-
-    write_figure_values(studies, n_studies, (size_t)width);
-    fig_write(args.out);
-    metrics_print(&m, stdout);
-    metrics_write(&m, args.out);
-
-    gsl_matrix_free(X); gsl_matrix_free(Y); gsl_matrix_free(dY); gsl_matrix_free(dX);
-    gsl_matrix_free(spread); gsl_matrix_free(A_true); gsl_matrix_free(fit_log);
-    gsl_vector_free(c_true); gsl_vector_free(before);
-    params_free(P);
-    gsl_rng_free(r);
+    write_figure_values((size_t)cfg.width);
+    session_finish(&S);                  /* results, metrics.txt, the figures */
     return 0;
 }
 #endif

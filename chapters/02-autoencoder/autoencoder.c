@@ -37,6 +37,7 @@
  *   8. The best linear code: PCA with GSL's eigen-solver
  *   9. What a 1D code must do to a closed curve
  *  10. Figures
+ *  Appendix: the flags
  *  11. main
  */
 #include "genlab.h"
@@ -337,6 +338,15 @@ static const gsl_matrix *batcher_next(batcher *b)
     return b->rows;
 }
 
+/* A batch larger than the data set is the whole data set. */
+static long batch_within(long batch, size_t n)
+{
+    if ((size_t)batch <= n)
+        return batch;
+    printf("batch %ld > %zu points: every step uses the whole data set\n", batch, n);
+    return (long)n;
+}
+
 /* A loss curve: rows of (step, MSE on the whole data set). */
 typedef struct curve {
     gsl_matrix *points;    /* (capacity, 2)                                  */
@@ -554,6 +564,75 @@ static optimizer *audition(autoencoder *ae, batcher *b, const recipe *rc, gsl_rn
     return best_opt;
 }
 
+/* Sections 6 and 7 in the order of the story, on one progress line: the
+ * source's recipe from a fresh start, the auditions, and the winner trained
+ * on. What they leave for the measuring and the figures: */
+typedef struct training {
+    curve src;              /* the source recipe's loss curve                */
+    gsl_matrix *X_src;      /* (n, 2) its reconstructions of the data        */
+    double src_start;       /* its error before the first step ...           */
+    double src_mse;         /* ... and after the last                        */
+    curve *aud;             /* (restarts) one loss curve per audition        */
+    long restarts;
+    size_t best_at;         /* the winning start, counted from 0             */
+    double best_mse;        /* the best and the worst error after an         */
+    double worst_mse;       /*   audition                                    */
+    curve fin;              /* the winner's curve, trained on                */
+} training;
+
+static training train_all(autoencoder *ae, const gsl_matrix *X, const recipe *rc, long batch,
+                          double pca_mse, gsl_rng *r, int quiet)
+{
+    const size_t n = X->size1, H = ae->hidden;
+    training t = {.restarts = rc->restarts};
+    progress prog;
+    progress_start(&prog, SOURCE_STEPS + rc->restarts * rc->audition_steps + rc->steps, quiet);
+
+    /* 6. The source's recipe */
+    batcher full = batcher_new(X, n, r);
+    t.src = curve_new(SOURCE_STEPS, 1);
+    t.X_src = gsl_matrix_alloc(n, 2);
+    t.src_mse = source_recipe(ae, &full, r, &t.src, &prog, t.X_src, &t.src_start);
+    printf("  -> recon mse %.5f, %.2f x PCA's\n", t.src_mse, t.src_mse / pca_mse);
+
+    /* 7. Auditions: R random starts, a short run each; keep the best ... */
+    printf("audition: %ld Xavier starts, %ld %s steps each (lr %g, batch %ld);\n"
+           "  mse after the audition (dead units of %zu):\n",
+           rc->restarts, rc->audition_steps, rc->optim, rc->lr, batch, 2 * H);
+    batcher mini = batcher_new(X, (size_t)batch, r);
+    t.aud = calloc((size_t)rc->restarts, sizeof *t.aud);          /* one per start */
+    if (!t.aud)
+        die("out of memory");
+    for (long i = 0; i < rc->restarts; i++)
+        t.aud[i] = curve_new(rc->audition_steps, log_every(rc->audition_steps));
+    optimizer *opt = audition(ae, &mini, rc, r, t.aud, &prog, SOURCE_STEPS, &t.best_at,
+                              &t.best_mse, &t.worst_mse);
+
+    /* 7. ... and train the winner on, annealing the learning rate */
+    printf("training start %zu on: %ld more %s steps, lr %g cosine-annealed to 0\n",
+           t.best_at + 1, rc->steps, rc->optim, rc->lr);
+    t.fin = curve_new(rc->steps, log_every(rc->steps));
+    schedule s_fin = {rc->audition_steps + 1, rc->audition_steps + rc->steps, rc->lr, 1,
+                      log_every(rc->steps), rc->steps / 5 > 0 ? rc->steps / 5 : 1};
+    train(ae, opt, &mini, &s_fin, &t.fin, &prog,
+          SOURCE_STEPS + (rc->restarts - 1) * rc->audition_steps);
+    optim_free(opt);
+    progress_end(&prog);
+    batcher_free(&mini);
+    batcher_free(&full);
+    return t;
+}
+
+static void training_free(training *t)
+{
+    for (long i = 0; i < t->restarts; i++)
+        gsl_matrix_free(t->aud[i].points);
+    free(t->aud);
+    gsl_matrix_free(t->src.points);
+    gsl_matrix_free(t->fin.points);
+    gsl_matrix_free(t->X_src);
+}
+
 /* ----------------------------------------------------------------------------
  * 8. The best linear code: PCA with GSL's eigen-solver
  *
@@ -631,6 +710,18 @@ static void pca1_reconstruct(const pca1 *p, const gsl_matrix *X, gsl_matrix *Xha
     }
 }
 
+/* The yardstick: PCA's first component fitted to X, its reconstructions in
+ * X_pca (n, 2); returns its error. */
+static double pca1_yardstick(const gsl_matrix *X, gsl_matrix *X_pca)
+{
+    pca1 pca = pca1_fit(X);
+    pca1_reconstruct(&pca, X, X_pca);
+    double pca_mse = mat_mse(X_pca, X);
+    printf("PCA: eigenvalues %.4f, %.4f; first direction (%.3f, %.3f); recon mse %.5f\n",
+           pca.lambda[0], pca.lambda[1], pca.u[0], pca.u[1], pca_mse);
+    return pca_mse;
+}
+
 /* ----------------------------------------------------------------------------
  * 9. What a 1D code must do to a closed curve
  *
@@ -704,7 +795,30 @@ static cut_report sweep_circle(autoencoder *ae, gsl_matrix *S)
             rep.bad_arc_deg += 360.0 / SWEEP;
     }
     gsl_matrix_free(C);
+    if (k == 1)
+        printf("the circle is cut near %.1f degrees; %.1f degrees of it are reconstructed "
+               "more than %g away\n", rep.worst_angle_deg, rep.bad_arc_deg, BAD_DIST);
     return rep;
+}
+
+/* The results block: the autoencoder on the data and on the test sample,
+ * beside PCA and the source's recipe; the auditions; the cut. */
+static void record_results(metrics *m, autoencoder *ae, const gsl_matrix *X,
+                           const gsl_matrix *X_test, double pca_mse, const training *t,
+                           const cut_report *cut)
+{
+    double mse = ae_mse(ae, X);
+    metrics_set(m, "recon_mse", mse);
+    metrics_set(m, "pca1_recon_mse", pca_mse);
+    metrics_set(m, "recon_over_pca1", mse / pca_mse);
+    metrics_set(m, "test_recon_mse", ae_mse(ae, X_test));
+    metrics_set(m, "source_recipe_initial_mse", t->src_start);
+    metrics_set(m, "source_recipe_recon_mse", t->src_mse);
+    metrics_set(m, "audition_best_mse", t->best_mse);
+    metrics_set(m, "audition_worst_mse", t->worst_mse);
+    metrics_set(m, "dead_units", (double)dead_units(ae, X));
+    metrics_set(m, "worst_angle_deg", cut->worst_angle_deg);
+    metrics_set(m, "bad_arc_deg", cut->bad_arc_deg);
 }
 
 /* ----------------------------------------------------------------------------
@@ -832,61 +946,83 @@ static void write_code_figure(const char *dir, const gsl_matrix *S, size_t laten
     fig_value("worst_angle_deg", cut->worst_angle_deg);
 }
 
+/* ----------------------------------------------------------------------------
+ * Appendix: the flags
+ *
+ * The knobs the text invites you to turn, their defaults, and what --quick
+ * changes (a run of seconds, for the golden test). common/session reads them
+ * with the common flags (--seed, --out, --quick, --quiet).
+ * ------------------------------------------------------------------------- */
+typedef struct autoencoder_config {
+    long latent, hidden;    /* the network: 2 -> hidden -> latent -> hidden -> 2 */
+    long points;            /* the data: points on the circle ...            */
+    double noise;           /* ... and the sd of their noise                 */
+    long batch;             /* rows per step                                 */
+    recipe train;           /* optimiser, lr, restarts, audition and final steps */
+} autoencoder_config;
+
+static void quick_recipe(autoencoder_config *cfg, const cli *c)
+{
+    if (c->quick) {                 /* shorter, unless the user said otherwise */
+        if (!cli_given(c, "steps"))
+            cfg->train.steps = 5000;
+        if (!cli_given(c, "audition-steps"))
+            cfg->train.audition_steps = 500;
+        if (!cli_given(c, "restarts"))
+            cfg->train.restarts = 8;
+    }
+}
+
+/* Start the run (common/session.h): the defaults, the flags, --out, the
+ * seed; SESSION_PLAIN, as this chapter keeps no model to save or load. */
+static void start(session *S, autoencoder_config *cfg, int argc, char **argv)
+{
+    *cfg = (autoencoder_config){.latent = 1, .hidden = 4, .points = 200, .noise = 0.05,
+                                .batch = 32,
+                                .train = {.optim = "adam", .lr = 0.01, .restarts = 32,
+                                          .audition_steps = 1000, .steps = 20000}};
+    recipe *rc = &cfg->train;
+    cli_option opts[] = {
+        {"latent-dim", CLI_INT, &cfg->latent, "numbers in the code (the bottleneck)", 1, 8, NULL, 0},
+        {"hidden", CLI_INT, &cfg->hidden, "units in each hidden ReLU layer", 1, 256, NULL, 0},
+        {"steps", CLI_INT, &rc->steps, "training steps of the best start, after its audition",
+         1, 1000000, NULL, 0},
+        {"lr", CLI_REAL, &rc->lr, "learning rate (annealed to 0 in the final training)", 1e-6,
+         10.0, NULL, 0},
+        {"batch", CLI_INT, &cfg->batch, "rows per step (>= points: full batch)", 1, 1000000, NULL,
+         0},
+        {"optimizer", CLI_CHOICE, &rc->optim, "optimiser of auditions and training", 0, 0,
+         "sgd|adam", 0},
+        {"restarts", CLI_INT, &rc->restarts, "random starts auditioned", 1, 100, NULL, 0},
+        {"audition-steps", CLI_INT, &rc->audition_steps, "steps each start gets", 1, 1000000,
+         NULL, 0},
+        {"points", CLI_INT, &cfg->points, "points on the circle", 10, 100000, NULL, 0},
+        {"noise", CLI_REAL, &cfg->noise, "std of the Gaussian noise on each coordinate", 0.0, 1.0,
+         NULL, 0},
+    };
+    session_start(S, "02-autoencoder",
+                  "an autoencoder 2-4-1-4-2 learns a noisy circle; PCA beside it", 42, opts,
+                  sizeof opts / sizeof opts[0], SESSION_PLAIN, argc, argv);
+    quick_recipe(cfg, &S->cli);
+}
+
 #ifndef GENLAB_TESTING
 /* ----------------------------------------------------------------------------
  * 11. main
  * ------------------------------------------------------------------------- */
 int main(int argc, char **argv)
 {
-    long latent = 1, hidden = 4, steps = 20000, batch = 32, points = 200;
-    long restarts = 32, audition_steps = 1000;
-    double lr = 0.01, noise = 0.05;
-    const char *optim_name = "adam";
-    cli_option opts[] = {
-        {"latent-dim", CLI_INT, &latent, "numbers in the code (the bottleneck)", 1, 8, NULL, 0},
-        {"hidden", CLI_INT, &hidden, "units in each hidden ReLU layer", 1, 256, NULL, 0},
-        {"steps", CLI_INT, &steps, "training steps of the best start, after its audition",
-         1, 1000000, NULL, 0},
-        {"lr", CLI_REAL, &lr, "learning rate (annealed to 0 in the final training)", 1e-6,
-         10.0, NULL, 0},
-        {"batch", CLI_INT, &batch, "rows per step (>= points: full batch)", 1, 1000000, NULL,
-         0},
-        {"optimizer", CLI_CHOICE, &optim_name, "optimiser of auditions and training", 0, 0,
-         "sgd|adam", 0},
-        {"restarts", CLI_INT, &restarts, "random starts auditioned", 1, 100, NULL, 0},
-        {"audition-steps", CLI_INT, &audition_steps, "steps each start gets", 1, 1000000,
-         NULL, 0},
-        {"points", CLI_INT, &points, "points on the circle", 10, 100000, NULL, 0},
-        {"noise", CLI_REAL, &noise, "std of the Gaussian noise on each coordinate", 0.0, 1.0,
-         NULL, 0},
-    };
-    cli c;
-    cli_init(&c, "02-autoencoder",
-             "an autoencoder 2-4-1-4-2 learns a noisy circle; PCA beside it", 42, opts,
-             sizeof opts / sizeof opts[0]);
-    cli_parse_or_exit(&c, argc, argv);
-    if (c.quick) {                 /* shorter, unless the user said otherwise */
-        if (!cli_given(&c, "steps"))
-            steps = 5000;
-        if (!cli_given(&c, "audition-steps"))
-            audition_steps = 500;
-        if (!cli_given(&c, "restarts"))
-            restarts = 8;
-    }
-    out_prepare(c.out);
-    gsl_rng *r = rng_new((unsigned long)c.seed);
-    metrics m = {0};
-    size_t n = (size_t)points, H = (size_t)hidden, k = (size_t)latent;
+    session S;
+    autoencoder_config cfg;
+    start(&S, &cfg, argc, argv);         /* the flags (appendix), --out, the seed */
+    const size_t n = (size_t)cfg.points, H = (size_t)cfg.hidden, k = (size_t)cfg.latent;
 
     /* 1. The data */
-    gsl_matrix *X = circle_grid(n, noise, r);
-    gsl_matrix *X_test = circle_random(n, noise, r);
+    gsl_matrix *X = circle_grid(n, cfg.noise, S.rng);
+    gsl_matrix *X_test = circle_random(n, cfg.noise, S.rng);
     printf("data: %zu points on the unit circle, noise sd %g (and %zu fresh test points)\n",
-           n, noise, n);
-    if ((size_t)batch > n) {
-        printf("batch %ld > %zu points: every step uses the whole data set\n", batch, n);
-        batch = (long)n;
-    }
+           n, cfg.noise, n);
+    cfg.batch = batch_within(cfg.batch, n);
 
     /* 2. The network */
     autoencoder *ae = ae_new(H, k, n > SWEEP ? n : SWEEP);
@@ -894,97 +1030,33 @@ int main(int argc, char **argv)
            H, k, H, ae->P->value->size);
 
     /* 8. The yardstick: PCA's first component */
-    pca1 pca = pca1_fit(X);
     gsl_matrix *X_pca = gsl_matrix_alloc(n, 2);
-    pca1_reconstruct(&pca, X, X_pca);
-    double pca_mse = mat_mse(X_pca, X);
-    printf("PCA: eigenvalues %.4f, %.4f; first direction (%.3f, %.3f); recon mse %.5f\n",
-           pca.lambda[0], pca.lambda[1], pca.u[0], pca.u[1], pca_mse);
+    double pca_mse = pca1_yardstick(X, X_pca);
 
-    recipe rc = {optim_name, lr, restarts, audition_steps, steps};
-    progress prog;
-    progress_start(&prog, SOURCE_STEPS + restarts * audition_steps + steps, c.quiet);
-
-    /* 6. The source's recipe */
-    batcher full = batcher_new(X, n, r);
-    curve src = curve_new(SOURCE_STEPS, 1);
-    gsl_matrix *X_src = gsl_matrix_alloc(n, 2);
-    double src_start;
-    double src_mse = source_recipe(ae, &full, r, &src, &prog, X_src, &src_start);
-    printf("  -> recon mse %.5f, %.2f x PCA's\n", src_mse, src_mse / pca_mse);
-
-    /* 7. Auditions: R random starts, a short run each; keep the best ... */
-    printf("audition: %ld Xavier starts, %ld %s steps each (lr %g, batch %ld);\n"
-           "  mse after the audition (dead units of %zu):\n",
-           rc.restarts, rc.audition_steps, rc.optim, rc.lr, batch, 2 * H);
-    batcher mini = batcher_new(X, (size_t)batch, r);
-    curve *aud = calloc((size_t)rc.restarts, sizeof *aud);       /* one per start */
-    if (!aud)
-        die("out of memory");
-    for (long i = 0; i < rc.restarts; i++)
-        aud[i] = curve_new(rc.audition_steps, log_every(rc.audition_steps));
-    size_t best_at = 0;
-    double best_mse, worst_mse;
-    optimizer *opt = audition(ae, &mini, &rc, r, aud, &prog, SOURCE_STEPS, &best_at,
-                              &best_mse, &worst_mse);
-
-    /* 7. ... and train the winner on, annealing the learning rate */
-    printf("training start %zu on: %ld more %s steps, lr %g cosine-annealed to 0\n",
-           best_at + 1, rc.steps, rc.optim, rc.lr);
-    curve fin = curve_new(rc.steps, log_every(rc.steps));
-    schedule s_fin = {rc.audition_steps + 1, rc.audition_steps + rc.steps, rc.lr, 1,
-                      log_every(rc.steps), rc.steps / 5 > 0 ? rc.steps / 5 : 1};
-    train(ae, opt, &mini, &s_fin, &fin, &prog,
-          SOURCE_STEPS + (rc.restarts - 1) * rc.audition_steps);
-    optim_free(opt);
-    progress_end(&prog);
+    /* 6-7. The source's recipe, then auditions and the winner trained on */
+    training t = train_all(ae, X, &cfg.train, cfg.batch, pca_mse, S.rng, S.cli.quiet);
 
     /* 9. Where the code cuts the circle */
-    gsl_matrix *S = gsl_matrix_alloc(SWEEP, 3 + k);
-    cut_report cut = sweep_circle(ae, S);
-    if (k == 1)
-        printf("the circle is cut near %.1f degrees; %.1f degrees of it are reconstructed "
-               "more than %g away\n", cut.worst_angle_deg, cut.bad_arc_deg, BAD_DIST);
+    gsl_matrix *sweep = gsl_matrix_alloc(SWEEP, 3 + k);
+    cut_report cut = sweep_circle(ae, sweep);
 
     /* Results */
-    double mse = ae_mse(ae, X);
-    metrics_set(&m, "recon_mse", mse);
-    metrics_set(&m, "pca1_recon_mse", pca_mse);
-    metrics_set(&m, "recon_over_pca1", mse / pca_mse);
-    metrics_set(&m, "test_recon_mse", ae_mse(ae, X_test));
-    metrics_set(&m, "source_recipe_initial_mse", src_start);
-    metrics_set(&m, "source_recipe_recon_mse", src_mse);
-    metrics_set(&m, "audition_best_mse", best_mse);
-    metrics_set(&m, "audition_worst_mse", worst_mse);
-    metrics_set(&m, "dead_units", (double)dead_units(ae, X));
-    metrics_set(&m, "worst_angle_deg", cut.worst_angle_deg);
-    metrics_set(&m, "bad_arc_deg", cut.bad_arc_deg);
+    record_results(&S.m, ae, X, X_test, pca_mse, &t, &cut);
 
     /* 10. Figures */
-    write_loss_figure(c.out, &src, aud, &rc, best_at, batch, &fin, pca_mse);
-    write_reconstruction_figure(c.out, ae, X, X_pca, X_src, pca_mse, src_mse);
-    write_code_figure(c.out, S, k, &cut);
-    fig_write(c.out);
+    write_loss_figure(S.cli.out, &t.src, t.aud, &cfg.train, t.best_at, cfg.batch, &t.fin, pca_mse);
+    write_reconstruction_figure(S.cli.out, ae, X, X_pca, t.X_src, pca_mse, t.src_mse);
+    write_code_figure(S.cli.out, sweep, k, &cut);
 
-    metrics_print(&m, stdout);
-    metrics_write(&m, c.out);
-    if (!c.quiet)
-        note("wrote %s", c.out);
+    session_finish(&S);                  /* results, metrics.txt, the figures */
+    note("wrote %s", S.cli.out);
 
-    for (long i = 0; i < restarts; i++)
-        gsl_matrix_free(aud[i].points);
-    free(aud);
-    gsl_matrix_free(src.points);
-    gsl_matrix_free(fin.points);
-    gsl_matrix_free(S);
-    batcher_free(&mini);
-    batcher_free(&full);
-    gsl_matrix_free(X_src);
+    training_free(&t);
+    gsl_matrix_free(sweep);
     gsl_matrix_free(X_pca);
     ae_free(ae);
     gsl_matrix_free(X_test);
     gsl_matrix_free(X);
-    gsl_rng_free(r);
     return 0;
 }
 #endif

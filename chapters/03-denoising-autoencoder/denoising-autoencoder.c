@@ -20,6 +20,7 @@
  *   7. measuring: the noise reduction ratio
  *   8. a sweep over the noise level
  *   9. figures
+ *   appendix: the flags, and what --quick changes
  *
  * Run:   make bin/03-denoising-autoencoder && bin/03-denoising-autoencoder
  */
@@ -61,6 +62,29 @@ static void add_scaled_noise(const gsl_matrix *C, const gsl_matrix *Eps, double 
     gsl_matrix_memcpy(Y, Eps);
     gsl_matrix_scale(Y, s);                                 /* s eps     */
     gsl_matrix_add(Y, C);                                   /* c + s eps */
+}
+
+/* 1. data: the clean curve, and ONE noisy test sample drawn up front */
+typedef struct sine_data {
+    gsl_matrix *C;          /* (n, 2) the clean points                        */
+    gsl_matrix *Eps;        /* (n, 2) one standard-normal draw ...            */
+    gsl_matrix *Y;          /* (n, 2) ... and the held-out sample C + s Eps   */
+} sine_data;
+
+static sine_data sine_data_new(size_t n, double s, gsl_rng *r)
+{
+    sine_data d = {gsl_matrix_alloc(n, 2), gsl_matrix_alloc(n, 2), gsl_matrix_alloc(n, 2)};
+    sine_curve(d.C);
+    rng_fill_gaussian(r, d.Eps, 0.0, 1.0);
+    add_scaled_noise(d.C, d.Eps, s, d.Y);
+    return d;
+}
+
+static void sine_data_free(sine_data *d)
+{
+    gsl_matrix_free(d->C);
+    gsl_matrix_free(d->Eps);
+    gsl_matrix_free(d->Y);
 }
 
 /* ----------------------------------------------------------------------------
@@ -410,6 +434,54 @@ static scores score_all(dae *net, dae *plain, const gsl_matrix *prior, double s,
     return sc;
 }
 
+/* 6-7. the Bayes yardstick and the scores on the held-out noisy sample: the
+ * three denoisers' outputs and scores, and the continuous-sine Bayes beside
+ * them, printed as a table. */
+typedef struct measurement {
+    gsl_matrix *dae_out, *plain_out, *bayes_out;   /* (n, 2) the denoised Y  */
+    scores sc;
+    double curve_mse;                  /* Bayes over the continuous sine     */
+    double dae_r, plain_r, bayes_r;    /* noise reduction ratios             */
+} measurement;
+
+static measurement measure(dae *net, dae *plain, const gsl_matrix *C, const gsl_matrix *Y,
+                           double noise)
+{
+    const size_t n = C->size1;
+    measurement me = {.dae_out = gsl_matrix_alloc(n, 2), .plain_out = gsl_matrix_alloc(n, 2),
+                      .bayes_out = gsl_matrix_alloc(n, 2)};
+    gsl_matrix *curve_out = gsl_matrix_alloc(n, 2), *curve = gsl_matrix_alloc(CURVE_POINTS, 2);
+    me.sc = score_all(net, plain, C, noise, C, Y, me.dae_out, me.plain_out, me.bayes_out);
+    const scores *sc = &me.sc;
+    sine_curve_midpoints(curve);
+    bayes_denoise(curve, noise, Y, curve_out);
+    me.curve_mse = mat_mse(curve_out, C);
+    me.dae_r = ratio(sc->noisy_mse, sc->dae_mse);
+    me.plain_r = ratio(sc->noisy_mse, sc->plain_mse);
+    me.bayes_r = ratio(sc->noisy_mse, sc->bayes_mse);
+    printf("\non the held-out noisy sample (%zu points, noise sd %g):\n", n, noise);
+    printf("                         MSE to clean   noise reduction ratio\n");
+    printf("  noisy input               %.5f        1.000\n", sc->noisy_mse);
+    printf("  plain AE                  %.5f        %.3f\n", sc->plain_mse, me.plain_r);
+    printf("  DAE                       %.5f        %.3f\n", sc->dae_mse, me.dae_r);
+    printf("  Bayes-optimal             %.5f        %.3f   (posterior mean over the %zu points)\n",
+           sc->bayes_mse, me.bayes_r, n);
+    printf("  Bayes, continuous sine    %.5f        %.3f   (posterior mean over %d curve points)\n",
+           me.curve_mse, ratio(sc->noisy_mse, me.curve_mse), CURVE_POINTS);
+    printf("the DAE reaches %.1f %% of the Bayes-optimal ratio; the plain AE %.1f %%\n",
+           100.0 * me.dae_r / me.bayes_r, 100.0 * me.plain_r / me.bayes_r);
+    gsl_matrix_free(curve_out);
+    gsl_matrix_free(curve);
+    return me;
+}
+
+static void measurement_free(measurement *me)
+{
+    gsl_matrix_free(me->dae_out);
+    gsl_matrix_free(me->plain_out);
+    gsl_matrix_free(me->bayes_out);
+}
+
 /* ----------------------------------------------------------------------------
  * 8. A sweep over the noise level
  *
@@ -465,6 +537,31 @@ static gsl_matrix *noise_sweep(long levels, const gsl_matrix *C, const gsl_matri
     gsl_matrix_free(o2);
     gsl_matrix_free(o3);
     return table;
+}
+
+/* The results block: the scores of section 7, the final training losses,
+ * and (with a sweep) the DAE's worst level against Bayes. */
+static void record_results(metrics *m, const measurement *me, double dae_final,
+                           double plain_final, const gsl_matrix *table)
+{
+    const scores *sc = &me->sc;
+    metrics_set(m, "noisy_mse", sc->noisy_mse);
+    metrics_set(m, "denoised_mse", sc->dae_mse);
+    metrics_set(m, "noise_reduction_ratio", me->dae_r);
+    metrics_set(m, "bayes_optimal_mse", sc->bayes_mse);
+    metrics_set(m, "bayes_optimal_ratio", me->bayes_r);
+    metrics_set(m, "ratio_vs_bayes", me->dae_r / me->bayes_r);
+    metrics_set(m, "plain_ae_mse", sc->plain_mse);
+    metrics_set(m, "plain_ae_ratio", me->plain_r);
+    metrics_set(m, "bayes_curve_ratio", ratio(sc->noisy_mse, me->curve_mse));
+    metrics_set(m, "dae_final_loss", dae_final);
+    metrics_set(m, "plain_ae_final_loss", plain_final);
+    if (table) {
+        double worst = INFINITY;
+        for (size_t j = 0; j < table->size1; j++)
+            worst = fmin(worst, gsl_matrix_get(table, j, 4));
+        metrics_set(m, "sweep_min_ratio_vs_bayes", worst);
+    }
 }
 
 /* ----------------------------------------------------------------------------
@@ -529,131 +626,122 @@ static void figure_sweep(const char *dir, const gsl_matrix *table, double noise)
 }
 
 /* ----------------------------------------------------------------------------
+ * Appendix: the flags
+ *
+ * The knobs the text invites you to turn, their defaults, and what --quick
+ * changes (a run of a second or so, for the golden test). common/session
+ * reads them with the common flags (--seed, --out, --quick, --quiet).
+ * ------------------------------------------------------------------------- */
+typedef struct denoising_autoencoder_config {
+    double noise;           /* s, the noise sd on both coordinates           */
+    long points;            /* points on the clean sine                      */
+    long hidden, latent;    /* the network 2 -> hidden -> latent -> hidden -> 2 */
+    train_config train;     /* epochs, lr, optimiser, logging (section 5)    */
+    long sweep;             /* noise levels of the sweep (0: none)           */
+} denoising_autoencoder_config;
+
+/* --quick: fewer epochs, unless --epochs was given; then what follows from
+ * the flags: a log line every fifth of the run, and --quiet. */
+static void quick_recipe(denoising_autoencoder_config *cfg, const cli *c)
+{
+    if (c->quick && !cli_given(c, "epochs"))
+        cfg->train.epochs = 300;
+    cfg->train.log_every = cfg->train.epochs >= 5 ? cfg->train.epochs / 5 : 1;
+    cfg->train.quiet = c->quiet;
+}
+
+/* Start the run (common/session.h): the defaults, the flags, --out, the
+ * seed; SESSION_PLAIN, as this chapter keeps no model to save or load. */
+static void start(session *S, denoising_autoencoder_config *cfg, int argc, char **argv)
+{
+    *cfg = (denoising_autoencoder_config){
+        .noise = 0.3, .points = 300, .hidden = 8, .latent = 2, .sweep = 6,
+        .train = {.epochs = 1000, .lr = 0.01, .optim = "adam"}};
+    train_config *t = &cfg->train;
+    cli_option opts[] = {
+        {"noise", CLI_REAL, &cfg->noise, "noise standard deviation s on both coordinates", 0.01, 3.0, NULL, 0},
+        {"epochs", CLI_INT, &t->epochs, "full-batch training epochs (one step each)", 1, 1e7, NULL, 0},
+        {"lr", CLI_REAL, &t->lr, "learning rate", 1e-7, 1e6, NULL, 0},
+        {"optim", CLI_CHOICE, &t->optim, "optimiser (the source used sgd, lr 0.002)", 0, 0, "adam|sgd", 0},
+        {"hidden", CLI_INT, &cfg->hidden, "hidden width of encoder and decoder", 1, 1024, NULL, 0},
+        {"latent-dim", CLI_INT, &cfg->latent, "size of the code", 1, 64, NULL, 0},
+        {"points", CLI_INT, &cfg->points, "points on the clean sine", 2, 100000, NULL, 0},
+        {"sweep", CLI_INT, &cfg->sweep, "noise sweep over s = 0.1, 0.2, ..., 0.1 N (0: none)", 0, 30, NULL, 0},
+    };
+    session_start(S, "03-denoising-autoencoder",
+                  "a denoising autoencoder on a noisy sine, beside the Bayes-optimal denoiser", 42,
+                  opts, sizeof opts / sizeof opts[0], SESSION_PLAIN, argc, argv);
+    quick_recipe(cfg, &S->cli);
+}
+
+/* The head of the log: the seed, the data, the model and how it trains. */
+static void print_setup(const session *S, const denoising_autoencoder_config *cfg,
+                        size_t n_params)
+{
+    const train_config *t = &cfg->train;
+    printf("03-denoising-autoencoder: seed %ld\n", S->cli.seed);
+    printf("data:  %ld points of (t / 4 pi, sin t), t in [0, 4 pi]; noise sd %g on both coordinates\n",
+           cfg->points, cfg->noise);
+    printf("model: 2 -> %ld -> %ld -> %ld -> 2 (ReLU), %zu parameters; %s, lr %g, %ld full-batch epochs\n",
+           cfg->hidden, cfg->latent, cfg->hidden, n_params, t->optim, t->lr, t->epochs);
+}
+
+/* ----------------------------------------------------------------------------
  * main: make the data, train the DAE and the plain AE, compute the Bayes
  * yardstick, measure, sweep the noise, draw.
  * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    double noise = 0.3, lr = 0.01;
-    long epochs = 1000, hidden = 8, latent = 2, points = 300, sweep = 6;
-    const char *optim = "adam";
-    cli_option opts[] = {
-        {"noise", CLI_REAL, &noise, "noise standard deviation s on both coordinates", 0.01, 3.0, NULL, 0},
-        {"epochs", CLI_INT, &epochs, "full-batch training epochs (one step each)", 1, 1e7, NULL, 0},
-        {"lr", CLI_REAL, &lr, "learning rate", 1e-7, 1e6, NULL, 0},
-        {"optim", CLI_CHOICE, &optim, "optimiser (the source used sgd, lr 0.002)", 0, 0, "adam|sgd", 0},
-        {"hidden", CLI_INT, &hidden, "hidden width of encoder and decoder", 1, 1024, NULL, 0},
-        {"latent-dim", CLI_INT, &latent, "size of the code", 1, 64, NULL, 0},
-        {"points", CLI_INT, &points, "points on the clean sine", 2, 100000, NULL, 0},
-        {"sweep", CLI_INT, &sweep, "noise sweep over s = 0.1, 0.2, ..., 0.1 N (0: none)", 0, 30, NULL, 0},
-    };
-    cli c;
-    cli_init(&c, "03-denoising-autoencoder", "a denoising autoencoder on a noisy sine, beside the Bayes-optimal denoiser",
-             42, opts, sizeof opts / sizeof opts[0]);
-    cli_parse_or_exit(&c, argc, argv);
-    if (c.quick && !cli_given(&c, "epochs"))
-        epochs = 300;
-    out_prepare(c.out);
-    gsl_rng *r = rng_new((unsigned long)c.seed);
+    session S;
+    denoising_autoencoder_config cfg;
+    start(&S, &cfg, argc, argv);         /* the flags (appendix), --out, the seed */
+    const size_t n = (size_t)cfg.points, hidden = (size_t)cfg.hidden,
+                 latent = (size_t)cfg.latent;
+    const train_config *tc = &cfg.train;
 
     /* 1. data: the clean curve, and ONE noisy test sample drawn up front */
-    const size_t n = (size_t)points;
-    gsl_matrix *C = gsl_matrix_alloc(n, 2), *Eps = gsl_matrix_alloc(n, 2),
-               *Y = gsl_matrix_alloc(n, 2);
-    sine_curve(C);
-    rng_fill_gaussian(r, Eps, 0.0, 1.0);
-    add_scaled_noise(C, Eps, noise, Y);
-    dae *net = dae_new((size_t)hidden, (size_t)latent, n);
-    dae *plain = dae_new((size_t)hidden, (size_t)latent, n);
-    printf("03-denoising-autoencoder: seed %ld\n", c.seed);
-    printf("data:  %zu points of (t / 4 pi, sin t), t in [0, 4 pi]; noise sd %g on both coordinates\n",
-           n, noise);
-    printf("model: 2 -> %ld -> %ld -> %ld -> 2 (ReLU), %zu parameters; %s, lr %g, %ld full-batch epochs\n",
-           hidden, latent, hidden, net->P->value->size, optim, lr, epochs);
+    sine_data d = sine_data_new(n, cfg.noise, S.rng);
+    /* 3. the network, twice: the DAE and the plain AE */
+    dae *net = dae_new(hidden, latent, n), *plain = dae_new(hidden, latent, n);
+    print_setup(&S, &cfg, net->P->value->size);
 
     /* 5. train the DAE (fresh noise every epoch) and the plain AE (no noise) */
-    train_config cfg = {epochs, lr, optim, epochs >= 5 ? epochs / 5 : 1, c.quiet};
-    gsl_vector *dae_log = gsl_vector_alloc((size_t)epochs);
-    gsl_vector *plain_log = gsl_vector_alloc((size_t)epochs);
+    gsl_vector *dae_log = gsl_vector_alloc((size_t)tc->epochs);
+    gsl_vector *plain_log = gsl_vector_alloc((size_t)tc->epochs);
     printf("\ntraining the DAE: noisy input, clean target, fresh noise every epoch\n");
-    dae_init(net, r);
-    double dae_final = train(net, C, noise, &cfg, r, dae_log);
+    dae_init(net, S.rng);
+    double dae_final = train(net, d.C, cfg.noise, tc, S.rng, dae_log);
     printf("training the plain AE (chapter 02's recipe): clean input, clean target\n");
-    dae_init(plain, r);
-    double plain_final = train(plain, C, 0.0, &cfg, r, plain_log);
+    dae_init(plain, S.rng);
+    double plain_final = train(plain, d.C, 0.0, tc, S.rng, plain_log);
 
     /* 6-7. the Bayes yardstick and the scores on the held-out noisy sample */
-    gsl_matrix *dae_out = gsl_matrix_alloc(n, 2), *plain_out = gsl_matrix_alloc(n, 2),
-               *bayes_out = gsl_matrix_alloc(n, 2), *curve_out = gsl_matrix_alloc(n, 2),
-               *curve = gsl_matrix_alloc(CURVE_POINTS, 2);
-    scores sc = score_all(net, plain, C, noise, C, Y, dae_out, plain_out, bayes_out);
-    sine_curve_midpoints(curve);
-    bayes_denoise(curve, noise, Y, curve_out);
-    double curve_mse = mat_mse(curve_out, C);
-    double dae_r = ratio(sc.noisy_mse, sc.dae_mse), plain_r = ratio(sc.noisy_mse, sc.plain_mse),
-           bayes_r = ratio(sc.noisy_mse, sc.bayes_mse);
-    printf("\non the held-out noisy sample (%zu points, noise sd %g):\n", n, noise);
-    printf("                         MSE to clean   noise reduction ratio\n");
-    printf("  noisy input               %.5f        1.000\n", sc.noisy_mse);
-    printf("  plain AE                  %.5f        %.3f\n", sc.plain_mse, plain_r);
-    printf("  DAE                       %.5f        %.3f\n", sc.dae_mse, dae_r);
-    printf("  Bayes-optimal             %.5f        %.3f   (posterior mean over the %zu points)\n",
-           sc.bayes_mse, bayes_r, n);
-    printf("  Bayes, continuous sine    %.5f        %.3f   (posterior mean over %d curve points)\n",
-           curve_mse, ratio(sc.noisy_mse, curve_mse), CURVE_POINTS);
-    printf("the DAE reaches %.1f %% of the Bayes-optimal ratio; the plain AE %.1f %%\n",
-           100.0 * dae_r / bayes_r, 100.0 * plain_r / bayes_r);
+    measurement me = measure(net, plain, d.C, d.Y, cfg.noise);
 
     /* 8. the noise sweep */
-    gsl_matrix *table = NULL;
-    if (sweep > 0)
-        table = noise_sweep(sweep, C, Eps, plain, (size_t)hidden, (size_t)latent, &cfg, r);
+    gsl_matrix *table = cfg.sweep > 0 ? noise_sweep(cfg.sweep, d.C, d.Eps, plain, hidden, latent,
+                                                    tc, S.rng) : NULL;
 
     /* 9. figures */
-    figure_denoise(c.out, C, Y, dae_out, plain_out, bayes_out, noise, dae_r, plain_r, bayes_r);
-    figure_loss(c.out, dae_log, plain_log, sc.bayes_mse);
+    figure_denoise(S.cli.out, d.C, d.Y, me.dae_out, me.plain_out, me.bayes_out, cfg.noise,
+                   me.dae_r, me.plain_r, me.bayes_r);
+    figure_loss(S.cli.out, dae_log, plain_log, me.sc.bayes_mse);
     if (table)
-        figure_sweep(c.out, table, noise);
-    fig_write(c.out);
+        figure_sweep(S.cli.out, table, cfg.noise);
 
-    metrics m = {0};
-    metrics_set(&m, "noisy_mse", sc.noisy_mse);
-    metrics_set(&m, "denoised_mse", sc.dae_mse);
-    metrics_set(&m, "noise_reduction_ratio", dae_r);
-    metrics_set(&m, "bayes_optimal_mse", sc.bayes_mse);
-    metrics_set(&m, "bayes_optimal_ratio", bayes_r);
-    metrics_set(&m, "ratio_vs_bayes", dae_r / bayes_r);
-    metrics_set(&m, "plain_ae_mse", sc.plain_mse);
-    metrics_set(&m, "plain_ae_ratio", plain_r);
-    metrics_set(&m, "bayes_curve_ratio", ratio(sc.noisy_mse, curve_mse));
-    metrics_set(&m, "dae_final_loss", dae_final);
-    metrics_set(&m, "plain_ae_final_loss", plain_final);
-    if (table) {
-        double worst = INFINITY;
-        for (size_t j = 0; j < table->size1; j++)
-            worst = fmin(worst, gsl_matrix_get(table, j, 4));
-        metrics_set(&m, "sweep_min_ratio_vs_bayes", worst);
-    }
-    metrics_print(&m, stdout);
-    metrics_write(&m, c.out);
-    note("wrote %s/metrics.txt and the figure scripts", c.out);
+    record_results(&S.m, &me, dae_final, plain_final, table);
+    session_finish(&S);                  /* results, metrics.txt, the figures */
+    note("wrote %s/metrics.txt and the figure scripts", S.cli.out);
 
     if (table)
         gsl_matrix_free(table);
-    gsl_matrix_free(dae_out);
-    gsl_matrix_free(plain_out);
-    gsl_matrix_free(bayes_out);
-    gsl_matrix_free(curve_out);
-    gsl_matrix_free(curve);
+    measurement_free(&me);
     gsl_vector_free(dae_log);
     gsl_vector_free(plain_log);
     dae_free(net);
     dae_free(plain);
-    gsl_matrix_free(C);
-    gsl_matrix_free(Eps);
-    gsl_matrix_free(Y);
-    gsl_rng_free(r);
+    sine_data_free(&d);
     return 0;
 }
 #endif
