@@ -28,9 +28,9 @@
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_roots.h>
 
-/* The knobs of the chapter, with their defaults. main() fills them in from
- * the command line. */
-typedef struct settings {
+/* The knobs of the chapter. Their defaults, their flags and what --quick
+ * changes are in the appendix at the end ("Appendix: the flags"). */
+typedef struct probability_config {
     long rolls;          /* die rolls for the PMF table (largest N)           */
     long lln_max;        /* largest N on the law-of-large-numbers curve       */
     long reps;           /* independent runs averaged on that curve           */
@@ -42,7 +42,7 @@ typedef struct settings {
     double m2, s2;       /*            q = N(m2, s2^2)                        */
     double g_amp;        /* section 5: G(z) = z + amp tanh(steep z)           */
     double g_steep;
-} settings;
+} probability_config;
 
 /* ----------------------------------------------------------------------------
  * 1. A loaded die: a probability mass function, estimated by counting
@@ -99,14 +99,14 @@ static double pmf_max_error(const long counts[FACES], long n)
 /* Roll the die N times for N = 10, 100, 1000 (those below --rolls) and
  * N = --rolls; print the table, write pmf.dat and the values of the bar chart
  * (figures/pmf.gp). Returns the max error at N = --rolls. */
-static double pmf_table(const settings *S, gsl_rng *r, const gsl_ran_discrete_t *loaded,
+static double pmf_table(const probability_config *cfg, gsl_rng *r, const gsl_ran_discrete_t *loaded,
                         const char *dir)
 {
     long sizes[4];
     size_t k = 0;
-    for (long n = 10; n < S->rolls && k < 3; n *= 10)
+    for (long n = 10; n < cfg->rolls && k < 3; n *= 10)
         sizes[k++] = n;
-    sizes[k++] = S->rolls;
+    sizes[k++] = cfg->rolls;
 
     gsl_matrix *freq = gsl_matrix_alloc(FACES, 2 + k);   /* face, true, one column per N */
     double err[4];
@@ -204,12 +204,12 @@ typedef struct lln_result {
     double err_last;
 } lln_result;
 
-static lln_result law_of_large_numbers(const settings *S, gsl_rng *r,
+static lln_result law_of_large_numbers(const probability_config *cfg, gsl_rng *r,
                                        const gsl_ran_discrete_t *loaded, const char *dir)
 {
     long grid[64];
-    size_t n = lln_grid(S->lln_max, grid, 64);
-    size_t R = (size_t)S->reps;
+    size_t n = lln_grid(cfg->lln_max, grid, 64);
+    size_t R = (size_t)cfg->reps;
 
     /* runs (n, 1 + R): N, then one column of max errors per run */
     gsl_matrix *runs = gsl_matrix_alloc(n, 1 + R);
@@ -248,7 +248,8 @@ static lln_result law_of_large_numbers(const settings *S, gsl_rng *r,
     for (size_t k = 0; k < n; k++)
         gsl_matrix_set(mean, k, 2, res.anchor / sqrt((double)grid[k]));
 
-    printf("   %ld runs of %ld rolls; mean over runs of max |count/N - P|:\n", S->reps, S->lln_max);
+    printf("   %ld runs of %ld rolls; mean over runs of max |count/N - P|:\n",
+           cfg->reps, cfg->lln_max);
     for (size_t k = 0; k < n; k += LLN_PER_DECADE)
         printf("   N = %-8ld  %.5f   (c/sqrt(N) = %.5f)\n", grid[k],
                gsl_matrix_get(mean, k, 1), gsl_matrix_get(mean, k, 2));
@@ -259,7 +260,7 @@ static lln_result law_of_large_numbers(const settings *S, gsl_rng *r,
 
     /* the figure (figures/lln.gp): every run in grey, their mean, c/sqrt(N) */
     fig_use("lln");
-    fig_value("lln_reps", (double)S->reps);
+    fig_value("lln_reps", (double)cfg->reps);
     fig_value("lln_slope", c1);
     fig_value("lln_anchor", res.anchor);
 
@@ -324,16 +325,16 @@ static double write_density_hist(const gsl_histogram *h, long n_samples, const d
     return worst;
 }
 
-static hist_check gamma_density(const settings *S, gsl_rng *r, const char *dir)
+static hist_check gamma_density(const probability_config *cfg, gsl_rng *r, const char *dir)
 {
-    const double k = S->gamma_shape, theta = S->gamma_scale;
+    const double k = cfg->gamma_shape, theta = cfg->gamma_scale;
     /* bins cover [0, x_999], the point with 0.1% of the mass beyond it */
     const double top = gsl_cdf_gamma_Qinv(1e-3, k, theta);
-    const size_t nb = (size_t)S->bins;
+    const size_t nb = (size_t)cfg->bins;
 
     gsl_histogram *h = gsl_histogram_alloc(nb);
     gsl_histogram_set_ranges_uniform(h, 0.0, top);
-    for (long i = 0; i < S->samples; i++)
+    for (long i = 0; i < cfg->samples; i++)
         gsl_histogram_increment(h, gsl_ran_gamma(r, k, theta));   /* outside: ignored */
 
     double *exact = malloc(nb * sizeof *exact);
@@ -345,8 +346,8 @@ static hist_check gamma_density(const settings *S, gsl_rng *r, const char *dir)
         exact[i] = (gsl_cdf_gamma_P(hi, k, theta) - gsl_cdf_gamma_P(lo, k, theta)) / (hi - lo);
     }
     hist_check c = {0};
-    c.max_err = write_density_hist(h, S->samples, exact, dir, "density_hist.dat");
-    c.in_range = gsl_histogram_sum(h) / (double)S->samples;
+    c.max_err = write_density_hist(h, cfg->samples, exact, dir, "density_hist.dat");
+    c.in_range = gsl_histogram_sum(h) / (double)cfg->samples;
 
     /* the PDF on a fine grid, for the curve (and its peak) */
     const size_t G = 400;
@@ -361,7 +362,7 @@ static hist_check gamma_density(const settings *S, gsl_rng *r, const char *dir)
     out_write_matrix(dir, "density_pdf.dat", "x gamma_pdf(x)", pdf);
 
     printf("   Gamma(shape %g, scale %g): %ld samples in %zu bins of width %.4f\n",
-           k, theta, S->samples, nb, top / (double)nb);
+           k, theta, cfg->samples, nb, top / (double)nb);
     printf("   peak of the density %.4g %s\n", c.peak,
            c.peak > 1 ? "(above 1: a density, not a probability)" : "");
     printf("   max |histogram - exact| over bins %.4g; fraction inside the bins %.4f\n",
@@ -371,7 +372,7 @@ static hist_check gamma_density(const settings *S, gsl_rng *r, const char *dir)
     fig_use("density");
     fig_value("density_x_max", top);
     fig_value("density_bin_w", top / (double)nb);
-    fig_value("density_samples", (double)S->samples);
+    fig_value("density_samples", (double)cfg->samples);
     fig_value("gamma_shape", k);
     fig_value("gamma_scale", theta);
     fig_value("density_peak", c.peak);
@@ -475,9 +476,9 @@ typedef struct kl_result {
     double numeric, closed, err_est, reverse, reverse_closed;
 } kl_result;
 
-static kl_result kl_gaussians(const settings *S, const char *dir)
+static kl_result kl_gaussians(const probability_config *cfg, const char *dir)
 {
-    gauss p = {S->m1, S->s1}, q = {S->m2, S->s2};
+    gauss p = {cfg->m1, cfg->s1}, q = {cfg->m2, cfg->s2};
     gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
     kl_result k;
     double reverse_err;
@@ -620,10 +621,10 @@ typedef struct gen_result {
     double ring_radius;  /* mean |G(z)| of the 2D ring                       */
 } gen_result;
 
-static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
+static gen_result generator(const probability_config *cfg, gsl_rng *r, const char *dir)
 {
-    const generator1d G = {S->g_amp, S->g_steep};
-    const size_t nb = (size_t)S->bins;
+    const generator1d G = {cfg->g_amp, cfg->g_steep};
+    const size_t nb = (size_t)cfg->bins;
     const double half = G.a + 4.5;                   /* |z| < 4.5 holds 99.9993% */
     gsl_root_fsolver *solver = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
     gen_result res = {0};
@@ -631,7 +632,7 @@ static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
     /* the samples: z ~ N(0, 1), x = G(z), into a histogram */
     gsl_histogram *h = gsl_histogram_alloc(nb);
     gsl_histogram_set_ranges_uniform(h, -half, half);
-    for (long i = 0; i < S->samples; i++)
+    for (long i = 0; i < cfg->samples; i++)
         gsl_histogram_increment(h, gen_G(gsl_ran_gaussian_ziggurat(r, 1.0), &G));
 
     /* the exact mass of each bin, through G^{-1} and the normal CDF */
@@ -646,7 +647,7 @@ static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
         exact[i] = (gsl_cdf_ugaussian_P(z_hi) - gsl_cdf_ugaussian_P(z_lo)) / (hi - lo);
         z_lo = z_hi;
     }
-    res.max_err = write_density_hist(h, S->samples, exact, dir, "generator_hist.dat");
+    res.max_err = write_density_hist(h, cfg->samples, exact, dir, "generator_hist.dat");
 
     /* exact p_x and p_z on a fine grid; count the bumps of p_x */
     const size_t NG = 801;
@@ -695,7 +696,7 @@ static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
     out_write_matrix(dir, "generator_2d.dat", "z1 z2 G(z)_1 G(z)_2", ring);
     gsl_matrix_free(ring);
 
-    printf("   G(z) = z + %g tanh(%g z), %ld samples of z ~ N(0, 1)\n", G.a, G.b, S->samples);
+    printf("   G(z) = z + %g tanh(%g z), %ld samples of z ~ N(0, 1)\n", G.a, G.b, cfg->samples);
     printf("   the exact density of x = G(z) has %d bump%s\n", res.modes, res.modes == 1 ? "" : "s");
     printf("   max |histogram - exact (change of variables)| over bins %.4f\n", res.max_err);
     printf("   2D ring G(z) = z/10 + z/|z|: mean radius %.4f (exact 1 + sqrt(pi/2)/10 = %.4f)\n",
@@ -707,7 +708,7 @@ static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
     fig_value("gen_steep", G.b);
     fig_value("gen_pdf_top", top);
     fig_value("gen_bin_w", 2.0 * half / (double)nb);
-    fig_value("gen_samples", (double)S->samples);
+    fig_value("gen_samples", (double)cfg->samples);
     fig_use("generator_2d");
     fig_value("ring_points", (double)N2);
     fig_value("ring_radius_mean", res.ring_radius);
@@ -719,86 +720,102 @@ static gen_result generator(const settings *S, gsl_rng *r, const char *dir)
 }
 
 /* ----------------------------------------------------------------------------
+ * Appendix: the flags
+ *
+ * The knobs a student may turn, their defaults, and what --quick changes
+ * (a run of a second or so, for the golden test). common/session reads them
+ * with the common flags (--seed, --out, --quick, --quiet).
+ * ------------------------------------------------------------------------- */
+
+/* --quick: fewer rolls, runs and samples; shorten only what the user left
+ * alone. */
+static void quick_recipe(probability_config *cfg, const cli *c)
+{
+    if (!c->quick)
+        return;
+    if (!cli_given(c, "rolls"))   cfg->rolls = 10000;
+    if (!cli_given(c, "lln-max")) cfg->lln_max = 10000;
+    if (!cli_given(c, "reps"))    cfg->reps = 8;
+    if (!cli_given(c, "samples")) cfg->samples = 20000;
+}
+
+/* Start the run (common/session.h): the defaults, the flags, --out, the
+ * seed; SESSION_PLAIN, as this chapter trains nothing to save or load. */
+static void start(session *S, probability_config *cfg, int argc, char **argv)
+{
+    *cfg = (probability_config){.rolls = 100000, .lln_max = 1000000, .reps = 20, .samples = 200000,
+                                .bins = 60, .gamma_shape = 2.0, .gamma_scale = 0.25,
+                                .m1 = 0.0, .s1 = 1.0, .m2 = 1.0, .s2 = 2.0,
+                                .g_amp = 2.0, .g_steep = 3.0};
+    cli_option options[] = {
+        {"rolls", CLI_INT, &cfg->rolls, "die rolls for the PMF table (its largest N)", 1, 1e8, NULL, 0},
+        {"lln-max", CLI_INT, &cfg->lln_max, "largest N of the law-of-large-numbers curve", 100, 1e8, NULL, 0},
+        {"reps", CLI_INT, &cfg->reps, "independent runs averaged on that curve", 1, 1000, NULL, 0},
+        {"samples", CLI_INT, &cfg->samples, "samples per histogram (sections 3 and 5)", 100, 1e8, NULL, 0},
+        {"bins", CLI_INT, &cfg->bins, "histogram bins (sections 3 and 5)", 2, 10000, NULL, 0},
+        {"gamma-shape", CLI_REAL, &cfg->gamma_shape, "shape k of the Gamma density", 0.2, 100, NULL, 0},
+        {"gamma-scale", CLI_REAL, &cfg->gamma_scale, "scale theta of the Gamma density", 1e-3, 1e3, NULL, 0},
+        {"m1", CLI_REAL, &cfg->m1, "mean of p = N(m1, s1^2)", -100, 100, NULL, 0},
+        {"s1", CLI_REAL, &cfg->s1, "standard deviation of p (> 0)", 1e-3, 100, NULL, 0},
+        {"m2", CLI_REAL, &cfg->m2, "mean of q = N(m2, s2^2)", -100, 100, NULL, 0},
+        {"s2", CLI_REAL, &cfg->s2, "standard deviation of q (> 0)", 1e-3, 100, NULL, 0},
+        {"g-amp", CLI_REAL, &cfg->g_amp, "a in G(z) = z + a tanh(b z)", 0, 10, NULL, 0},
+        {"g-steep", CLI_REAL, &cfg->g_steep, "b in G(z) = z + a tanh(b z)", 0.01, 100, NULL, 0},
+    };
+    session_start(S, "00-probability", "PMF, law of large numbers, PDF, KL divergence, x = G(z)", 42,
+                  options, sizeof options / sizeof options[0], SESSION_PLAIN, argc, argv);
+    quick_recipe(cfg, &S->cli);
+}
+
+#ifndef GENLAB_TESTING
+/* ----------------------------------------------------------------------------
  * main: the chapter in order
  * ------------------------------------------------------------------------- */
-#ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    settings S = {.rolls = 100000, .lln_max = 1000000, .reps = 20, .samples = 200000, .bins = 60,
-                  .gamma_shape = 2.0, .gamma_scale = 0.25,
-                  .m1 = 0.0, .s1 = 1.0, .m2 = 1.0, .s2 = 2.0,
-                  .g_amp = 2.0, .g_steep = 3.0};
-    cli_option opts[] = {
-        {"rolls", CLI_INT, &S.rolls, "die rolls for the PMF table (its largest N)", 1, 1e8, NULL, 0},
-        {"lln-max", CLI_INT, &S.lln_max, "largest N of the law-of-large-numbers curve", 100, 1e8, NULL, 0},
-        {"reps", CLI_INT, &S.reps, "independent runs averaged on that curve", 1, 1000, NULL, 0},
-        {"samples", CLI_INT, &S.samples, "samples per histogram (sections 3 and 5)", 100, 1e8, NULL, 0},
-        {"bins", CLI_INT, &S.bins, "histogram bins (sections 3 and 5)", 2, 10000, NULL, 0},
-        {"gamma-shape", CLI_REAL, &S.gamma_shape, "shape k of the Gamma density", 0.2, 100, NULL, 0},
-        {"gamma-scale", CLI_REAL, &S.gamma_scale, "scale theta of the Gamma density", 1e-3, 1e3, NULL, 0},
-        {"m1", CLI_REAL, &S.m1, "mean of p = N(m1, s1^2)", -100, 100, NULL, 0},
-        {"s1", CLI_REAL, &S.s1, "standard deviation of p (> 0)", 1e-3, 100, NULL, 0},
-        {"m2", CLI_REAL, &S.m2, "mean of q = N(m2, s2^2)", -100, 100, NULL, 0},
-        {"s2", CLI_REAL, &S.s2, "standard deviation of q (> 0)", 1e-3, 100, NULL, 0},
-        {"g-amp", CLI_REAL, &S.g_amp, "a in G(z) = z + a tanh(b z)", 0, 10, NULL, 0},
-        {"g-steep", CLI_REAL, &S.g_steep, "b in G(z) = z + a tanh(b z)", 0.01, 100, NULL, 0},
-    };
-    cli c;
-    cli_init(&c, "00-probability", "PMF, law of large numbers, PDF, KL divergence, x = G(z)", 42,
-             opts, sizeof opts / sizeof opts[0]);
-    cli_parse_or_exit(&c, argc, argv);
-    if (c.quick) {                       /* shorten only what the user left alone */
-        if (!cli_given(&c, "rolls"))   S.rolls = 10000;
-        if (!cli_given(&c, "lln-max")) S.lln_max = 10000;
-        if (!cli_given(&c, "reps"))    S.reps = 8;
-        if (!cli_given(&c, "samples")) S.samples = 20000;
-    }
-    out_prepare(c.out);
-    gsl_rng *r = rng_new((unsigned long)c.seed);
-    metrics m = {0};
+    session S;
+    probability_config cfg;
+    start(&S, &cfg, argc, argv);         /* the flags (appendix), --out, the seed */
+    const char *out = S.cli.out;
     double t0 = now_seconds();
 
-    printf("00-probability: seed %ld%s\n", c.seed, c.quick ? " (quick)" : "");
+    printf("00-probability: seed %ld%s\n", S.cli.seed, S.cli.quick ? " (quick)" : "");
 
     printf("\n1. a loaded die: P = (1/6, 1/6, 1/6, 0, 1/6, 2/6), counted frequencies\n");
     gsl_ran_discrete_t *die = gsl_ran_discrete_preproc(FACES, DIE_PMF);
-    metrics_set(&m, "pmf_max_err", pmf_table(&S, r, die, c.out));
+    metrics_set(&S.m, "pmf_max_err", pmf_table(&cfg, S.rng, die, out));
 
     printf("\n2. law of large numbers\n");
-    lln_result lln = law_of_large_numbers(&S, r, die, c.out);
-    metrics_set(&m, "lln_slope", lln.slope);
-    metrics_set(&m, "lln_anchor", lln.anchor);
-    metrics_set(&m, "lln_err_first", lln.err_first);
-    metrics_set(&m, "lln_err_last", lln.err_last);
+    lln_result lln = law_of_large_numbers(&cfg, S.rng, die, out);
+    metrics_set(&S.m, "lln_slope", lln.slope);
+    metrics_set(&S.m, "lln_anchor", lln.anchor);
+    metrics_set(&S.m, "lln_err_first", lln.err_first);
+    metrics_set(&S.m, "lln_err_last", lln.err_last);
     gsl_ran_discrete_free(die);
 
     printf("\n3. a continuous density: histogram against the PDF\n");
-    hist_check dens = gamma_density(&S, r, c.out);
-    metrics_set(&m, "density_hist_max_err", dens.max_err);
-    metrics_set(&m, "density_peak", dens.peak);
+    hist_check dens = gamma_density(&cfg, S.rng, out);
+    metrics_set(&S.m, "density_hist_max_err", dens.max_err);
+    metrics_set(&S.m, "density_peak", dens.peak);
 
     printf("\n4. KL divergence between two Gaussians\n");
-    kl_result kl = kl_gaussians(&S, c.out);
-    metrics_set(&m, "kl_numeric", kl.numeric);
-    metrics_set(&m, "kl_closed_form", kl.closed);
-    metrics_set(&m, "kl_abs_diff", fabs(kl.numeric - kl.closed));
-    metrics_set(&m, "kl_reverse", kl.reverse);
-    metrics_set(&m, "kl_reverse_closed_form", kl.reverse_closed);
-    metrics_set(&m, "kl_reverse_abs_diff", fabs(kl.reverse - kl.reverse_closed));
-    metrics_set(&m, "kl_die_loaded_fair", (2.0 / 6) * log(2.0));
+    kl_result kl = kl_gaussians(&cfg, out);
+    metrics_set(&S.m, "kl_numeric", kl.numeric);
+    metrics_set(&S.m, "kl_closed_form", kl.closed);
+    metrics_set(&S.m, "kl_abs_diff", fabs(kl.numeric - kl.closed));
+    metrics_set(&S.m, "kl_reverse", kl.reverse);
+    metrics_set(&S.m, "kl_reverse_closed_form", kl.reverse_closed);
+    metrics_set(&S.m, "kl_reverse_abs_diff", fabs(kl.reverse - kl.reverse_closed));
+    metrics_set(&S.m, "kl_die_loaded_fair", (2.0 / 6) * log(2.0));
 
     printf("\n5. x = G(z): a fixed function turns N(0, 1) into a new distribution\n");
-    gen_result gen = generator(&S, r, c.out);
-    metrics_set(&m, "gen_hist_max_err", gen.max_err);
-    metrics_set(&m, "gen_modes", gen.modes);
-    metrics_set(&m, "ring_radius_mean", gen.ring_radius);
+    gen_result gen = generator(&cfg, S.rng, out);
+    metrics_set(&S.m, "gen_hist_max_err", gen.max_err);
+    metrics_set(&S.m, "gen_modes", gen.modes);
+    metrics_set(&S.m, "ring_radius_mean", gen.ring_radius);
 
-    fig_write(c.out);
-    metrics_print(&m, stdout);
-    metrics_write(&m, c.out);
-    if (!c.quiet)
-        note("%.2f s, outputs in %s", now_seconds() - t0, c.out);
-    gsl_rng_free(r);
+    session_finish(&S);                  /* results, metrics.txt, the figures */
+    note("%.2f s, outputs in %s", now_seconds() - t0, out);
     return 0;
 }
 #endif
