@@ -71,8 +71,11 @@ build/san/bin/%: $$(wildcard chapters/%/*.c) build/gen/%/figures.c $(SAN_LIB) $(
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $(filter %.c,$^) $(SAN_LIB) $(LDLIBS)
 
 # ---- the digit judge (scores the MNIST chapters' samples) -------------------
-bin/judge: datasets/judge/judge.c $(LIB) $(COMMON_HDR) | bin
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+build/gen/judge/figures.c: $(wildcard datasets/judge/figures/*.gp) common/style.gp tests/embed-figures.sh
+	@mkdir -p $(@D)
+	sh tests/embed-figures.sh common/style.gp $(wildcard datasets/judge/figures/*.gp) > $@
+bin/judge: datasets/judge/judge.c build/gen/judge/figures.c $(LIB) $(COMMON_HDR) | bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
 build/judge/mnist.judge: bin/judge $(wildcard datasets/mnist/*.gz)
 	bin/judge --quiet --out build/judge/mnist --save $@ > build/judge-mnist.log
 build/judge/fashion.judge: bin/judge

@@ -135,13 +135,9 @@ int main(int argc, char **argv)
     metrics_set(&m, "worst_class_accuracy", worst);
     out_write_matrix(args.out, "accuracy.dat", "epoch  mean_loss  train_accuracy  test_accuracy", log);
     out_write_matrix(args.out, "per_class.dat", "class  test_count  test_accuracy", per_class);
-    FILE *f = plot_open_default(args.out, "accuracy", "The digit judge: accuracy while training",
-                                "epoch", "accuracy");
-    fprintf(f, "set key bottom right\nset yrange [0.8:1]\n"
-               "plot 'accuracy.dat' using 1:3 with linespoints title \"training split (augmented model)\", \\\n"
-               "     'accuracy.dat' using 1:4 with linespoints title \"held-out test split\", \\\n"
-               "     0.95 with lines dt 2 lc rgb \"#777777\" title \"required: 0.95\"\n");
-    plot_close(f);
+    fig_use("accuracy");                      /* datasets/judge/figures/accuracy.gp */
+    fig_value("required_accuracy", 0.95);
+    fig_value("judge_epochs", (double)epochs);
 
     /* the judge file goes to --save: make sure its directory exists */
     char dir[256];
@@ -154,7 +150,8 @@ int main(int argc, char **argv)
     judge_save(j, save);
     metrics_print(&m, stdout);
     metrics_write(&m, args.out);
-    fprintf(stderr, "judge: saved to %s\n", save);
+    fig_write(args.out);
+    note("saved to %s", save);
 
     gsl_matrix_free(X); gsl_matrix_free(T); gsl_matrix_free(dZ); gsl_matrix_free(log);
     gsl_matrix_free(per_class);
