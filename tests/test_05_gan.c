@@ -275,6 +275,8 @@ static void test_save_load(void **s)
     add_model(&D, gan_new(&tiny, rb), "gaussian", 0);
     describe_models(&ck, &D);
     assert_int_equal(checkpoint_load(&ck, path, rb, err, sizeof err), -1);
+    assert_int_equal(ck.error, CHECKPOINT_ERR_MODEL);  /* what load_models tells apart: */
+    assert_int_equal(ck.file_blocks, 18);               /* 2 GANs' blocks, not 3 */
     free_models(&D);
 
     gsl_matrix_free(z);

@@ -28,9 +28,6 @@
  */
 #include "genlab.h"
 
-#include <errno.h>
-#include <stdint.h>
-
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -936,7 +933,7 @@ static void fd_versus_backprop(gan *g, gsl_rng *r, size_t batch, metrics *m)
  *
  * The scripts are the .gp files in chapters/05-gan/figures/; the functions
  * here write the data files they read and give them the numbers of this run
- * (values.gp, written once at the end of main).
+ * (values.gp, written once at the end of the run by session_finish).
  * ------------------------------------------------------------------------- */
 static void write_loss_figure(const run *R, const char *dir)
 {
@@ -1042,13 +1039,14 @@ static void write_saturation_figure(const gsl_matrix *cmp, long head_start, cons
  * have the same sizes, and two different shapes can have the same count
  * (noise 1, width 16 and noise 19, width 10 both give G 321 parameters).
  *
- * --generate K draws K samples of every loaded G. The noise comes from a
- * generator of its own, seeded with --seed + GENERATE_SEED, new for every
- * model: the same checkpoint and seed give the same files, whatever other
- * models the file holds, and the training generator is never used.
+ * --generate K draws K samples of every loaded G (K up to 100 000; without
+ * --generate, a --load run draws EVAL_N). The noise comes from a generator
+ * of its own, seeded with the session's sample seed (--seed +
+ * SESSION_SAMPLE_SEED, common/session.h), new for every model: the same
+ * checkpoint and seed give the same files, whatever other models the file
+ * holds, and the training generator is never used.
  * ------------------------------------------------------------------------- */
 #define MAX_MODELS (2 + CMP_RUNS)
-#define GENERATE_SEED 1000003UL
 
 typedef struct model_set {
     size_t n;
@@ -1059,84 +1057,84 @@ typedef struct model_set {
 
 /* role: the target and G loss of a main run ("gaussian-ns", "bimodal-sat"),
  * or optimiser and G loss of an experiment run ("cmp-sgd-sat") */
-static void add_model(model_set *S, gan *g, const char *name, int experiment)
+static void add_model(model_set *M, gan *g, const char *name, int experiment)
 {
     const gan_config *c = &g->cfg;
     const char *loss = c->gloss == GLOSS_SATURATING ? "sat" : "ns";
-    if (S->n == MAX_MODELS)
+    if (M->n == MAX_MODELS)
         die("more than %d models in one run", MAX_MODELS);
     if (experiment)
-        snprintf(S->role[S->n], sizeof S->role[0], "cmp-%s-%s", c->sgd ? "sgd" : "adam", loss);
+        snprintf(M->role[M->n], sizeof M->role[0], "cmp-%s-%s", c->sgd ? "sgd" : "adam", loss);
     else
-        snprintf(S->role[S->n], sizeof S->role[0], "%s-%s", target_name(c->target), loss);
-    S->name[S->n] = name;
-    S->g[S->n++] = g;
+        snprintf(M->role[M->n], sizeof M->role[0], "%s-%s", target_name(c->target), loss);
+    M->name[M->n] = name;
+    M->g[M->n++] = g;
 }
 
-static void free_models(model_set *S)
+static void free_models(model_set *M)
 {
-    for (size_t i = 0; i < S->n; i++)
-        gan_free(S->g[i]);
-    S->n = 0;
+    for (size_t i = 0; i < M->n; i++)
+        gan_free(M->g[i]);
+    M->n = 0;
 }
 
 /* What a checkpoint of the models holds (see above); nothing is copied yet. */
-static void describe_models(checkpoint *ck, model_set *S)
+static void describe_models(checkpoint *ck, model_set *M)
 {
     *ck = (checkpoint){0};
-    for (size_t i = 0; i < S->n; i++) {
-        gan *g = S->g[i];
+    for (size_t i = 0; i < M->n; i++) {
+        gan *g = M->g[i];
         const gan_config *c = &g->cfg;
         const char *act = act_name(c->act), *opt = c->sgd ? "sgd" : "adam";
         char G[CHECKPOINT_NAME_LEN], D[CHECKPOINT_NAME_LEN], name[CHECKPOINT_NAME_LEN + 8];
-        snprintf(G, sizeof G, "%s.%s.G%ldx%ld", S->role[i], act, c->noise_dim,
+        snprintf(G, sizeof G, "%s.%s.G%ldx%ld", M->role[i], act, c->noise_dim,
                  c->g_hidden ? c->g_hidden : c->hidden);
-        snprintf(D, sizeof D, "%s.%s.D%ld", S->role[i], act, c->hidden);
+        snprintf(D, sizeof D, "%s.%s.D%ld", M->role[i], act, c->hidden);
         checkpoint_add_params(ck, G, g->PG);
         checkpoint_add_params(ck, D, g->PD);
         snprintf(name, sizeof name, "%s.%s", G, opt);
         checkpoint_add_optimizer(ck, name, g->optG);
         snprintf(name, sizeof name, "%s.%s", D, opt);
         checkpoint_add_optimizer(ck, name, g->optD);
-        snprintf(name, sizeof name, "%s.%s.step", S->role[i], act);
+        snprintf(name, sizeof name, "%s.%s.step", M->role[i], act);
         checkpoint_add_long(ck, name, &g->step);
     }
 }
 
-static void save_models(model_set *S, const char *path, const gsl_rng *r)
+/* --save: every GAN of the run and the run's generator (nothing without
+ * --save). */
+static void save_models(session *S, model_set *M)
 {
     checkpoint ck;
-    char err[1024];
-    describe_models(&ck, S);
-    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
-        die("%s", err);
-    note("saved %zu GAN(s) to %s", S->n, path);
+    char what[32];
+    describe_models(&ck, M);
+    snprintf(what, sizeof what, "%zu GAN(s)", M->n);
+    session_save(S, &ck, what);
 }
 
-static void load_models(model_set *S, const char *path, gsl_rng *r)
+/* --load: read the GANs of M (built from the flags, not trained) and the
+ * generator back. */
+static void load_models(session *S, model_set *M)
 {
     checkpoint ck;
-    char err[1024];
-    describe_models(&ck, S);
-    /* How many GANs the file holds, from its block count (format in
-     * checkpoint.h: 8 bytes magic, uint32 version, uint32 n_blocks), so that
-     * another --target or --compare-steps is named as the cause. Anything
-     * else wrong with the file is left to checkpoint_load to say. */
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("%s: cannot open: %s", path, strerror(errno));
-    unsigned char head[16];
-    uint32_t n_blocks = 0;
-    const size_t per_gan = ck.n / S->n;
-    if (fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, "GENLABCK", 8) == 0)
-        memcpy(&n_blocks, head + 12, sizeof n_blocks);
-    fclose(f);
-    if (n_blocks != 0 && n_blocks != ck.n && n_blocks % per_gan == 0)
-        die("%s holds %u GAN(s), a run with these flags has %zu: give the --target and "
-            "--compare-steps (0 or not) it was saved with", path, n_blocks / (unsigned)per_gan, S->n);
-    if (checkpoint_load(&ck, path, r, err, sizeof err) != 0)
-        die("%s", err);
-    note("loaded %zu GAN(s) from %s", S->n, path);
+    char err[4400], what[32];
+    describe_models(&ck, M);
+    snprintf(what, sizeof what, "%zu GAN(s)", M->n);
+    if (checkpoint_load(&ck, S->load, S->rng, err, sizeof err) == 0) {
+        note("loaded %s from %s", what, S->load);
+        return;
+    }
+    /* Refused, and nothing copied. A sound file of this chapter that holds a
+     * whole number of GANs, but not this run's number, was saved with another
+     * --target or --compare-steps: checkpoint_load says so as a model
+     * mismatch (CHECKPOINT_ERR_MODEL) and tells how many blocks the file
+     * holds (ck.file_blocks), so we can name the flags. */
+    const size_t per_gan = ck.n / M->n;
+    if (ck.error == CHECKPOINT_ERR_MODEL && ck.file_blocks != 0 && ck.file_blocks != ck.n &&
+        ck.file_blocks % per_gan == 0)
+        die("%s holds %zu GAN(s), a run with these flags has %zu: give the --target and "
+            "--compare-steps (0 or not) it was saved with", S->load, ck.file_blocks / per_gan, M->n);
+    session_load(S, &ck, what);     /* anything else: refused again, in every chapter's words */
 }
 
 /* "sgd_saturating" -> "sgd saturating" for a figure title, where gnuplot's
@@ -1152,20 +1150,20 @@ static void spaced(const char *name, char *buf, size_t size)
 /* One panel per model, in the snapshots' style (figures/generated.gp): G's
  * samples as a histogram, the real density and D(x); panel i + 1 reads index
  * i of generated.dat. Here: the numbers of its titles and x ranges. */
-static void write_generated_figure(const model_set *S, const sample_stats *st, long K)
+static void write_generated_figure(const model_set *M, const sample_stats *st, long K)
 {
     fig_use("generated");
     fig_value("generated_samples", (double)K);
-    fig_value("generated_n", (double)S->n);
-    for (size_t i = 0; i < S->n; i++) {
+    fig_value("generated_n", (double)M->n);
+    for (size_t i = 0; i < M->n; i++) {
         double lo, hi;
         char title[64], name[64];
-        plot_range(S->g[i]->cfg.target, &lo, &hi);
-        spaced(S->name[i], title, sizeof title);
+        plot_range(M->g[i]->cfg.target, &lo, &hi);
+        spaced(M->name[i], title, sizeof title);
         snprintf(name, sizeof name, "generated_name_%zu", i + 1);
         fig_text(name, "%s", title);
         snprintf(name, sizeof name, "generated_steps_%zu", i + 1);
-        fig_value(name, (double)S->g[i]->step);
+        fig_value(name, (double)M->g[i]->step);
         snprintf(name, sizeof name, "generated_mean_%zu", i + 1);
         fig_value(name, st[i].mean);
         snprintf(name, sizeof name, "generated_std_%zu", i + 1);
@@ -1181,9 +1179,13 @@ static void write_generated_figure(const model_set *S, const sample_stats *st, l
 
 /* --generate K: for every model, its K samples (generated_<name>.dat), their
  * histogram with D(x) (generated.dat, generated.gp), the numbers of section 7
- * on stdout and in the metrics. */
-static void generate_samples(model_set *S, long K, unsigned long seed, const char *dir, metrics *m)
+ * on stdout and in the metrics. The figure is a histogram, its size fixed
+ * whatever K; the data files hold all K samples. */
+static void generate_samples(session *S, model_set *M, long K)
 {
+    const unsigned long seed = S->sample_seed;
+    const char *dir = S->cli.out;
+    metrics *m = &S->m;
     const size_t n = (size_t)K;
     double *xs = malloc(n * sizeof *xs), *ys = malloc(n * sizeof *ys);
     gsl_matrix *H = gsl_matrix_alloc(N_BINS, 4);
@@ -1192,16 +1194,16 @@ static void generate_samples(model_set *S, long K, unsigned long seed, const cha
         die("out of memory");
     printf("\n== %ld samples of each loaded generator (noise seed %lu)\n", K, seed);
     FILE *h = out_open(dir, "generated.dat");
-    for (size_t i = 0; i < S->n; i++) {
-        gan *g = S->g[i];
+    for (size_t i = 0; i < M->n; i++) {
+        gan *g = M->g[i];
         const target_kind t = g->cfg.target;
         char file[64], name[64];
         gsl_rng *fixed = rng_new(seed);                 /* the same for every model */
         sample_generator(g, fixed, xs, n);
 
-        snprintf(file, sizeof file, "generated_%s.dat", S->name[i]);
+        snprintf(file, sizeof file, "generated_%s.dat", M->name[i]);
         FILE *f = out_open(dir, file);
-        fprintf(f, "# %ld samples x = G(z) of the %s model after %ld steps\n# x\n", K, S->name[i],
+        fprintf(f, "# %ld samples x = G(z) of the %s model after %ld steps\n# x\n", K, M->name[i],
                 g->step);
         for (size_t k = 0; k < n; k++)
             fprintf(f, "%.9g\n", xs[k]);
@@ -1211,56 +1213,66 @@ static void generate_samples(model_set *S, long K, unsigned long seed, const cha
         st[i] = summarize_samples(t, fixed, g->real, xs, ys, n);     /* sorts xs */
         fprintf(h, "# %s after %ld steps (mean %.3f, std %.3f, %.1f %% outside the plot)\n"
                    "# x real_density generated_density D_of_x\n",
-                S->name[i], g->step, st[i].mean, st[i].sd, 100.0 * outside);
+                M->name[i], g->step, st[i].mean, st[i].sd, 100.0 * outside);
         for (size_t k = 0; k < N_BINS; k++)
             fprintf(h, "%.9g %.9g %.9g %.9g\n", gsl_matrix_get(H, k, 0), gsl_matrix_get(H, k, 1),
                     gsl_matrix_get(H, k, 2), gsl_matrix_get(H, k, 3));
         fprintf(h, "\n\n");                             /* gnuplot: next index */
 
         printf("%-20s %5ld steps: mean %.3f  std %.3f  share below 0 %.3f  W1 to data %.4f",
-               S->name[i], g->step, st[i].mean, st[i].sd, st[i].left, st[i].w1);
+               M->name[i], g->step, st[i].mean, st[i].sd, st[i].left, st[i].w1);
         if (t == TARGET_BIMODAL)
             printf("  between the modes %.3f", st[i].gap);
         printf("\n");
-        snprintf(name, sizeof name, "gen_mean_%s", S->name[i]);
+        snprintf(name, sizeof name, "gen_mean_%s", M->name[i]);
         metrics_set(m, name, st[i].mean);
-        snprintf(name, sizeof name, "gen_std_%s", S->name[i]);
+        snprintf(name, sizeof name, "gen_std_%s", M->name[i]);
         metrics_set(m, name, st[i].sd);
-        snprintf(name, sizeof name, "w1_%s", S->name[i]);
+        snprintf(name, sizeof name, "w1_%s", M->name[i]);
         metrics_set(m, name, st[i].w1);
         if (t == TARGET_BIMODAL) {
-            snprintf(name, sizeof name, "mode_share_left_%s", S->name[i]);
+            snprintf(name, sizeof name, "mode_share_left_%s", M->name[i]);
             metrics_set(m, name, st[i].left);
-            snprintf(name, sizeof name, "mode_share_right_%s", S->name[i]);
+            snprintf(name, sizeof name, "mode_share_right_%s", M->name[i]);
             metrics_set(m, name, 1.0 - st[i].left);
-            snprintf(name, sizeof name, "gap_share_%s", S->name[i]);
+            snprintf(name, sizeof name, "gap_share_%s", M->name[i]);
             metrics_set(m, name, st[i].gap);
         }
         gsl_rng_free(fixed);
     }
     out_close(h, "generated.dat");
     metrics_set(m, "generated_samples", (double)K);
-    write_generated_figure(S, st, K);
+    write_generated_figure(M, st, K);
     gsl_matrix_free(H);
     free(xs);
     free(ys);
 }
 
 /* ----------------------------------------------------------------------------
- * 13. The three experiments, and main
+ * 13. The three experiments
+ *
+ * What one run does, decided from the flags by recipe() (appendix): which
+ * targets it trains, their GANs, and how long the saturation experiment runs.
  * ------------------------------------------------------------------------- */
+typedef struct run_plan {
+    int gaussian, bimodal;      /* the targets of --target                        */
+    gan_config gauss, bi;       /* their GANs (section 9 starts from gauss)       */
+    long compare_steps;         /* section 9's experiment; 0: skipped             */
+    long head_start;            /* its D-only steps first                         */
+} run_plan;
 
 /* Build, (optionally) compare gradient methods on the fresh GAN, train,
  * measure, draw: one target. Returns the trained GAN (for --save). */
-static gan *train_target(const gan_config *cfg, int with_fd, gsl_rng *r, const cli *c, metrics *m)
+static gan *train_target(session *S, const gan_config *cfg, int with_fd)
 {
+    gsl_rng *r = S->rng;
     run *R = run_new(cfg, r);
     if (with_fd)
-        fd_versus_backprop(R->g, r, (size_t)cfg->batch, m);     /* section 10 */
-    train_run(R, r, c->quiet);                                  /* section 8  */
-    measure_run(R, r, m);                                       /* section 7  */
-    write_loss_figure(R, c->out);                               /* section 11 */
-    write_snapshot_figure(R, c->out);
+        fd_versus_backprop(R->g, r, (size_t)cfg->batch, &S->m);  /* section 10 */
+    train_run(R, r, S->cli.quiet);                              /* section 8  */
+    measure_run(R, r, &S->m);                                   /* section 7  */
+    write_loss_figure(R, S->cli.out);                           /* section 11 */
+    write_snapshot_figure(R, S->cli.out);
     gan *g = R->g;
     R->g = NULL;                                /* kept: run_free leaves it */
     run_free(R);
@@ -1268,12 +1280,13 @@ static gan *train_target(const gan_config *cfg, int with_fd, gsl_rng *r, const c
 }
 
 /* Section 9's experiment, its log lines, metrics and figure; its four
- * trained GANs go into g (for --save). */
-static void saturation_experiment(const gan_config *cfg, long head_start, long steps, gsl_rng *r,
-                                  const char *out, metrics *m, gan *g[CMP_RUNS])
+ * trained GANs go into M (for --save). */
+static void saturation_experiment(session *S, const gan_config *cfg, long head_start, long steps,
+                                  model_set *M)
 {
+    gan *g[CMP_RUNS];
     gsl_matrix *cmp = gsl_matrix_alloc((size_t)steps, CMP_COLS);
-    compare_g_losses(cfg, r, head_start, cmp, g);
+    compare_g_losses(cfg, S->rng, head_start, cmp, g);
     printf("\n== G loss compared on the gaussian target: D trained alone for %ld steps, then\n"
            "   %ld steps from that same state, with the same random numbers\n", head_start, steps);
     for (int i = 0; i < CMP_RUNS; i++) {
@@ -1284,126 +1297,152 @@ static void saturation_experiment(const gan_config *cfg, long head_start, long s
                cmp_name[i], gsl_matrix_get(cmp, 0, col + CMP_GRAD),
                gsl_matrix_get(cmp, 0, col + CMP_DFAKE), reach < 0 ? "never, -1 = " : "at step ", reach);
         snprintf(name, sizeof name, "g_grad_first_%s", cmp_name[i]);
-        metrics_set(m, name, gsl_matrix_get(cmp, 0, col + CMP_GRAD));
+        metrics_set(&S->m, name, gsl_matrix_get(cmp, 0, col + CMP_GRAD));
         snprintf(name, sizeof name, "steps_to_halfway_%s", cmp_name[i]);
-        metrics_set(m, name, (double)reach);
+        metrics_set(&S->m, name, (double)reach);
+        add_model(M, g[i], cmp_name[i], 1);
     }
-    write_saturation_figure(cmp, head_start, out);
+    write_saturation_figure(cmp, head_start, S->cli.out);
     gsl_matrix_free(cmp);
 }
 
+/* --load: the same GANs a training run with these flags ends with, built
+ * (fresh weights, drawn as training would draw them) to be read, not trained. */
+static void build_models(model_set *M, const run_plan *P, gsl_rng *r)
+{
+    if (P->gaussian)
+        add_model(M, gan_new(&P->gauss, r), "gaussian", 0);
+    if (P->bimodal)
+        add_model(M, gan_new(&P->bi, r), "bimodal", 0);
+    if (P->compare_steps > 0) {
+        gan_config cc[CMP_RUNS];
+        compare_configs(&P->gauss, cc);
+        for (int i = 0; i < CMP_RUNS; i++)
+            add_model(M, gan_new(&cc[i], r), cmp_name[i], 1);
+    }
+}
+
+/* ----------------------------------------------------------------------------
+ * Appendix (skip on a first reading): the flags, and the recipe of a run
+ *
+ * The chapter's knobs are a table (cli.h). session_start adds the flags every
+ * chapter has (--seed, --quick, --out, --quiet) and, after the chapter's,
+ * section 12's --save, --load and --generate, with their rules: --generate
+ * needs --load, and --load trains nothing, so it takes no --save.
+ * ------------------------------------------------------------------------- */
+typedef struct gan_flags {      /* the knobs as given; recipe() completes them */
+    const char *target, *g_loss, *init, *optim, *act, *lr_decay;
+    long steps, batch, d_steps, noise_dim, hidden, g_hidden, compare_steps, head_start;
+    double lr_d, lr_g;
+} gan_flags;
+
+static void start_run(session *S, gan_flags *F, int argc, char **argv)
+{
+    const gan_flags defaults = {
+        .target = "both", .g_loss = "non-saturating", .init = "xavier", .optim = "adam",
+        .act = "tanh", .lr_decay = "linear", .steps = 5000, .batch = 64, .d_steps = 1,
+        .noise_dim = 0, .hidden = 16, .g_hidden = 0, .compare_steps = 200, .head_start = 1000,
+        .lr_d = 1e-3, .lr_g = 1e-3};
+    *F = defaults;
+    const cli_option opts[] = {
+        {"target", CLI_CHOICE, &F->target, "which data to learn", 0, 0, "both|gaussian|bimodal", 0},
+        {"g-loss", CLI_CHOICE, &F->g_loss, "generator loss", 0, 0, "non-saturating|saturating", 0},
+        {"steps", CLI_INT, &F->steps, "training iterations (G steps) per target", 1, 1e7, NULL, 0},
+        {"batch", CLI_INT, &F->batch, "samples per batch (real and fake each)", 1, 1e5, NULL, 0},
+        {"lr-d", CLI_REAL, &F->lr_d, "discriminator learning rate", 1e-8, 100, NULL, 0},
+        {"lr-g", CLI_REAL, &F->lr_g, "generator learning rate", 1e-8, 100, NULL, 0},
+        {"d-steps", CLI_INT, &F->d_steps, "D steps per G step", 1, 100, NULL, 0},
+        {"noise-dim", CLI_INT, &F->noise_dim, "noise dimension (0: 1 for gaussian, 4 for bimodal)", 0, 1024, NULL, 0},
+        {"hidden", CLI_INT, &F->hidden, "width of the hidden layers of D and G", 1, 4096, NULL, 0},
+        {"g-hidden", CLI_INT, &F->g_hidden, "width of G's hidden layers alone (0: same as --hidden)", 0, 4096, NULL, 0},
+        {"act", CLI_CHOICE, &F->act, "hidden activation of G and D", 0, 0, "tanh|leaky-relu|relu", 0},
+        {"init", CLI_CHOICE, &F->init, "weight init (small: N(0, 0.1^2) as in seed 000)", 0, 0, "xavier|small", 0},
+        {"optim", CLI_CHOICE, &F->optim, "optimiser of both players", 0, 0, "adam|sgd", 0},
+        {"lr-decay", CLI_CHOICE, &F->lr_decay, "learning-rate schedule", 0, 0, "linear|none", 0},
+        {"compare-steps", CLI_INT, &F->compare_steps, "steps of the saturating vs non-saturating runs (0: skip)", 0, 1e6, NULL, 0},
+        {"head-start", CLI_INT, &F->head_start, "D-only steps before that comparison", 0, 1e6, NULL, 0},
+    };
+    session_start(S, "05-gan", "a 1D GAN: N(3, 0.5) and a two-mode mixture; saturating vs non-saturating G loss",
+                  42, opts, sizeof opts / sizeof opts[0], SESSION_SAVE_LOAD, argc, argv);
+}
+
+/* The flags' words as settings; each target's noise (1-D for the Gaussian as
+ * in seed 000, 4-D for the two modes as in seed 004, unless --noise-dim);
+ * --quick shortens only what the user left alone. (Without --generate, a
+ * --load run samples EVAL_N from each model: section 12.) */
+static run_plan recipe(const session *S, const gan_flags *F)
+{
+    const cli *c = &S->cli;
+    const int quick = c->quick;      /* shorten only what the user left alone */
+    const gan_config base = {
+        .gloss = strcmp(F->g_loss, "saturating") == 0 ? GLOSS_SATURATING : GLOSS_NON_SATURATING,
+        .steps = quick && !cli_given(c, "steps") ? 300 : F->steps,
+        .batch = F->batch, .d_steps = F->d_steps, .hidden = F->hidden, .g_hidden = F->g_hidden,
+        .lr_d = F->lr_d, .lr_g = F->lr_g,
+        .small_init = strcmp(F->init, "small") == 0, .sgd = strcmp(F->optim, "sgd") == 0,
+        .lr_decay = strcmp(F->lr_decay, "linear") == 0,
+        .act = strcmp(F->act, "relu") == 0 ? ACT_RELU : strcmp(F->act, "tanh") == 0 ? ACT_TANH : ACT_LEAKY_RELU,
+    };
+    run_plan P = {
+        .gaussian = strcmp(F->target, "bimodal") != 0,
+        .bimodal = strcmp(F->target, "gaussian") != 0,
+        .gauss = base, .bi = base,
+        .compare_steps = quick && !cli_given(c, "compare-steps") ? 60 : F->compare_steps,
+        .head_start = quick && !cli_given(c, "head-start") ? 300 : F->head_start,
+    };
+    P.gauss.target = TARGET_GAUSSIAN;
+    P.gauss.noise_dim = F->noise_dim ? F->noise_dim : 1;
+    P.bi.target = TARGET_BIMODAL;
+    P.bi.noise_dim = F->noise_dim ? F->noise_dim : 4;
+    return P;
+}
+
+/* The log's first lines: the two players and how they learn. */
+static void print_setup(const session *S, const gan_flags *F)
+{
+    const long gh = F->g_hidden ? F->g_hidden : F->hidden;
+    printf("05-gan: seed %ld; G: noise -> %ld -> %ld -> 1, D: 1 -> %ld -> %ld -> 1, %s hidden units,\n"
+           "%s init, %s (lr D %g, G %g, %s schedule)\n", S->cli.seed, gh, gh, F->hidden, F->hidden,
+           F->act, F->init, strcmp(F->optim, "sgd") == 0 ? "plain SGD" : "Adam(0.5, 0.999)", F->lr_d,
+           F->lr_g, F->lr_decay);
+}
+
+/* ----------------------------------------------------------------------------
+ * main: the story in order.
+ * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    const char *target = "both", *g_loss = "non-saturating", *init = "xavier", *optim = "adam",
-               *act = "tanh", *lr_decay = "linear", *save = NULL, *load = NULL;
-    long steps = 5000, batch = 64, d_steps = 1, noise_dim = 0, hidden = 16, g_hidden = 0;
-    long compare_steps = 200, head_start = 1000, generate = 0;
-    double lr_d = 1e-3, lr_g = 1e-3;
-    cli_option opts[] = {
-        {"target", CLI_CHOICE, &target, "which data to learn", 0, 0, "both|gaussian|bimodal", 0},
-        {"g-loss", CLI_CHOICE, &g_loss, "generator loss", 0, 0, "non-saturating|saturating", 0},
-        {"steps", CLI_INT, &steps, "training iterations (G steps) per target", 1, 1e7, NULL, 0},
-        {"batch", CLI_INT, &batch, "samples per batch (real and fake each)", 1, 1e5, NULL, 0},
-        {"lr-d", CLI_REAL, &lr_d, "discriminator learning rate", 1e-8, 100, NULL, 0},
-        {"lr-g", CLI_REAL, &lr_g, "generator learning rate", 1e-8, 100, NULL, 0},
-        {"d-steps", CLI_INT, &d_steps, "D steps per G step", 1, 100, NULL, 0},
-        {"noise-dim", CLI_INT, &noise_dim, "noise dimension (0: 1 for gaussian, 4 for bimodal)", 0, 1024, NULL, 0},
-        {"hidden", CLI_INT, &hidden, "width of the hidden layers of D and G", 1, 4096, NULL, 0},
-        {"g-hidden", CLI_INT, &g_hidden, "width of G's hidden layers alone (0: same as --hidden)", 0, 4096, NULL, 0},
-        {"act", CLI_CHOICE, &act, "hidden activation of G and D", 0, 0, "tanh|leaky-relu|relu", 0},
-        {"init", CLI_CHOICE, &init, "weight init (small: N(0, 0.1^2) as in seed 000)", 0, 0, "xavier|small", 0},
-        {"optim", CLI_CHOICE, &optim, "optimiser of both players", 0, 0, "adam|sgd", 0},
-        {"lr-decay", CLI_CHOICE, &lr_decay, "learning-rate schedule", 0, 0, "linear|none", 0},
-        {"compare-steps", CLI_INT, &compare_steps, "steps of the saturating vs non-saturating runs (0: skip)", 0, 1e6, NULL, 0},
-        {"head-start", CLI_INT, &head_start, "D-only steps before that comparison", 0, 1e6, NULL, 0},
-        {"save", CLI_STRING, &save, "write every GAN of the run (G, D, optimisers) to this checkpoint at the end", 0, 0, NULL, 0},
-        {"load", CLI_STRING, &load, "read the GANs from this checkpoint (same flags as the run that saved it), no training", 0, 0, NULL, 0},
-        {"generate", CLI_INT, &generate, "with --load: write N samples of each G, their figure and stats, and stop (not given: 10000)", 1, 1e6, NULL, 0},
-    };
-    cli c;
-    cli_init(&c, "05-gan", "a 1D GAN: N(3, 0.5) and a two-mode mixture; saturating vs non-saturating G loss",
-             42, opts, sizeof opts / sizeof opts[0]);
-    cli_parse_or_exit(&c, argc, argv);
-    if (cli_given(&c, "generate") && !load)
-        cli_usage_error(&c, "--generate needs the models to sample: --load FILE");
-    if (load && save)
-        cli_usage_error(&c, "--load trains nothing, so there is nothing new to --save");
-    if (c.quick) {                         /* shorten only what the user left alone */
-        if (!cli_given(&c, "steps"))
-            steps = 300;
-        if (!cli_given(&c, "compare-steps"))
-            compare_steps = 60;
-        if (!cli_given(&c, "head-start"))
-            head_start = 300;
-    }
-    out_prepare(c.out);
-    checkpoint_require_writable(save);      /* before training, not after */
-    checkpoint_require_sound(load);  /* a damaged file: refused before any work */
-    gsl_rng *r = rng_new((unsigned long)c.seed);
-    metrics m = {0};
+    session S;                       /* flags, --out, seed, metrics, figures */
+    gan_flags flags;
+    start_run(&S, &flags, argc, argv);
+    const run_plan P = recipe(&S, &flags);
+    print_setup(&S, &flags);
+    model_set M = {0};               /* every GAN of the run (section 12) */
 
-    gan_config base = {
-        .gloss = strcmp(g_loss, "saturating") == 0 ? GLOSS_SATURATING : GLOSS_NON_SATURATING,
-        .steps = steps, .batch = batch, .d_steps = d_steps, .hidden = hidden, .g_hidden = g_hidden,
-        .lr_d = lr_d, .lr_g = lr_g,
-        .small_init = strcmp(init, "small") == 0, .sgd = strcmp(optim, "sgd") == 0,
-        .lr_decay = strcmp(lr_decay, "linear") == 0,
-        .act = strcmp(act, "relu") == 0 ? ACT_RELU : strcmp(act, "tanh") == 0 ? ACT_TANH : ACT_LEAKY_RELU,
-    };
-    const long gh = g_hidden ? g_hidden : hidden;
-    printf("05-gan: seed %ld; G: noise -> %ld -> %ld -> 1, D: 1 -> %ld -> %ld -> 1, %s hidden units,\n"
-           "%s init, %s (lr D %g, G %g, %s schedule)\n", c.seed, gh, gh, hidden, hidden, act, init,
-           base.sgd ? "plain SGD" : "Adam(0.5, 0.999)", lr_d, lr_g, lr_decay);
-
-    const int do_gauss = strcmp(target, "bimodal") != 0, do_bi = strcmp(target, "gaussian") != 0;
-    gan_config gauss = base, bi = base;
-    gauss.target = TARGET_GAUSSIAN;
-    gauss.noise_dim = noise_dim ? noise_dim : 1;
-    bi.target = TARGET_BIMODAL;
-    bi.noise_dim = noise_dim ? noise_dim : 4;
-    model_set S = {0};                 /* every GAN the run trains (section 12) */
-
-    if (load) {
-        /* the same models as a training run with these flags, read, not trained */
-        if (do_gauss)
-            add_model(&S, gan_new(&gauss, r), "gaussian", 0);
-        if (do_bi)
-            add_model(&S, gan_new(&bi, r), "bimodal", 0);
-        if (compare_steps > 0) {
-            gan_config cc[CMP_RUNS];
-            compare_configs(&gauss, cc);
-            for (int i = 0; i < CMP_RUNS; i++)
-                add_model(&S, gan_new(&cc[i], r), cmp_name[i], 1);
-        }
-        load_models(&S, load, r);
-        generate_samples(&S, generate ? generate : EVAL_N, (unsigned long)c.seed + GENERATE_SEED,
-                         c.out, &m);
-    } else {
+    if (session_trains(&S)) {
         /* 1. N(3, 0.5), after a look at what finite differences would cost */
-        if (do_gauss)
-            add_model(&S, train_target(&gauss, 1, r, &c, &m), "gaussian", 0);
+        if (P.gaussian)
+            add_model(&M, train_target(&S, &P.gauss, 1), "gaussian", 0);
 
         /* 2. the two modes at -2 and +2 */
-        if (do_bi)
-            add_model(&S, train_target(&bi, !do_gauss, r, &c, &m), "bimodal", 0);
+        if (P.bimodal)
+            add_model(&M, train_target(&S, &P.bi, !P.gaussian), "bimodal", 0);
 
         /* 3. saturating vs non-saturating G loss, on the Gaussian */
-        if (compare_steps > 0) {
-            gan *cmp[CMP_RUNS];
-            saturation_experiment(&gauss, head_start, compare_steps, r, c.out, &m, cmp);
-            for (int i = 0; i < CMP_RUNS; i++)
-                add_model(&S, cmp[i], cmp_name[i], 1);
-        }
-        if (save)
-            save_models(&S, save, r);
+        if (P.compare_steps > 0)
+            saturation_experiment(&S, &P.gauss, P.head_start, P.compare_steps, &M);
+
+        save_models(&S, &M);         /* 12. --save: keep every GAN of the run */
+    } else {
+        /* 12. --load: the same models, read instead of trained, then sampled */
+        build_models(&M, &P, S.rng);
+        load_models(&S, &M);
+        generate_samples(&S, &M, S.generate ? S.generate : EVAL_N);
     }
 
-    fig_write(c.out);                  /* values.gp and the scripts of the figures drawn */
-    metrics_print(&m, stdout);
-    metrics_write(&m, c.out);
-    free_models(&S);
-    gsl_rng_free(r);
+    free_models(&M);
+    session_finish(&S);              /* results, metrics.txt, values.gp, scripts */
     return 0;
 }
 #endif
