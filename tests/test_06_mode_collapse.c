@@ -70,16 +70,16 @@ static void test_mbstd_alone(void **state)
 }
 
 /* ---- a small GAN of each kind ------------------------------------------------ */
-static config small_config(method_kind m, mbstd_place at, target_kind t)
+static mode_collapse_config small_config(method_kind m, mbstd_place at, target_kind t)
 {
-    config c = {target_make(t), m, at, 10, N, 1, 6, 5, 3, 1e-3, 1e-3, 1.0, 0.9};
+    mode_collapse_config c = {target_make(t), m, at, 10, N, 1, 6, 5, 3, 1e-3, 1e-3, 1.0, 0.9};
     return c;
 }
 
 /* gan_new + every weight and bias jittered: no pre-activation sits exactly on a
  * ReLU kink (zero biases times dead units would give z = 0 exactly, where the
  * one-sided derivative and the central difference disagree) */
-static gan *small_gan(const config *cfg, gsl_rng *r)
+static gan *small_gan(const mode_collapse_config *cfg, gsl_rng *r)
 {
     gan *g = gan_new(cfg, r);
     for (size_t i = 0; i < g->PG->value->size; i++)
@@ -106,7 +106,7 @@ static void check_d(method_kind m, mbstd_place at)
 {
     gsl_rng *r = rng_new(5);
     for (int trial = 0; trial < 3; trial++) {
-        config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
+        mode_collapse_config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
         gan *g = small_gan(&cfg, r);
         d_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.dim), trial == 1 ? 0.0 : 0.9};
         rng_fill_gaussian(r, c.X, 0.0, 1.5);
@@ -161,7 +161,7 @@ static void check_g(method_kind m, mbstd_place at)
 {
     gsl_rng *r = rng_new(9);
     for (int trial = 0; trial < 3; trial++) {
-        config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
+        mode_collapse_config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
         gan *g = small_gan(&cfg, r);
         g_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.dim), gsl_matrix_alloc(N, (size_t)cfg.noise_dim)};
         real_batch(&cfg.tg, r, c.real);
@@ -198,7 +198,7 @@ static void test_g_step_leaves_d_alone(void **state)
     (void)state;
     gsl_rng *r = rng_new(2);
     for (int m = 0; m < N_METHODS; m++) {
-        config cfg = small_config((method_kind)m, MBSTD_INPUT, TARGET_RING);
+        mode_collapse_config cfg = small_config((method_kind)m, MBSTD_INPUT, TARGET_RING);
         gan *g = small_gan(&cfg, r);
         gsl_matrix *real = gsl_matrix_alloc(N, 2), *z = gsl_matrix_alloc(N, 3);
         real_batch(&cfg.tg, r, real);
@@ -238,11 +238,11 @@ static void test_measure(void **state)
 #define TRAIN_STEPS 5
 
 /* runs of the given methods (same sizes, same target), from r; TRAIN_STEPS steps each if train */
-static void small_runs(run **runs, const method_kind *methods, size_t n, const config *base,
-                       gsl_rng *r, int train)
+static void small_runs(run **runs, const method_kind *methods, size_t n,
+                       const mode_collapse_config *base, gsl_rng *r, int train)
 {
     for (size_t i = 0; i < n; i++) {
-        config c = *base;
+        mode_collapse_config c = *base;
         c.method = methods[i];
         runs[i] = run_new(&c, r);
         step_stats st;
@@ -283,7 +283,7 @@ static void test_checkpoint(void **state)
 {
     (void)state;
     const method_kind methods[2] = {M_VANILLA, M_MBSTD};
-    const config base = small_config(M_VANILLA, MBSTD_INPUT, TARGET_RING);
+    const mode_collapse_config base = small_config(M_VANILLA, MBSTD_INPUT, TARGET_RING);
     char path[] = "/tmp/test_06_mode_collapse_XXXXXX";
     const int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -333,7 +333,7 @@ static void test_checkpoint(void **state)
     /* another size, target, place of the mbstd column, list of methods: refused */
     run *C[2];
     gsl_rng *rc = rng_new(1);
-    config other = base;
+    mode_collapse_config other = base;
     other.g_hidden = base.g_hidden + 1;
     small_runs(C, methods, 2, &other, rc, 0);
     assert_refused(C, 2, path, "another --g-hidden");

@@ -47,7 +47,7 @@
  *  10. one training run per method
  *  11. figures
  *  12. saving a trained run, and sampling it without training
- *  13. main
+ *  13. main (after an appendix: the flags)
  *
  * Run:  make bin/06-mode-collapse && bin/06-mode-collapse   (all four, ~17 s)
  *       bin/06-mode-collapse --method vanilla --d-steps 3   (one method, a knob)
@@ -163,13 +163,14 @@ static const char *method_label[N_METHODS] = {
 
 #define N_HIDDEN 3            /* hidden layers of G and of D's body */
 
-typedef struct config {
+/* One run's setting: the flags (appendix), and the method of this run. */
+typedef struct mode_collapse_config {
     target tg;
     method_kind method;
     mbstd_place mbstd_at;
     long steps, batch, d_steps, g_hidden, d_hidden, noise_dim;
     double lr_d, lr_g, lr_decay, smoothing;
-} config;
+} mode_collapse_config;
 
 /* ----------------------------------------------------------------------------
  * 3. Remedy 1: one-sided label smoothing (Salimans et al. 2016)
@@ -394,7 +395,7 @@ static int uses_mbstd(const gan *g, mbstd_place where)
     return g->method == M_MBSTD && g->mbstd_at == where;
 }
 
-static gan *gan_new(const config *c, gsl_rng *r)
+static gan *gan_new(const mode_collapse_config *c, gsl_rng *r)
 {
     gan *g = calloc(1, sizeof *g);
     if (!g)
@@ -587,7 +588,7 @@ typedef struct step_stats {
 } step_stats;
 
 /* k = --d-steps steps of D, then one step of G; fresh data and noise each time */
-static void train_step(gan *g, const config *c, gsl_rng *r, step_stats *st)
+static void train_step(gan *g, const mode_collapse_config *c, gsl_rng *r, step_stats *st)
 {
     const size_t n = (size_t)c->batch;
     gsl_matrix_view real = mat_rows(g->real, n);
@@ -725,6 +726,19 @@ static coverage measure(const target *t, const gsl_matrix *S)
  * between two hops (1-3 modes covered, 8-25 % sharp). README, exercise 3.
  * ------------------------------------------------------------------------- */
 
+/* The setting, as the log's first lines state it. */
+static void print_setting(const mode_collapse_config *c, long seed)
+{
+    printf("06-mode-collapse: target %s (%zu modes, sd %g), seed %ld\n", c->tg.name,
+           c->tg.n_modes, c->tg.sd, seed);
+    printf("G: %ld -> %ld x 3 -> %zu   D: %zu -> %ld x 3 -> 1   ReLU, Adam (0.5, 0.999)\n",
+           c->noise_dim, c->g_hidden, c->tg.dim, c->tg.dim, c->d_hidden);
+    printf("lr G %g, lr D %g (decaying linearly to x %g), %ld D step(s) per G step, "
+           "batch %ld, %ld steps\n", c->lr_g, c->lr_d, c->lr_decay, c->d_steps, c->batch, c->steps);
+    printf("smoothing: real label %g   mbstd: at the %s\n", c->smoothing,
+           c->mbstd_at == MBSTD_INPUT ? "input" : "features");
+}
+
 /* ----------------------------------------------------------------------------
  * 10. One training run per method
  *
@@ -749,7 +763,7 @@ static coverage measure(const target *t, const gsl_matrix *S)
 enum { LOG_STEP, LOG_D, LOG_G, LOG_DREAL, LOG_DFAKE, LOG_COLS };
 
 typedef struct run {
-    config cfg;
+    mode_collapse_config cfg;
     gan *g;                     /* G and D, trained by train_run                  */
     long step;                  /* training steps behind g (a checkpoint's too)   */
     gsl_matrix *log;            /* (steps, LOG_COLS) raw values per step          */
@@ -762,7 +776,7 @@ typedef struct run {
     double d_end, g_end;        /* loss means over the last WINDOW steps          */
 } run;
 
-static run *run_new(const config *c, gsl_rng *r)
+static run *run_new(const mode_collapse_config *c, gsl_rng *r)
 {
     run *R = calloc(1, sizeof *R);
     if (!R)
@@ -796,9 +810,12 @@ static double log_mean(const gsl_matrix *log, size_t c, size_t last)
     return s / (double)(last + 1 - from);
 }
 
-static void train_run(run *R, gsl_rng *r, gsl_matrix *S, int quiet)
+/* Train R from r's current state, printing the log and the run's last line. */
+static void train_run(run *R, gsl_rng *r, int quiet)
 {
-    const config *c = &R->cfg;
+    const mode_collapse_config *c = &R->cfg;
+    gsl_matrix *S = gsl_matrix_alloc(EVAL_N, c->tg.dim);            /* (EVAL_N, dim) */
+    const double t0 = now_seconds();
     const long steps = c->steps;
     const long snap_at[N_SNAP] = {0, steps / 10, steps / 4, steps / 2, steps};
     const long print_every = steps >= 5 ? steps / 5 : 1;
@@ -863,6 +880,35 @@ static void train_run(run *R, gsl_rng *r, gsl_matrix *S, int quiet)
     R->d_end = log_mean(R->log, LOG_D, (size_t)steps - 1);
     R->g_end = log_mean(R->log, LOG_G, (size_t)steps - 1);
     R->step = steps;
+    gsl_matrix_free(S);
+    note("%s: %.1f s", method_name[c->method], now_seconds() - t0);
+    printf("%s: %.0f of %zu modes covered, %.0f reached, sharp share %.3f\n",
+           method_name[c->method], R->final.covered, c->tg.n_modes, R->final.reached, R->final.hq);
+}
+
+/* metric WHAT_METHOD, e.g. modes_covered_mbstd */
+static void set_metric(metrics *m, const char *what, const char *method, double value)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s_%s", what, method);
+    metrics_set(m, name, value);
+}
+
+/* the results table of a training run, and its numbers into m */
+static void print_table(run *const *runs, size_t n_runs, metrics *m)
+{
+    printf("\n%-10s %14s %14s %19s\n", "method", "modes_covered", "modes_reached",
+           "high_quality_share");
+    for (size_t i = 0; i < n_runs; i++) {
+        const run *R = runs[i];
+        const char *mn = method_name[R->cfg.method];
+        printf("%-10s %14.0f %14.0f %19.3f\n", mn, R->final.covered, R->final.reached, R->final.hq);
+        set_metric(m, "modes_covered", mn, R->final.covered);
+        set_metric(m, "modes_reached", mn, R->final.reached);
+        set_metric(m, "high_quality_share", mn, R->final.hq);
+        set_metric(m, "d_loss_end", mn, R->d_end);
+        set_metric(m, "g_loss_end", mn, R->g_end);
+    }
 }
 
 /* ----------------------------------------------------------------------------
@@ -935,12 +981,14 @@ static void write_density(const char *dir, const char *file, const target *t)
     out_close(f, file);
 }
 
-static void write_real(const char *dir, const target *t, gsl_rng *r, gsl_matrix *S)
+/* real.dat: SNAP_N samples of the ring (drawn from r), or the line's density */
+static void write_real(const char *dir, const target *t, gsl_rng *r)
 {
     if (t->dim == 2) {
-        gsl_matrix_view top = gsl_matrix_submatrix(S, 0, 0, SNAP_N, 2);
-        real_batch(t, r, &top.matrix);
-        out_write_matrix(dir, "real.dat", "x1 x2: samples of the real data", &top.matrix);
+        gsl_matrix *X = gsl_matrix_alloc(SNAP_N, 2);
+        real_batch(t, r, X);
+        out_write_matrix(dir, "real.dat", "x1 x2: samples of the real data", X);
+        gsl_matrix_free(X);
         return;
     }
     write_density(dir, "real.dat", t);
@@ -1024,7 +1072,7 @@ static void write_losses(const char *dir, run *const *runs, size_t n_runs)
     fig_use("losses");
     fig_value("loss_window", WINDOW);
     for (size_t i = 0; i < n_runs; i++) {
-        const config *c = &runs[i]->cfg;
+        const mode_collapse_config *c = &runs[i]->cfg;
         const method_kind m = c->method;
         const double a = m == M_SMOOTHING ? c->smoothing : 1.0;
         char name[48];
@@ -1033,6 +1081,19 @@ static void write_losses(const char *dir, run *const *runs, size_t n_runs)
         snprintf(name, sizeof name, "g_eq_%zu", i + 1);
         fig_value(name, m == M_FEATMATCH ? 0.0 : -log(a / 2.0));
     }
+}
+
+/* Everything a training run's figures need: the data files and the values.
+ * (The real samples are drawn from r, after the last run.) */
+static void write_figures(const char *dir, run *const *runs, size_t n_runs, gsl_rng *r)
+{
+    write_real(dir, &runs[0]->cfg.tg, r);
+    for (size_t i = 0; i < n_runs; i++)
+        write_snapshots(dir, runs[i]);
+    run_figure_values(runs, n_runs);
+    samples_figure_values(runs, n_runs);
+    write_coverage(dir, runs, n_runs);
+    write_losses(dir, runs, n_runs);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1065,15 +1126,20 @@ static void write_losses(const char *dir, run *const *runs, size_t n_runs)
  * every case checkpoint_load names the first block that differs and leaves
  * the model untouched, and the program stops with that one line.
  *
- * Sampling a loaded run draws K samples of each G from a generator of its
- * own, seeded with --seed + GENERATE_SEED and reseeded for every method: the
- * same seed and checkpoint give the same file, and every method gets the
- * same noise z (as every method gets the same start in section 10), so two
- * rows differ by the method only. The samples are counted exactly as in
- * section 8.
+ * Sampling a loaded run draws K samples of each G (--generate K, 1 to
+ * 100 000; 2000 without it) from a generator of its own, seeded with
+ * --seed + SESSION_SAMPLE_SEED (common/session.h) and reseeded for every
+ * method: the same seed and checkpoint give the same file, and every method
+ * gets the same noise z (as every method gets the same start in section 10),
+ * so two rows differ by the method only. The samples are counted exactly as
+ * in section 8.
+ *
+ * The rules around the flags are common/session.h's, the same in every
+ * chapter: --generate needs --load, and --load trains nothing, so it takes
+ * no --save. The --save file is checked writable before training, not
+ * after; a --load file that is damaged, or not a checkpoint, is refused
+ * before any work; one of another model, by session_load, in one line.
  * ------------------------------------------------------------------------- */
-#define GENERATE_SEED 1000003UL
-
 /* Describe the checkpoint of these runs (nothing is copied yet). */
 static void run_checkpoint(run *const *runs, size_t n_runs, checkpoint *ck)
 {
@@ -1091,21 +1157,18 @@ static void run_checkpoint(run *const *runs, size_t n_runs, checkpoint *ck)
     }
 }
 
-static void set_metric(metrics *m, const char *what, const char *method, double value)
-{
-    char name[64];
-    snprintf(name, sizeof name, "%s_%s", what, method);
-    metrics_set(m, name, value);
-}
-
 /* The figure of --generate (figures/generated.gp): one panel per method, its
- * K samples over the mode centres (ring) or their histogram over the true
- * density (bimodal); gen_I_steps, _covered, _sharp for loaded run I. */
+ * samples over the mode centres (ring: the first GEN_DRAWN_MAX of the K, the
+ * file holds them all) or the histogram of all K over the true density
+ * (bimodal); gen_I_steps, _covered, _sharp for loaded run I. */
+#define GEN_DRAWN_MAX 5000
+
 static void generated_figure_values(run *const *runs, size_t n_runs, size_t K)
 {
     fig_use("generated");
     run_figure_values(runs, n_runs);
     fig_value("gen_k", (double)K);
+    fig_value("gen_drawn", (double)(K < GEN_DRAWN_MAX ? K : GEN_DRAWN_MAX));
     for (size_t i = 0; i < n_runs; i++) {
         const run *R = runs[i];
         char name[48];
@@ -1118,38 +1181,44 @@ static void generated_figure_values(run *const *runs, size_t n_runs, size_t K)
     }
 }
 
-/* Measure every loaded G on K samples (section 8), one line each, into m.
- * With write_files (--generate K), also write the samples and their figure. */
-static void sample_loaded(const char *dir, run *const *runs, size_t n_runs, size_t K,
-                          unsigned long seed, int write_files, metrics *m)
+/* Measure every loaded G on K samples (section 8), one line each, into S->m.
+ * With --generate K, also write the samples and their figure; a bare --load
+ * draws no figure. */
+static void sample_loaded(session *S, run *const *runs, size_t n_runs)
 {
+    const char *dir = S->cli.out;
+    const int write_files = S->generate > 0;
+    const size_t K = write_files ? (size_t)S->generate : EVAL_N;
+    const unsigned long seed = S->sample_seed;
     const target *t = &runs[0]->cfg.tg;
-    gsl_matrix *S = gsl_matrix_alloc(K, t->dim);                   /* (K, dim) */
+    printf("\nloaded %zu model(s); their noise: seed %ld + %lu\n", n_runs, S->cli.seed,
+           SESSION_SAMPLE_SEED);
+    gsl_matrix *X = gsl_matrix_alloc(K, t->dim);                   /* (K, dim) */
     gsl_rng *fixed = rng_new(seed);
     for (size_t i = 0; i < n_runs; i++) {
         run *R = runs[i];
         const char *mn = method_name[R->cfg.method];
         gsl_rng_set(fixed, seed);                  /* the same z for every method */
-        sample_generator(R->g, fixed, S);
-        R->final = measure(t, S);
+        sample_generator(R->g, fixed, X);
+        R->final = measure(t, X);
         printf("%s (trained %ld steps): %zu samples, %.0f of %zu modes covered, %.0f reached, "
                "sharp share %.3f\n", mn, R->step, K, R->final.covered, t->n_modes,
                R->final.reached, R->final.hq);
-        set_metric(m, "modes_covered", mn, R->final.covered);
-        set_metric(m, "modes_reached", mn, R->final.reached);
-        set_metric(m, "high_quality_share", mn, R->final.hq);
+        set_metric(&S->m, "modes_covered", mn, R->final.covered);
+        set_metric(&S->m, "modes_reached", mn, R->final.reached);
+        set_metric(&S->m, "high_quality_share", mn, R->final.hq);
         if (!write_files)
             continue;
         char file[64], header[160];
         snprintf(file, sizeof file, "generated_%s.dat", mn);
         snprintf(header, sizeof header, "%s: %zu samples of the loaded G (noise seed %lu)",
                  t->dim == 2 ? "x1 x2" : "x", K, seed);
-        out_write_matrix(dir, file, header, S);
+        out_write_matrix(dir, file, header, X);
         if (t->dim == 1) {
             snprintf(file, sizeof file, "generated_hist_%s.dat", mn);
             FILE *f = out_open(dir, file);
             fprintf(f, "# x density: histogram of the %zu samples in generated_%s.dat\n", K, mn);
-            write_histogram(f, t, S);
+            write_histogram(f, t, X);
             out_close(f, file);
         }
     }
@@ -1167,7 +1236,62 @@ static void sample_loaded(const char *dir, run *const *runs, size_t n_runs, size
         generated_figure_values(runs, n_runs, K);
     }
     gsl_rng_free(fixed);
-    gsl_matrix_free(S);
+    gsl_matrix_free(X);
+}
+
+/* ----------------------------------------------------------------------------
+ * Appendix: the flags
+ *
+ * The knobs the text invites a student to turn, with section 9's setting as
+ * their defaults, and what --quick changes (40 steps per method: well under a
+ * second, for the golden test). common/session.h reads them together with
+ * the common flags (--seed, --out, --quick, --quiet) and the persistence
+ * flags of section 12 (--save, --load, --generate).
+ * ------------------------------------------------------------------------- */
+
+/* --quick: 40 steps per method, unless --steps was given. */
+static void recipe(mode_collapse_config *c, const cli *flags)
+{
+    if (flags->quick && !cli_given(flags, "steps"))
+        c->steps = 40;
+}
+
+/* Start the run (common/session.h): the defaults, the flags, --out, the seed,
+ * --save / --load checked. *methods is "all" or one method's name. */
+static void start(session *S, mode_collapse_config *c, const char **methods, int argc,
+                  char **argv)
+{
+    const char *target_name = "ring", *mbstd_at = "input";
+    *methods = "all";
+    *c = (mode_collapse_config){.method = M_VANILLA, .steps = 2000, .batch = 256, .d_steps = 1,
+                                .g_hidden = 64, .d_hidden = 64, .noise_dim = 2, .lr_d = 1e-3,
+                                .lr_g = 4e-3, .lr_decay = 0.1, .smoothing = 0.9};
+    cli_option opts[] = {
+        {"method", CLI_CHOICE, methods, "train every method, or one", 0, 0,
+         "all|vanilla|smoothing|featmatch|mbstd", 0},
+        {"target", CLI_CHOICE, &target_name, "data: 8 Gaussians on a ring, or 000's bimodal line",
+         0, 0, "ring|bimodal", 0},
+        {"steps", CLI_INT, &c->steps, "training steps (G updates) per method", 1, 1e6, NULL, 0},
+        {"batch", CLI_INT, &c->batch, "samples per batch, real and fake alike", 2, 10000, NULL, 0},
+        {"lr-d", CLI_REAL, &c->lr_d, "D's Adam learning rate at the start", 1e-6, 0.1, NULL, 0},
+        {"lr-g", CLI_REAL, &c->lr_g, "G's Adam learning rate at the start", 1e-6, 0.1, NULL, 0},
+        {"lr-decay", CLI_REAL, &c->lr_decay, "both rates decay linearly to this fraction", 1e-3, 1,
+         NULL, 0},
+        {"d-steps", CLI_INT, &c->d_steps, "D steps per G step", 1, 50, NULL, 0},
+        {"g-hidden", CLI_INT, &c->g_hidden, "units in each of G's 3 hidden layers", 1, 1024, NULL, 0},
+        {"d-hidden", CLI_INT, &c->d_hidden, "units in each of D's 3 hidden layers", 1, 1024, NULL, 0},
+        {"noise-dim", CLI_INT, &c->noise_dim, "dimension of G's noise z", 1, 64, NULL, 0},
+        {"smoothing", CLI_REAL, &c->smoothing, "D's target for real data (smoothing method)", 0.5,
+         1, NULL, 0},
+        {"mbstd-at", CLI_CHOICE, &mbstd_at, "where the mbstd column joins D", 0, 0,
+         "input|features", 0},
+    };
+    session_start(S, "06-mode-collapse",
+                  "mode collapse on a ring of 8 Gaussians, and three remedies that work or do not",
+                  42, opts, sizeof opts / sizeof *opts, SESSION_SAVE_LOAD, argc, argv);
+    c->tg = target_make(strcmp(target_name, "ring") == 0 ? TARGET_RING : TARGET_BIMODAL);
+    c->mbstd_at = strcmp(mbstd_at, "input") == 0 ? MBSTD_INPUT : MBSTD_FEATURES;
+    recipe(c, &S->cli);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1180,133 +1304,44 @@ static void sample_loaded(const char *dir, run *const *runs, size_t n_runs, size
  * clipping or a gradient penalty, on this same ring.
  * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
-/* the results table of a training run, and its numbers into m */
-static void print_table(run *const *runs, size_t n_runs, metrics *m)
-{
-    printf("\n%-10s %14s %14s %19s\n", "method", "modes_covered", "modes_reached", "high_quality_share");
-    for (size_t i = 0; i < n_runs; i++) {
-        const run *R = runs[i];
-        const char *mn = method_name[R->cfg.method];
-        printf("%-10s %14.0f %14.0f %19.3f\n", mn, R->final.covered, R->final.reached, R->final.hq);
-        set_metric(m, "modes_covered", mn, R->final.covered);
-        set_metric(m, "modes_reached", mn, R->final.reached);
-        set_metric(m, "high_quality_share", mn, R->final.hq);
-        set_metric(m, "d_loss_end", mn, R->d_end);
-        set_metric(m, "g_loss_end", mn, R->g_end);
-    }
-}
-
 int main(int argc, char **argv)
 {
-    const char *method = "all", *tname = "ring", *mbstd_at = "input", *save = NULL, *load = NULL;
-    long steps = 2000, batch = 256, d_steps = 1, g_hidden = 64, d_hidden = 64, noise_dim = 2;
-    long generate_k = 0;
-    double lr_d = 1e-3, lr_g = 4e-3, lr_decay = 0.1, smoothing = 0.9;
-    cli_option opts[] = {
-        {"method", CLI_CHOICE, &method, "train every method, or one", 0, 0,
-         "all|vanilla|smoothing|featmatch|mbstd", 0},
-        {"target", CLI_CHOICE, &tname, "data: 8 Gaussians on a ring, or 000's bimodal line", 0, 0,
-         "ring|bimodal", 0},
-        {"steps", CLI_INT, &steps, "training steps (G updates) per method", 1, 1e6, NULL, 0},
-        {"batch", CLI_INT, &batch, "samples per batch, real and fake alike", 2, 10000, NULL, 0},
-        {"lr-d", CLI_REAL, &lr_d, "D's Adam learning rate at the start", 1e-6, 0.1, NULL, 0},
-        {"lr-g", CLI_REAL, &lr_g, "G's Adam learning rate at the start", 1e-6, 0.1, NULL, 0},
-        {"lr-decay", CLI_REAL, &lr_decay, "both rates decay linearly to this fraction", 1e-3, 1, NULL, 0},
-        {"d-steps", CLI_INT, &d_steps, "D steps per G step", 1, 50, NULL, 0},
-        {"g-hidden", CLI_INT, &g_hidden, "units in each of G's 3 hidden layers", 1, 1024, NULL, 0},
-        {"d-hidden", CLI_INT, &d_hidden, "units in each of D's 3 hidden layers", 1, 1024, NULL, 0},
-        {"noise-dim", CLI_INT, &noise_dim, "dimension of G's noise z", 1, 64, NULL, 0},
-        {"smoothing", CLI_REAL, &smoothing, "D's target for real data (smoothing method)", 0.5, 1, NULL, 0},
-        {"mbstd-at", CLI_CHOICE, &mbstd_at, "where the mbstd column joins D", 0, 0, "input|features", 0},
-        {"save", CLI_STRING, &save, "at the end, write every trained G and D (and their Adam state) here",
-         0, 0, NULL, 0},
-        {"load", CLI_STRING, &load, "no training: build the models of these flags, load them from this "
-         "checkpoint, measure them on 2000 samples", 0, 0, NULL, 0},
-        {"generate", CLI_INT, &generate_k, "with --load: write N samples of every G, their figure and "
-         "coverage, and stop", 1, 1e6, NULL, 0},
-    };
-    cli cl;
-    cli_init(&cl, "06-mode-collapse",
-             "mode collapse on a ring of 8 Gaussians, and three remedies that work or do not", 42,
-             opts, sizeof opts / sizeof *opts);
-    cli_parse_or_exit(&cl, argc, argv);
-    if (cli_given(&cl, "generate") && !load)
-        cli_usage_error(&cl, "--generate needs the models to sample: --load FILE");
-    if (load && save)
-        cli_usage_error(&cl, "--load trains nothing, so there is nothing new to --save");
-    if (cl.quick && !cli_given(&cl, "steps"))
-        steps = 40;
-    out_prepare(cl.out);
-    checkpoint_require_writable(save);      /* before training, not after */
-    checkpoint_require_sound(load);  /* a damaged file: refused before any work */
-    gsl_rng *r = rng_new((unsigned long)cl.seed);
+    session S;
+    mode_collapse_config c;                 /* the setting (section 9)         */
+    const char *methods;                    /* "all", or one method's name     */
+    start(&S, &c, &methods, argc, argv);    /* the flags: see the appendix     */
+    print_setting(&c, S.cli.seed);
 
-    config c = {target_make(strcmp(tname, "ring") == 0 ? TARGET_RING : TARGET_BIMODAL), M_VANILLA,
-                strcmp(mbstd_at, "input") == 0 ? MBSTD_INPUT : MBSTD_FEATURES,
-                steps, batch, d_steps, g_hidden, d_hidden, noise_dim,
-                lr_d, lr_g, lr_decay, smoothing};
-    printf("06-mode-collapse: target %s (%zu modes, sd %g), seed %ld\n", c.tg.name, c.tg.n_modes,
-           c.tg.sd, cl.seed);
-    printf("G: %ld -> %ld x 3 -> %zu   D: %zu -> %ld x 3 -> 1   ReLU, Adam (0.5, 0.999)\n",
-           noise_dim, g_hidden, c.tg.dim, c.tg.dim, d_hidden);
-    printf("lr G %g, lr D %g (decaying linearly to x %g), %ld D step(s) per G step, "
-           "batch %ld, %ld steps\n", lr_g, lr_d, lr_decay, d_steps, batch, steps);
-    printf("smoothing: real label %g   mbstd: at the %s\n", smoothing, mbstd_at);
-
-    gsl_matrix *S = gsl_matrix_alloc(EVAL_N, c.tg.dim);
-    gsl_rng *start = gsl_rng_clone(r);          /* every method starts from here */
+    /* one run per method (section 10), every one from the same state of the
+     * random stream; with --load the models are built but not trained */
+    gsl_rng *same_start = gsl_rng_clone(S.rng);
     run *runs[N_METHODS];
     size_t n_runs = 0;
     for (int k = 0; k < N_METHODS; k++) {
-        if (strcmp(method, "all") != 0 && strcmp(method, method_name[k]) != 0)
+        if (strcmp(methods, "all") != 0 && strcmp(methods, method_name[k]) != 0)
             continue;
         c.method = (method_kind)k;
-        gsl_rng_memcpy(r, start);
-        run *R = runs[n_runs++] = run_new(&c, r);         /* G and D, first weights */
-        if (load)
-            continue;                                     /* --load: the file's weights */
-        const double t0 = now_seconds();
-        train_run(R, r, S, cl.quiet);
-        if (!cl.quiet)
-            note("%s: %.1f s", method_name[k], now_seconds() - t0);
-        printf("%s: %.0f of %zu modes covered, %.0f reached, sharp share %.3f\n",
-               method_name[k], R->final.covered, c.tg.n_modes, R->final.reached, R->final.hq);
+        gsl_rng_memcpy(S.rng, same_start);
+        run *R = runs[n_runs++] = run_new(&c, S.rng);     /* G and D, first weights */
+        if (session_trains(&S))
+            train_run(R, S.rng, S.cli.quiet);
     }
+    gsl_rng_free(same_start);
 
     checkpoint ck;                                  /* what --save and --load move */
     run_checkpoint(runs, n_runs, &ck);
-    metrics m = {0};
-    char err[512];
-    if (load) {                                     /* section 12: load, sample, stop */
-        if (checkpoint_load(&ck, load, r, err, sizeof err) != 0)
-            die("%s", err);                         /* names what differs */
-        printf("\nloaded %zu model(s); their noise: seed %ld + %lu\n", n_runs, cl.seed, GENERATE_SEED);
-        sample_loaded(cl.out, runs, n_runs, generate_k > 0 ? (size_t)generate_k : EVAL_N,
-                      (unsigned long)cl.seed + GENERATE_SEED, generate_k > 0, &m);
-    } else {                                        /* the table, the figures */
-        print_table(runs, n_runs, &m);
-        write_real(cl.out, &c.tg, r, S);
-        for (size_t i = 0; i < n_runs; i++)
-            write_snapshots(cl.out, runs[i]);
-        run_figure_values(runs, n_runs);
-        samples_figure_values(runs, n_runs);
-        write_coverage(cl.out, runs, n_runs);
-        write_losses(cl.out, runs, n_runs);
-        if (save && checkpoint_save(&ck, save, r, err, sizeof err) != 0)
-            die("%s", err);
-        if (save && !cl.quiet)
-            note("saved the run to %s", save);
+    if (session_trains(&S)) {                       /* the table, the figures      */
+        print_table(runs, n_runs, &S.m);
+        write_figures(S.cli.out, runs, n_runs, S.rng);
+        session_save(&S, &ck, "the run");           /* with --save (section 12)    */
+    } else {                                        /* section 12: load, sample    */
+        session_load(&S, &ck, "the run");           /* names what differs, if any  */
+        sample_loaded(&S, runs, n_runs);
     }
-    if (!load || generate_k > 0)            /* a bare --load draws no figure */
-        fig_write(cl.out);
 
-    metrics_print(&m, stdout);
-    metrics_write(&m, cl.out);
     for (size_t i = 0; i < n_runs; i++)
         run_free(runs[i]);
-    gsl_matrix_free(S);
-    gsl_rng_free(start);
-    gsl_rng_free(r);
+    session_finish(&S);                     /* results, metrics.txt, figures   */
     return 0;
 }
 #endif

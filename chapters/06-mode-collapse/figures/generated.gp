@@ -1,9 +1,10 @@
 # generated.gp -- the samples of --load FILE --generate K: one panel per
-# loaded G. On the ring its K samples (generated_<method>.dat: x1 x2) over the
-# mode centres (centres.dat, open circles); on the bimodal line their
-# histogram (generated_hist_<method>.dat: centre density) over the true
-# density (density.dat: x density). Panel titles: modes covered and the share
-# of samples within 3 sd of a mode.
+# loaded G. On the ring its samples (generated_<method>.dat: x1 x2; the
+# first gen_drawn of the K, at most 5000, so that a large K stays a readable
+# figure) over the mode centres (centres.dat, open circles); on the bimodal
+# line the histogram of all K (generated_hist_<method>.dat: centre density)
+# over the true density (density.dat: x density). Panel titles: modes covered
+# and the share of all K samples within 3 sd of a mode.
 load "values.gp"
 fig_name = "generated"
 fig_w = 80 + 440 * n_runs; fig_h = target_dim == 2 ? 600 : 500
@@ -12,8 +13,10 @@ method_colour(m) = m eq "vanilla" ? c_vermilion : m eq "smoothing" ? c_purple : 
                    m eq "featmatch" ? c_green : c_blue
 method(i) = value(sprintf("method_%d", i))
 unset key
-set multiplot layout 1, n_runs title sprintf("%d samples of each loaded G on the %s\n" . \
-    "panel titles: modes covered, share of samples within 3 sd of a mode%s", gen_k, \
+drawn = (target_dim == 2 && gen_drawn < gen_k) ? \
+    sprintf("the first %d of %d samples", gen_drawn, gen_k) : sprintf("%d samples", gen_k)
+set multiplot layout 1, n_runs title sprintf("%s of each loaded G on the %s\n" . \
+    "panel titles: modes covered, share of samples within 3 sd of a mode%s", drawn, \
     target_title, target_dim == 2 ? "\nopen circles: the mode centres" : "") font ",11"
 if (target_dim == 2) {
     set size ratio -1
@@ -37,7 +40,7 @@ do for [i = 1:n_runs] {
         value(gen . "steps"), value(gen . "covered"), n_modes, \
         100.0 * value(gen . "sharp")) font ",12"
     if (target_dim == 2) {
-        plot "generated_" . method(i) . ".dat" using 1:2 \
+        plot "generated_" . method(i) . ".dat" every ::0::(gen_drawn - 1) using 1:2 \
              with points pt 7 ps 0.3 lc rgb method_colour(method(i)), \
              "centres.dat" using 1:2 with points pt 6 ps 2.5 lw 2 lc rgb "#555555"
     } else {
