@@ -209,10 +209,13 @@ static void check_resume(model_kind kind, d_update_kind upd)
     train(straight, 30, NULL);                      /* N + M = 30 in one go     */
     gan *first = gan_new(&cfg, data, 21);
     train(first, 12, NULL);                         /* N = 12, then save        */
-    save_model(first, path);
-    assert_int_equal(checkpoint_model(path), kind);
+    session S = {.save = path, .rng = rng_new(1)};  /* what --save FILE sets up */
+    save_model(&S, first);
+    gsl_rng_free(S.rng);
     gan *resumed = gan_new(&cfg, data, 999);        /* another start: the file wins */
-    load_model(resumed, path);
+    S = (session){.resume = path, .rng = rng_new(2)};
+    load_model(&S, resumed);                        /* --resume FILE            */
+    gsl_rng_free(S.rng);
     assert_int_equal(resumed->step, 12);
     assert_int_equal(resumed->optD->step, upd == D_SPLIT ? 24 : 12);
     train(resumed, 30, NULL);                       /* M = 18 more              */
@@ -238,6 +241,7 @@ static void check_resume(model_kind kind, d_update_kind upd)
     gsl_vector_memcpy(before, other->PG->value);
     describe(&ck, other);
     assert_int_equal(checkpoint_load(&ck, path, other->r, err, sizeof err), -1);
+    assert_int_equal(ck.error, CHECKPOINT_ERR_MODEL);     /* "another model", said so */
     assert_true(gsl_vector_equal(before, other->PG->value));
 
     gsl_vector_free(before);
@@ -265,6 +269,17 @@ static void test_cgan_eval_grid(void **s)
         assert_true(gsl_vector_equal(&zi.vector, &z0.vector));   /* one z per row of 10 */
     }
     assert_true(gsl_matrix_equal(e->z, again->z));               /* fixed by the seed */
+    /* --generate draws in blocks from one generator: 3 x 10 rows == 30 rows */
+    evaluation *block = evaluation_alloc(g, 10);
+    gsl_rng *r = rng_new(77);
+    for (size_t b = 0; b < 3; b++) {
+        evaluation_draw(block, g, r);
+        gsl_matrix_const_view rows = gsl_matrix_const_submatrix(e->z, 10 * b, 0, 10, g->nz);
+        assert_true(gsl_matrix_equal(&rows.matrix, block->z));
+        assert_memory_equal(e->want + 10 * b, block->want, 10);
+    }
+    gsl_rng_free(r);
+    evaluation_free(block);
     evaluation_free(e); evaluation_free(again);
     gan_free(g);
     image_set_free(data);

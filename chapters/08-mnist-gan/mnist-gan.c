@@ -31,8 +31,6 @@
  */
 #include "genlab.h"
 
-#include <errno.h>
-
 #define SIDE 28
 #define IMG (SIDE * SIDE)  /* 784 pixels per image                         */
 #define N_CLASSES 10
@@ -492,7 +490,7 @@ typedef struct evaluation {
     double *conf;             /* (n) the judge's confidence                   */
 } evaluation;
 
-static evaluation *evaluation_new(const gan *g, size_t n, unsigned long seed)
+static evaluation *evaluation_alloc(const gan *g, size_t n)
 {
     evaluation *e = calloc(1, sizeof *e);
     if (!e)
@@ -505,8 +503,15 @@ static evaluation *evaluation_new(const gan *g, size_t n, unsigned long seed)
     e->conf = malloc(n * sizeof *e->conf);
     if (!e->want || !e->judged || !e->conf)
         die("out of memory");
-    gsl_rng *r = rng_new(seed);
-    for (size_t i = 0; i < n; i++) {
+    return e;
+}
+
+/* The noise and the asked-for class of all n samples, drawn from r. Drawing
+ * n = 1000 twice from one r gives the same 2000 samples as n = 2000 once
+ * (n a multiple of 10: a cGAN's block of ten never straddles two calls). */
+static void evaluation_draw(evaluation *e, const gan *g, gsl_rng *r)
+{
+    for (size_t i = 0; i < e->n; i++) {
         if (g->nc && i % N_CLASSES) {        /* cGAN: the z of its block of ten */
             gsl_vector_const_view prev = gsl_matrix_const_row(e->z, i - 1);
             gsl_matrix_set_row(e->z, i, &prev.vector);
@@ -516,6 +521,14 @@ static evaluation *evaluation_new(const gan *g, size_t n, unsigned long seed)
         }
         e->want[i] = (unsigned char)(g->nc ? i % N_CLASSES : (size_t)g->cfg.digit);
     }
+}
+
+/* n samples with fixed noise: the same seed, the same samples */
+static evaluation *evaluation_new(const gan *g, size_t n, unsigned long seed)
+{
+    evaluation *e = evaluation_alloc(g, n);
+    gsl_rng *r = rng_new(seed);
+    evaluation_draw(e, g, r);
     gsl_rng_free(r);
     return e;
 }
@@ -803,7 +816,9 @@ static void train(gan *g, long to_step, recorder *rec)
  * direction, whatever the gradient's size).
  *
  * Block names start with "gan." or "cgan.", so a file says which model it
- * holds: --load and --resume read that from the first block's name.
+ * holds, and loading a GAN's file into a cGAN (or back) is refused with a
+ * message naming the first block that differs. A run that saves, loads or
+ * resumes names its one model: --model gan or --conditional.
  * ------------------------------------------------------------------------- */
 static void describe(checkpoint *ck, gan *g)
 {
@@ -824,44 +839,34 @@ static void describe(checkpoint *ck, gan *g)
         checkpoint_add_long(ck, "gan.digit", &g->cfg.digit);
 }
 
-/* Which model a checkpoint holds, from its first block's name (the format
- * is in checkpoint.h: 8 bytes magic, 4 version, 4 block count, then the
- * first name). A file that is no checkpoint at all is left to
- * checkpoint_load, which says what is wrong with it. */
-static model_kind checkpoint_model(const char *path)
-{
-    unsigned char head[16 + CHECKPOINT_NAME_LEN] = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("%s: cannot open: %s", path, strerror(errno));
-    size_t got = fread(head, 1, sizeof head, f);
-    fclose(f);
-    return got == sizeof head && memcmp(head + 16, "cgan.", 5) == 0 ? MODEL_CGAN : MODEL_GAN;
-}
-
-static void save_model(gan *g, const char *path)
+/* The session writes and reads the file (common/session.h: the notes, the
+ * one-line errors, a save that never leaves half a file). A checkpoint
+ * carries one generator, the session's S->rng; the one the next iteration
+ * depends on is the model's own g->r, so g->r travels in S->rng's place:
+ * copied into it before saving, back out of it after loading. (S->rng has
+ * done its work by then: it drew the models' seeds at the start of the run.) */
+static void save_model(session *S, gan *g)
 {
     checkpoint ck;
-    char err[1024];
+    char what[64];
     describe(&ck, g);
-    if (checkpoint_save(&ck, path, g->r, err, sizeof err))
-        die("%s", err);
+    gsl_rng_memcpy(S->rng, g->r);
+    snprintf(what, sizeof what, "%s at step %ld", model_tag(g->cfg.kind), g->step);
+    session_save(S, &ck, what);
 }
 
-static void load_model(gan *g, const char *path)
+/* --load or --resume: the model, its optimisers, its step and its generator
+ * from the file */
+static void load_model(session *S, gan *g)
 {
     checkpoint ck;
-    char err[1024];
     const long digit = g->cfg.digit;
-    if (checkpoint_model(path) != g->cfg.kind)
-        die("%s holds a %s, this run builds a %s (leave out --model and --conditional: "
-            "the file says which)", path, g->cfg.kind == MODEL_GAN ? "cGAN" : "GAN",
-            g->cfg.kind == MODEL_GAN ? "GAN" : "cGAN");
     describe(&ck, g);
-    if (checkpoint_load(&ck, path, g->r, err, sizeof err))
-        die("%s", err);
+    session_load(S, &ck, model_tag(g->cfg.kind));
+    gsl_rng_memcpy(g->r, S->rng);
     if (g->cfg.kind == MODEL_GAN && g->cfg.digit != digit)
-        die("%s: a GAN of class %ld; add --digit %ld", path, g->cfg.digit, g->cfg.digit);
+        die("%s: a GAN of class %ld; add --digit %ld", S->load ? S->load : S->resume,
+            g->cfg.digit, g->cfg.digit);
 }
 
 /* ----------------------------------------------------------------------------
@@ -989,18 +994,17 @@ static void write_confusion_figure(const verdict *v, const char *dir)
  * the model (or load it from a checkpoint), train it, measure it, draw it,
  * save it.
  * ------------------------------------------------------------------------- */
+/* What both models share (the persistence flags are the session's). */
 typedef struct settings {
     dataset_kind dataset;
     const char *data_dir;
     judge *j;                   /* NULL: no judge available                 */
     const char *out;
-    const char *save, *load, *resume;
-    long generate;              /* > 0: only write this many samples        */
     size_t eval_n;              /* samples per judge score (multiple of 10) */
     int quiet;
 } settings;
 
-static void print_setup(const gan *g, const settings *s, size_t n_train)
+static void print_setup(const gan *g, const settings *s, size_t n_train, int loaded)
 {
     const gan_config *cfg = &g->cfg;
     const int cond = cfg->kind == MODEL_CGAN;
@@ -1013,7 +1017,7 @@ static void print_setup(const gan *g, const settings *s, size_t n_train)
            cfg->d_update == D_JOINT ? "joint" : "split");
     if (cond)
         printf("; wrong-label weight %g", cfg->mismatch);
-    if (!s->load)
+    if (!loaded)
         printf("; %ld steps", cfg->steps);
     printf("\n");
 }
@@ -1115,63 +1119,85 @@ static void draw(const gan *g, const evaluation *e, const recorder *rec, const s
     fig_use(name);
 }
 
-/* --generate K: K samples of a loaded model, their grid, the judge's score. */
-static void generate_only(gan *g, const settings *s, unsigned long eval_seed, metrics *m)
+/* --generate K: K samples of a loaded model, the first 100 as a grid, the
+ * judge's score. K may be 100 000 (600 MB of pixels), so the samples go
+ * through in blocks of GEN_BLOCK: each block is drawn, written and judged
+ * before the next, and memory holds one block. The noise comes from the
+ * session's sample seed (--seed + SESSION_SAMPLE_SEED), drawn block after
+ * block from one generator: the same K samples on every call, and the first
+ * K' of them for any K' < K. */
+#define GEN_BLOCK 1000      /* a multiple of 10: a cGAN's rows of ten stay whole */
+
+static void generate_only(gan *g, const settings *s, session *S)
 {
     const int cond = g->cfg.kind == MODEL_CGAN;
     const char *tag = model_tag(g->cfg.kind);
-    const size_t K = (size_t)s->generate, shown = K < GRID * GRID ? K : GRID * GRID;
-    evaluation *e = evaluation_new(g, K, eval_seed);
-    draw_samples(g, e, K, e->images);
-    gsl_matrix *out = gsl_matrix_alloc(K, 1 + IMG);     /* class asked for, 784 pixels */
-    for (size_t i = 0; i < K; i++) {
-        gsl_matrix_set(out, i, 0, e->want[i]);
-        memcpy(gsl_matrix_ptr(out, i, 1), gsl_matrix_const_ptr(e->images, i, 0),
-               IMG * sizeof(double));
+    const size_t K = (size_t)S->generate, shown = K < GRID * GRID ? K : GRID * GRID;
+    evaluation *e = evaluation_alloc(g, K < GEN_BLOCK ? K : GEN_BLOCK);
+    gsl_rng *r = rng_new(S->sample_seed);
+    FILE *f = out_open(s->out, "generated_samples.dat");
+    fprintf(f, "# class_asked then 784 pixel values in [0, 1], row by row (28 x 28)\n");
+    double right = 0.0, confidence = 0.0;            /* the judge's verdicts, summed */
+    for (size_t start = 0; start < K; start += e->n) {
+        const size_t k = K - start < e->n ? K - start : e->n;
+        evaluation_draw(e, g, r);
+        draw_samples(g, e, k, e->images);
+        for (size_t i = 0; i < k; i++) {
+            fprintf(f, "%d", e->want[i]);
+            for (size_t p = 0; p < IMG; p++)
+                fprintf(f, " %.9g", gsl_matrix_get(e->images, i, p));
+            fputc('\n', f);
+        }
+        if (start == 0) {
+            gsl_matrix_const_view first = gsl_matrix_const_submatrix(e->images, 0, 0, shown, IMG);
+            fig_image_grid(s->out, "generated", &first.matrix, SIDE, SIDE,
+                           (shown + GRID - 1) / GRID, GRID);
+        }
+        if (s->j) {
+            gsl_matrix_const_view block = gsl_matrix_const_submatrix(e->images, 0, 0, k, IMG);
+            judge_classify(s->j, &block.matrix, e->judged, e->conf);
+            for (size_t i = 0; i < k; i++) {
+                right += e->judged[i] == e->want[i];
+                confidence += e->conf[i];
+            }
+        }
     }
-    out_write_matrix(s->out, "generated_samples.dat",
-                     "class_asked then 784 pixel values in [0, 1], row by row (28 x 28)", out);
-    gsl_matrix_free(out);
-    gsl_matrix_const_view first = gsl_matrix_const_submatrix(e->images, 0, 0, shown, IMG);
-    fig_image_grid(s->out, "generated", &first.matrix, SIDE, SIDE, (shown + GRID - 1) / GRID,
-                   GRID);
+    out_close(f, "generated_samples.dat");
+    gsl_rng_free(r);
+    evaluation_free(e);
     fig_use("generated");
     fig_value("generated_shown", (double)shown);
     fig_value("generated_step", (double)g->step);
     fig_value("generated_conditional", cond);
     printf("%s: wrote %zu samples of the model at step %ld\n", tag, K, g->step);
     if (s->j) {
-        verdict v = evaluate(g, e, s->j);
         printf("%s: the judge calls %.1f %% of them the class asked for (mean confidence %.3f)\n",
-               tag, 100.0 * v.score, v.confidence);
-        metrics_set(m, cond ? "class_accuracy" : "judge_share_target", v.score);
-        metrics_set(m, cond ? "cgan_mean_confidence" : "judge_mean_confidence", v.confidence);
+               tag, 100.0 * right / (double)K, confidence / (double)K);
+        metrics_set(&S->m, cond ? "class_accuracy" : "judge_share_target",
+                    right / (double)K);
+        metrics_set(&S->m, cond ? "cgan_mean_confidence" : "judge_mean_confidence",
+                    confidence / (double)K);
     }
-    metrics_set(m, cond ? "cgan_samples" : "gan_samples", (double)K);
-    evaluation_free(e);
+    metrics_set(&S->m, cond ? "cgan_samples" : "gan_samples", (double)K);
 }
 
-static void run_model(const gan_config *cfg, const settings *s, unsigned long train_seed,
-                      unsigned long eval_seed, metrics *m)
+static void run_model(session *S, const gan_config *cfg, const settings *s,
+                      unsigned long train_seed, unsigned long eval_seed)
 {
     const char *tag = model_tag(cfg->kind);
     image_set *train_set = load_split(s->data_dir, "train",
                                       cfg->kind == MODEL_CGAN ? -1 : (int)cfg->digit);
     gan *g = gan_new(cfg, train_set, train_seed);
-    const char *from_file = s->load ? s->load : s->resume;
-    if (from_file) {
-        load_model(g, from_file);
-        note("%s: loaded %s at step %ld", from_file, tag, g->step);
-    }
-    if (s->generate > 0) {
-        generate_only(g, s, eval_seed, m);
+    const int from_file = S->load || S->resume;
+    if (from_file)
+        load_model(S, g);
+    if (S->generate > 0) {
+        generate_only(g, s, S);
     } else {
-        print_setup(g, s, train_set->n);
+        print_setup(g, s, train_set->n, S->load != NULL);
         const long from = g->step;
-        if (s->resume && cfg->steps <= from)
-            die("%s: the checkpoint is at step %ld already; --resume needs --steps above it", s->resume,
-                from);
-        const long to = s->load ? from : cfg->steps;                    /* --load: no training */
+        session_check_resume(S, from, cfg->steps);
+        const long to = S->load ? from : cfg->steps;                    /* --load: no training */
         if (from_file)
             printf("%s: starts from a checkpoint at step %ld; %s\n", tag, from,
                    to > from ? "training on" : "no training");
@@ -1188,13 +1214,10 @@ static void run_model(const gan_config *cfg, const settings *s, unsigned long tr
         if (to > from)
             note("%s: %ld steps in %.1f s (%.2f ms per step)",
                     tag, to - from, secs, 1e3 * secs / (double)(to - from));
-        measure(g, e, &rec, s, div_real, m);
+        measure(g, e, &rec, s, div_real, &S->m);
         draw(g, e, &rec, s);
-        if (s->save) {
-            save_model(g, s->save);
-            note("saved %s at step %ld to %s", tag, g->step,
-                    s->save);
-        }
+        if (S->save)
+            save_model(S, g);
         recorder_free(&rec);
         evaluation_free(e);
     }
@@ -1203,9 +1226,83 @@ static void run_model(const gan_config *cfg, const settings *s, unsigned long tr
 }
 
 /* ----------------------------------------------------------------------------
- * 11. main: parse, pick the model(s), run them, report.
+ * Appendix: the flags (skip on a first reading)
+ *
+ * The chapter's knobs; the session adds --seed, --quick, --out, --quiet and
+ * --save, --load, --generate, --resume (common/session.h). A 0 means "the
+ * model's own default", filled in by recipe().
  * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
+typedef struct mnist_gan_config {
+    const char *model, *dataset, *data_dir, *judge_path, *d_update, *d_act;
+    long steps, batch, noise_dim, hidden, digit;
+    double lr_d, lr_g, beta1, mismatch;
+    int conditional;
+} mnist_gan_config;
+
+/* The defaults into f, the flag table into opt; returns the number of flags. */
+static size_t the_flags(mnist_gan_config *f, cli_option *opt)
+{
+    *f = (mnist_gan_config){.model = "both", .dataset = "mnist", .d_update = "joint",
+                            .d_act = "relu", .hidden = 256, .digit = 2, .beta1 = 0.5,
+                            .mismatch = 2.0};
+    const cli_option table[] = {
+        {"model", CLI_CHOICE, &f->model, "what to train: the GAN, then the cGAN; or one of them (--save, --load, --resume: one)", 0, 0, "both|gan|cgan", 0},
+        {"conditional", CLI_FLAG, &f->conditional, "the conditional GAN only (= --model cgan)", 0, 0, NULL, 0},
+        {"steps", CLI_INT, &f->steps, "training iterations per model (not given: GAN 4000, cGAN 10000)", 1, 1e7, NULL, 0},
+        {"batch", CLI_INT, &f->batch, "rows per batch (0: GAN 100, cGAN 50, as the source)", 0, 10000, NULL, 0},
+        {"noise-dim", CLI_INT, &f->noise_dim, "size of z (0: GAN 100, cGAN 128)", 0, 10000, NULL, 0},
+        {"hidden", CLI_INT, &f->hidden, "hidden units of G and of D", 1, 10000, NULL, 0},
+        {"lr-d", CLI_REAL, &f->lr_d, "D's Adam learning rate (0: GAN 1e-4, cGAN 2e-4)", 0, 10, NULL, 0},
+        {"lr-g", CLI_REAL, &f->lr_g, "G's Adam learning rate (0: 2e-4)", 0, 10, NULL, 0},
+        {"beta1", CLI_REAL, &f->beta1, "Adam's beta1 for both players", 0, 0.999, NULL, 0},
+        {"d-update", CLI_CHOICE, &f->d_update, "D: one step on the whole loss, or the source's two", 0, 0, "joint|split", 0},
+        {"mismatch", CLI_REAL, &f->mismatch, "cGAN: weight w of D's real-image, wrong-label term (0: the source's loss)", 0, 10, NULL, 0},
+        {"d-act", CLI_CHOICE, &f->d_act, "D's hidden activation", 0, 0, "relu|leaky-relu", 0},
+        {"digit", CLI_INT, &f->digit, "the class the GAN learns", 0, 9, NULL, 0},
+        {"dataset", CLI_CHOICE, &f->dataset, "which images", 0, 0, "mnist|fashion", 0},
+        {"data", CLI_STRING, &f->data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
+        {"judge", CLI_STRING, &f->judge_path, "the judge (default: build/judge/DATASET.judge)", 0, 0, NULL, 0},
+    };
+    memcpy(opt, table, sizeof table);
+    return sizeof table / sizeof table[0];
+}
+
+/* Which model(s) this run builds. A checkpoint holds one model, so a run
+ * that saves, loads or resumes one must say which (the file is not peeked
+ * into: if it holds the other model, loading says so). */
+static void which_models(const session *S, const mnist_gan_config *f, int *run_gan, int *run_cgan)
+{
+    if (f->conditional && cli_given(&S->cli, "model") && strcmp(f->model, "cgan") != 0)
+        cli_usage_error(&S->cli, "--conditional is --model cgan; do not combine it with another --model");
+    const int cgan_only = f->conditional || strcmp(f->model, "cgan") == 0;
+    *run_gan = !cgan_only;
+    *run_cgan = cgan_only || strcmp(f->model, "both") == 0;
+    if (*run_gan && *run_cgan && (S->save || S->load || S->resume))
+        cli_usage_error(&S->cli, "a checkpoint holds one model: add --model gan or --conditional");
+}
+
+/* Each model's settings: the source's numbers, unless a flag says otherwise.
+ * --quick (seconds, and minutes under valgrind) trains 20 steps of batch 20,
+ * and the_settings() scores 100 evaluation samples, not 1000. */
+static gan_config recipe(const mnist_gan_config *f, model_kind kind, int quick)
+{
+    const int cond = kind == MODEL_CGAN;
+    return (gan_config){
+        .kind = kind,
+        .steps = f->steps ? f->steps : quick ? 20 : cond ? 10000 : 4000,
+        .batch = f->batch ? f->batch : quick ? 20 : cond ? 50 : 100,
+        .noise_dim = f->noise_dim ? f->noise_dim : cond ? 128 : 100,
+        .hidden = f->hidden,
+        .digit = f->digit,
+        .lr_d = f->lr_d > 0 ? f->lr_d : cond ? 2e-4 : 1e-4,
+        .lr_g = f->lr_g > 0 ? f->lr_g : 2e-4,
+        .beta1 = f->beta1,
+        .d_update = strcmp(f->d_update, "split") == 0 ? D_SPLIT : D_JOINT,
+        .mismatch = cond ? f->mismatch : 0.0,
+        .d_act = strcmp(f->d_act, "leaky-relu") == 0 ? ACT_LEAKY_RELU : ACT_RELU};
+}
+
 /* The judge given by --judge (it must exist), or the dataset's default one
  * if `make judge` has built it; NULL (a run without judge scores) if not. */
 static judge *open_judge(const char *path, const char *dataset)
@@ -1225,130 +1322,66 @@ static judge *open_judge(const char *path, const char *dataset)
     return judge_load(fallback);
 }
 
+/* The data directory, the judge, the evaluation size: what both models share. */
+static settings the_settings(const session *S, const mnist_gan_config *f)
+{
+    settings s = {.dataset = strcmp(f->dataset, "fashion") == 0 ? DATA_FASHION : DATA_MNIST,
+                  .data_dir = f->data_dir, .out = S->cli.out, .quiet = S->cli.quiet,
+                  .eval_n = S->cli.quick ? EVAL_N / 10 : EVAL_N};
+    if (!s.data_dir)
+        s.data_dir = s.dataset == DATA_FASHION ? "/usr/share/datasets/fashion-mnist"
+                                               : "datasets/mnist";
+    s.j = open_judge(f->judge_path, f->dataset);
+    return s;
+}
+
+/* ----------------------------------------------------------------------------
+ * 11. main: the table of contents
+ * ------------------------------------------------------------------------- */
 int main(int argc, char **argv)
 {
-    const char *model = "both", *dataset = "mnist", *data_dir = NULL, *judge_path = NULL,
-               *d_update = "joint", *d_act = "relu", *save = NULL, *load = NULL, *resume = NULL;
-    long steps = 0, batch = 0, noise_dim = 0, hidden = 256, digit = 2, generate = 0;
-    double lr_d = 0.0, lr_g = 0.0, beta1 = 0.5, mismatch = 2.0;
-    int conditional = 0;
-    cli_option opts[] = {
-        {"model", CLI_CHOICE, &model, "what to train: the GAN, then the cGAN; or one of them", 0, 0, "both|gan|cgan", 0},
-        {"conditional", CLI_FLAG, &conditional, "the conditional GAN only (= --model cgan)", 0, 0, NULL, 0},
-        {"steps", CLI_INT, &steps, "training iterations per model (not given: GAN 4000, cGAN 10000)", 1, 1e7, NULL, 0},
-        {"batch", CLI_INT, &batch, "rows per batch (0: GAN 100, cGAN 50, as the source)", 0, 10000, NULL, 0},
-        {"noise-dim", CLI_INT, &noise_dim, "size of z (0: GAN 100, cGAN 128)", 0, 10000, NULL, 0},
-        {"hidden", CLI_INT, &hidden, "hidden units of G and of D", 1, 10000, NULL, 0},
-        {"lr-d", CLI_REAL, &lr_d, "D's Adam learning rate (0: GAN 1e-4, cGAN 2e-4)", 0, 10, NULL, 0},
-        {"lr-g", CLI_REAL, &lr_g, "G's Adam learning rate (0: 2e-4)", 0, 10, NULL, 0},
-        {"beta1", CLI_REAL, &beta1, "Adam's beta1 for both players", 0, 0.999, NULL, 0},
-        {"d-update", CLI_CHOICE, &d_update, "D: one step on the whole loss, or the source's two", 0, 0, "joint|split", 0},
-        {"mismatch", CLI_REAL, &mismatch, "cGAN: weight w of D's real-image, wrong-label term (0: the source's loss)", 0, 10, NULL, 0},
-        {"d-act", CLI_CHOICE, &d_act, "D's hidden activation", 0, 0, "relu|leaky-relu", 0},
-        {"digit", CLI_INT, &digit, "the class the GAN learns", 0, 9, NULL, 0},
-        {"dataset", CLI_CHOICE, &dataset, "which images", 0, 0, "mnist|fashion", 0},
-        {"data", CLI_STRING, &data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
-        {"judge", CLI_STRING, &judge_path, "the judge (default: build/judge/DATASET.judge)", 0, 0, NULL, 0},
-        {"save", CLI_STRING, &save, "write a checkpoint of the model at the end", 0, 0, NULL, 0},
-        {"load", CLI_STRING, &load, "start from a checkpoint and only measure and draw it", 0, 0, NULL, 0},
-        {"resume", CLI_STRING, &resume, "start from a checkpoint and train on to --steps", 0, 0, NULL, 0},
-        {"generate", CLI_INT, &generate, "write N samples of the --load model, no training", 1, 10000, NULL, 0},
-    };
-    cli c;
-    cli_init(&c, "08-mnist-gan", "a GAN on MNIST 2s and a conditional GAN on all digits", 42,
-             opts, sizeof opts / sizeof opts[0]);
-    cli_parse_or_exit(&c, argc, argv);
-
-    /* which model(s) */
-    const int model_given = cli_given(&c, "model");
-    if (conditional && model_given && strcmp(model, "cgan") != 0)
-        cli_usage_error(&c, "--conditional is --model cgan; do not combine it with another --model");
-    if (load && resume)
-        cli_usage_error(&c, "--load (measure a model) and --resume (train it on) exclude each other");
-    if (cli_given(&c, "generate") && !load)
-        cli_usage_error(&c, "--generate needs the model to sample: --load FILE");
-    if (cli_given(&c, "generate") && save)
-        cli_usage_error(&c, "--generate only writes samples; it has nothing new to --save");
-    checkpoint_require_sound(load ? load : resume);  /* a damaged file: refused before any work */
+    /* start the run: the flags (appendix), --out, the seed, the checkpoint rules */
+    mnist_gan_config f;
+    cli_option flags[SESSION_MAX_OPTIONS];
+    session S;
+    session_start(&S, "08-mnist-gan", "a GAN on MNIST 2s and a conditional GAN on all digits", 42,
+                  flags, the_flags(&f, flags), SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
     int run_gan, run_cgan;
-    if (conditional || strcmp(model, "cgan") == 0) {
-        run_gan = 0; run_cgan = 1;
-    } else if (strcmp(model, "gan") == 0) {
-        run_gan = 1; run_cgan = 0;
-    } else if (load || resume) {
-        const model_kind k = checkpoint_model(load ? load : resume);   /* the file says */
-        run_gan = k == MODEL_GAN; run_cgan = k == MODEL_CGAN;
-    } else {
-        run_gan = run_cgan = 1;
-        if (save)
-            cli_usage_error(&c, "a checkpoint holds one model: add --model gan or --conditional");
-    }
-    if (c.quick) {                  /* seconds, and minutes under valgrind: */
-        if (!cli_given(&c, "steps"))
-            steps = 20;
-        if (!cli_given(&c, "batch"))
-            batch = 20;             /* and 100 evaluation samples, not 1000 */
-    }
+    which_models(&S, &f, &run_gan, &run_cgan);
 
-    out_prepare(c.out);
-    checkpoint_require_writable(save);      /* before training, not after */
-    gsl_rng *r = rng_new((unsigned long)c.seed);
-    /* every random number of the run comes from r: each model gets a
+    /* every random number of the run comes from S.rng: each model gets a
      * training generator and a fixed evaluation noise seeded from it, in a
      * fixed order, so `--conditional` alone trains exactly the cGAN of the
      * default run */
     unsigned long seeds[4];
     for (int k = 0; k < 4; k++)
-        seeds[k] = gsl_rng_get(r);
+        seeds[k] = gsl_rng_get(S.rng);
 
-    settings s = {.dataset = strcmp(dataset, "fashion") == 0 ? DATA_FASHION : DATA_MNIST,
-                  .data_dir = data_dir, .out = c.out, .save = save, .load = load,
-                  .resume = resume, .generate = generate, .quiet = c.quiet,
-                  .eval_n = c.quick ? EVAL_N / 10 : EVAL_N};
-    if (!s.data_dir)
-        s.data_dir = s.dataset == DATA_FASHION ? "/usr/share/datasets/fashion-mnist"
-                                               : "datasets/mnist";
-    s.j = open_judge(judge_path, dataset);
+    /* the data (section 1) and the judge (section 6) */
+    settings s = the_settings(&S, &f);
     note("data from %s", s.data_dir);
-    printf("08-mnist-gan: seed %ld, %s, %s%s\n", c.seed,
+    printf("08-mnist-gan: seed %ld, %s, %s%s\n", S.cli.seed,
            s.dataset == DATA_FASHION ? "Fashion-MNIST" : "MNIST",
            run_gan && run_cgan ? "a GAN on one class, then a conditional GAN"
                                : run_gan ? "a GAN on one class" : "a conditional GAN",
            s.j ? "; scored by the judge" : "; no judge");
 
-    metrics m = {0};
-    gan_config base = {.hidden = hidden, .digit = digit, .beta1 = beta1,
-                       .d_update = strcmp(d_update, "split") == 0 ? D_SPLIT : D_JOINT,
-                       .d_act = strcmp(d_act, "leaky-relu") == 0 ? ACT_LEAKY_RELU : ACT_RELU};
+    /* part 1: the GAN on one class; part 2: the cGAN on all ten (section 10:
+     * build or load, train, measure, draw, save) */
     if (run_gan) {
-        gan_config cfg = base;
-        cfg.kind = MODEL_GAN;
-        cfg.steps = steps ? steps : 4000;
-        cfg.batch = batch ? batch : 100;
-        cfg.noise_dim = noise_dim ? noise_dim : 100;
-        cfg.lr_d = lr_d > 0 ? lr_d : 1e-4;
-        cfg.lr_g = lr_g > 0 ? lr_g : 2e-4;
-        run_model(&cfg, &s, seeds[0], seeds[1], &m);
+        const gan_config cfg = recipe(&f, MODEL_GAN, S.cli.quick);
+        run_model(&S, &cfg, &s, seeds[0], seeds[1]);
     }
     if (run_cgan) {
-        gan_config cfg = base;
-        cfg.kind = MODEL_CGAN;
-        cfg.steps = steps ? steps : 10000;
-        cfg.batch = batch ? batch : 50;
-        cfg.noise_dim = noise_dim ? noise_dim : 128;
-        cfg.lr_d = lr_d > 0 ? lr_d : 2e-4;
-        cfg.lr_g = lr_g > 0 ? lr_g : 2e-4;
-        cfg.mismatch = mismatch;
-        run_model(&cfg, &s, seeds[2], seeds[3], &m);
+        const gan_config cfg = recipe(&f, MODEL_CGAN, S.cli.quick);
+        run_model(&S, &cfg, &s, seeds[2], seeds[3]);
     }
 
+    /* the results block, metrics.txt, the figures */
     printf("\n");
-    metrics_print(&m, stdout);
-    metrics_write(&m, c.out);
-    fig_write(c.out);
     if (s.j)
         judge_free(s.j);
-    gsl_rng_free(r);
+    session_finish(&S);
     return 0;
 }
 #endif
