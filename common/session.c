@@ -23,7 +23,7 @@ const char *session_rules(unsigned features, const char *save, const char *load,
     return NULL;
 }
 
-void session_start(session *S, const char *program, const char *summary, long default_seed,
+void session_parse(session *S, const char *program, const char *summary, long default_seed,
                    const cli_option *options, size_t n_options, unsigned features,
                    int argc, char **argv)
 {
@@ -53,11 +53,23 @@ void session_start(session *S, const char *program, const char *summary, long de
                                        cli_given(&S->cli, "generate"));
     if (broken)
         cli_usage_error(&S->cli, broken);
+}
+
+void session_open(session *S)
+{
     out_prepare(S->cli.out);
     checkpoint_require_writable(S->save);          /* before training, not after */
     checkpoint_require_sound(S->load ? S->load : S->resume);   /* before any work */
     S->rng = rng_new((unsigned long)S->cli.seed);
     S->sample_seed = (unsigned long)S->cli.seed + SESSION_SAMPLE_SEED;
+}
+
+void session_start(session *S, const char *program, const char *summary, long default_seed,
+                   const cli_option *options, size_t n_options, unsigned features,
+                   int argc, char **argv)
+{
+    session_parse(S, program, summary, default_seed, options, n_options, features, argc, argv);
+    session_open(S);
 }
 
 int session_trains(const session *S)

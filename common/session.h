@@ -73,6 +73,14 @@ void session_start(session *S, const char *program, const char *summary, long de
                    const cli_option *options, size_t n_options, unsigned features,
                    int argc, char **argv);
 
+/* session_start in two steps, for a chapter with rules of its own about its
+ * flags (which must refuse before anything is written): session_parse only
+ * parses and checks the common rules; session_open does the rest. */
+void session_parse(session *S, const char *program, const char *summary, long default_seed,
+                   const cli_option *options, size_t n_options, unsigned features,
+                   int argc, char **argv);
+void session_open(session *S);
+
 /* Does this run train? (Not with --load.) */
 int session_trains(const session *S);
 

@@ -1344,10 +1344,11 @@ int main(int argc, char **argv)
     mnist_gan_config f;
     cli_option flags[SESSION_MAX_OPTIONS];
     session S;
-    session_start(&S, "08-mnist-gan", "a GAN on MNIST 2s and a conditional GAN on all digits", 42,
+    session_parse(&S, "08-mnist-gan", "a GAN on MNIST 2s and a conditional GAN on all digits", 42,
                   flags, the_flags(&f, flags), SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
     int run_gan, run_cgan;
-    which_models(&S, &f, &run_gan, &run_cgan);
+    which_models(&S, &f, &run_gan, &run_cgan);      /* usage errors before anything is written */
+    session_open(&S);
 
     /* every random number of the run comes from S.rng: each model gets a
      * training generator and a fixed evaluation noise seeded from it, in a
