@@ -1,8 +1,8 @@
 /* test_11_aae.c -- chapter 11: gradient checks of the adversarial autoencoder's
  * three losses (reconstruction, discriminator, the encoder's adversarial
  * loss through a frozen D), proof that a wrong gradient is caught, the
- * prior's sampler and box test, and exact resume: N steps, save, load,
- * M steps == N + M steps, bit for bit. */
+ * prior's sampler and box test (and its samples drawn in chunks), and exact
+ * resume: N steps, save, load, M steps == N + M steps, bit for bit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,6 +198,33 @@ static void test_prior(void **s)
     gsl_rng_free(r);
 }
 
+/* --generate draws its samples a chunk at a time: the same numbers, and the
+ * same components, as drawing them all at once */
+static void test_prior_batch_in_chunks(void **s)
+{
+    (void)s;
+    enum { N = 23, CHUNK = 5 };
+    gsl_rng *r1 = rng_new(15), *r2 = rng_new(15);
+    gsl_matrix *all = gsl_matrix_alloc(N, CODE), *part = gsl_matrix_alloc(CHUNK, CODE);
+    unsigned char comp_all[N], comp[CHUNK];
+    prior_batch(r1, 0, all, comp_all);
+    for (size_t off = 0; off < N; off += CHUNK) {
+        const size_t rows = N - off < CHUNK ? N - off : CHUNK;
+        gsl_matrix_view z = mat_rows(part, rows);
+        prior_batch(r2, off, &z.matrix, comp);
+        for (size_t i = 0; i < rows; i++) {
+            assert_int_equal(comp[i], comp_all[off + i]);
+            assert_int_equal(comp[i], (off + i) % N_CLASSES);
+            for (size_t j = 0; j < CODE; j++)
+                assert_true(gsl_matrix_get(&z.matrix, i, j) == gsl_matrix_get(all, off + i, j));
+        }
+    }
+    gsl_matrix_free(all);
+    gsl_matrix_free(part);
+    gsl_rng_free(r1);
+    gsl_rng_free(r2);
+}
+
 static void test_best_assignment(void **s)
 {
     (void)s;
@@ -328,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_adv_unlabelled),
         cmocka_unit_test(test_adv_labels),
         cmocka_unit_test(test_prior),
+        cmocka_unit_test(test_prior_batch_in_chunks),
         cmocka_unit_test(test_best_assignment),
         cmocka_unit_test(test_resume_is_exact),
     };

@@ -69,6 +69,8 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
     image_set_filter(s, keep, N_CLASSES);
     if (s->n == 0)
         die("%s: no images of the classes 0-5 in the %s split", dir, prefix);
+    if (s->images->size2 != IMG)
+        die("%s: the images are not 28 x 28", dir);
     return s;
 }
 
@@ -877,16 +879,25 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
 #define SAMPLES_PER_COMP 100
 #define GRID_COLS 12               /* samples per component in the figure  */
 
-/* n prior samples, sample i from component i % 6 (Z (n, 2)); comp[i] = i % 6 */
-static void prior_batch(gsl_rng *r, gsl_matrix *Z, unsigned char *comp)
+/* The figures' prior samples come from fixed generators of their own, not
+ * from the run's: the prior figure and --generate from --seed +
+ * SESSION_SAMPLE_SEED (session.h), the samples figure from --seed +
+ * SAMPLES_FIGURE_SEED. So they do not depend on how long a run trained. */
+#define SAMPLES_FIGURE_SEED 2000003UL
+
+/* Prior samples first, first + 1, ... into the rows of Z (n, 2); sample j
+ * is from component j % 6, and comp[i] says which (so a long run of samples
+ * can be drawn a chunk at a time: the same numbers as all at once). */
+static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z, unsigned char *comp)
 {
     for (size_t i = 0; i < Z->size1; i++) {
+        const size_t k = (first + i) % N_CLASSES;
         double x, y;
-        prior_sample(r, i % N_CLASSES, &x, &y);
+        prior_sample(r, k, &x, &y);
         gsl_matrix_set(Z, i, 0, x);
         gsl_matrix_set(Z, i, 1, y);
         if (comp)
-            comp[i] = (unsigned char)(i % N_CLASSES);
+            comp[i] = (unsigned char)k;
     }
 }
 
@@ -906,7 +917,16 @@ typedef struct judged {
     double class_accuracy, consistency, confidence;
 } judged;
 
-static judged judge_samples(judge *J, const gsl_matrix *images, const unsigned char *comp)
+/* The judge's verdicts, counted as the samples come (a chunk at a time). */
+typedef struct judge_tally {
+    size_t hist[N_CLASSES][10];    /* [component][judged class]            */
+    size_t right, n;
+    double confidence;             /* sum of the top probabilities         */
+} judge_tally;
+
+/* Judge images (n, 784), image i decoded from a sample of component comp[i]. */
+static void judge_count(judge *J, const gsl_matrix *images, const unsigned char *comp,
+                        judge_tally *t)
 {
     const size_t n = images->size1;
     unsigned char *cls = malloc(n);
@@ -914,25 +934,28 @@ static judged judge_samples(judge *J, const gsl_matrix *images, const unsigned c
     if (!cls || !conf)
         die("out of memory");
     judge_classify(J, images, cls, conf);
-    size_t hist[N_CLASSES][10] = {{0}}, right = 0;
-    double c = 0.0;
     for (size_t i = 0; i < n; i++) {
-        hist[comp[i]][cls[i]]++;
-        right += cls[i] == comp[i];
-        c += conf[i];
+        t->hist[comp[i]][cls[i]]++;
+        t->right += cls[i] == comp[i];
+        t->confidence += conf[i];
     }
+    t->n += n;
+    free(cls);
+    free(conf);
+}
+
+static judged judge_verdict(const judge_tally *t)
+{
     double cons = 0.0;
     for (size_t k = 0; k < N_CLASSES; k++) {
         size_t top = 0, tot = 0;
         for (size_t d = 0; d < 10; d++) {
-            top = hist[k][d] > top ? hist[k][d] : top;
-            tot += hist[k][d];
+            top = t->hist[k][d] > top ? t->hist[k][d] : top;
+            tot += t->hist[k][d];
         }
         cons += tot ? (double)top / (double)tot / N_CLASSES : 0.0;
     }
-    free(cls);
-    free(conf);
-    return (judged){(double)right / (double)n, cons, c / (double)n};
+    return (judged){(double)t->right / (double)t->n, cons, t->confidence / (double)t->n};
 }
 
 /* ----------------------------------------------------------------------------
@@ -946,7 +969,9 @@ static judged judge_samples(judge *J, const gsl_matrix *images, const unsigned c
  *                    each point of a 20 x 20 grid on [-2.4, 2.4]^2
  *   samples_V        decoded prior samples, row k from component k
  *   losses_V         the three losses, and the test metrics while training
- *   generated_V      (--load F --generate K) K decoded prior samples
+ *   generated_V      (--load F --generate K) the first 60 of K decoded
+ *                    prior samples, column k from component k (all K:
+ *                    the data file generated_V_pixels.dat)
  *
  * V is the model: unlabelled, labels or source. The scripts are the .gp files
  * in chapters/11-aae/figures/ (one per figure and model); the program writes
@@ -972,12 +997,15 @@ static void write_boxes(const char *dir)
     out_close(f, "prior_boxes.dat");
 }
 
-static void figure_prior(const char *dir, gsl_rng *fixed)
+/* The prior's own samples, from a fixed generator seeded with `seed`. */
+static void figure_prior(const char *dir, unsigned long seed)
 {
     enum { N = 2000 };
     gsl_matrix *Z = gsl_matrix_alloc(N, CODE);
     unsigned char comp[N];
-    prior_batch(fixed, Z, comp);
+    gsl_rng *fixed = rng_new(seed);
+    prior_batch(fixed, 0, Z, comp);
+    gsl_rng_free(fixed);
     FILE *f = out_open(dir, "prior.dat");
     fprintf(f, "# x y component: samples of the prior\n");
     for (size_t i = 0; i < N; i++)
@@ -1050,7 +1078,7 @@ static judged figure_samples(const char *dir, aae *A, gsl_rng *fixed, judge *J)
     unsigned char *comp = malloc(n);
     if (!comp)
         die("out of memory");
-    prior_batch(fixed, Z, comp);
+    prior_batch(fixed, 0, Z, comp);
     decode_all(A, Z, images);
     for (size_t k = 0; k < N_CLASSES; k++)        /* sample j of component k is row j*6 + k */
         for (size_t j = 0; j < GRID_COLS; j++) {
@@ -1063,8 +1091,11 @@ static judged figure_samples(const char *dir, aae *A, gsl_rng *fixed, judge *J)
     fig_image_grid(dir, name, grid, 28, 28, N_CLASSES, GRID_COLS);
     fig_use(name);
     judged jd = {0, 0, 0};
-    if (J)
-        jd = judge_samples(J, images, comp);
+    if (J) {
+        judge_tally t = {{{0}}, 0, 0, 0.0};
+        judge_count(J, images, comp, &t);
+        jd = judge_verdict(&t);
+    }
     gsl_matrix_free(Z);
     gsl_matrix_free(images);
     gsl_matrix_free(grid);
@@ -1103,40 +1134,65 @@ static void figure_losses(const char *dir, const model_record *M)
     fig_use(name);
 }
 
-/* --generate: K prior samples of every model, as data and as a grid */
-static void generate(const char *dir, run *R, gsl_rng *fixed, long K, judge *J, metrics *m)
+/* --generate K: K prior samples of every model (sample i from component
+ * i % 6), decoded from the same z by every model. All K images go to
+ * generated_V_pixels.dat, a chunk at a time: K may be 100 000, and 100 000
+ * images held at once would be 600 MB of doubles. The grid, generated_V,
+ * shows the first GENERATE_SHOWN of them, ten rows of the six components. */
+#define GENERATE_SHOWN 60
+
+static void generate(run *R, judge *J, session *S)
 {
-    gsl_matrix *Z = gsl_matrix_alloc((size_t)K, CODE), *images = gsl_matrix_alloc((size_t)K, IMG);
-    unsigned char *comp = malloc((size_t)K);
-    if (!comp)
-        die("out of memory");
-    prior_batch(fixed, Z, comp);
+    const char *dir = S->cli.out;
+    const long K = S->generate;
+    const size_t n = (size_t)K, shown = n < GENERATE_SHOWN ? n : GENERATE_SHOWN;
+    gsl_matrix *Z = gsl_matrix_alloc(EVAL_CHUNK, CODE), *grid = gsl_matrix_alloc(shown, IMG);
+    unsigned char comp[EVAL_CHUNK];
     for (size_t i = 0; i < R->n_models; i++) {
         aae *A = R->m[i].A;
         const char *v = variant_name(A->cfg.variant);
-        decode_all(A, Z, images);
         char name[64];
-        snprintf(name, sizeof name, "generated_%s.dat", v);
-        out_write_matrix(dir, name, "784 pixels in [0, 1] per row; row i decodes a prior sample "
-                                    "of component i % 6", images);
+        snprintf(name, sizeof name, "generated_%s_pixels.dat", v);
+        FILE *f = out_open(dir, name);
+        fprintf(f, "# 784 pixels in [0, 1] per row; row i decodes a prior sample of component i %% 6\n");
+        gsl_rng *fixed = rng_new(S->sample_seed);   /* every model decodes the same z */
+        judge_tally t = {{{0}}, 0, 0, 0.0};
+        for (size_t off = 0; off < n; off += EVAL_CHUNK) {
+            const size_t rows = n - off < EVAL_CHUNK ? n - off : EVAL_CHUNK;
+            gsl_matrix_view z = mat_rows(Z, rows);
+            prior_batch(fixed, off, &z.matrix, comp);
+            gsl_matrix_view img = decode(A, &z.matrix);                 /* (rows, 784) */
+            for (size_t r = 0; r < rows; r++) {
+                for (size_t p = 0; p < IMG; p++)
+                    fprintf(f, p ? " %.4f" : "%.4f", gsl_matrix_get(&img.matrix, r, p));
+                fputc('\n', f);
+                if (off + r < shown) {
+                    gsl_vector_view to = gsl_matrix_row(grid, off + r);
+                    gsl_vector_view from = gsl_matrix_row(&img.matrix, r);
+                    gsl_vector_memcpy(&to.vector, &from.vector);
+                }
+            }
+            if (J)
+                judge_count(J, &img.matrix, comp, &t);
+        }
+        gsl_rng_free(fixed);
+        out_close(f, name);
         snprintf(name, sizeof name, "generated_%s", v);
-        fig_image_grid(dir, name, images, 28, 28, ((size_t)K + N_CLASSES - 1) / N_CLASSES,
-                       N_CLASSES);
+        fig_image_grid(dir, name, grid, 28, 28, (shown + N_CLASSES - 1) / N_CLASSES, N_CLASSES);
         fig_value("generated_count", (double)K);
+        fig_value("generated_shown", (double)shown);
         fig_use(name);
-        printf("%s: wrote %ld samples (column k of the grid: component k)\n", v, K);
+        printf("%s: wrote %ld samples (the grid: the first %zu, column k from component k)\n", v, K, shown);
         if (J) {
-            judged jd = judge_samples(J, images, comp);
+            judged jd = judge_verdict(&t);
             printf("%s: judge: %.3f judged as their component's class, consistency %.3f, confidence %.3f\n",
                    v, jd.class_accuracy, jd.consistency, jd.confidence);
             snprintf(name, sizeof name, "sample_class_accuracy_%s", v);
-            metrics_set(m, name, jd.class_accuracy);
+            metrics_set(&S->m, name, jd.class_accuracy);
         }
     }
     gsl_matrix_free(Z);
-    gsl_matrix_free(images);
-    free(comp);
-    fig_write(dir);                     /* the only figures of a --generate run */
+    gsl_matrix_free(grid);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1148,9 +1204,11 @@ static void generate(const char *dir, run *R, gsl_rng *fixed, long K, judge *J, 
  * labelled one gets the suffix _labels -- except cluster_purity, which only
  * means something for the labelled model and keeps its plain name there.
  * ------------------------------------------------------------------------- */
-static void report(run *R, const image_set *train_set, const char *dir, judge *J,
-                   const char *const *names, unsigned long sample_seed, metrics *m)
+static void report(run *R, const image_set *train_set, judge *J, const char *const *names,
+                   session *S)
 {
+    const char *dir = S->cli.out;
+    metrics *m = &S->m;
     for (size_t i = 0; i < R->n_models; i++) {
         model_record *M = &R->m[i];
         aae *A = M->A;
@@ -1192,7 +1250,8 @@ static void report(run *R, const image_set *train_set, const char *dir, judge *J
         snprintf(name, sizeof name, "prior_match_train%s", sfx);
         metrics_set(m, name, tr.prior_match);
 
-        gsl_rng *fixed = rng_new(sample_seed);  /* every model decodes the same z */
+        /* every model decodes the same z */
+        gsl_rng *fixed = rng_new((unsigned long)S->cli.seed + SAMPLES_FIGURE_SEED);
         judged jd = figure_samples(dir, A, fixed, J);
         gsl_rng_free(fixed);
         if (J) {
@@ -1218,158 +1277,200 @@ static void report(run *R, const image_set *train_set, const char *dir, judge *J
         if (M->n_loss > 0)
             figure_losses(dir, M);
     }
-    fig_write(dir);                     /* the last figures of the run (prior.gp came first) */
 }
 
+/* ----------------------------------------------------------------------------
+ * Appendix (skip on a first reading): the flags, and what they make
+ *
+ * The flags of this chapter with their defaults; the recipe that completes
+ * them (--quick, --labels, the data directory); the models of the run; the
+ * judge. The common flags and --save/--load/--generate/--resume are the
+ * session's (common/session.h).
+ * ------------------------------------------------------------------------- */
+typedef struct aae_flags {
+    const char *dataset, *data_dir, *judge_path, *variant, *recon;
+    long steps, batch, lr_drop_at, shift, d_steps;
+    double lr, lr_rec, label_share, beta1, noise;
+    int labels;                    /* --labels: = --variant labels          */
+    const char *const *class_names;   /* DIGIT_NAMES or FASHION_NAMES      */
+} aae_flags;
+
+#define MAX_FLAGS 20
+
+/* The defaults into F, and the table through which the flags change them;
+ * returns the number of flags. */
+static size_t declare_flags(aae_flags *F, cli_option *table)
+{
+    *F = (aae_flags){.dataset = "mnist", .variant = "both", .recon = "bce", .steps = 4000,
+                     .batch = 100, .lr_drop_at = 3000, .shift = 1, .d_steps = 5, .lr = 5e-4,
+                     .lr_rec = 1e-4, .label_share = 1.0, .beta1 = 0.9, .noise = 0.3};
+    const cli_option flags[] = {
+        {"dataset", CLI_CHOICE, &F->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
+        {"data", CLI_STRING, &F->data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
+        {"judge", CLI_STRING, &F->judge_path, "the judge scoring decoded samples (default: build/judge/DATASET.judge, "
+                                              "skipped if absent)", 0, 0, NULL, 0},
+        {"variant", CLI_CHOICE, &F->variant, "both = unlabelled + labels; source = the source's labelled version",
+         0, 0, "both|unlabelled|labels|source", 0},
+        {"labels", CLI_FLAG, &F->labels, "only the label-conditioned model (= --variant labels)", 0, 0, NULL, 0},
+        {"label-share", CLI_REAL, &F->label_share, "labels: share of training images whose label D sees", 0, 1, NULL, 0},
+        {"recon", CLI_CHOICE, &F->recon, "reconstruction loss on the sigmoid output", 0, 0, "bce|mse", 0},
+        {"steps", CLI_INT, &F->steps, "training iterations (of each model)", 1, 10000000, NULL, 0},
+        {"batch", CLI_INT, &F->batch, "images per batch", 1, 10000, NULL, 0},
+        {"lr", CLI_REAL, &F->lr, "Adam learning rate of D and of the encoder's adversarial step", 1e-9, 10, NULL, 0},
+        {"lr-rec", CLI_REAL, &F->lr_rec, "Adam learning rate of the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
+        {"lr-drop-at", CLI_INT, &F->lr_drop_at, "from this iteration on, the learning rate is lr / 10 (0: never)",
+         0, 10000000, NULL, 0},
+        {"noise", CLI_REAL, &F->noise, "sd of Gaussian noise added to the encoder's training input", 0, 10, NULL, 0},
+        {"shift", CLI_INT, &F->shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
+        {"d-steps", CLI_INT, &F->d_steps, "discriminator updates per iteration (fresh prior samples each)",
+         1, 100, NULL, 0},
+        {"beta1", CLI_REAL, &F->beta1, "Adam's beta1 (momentum), all four optimisers", 0, 0.999, NULL, 0},
+    };
+    const size_t n = sizeof flags / sizeof flags[0];
+    if (n > MAX_FLAGS)
+        die("internal error: more than %d flags", MAX_FLAGS);
+    memcpy(table, flags, sizeof flags);
+    return n;
+}
+
+/* What the flags leave open: --labels, --quick's shorter run (flags given
+ * explicitly win), the data directory and the class names of the dataset. */
+static void recipe(aae_flags *F, const cli *c)
+{
+    if (F->labels) {
+        if (cli_given(c, "variant") && strcmp(F->variant, "labels") != 0)
+            cli_usage_error(c, "--labels contradicts --variant");
+        F->variant = "labels";
+    }
+    if (c->quick) {
+        if (!cli_given(c, "steps")) F->steps = 30;
+        if (!cli_given(c, "batch")) F->batch = 50;
+        if (!cli_given(c, "lr-drop-at")) F->lr_drop_at = 20;
+    }
+    const int fashion = strcmp(F->dataset, "fashion") == 0;
+    if (!F->data_dir)
+        F->data_dir = fashion ? "/usr/share/datasets/fashion-mnist" : "datasets/mnist";
+    F->class_names = fashion ? FASHION_NAMES : DIGIT_NAMES;
+}
+
+/* The models of the run (--variant): one configuration each; returns how many. */
+static size_t model_configs(const aae_flags *F, aae_config cfgs[MAX_MODELS])
+{
+    const aae_config base = {
+        .x_dim = IMG, .h1 = ENC_H1, .h2 = ENC_H2, .d_hidden = D_HIDDEN,
+        .variant = VARIANT_UNLABELLED,
+        .recon = strcmp(F->recon, "mse") == 0 ? RECON_MSE : RECON_BCE,
+        .batch = (size_t)F->batch, .lr = F->lr, .lr_rec = F->lr_rec, .beta1 = F->beta1,
+        .lr_drop_at = F->lr_drop_at, .noise = F->noise, .shift = F->shift,
+        .d_steps = F->d_steps, .label_share = F->label_share};
+    const int both = strcmp(F->variant, "both") == 0;
+    size_t n = 0;
+    if (both || strcmp(F->variant, "unlabelled") == 0)
+        cfgs[n++] = base;
+    if (both || strcmp(F->variant, "labels") == 0) {
+        cfgs[n] = base;
+        cfgs[n++].variant = VARIANT_LABELS;
+    }
+    if (strcmp(F->variant, "source") == 0) {
+        cfgs[n] = base;
+        cfgs[n++].variant = VARIANT_SOURCE;
+    }
+    return n;
+}
+
+/* Which training labels D may see (--label-share): 1 = shown. Draws from r. */
+static unsigned char *labels_shown(size_t n, double share, gsl_rng *r)
+{
+    unsigned char *known = malloc(n);
+    if (!known)
+        die("out of memory");
+    for (size_t i = 0; i < n; i++)
+        known[i] = gsl_rng_uniform(r) < share;
+    return known;
+}
+
+static void print_recipe(const aae_flags *F)
+{
+    printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), "
+           "D (2 or 2 + 7)-100-100-1\n", F->variant, F->recon);
+    printf("Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n",
+           F->lr, F->beta1, F->lr_drop_at, F->batch, F->steps);
+    printf("encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n",
+           F->shift, F->noise, F->label_share);
+    printf("prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n",
+           PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
+}
+
+/* The judge of --judge, else build/judge/DATASET.judge if there is one, else
+ * none (NULL): the samples are then not scored. */
+static judge *open_judge(const aae_flags *F)
+{
+    char fallback[256];
+    snprintf(fallback, sizeof fallback, "build/judge/%s.judge", F->dataset);
+    if (F->judge_path)
+        return judge_load(F->judge_path);
+    if (access(fallback, R_OK) == 0)
+        return judge_load(fallback);
+    note("no judge at %s (make judge): samples are not scored", fallback);
+    return NULL;
+}
+
+/* ----------------------------------------------------------------------------
+ * main: the lesson in order
+ * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    const char *dataset = "mnist", *data_dir = NULL, *judge_path = NULL, *variant = "both";
-    const char *recon = "bce", *save = NULL, *load = NULL, *resume = NULL;
-    long steps = 4000, batch = 100, generate_k = 0, lr_drop_at = 3000;
-    double lr = 5e-4, lr_rec = 1e-4, label_share = 1.0, beta1 = 0.9, noise = 0.3;
-    long shift = 1, d_steps = 5;
-    int labels_flag = 0;
-    cli_option options[] = {
-        {"dataset", CLI_CHOICE, &dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
-        {"data", CLI_STRING, &data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
-        {"judge", CLI_STRING, &judge_path, "the judge scoring decoded samples (default: build/judge/DATASET.judge, "
-                                           "skipped if absent)", 0, 0, NULL, 0},
-        {"variant", CLI_CHOICE, &variant, "both = unlabelled + labels; source = the source's labelled version",
-         0, 0, "both|unlabelled|labels|source", 0},
-        {"labels", CLI_FLAG, &labels_flag, "only the label-conditioned model (= --variant labels)", 0, 0, NULL, 0},
-        {"label-share", CLI_REAL, &label_share, "labels: share of training images whose label D sees", 0, 1, NULL, 0},
-        {"recon", CLI_CHOICE, &recon, "reconstruction loss on the sigmoid output", 0, 0, "bce|mse", 0},
-        {"steps", CLI_INT, &steps, "training iterations (of each model)", 1, 10000000, NULL, 0},
-        {"batch", CLI_INT, &batch, "images per batch", 1, 10000, NULL, 0},
-        {"lr", CLI_REAL, &lr, "Adam learning rate of D and of the encoder's adversarial step", 1e-9, 10, NULL, 0},
-        {"lr-rec", CLI_REAL, &lr_rec, "Adam learning rate of the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
-        {"lr-drop-at", CLI_INT, &lr_drop_at, "from this iteration on, the learning rate is lr / 10 (0: never)",
-         0, 10000000, NULL, 0},
-        {"noise", CLI_REAL, &noise, "sd of Gaussian noise added to the encoder's training input", 0, 10, NULL, 0},
-        {"shift", CLI_INT, &shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
-        {"d-steps", CLI_INT, &d_steps, "discriminator updates per iteration (fresh prior samples each)",
-         1, 100, NULL, 0},
-        {"beta1", CLI_REAL, &beta1, "Adam's beta1 (momentum), all four optimisers", 0, 0.999, NULL, 0},
-        {"save", CLI_STRING, &save, "write a checkpoint of the run here at the end", 0, 0, NULL, 0},
-        {"load", CLI_STRING, &load, "start from this checkpoint: measure and draw it, no training", 0, 0, NULL, 0},
-        {"resume", CLI_STRING, &resume, "start from this checkpoint and train on to --steps", 0, 0, NULL, 0},
-        {"generate", CLI_INT, &generate_k, "with --load: decode K prior samples and stop", 1, 100000, NULL, 0},
-    };
-    cli args;
-    cli_init(&args, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.",
-             42, options, sizeof options / sizeof options[0]);
-    cli_parse_or_exit(&args, argc, argv);
-    if (labels_flag) {
-        if (cli_given(&args, "variant") && strcmp(variant, "labels") != 0)
-            cli_usage_error(&args, "--labels contradicts --variant");
-        variant = "labels";
-    }
-    if (load && resume)
-        cli_usage_error(&args, "--load and --resume exclude each other (--resume also trains)");
-    if (cli_given(&args, "generate") && !load)
-        cli_usage_error(&args, "--generate needs the model to sample: --load FILE");
-    if (args.quick) {
-        if (!cli_given(&args, "steps")) steps = 30;
-        if (!cli_given(&args, "batch")) batch = 50;
-        if (!cli_given(&args, "lr-drop-at")) lr_drop_at = 20;
-    }
-    if (!data_dir)
-        data_dir = strcmp(dataset, "fashion") == 0 ? "/usr/share/datasets/fashion-mnist" : "datasets/mnist";
-    char judge_default[256];
-    snprintf(judge_default, sizeof judge_default, "build/judge/%s.judge", dataset);
-    out_prepare(args.out);
-    checkpoint_require_writable(save);      /* before training, not after */
-    checkpoint_require_sound(load ? load : resume);  /* a damaged file: refused before any work */
-    gsl_rng *r = rng_new((unsigned long)args.seed);
-    metrics m = {0};
-    const char *const *names = strcmp(dataset, "fashion") == 0 ? FASHION_NAMES : DIGIT_NAMES;
+    aae_flags F;
+    cli_option flags[MAX_FLAGS];
+    const size_t n_flags = declare_flags(&F, flags);
+    session S;
+    session_start(&S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.",
+                  42, flags, n_flags, SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
+    recipe(&F, &S.cli);
 
-    /* 1. data */
-    image_set *train_set = load_six_classes(data_dir, "train");
-    image_set *test_set = load_six_classes(data_dir, "t10k");
-    if (train_set->images->size2 != IMG || test_set->images->size2 != IMG)
-        die("%s: the images are not 28 x 28", data_dir);
-    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", dataset, train_set->n, test_set->n);
-    judge *J = NULL;
-    if (judge_path || access(judge_default, R_OK) == 0)
-        J = judge_load(judge_path ? judge_path : judge_default);
-    else
-        note("no judge at %s (make judge): samples are not scored", judge_default);
+    /* 1. the data: six classes, training and test; the judge of samples */
+    image_set *train_set = load_six_classes(F.data_dir, "train");
+    image_set *test_set = load_six_classes(F.data_dir, "t10k");
+    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", F.dataset, train_set->n, test_set->n);
+    judge *J = open_judge(&F);
 
-    /* 2-9. the models of this run */
+    /* 3, 9. the models of this run, side by side; 6. which labels D may see */
     aae_config cfgs[MAX_MODELS];
-    size_t n_models = 0;
-    const aae_config base = {IMG, ENC_H1, ENC_H2, D_HIDDEN, VARIANT_UNLABELLED, strcmp(recon, "mse") == 0 ? RECON_MSE : RECON_BCE,
-                             (size_t)batch, lr, lr_rec, beta1, lr_drop_at, noise, shift, d_steps, label_share};
-    if (strcmp(variant, "both") == 0 || strcmp(variant, "unlabelled") == 0)
-        cfgs[n_models++] = base;
-    if (strcmp(variant, "both") == 0 || strcmp(variant, "labels") == 0) {
-        cfgs[n_models] = base;
-        cfgs[n_models++].variant = VARIANT_LABELS;
-    }
-    if (strcmp(variant, "source") == 0) {
-        cfgs[n_models] = base;
-        cfgs[n_models++].variant = VARIANT_SOURCE;
-    }
+    const size_t n_models = model_configs(&F, cfgs);
     run R;
-    run_init(&R, cfgs, n_models, steps, test_set, r);
-    unsigned char *known = malloc(train_set->n);        /* which labels D may see */
-    if (!known)
-        die("out of memory");
-    for (size_t i = 0; i < train_set->n; i++)
-        known[i] = gsl_rng_uniform(r) < label_share;
+    run_init(&R, cfgs, n_models, F.steps, test_set, S.rng);
+    unsigned char *known = labels_shown(train_set->n, F.label_share, S.rng);
     const train_data T = {train_set, known};
-    printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), "
-           "D (2 or 2 + 7)-100-100-1\n", variant, recon);
-    printf("Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n",
-           lr, beta1, lr_drop_at, batch, steps);
-    printf("encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n",
-           shift, noise, label_share);
-    printf("prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n",
-           PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
+    print_recipe(&F);
 
+    /* 7, 9. train, or load what was trained (--resume: and train it on) */
     checkpoint ck;
     run_checkpoint(&R, &ck);
-    const char *from = load ? load : resume;
-    if (from) {
-        char err[512];
-        if (checkpoint_load(&ck, from, r, err, sizeof err) != 0)
-            die("%s (is it a checkpoint of --variant %s?)", err, variant);
+    if (S.load || S.resume) {
+        session_load(&S, &ck, "the run");
         printf("loaded a checkpoint at iteration %ld\n", R.step);
+        session_check_resume(&S, R.step, F.steps);
     }
-
-    gsl_rng *fixed = rng_new((unsigned long)args.seed + 1000003UL);
-    if (generate_k > 0) {
-        generate(args.out, &R, fixed, generate_k, J, &m);
+    if (S.generate) {                                   /* 10. samples, and only those */
+        generate(&R, J, &S);
     } else {
-        if (!load) {
-            if (R.step >= steps)
-                die("%s: the checkpoint is at iteration %ld already; --resume needs --steps above it",
-                    resume, R.step);
+        if (session_trains(&S)) {
             printf("\ntraining\n");
-            train(&R, &T, r, steps, args.quiet, stdout);
+            train(&R, &T, S.rng, F.steps, S.cli.quiet, stdout);
         }
-        figure_prior(args.out, fixed);
-        report(&R, train_set, args.out, J, names, (unsigned long)args.seed + 2000003UL, &m);
+        figure_prior(S.cli.out, S.sample_seed);          /* 8, 11, 12. measure and draw */
+        report(&R, train_set, J, F.class_names, &S);
     }
-    if (save) {
-        char err[512];
-        if (checkpoint_save(&ck, save, r, err, sizeof err) != 0)
-            die("%s", err);
-        note("saved the run to %s", save);
-    }
+    session_save(&S, &ck, "the run");
+    session_finish(&S);
 
-    metrics_print(&m, stdout);
-    metrics_write(&m, args.out);
     run_free(&R);
     free(known);
     if (J)
         judge_free(J);
     image_set_free(train_set);
     image_set_free(test_set);
-    gsl_rng_free(fixed);
-    gsl_rng_free(r);
     return 0;
 }
 #endif
