@@ -1425,9 +1425,10 @@ int main(int argc, char **argv)
     cli_option flags[MAX_FLAGS];
     const size_t n_flags = declare_flags(&F, flags);
     session S;
-    session_start(&S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.",
+    session_parse(&S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.",
                   42, flags, n_flags, SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
-    recipe(&F, &S.cli);
+    recipe(&F, &S.cli);                 /* its usage errors come before anything is written */
+    session_open(&S);
 
     /* 1. the data: six classes, training and test; the judge of samples */
     image_set *train_set = load_six_classes(F.data_dir, "train");
