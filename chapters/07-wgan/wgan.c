@@ -1394,156 +1394,68 @@ static void write_centres(const char *dir)
     out_close(f, "ring_centres.dat");
 }
 
-static void figure_ring_samples(const char *dir, run *const *rs, size_t n)
-{
-    FILE *f = plot_open(dir, "samples_ring", "", "", "", 1600, 420 * (int)n + 60);
-    fprintf(f, "unset title\nset size ratio -1\nset xrange [-3:3]\nset yrange [-3:3]\n"
-               "set xtics 1\nset ytics 1\nunset key\n"
-               "set multiplot layout %zu,%d title \"Samples of G over training (orange: the 8 mode centres)\"\n",
-            n, N_SNAP);
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < N_SNAP; k++) {
-            fprintf(f, "set title \"%s, step %ld\"\n", method_name(rs[i]->cfg.method), rs[i]->snap_step[k]);
-            fprintf(f, "set xlabel \"x_1\"\nset ylabel \"x_2\"\n");
-            fprintf(f, "plot 'snap_ring_%s.dat' index %d using 1:2 with points pt 7 ps 0.25 lc 1, \\\n"
-                       "     'ring_centres.dat' using 1:2 with points pt 6 ps 1.8 lw 2 lc 2\n",
-                    method_name(rs[i]->cfg.method), k);
-        }
-    fprintf(f, "unset multiplot\n");
-    plot_close(f);
-}
-
-static void figure_critic_surface(const char *dir, const run *R)
-{
-    const char *mn = method_name(R->cfg.method);
-    char name[64], title[160];
-    snprintf(name, sizeof name, "critic_ring_%s", mn);
-    snprintf(title, sizeof title, "%s: the critic's value D(x) over the plane, with G's final samples", mn);
-    FILE *f = plot_open(dir, name, title, "x_1", "x_2", 1100, 900);
-    fprintf(f, "set size ratio -1\nset xrange [%g:%g]\nset yrange [%g:%g]\n"
-               "set cblabel \"critic value D(x)\"\nset palette defined (0 \"#440154\", 1 \"#3b528b\", 2 \"#21918c\", 3 \"#5ec962\", 4 \"#fde725\")\n"
-               "set key outside bottom center horizontal opaque fc rgb \"#666666\" textcolor rgb \"#ffffff\"\n"
-               "plot 'critic_ring_%s.dat' using 1:2:3 with image notitle, \\\n"
-               "     'snap_ring_%s.dat' index %d using 1:2 with points pt 7 ps 0.35 lc rgb \"#ffffff\" "
-               "title \"generated samples\", \\\n"
-               "     'ring_centres.dat' using 1:2 with points pt 6 ps 2 lw 2 lc rgb \"" PLOT_VERMILION "\" "
-               "title \"mode centres\"\n",
-            GRID_LO, GRID_HI, GRID_LO, GRID_HI, mn, mn, N_SNAP - 1);
-    plot_close(f);
-}
-
-static void figure_modes(const char *dir, run *const *rs, size_t n)
-{
-    FILE *f = plot_open(dir, "modes_ring", "Modes found on the ring during training",
-                        "generator step", "modes (of 8)", 1200, 820);
-    fprintf(f, "set yrange [0:8.5]\nset y2range [0:1.0625]\nset y2tics 0.25\nset ytics nomirror\n"
-               "set y2label \"share of sharp samples (within 3 sd)\"\n"
-               "set key below vertical maxrows 3 font \",12\" width 2\nset bmargin 7\nplot ");
-    for (size_t i = 0; i < n; i++) {
-        const char *mn = method_name(rs[i]->cfg.method);
-        fprintf(f, "%s'eval_ring_%s.dat' using 1:5 with lines lt %zu title \"%s: reached (0.2)\", \\\n"
-                   "     'eval_ring_%s.dat' using 1:4 with lines lt %zu dt 2 title \"%s: covered (3 sd)\", \\\n"
-                   "     'eval_ring_%s.dat' using 1:6 axes x1y2 with lines lt %zu dt 3 title \"%s: sharp share\"",
-                i ? ", \\\n     " : "", mn, i + 1, mn, mn, i + 1, mn, mn, i + 1, mn);
-    }
-    fprintf(f, "\n");
-    plot_close(f);
-}
-
-static void figure_w1(const char *dir, run *const *rs, size_t n, double floor)
-{
-    FILE *f = plot_open_default(dir, "w1_bimodal",
-                                "1D bimodal target: the critic's estimate against the exact W1",
-                                "generator step", "Wasserstein-1 distance");
-    int has_clip = 0;
-    for (size_t i = 0; i < n; i++)
-        has_clip |= rs[i]->cfg.method == METHOD_CLIP;
-    if (has_clip)
-        fprintf(f, "set y2label \"clip critic's estimate (its own scale)\"\nset y2tics\nset ytics nomirror\n");
-    fprintf(f, "set key top right\nplot ");
-    for (size_t i = 0; i < n; i++) {
-        const char *mn = method_name(rs[i]->cfg.method);
-        fprintf(f, "%s'eval_bimodal_%s.dat' using 1:3 with lines lt %zu title \"%s: exact W1, 20000 vs 20000 samples\", \\\n"
-                   "     'eval_bimodal_%s.dat' using 1:2 %s with linespoints lt %zu dt 2 "
-                   "title \"%s: critic's estimate%s\"",
-                i ? ", \\\n     " : "", mn, i + 1, mn, mn,
-                rs[i]->cfg.method == METHOD_CLIP ? "axes x1y2" : "", i + 1, mn,
-                rs[i]->cfg.method == METHOD_CLIP ? " (right axis)" : "");
-    }
-    fprintf(f, ", \\\n     %g with lines lt 8 dt 3 title \"floor: a perfect generator's W1 (%.3f)\"\n",
-            floor, floor);
-    plot_close(f);
-}
-
-static void figure_bimodal(const char *dir, const run *R)
-{
-    const char *mn = method_name(R->cfg.method);
-    char name[64];
-    snprintf(name, sizeof name, "bimodal_%s", mn);
-    FILE *f = plot_open(dir, name, "", "", "", 1600, 500);
-    fprintf(f, "unset title\nset multiplot layout 1,%d title \"%s on the bimodal target: "
-               "data, generated histogram and the critic D(x)\"\n"
-               "set xrange [%g:%g]\nset yrange [0:1.6]\nset xlabel \"x\"\nset ylabel \"density\"\n"
-               "set y2tics\nset ytics nomirror\nset format y2 \"%%.2g\"\nset xtics 2\n"
-               "set key top left font \",10\"\n",
-            N_SNAP, mn, BI_LO, BI_HI);
-    for (int k = 0; k < N_SNAP; k++) {
-        fprintf(f, "set title \"step %ld\"\n%s", R->snap_step[k],
-                k == N_SNAP - 1 ? "set y2label \"critic value D(x)\"\n" : "");
-        fprintf(f, "plot 'snap_bimodal_%s.dat' index %d using 1:3 with boxes fs solid 0.4 lc 1 title \"generated\", \\\n"
-                   "     '' index %d using 1:2 with lines lc rgb \"#000000\" title \"data\", \\\n"
-                   "     '' index %d using 1:4 axes x1y2 with lines lt 4 title \"D(x)\"\n",
-                mn, k, k, k);
-    }
-    fprintf(f, "unset multiplot\n");
-    plot_close(f);
-}
-
-static void figure_losses(const char *dir, run *const *rs, size_t n)
-{
-    FILE *f = plot_open(dir, "losses", "", "", "", 1500, 420 * (int)((n + 1) / 2) + 60);
-    fprintf(f, "unset title\nset multiplot layout %zu,%d title \"Losses (trailing means over %d steps)\"\n"
-               "set key top right font \",11\"\nset xlabel \"generator step\"\nset ylabel \"loss\"\n",
-            (n + 1) / 2, n > 1 ? 2 : 1, WINDOW);
-    for (size_t i = 0; i < n; i++) {
-        const char *mn = method_name(rs[i]->cfg.method), *tn = target_name(rs[i]->cfg.target);
-        fprintf(f, "set title \"%s on the %s\"\n", mn, tn);
-        fprintf(f, "plot 'loss_%s_%s.dat' using 1:5 with lines lt 1 title \"critic: mean D(fake) - mean D(real)\", \\\n"
-                   "     '' using 1:7 with lines lt 2 title \"generator: -mean D(fake)\"",
-                tn, mn);
-        if (rs[i]->cfg.method == METHOD_GP)
-            fprintf(f, ", \\\n     '' using 1:6 with lines lt 3 title \"gradient penalty\"");
-        fprintf(f, "\n");
-    }
-    fprintf(f, "unset multiplot\n");
-    plot_close(f);
-}
-
-/* Every data file and figure of the trained runs, in --out. (A loaded model
- * has no training history to draw; --generate draws its samples.) */
+/* Every data file of the trained runs, in --out, and the numbers their
+ * figures need. (A loaded model has no training history to draw; --generate
+ * draws its samples.) The figures are the gnuplot scripts in
+ * chapters/07-wgan/figures/ (samples_ring, critic_ring_METHOD, modes_ring,
+ * w1_bimodal, bimodal_METHOD, losses); they read the data files and
+ * values.gp:
+ *
+ *   run_TARGET_METHOD          1 for a run of this invocation, else 0;
+ *   n_snap                     the snapshots of G's samples per run;
+ *   snap_step_TARGET_METHOD_K  the generator step of its K-th snapshot
+ *                              (K = 1 .. n_snap);
+ *   critic_grid_lo, _hi        the square of the critic surface;
+ *   bimodal_x_lo, _hi          the x range of the 1D histograms;
+ *   w1_floor, w1_eval_n        a perfect generator's W1, and the samples
+ *                              per side of the exact W1;
+ *   loss_window                the trailing mean of the loss curves. */
 static void draw_runs(run *const *rs, size_t n, const char *dir, double floor)
 {
-    run *ring[2], *bi[2];
     size_t n_ring = 0, n_bi = 0;
-    for (size_t i = 0; i < n; i++) {
-        write_run_data(rs[i], dir);
-        if (rs[i]->cfg.target == TARGET_RING) {
-            ring[n_ring++] = rs[i];
-            write_critic_surface(rs[i], dir);
-            figure_critic_surface(dir, rs[i]);
-        } else {
-            bi[n_bi++] = rs[i];
-            figure_bimodal(dir, rs[i]);
+    char name[64];
+    for (int t = 0; t < 2; t++)
+        for (int k = 0; k < 2; k++) {
+            snprintf(name, sizeof name, "run_%s_%s", target_name((target_kind)t),
+                     method_name((method_kind)k));
+            fig_value(name, 0.0);
         }
+    fig_value("n_snap", N_SNAP);
+    for (size_t i = 0; i < n; i++) {
+        const char *mn = method_name(rs[i]->cfg.method), *tn = target_name(rs[i]->cfg.target);
+        write_run_data(rs[i], dir);
+        snprintf(name, sizeof name, "run_%s_%s", tn, mn);
+        fig_value(name, 1.0);
+        for (int k = 0; k < N_SNAP; k++) {
+            snprintf(name, sizeof name, "snap_step_%s_%s_%d", tn, mn, k + 1);
+            fig_value(name, (double)rs[i]->snap_step[k]);
+        }
+        if (rs[i]->cfg.target == TARGET_RING) {
+            n_ring++;
+            write_critic_surface(rs[i], dir);
+            snprintf(name, sizeof name, "critic_ring_%s", mn);
+        } else {
+            n_bi++;
+            snprintf(name, sizeof name, "bimodal_%s", mn);
+        }
+        fig_use(name);
     }
     if (n_ring) {
         write_centres(dir);
-        figure_ring_samples(dir, ring, n_ring);
-        figure_modes(dir, ring, n_ring);
+        fig_value("critic_grid_lo", GRID_LO);
+        fig_value("critic_grid_hi", GRID_HI);
+        fig_use("samples_ring");
+        fig_use("modes_ring");
     }
-    if (n_bi)
-        figure_w1(dir, bi, n_bi, floor);
-    figure_losses(dir, rs, n);
+    if (n_bi) {
+        fig_value("bimodal_x_lo", BI_LO);
+        fig_value("bimodal_x_hi", BI_HI);
+        fig_value("w1_floor", floor);
+        fig_value("w1_eval_n", EVAL_N_1D);
+        fig_use("w1_bimodal");
+    }
+    fig_value("loss_window", WINDOW);
+    fig_use("losses");
 }
 
 /* ----------------------------------------------------------------------------
@@ -1638,30 +1550,22 @@ static void load_runs(run *const *rs, size_t n, const char *path, gsl_rng *r)
  * G's work matrices hold max_rows rows, so the samples come in chunks. */
 #define GENERATE_SEED_OFFSET 1000003UL
 
-static void figure_generated(const char *dir, const run *R, size_t K)
+/* The figure of one loaded generator's samples, generated_TARGET_METHOD
+ * (chapters/07-wgan/figures/): it reads generated_ring_METHOD.dat or
+ * generated_hist_bimodal_METHOD.dat, and from values.gp generated_n,
+ * generated_step_TARGET_METHOD and (bimodal) bimodal_x_lo, _hi. */
+static void use_generated_figure(const run *R, size_t K)
 {
     const char *mn = method_name(R->cfg.method), *tn = target_name(R->cfg.target);
-    char name[64], title[160];
+    char name[64];
     snprintf(name, sizeof name, "generated_%s_%s", tn, mn);
-    if (R->cfg.target == TARGET_RING) {
-        snprintf(title, sizeof title, "%s on the ring, step %ld: %zu samples of G (orange: the 8 mode centres)",
-                 mn, R->step, K);
-        FILE *f = plot_open(dir, name, title, "x_1", "x_2", 900, 900);
-        fprintf(f, "set size ratio -1\nset xrange [-3:3]\nset yrange [-3:3]\nset xtics 1\nset ytics 1\n"
-                   "unset key\n"
-                   "plot 'generated_ring_%s.dat' using 1:2 with points pt 7 ps 0.25 lc 1, \\\n"
-                   "     'ring_centres.dat' using 1:2 with points pt 6 ps 1.8 lw 2 lc 2\n", mn);
-        plot_close(f);
-    } else {
-        snprintf(title, sizeof title, "%s on the bimodal target, step %ld: a histogram of %zu samples of G",
-                 mn, R->step, K);
-        FILE *f = plot_open(dir, name, title, "x", "density", 1200, 750);
-        fprintf(f, "set xrange [%g:%g]\nset yrange [0:*]\nset xtics 1\nset key top left\n"
-                   "plot 'generated_hist_bimodal_%s.dat' using 1:3 with boxes fs solid 0.4 lc 1 "
-                   "title \"generated\", \\\n"
-                   "     '' using 1:2 with lines lc rgb \"#000000\" title \"data density\"\n",
-                BI_LO, BI_HI, mn);
-        plot_close(f);
+    fig_use(name);
+    snprintf(name, sizeof name, "generated_step_%s_%s", tn, mn);
+    fig_value(name, (double)R->step);
+    fig_value("generated_n", (double)K);
+    if (R->cfg.target == TARGET_BIMODAL) {
+        fig_value("bimodal_x_lo", BI_LO);
+        fig_value("bimodal_x_hi", BI_HI);
     }
 }
 
@@ -1726,7 +1630,7 @@ static void generate_samples(run *const *rs, size_t n, long K, unsigned long see
             snprintf(file, sizeof file, "generated_hist_bimodal_%s.dat", mn);
             out_write_matrix(dir, file, "x  real_density  generated_density", hist);
         }
-        figure_generated(dir, R, k);
+        use_generated_figure(R, k);
         gsl_matrix_free(X);
         gsl_rng_free(fixed);
     }
@@ -1888,6 +1792,8 @@ int main(int argc, char **argv)
             draw_runs(runs, n_runs, args.out, w1_floor_value);
     }
 
+    if (!load || generate_k > 0)        /* a --load run without --generate draws nothing */
+        fig_write(args.out);
     metrics_print(&m, stdout);
     metrics_write(&m, args.out);
     if (save) {
