@@ -949,7 +949,7 @@ static void write_loss_figure(const recorder *rec, const char *dir, double misma
 
 static void write_progress_figure(const recorder *rec, const char *dir)
 {
-    char name[64], key[80];
+    char name[64], key[128];
     snprintf(name, sizeof name, "%s_progress", rec->tag);
     gsl_matrix_const_view S =
         gsl_matrix_const_submatrix(rec->snaps, 0, 0, rec->n_snaps * GRID, IMG);
