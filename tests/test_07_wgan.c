@@ -337,14 +337,18 @@ static void test_checkpoint_roundtrip(void **s)
     tiny_runs(a, ra, 5, ACT_LEAKY_RELU);
     for (int i = 0; i < 2; i++)
         tiny_train(a[i], ra);
-    save_runs(a, 2, path, ra);
+    checkpoint ck;                       /* what main's --save writes (section 12) */
+    char err[1024] = "";
+    describe_runs(&ck, a, 2);
+    assert_int_equal(checkpoint_save(&ck, path, ra, err, sizeof err), 0);
 
     /* a fresh start from another seed: every number must come from the file */
     gsl_rng *rb = rng_new(999);
     run *b[2];
     tiny_runs(b, rb, 5, ACT_LEAKY_RELU);
     assert_false(gsl_vector_equal(a[0]->W->PG->value, b[0]->W->PG->value));
-    load_runs(b, 2, path, rb);
+    describe_runs(&ck, b, 2);            /* and what --load reads back */
+    assert_int_equal(checkpoint_load(&ck, path, rb, err, sizeof err), 0);
     /* the training generator's state came back too */
     assert_true(gsl_rng_get(ra) == gsl_rng_get(rb));
     gsl_rng *rz = rng_new(77);
@@ -383,10 +387,10 @@ static void test_checkpoint_roundtrip(void **s)
         }
         gsl_vector *before = gsl_vector_alloc(c[0]->W->PG->value->size);
         gsl_vector_memcpy(before, c[0]->W->PG->value);
-        checkpoint ck;
-        char err[1024] = "";
+        err[0] = '\0';
         describe_runs(&ck, c, 2);
         assert_int_equal(checkpoint_load(&ck, path, rc, err, sizeof err), -1);
+        assert_int_equal(ck.error, CHECKPOINT_ERR_MODEL); /* session_load: "the flags"   */
         assert_non_null(strstr(err, "this model"));      /* the message says what differs */
         assert_null(strchr(err, '\n'));                  /* in one line                   */
         assert_true(gsl_vector_equal(before, c[0]->W->PG->value));

@@ -1218,6 +1218,43 @@ static void train_run(run *R, gsl_rng *r, int quiet)
     R->step = steps;
 }
 
+/* What one invocation runs (built from the flags in the appendix): each
+ * selected method on each selected target, from that method's setting. */
+typedef struct wgan_plan {
+    wgan_config method[2];   /* by method_kind; .target is set per run       */
+    const char *methods;     /* "all", "clip" or "gp"                         */
+    const char *targets;     /* "both", "ring" or "bimodal"                   */
+    long bimodal_steps;      /* the bimodal runs' steps (3500 unless --steps) */
+    long trap_steps;         /* section 7's critics' steps                    */
+} wgan_plan;
+
+/* Build every selected run, ring first, clip before gp; train it unless
+ * --load will fill it in (section 12). Returns how many (at most 4). */
+static size_t build_runs(session *S, const wgan_plan *plan, run **runs)
+{
+    if (session_trains(S))
+        printf("\n4. Training\n");
+    size_t n_runs = 0;
+    for (int t = 0; t < 2; t++) {
+        const target_kind tk = t == 0 ? TARGET_RING : TARGET_BIMODAL;
+        if (strcmp(plan->targets, "both") != 0 && strcmp(plan->targets, target_name(tk)) != 0)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            if (strcmp(plan->methods, "all") != 0 && strcmp(plan->methods, method_name((method_kind)k)) != 0)
+                continue;
+            wgan_config cfg = plan->method[k];
+            cfg.target = tk;
+            if (tk == TARGET_BIMODAL)
+                cfg.steps = plan->bimodal_steps;
+            run *R = run_new(&cfg, S->rng);
+            if (session_trains(S))
+                train_run(R, S->rng, S->cli.quiet);
+            runs[n_runs++] = R;
+        }
+    }
+    return n_runs;
+}
+
 /* ----------------------------------------------------------------------------
  * 10. Checking the double backward against the definition of a derivative
  *
@@ -1263,6 +1300,23 @@ static gradcheck_result gp_probe_check(gp_probe *p)
     critic_gp(p->C, p->X, p->lambda, p->one_sided, 1, NULL);
     return gradcheck(gp_probe_loss, p, p->C->P->value->data, p->C->P->grad->data,
                      p->C->P->value->size, 100000);
+}
+
+/* Before the runs: section 1's made-up numbers, this section's check of the
+ * double backward, and section 7's trap (gp only), in the log's order. */
+static void before_the_runs(session *S, const wgan_plan *plan)
+{
+    const wgan_config *gp = &plan->method[METHOD_GP];
+    conceptual_numbers(S->rng, &S->m);
+    gp_probe probe = gp_probe_new(S->rng, 2, 5, 6, gp->act);
+    probe.one_sided = gp->one_sided;
+    gradcheck_result gc = gp_probe_check(&probe);
+    gp_probe_free(&probe);
+    printf("\n2. Gradient check of the penalty's double backward: %zu parameters, max rel err < 1e%+d\n",
+           gc.checked, gc.max_rel_err > 0 ? (int)ceil(log10(gc.max_rel_err)) : -16);
+    metrics_set(&S->m, "gp_gradcheck_max_rel_err", gc.max_rel_err);
+    if (strcmp(plan->methods, "clip") != 0)
+        trap_demo(S->rng, gp, plan->trap_steps, &S->m);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1458,6 +1512,30 @@ static void draw_runs(run *const *rs, size_t n, const char *dir, double floor)
     fig_use("losses");
 }
 
+/* The results block: every run's final numbers (a loaded run is measured
+ * now), the 1D ruler's floor, and (after training) the figures. */
+static void measure_runs(session *S, run *const *runs, size_t n_runs)
+{
+    printf("\n5. Results\n");
+    const run *first_bi = NULL;
+    for (size_t i = 0; i < n_runs; i++) {
+        if (!session_trains(S))
+            record_eval(runs[i], S->rng, runs[i]->step);
+        report_run(runs[i], &S->m);
+        if (!first_bi && runs[i]->cfg.target == TARGET_BIMODAL)
+            first_bi = runs[i];
+    }
+    double w1_floor_value = 0.0;
+    if (first_bi) {
+        w1_floor_value = w1_floor(S->rng, first_bi->W->real, first_bi->xs, first_bi->ys, 20);
+        printf("a perfect generator would score W1 %.4f against the stratified real sample "
+               "(mean of 20 draws of 20000)\n", w1_floor_value);
+        metrics_set(&S->m, "w1_floor_1d", w1_floor_value);
+    }
+    if (session_trains(S))
+        draw_runs(runs, n_runs, S->cli.out, w1_floor_value);
+}
+
 /* ----------------------------------------------------------------------------
  * 12. Keeping a trained model, and sampling it without training again
  *
@@ -1519,36 +1597,40 @@ static void describe_runs(checkpoint *ck, run *const *rs, size_t n)
     }
 }
 
-static void save_runs(run *const *rs, size_t n, const char *path, const gsl_rng *r)
+/* --load: read every run from the file (a file of other runs or other
+ * flags stops with one line naming the first difference), and say what came
+ * back. */
+static void load_runs(session *S, checkpoint *ck, run *const *rs, size_t n)
 {
-    checkpoint ck;
-    char err[1024];
-    describe_runs(&ck, rs, n);
-    if (checkpoint_save(&ck, path, r, err, sizeof err) != 0)
-        die("%s", err);
+    char what[32];
+    snprintf(what, sizeof what, "%zu run(s)", n);
+    session_load(S, ck, what);
+    printf("\n4. Loaded from a checkpoint, no training\n");
+    for (size_t i = 0; i < n; i++)
+        printf("   %s on the %s: generator step %ld\n", method_name(rs[i]->cfg.method),
+               target_name(rs[i]->cfg.target), rs[i]->step);
 }
 
-static void load_runs(run *const *rs, size_t n, const char *path, gsl_rng *r)
+/* --save: every run, and the training generator's state, in one file. */
+static void save_runs(session *S, checkpoint *ck, size_t n)
 {
-    checkpoint ck;
-    char err[1024];
-    describe_runs(&ck, rs, n);
-    if (checkpoint_load(&ck, path, r, err, sizeof err) != 0)     /* a mismatch names "this model" */
-        die("%s%s", err, strstr(err, "this model") ? "; load it with the flags it was saved with "
-            "(--method, --target, --hidden, --g-hidden, --noise-dim, --act, --quick)" : "");
+    char what[32];
+    snprintf(what, sizeof what, "%zu run(s)", n);
+    session_save(S, ck, what);
 }
 
 /* --generate K: K samples of every loaded generator, from a generator of
- * their own seeded from --seed (the same checkpoint and seed give the same
- * files; every run gets the same noise z), measured as in section 8:
+ * their own seeded with the session's sample seed, --seed + 1000003 (the
+ * same checkpoint and seed give the same files; every run gets the same
+ * noise z), measured as in section 8:
  *
  *   ring      modes reached, covered and the share of sharp samples;
  *   bimodal   the exact W1 against K stratified real samples, and W1 to
  *             the target itself. (The ruler's floor grows as K shrinks:
  *             about 0.013 at K = 20000, 0.045 at 2000; section 8.)
  *
- * G's work matrices hold max_rows rows, so the samples come in chunks. */
-#define GENERATE_SEED_OFFSET 1000003UL
+ * G's work matrices hold max_rows rows, so the samples come in chunks; K is
+ * at most 100 000 (common/session.h), a few megabytes. */
 
 /* The figure of one loaded generator's samples, generated_TARGET_METHOD
  * (chapters/07-wgan/figures/): it reads generated_ring_METHOD.dat or
@@ -1641,168 +1723,117 @@ static void generate_samples(run *const *rs, size_t n, long K, unsigned long see
     free(ys);
 }
 
-#ifndef GENLAB_TESTING
-int main(int argc, char **argv)
+/* ----------------------------------------------------------------------------
+ * Appendix: the flags
+ *
+ * The knobs the text invites a student to turn, with the settings of
+ * sections 4-6 as their defaults: gp's, and clip's own (Arjovsky et al.'s)
+ * unless a flag says otherwise. common/session.h reads them together with
+ * the common flags (--seed, --out, --quick, --quiet) and the persistence
+ * flags of section 12 (--save, --load, --generate).
+ * ------------------------------------------------------------------------- */
+
+/* The per-method defaults and what --quick changes (30 steps, smaller
+ * networks and batches: about a second, for the golden test); a flag the
+ * user gave always wins. c holds the flags' values, gp's setting. */
+static void recipe(wgan_plan *plan, wgan_config c, const cli *flags)
 {
-    const char *method = "all", *target = "both", *act = "leaky-relu", *penalty = "one-sided";
-    const char *decay = "linear", *save = NULL, *load = NULL;
-    long generate_k = 0;
-    long steps = 2000, batch = 64, n_critic = 10, hidden = 64, g_hidden = 64, noise_dim = 2;
-    double lr = 1e-3, g_lr = 5e-4, clip = 0.01, lambda = 10.0;
+    plan->bimodal_steps = cli_given(flags, "steps") ? c.steps : 3500;
+    plan->trap_steps = TRAP_STEPS;
+    if (flags->quick) {
+        if (!cli_given(flags, "steps")) c.steps = plan->bimodal_steps = 30;
+        if (!cli_given(flags, "hidden")) c.hidden = 16;
+        if (!cli_given(flags, "g-hidden")) c.g_hidden = 16;
+        if (!cli_given(flags, "batch")) c.batch = 32;
+        plan->trap_steps = 20;
+    }
+    c.method = METHOD_GP;
+    plan->method[METHOD_GP] = c;
+    c.method = METHOD_CLIP;                  /* clip: the paper's setting       */
+    if (!cli_given(flags, "n-critic")) c.n_critic = 5;
+    if (!cli_given(flags, "lr")) c.lr = 5e-5;
+    if (!cli_given(flags, "g-lr")) c.g_lr = 5e-5;
+    c.decay = 0;
+    plan->method[METHOD_CLIP] = c;
+}
+
+/* Start the run (common/session.h): the defaults, the flags, --out, the
+ * seed, --save / --load checked; then the plan. */
+static void start(session *S, wgan_plan *plan, int argc, char **argv)
+{
+    const char *act = "leaky-relu", *penalty = "one-sided", *decay = "linear";
+    wgan_config c = {.steps = 2000, .batch = 64, .n_critic = 10, .hidden = 64, .g_hidden = 64,
+                     .noise_dim = 2, .lr = 1e-3, .g_lr = 5e-4, .clip = 0.01, .lambda = 10.0};
+    plan->methods = "all";
+    plan->targets = "both";
     cli_option options[] = {
-        {"method", CLI_CHOICE, &method, "how the critic is kept 1-Lipschitz: clipping, penalty, or both",
+        {"method", CLI_CHOICE, &plan->methods, "how the critic is kept 1-Lipschitz: clipping, penalty, or both",
          0, 0, "all|clip|gp", 0},
-        {"target", CLI_CHOICE, &target, "the data: 8-Gaussian ring (2D), bimodal (1D) or both", 0, 0,
+        {"target", CLI_CHOICE, &plan->targets, "the data: 8-Gaussian ring (2D), bimodal (1D) or both", 0, 0,
          "both|ring|bimodal", 0},
-        {"steps", CLI_INT, &steps, "generator steps per run (bimodal: 3500 unless given)", 1, 1000000, NULL, 0},
-        {"batch", CLI_INT, &batch, "samples per batch", 1, 100000, NULL, 0},
-        {"n-critic", CLI_INT, &n_critic, "critic steps per generator step (clip: 5 unless given)", 1, 1000,
+        {"steps", CLI_INT, &c.steps, "generator steps per run (bimodal: 3500 unless given)", 1, 1000000, NULL, 0},
+        {"batch", CLI_INT, &c.batch, "samples per batch", 1, 100000, NULL, 0},
+        {"n-critic", CLI_INT, &c.n_critic, "critic steps per generator step (clip: 5 unless given)", 1, 1000,
          NULL, 0},
-        {"lr", CLI_REAL, &lr, "the critic's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12, NULL, 0},
-        {"g-lr", CLI_REAL, &g_lr, "the generator's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12,
+        {"lr", CLI_REAL, &c.lr, "the critic's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12, NULL, 0},
+        {"g-lr", CLI_REAL, &c.g_lr, "the generator's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12,
          NULL, 0},
         {"lr-decay", CLI_CHOICE, &decay, "gp: learning rates fall linearly to 0, or stay (clip: always stay)",
          0, 0, "linear|none", 0},
-        {"clip", CLI_REAL, &clip, "clip: every critic parameter in [-clip, clip]", 1e-9, 1e9, NULL, 0},
-        {"gp-lambda", CLI_REAL, &lambda, "gp: weight of the gradient penalty (0: no constraint at all)",
+        {"clip", CLI_REAL, &c.clip, "clip: every critic parameter in [-clip, clip]", 1e-9, 1e9, NULL, 0},
+        {"gp-lambda", CLI_REAL, &c.lambda, "gp: weight of the gradient penalty (0: no constraint at all)",
          0, 1e9, NULL, 0},
         {"penalty", CLI_CHOICE, &penalty, "gp: max(0, |g| - 1)^2 or Gulrajani et al.'s (|g| - 1)^2", 0, 0,
          "one-sided|two-sided", 0},
-        {"hidden", CLI_INT, &hidden, "the critic's units per hidden layer (3 layers)", 1, 4096, NULL, 0},
-        {"g-hidden", CLI_INT, &g_hidden, "the generator's units per hidden layer (3 layers)", 1, 4096, NULL, 0},
-        {"noise-dim", CLI_INT, &noise_dim, "dimension of the generator's noise z", 1, 1024, NULL, 0},
+        {"hidden", CLI_INT, &c.hidden, "the critic's units per hidden layer (3 layers)", 1, 4096, NULL, 0},
+        {"g-hidden", CLI_INT, &c.g_hidden, "the generator's units per hidden layer (3 layers)", 1, 4096, NULL, 0},
+        {"noise-dim", CLI_INT, &c.noise_dim, "dimension of the generator's noise z", 1, 1024, NULL, 0},
         {"act", CLI_CHOICE, &act, "the critic's hidden activation (both piecewise linear)", 0, 0,
          "leaky-relu|relu", 0},
-        {"save", CLI_STRING, &save, "at the end, write every run's G and critic, with their optimisers, "
-         "to this checkpoint", 0, 0, NULL, 0},
-        {"load", CLI_STRING, &load, "build the runs from the same flags and read them from this "
-         "checkpoint: no training, only the results", 0, 0, NULL, 0},
-        {"generate", CLI_INT, &generate_k, "with --load: write N samples of every generator, their figure "
-         "and metrics, and stop", 1, 1000000, NULL, 0},
     };
-    cli args;
-    cli_init(&args, "07-wgan", "Wasserstein GAN: weight clipping and gradient penalty, on a ring and in 1D.",
-             42, options, sizeof options / sizeof options[0]);
-    cli_parse_or_exit(&args, argc, argv);
-    if (cli_given(&args, "generate") && !load)
-        cli_usage_error(&args, "--generate needs the model to sample: --load FILE");
-    if (cli_given(&args, "generate") && save)
-        cli_usage_error(&args, "--generate only writes samples; it has nothing new to --save");
-    long trap_steps = TRAP_STEPS, bimodal_steps = cli_given(&args, "steps") ? steps : 3500;
-    if (args.quick) {
-        if (!cli_given(&args, "steps")) steps = bimodal_steps = 30;
-        if (!cli_given(&args, "hidden")) hidden = 16;
-        if (!cli_given(&args, "g-hidden")) g_hidden = 16;
-        if (!cli_given(&args, "batch")) batch = 32;
-        trap_steps = 20;
-    }
-    out_prepare(args.out);
-    checkpoint_require_writable(save);      /* before training, not after */
-    checkpoint_require_sound(load);  /* a damaged file: refused before any work */
-    gsl_rng *r = rng_new((unsigned long)args.seed);
-    metrics m = {0};
-    const act_kind critic_act = strcmp(act, "relu") == 0 ? ACT_RELU : ACT_LEAKY_RELU;
+    session_start(S, "07-wgan", "Wasserstein GAN: weight clipping and gradient penalty, on a ring and in 1D.",
+                  42, options, sizeof options / sizeof options[0], SESSION_SAVE_LOAD, argc, argv);
+    c.act = strcmp(act, "relu") == 0 ? ACT_RELU : ACT_LEAKY_RELU;
+    c.one_sided = strcmp(penalty, "one-sided") == 0;
+    c.decay = strcmp(decay, "linear") == 0;
+    recipe(plan, c, &S->cli);
+}
 
-    /* one configuration per method; the flags override the defaults */
-    wgan_config base[2];
-    for (int k = 0; k < 2; k++) {
-        const int is_clip = k == METHOD_CLIP;
-        base[k] = (wgan_config){
-            .method = (method_kind)k, .steps = steps, .batch = batch,
-            .n_critic = is_clip && !cli_given(&args, "n-critic") ? 5 : n_critic,
-            .hidden = hidden, .g_hidden = g_hidden, .noise_dim = noise_dim,
-            .lr = is_clip && !cli_given(&args, "lr") ? 5e-5 : lr,
-            .g_lr = is_clip && !cli_given(&args, "g-lr") ? 5e-5 : g_lr,
-            .decay = !is_clip && strcmp(decay, "linear") == 0,
-            .clip = clip, .lambda = lambda, .one_sided = strcmp(penalty, "one-sided") == 0,
-            .act = critic_act};
-    }
+/* ----------------------------------------------------------------------------
+ * 13. main: the numbers before the runs, the runs (trained, or read from
+ *     --load), their results and figures (or --generate's samples), --save
+ * ------------------------------------------------------------------------- */
+#ifndef GENLAB_TESTING
+int main(int argc, char **argv)
+{
+    session S;
+    wgan_plan plan;                         /* which runs, each method's setting */
+    start(&S, &plan, argc, argv);           /* the flags: see the appendix       */
 
     /* 1, 5, 10 and 7: the made-up numbers, the gradient check of the double
      * backward, the 1D trap (a loaded model skips them: they train nothing
      * it holds) */
-    if (!load) {
-        conceptual_numbers(r, &m);
-        gp_probe probe = gp_probe_new(r, 2, 5, 6, critic_act);
-        probe.one_sided = strcmp(penalty, "one-sided") == 0;
-        gradcheck_result gc = gp_probe_check(&probe);
-        gp_probe_free(&probe);
-        printf("\n2. Gradient check of the penalty's double backward: %zu parameters, max rel err < 1e%+d\n",
-               gc.checked, gc.max_rel_err > 0 ? (int)ceil(log10(gc.max_rel_err)) : -16);
-        metrics_set(&m, "gp_gradcheck_max_rel_err", gc.max_rel_err);
-        if (strcmp(method, "clip") != 0)
-            trap_demo(r, &base[METHOD_GP], trap_steps, &m);
-    }
+    if (session_trains(&S))
+        before_the_runs(&S, &plan);
 
     /* 6 and 9. train each selected method on each selected target (or build
      * it and read it from --load, section 12) */
-    if (!load)
-        printf("\n4. Training\n");
     run *runs[4];
-    size_t n_runs = 0;
-    for (int t = 0; t < 2; t++) {
-        const target_kind tk = t == 0 ? TARGET_RING : TARGET_BIMODAL;
-        if (strcmp(target, "both") != 0 && strcmp(target, target_name(tk)) != 0)
-            continue;
-        for (int k = 0; k < 2; k++) {
-            if (strcmp(method, "all") != 0 && strcmp(method, method_name((method_kind)k)) != 0)
-                continue;
-            wgan_config cfg = base[k];
-            cfg.target = tk;
-            if (tk == TARGET_BIMODAL)
-                cfg.steps = bimodal_steps;
-            run *R = run_new(&cfg, r);
-            if (!load)
-                train_run(R, r, args.quiet);
-            runs[n_runs++] = R;
-        }
-    }
-    if (load) {
-        load_runs(runs, n_runs, load, r);
-        note("loaded %zu run(s) from %s", n_runs, load);
-        printf("\n4. Loaded from a checkpoint, no training\n");
-        for (size_t i = 0; i < n_runs; i++)
-            printf("   %s on the %s: generator step %ld\n", method_name(runs[i]->cfg.method),
-                   target_name(runs[i]->cfg.target), runs[i]->step);
-    }
+    const size_t n_runs = build_runs(&S, &plan, runs);
+    checkpoint ck;                          /* what --save and --load move       */
+    describe_runs(&ck, runs, n_runs);
+    if (!session_trains(&S))
+        load_runs(&S, &ck, runs, n_runs);
 
-    if (generate_k > 0) {
-        /* 12. K samples of every loaded generator, measured, and stop */
-        generate_samples(runs, n_runs, generate_k, (unsigned long)args.seed + GENERATE_SEED_OFFSET,
-                         args.out, &m);
-    } else {
-        /* 8 and 11. results and figures (a loaded model is measured now) */
-        printf("\n5. Results\n");
-        const run *first_bi = NULL;
-        for (size_t i = 0; i < n_runs; i++) {
-            if (load)
-                record_eval(runs[i], r, runs[i]->step);
-            report_run(runs[i], &m);
-            if (!first_bi && runs[i]->cfg.target == TARGET_BIMODAL)
-                first_bi = runs[i];
-        }
-        double w1_floor_value = 0.0;
-        if (first_bi) {
-            w1_floor_value = w1_floor(r, first_bi->W->real, first_bi->xs, first_bi->ys, 20);
-            printf("a perfect generator would score W1 %.4f against the stratified real sample "
-                   "(mean of 20 draws of 20000)\n", w1_floor_value);
-            metrics_set(&m, "w1_floor_1d", w1_floor_value);
-        }
-        if (!load)
-            draw_runs(runs, n_runs, args.out, w1_floor_value);
-    }
+    if (S.generate > 0)     /* 12. K samples of every loaded generator, measured, and stop */
+        generate_samples(runs, n_runs, S.generate, S.sample_seed, S.cli.out, &S.m);
+    else                    /* 8 and 11. results and figures (a loaded model is measured now) */
+        measure_runs(&S, runs, n_runs);
+    save_runs(&S, &ck, n_runs);             /* with --save (section 12)          */
 
-    if (!load || generate_k > 0)        /* a --load run without --generate draws nothing */
-        fig_write(args.out);
-    metrics_print(&m, stdout);
-    metrics_write(&m, args.out);
-    if (save) {
-        save_runs(runs, n_runs, save, r);
-        note("saved %zu run(s) to %s", n_runs, save);
-    }
     for (size_t i = 0; i < n_runs; i++)
         run_free(runs[i]);
-    gsl_rng_free(r);
+    session_finish(&S);                     /* results, metrics.txt, figures     */
     return 0;
 }
 #endif
