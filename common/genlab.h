@@ -9,7 +9,7 @@
  *   cli.h        --help --seed --quick --out --quiet and friends    (00)
  *   output.h     the --out directory, data files                    (00)
  *   metrics.h    metrics.txt and the results block                  (00)
- *   plot.h       gnuplot scripts with the course's look             (00)
+ *   figure.h     what a run writes for its gnuplot figures             (00)
  *   matrix.h     batch helpers: one sample per row                  (01)
  *   params.h     all parameters and gradients in one flat block     (01)
  *   dense.h      the dense layer, forward and backward              (01)
@@ -59,7 +59,6 @@
 #include "optim.h"
 #include "output.h"
 #include "params.h"
-#include "plot.h"
 #include "progress.h"
 #include "rng.h"
 #include "session.h"

@@ -1,7 +1,7 @@
 /* output.h -- everything a run writes goes into its --out directory.
  *
  * Introduced in chapter 00. A run writes data files (plain columns gnuplot can
- * read, one header line starting with '#'), gnuplot scripts (plot.h) and
+ * read, one header line starting with '#'), the figures' values and scripts (figure.h) and
  * metrics.txt (metrics.h), all inside one directory, and nothing anywhere
  * else. If the directory cannot be created or written, the run stops before
  * training with one clear line and exit status 1.

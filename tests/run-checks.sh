@@ -91,6 +91,10 @@ if want golden; then
 fi
 
 if want figures; then
+    # figures are gnuplot files in chapters/NN-name/figures/, never C strings
+    if grep -nE '"[^"]*(set (term|output|title|xlabel|ylabel|key|xrange|yrange|multiplot)|^plot |"plot |splot )' \
+            chapters/*/*.c datasets/*/*.c > "$tmp/gp-strings"; then bad "figures: gnuplot commands in C strings" "$tmp/gp-strings"
+    else ok "figures: no gnuplot commands in chapters/*/*.c"; fi
     for c in $chapters; do
         d=$tmp/fig-$c
         if ! bin/$c --quick --seed 1 --quiet --out "$d" > /dev/null 2> "$tmp/err"; then bad "figures $c (the run failed)" "$tmp/err"; continue; fi
