@@ -9,15 +9,19 @@
  * followed by an element-wise nonlinearity. This chapter takes the brick
  * apart:
  *
- *   1. the forward pass, on the source text's own test (batch 3, 4 -> 2);
- *   2. the backward pass: what dW, db and dX are, and why backward() must
- *      COMPUTE gradients but never APPLY them;
+ *   1. the forward pass, written out, on the source text's own test
+ *      (batch 3, 4 -> 2);
+ *   2. the backward pass, written out: what dW, db and dX are, and why
+ *      backward() must COMPUTE gradients but never APPLY them;
  *   3. Xavier initialisation: why the weights start at sd sqrt(2/(in+out));
  *   4. the gradient check: how we know every backward pass in common/ is right;
  *   5. optimisers as a separate step: SGD and Adam fitting a linear map.
  *
- * The layer itself lives in common/dense.c (twenty lines; read it next to
- * this file). Here we use it and test it.
+ * Sections 1 and 2 write the layer out here, each line next to the equation
+ * it computes: layer_forward and layer_backward. common/dense.c holds the
+ * same code (dense_forward, dense_backward), and that copy is the one every
+ * later chapter calls; section 2 checks, on the demo's numbers, that the two
+ * agree to the last bit. Sections 3 to 5 run the chapter's own layer.
  * ========================================================================== */
 #include "genlab.h"
 
@@ -29,10 +33,28 @@
  *     Y[i, j] = sum_k X[i, k] W[k, j] + b[j]
  *
  * All rows at once that is one matrix product, which gsl_blas_dgemm hands to
- * OpenBLAS (dense_forward in common/dense.c). The source text runs exactly
+ * OpenBLAS, and then b added to every row. The source text runs exactly
  * this on a batch of 3 random inputs of size 4 and a layer with 2 outputs; we
  * do the same, with our own random numbers.
+ *
+ * Where the numbers live: all of a network's parameters sit in one flat
+ * block (common/params.h: a value vector and a grad vector of the same
+ * size), so that an optimiser can treat every number alike. dense_bind takes
+ * this layer's slice of the block and points four views at it: W and b into
+ * the values, dW and db into the gradients. A `dense` is only those views.
  * ------------------------------------------------------------------------- */
+
+/* Y = X W + b     X (batch, in)   W (in, out)   b (out)   Y (batch, out) */
+static void layer_forward(const dense *L, const gsl_matrix *X, gsl_matrix *Y)
+{
+    /* Y = 1.0 * X W + 0.0 * Y          (batch, out) = (batch, in) (in, out) */
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, &L->W.matrix, 0.0, Y);
+    for (size_t i = 0; i < Y->size1; i++) {         /* Y[i, :] += b, each row */
+        gsl_vector_view row = gsl_matrix_row(Y, i);
+        gsl_vector_add(&row.vector, &L->b.vector);
+    }
+}
+
 static void print_matrix(const char *name, const gsl_matrix *M)
 {
     printf("%s (%zu x %zu):\n", name, M->size1, M->size2);
@@ -67,7 +89,7 @@ static void forward_demo(demo *d, gsl_rng *r, size_t batch, size_t in, size_t ou
     d->X = gsl_matrix_alloc(batch, in);
     d->Y = gsl_matrix_alloc(batch, out);
     rng_fill_gaussian(r, d->X, 0.0, 1.0);
-    dense_forward(&d->layer, d->X, d->Y);
+    layer_forward(&d->layer, d->X, d->Y);            /* Y = X W + b (section 1) */
     printf("input shape  (%zu, %zu)\noutput shape (%zu, %zu)\n", d->X->size1, d->X->size2,
            d->Y->size1, d->Y->size2);
     if (demo_printable(d)) {
@@ -106,7 +128,28 @@ static void demo_free(demo *d)
  * So in genlab, backward only ADDS gradients into the network's parameter
  * block, and an optimiser (section 5) applies them when, and only when, we
  * ask. "Freeze D" is then simply "don't call D's optimiser".
+ *
+ * ADDS, not writes: dW and db accumulate (beta = 1.0 in the dgemm below), so
+ * a layer used twice in one step -- D on a real batch and on a fake one --
+ * sums both contributions. The price is that every step starts with
+ * params_zero_grad. dX is different: it belongs to this one call and is
+ * overwritten (beta = 0.0).
  * ------------------------------------------------------------------------- */
+
+/* dW += X^T dY;  db += column sums of dY;  dX = dY W^T (if dX is wanted).
+ * X is the input forward saw; dY (batch, out) = dL/dY. */
+static void layer_backward(dense *L, const gsl_matrix *X, const gsl_matrix *dY,
+                           gsl_matrix *dX)
+{
+    /* dW += X^T dY                     (in, out) = (in, batch) (batch, out) */
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, X, dY, 1.0, &L->dW.matrix);
+    for (size_t i = 0; i < dY->size1; i++) {        /* db += dY[i, :], each row */
+        gsl_vector_const_view row = gsl_matrix_const_row(dY, i);
+        gsl_vector_add(&L->db.vector, &row.vector);  /* (out) */
+    }
+    if (dX)     /* dX = dY W^T          (batch, in) = (batch, out) (out, in) */
+        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, dY, &L->W.matrix, 0.0, dX);
+}
 
 /* 2. backward with dY = 1 everywhere, i.e. L = sum of all outputs */
 static void backward_demo(demo *d, metrics *m)
@@ -118,7 +161,7 @@ static void backward_demo(demo *d, metrics *m)
     gsl_vector *before = gsl_vector_alloc(d->P->value->size);
     gsl_vector_memcpy(before, d->P->value);
     params_zero_grad(d->P);
-    dense_backward(&d->layer, d->X, dY, dX);
+    layer_backward(&d->layer, d->X, dY, dX);         /* section 2 */
     printf("\n2. Backward pass with dY = 1 (L = sum of all outputs)\n");
     printf("db = (%g, ...): each bias is added once per row, so dL/db = batch = %zu\n",
            gsl_vector_get(&d->layer.db.vector, 0), batch);
@@ -132,6 +175,44 @@ static void backward_demo(demo *d, metrics *m)
     gsl_matrix_free(dY);
     gsl_matrix_free(dX);
     gsl_vector_free(before);
+}
+
+/* The same layer as common/dense.c? Run both on the demo's X, W, b, and on
+ * a dY with no pattern to hide behind: Y itself (the dL/dY of
+ * L = sum Y^2 / 2). Both make the same BLAS calls and the same additions in
+ * the same order, so they should agree to the last bit, not just closely. */
+static double max_abs_diff(const double *a, const double *b, size_t n)
+{
+    double worst = 0.0;
+    for (size_t k = 0; k < n; k++)
+        worst = fmax(worst, fabs(a[k] - b[k]));
+    return worst;
+}
+
+static void compare_with_common(demo *d, metrics *m)
+{
+    const size_t batch = d->X->size1, in = d->X->size2, out = d->Y->size2;
+    gsl_matrix *Y_common = gsl_matrix_alloc(batch, out);
+    gsl_matrix *dX = gsl_matrix_alloc(batch, in), *dX_common = gsl_matrix_alloc(batch, in);
+    gsl_vector *grad = gsl_vector_alloc(d->P->grad->size);
+
+    dense_forward(&d->layer, d->X, Y_common);        /* common's Y; ours is d->Y  */
+    double diff = max_abs_diff(d->Y->data, Y_common->data, batch * out);
+    params_zero_grad(d->P);
+    layer_backward(&d->layer, d->X, d->Y, dX);       /* ours: dW, db, dX          */
+    gsl_vector_memcpy(grad, d->P->grad);
+    params_zero_grad(d->P);
+    dense_backward(&d->layer, d->X, d->Y, dX_common);/* common's                  */
+    diff = fmax(diff, max_abs_diff(grad->data, d->P->grad->data, grad->size));
+    diff = fmax(diff, max_abs_diff(dX->data, dX_common->data, batch * in));
+
+    printf("the chapter's layer equals common/dense.c (Y, dW, db, dX): %s\n",
+           diff == 0.0 ? "yes, to the last bit" : diff <= 1e-15 ? "yes, within 1e-15" : "NO");
+    metrics_set(m, "chapter_vs_common_max_diff", diff);
+    gsl_matrix_free(Y_common);
+    gsl_matrix_free(dX);
+    gsl_matrix_free(dX_common);
+    gsl_vector_free(grad);
 }
 
 /* ----------------------------------------------------------------------------
@@ -174,7 +255,7 @@ static void activation_spread(gsl_rng *r, size_t depth, size_t width, size_t bat
                 dense_init_normal(&L, r, studies[s].sd);
             else
                 dense_init_xavier(&L, r);
-            dense_forward(&L, A, Z);                       /* Z = A W + b */
+            layer_forward(&L, A, Z);                       /* Z = A W + b */
             act_forward(ACT_TANH, Z, A);                   /* A = tanh(Z) */
             gsl_matrix_set(spread, l, 0, (double)l);
             gsl_matrix_set(spread, l, 1 + s, gsl_stats_sd(A->data, 1, batch * width));
@@ -218,14 +299,21 @@ static void xavier_study(session *S, size_t depth, size_t width)
  *
  *     dL/dx_i  ~  ( L(x + h e_i) - L(x - h e_i) ) / (2 h)
  *
- * For each piece of common/ we build a tiny network around it
+ * For each piece of common/ we build a tiny network around it (a "probe")
  *
- *     X -> dense -> piece -> loss
+ *     X -> dense (our layer_forward) -> piece -> loss
  *
- * compute the analytic gradient with the backward passes, and compare it,
- * entry by entry, with central differences (common/gradcheck.c), both for the
- * parameters (W, b) and for the input X. A correct pass agrees to about 1e-9
- * relative error; anything above 1e-6 is a bug.
+ * compute the analytic gradient with the backward passes (the piece's, then
+ * our layer_backward), and compare it, entry by entry, with central
+ * differences (common/gradcheck.c), both for the parameters (W, b) and for
+ * the input X. A correct pass agrees to about 1e-9 relative error; anything
+ * above 1e-6 is a bug.
+ *
+ * The table below is one run of each probe. The test machinery lives in
+ * tests/test_01_dense_layer.c: the same probes on other shapes and several
+ * draws, the chapter's layer_backward checked on its own, a deliberately
+ * wrong gradient to prove the check can fail, and the chapter's layer
+ * against common/dense.c on shapes other than the demo's.
  * ------------------------------------------------------------------------- */
 typedef enum { PROBE_ACTIVATION, PROBE_SOFTMAX, PROBE_BCE, PROBE_XENT, PROBE_KL } probe_kind;
 
@@ -243,7 +331,7 @@ typedef struct probe {
 /* Forward pass and loss; fills A (and the loss's gradient dA if want_grad). */
 static double probe_forward(probe *p, int want_grad)
 {
-    dense_forward(&p->layer, p->X, p->Z);
+    layer_forward(&p->layer, p->X, p->Z);            /* Z = X W + b */
     gsl_matrix *dA = want_grad ? p->dA : NULL;
     switch (p->kind) {
     case PROBE_ACTIVATION:
@@ -282,7 +370,7 @@ static void probe_backward(probe *p)
     default:  /* losses on logits: their gradient is already dL/dZ */
         gsl_matrix_memcpy(p->dZ, p->dA);
     }
-    dense_backward(&p->layer, p->X, p->dZ, p->dX);
+    layer_backward(&p->layer, p->X, p->dZ, p->dX);   /* dW, db, dX */
 }
 
 static probe *probe_new(gsl_rng *r, probe_kind kind, act_kind act,
@@ -432,10 +520,10 @@ static fit_result fit_linear_map(gsl_rng *r, optim_kind kind, double lr, long st
         rng_add_gaussian(r, Y, 0.01);
 
         params_zero_grad(P);
-        dense_forward(&L, X, Yhat);                   /* Yhat = X W + b          */
+        layer_forward(&L, X, Yhat);                   /* Yhat = X W + b          */
         loss = loss_mse(Yhat, Y, dYhat);              /* L = mean (Yhat - Y)^2   */
         check_finite(loss, kind == OPTIM_ADAM ? "Adam fit loss" : "SGD fit loss", step);
-        dense_backward(&L, X, dYhat, NULL);           /* dW, db (X needs no dX)  */
+        layer_backward(&L, X, dYhat, NULL);           /* dW, db (X needs no dX)  */
         optim_step(opt);                              /* W -= ..., b -= ...      */
 
         gsl_matrix_set(log, (size_t)step - 1, 0, (double)step);
@@ -556,10 +644,11 @@ int main(int argc, char **argv)
     dense_layer_config cfg;
     start(&S, &cfg, argc, argv);         /* the flags (appendix), --out, the seed */
 
-    /* 1-2. One layer, forward and backward, on the source's test (batch 3, 4 -> 2) */
+    /* 1-2. One layer, forward and backward written out, on the source's test */
     demo d;
     forward_demo(&d, S.rng, (size_t)cfg.batch, (size_t)cfg.fan_in, (size_t)cfg.fan_out);
     backward_demo(&d, &S.m);
+    compare_with_common(&d, &S.m);       /* ... and is the same code as common/dense.c */
     demo_free(&d);
 
     /* 3. How the size of the initial weights decides what reaches the last layer */
