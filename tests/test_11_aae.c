@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #define GENLAB_TESTING
 #include "../chapters/11-aae/aae.c"

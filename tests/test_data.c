@@ -1,5 +1,6 @@
 /* test_data.c -- IDX reading (plain, gzip, damaged files), the shipped MNIST
- * files, and checkpoints (round trip, exact resume, damaged files). */
+ * files, the dataset selection (--dataset, --data, the judge's default), and
+ * checkpoints (round trip, exact resume, damaged files). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -405,12 +406,112 @@ static void test_checkpoint_save_is_atomic(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* --dataset picks the directory, the class names and the judge's file;
+ * --data overrides the directory and nothing else. */
+static void test_dataset_select(void **state)
+{
+    (void)state;
+    dataset_info m = dataset_select("mnist", NULL);
+    assert_int_equal(m.kind, DATASET_MNIST);
+    assert_string_equal(m.name, "mnist");
+    assert_string_equal(m.title, "MNIST");
+    assert_string_equal(m.dir, "datasets/mnist");
+    assert_string_equal(m.class_name[0], "0");
+    assert_string_equal(m.class_name[2], "2");
+    assert_string_equal(m.class_name[9], "9");
+    assert_string_equal(m.class_title[5], "digit 5");
+    assert_string_equal(m.judge_default, "build/judge/mnist.judge");
+    assert_string_equal(m.judge_make, "judge");
+
+    dataset_info f = dataset_select("fashion", NULL);
+    assert_int_equal(f.kind, DATASET_FASHION);
+    assert_string_equal(f.name, "fashion");
+    assert_string_equal(f.title, "Fashion-MNIST");
+    assert_string_equal(f.dir, "/usr/share/datasets/fashion-mnist");
+    assert_string_equal(f.class_name[0], "T-shirt");
+    assert_string_equal(f.class_name[2], "pullover");
+    assert_string_equal(f.class_name[9], "boot");
+    assert_string_equal(f.class_title[5], "sandal");
+    assert_string_equal(f.judge_default, "build/judge/fashion.judge");
+    assert_string_equal(f.judge_make, "build/judge/fashion.judge");
+
+    /* --data DIR: only the directory moves */
+    dataset_info md = dataset_select("mnist", "/data/mnist-full");
+    assert_string_equal(md.dir, "/data/mnist-full");
+    assert_string_equal(md.class_name[2], "2");
+    assert_string_equal(md.judge_default, "build/judge/mnist.judge");
+    dataset_info fd = dataset_select("fashion", "here");
+    assert_string_equal(fd.dir, "here");
+    assert_string_equal(fd.class_name[2], "pullover");
+    assert_string_equal(fd.judge_default, "build/judge/fashion.judge");
+}
+
+/* Run dataset_open_judge(d, given, ...) in a child; its exit status, its
+ * stderr in `err` (child's result: 0 judge, 3 no judge, 1 die()). */
+static int open_judge_in_child(const dataset_info *d, const char *given, char *err, size_t n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/open-judge.err", dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen(path, "w", stderr))
+            _exit(9);
+        judge *j = dataset_open_judge(d, given, "no scores");
+        fflush(stderr);
+        _exit(j ? 0 : 3);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    FILE *f = fopen(path, "r");
+    err[0] = '\0';
+    if (f) {
+        size_t got = fread(err, 1, n - 1, f);
+        err[got] = '\0';
+        fclose(f);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The judge: --judge's file must exist; the default one may be missing
+ * (a note, no judge), and is loaded when it is there. */
+static void test_dataset_open_judge(void **state)
+{
+    (void)state;
+    char saved[128], missing[128], err[1024];
+    snprintf(saved, sizeof saved, "%s/fresh.judge", dir);
+    snprintf(missing, sizeof missing, "%s/none.judge", dir);
+    judge *fresh = judge_new();
+    judge_save(fresh, saved);
+    judge_free(fresh);
+
+    dataset_info d = dataset_select("fashion", NULL);
+    d.judge_default = missing;                       /* not trained yet */
+    assert_int_equal(open_judge_in_child(&d, NULL, err, sizeof err), 3);
+    assert_non_null(strstr(err, "no judge at "));
+    assert_non_null(strstr(err, missing));
+    assert_non_null(strstr(err, "(make build/judge/fashion.judge): no scores"));
+
+    d.judge_default = saved;                         /* trained: loaded */
+    assert_int_equal(open_judge_in_child(&d, NULL, err, sizeof err), 0);
+    assert_string_equal(err, "");
+
+    /* --judge wins over the default, and a missing one is an error */
+    assert_int_equal(open_judge_in_child(&d, missing, err, sizeof err), 1);
+    assert_non_null(strstr(err, missing));
+    assert_non_null(strstr(err, "make judge"));
+    d.judge_default = missing;
+    assert_int_equal(open_judge_in_child(&d, saved, err, sizeof err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_idx_plain_and_gz),
         cmocka_unit_test(test_idx_bad_files),
         cmocka_unit_test(test_shipped_mnist),
+        cmocka_unit_test(test_dataset_select),
+        cmocka_unit_test(test_dataset_open_judge),
         cmocka_unit_test(test_checkpoint_exact_resume),
         cmocka_unit_test(test_checkpoint_refuses_bad_files),
         cmocka_unit_test(test_checkpoint_damage_kinds),

@@ -55,17 +55,9 @@
  *
  * The same program learns Fashion-MNIST (--dataset fashion): there class 2 is
  * a pullover. The judge for it is built by `make build/judge/fashion.judge`.
+ * Which directory, which class names and which judge a --dataset means is
+ * decided in one place for every MNIST program: common/dataset.h.
  * ------------------------------------------------------------------------- */
-typedef enum { DATA_MNIST, DATA_FASHION } dataset_kind;
-
-static const char *class_name(dataset_kind d, int k)
-{
-    static const char *digit[N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-    static const char *fashion[N_CLASSES] = {"T-shirt", "trouser", "pullover", "dress", "coat",
-                                             "sandal", "shirt", "sneaker", "bag", "boot"};
-    return d == DATA_FASHION ? fashion[k] : digit[k];
-}
-
 /* One split ("train" or "t10k"); only_class >= 0 keeps that class alone. */
 static image_set *load_split(const char *dir, const char *prefix, int only_class)
 {
@@ -895,12 +887,12 @@ static void load_model(session *S, gan *g)
 /* The names of the classes (digits, or Fashion-MNIST's garments) as
  * class_name_0 .. class_name_9, for the tics of the cGAN's figures, and the
  * side of a tile, for the tics of the labelled grids. */
-static void write_class_names(dataset_kind ds)
+static void write_class_names(const dataset_info *ds)
 {
     char key[32];
     for (int k = 0; k < N_CLASSES; k++) {
         snprintf(key, sizeof key, "class_name_%d", k);
-        fig_text(key, "%s", class_name(ds, k));
+        fig_text(key, "%s", ds->class_name[k]);
     }
     fig_value("image_side", SIDE);
 }
@@ -964,12 +956,12 @@ static void write_progress_figure(const recorder *rec, const char *dir)
 }
 
 static void write_gan_judge_figure(const verdict *v, const verdict *real, const char *dir,
-                                   dataset_kind ds)
+                                   const dataset_info *ds)
 {
     FILE *d = out_open(dir, "gan_judge.dat");
     fprintf(d, "# class share_of_GAN_samples share_of_real_test_images name\n");
     for (int k = 0; k < N_CLASSES; k++)
-        fprintf(d, "%d %.6f %.6f %s\n", k, v->hist[k], real->hist[k], class_name(ds, k));
+        fprintf(d, "%d %.6f %.6f %s\n", k, v->hist[k], real->hist[k], ds->class_name[k]);
     out_close(d, "gan_judge.dat");
     fig_use("gan_judge");
 }
@@ -996,8 +988,7 @@ static void write_confusion_figure(const verdict *v, const char *dir)
  * ------------------------------------------------------------------------- */
 /* What both models share (the persistence flags are the session's). */
 typedef struct settings {
-    dataset_kind dataset;
-    const char *data_dir;
+    dataset_info dataset;       /* which images, from where (common/dataset.h) */
     judge *j;                   /* NULL: no judge available                 */
     const char *out;
     size_t eval_n;              /* samples per judge score (multiple of 10) */
@@ -1009,7 +1000,7 @@ static void print_setup(const gan *g, const settings *s, size_t n_train, int loa
     const gan_config *cfg = &g->cfg;
     const int cond = cfg->kind == MODEL_CGAN;
     printf("\n== %s: %s%s, %zu training images\n", cond ? "conditional GAN" : "GAN",
-           cond ? "all classes" : "class ", cond ? "" : class_name(s->dataset, (int)cfg->digit),
+           cond ? "all classes" : "class ", cond ? "" : s->dataset.class_name[cfg->digit],
            n_train);
     printf("G %zu -> %ld -> 784, D %zu -> %ld -> 1 (%s); Adam(%g, 0.999) lr D %g, G %g; "
            "batch %ld; D update %s", g->nz + g->nc, cfg->hidden, IMG + g->nc, cfg->hidden,
@@ -1044,7 +1035,7 @@ static void measure(gan *g, evaluation *e, const recorder *rec, const settings *
     metrics_set(m, key, diversity);
     if (s->j) {
         verdict v = evaluate(g, e, s->j), real = {0};
-        image_set *test = load_split(s->data_dir, "t10k", cond ? -1 : d);
+        image_set *test = load_split(s->dataset.dir, "t10k", cond ? -1 : d);
         unsigned char *pred = malloc(test->n);
         if (!pred)
             die("out of memory");
@@ -1073,7 +1064,7 @@ static void measure(gan *g, evaluation *e, const recorder *rec, const settings *
         } else {
             printf("gan result: the judge calls %.1f %% of %zu samples a %s "
                    "(mean confidence %.3f); real test images: %.1f %%\n", 100.0 * v.score, e->n,
-                   class_name(s->dataset, d), v.confidence, 100.0 * real.hist[d]);
+                   s->dataset.class_name[d], v.confidence, 100.0 * real.hist[d]);
             metrics_set(m, "judge_share_target", v.score);
             metrics_set(m, "judge_mean_confidence", v.confidence);
             metrics_set(m, "judge_share_target_real", real.hist[d]);
@@ -1082,7 +1073,7 @@ static void measure(gan *g, evaluation *e, const recorder *rec, const settings *
                 snprintf(key, sizeof key, "judge_share_%d", k);
                 metrics_set(m, key, v.hist[k]);
             }
-            write_gan_judge_figure(&v, &real, s->out, s->dataset);
+            write_gan_judge_figure(&v, &real, s->out, &s->dataset);
         }
     }
     printf("%s result: samples differ %.2f times as much as real images of a class do\n",
@@ -1101,11 +1092,10 @@ static void draw(const gan *g, const evaluation *e, const recorder *rec, const s
     const int cond = g->cfg.kind == MODEL_CGAN;
     const char *tag = model_tag(g->cfg.kind);
     char key[64];
-    write_class_names(s->dataset);
-    fig_text("dataset_name", "%s",
-             s->dataset == DATA_FASHION ? "Fashion-MNIST" : "MNIST");
+    write_class_names(&s->dataset);
+    fig_text("dataset_name", "%s", s->dataset.title);
     if (!cond)
-        fig_text("gan_class", "%s", class_name(s->dataset, (int)g->cfg.digit));
+        fig_text("gan_class", "%s", s->dataset.class_name[g->cfg.digit]);
     snprintf(key, sizeof key, "%s_steps", tag);
     fig_value(key, (double)g->step);
     snprintf(key, sizeof key, "%s_eval_n", tag);
@@ -1185,7 +1175,7 @@ static void run_model(session *S, const gan_config *cfg, const settings *s,
                       unsigned long train_seed, unsigned long eval_seed)
 {
     const char *tag = model_tag(cfg->kind);
-    image_set *train_set = load_split(s->data_dir, "train",
+    image_set *train_set = load_split(s->dataset.dir, "train",
                                       cfg->kind == MODEL_CGAN ? -1 : (int)cfg->digit);
     gan *g = gan_new(cfg, train_set, train_seed);
     const int from_file = S->load || S->resume;
@@ -1303,35 +1293,14 @@ static gan_config recipe(const mnist_gan_config *f, model_kind kind, int quick)
         .d_act = strcmp(f->d_act, "leaky-relu") == 0 ? ACT_LEAKY_RELU : ACT_RELU};
 }
 
-/* The judge given by --judge (it must exist), or the dataset's default one
- * if `make judge` has built it; NULL (a run without judge scores) if not. */
-static judge *open_judge(const char *path, const char *dataset)
-{
-    if (path)
-        return judge_load(path);
-    char fallback[256];
-    snprintf(fallback, sizeof fallback, "build/judge/%s.judge", dataset);
-    FILE *f = fopen(fallback, "rb");
-    if (!f) {
-        note("no judge at %s (make %s): no judge scores in this run",
-                fallback,
-                strcmp(dataset, "fashion") == 0 ? "build/judge/fashion.judge" : "judge");
-        return NULL;
-    }
-    fclose(f);
-    return judge_load(fallback);
-}
-
-/* The data directory, the judge, the evaluation size: what both models share. */
+/* The data directory, the judge, the evaluation size: what both models share.
+ * The judge is the one given by --judge (it must exist), or the dataset's
+ * default one if it has been built; NULL (a run without judge scores) if not. */
 static settings the_settings(const session *S, const mnist_gan_config *f)
 {
-    settings s = {.dataset = strcmp(f->dataset, "fashion") == 0 ? DATA_FASHION : DATA_MNIST,
-                  .data_dir = f->data_dir, .out = S->cli.out, .quiet = S->cli.quiet,
-                  .eval_n = S->cli.quick ? EVAL_N / 10 : EVAL_N};
-    if (!s.data_dir)
-        s.data_dir = s.dataset == DATA_FASHION ? "/usr/share/datasets/fashion-mnist"
-                                               : "datasets/mnist";
-    s.j = open_judge(f->judge_path, f->dataset);
+    settings s = {.dataset = dataset_select(f->dataset, f->data_dir), .out = S->cli.out,
+                  .quiet = S->cli.quiet, .eval_n = S->cli.quick ? EVAL_N / 10 : EVAL_N};
+    s.j = dataset_open_judge(&s.dataset, f->judge_path, "no judge scores in this run");
     return s;
 }
 
@@ -1360,9 +1329,8 @@ int main(int argc, char **argv)
 
     /* the data (section 1) and the judge (section 6) */
     settings s = the_settings(&S, &f);
-    note("data from %s", s.data_dir);
-    printf("08-mnist-gan: seed %ld, %s, %s%s\n", S.cli.seed,
-           s.dataset == DATA_FASHION ? "Fashion-MNIST" : "MNIST",
+    note("data from %s", s.dataset.dir);
+    printf("08-mnist-gan: seed %ld, %s, %s%s\n", S.cli.seed, s.dataset.title,
            run_gan && run_cgan ? "a GAN on one class, then a conditional GAN"
                                : run_gan ? "a GAN on one class" : "a conditional GAN",
            s.j ? "; scored by the judge" : "; no judge");

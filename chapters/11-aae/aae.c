@@ -45,22 +45,18 @@
  * ========================================================================== */
 #include "genlab.h"
 
-#include <unistd.h>
-
 /* ----------------------------------------------------------------------------
  * 1. The data: six classes of MNIST (or Fashion-MNIST)
  *
  * Six classes keep the picture readable: six clusters, six colours. With the
  * shipped MNIST split that is about 5 100 training and 860 test digits. All
  * figures and metrics use the TEST digits, which the model never trained on.
+ * The class names (digit 0 .. digit 5, or Fashion-MNIST's T-shirt ..
+ * sandal), the data directory and the judge come with the dataset
+ * (common/dataset.h).
  * ------------------------------------------------------------------------- */
 #define N_CLASSES 6
 #define IMG 784                    /* 28 x 28 pixels in [0, 1]             */
-
-static const char *const DIGIT_NAMES[N_CLASSES] = {"digit 0", "digit 1", "digit 2",
-                                                   "digit 3", "digit 4", "digit 5"};
-static const char *const FASHION_NAMES[N_CLASSES] = {"T-shirt", "trouser", "pullover",
-                                                     "dress", "coat", "sandal"};
 
 static image_set *load_six_classes(const char *dir, const char *prefix)
 {
@@ -1283,16 +1279,17 @@ static void report(run *R, const image_set *train_set, judge *J, const char *con
  * Appendix (skip on a first reading): the flags, and what they make
  *
  * The flags of this chapter with their defaults; the recipe that completes
- * them (--quick, --labels, the data directory); the models of the run; the
- * judge. The common flags and --save/--load/--generate/--resume are the
- * session's (common/session.h).
+ * them (--quick, --labels, the dataset: directory, class names, and the
+ * judge's default, common/dataset.h); the models of the run. The common
+ * flags and --save/--load/--generate/--resume are the session's
+ * (common/session.h).
  * ------------------------------------------------------------------------- */
 typedef struct aae_flags {
     const char *dataset, *data_dir, *judge_path, *variant, *recon;
     long steps, batch, lr_drop_at, shift, d_steps;
     double lr, lr_rec, label_share, beta1, noise;
     int labels;                    /* --labels: = --variant labels          */
-    const char *const *class_names;   /* DIGIT_NAMES or FASHION_NAMES      */
+    dataset_info data;             /* --dataset and --data, decided (dataset.h) */
 } aae_flags;
 
 #define MAX_FLAGS 20
@@ -1347,10 +1344,7 @@ static void recipe(aae_flags *F, const cli *c)
         if (!cli_given(c, "batch")) F->batch = 50;
         if (!cli_given(c, "lr-drop-at")) F->lr_drop_at = 20;
     }
-    const int fashion = strcmp(F->dataset, "fashion") == 0;
-    if (!F->data_dir)
-        F->data_dir = fashion ? "/usr/share/datasets/fashion-mnist" : "datasets/mnist";
-    F->class_names = fashion ? FASHION_NAMES : DIGIT_NAMES;
+    F->data = dataset_select(F->dataset, F->data_dir);
 }
 
 /* The models of the run (--variant): one configuration each; returns how many. */
@@ -1401,20 +1395,6 @@ static void print_recipe(const aae_flags *F)
            PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
 }
 
-/* The judge of --judge, else build/judge/DATASET.judge if there is one, else
- * none (NULL): the samples are then not scored. */
-static judge *open_judge(const aae_flags *F)
-{
-    char fallback[256];
-    snprintf(fallback, sizeof fallback, "build/judge/%s.judge", F->dataset);
-    if (F->judge_path)
-        return judge_load(F->judge_path);
-    if (access(fallback, R_OK) == 0)
-        return judge_load(fallback);
-    note("no judge at %s (make judge): samples are not scored", fallback);
-    return NULL;
-}
-
 /* ----------------------------------------------------------------------------
  * main: the lesson in order
  * ------------------------------------------------------------------------- */
@@ -1431,10 +1411,10 @@ int main(int argc, char **argv)
     session_open(&S);
 
     /* 1. the data: six classes, training and test; the judge of samples */
-    image_set *train_set = load_six_classes(F.data_dir, "train");
-    image_set *test_set = load_six_classes(F.data_dir, "t10k");
-    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", F.dataset, train_set->n, test_set->n);
-    judge *J = open_judge(&F);
+    image_set *train_set = load_six_classes(F.data.dir, "train");
+    image_set *test_set = load_six_classes(F.data.dir, "t10k");
+    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", F.data.name, train_set->n, test_set->n);
+    judge *J = dataset_open_judge(&F.data, F.judge_path, "samples are not scored");
 
     /* 3, 9. the models of this run, side by side; 6. which labels D may see */
     aae_config cfgs[MAX_MODELS];
@@ -1461,7 +1441,7 @@ int main(int argc, char **argv)
             train(&R, &T, S.rng, F.steps, S.cli.quiet, stdout);
         }
         figure_prior(S.cli.out, S.sample_seed);          /* 8, 11, 12. measure and draw */
-        report(&R, train_set, J, F.class_names, &S);
+        report(&R, train_set, J, F.data.class_title, &S);
     }
     session_save(&S, &ck, "the run");
     session_finish(&S);

@@ -56,19 +56,17 @@ int main(int argc, char **argv)
     cli_parse_or_exit(&args, argc, argv);
     if (args.quick && !cli_given(&args, "epochs"))
         epochs = 1;
-    if (!data_dir)
-        data_dir = strcmp(dataset, "fashion") == 0 ? "/usr/share/datasets/fashion-mnist" : "datasets/mnist";
-    char save_default[256];
-    snprintf(save_default, sizeof save_default, "build/judge/%s.judge", dataset);
+    /* the directory and the judge's file: where the chapters look (dataset.h) */
+    const dataset_info data = dataset_select(dataset, data_dir);
     if (!save)
-        save = save_default;
+        save = data.judge_default;
     out_prepare(args.out);
     checkpoint_require_writable(save);
     gsl_rng *r = rng_new((unsigned long)args.seed);
 
-    image_set *train = mnist_load(data_dir, "train");
-    image_set *test = mnist_load(data_dir, "t10k");
-    printf("judge: %s, %zu training and %zu test images\n", dataset, train->n, test->n);
+    image_set *train = mnist_load(data.dir, "train");
+    image_set *test = mnist_load(data.dir, "t10k");
+    printf("judge: %s, %zu training and %zu test images\n", data.name, train->n, test->n);
 
     judge *j = judge_new();
     mlp_init_xavier(j->net, r);
