@@ -19,6 +19,7 @@
  *   gradcheck.h  finite-difference gradient checks                  (01)
  *   progress.h   progress lines on stderr                           (01)
  *   mlp.h        a stack of dense layers                            (05)
+ *   toy.h        bimodal line, 8-Gaussian ring, exact 1D W1, modes  (05-07)
  *   idx.h        MNIST-style IDX files, plain or .gz                (08)
  *   checkpoint.h save, load and exact resume                        (08)
  *   judge.h      a digit classifier that scores generated images    (08)
@@ -64,5 +65,6 @@
 #include "progress.h"
 #include "rng.h"
 #include "session.h"
+#include "toy.h"
 
 #endif

@@ -108,9 +108,9 @@ static void check_d(method_kind m, mbstd_place at)
     for (int trial = 0; trial < 3; trial++) {
         mode_collapse_config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
         gan *g = small_gan(&cfg, r);
-        d_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.dim), trial == 1 ? 0.0 : 0.9};
+        d_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.m.dim), trial == 1 ? 0.0 : 0.9};
         rng_fill_gaussian(r, c.X, 0.0, 1.5);
-        gsl_matrix *dl = gsl_matrix_alloc(N, 1), *dX = gsl_matrix_alloc(N, cfg.tg.dim);
+        gsl_matrix *dl = gsl_matrix_alloc(N, 1), *dX = gsl_matrix_alloc(N, cfg.tg.m.dim);
 
         /* D's weights: what D's own step uses */
         params_zero_grad(g->PD);
@@ -163,7 +163,7 @@ static void check_g(method_kind m, mbstd_place at)
     for (int trial = 0; trial < 3; trial++) {
         mode_collapse_config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
         gan *g = small_gan(&cfg, r);
-        g_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.dim), gsl_matrix_alloc(N, (size_t)cfg.noise_dim)};
+        g_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.m.dim), gsl_matrix_alloc(N, (size_t)cfg.noise_dim)};
         real_batch(&cfg.tg, r, c.real);
         rng_fill_gaussian(r, c.z, 0.0, 1.0);
         gsl_vector *analytic = gsl_vector_alloc(g->PG->grad->size);
@@ -224,8 +224,8 @@ static void test_measure(void **state)
     for (size_t i = 0; i < 100; i++) {
         size_t k = i % 4;                                  /* modes 0..3 only          */
         double off = i < 50 ? 0.05 : 0.1;                  /* half sharp, half blurred */
-        gsl_matrix_set(S, i, 0, t.centre[k][0] + off);
-        gsl_matrix_set(S, i, 1, t.centre[k][1]);
+        gsl_matrix_set(S, i, 0, t.m.centre[k][0] + off);
+        gsl_matrix_set(S, i, 1, t.m.centre[k][1]);
     }
     coverage cv = measure(&t, S);
     assert_true(cv.covered == 4.0);
@@ -312,7 +312,7 @@ static void test_checkpoint(void **state)
 
     /* the same noise through both generators: bit-identical samples */
     gsl_matrix *z = gsl_matrix_alloc(N, (size_t)base.noise_dim);
-    gsl_matrix *xa = gsl_matrix_alloc(N, base.tg.dim);
+    gsl_matrix *xa = gsl_matrix_alloc(N, base.tg.m.dim);
     gsl_rng *rz = rng_new(7);
     rng_fill_gaussian(rz, z, 0.0, 1.0);
     for (size_t i = 0; i < 2; i++) {
@@ -320,7 +320,7 @@ static void test_checkpoint(void **state)
         assert_int_equal(B[i]->step, TRAIN_STEPS);
         gsl_matrix_memcpy(xa, mlp_forward(A[i]->g->G, z));
         const gsl_matrix *xb = mlp_forward(B[i]->g->G, z);
-        assert_memory_equal(xa->data, xb->data, N * base.tg.dim * sizeof(double));
+        assert_memory_equal(xa->data, xb->data, N * base.tg.m.dim * sizeof(double));
     }
     /* ... and the loaded run trains on exactly as the saved one does */
     step_stats st;

@@ -28,7 +28,6 @@
  */
 #include "genlab.h"
 
-#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
 /* ----------------------------------------------------------------------------
@@ -101,7 +100,7 @@ static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, 1) *
         if (t == TARGET_GAUSSIAN)
             x = GAUSS_MEAN + gsl_ran_gaussian(r, GAUSS_SD);
         else
-            x = (gsl_rng_uniform(r) < 0.5 ? -MODE_AT : MODE_AT) + gsl_ran_gaussian(r, MODE_SD);
+            x = toy_bimodal_draw(r, MODE_AT, MODE_SD);          /* common/toy.h */
         gsl_matrix_set(X, i, 0, x);
     }
 }
@@ -110,8 +109,7 @@ static double real_density(target_kind t, double x)
 {
     if (t == TARGET_GAUSSIAN)
         return gsl_ran_gaussian_pdf(x - GAUSS_MEAN, GAUSS_SD);
-    return 0.5 * gsl_ran_gaussian_pdf(x + MODE_AT, MODE_SD)
-         + 0.5 * gsl_ran_gaussian_pdf(x - MODE_AT, MODE_SD);
+    return toy_bimodal_pdf(x, MODE_AT, MODE_SD);   /* 1/2 N(x; -2, .3^2) + 1/2 N(x; 2, .3^2) */
 }
 
 /* ----------------------------------------------------------------------------
@@ -461,17 +459,6 @@ static void sample_real(target_kind t, gsl_rng *r, gsl_matrix *buf, double *out,
     }
 }
 
-/* exact W1 between two equal-size 1D samples (both get sorted in place) */
-static double w1_sorted(double *a, double *b, size_t n)
-{
-    gsl_sort(a, 1, n);
-    gsl_sort(b, 1, n);
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += fabs(a[i] - b[i]);
-    return s / (double)n;
-}
-
 /* The numbers above for n samples xs of G (sorted in place by the W1), with
  * as many real samples drawn from r into ys (buf: a work matrix of at least
  * EVAL_CHUNK rows). */
@@ -495,7 +482,7 @@ static sample_stats summarize_samples(target_kind t, gsl_rng *r, gsl_matrix *buf
     st.left = (double)left / (double)n;
     st.gap = (double)gap / (double)n;
     sample_real(t, r, buf, ys, n);
-    st.w1 = w1_sorted(xs, ys, n);
+    st.w1 = toy_w1_sorted(xs, ys, n);      /* sorts both: common/toy.h */
     return st;
 }
 

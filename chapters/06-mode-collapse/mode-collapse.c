@@ -75,13 +75,11 @@
  * ------------------------------------------------------------------------- */
 typedef enum { TARGET_RING, TARGET_BIMODAL } target_kind;
 
-#define MAX_MODES 8
-
+/* The modes themselves (centres, sd), their sampling and the coverage count
+ * of section 8 live in common/toy.h, shared with chapters 05 and 07. */
 typedef struct target {
     const char *name, *title;
-    size_t dim, n_modes;
-    double centre[MAX_MODES][2];
-    double sd;                  /* per coordinate, every mode                */
+    toy_modes m;                /* dim, n modes, centre[k], sd per coordinate */
     double lo, hi;              /* plot range on every axis                  */
 } target;
 
@@ -92,23 +90,13 @@ static target target_make(target_kind kind)
     if (kind == TARGET_RING) {
         t.name = "ring";
         t.title = "ring of 8 Gaussians";
-        t.dim = 2;
-        t.n_modes = 8;
-        t.sd = 0.02;
-        for (size_t k = 0; k < 8; k++) {
-            t.centre[k][0] = 2.0 * cos(2.0 * M_PI * (double)k / 8.0);
-            t.centre[k][1] = 2.0 * sin(2.0 * M_PI * (double)k / 8.0);
-        }
+        t.m = toy_ring(8, 2.0, 0.02);
         t.lo = -2.7;
         t.hi = 2.7;
     } else {
         t.name = "bimodal";
         t.title = "bimodal line";
-        t.dim = 1;
-        t.n_modes = 2;
-        t.sd = 0.2;
-        t.centre[0][0] = -2.0;
-        t.centre[1][0] = 2.0;
+        t.m = toy_line(2.0, 0.2);
         t.lo = -4.0;
         t.hi = 4.0;
     }
@@ -118,20 +106,14 @@ static target target_make(target_kind kind)
 /* n fresh samples into the rows of X (n, dim): pick a mode, add N(0, sd^2) */
 static void real_batch(const target *t, gsl_rng *r, gsl_matrix *X)
 {
-    for (size_t i = 0; i < X->size1; i++) {
-        const size_t k = gsl_rng_uniform_int(r, t->n_modes);
-        for (size_t j = 0; j < t->dim; j++)
-            gsl_matrix_set(X, i, j, t->centre[k][j] + gsl_ran_gaussian(r, t->sd));
-    }
+    toy_sample(&t->m, r, X);
 }
 
-/* the true density of the 1D target, for the histogram figures */
+/* the true density of the 1D target (the line, modes at -2 and +2), for the
+ * histogram figures */
 static double density_1d(const target *t, double x)
 {
-    double p = 0.0;
-    for (size_t k = 0; k < t->n_modes; k++)
-        p += gsl_ran_gaussian_pdf(x - t->centre[k][0], t->sd) / (double)t->n_modes;
-    return p;
+    return toy_bimodal_pdf(x, t->m.centre[1][0], t->m.sd);
 }
 
 /* ----------------------------------------------------------------------------
@@ -402,7 +384,7 @@ static gan *gan_new(const mode_collapse_config *c, gsl_rng *r)
         die("out of memory");
     g->method = c->method;
     g->mbstd_at = c->mbstd_at;
-    g->dim = c->tg.dim;
+    g->dim = c->tg.m.dim;
     g->noise_dim = (size_t)c->noise_dim;
     g->dh = (size_t)c->d_hidden;
     g->max_rows = (size_t)c->batch > EVAL_CHUNK ? (size_t)c->batch : EVAL_CHUNK;
@@ -635,9 +617,7 @@ static void train_step(gan *g, const mode_collapse_config *c, gsl_rng *r, step_s
 #define REACH_RADIUS 0.2
 #define MIN_SHARE 0.02
 
-typedef struct coverage {
-    double covered, reached, hq;
-} coverage;
+typedef toy_coverage coverage;   /* covered, reached, hq (common/toy.h) */
 
 /* rows of out (count, dim) <- G(z) for fresh z */
 static void sample_generator(gan *g, gsl_rng *r, gsl_matrix *out)
@@ -655,34 +635,7 @@ static void sample_generator(gan *g, gsl_rng *r, gsl_matrix *out)
 
 static coverage measure(const target *t, const gsl_matrix *S)
 {
-    size_t sharp[MAX_MODES] = {0}, near[MAX_MODES] = {0}, inside = 0;
-    const size_t n = S->size1;
-    for (size_t i = 0; i < n; i++) {
-        size_t best = 0;
-        double best_d2 = INFINITY;
-        for (size_t k = 0; k < t->n_modes; k++) {
-            double d2 = 0.0;
-            for (size_t j = 0; j < t->dim; j++) {
-                const double d = gsl_matrix_get(S, i, j) - t->centre[k][j];
-                d2 += d * d;
-            }
-            if (d2 < best_d2)
-                best_d2 = d2, best = k;
-        }
-        const double d = sqrt(best_d2);
-        if (d <= 3.0 * t->sd) {
-            sharp[best]++;
-            inside++;
-        }
-        if (d <= REACH_RADIUS)
-            near[best]++;
-    }
-    coverage cv = {0.0, 0.0, (double)inside / (double)n};
-    for (size_t k = 0; k < t->n_modes; k++) {
-        cv.covered += (double)sharp[k] >= MIN_SHARE * (double)n;
-        cv.reached += (double)near[k] >= MIN_SHARE * (double)n;
-    }
-    return cv;
+    return toy_measure(&t->m, S, REACH_RADIUS, MIN_SHARE);
 }
 
 /* ----------------------------------------------------------------------------
@@ -730,9 +683,9 @@ static coverage measure(const target *t, const gsl_matrix *S)
 static void print_setting(const mode_collapse_config *c, long seed)
 {
     printf("06-mode-collapse: target %s (%zu modes, sd %g), seed %ld\n", c->tg.name,
-           c->tg.n_modes, c->tg.sd, seed);
+           c->tg.m.n, c->tg.m.sd, seed);
     printf("G: %ld -> %ld x 3 -> %zu   D: %zu -> %ld x 3 -> 1   ReLU, Adam (0.5, 0.999)\n",
-           c->noise_dim, c->g_hidden, c->tg.dim, c->tg.dim, c->d_hidden);
+           c->noise_dim, c->g_hidden, c->tg.m.dim, c->tg.m.dim, c->d_hidden);
     printf("lr G %g, lr D %g (decaying linearly to x %g), %ld D step(s) per G step, "
            "batch %ld, %ld steps\n", c->lr_g, c->lr_d, c->lr_decay, c->d_steps, c->batch, c->steps);
     printf("smoothing: real label %g   mbstd: at the %s\n", c->smoothing,
@@ -786,7 +739,7 @@ static run *run_new(const mode_collapse_config *c, gsl_rng *r)
     R->log = gsl_matrix_calloc((size_t)c->steps, LOG_COLS);
     R->curve = gsl_matrix_calloc(N_EVAL + 2, 4);
     for (int k = 0; k < N_SNAP; k++)
-        R->snap[k] = gsl_matrix_calloc(SNAP_N, c->tg.dim);
+        R->snap[k] = gsl_matrix_calloc(SNAP_N, c->tg.m.dim);
     return R;
 }
 
@@ -814,7 +767,7 @@ static double log_mean(const gsl_matrix *log, size_t c, size_t last)
 static void train_run(run *R, gsl_rng *r, int quiet)
 {
     const mode_collapse_config *c = &R->cfg;
-    gsl_matrix *S = gsl_matrix_alloc(EVAL_N, c->tg.dim);            /* (EVAL_N, dim) */
+    gsl_matrix *S = gsl_matrix_alloc(EVAL_N, c->tg.m.dim);          /* (EVAL_N, dim) */
     const double t0 = now_seconds();
     const long steps = c->steps;
     const long snap_at[N_SNAP] = {0, steps / 10, steps / 4, steps / 2, steps};
@@ -843,7 +796,7 @@ static void train_run(run *R, gsl_rng *r, int quiet)
             R->n_curve++;
         }
         while (next_snap < N_SNAP && snap_at[next_snap] == step) {
-            gsl_matrix_const_view top = gsl_matrix_const_submatrix(S, 0, 0, SNAP_N, c->tg.dim);
+            gsl_matrix_const_view top = gsl_matrix_const_submatrix(S, 0, 0, SNAP_N, c->tg.m.dim);
             gsl_matrix_memcpy(R->snap[next_snap], &top.matrix);
             R->snap_step[next_snap] = step;
             R->snap_cov[next_snap] = cv;
@@ -883,7 +836,7 @@ static void train_run(run *R, gsl_rng *r, int quiet)
     gsl_matrix_free(S);
     note("%s: %.1f s", method_name[c->method], now_seconds() - t0);
     printf("%s: %.0f of %zu modes covered, %.0f reached, sharp share %.3f\n",
-           method_name[c->method], R->final.covered, c->tg.n_modes, R->final.reached, R->final.hq);
+           method_name[c->method], R->final.covered, c->tg.m.n, R->final.reached, R->final.hq);
 }
 
 /* metric WHAT_METHOD, e.g. modes_covered_mbstd */
@@ -952,13 +905,13 @@ static void write_snapshots(const char *dir, const run *R)
     char file[64];
     snprintf(file, sizeof file, "samples_%s.dat", method_name[R->cfg.method]);
     FILE *f = out_open(dir, file);
-    if (t->dim == 2)
+    if (t->m.dim == 2)
         fprintf(f, "# x1 x2: %d samples of G(z); one block (gnuplot index) per snapshot\n", SNAP_N);
     else
         fprintf(f, "# x density: histogram of %d samples of G(z); one block per snapshot\n", SNAP_N);
     for (int k = 0; k < N_SNAP; k++) {
         fprintf(f, "%s# step %ld\n", k ? "\n\n" : "", R->snap_step[k]);
-        if (t->dim == 2) {
+        if (t->m.dim == 2) {
             for (size_t i = 0; i < SNAP_N; i++)
                 fprintf(f, "%.5g %.5g\n", gsl_matrix_get(R->snap[k], i, 0),
                         gsl_matrix_get(R->snap[k], i, 1));
@@ -984,7 +937,7 @@ static void write_density(const char *dir, const char *file, const target *t)
 /* real.dat: SNAP_N samples of the ring (drawn from r), or the line's density */
 static void write_real(const char *dir, const target *t, gsl_rng *r)
 {
-    if (t->dim == 2) {
+    if (t->m.dim == 2) {
         gsl_matrix *X = gsl_matrix_alloc(SNAP_N, 2);
         real_batch(t, r, X);
         out_write_matrix(dir, "real.dat", "x1 x2: samples of the real data", X);
@@ -1000,8 +953,8 @@ static void run_figure_values(run *const *runs, size_t n_runs)
 {
     const target *t = &runs[0]->cfg.tg;
     fig_text("target_title", "%s", t->title);
-    fig_value("target_dim", (double)t->dim);
-    fig_value("n_modes", (double)t->n_modes);
+    fig_value("target_dim", (double)t->m.dim);
+    fig_value("n_modes", (double)t->m.n);
     fig_value("range_lo", t->lo);                     /* x range (and y, on the ring) */
     fig_value("range_hi", t->hi);
     fig_value("bin_width", (t->hi - t->lo) / N_BINS); /* the histograms' boxes         */
@@ -1193,7 +1146,7 @@ static void sample_loaded(session *S, run *const *runs, size_t n_runs)
     const target *t = &runs[0]->cfg.tg;
     printf("\nloaded %zu model(s); their noise: seed %ld + %lu\n", n_runs, S->cli.seed,
            SESSION_SAMPLE_SEED);
-    gsl_matrix *X = gsl_matrix_alloc(K, t->dim);                   /* (K, dim) */
+    gsl_matrix *X = gsl_matrix_alloc(K, t->m.dim);                 /* (K, dim) */
     gsl_rng *fixed = rng_new(seed);
     for (size_t i = 0; i < n_runs; i++) {
         run *R = runs[i];
@@ -1202,7 +1155,7 @@ static void sample_loaded(session *S, run *const *runs, size_t n_runs)
         sample_generator(R->g, fixed, X);
         R->final = measure(t, X);
         printf("%s (trained %ld steps): %zu samples, %.0f of %zu modes covered, %.0f reached, "
-               "sharp share %.3f\n", mn, R->step, K, R->final.covered, t->n_modes,
+               "sharp share %.3f\n", mn, R->step, K, R->final.covered, t->m.n,
                R->final.reached, R->final.hq);
         set_metric(&S->m, "modes_covered", mn, R->final.covered);
         set_metric(&S->m, "modes_reached", mn, R->final.reached);
@@ -1212,9 +1165,9 @@ static void sample_loaded(session *S, run *const *runs, size_t n_runs)
         char file[64], header[160];
         snprintf(file, sizeof file, "generated_%s.dat", mn);
         snprintf(header, sizeof header, "%s: %zu samples of the loaded G (noise seed %lu)",
-                 t->dim == 2 ? "x1 x2" : "x", K, seed);
+                 t->m.dim == 2 ? "x1 x2" : "x", K, seed);
         out_write_matrix(dir, file, header, X);
-        if (t->dim == 1) {
+        if (t->m.dim == 1) {
             snprintf(file, sizeof file, "generated_hist_%s.dat", mn);
             FILE *f = out_open(dir, file);
             fprintf(f, "# x density: histogram of the %zu samples in generated_%s.dat\n", K, mn);
@@ -1223,11 +1176,11 @@ static void sample_loaded(session *S, run *const *runs, size_t n_runs)
         }
     }
     if (write_files) {
-        if (t->dim == 2) {
-            gsl_matrix *C = gsl_matrix_alloc(t->n_modes, 2);
-            for (size_t k = 0; k < t->n_modes; k++)
+        if (t->m.dim == 2) {
+            gsl_matrix *C = gsl_matrix_alloc(t->m.n, 2);
+            for (size_t k = 0; k < t->m.n; k++)
                 for (size_t j = 0; j < 2; j++)
-                    gsl_matrix_set(C, k, j, t->centre[k][j]);
+                    gsl_matrix_set(C, k, j, t->m.centre[k][j]);
             out_write_matrix(dir, "centres.dat", "x1 x2: the centres of the target's modes", C);
             gsl_matrix_free(C);
         } else {

@@ -39,9 +39,6 @@
  * ========================================================================== */
 #include "genlab.h"
 
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_sort.h>
-
 /* ----------------------------------------------------------------------------
  * 1. A critic instead of a discriminator: the source's conceptual numbers
  *
@@ -148,30 +145,26 @@ static size_t target_dim(target_kind t)
     return t == TARGET_RING ? 2 : 1;
 }
 
-static void ring_centre(size_t k, double *cx, double *cy)
+/* the ring's modes (centres, sd) as common/toy.h holds them */
+static toy_modes ring_target(void)
 {
-    *cx = RING_RADIUS * cos(2.0 * M_PI * (double)k / RING_MODES);
-    *cy = RING_RADIUS * sin(2.0 * M_PI * (double)k / RING_MODES);
+    return toy_ring(RING_MODES, RING_RADIUS, RING_SD);
 }
 
 static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, dim) */
 {
-    for (size_t i = 0; i < X->size1; i++) {
-        if (t == TARGET_RING) {
-            double cx, cy;
-            ring_centre(gsl_rng_uniform_int(r, RING_MODES), &cx, &cy);
-            gsl_matrix_set(X, i, 0, cx + gsl_ran_gaussian(r, RING_SD));
-            gsl_matrix_set(X, i, 1, cy + gsl_ran_gaussian(r, RING_SD));
-        } else {
-            double s = gsl_rng_uniform(r) < 0.5 ? -BI_AT : BI_AT;
-            gsl_matrix_set(X, i, 0, s + gsl_ran_gaussian(r, BI_SD));
-        }
+    if (t == TARGET_RING) {
+        const toy_modes ring = ring_target();
+        toy_sample(&ring, r, X);           /* a mode k in 0..7, then x, then y */
+        return;
     }
+    for (size_t i = 0; i < X->size1; i++)
+        gsl_matrix_set(X, i, 0, toy_bimodal_draw(r, BI_AT, BI_SD));   /* coin, then x */
 }
 
 static double bimodal_density(double x)
 {
-    return 0.5 * gsl_ran_gaussian_pdf(x + BI_AT, BI_SD) + 0.5 * gsl_ran_gaussian_pdf(x - BI_AT, BI_SD);
+    return toy_bimodal_pdf(x, BI_AT, BI_SD);
 }
 
 /* ----------------------------------------------------------------------------
@@ -891,21 +884,10 @@ typedef struct eval {
     double covered, reached, hq;              /* ring only                   */
 } eval;
 
-static double w1_sorted(double *a, double *b, size_t n)
-{
-    gsl_sort(a, 1, n);
-    gsl_sort(b, 1, n);
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += fabs(a[i] - b[i]);
-    return s / (double)n;
-}
-
-/* F(x) = 1/2 Phi((x + 2)/0.3) + 1/2 Phi((x - 2)/0.3), the target's CDF */
-static double bimodal_cdf(double x)
-{
-    return 0.5 * gsl_cdf_gaussian_P(x + BI_AT, BI_SD) + 0.5 * gsl_cdf_gaussian_P(x - BI_AT, BI_SD);
-}
+/* The sorted-sample W1 (toy_w1_sorted), the target's CDF
+ * F(x) = 1/2 Phi((x + 2)/0.3) + 1/2 Phi((x - 2)/0.3) (toy_bimodal_cdf) and
+ * the ring's mode counts (toy_measure) are common/toy.h's: chapters 05 and
+ * 06 measure with them too. */
 
 /* W1 between the SORTED sample a[0..n-1] and the target itself:
  * integral |F_n(x) - F(x)| dx on a grid of step 1e-3 */
@@ -920,7 +902,7 @@ static double w1_to_target(const double *a, size_t n)
     for (double x = lo + 0.5 * h; x < hi; x += h) {
         while (below < n && a[below] <= x)
             below++;
-        s += fabs((double)below / (double)n - bimodal_cdf(x)) * h;
+        s += fabs((double)below / (double)n - toy_bimodal_cdf(x, BI_AT, BI_SD)) * h;
     }
     return s;
 }
@@ -946,32 +928,16 @@ static double w1_floor(gsl_rng *r, gsl_matrix *buf, double *xs, double *ys, int 
         real_stratified(r, &X.matrix);
         for (size_t i = 0; i < n; i++)
             ys[i] = gsl_matrix_get(&X.matrix, i, 0);
-        s += w1_sorted(xs, ys, n);
+        s += toy_w1_sorted(xs, ys, n);
     }
     return s / trials;
 }
 
-static void ring_modes(const gsl_matrix *X, double *covered, double *reached, double *hq)
+/* the mode counts above for the rows of X (n, 2): reach 0.2, share 2 % */
+static toy_coverage ring_coverage(const gsl_matrix *X)
 {
-    size_t near3[RING_MODES] = {0}, near02[RING_MODES] = {0}, sharp = 0;
-    for (size_t i = 0; i < X->size1; i++) {
-        const double x = gsl_matrix_get(X, i, 0), y = gsl_matrix_get(X, i, 1);
-        for (size_t k = 0; k < RING_MODES; k++) {
-            double cx, cy;
-            ring_centre(k, &cx, &cy);
-            const double dist = hypot(x - cx, y - cy);
-            near3[k] += dist <= 3.0 * RING_SD;
-            near02[k] += dist <= 0.2;
-            sharp += dist <= 3.0 * RING_SD;   /* the 3-sd discs do not overlap */
-        }
-    }
-    const double need = 0.02 * (double)X->size1;
-    *covered = *reached = 0.0;
-    for (size_t k = 0; k < RING_MODES; k++) {
-        *covered += (double)near3[k] >= need;
-        *reached += (double)near02[k] >= need;
-    }
-    *hq = (double)sharp / (double)X->size1;
+    const toy_modes ring = ring_target();
+    return toy_measure(&ring, X, 0.2, 0.02);
 }
 
 /* measure with eval_n samples (they are left in W->fake and W->real) */
@@ -987,13 +953,14 @@ static eval evaluate(wgan *W, gsl_rng *r, double *xs, double *ys)
         real_stratified(r, &real.matrix);
     ev.w_est = mat_mean(critic_forward(W->C, &real.matrix)) - mat_mean(critic_forward(W->C, &fake.matrix));
     if (W->cfg.target == TARGET_RING) {
-        ring_modes(&fake.matrix, &ev.covered, &ev.reached, &ev.hq);
+        const toy_coverage cv = ring_coverage(&fake.matrix);
+        ev.covered = cv.covered, ev.reached = cv.reached, ev.hq = cv.hq;
     } else {
         for (size_t i = 0; i < n; i++) {
             xs[i] = gsl_matrix_get(&fake.matrix, i, 0);
             ys[i] = gsl_matrix_get(&real.matrix, i, 0);
         }
-        ev.w1_exact = w1_sorted(xs, ys, n);              /* sorts xs and ys */
+        ev.w1_exact = toy_w1_sorted(xs, ys, n);              /* sorts xs and ys */
         ev.w1_target = w1_to_target(xs, n);
     }
     return ev;
@@ -1440,11 +1407,9 @@ static void write_centres(const char *dir)
 {
     FILE *f = out_open(dir, "ring_centres.dat");
     fprintf(f, "# x y: the 8 mode centres of the ring\n");
-    for (size_t k = 0; k < RING_MODES; k++) {
-        double cx, cy;
-        ring_centre(k, &cx, &cy);
-        fprintf(f, "%.6f %.6f\n", cx, cy);
-    }
+    const toy_modes ring = ring_target();
+    for (size_t k = 0; k < RING_MODES; k++)
+        fprintf(f, "%.6f %.6f\n", ring.centre[k][0], ring.centre[k][1]);
     out_close(f, "ring_centres.dat");
 }
 
@@ -1680,8 +1645,8 @@ static void generate_samples(run *const *rs, size_t n, long K, unsigned long see
                  W->dim == 2 ? "x y" : "x", k, R->step);
         out_write_matrix(dir, file, header, X);
         if (R->cfg.target == TARGET_RING) {
-            double covered, reached, hq;
-            ring_modes(X, &covered, &reached, &hq);
+            const toy_coverage cv = ring_coverage(X);
+            const double covered = cv.covered, reached = cv.reached, hq = cv.hq;
             printf("%s on the ring, step %ld: %zu samples, modes reached %.0f/8 (within 0.2), "
                    "covered %.0f/8 (within 3 sd), sharp samples %.1f %%\n",
                    mn, R->step, k, reached, covered, 100.0 * hq);
@@ -1699,7 +1664,7 @@ static void generate_samples(run *const *rs, size_t n, long K, unsigned long see
                 xs[j] = gsl_matrix_get(X, j, 0);
                 ys[j] = gsl_matrix_get(real, j, 0);
             }
-            const double w1 = w1_sorted(xs, ys, k);               /* sorts xs and ys */
+            const double w1 = toy_w1_sorted(xs, ys, k);               /* sorts xs and ys */
             const double w1_target = w1_to_target(xs, k);
             printf("%s on the bimodal target, step %ld: %zu samples, exact W1 %.4f against %zu "
                    "stratified real samples (to the target itself %.4f)\n",
