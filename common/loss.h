@@ -41,4 +41,10 @@ double loss_softmax_xent(const gsl_matrix *Z, const gsl_matrix *Y, gsl_matrix *d
 double loss_kl_normal(const gsl_matrix *mu, const gsl_matrix *logvar,
                       gsl_matrix *dmu, gsl_matrix *dlogvar);
 
+/* The mean of sigmoid(l) over the first column of logits: a discriminator's
+ * average "probability real" over a batch. Stable for any l: for l >= 0 it
+ * computes 1 / (1 + e^-l), else e^l / (1 + e^l), so e^x never overflows.
+ * (Chapters 05, 06 and 08 log it as D(x) and D(G(z)).) */
+double mean_sigmoid(const gsl_matrix *logits);
+
 #endif

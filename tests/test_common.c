@@ -436,6 +436,23 @@ static void test_outputs_are_atomic_and_locked(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* mean_sigmoid: the exact value where it is known, and no overflow at the
+ * extremes (a naive 1 / (1 + e^-l) is fine, e^l / (1 + e^l) is nan at 1000) */
+static void test_mean_sigmoid(void **state)
+{
+    (void)state;
+    double v[] = {0.0, 0.0, 1000.0, -1000.0, 2.0, -2.0};
+    gsl_matrix_view L = gsl_matrix_view_array(v, 6, 1);
+    gsl_matrix_view first2 = gsl_matrix_submatrix(&L.matrix, 0, 0, 2, 1);
+    assert_double_equal(mean_sigmoid(&first2.matrix), 0.5, 0);
+    gsl_matrix_view extremes = gsl_matrix_submatrix(&L.matrix, 2, 0, 2, 1);
+    assert_double_equal(mean_sigmoid(&extremes.matrix), 0.5, 1e-15);   /* (1 + 0) / 2 */
+    gsl_matrix_view pair = gsl_matrix_submatrix(&L.matrix, 4, 0, 2, 1);
+    assert_double_equal(mean_sigmoid(&pair.matrix), 0.5, 1e-15);       /* s(2) + s(-2) = 1 */
+    gsl_matrix_view one = gsl_matrix_submatrix(&L.matrix, 4, 0, 1, 1);
+    assert_double_equal(mean_sigmoid(&one.matrix), 1.0 / (1.0 + exp(-2.0)), 1e-15);
+}
+
 /* One set of persistence rules for every chapter (session.h). */
 static void test_session_rules(void **state)
 {
@@ -533,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_outputs_are_atomic_and_locked),
         cmocka_unit_test(test_figure_values),
         cmocka_unit_test(test_session_rules),
+        cmocka_unit_test(test_mean_sigmoid),
         cmocka_unit_test(test_matrix_helpers),
         cmocka_unit_test(test_rng_is_deterministic),
     };

@@ -263,16 +263,8 @@ static void gan_free(gan *g)
     free(g);
 }
 
-/* mean of sigmoid(l) over a column of logits: the average "probability real" */
-static double mean_prob(const gsl_matrix *logits)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < logits->size1; i++) {
-        double l = gsl_matrix_get(logits, i, 0);
-        s += l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l));
-    }
-    return s / (double)logits->size1;
-}
+/* D's average "probability real" over a batch: mean_sigmoid (common/loss.h),
+ * the mean of sigmoid(l) computed without overflow for any logit l. */
 
 /* ----------------------------------------------------------------------------
  * 4. The discriminator's step (G fixed)
@@ -301,14 +293,14 @@ static double d_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
     const gsl_matrix *l_real = mlp_forward(g->D, real);             /* (n, 1) */
     double loss = loss_bce_logits(l_real, NULL, 1.0, &dl.matrix);
     if (d_real)
-        *d_real = mean_prob(l_real);
+        *d_real = mean_sigmoid(l_real);
     mlp_backward(g->D, &dl.matrix, NULL);
 
     const gsl_matrix *fake = mlp_forward(g->G, z);                  /* (n, 1) */
     const gsl_matrix *l_fake = mlp_forward(g->D, fake);
     loss += loss_bce_logits(l_fake, NULL, 0.0, &dl.matrix);
     if (d_fake)
-        *d_fake = mean_prob(l_fake);
+        *d_fake = mean_sigmoid(l_fake);
     mlp_backward(g->D, &dl.matrix, NULL);
     return loss;
 }
@@ -360,7 +352,7 @@ static double g_loss_and_grad(gan *g, const gsl_matrix *z, gloss_kind kind, int 
         gsl_matrix_scale(&dl.matrix, -1.0);                         /* ... -s / n */
     }
     if (d_fake)
-        *d_fake = mean_prob(logit);
+        *d_fake = mean_sigmoid(logit);
     if (!want_grad)
         return loss;
     params_zero_grad(g->PG);

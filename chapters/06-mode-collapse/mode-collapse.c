@@ -488,16 +488,8 @@ static void d_backward(gan *g, const gsl_matrix *dlogit, gsl_matrix *dX, int par
     }
 }
 
-/* mean of sigmoid(l) over a column of logits: D's average "probability real" */
-static double mean_prob(const gsl_matrix *logits)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < logits->size1; i++) {
-        const double l = gsl_matrix_get(logits, i, 0);
-        s += l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l));
-    }
-    return s / (double)logits->size1;
-}
+/* D's average "probability real" over a batch: mean_sigmoid (common/loss.h),
+ * the mean of sigmoid(l) computed without overflow for any logit l. */
 
 /* ----------------------------------------------------------------------------
  * 7. The two alternating steps
@@ -529,7 +521,7 @@ static double d_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
 
     const gsl_matrix *lr = d_forward(g, real);                     /* (n, 1)   */
     double loss = loss_bce_logits(lr, NULL, real_label, &dl.matrix);
-    *d_real = mean_prob(lr);
+    *d_real = mean_sigmoid(lr);
     d_backward(g, &dl.matrix, NULL, 1);
 
     const gsl_matrix *fake = mlp_forward(g->G, z);                 /* (n, dim) */
@@ -549,7 +541,7 @@ static double g_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
     const gsl_matrix *fake = mlp_forward(g->G, z);                 /* x = G(z) (n, dim) */
     if (g->method == M_FEATMATCH) {
         gsl_matrix_view dF = mat_rows(g->dF, n);
-        *d_fake = mean_prob(d_forward(g, fake));                   /* for the log only */
+        *d_fake = mean_sigmoid(d_forward(g, fake));                   /* for the log only */
         col_means(mlp_forward(g->body, real), g->mu_real);         /* constant for G   */
         const gsl_matrix *Ff = mlp_forward(g->body, fake);         /* (n, dh)          */
         loss = featmatch_loss(Ff, g->mu_real, g->mu_fake, &dF.matrix);
@@ -558,7 +550,7 @@ static double g_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
         gsl_matrix_view dl = mat_rows(g->dlogit, n);
         const gsl_matrix *lf = d_forward(g, fake);                 /* (n, 1)           */
         loss = loss_bce_logits(lf, NULL, 1.0, &dl.matrix);         /* (s - 1) / n      */
-        *d_fake = mean_prob(lf);
+        *d_fake = mean_sigmoid(lf);
         d_backward(g, &dl.matrix, &dx.matrix, 0);                  /* through frozen D */
     }
     mlp_backward(g->G, &dx.matrix, NULL);                          /* into PG->grad    */

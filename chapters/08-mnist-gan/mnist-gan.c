@@ -268,16 +268,8 @@ static void make_fakes(gan *g)
     }
 }
 
-/* mean of sigmoid(l): D's average "probability real" over a batch */
-static double mean_prob(const gsl_matrix *logit)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < logit->size1; i++) {
-        double l = gsl_matrix_get(logit, i, 0);
-        s += l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l));
-    }
-    return s / (double)logit->size1;
-}
+/* D's average "probability real" over a batch: mean_sigmoid (common/loss.h),
+ * the mean of sigmoid(l) computed without overflow for any logit l. */
 
 /* ----------------------------------------------------------------------------
  * 4. The discriminator's step (G fixed)
@@ -320,7 +312,7 @@ static double d_part(gan *g, const gsl_matrix *X, double target, double weight, 
     const gsl_matrix *logit = mlp_forward(g->D, X);                    /* (n, 1) */
     double loss = weight * loss_bce_logits(logit, NULL, target, want_grad ? &dl.matrix : NULL);
     if (mean_p)
-        *mean_p = mean_prob(logit);
+        *mean_p = mean_sigmoid(logit);
     if (want_grad) {
         gsl_matrix_scale(&dl.matrix, weight);
         mlp_backward(g->D, &dl.matrix, NULL);                          /* += dL/dW */
@@ -427,7 +419,7 @@ static double g_loss(gan *g, int want_grad, double *p_fake)
     const gsl_matrix *logit = mlp_forward(g->D, g->fake);              /* l = D(x, c) */
     double loss = loss_bce_logits(logit, NULL, 1.0, want_grad ? &dl.matrix : NULL);
     if (p_fake)
-        *p_fake = mean_prob(logit);
+        *p_fake = mean_sigmoid(logit);
     if (!want_grad)
         return loss;
     params_zero_grad(g->PG);
