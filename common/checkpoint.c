@@ -189,16 +189,17 @@ int checkpoint_save(checkpoint *ck, const char *path, const gsl_rng *r, char *er
 
 /* ---- is the file sound? (no model needed) ------------------------------ */
 
-int checkpoint_verify(const char *path, char *err, size_t err_size)
+/* The checks of checkpoint_verify, reporting into ck (the kind of failure,
+ * and the block count the file claims when its header is readable). */
+static int verify_file(checkpoint *ck, const char *path, char *err, size_t err_size)
 {
-    checkpoint dummy = {0};
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(&dummy, CHECKPOINT_ERR_IO, err, err_size, "%s: cannot open: %s", path, strerror(errno));
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
-        return fail(&dummy, CHECKPOINT_ERR_IO, err, err_size, "%s: not a regular file", path);
+        return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: not a regular file", path);
     }
     const uint64_t size = (uint64_t)st.st_size;
     unsigned char head[HEADER_BYTES];
@@ -207,25 +208,25 @@ int checkpoint_verify(const char *path, char *err, size_t err_size)
     size_t got = fread(head, 1, sizeof head, f);
     if (got < 8 || memcmp(head, MAGIC, 8) != 0) {
         if (got < 8)
-            fail(&dummy, CHECKPOINT_ERR_FORMAT, err, err_size,
+            fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size,
                  "%s: not a genlab checkpoint (%zu bytes, shorter than the 8-byte magic)", path, got);
         else
-            fail(&dummy, CHECKPOINT_ERR_FORMAT, err, err_size, "%s: not a genlab checkpoint (wrong magic)", path);
+            fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size, "%s: not a genlab checkpoint (wrong magic)", path);
         goto done;
     }
     if (got < 12) {
-        fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %zu bytes, the header has %d",
+        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %zu bytes, the header has %d",
              path, got, HEADER_BYTES);
         goto done;
     }
     memcpy(&version, head + 8, 4);
     if (version != VERSION) {
-        fail(&dummy, CHECKPOINT_ERR_FORMAT, err, err_size,
+        fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size,
              "%s: checkpoint version %u, this program reads version %u", path, version, VERSION);
         goto done;
     }
     if (size < HEADER_BYTES + CRC_BYTES) {
-        fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %llu bytes", path,
+        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %llu bytes", path,
              (unsigned long long)size);
         goto done;
     }
@@ -239,14 +240,14 @@ int checkpoint_verify(const char *path, char *err, size_t err_size)
         while (left > 0) {
             size_t want = left > sizeof buf ? sizeof buf : (size_t)left;
             if (fread(buf, 1, want, f) != want) {
-                fail(&dummy, CHECKPOINT_ERR_IO, err, err_size, "%s: read error", path);
+                fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: read error", path);
                 goto done;
             }
             crc = crc32(crc, buf, (uInt)want);
             left -= want;
         }
         if (fread(&stored_crc, 1, CRC_BYTES, f) != CRC_BYTES || (uint32_t)crc != stored_crc) {
-            fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size,
+            fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size,
                  "%s: checksum mismatch: the file (%llu bytes) is damaged, truncated or has bytes appended",
                  path, (unsigned long long)size);
             goto done;
@@ -254,8 +255,9 @@ int checkpoint_verify(const char *path, char *err, size_t err_size)
     }
     /* the structure: every size read is bounded by what is left of the file */
     memcpy(&n_blocks, head + 12, 4);
+    ck->file_blocks = n_blocks;
     if (n_blocks > CHECKPOINT_MAX_BLOCKS) {
-        fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: %u blocks (at most %d)", path, n_blocks,
+        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: %u blocks (at most %d)", path, n_blocks,
              CHECKPOINT_MAX_BLOCKS);
         goto done;
     }
@@ -267,14 +269,14 @@ int checkpoint_verify(const char *path, char *err, size_t err_size)
         uint64_t count;
         if (end - at < name_len + 8 || fseek(f, (long)(at + name_len), SEEK_SET) != 0 ||
             fread(&count, 8, 1, f) != 1) {
-            fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: ends inside the header of %s %u", path,
+            fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: ends inside the header of %s %u", path,
                  i < n_blocks ? "block" : "the generator, after block", i);
             goto done;
         }
         at += name_len + 8;
         const uint64_t bytes_per = i < n_blocks ? sizeof(double) : 1;
         if (count > (end - at) / bytes_per) {
-            fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size,
+            fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size,
                  "%s: %s %u says %llu values, more than the file holds", path,
                  i < n_blocks ? "block" : "the generator after block", i, (unsigned long long)count);
             goto done;
@@ -282,7 +284,7 @@ int checkpoint_verify(const char *path, char *err, size_t err_size)
         at += count * bytes_per;
     }
     if (at != end) {
-        fail(&dummy, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: %llu bytes left over after the generator state",
+        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: %llu bytes left over after the generator state",
              path, (unsigned long long)(end - at));
         goto done;
     }
@@ -290,6 +292,12 @@ int checkpoint_verify(const char *path, char *err, size_t err_size)
 done:
     fclose(f);
     return status;
+}
+
+int checkpoint_verify(const char *path, char *err, size_t err_size)
+{
+    checkpoint ck = {0};
+    return verify_file(&ck, path, err, err_size);
 }
 
 void checkpoint_require_sound(const char *path)
@@ -330,6 +338,11 @@ int checkpoint_load(checkpoint *ck, const char *path, gsl_rng *r, char *err, siz
 {
     ck->error = CHECKPOINT_OK;
     ck->file_blocks = 0;
+    /* A whole, undamaged checkpoint first (magic, version, checksum, sizes
+     * consistent, nothing left over): then the question is only whether it
+     * holds this model. */
+    if (verify_file(ck, path, err, err_size) != 0)
+        return -1;
     FILE *f = fopen(path, "rb");
     if (!f)
         return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: cannot open: %s", path, strerror(errno));
@@ -338,23 +351,9 @@ int checkpoint_load(checkpoint *ck, const char *path, gsl_rng *r, char *err, siz
         fclose(f);
         return fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: not a regular file", path);
     }
-    /* The block count, for a program that explains a mismatch in its own
-     * terms (a file of six GANs, a run of one), even when the size guard
-     * below refuses the file. Only reported, never used for sizes. */
-    {
-        unsigned char head[HEADER_BYTES];
-        uint32_t v, nb;
-        if (fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, MAGIC, 8) == 0) {
-            memcpy(&v, head + 8, 4);
-            memcpy(&nb, head + 12, 4);
-            if (v == VERSION)
-                ck->file_blocks = nb;
-        }
-        rewind(f);
-    }
-    /* Never trust a size read from the file before it is checked: the only
-     * allocation is the file itself, bounded by what this model's checkpoint
-     * can be (its generator state is at most a few KB; 1 MB of slack). */
+    /* The only allocation is the file itself, bounded by what this model's
+     * checkpoint can be (its generator state is at most a few KB; 1 MB of
+     * slack): a sound file of a much larger model is refused unread. */
     const uint64_t model_size = expected_size(ck, r ? gsl_rng_size(r) : 0);
     const uint64_t file_size = (uint64_t)st.st_size;
     if (file_size > model_size + (1u << 20)) {
@@ -372,58 +371,17 @@ int checkpoint_load(checkpoint *ck, const char *path, gsl_rng *r, char *err, siz
     size_t got = fread(buf, 1, (size_t)file_size, f);
     int read_error = ferror(f);
     fclose(f);
-    cursor c = {buf, got, 0};
+    /* (the cursor still bounds every read: the file could change between
+     * the check and this read) */
+    cursor c = {buf, got, HEADER_BYTES - 4};
     int status = -1;
-    char magic[8];
-    uint32_t version, n_blocks, stored_crc;
-    if (read_error) {
-        fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: read error", path);
+    uint32_t n_blocks;
+    if (read_error || got < HEADER_BYTES + CRC_BYTES) {
+        fail(ck, CHECKPOINT_ERR_IO, err, err_size, "%s: read error (did the file change?)", path);
         goto done;
-    }
-    if (take(&c, magic, 8) || memcmp(magic, MAGIC, 8) != 0) {
-        if (got < 8)
-            fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size,
-                 "%s: not a genlab checkpoint (%zu bytes, shorter than the 8-byte magic)", path, got);
-        else
-            fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size, "%s: not a genlab checkpoint (wrong magic)", path);
-        goto done;
-    }
-    if (take(&c, &version, 4)) {
-        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %zu bytes, the header has %d",
-             path, got, HEADER_BYTES);
-        goto done;
-    }
-    if (version != VERSION) {
-        fail(ck, CHECKPOINT_ERR_FORMAT, err, err_size,
-             "%s: checkpoint version %u, this program reads version %u", path, version, VERSION);
-        goto done;
-    }
-    if (got < HEADER_BYTES + CRC_BYTES) {
-        fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size, "%s: truncated: %zu bytes", path, got);
-        goto done;
-    }
-    /* the checksum covers every byte before it: damage anywhere, a cut or
-     * bytes appended are all seen here, before any size in the file is used */
-    memcpy(&stored_crc, buf + got - CRC_BYTES, CRC_BYTES);
-    {
-        uLong crc = crc32(0L, Z_NULL, 0);
-        for (size_t done_bytes = 0; done_bytes < got - CRC_BYTES;) {
-            size_t chunk = got - CRC_BYTES - done_bytes;
-            if (chunk > (1u << 30))
-                chunk = 1u << 30;
-            crc = crc32(crc, buf + done_bytes, (uInt)chunk);
-            done_bytes += chunk;
-        }
-        if ((uint32_t)crc != stored_crc) {
-            fail(ck, CHECKPOINT_ERR_DAMAGED, err, err_size,
-                 "%s: checksum mismatch: the file (%zu bytes) is damaged, truncated or has bytes appended",
-                 path, got);
-            goto done;
-        }
     }
     c.size = got - CRC_BYTES;               /* the structure ends before the crc */
     take(&c, &n_blocks, 4);                 /* (fits: checked above) */
-    ck->file_blocks = n_blocks;
     if (n_blocks != ck->n) {
         fail(ck, CHECKPOINT_ERR_MODEL, err, err_size,
              "%s: holds %u blocks, this model has %zu (a different model or chapter?)", path, n_blocks, ck->n);
