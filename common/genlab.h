@@ -18,6 +18,9 @@
  *   optim.h      SGD, Adam, RMSProp                                 (01, 07)
  *   gradcheck.h  finite-difference gradient checks                  (01)
  *   progress.h   progress lines on stderr                           (01)
+ *   workspace.h  a model's work matrices, allocated once             (02)
+ *   batch.h      minibatches: shuffled epochs, or draws              (02)
+ *   history.h    the loss log and its trailing means                (02)
  *   mlp.h        a stack of dense layers                            (05)
  *   toy.h        bimodal line, 8-Gaussian ring, exact 1D W1, modes  (05-07)
  *   idx.h        MNIST-style IDX files, plain or .gz                (08)
@@ -44,6 +47,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "activation.h"
+#include "batch.h"
 #include "batchnorm.h"
 #include "cli.h"
 #include "conv.h"
@@ -51,6 +55,7 @@
 #include "dense.h"
 #include "figure.h"
 #include "gradcheck.h"
+#include "history.h"
 #include "guard.h"
 #include "idx.h"
 #include "judge.h"
@@ -66,5 +71,6 @@
 #include "rng.h"
 #include "session.h"
 #include "toy.h"
+#include "workspace.h"
 
 #endif

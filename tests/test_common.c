@@ -532,6 +532,165 @@ static void test_rng_is_deterministic(void **state)
     gsl_rng_free(a); gsl_rng_free(b); gsl_rng_free(c);
 }
 
+/* ---- workspace: register once, show n rows, free once -------------------- */
+static void test_workspace(void **state)
+{
+    (void)state;
+    workspace *ws = ws_new(5);
+    gsl_matrix *a = NULL, *b = NULL;
+    ws_add(ws, &a, 3);
+    ws_add(ws, &b, 1);
+    assert_int_equal(a->size1, 5);
+    assert_int_equal(a->size2, 3);
+    assert_int_equal(b->size2, 1);
+    for (size_t i = 0; i < 5; i++)          /* zeroed, and every row writable */
+        for (size_t j = 0; j < 3; j++) {
+            assert_true(gsl_matrix_get(a, i, j) == 0.0);
+            gsl_matrix_set(a, i, j, (double)(10 * i + j));
+        }
+    gsl_matrix *before = a;
+    ws_rows(ws, 2);
+    assert_ptr_equal(a, before);            /* the same pointer, fewer rows */
+    assert_int_equal(a->size1, 2);
+    assert_int_equal(b->size1, 2);
+    assert_int_equal(ws_current_rows(ws), 2);
+    assert_true(gsl_matrix_get(a, 1, 2) == 12.0);
+    /* a BLAS product on the shown rows sees exactly those rows */
+    gsl_matrix *w = gsl_matrix_alloc(3, 1);
+    gsl_matrix_set_all(w, 1.0);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, a, w, 0.0, b);
+    assert_true(gsl_matrix_get(b, 0, 0) == 3.0);     /* 0 + 1 + 2 */
+    assert_true(gsl_matrix_get(b, 1, 0) == 33.0);    /* 10 + 11 + 12 */
+    ws_rows(ws, 5);
+    assert_true(gsl_matrix_get(b, 2, 0) == 0.0);     /* row 2 untouched */
+    assert_int_equal(ws_max_rows(ws), 5);
+    gsl_matrix_free(w);
+    ws_free(ws);
+    ws_free(NULL);
+}
+
+static void test_workspace_refuses_too_many_rows(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stderr);
+        workspace *ws = ws_new(4);
+        ws_rows(ws, 5);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+}
+
+/* ---- batches: epochs see every row once; draws follow their indices ------ */
+static void test_batcher_epochs(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(3);
+    gsl_matrix *X = gsl_matrix_alloc(10, 2);
+    for (size_t i = 0; i < 10; i++) {
+        gsl_matrix_set(X, i, 0, (double)i);
+        gsl_matrix_set(X, i, 1, -(double)i);
+    }
+    batcher b = batcher_new(X, 3, r);
+    for (int epoch = 0; epoch < 4; epoch++) {
+        int seen[10] = {0};
+        for (int k = 0; k < 3; k++) {           /* 3 batches of 3: 9 of 10 rows */
+            const gsl_matrix *B = batcher_next(&b);
+            assert_int_equal(B->size1, 3);
+            for (size_t i = 0; i < 3; i++) {
+                const double v = gsl_matrix_get(B, i, 0);
+                assert_true(gsl_matrix_get(B, i, 1) == -v);   /* whole rows */
+                seen[(int)v]++;
+            }
+        }
+        int once = 0;
+        for (int i = 0; i < 10; i++) {
+            assert_true(seen[i] <= 1);          /* without replacement */
+            once += seen[i];
+        }
+        assert_int_equal(once, 9);
+    }
+    batcher_free(&b);
+    /* a batch as large as the data (or larger) is the data itself */
+    batcher full = batcher_new(X, 50, r);
+    assert_ptr_equal(batcher_next(&full), X);
+    batcher_free(&full);
+    /* draws: with replacement, rows as the indices say */
+    size_t idx[40];
+    gsl_matrix *D = gsl_matrix_alloc(40, 2);
+    batch_draw(r, X, idx, D);
+    int repeated = 0, hits[10] = {0};
+    for (size_t i = 0; i < 40; i++) {
+        assert_true(idx[i] < 10);
+        assert_true(gsl_matrix_get(D, i, 0) == (double)idx[i]);
+        if (hits[idx[i]]++)
+            repeated = 1;
+    }
+    assert_true(repeated);                      /* 40 draws of 10 rows */
+    gsl_matrix_free(D);
+    gsl_matrix_free(X);
+    gsl_rng_free(r);
+}
+
+/* ---- history: trailing means, restore, the data file --------------------- */
+static void test_history(void **state)
+{
+    (void)state;
+    history *H = history_new(10, 3, "a  b");
+    assert_int_equal(H->cols, 2);
+    assert_true(isnan(history_mean(H, 0)));
+    for (long s = 1; s <= 6; s++) {
+        const double v[2] = {(double)s, 10.0 * (double)s};
+        history_add(H, s, v);
+        const double lo = s > 3 ? (double)(s - 2) : 1.0;    /* window of 3 */
+        assert_double_equal(history_mean(H, 0), (lo + (double)s) / 2.0, 1e-12);
+        assert_double_equal(history_mean(H, 1), 10.0 * (lo + (double)s) / 2.0, 1e-12);
+        assert_double_equal(history_last(H, 1), 10.0 * (double)s, 0);
+    }
+    /* restoring the same rows gives the same running sums, bit for bit */
+    history *K = history_new(10, 3, "a b");
+    gsl_matrix_memcpy(K->rows, H->rows);
+    history_restore(K, 6);
+    const double v[2] = {0.1, 0.7};
+    history_add(H, 7, v);
+    history_add(K, 7, v);
+    assert_true(history_mean(H, 0) == history_mean(K, 0));
+    assert_true(history_mean(H, 1) == history_mean(K, 1));
+    gsl_matrix_view rows = history_rows(H);
+    assert_int_equal(rows.matrix.size1, 7);
+    assert_int_equal(rows.matrix.size2, 5);
+
+    char dir[] = "/tmp/genlab-history-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    history_write(H, dir, "loss.dat");
+    char path[256], line[256];
+    snprintf(path, sizeof path, "%s/loss.dat", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "# step a  b, then their trailing means over 3 steps\n");
+    int lines = 0;
+    double step = 0, a = 0, b = 0, ma = 0, mb = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%lf %lf %lf %lf %lf", &step, &a, &b, &ma, &mb) == 5)
+            lines++;
+    fclose(f);
+    assert_int_equal(lines, 7);
+    assert_double_equal(step, 7, 0);
+    assert_double_equal(ma, (5 + 6 + 0.1) / 3, 1e-9);
+    assert_double_equal(mb, (50 + 60 + 0.7) / 3, 1e-9);
+    unlink(path);
+    rmdir(dir);
+    history_clear(H);
+    assert_true(isnan(history_last(H, 0)));
+    history_free(H);
+    history_free(K);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +712,10 @@ int main(void)
         cmocka_unit_test(test_mean_sigmoid),
         cmocka_unit_test(test_matrix_helpers),
         cmocka_unit_test(test_rng_is_deterministic),
+        cmocka_unit_test(test_workspace),
+        cmocka_unit_test(test_workspace_refuses_too_many_rows),
+        cmocka_unit_test(test_batcher_epochs),
+        cmocka_unit_test(test_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
