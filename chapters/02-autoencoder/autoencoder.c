@@ -291,53 +291,15 @@ static double ae_loss(autoencoder *ae, const gsl_matrix *X, int with_grad)
  * the rows, take them `batch` at a time, and reshuffle when a pass over the
  * data (an epoch) is done (the last n mod batch rows of an order wait for
  * the next epoch). The rows are copied into one matrix allocated before
- * training, so the loop itself allocates nothing.
+ * training, so the loop itself allocates nothing. That is a batcher
+ * (common/batch.h, about 30 lines): every later chapter draws its
+ * minibatches through it, or through batch_draw, which picks rows with
+ * replacement.
  *
  * Why mini-batches? For the same work, 200 / 32 ~ 6 updates instead of one,
  * and each update's gradient is a little noisy. Here the noise is welcome: it
  * shakes the network off the flat places where a full-batch gradient lingers.
  * ------------------------------------------------------------------------- */
-typedef struct batcher {
-    const gsl_matrix *X;   /* (n, 2) the whole data set                     */
-    gsl_matrix *rows;      /* (batch, 2) room for one mini-batch            */
-    size_t batch;          /* rows per step; batch == n means full batch    */
-    size_t *order;         /* (n) visiting order, reshuffled every epoch    */
-    size_t next;           /* where in `order` the next batch starts        */
-    gsl_rng *r;
-} batcher;
-
-static batcher batcher_new(const gsl_matrix *X, size_t batch, gsl_rng *r)
-{
-    batcher b = {X, gsl_matrix_alloc(batch, 2), batch, NULL, X->size1, r};
-    b.order = malloc(X->size1 * sizeof *b.order);
-    if (!b.order)
-        die("out of memory");
-    for (size_t i = 0; i < X->size1; i++)
-        b.order[i] = i;
-    return b;
-}
-
-static void batcher_free(batcher *b)
-{
-    gsl_matrix_free(b->rows);
-    free(b->order);
-}
-
-/* The next batch: the data set itself, or `batch` rows copied out of it. */
-static const gsl_matrix *batcher_next(batcher *b)
-{
-    size_t n = b->X->size1;
-    if (b->batch >= n)
-        return b->X;
-    if (b->next + b->batch > n) {          /* epoch done: new order */
-        rng_shuffle(b->r, b->order, n);
-        b->next = 0;
-    }
-    mat_gather_rows(b->rows, b->X, b->order + b->next, b->batch);
-    b->next += b->batch;
-    return b->rows;
-}
-
 /* A batch larger than the data set is the whole data set. */
 static long batch_within(long batch, size_t n)
 {
