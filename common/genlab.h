@@ -26,6 +26,7 @@
  *   idx.h        MNIST-style IDX files, plain or .gz                (08)
  *   checkpoint.h save, load and exact resume                        (08)
  *   judge.h      a digit classifier that scores generated images    (08)
+ *   frechet.h    Frechet distance between two fitted Gaussians      (08)
  *   dataset.h    --dataset mnist|fashion: directory, classes, judge (08)
  *   conv.h       convolution and transposed convolution layers      (09)
  *   batchnorm.h  batch normalisation per channel                    (09)
@@ -53,6 +54,7 @@
 #include "conv.h"
 #include "dataset.h"
 #include "dense.h"
+#include "frechet.h"
 #include "figure.h"
 #include "gradcheck.h"
 #include "history.h"

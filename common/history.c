@@ -31,7 +31,6 @@ history *history_new(size_t cap, size_t window, const char *names)
     H->window = window;
     H->cap = cap;
     H->rows = gsl_matrix_calloc(cap, 1 + 2 * cols);
-    H->sum = xcalloc(cols, sizeof *H->sum, "a loss history");
     H->names = xmalloc(strlen(names) + 1, "a loss history");
     strcpy(H->names, names);
     return H;
@@ -42,27 +41,32 @@ void history_free(history *H)
     if (!H)
         return;
     gsl_matrix_free(H->rows);
-    free(H->sum);
     free(H->names);
     free(H);
 }
 
-/* The trailing mean, kept as a running sum: add the new value, subtract the
- * one that leaves the window. */
+/* The trailing mean is summed afresh over the window at every row: a
+ * running sum (add the new value, subtract the one that leaves) would be
+ * cheaper, but its rounding errors pile up, and once the values fall by many
+ * orders of magnitude (a loss going from 1 to 1e-30) the subtraction cancels
+ * to garbage. window * cols additions per step cost nothing next to a
+ * training step, and the mean then depends only on the rows themselves, so a
+ * resumed run logs exactly what one that never stopped would. */
 void history_add(history *H, long step, const double *values)
 {
     if (H->n == H->cap)
         die("history: no room for row %zu (%zu rows were asked for)", H->n + 1, H->cap);
     const size_t i = H->n++;
-    const double w = (double)(H->n < H->window ? H->n : H->window);
+    const size_t from = H->n > H->window ? H->n - H->window : 0;
     double *row = gsl_matrix_ptr(H->rows, i, 0);
     row[0] = (double)step;
-    for (size_t c = 0; c < H->cols; c++) {
-        H->sum[c] += values[c];
-        if (i >= H->window)
-            H->sum[c] -= gsl_matrix_get(H->rows, i - H->window, 1 + c);
+    for (size_t c = 0; c < H->cols; c++)
         row[1 + c] = values[c];
-        row[1 + H->cols + c] = H->sum[c] / w;
+    for (size_t c = 0; c < H->cols; c++) {
+        double sum = 0.0;
+        for (size_t k = from; k < H->n; k++)
+            sum += gsl_matrix_get(H->rows, k, 1 + c);
+        row[1 + H->cols + c] = sum / (double)(H->n - from);
     }
 }
 
@@ -79,21 +83,13 @@ double history_mean(const history *H, size_t col)
 void history_clear(history *H)
 {
     H->n = 0;
-    memset(H->sum, 0, H->cols * sizeof *H->sum);
 }
 
 void history_restore(history *H, size_t n)
 {
     if (n > H->cap)
         die("history: %zu rows restored into room for %zu", n, H->cap);
-    history_clear(H);
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < H->cols; c++) {
-            H->sum[c] += gsl_matrix_get(H->rows, i, 1 + c);
-            if (i >= H->window)
-                H->sum[c] -= gsl_matrix_get(H->rows, i - H->window, 1 + c);
-        }
-    H->n = n;
+    H->n = n;                   /* the means depend only on the rows: nothing to rebuild */
 }
 
 gsl_matrix_view history_rows(history *H)

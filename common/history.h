@@ -28,7 +28,6 @@ typedef struct history {
     size_t window;         /* rows in a trailing mean                       */
     size_t n, cap;         /* rows logged, rows there is room for           */
     gsl_matrix *rows;      /* (cap, 1 + 2 cols): step, values, means        */
-    double *sum;           /* (cols) running sums of the last `window` rows */
     char *names;           /* the quantities' names, space-separated        */
 } history;
 
@@ -50,9 +49,8 @@ double history_mean(const history *H, size_t col);
 void history_clear(history *H);
 
 /* The first n rows of H->rows were filled from elsewhere (a checkpoint that
- * kept them): take them as logged, and rebuild the running sums exactly as
- * history_add would have left them, so that a resumed run logs the same
- * means, bit for bit, as one that never stopped. */
+ * kept them): take them as logged. A resumed run then logs the same means,
+ * bit for bit, as one that never stopped (a mean depends only on the rows). */
 void history_restore(history *H, size_t n);
 
 /* The logged rows, (n, 1 + 2 cols); n may be 0, then the view has 1 row of

@@ -80,3 +80,25 @@ void judge_classify(judge *j, const gsl_matrix *images, unsigned char *label, do
         }
     }
 }
+
+gauss_fit *judge_feature_fit(judge *j, const gsl_matrix *images)
+{
+    gauss_fit *g = gauss_fit_new(JUDGE_FEATURES);
+    const size_t last_hidden = j->net->n_layers - 2;
+    for (size_t start = 0; start < images->size1; start += JUDGE_MAX_BATCH) {
+        size_t n = images->size1 - start < JUDGE_MAX_BATCH ? images->size1 - start : JUDGE_MAX_BATCH;
+        gsl_matrix_const_view X = gsl_matrix_const_submatrix(images, start, 0, n, images->size2);
+        mlp_forward(j->net, &X.matrix);
+        gauss_fit_add(g, &j->net->av[last_hidden].matrix);
+    }
+    gauss_fit_finish(g);
+    return g;
+}
+
+double judge_fjd(judge *j, const gauss_fit *reference, const gsl_matrix *images)
+{
+    gauss_fit *g = judge_feature_fit(j, images);
+    const double d2 = frechet_distance(reference, g);
+    gauss_fit_free(g);
+    return d2;
+}

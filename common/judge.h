@@ -9,18 +9,23 @@
  *
  * A generator's score is then: the histogram of the judge's classes over
  * its samples, the share judged as the class we asked for, and the judge's
- * mean confidence (its largest softmax probability).
+ * mean confidence (its largest softmax probability). And, beyond "which
+ * class", how the samples look as a whole: the Frechet judge distance
+ * (frechet.h) between the judge's last hidden layer on the samples and on
+ * real test digits, as FID does with an ImageNet network's features.
  */
 #ifndef GENLAB_JUDGE_H
 #define GENLAB_JUDGE_H
 
 #include <gsl/gsl_matrix.h>
 
+#include "frechet.h"
 #include "mlp.h"
 #include "params.h"
 
 #define JUDGE_HIDDEN 256
 #define JUDGE_MAX_BATCH 500
+#define JUDGE_FEATURES JUDGE_HIDDEN   /* the last hidden layer's width */
 
 typedef struct judge {
     params *P;
@@ -39,5 +44,14 @@ judge *judge_load(const char *path);
 
 /* Class and confidence of each row of `images` (n, 784), any n. */
 void judge_classify(judge *j, const gsl_matrix *images, unsigned char *label, double *confidence);
+
+/* The judge's features of every row of `images` (n, 784): its last hidden
+ * layer (after the ReLU), fitted with a Gaussian; a finished fit of
+ * JUDGE_FEATURES dimensions (n >= 2). */
+gauss_fit *judge_feature_fit(judge *j, const gsl_matrix *images);
+
+/* The Frechet judge distance d^2 between a reference fit (real digits) and
+ * the images (n, 784), n >= 2. */
+double judge_fjd(judge *j, const gauss_fit *reference, const gsl_matrix *images);
 
 #endif

@@ -687,8 +687,122 @@ static void test_history(void **state)
     rmdir(dir);
     history_clear(H);
     assert_true(isnan(history_last(H, 0)));
+    /* a loss that falls by 30 orders of magnitude keeps an exact mean (a
+     * running sum would leave the rounding error of the large values) */
+    history *E = history_new(4, 1, "loss");
+    const double big = 1.0, tiny = 1e-30;
+    history_add(E, 1, &big);
+    history_add(E, 2, &tiny);
+    assert_true(history_mean(E, 0) == 1e-30);
+    history_free(E);
     history_free(H);
     history_free(K);
+}
+
+/* ---- Frechet distance: zero, closed forms, square roots ------------------ */
+static gauss_fit *fit_of(size_t d, const double *mu, const double *cov)
+{
+    gauss_fit *g = gauss_fit_new(d);
+    for (size_t i = 0; i < d; i++) {
+        gsl_vector_set(g->mu, i, mu[i]);
+        for (size_t j = 0; j < d; j++)
+            gsl_matrix_set(g->cov, i, j, cov[i * d + j]);
+    }
+    return g;
+}
+
+static void test_frechet_closed_forms(void **state)
+{
+    (void)state;
+    /* diagonal: |dmu|^2 + sum (sqrt a_i - sqrt b_i)^2 */
+    const double m1[3] = {0, 1, 2}, m2[3] = {1, 1, 0};
+    const double c1[9] = {4, 0, 0, 0, 1, 0, 0, 0, 9}, c2[9] = {1, 0, 0, 0, 1, 0, 0, 0, 4};
+    gauss_fit *a = fit_of(3, m1, c1), *b = fit_of(3, m2, c2);
+    assert_double_equal(frechet_distance(a, b), 1 + 0 + 4 + 1 + 0 + 1, 1e-10);
+    assert_double_equal(frechet_distance(a, a), 0.0, 1e-10);
+    gauss_fit_free(a);
+    gauss_fit_free(b);
+    /* two 2x2 covariances that do not commute: for 2x2 SPD M,
+     * tr M^1/2 = sqrt(tr M + 2 sqrt(det M)), with M = S1^1/2 S2 S1^1/2:
+     * tr M = tr(S1 S2), det M = det S1 det S2 */
+    const double n1[2] = {0.5, -1}, n2[2] = {0, 0};
+    const double s1[4] = {2, 0.8, 0.8, 1}, s2[4] = {1, -0.3, -0.3, 3};
+    gauss_fit *p = fit_of(2, n1, s1), *q = fit_of(2, n2, s2);
+    const double tr12 = 2 * 1 + 0.8 * -0.3 + 0.8 * -0.3 + 1 * 3;
+    const double det = (2 * 1 - 0.64) * (3 - 0.09);
+    const double want = 0.25 + 1 + 3 + 4 - 2 * sqrt(tr12 + 2 * sqrt(det));
+    assert_double_equal(frechet_distance(p, q), want, 1e-10);
+    assert_double_equal(frechet_distance(q, p), want, 1e-10);     /* symmetric */
+    gauss_fit_free(p);
+    gauss_fit_free(q);
+}
+
+static void test_spd_sqrt_squares_back(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(11);
+    const size_t d = 20;
+    gsl_matrix *B = gsl_matrix_alloc(d, d), *A = gsl_matrix_alloc(d, d);
+    gsl_matrix *R = gsl_matrix_alloc(d, d), *RR = gsl_matrix_alloc(d, d);
+    rng_fill_gaussian(r, B, 0, 1);
+    gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, B, B, 0.0, A);     /* A = B B^T: SPD */
+    spd_sqrt(A, R);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, R, R, 0.0, RR);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            assert_double_equal(gsl_matrix_get(RR, i, j), gsl_matrix_get(A, i, j), 1e-9);
+            assert_double_equal(gsl_matrix_get(R, i, j), gsl_matrix_get(R, j, i), 1e-12);
+        }
+    gsl_matrix_free(B); gsl_matrix_free(A); gsl_matrix_free(R); gsl_matrix_free(RR);
+    gsl_rng_free(r);
+}
+
+static void test_gauss_fit_from_samples(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(12);
+    const size_t n = 20000, d = 3;
+    gsl_matrix *F = gsl_matrix_alloc(n, d);
+    /* x = mu + L e with L lower triangular: cov = L L^T */
+    const double mu[3] = {1, -2, 0.5}, L[9] = {1, 0, 0, 0.5, 2, 0, -1, 0.3, 0.7};
+    for (size_t i = 0; i < n; i++) {
+        double e[3];
+        for (size_t k = 0; k < d; k++)
+            e[k] = gsl_ran_gaussian(r, 1.0);
+        for (size_t k = 0; k < d; k++) {
+            double x = mu[k];
+            for (size_t m = 0; m < d; m++)
+                x += L[k * d + m] * e[m];
+            gsl_matrix_set(F, i, k, x);
+        }
+    }
+    gauss_fit *whole = gauss_fit_new(d), *parts = gauss_fit_new(d);
+    gauss_fit_add(whole, F);
+    for (size_t at = 0; at < n; at += 7000) {          /* streamed in pieces */
+        const size_t m = n - at < 7000 ? n - at : 7000;
+        gsl_matrix_view piece = gsl_matrix_submatrix(F, at, 0, m, d);
+        gauss_fit_add(parts, &piece.matrix);
+    }
+    gauss_fit_finish(whole);
+    gauss_fit_finish(parts);
+    for (size_t i = 0; i < d; i++) {
+        assert_double_equal(gsl_vector_get(whole->mu, i), mu[i], 0.05);
+        for (size_t j = 0; j < d; j++) {
+            double c = 0;
+            for (size_t m = 0; m < d; m++)
+                c += L[i * d + m] * L[j * d + m];
+            assert_double_equal(gsl_matrix_get(whole->cov, i, j), c, 0.1);
+            assert_double_equal(gsl_matrix_get(parts->cov, i, j), gsl_matrix_get(whole->cov, i, j), 1e-9);
+        }
+    }
+    /* the same samples: distance 0; shifted by (1, 0, 0): distance 1 */
+    assert_double_equal(frechet_distance(whole, parts), 0.0, 1e-9);
+    gsl_vector_set(parts->mu, 0, gsl_vector_get(parts->mu, 0) + 1.0);
+    assert_double_equal(frechet_distance(whole, parts), 1.0, 1e-9);
+    gauss_fit_free(whole);
+    gauss_fit_free(parts);
+    gsl_matrix_free(F);
+    gsl_rng_free(r);
 }
 
 int main(void)
@@ -716,6 +830,9 @@ int main(void)
         cmocka_unit_test(test_workspace_refuses_too_many_rows),
         cmocka_unit_test(test_batcher_epochs),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_frechet_closed_forms),
+        cmocka_unit_test(test_spd_sqrt_squares_back),
+        cmocka_unit_test(test_gauss_fit_from_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
