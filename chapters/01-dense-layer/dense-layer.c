@@ -192,8 +192,7 @@ static int backward_demo(demo *d)
 /* The same layer as common/dense.c? Run both on the demo's X, W, b, and on
  * a dY with no pattern to hide behind: Y itself (the dL/dY of
  * L = sum Y^2 / 2). Both make the same BLAS calls and the same additions in
- * the same order, so they should agree to the last bit, not just closely.
- * Returns the largest difference over Y, dW, db and dX. */
+ * the same order, so they should agree to the last bit, not just closely. */
 static double max_abs_diff(const double *a, const double *b, size_t n)
 {
     double worst = 0.0;
@@ -202,6 +201,7 @@ static double max_abs_diff(const double *a, const double *b, size_t n)
     return worst;
 }
 
+/* The largest difference between the two over Y, dW, db and dX. */
 static double compare_with_common(demo *d)
 {
     const size_t batch = d->X->size1, in = d->X->size2, out = d->Y->size2;
