@@ -77,17 +77,12 @@ static void backward_right(fixture *f)
 static void backward_forgets_relu(fixture *f)
 {
     dae *net = f->net;
-    const size_t n = f->Y->size1;
-    gsl_matrix_view z1 = mat_rows(net->z1, n), h1 = mat_rows(net->h1, n),
-                    code = mat_rows(net->code, n), h2 = mat_rows(net->h2, n),
-                    d_h1 = mat_rows(net->d_h1, n), d_code = mat_rows(net->d_code, n),
-                    d_h2 = mat_rows(net->d_h2, n);
-    dense_backward(&net->dec2, &h2.matrix, f->d_out, &d_h2.matrix);
+    dense_backward(&net->dec2, net->h2, f->d_out, net->d_h2);
     /* (missing: act_backward for the decoder's ReLU) */
-    dense_backward(&net->dec1, &code.matrix, &d_h2.matrix, &d_code.matrix);
-    dense_backward(&net->enc2, &h1.matrix, &d_code.matrix, &d_h1.matrix);
-    act_backward(ACT_RELU, &z1.matrix, &h1.matrix, &d_h1.matrix, &d_h1.matrix);
-    dense_backward(&net->enc1, f->Y, &d_h1.matrix, NULL);
+    dense_backward(&net->dec1, net->code, net->d_h2, net->d_code);
+    dense_backward(&net->enc2, net->h1, net->d_code, net->d_h1);
+    act_backward(ACT_RELU, net->z1, net->h1, net->d_h1, net->d_h1);
+    dense_backward(&net->enc1, f->Y, net->d_h1, NULL);
 }
 
 static gradcheck_result check_with(fixture *f, void (*backward)(fixture *))
@@ -223,62 +218,62 @@ static void test_bayes_small_noise_and_curve_prior(void **state)
 }
 
 /* A short run of the real recipe: the DAE gets within 15 % of the Bayes ratio
- * and well above the plain AE; then the sweep and the figures on top. */
+ * and well above the plain AE, and its history holds every epoch; then the
+ * sweep (and no sweep at 0 levels) and the figures' files on top. */
 static void test_short_training_sweep_and_figures(void **state)
 {
     (void)state;
     const size_t n = 300;
     gsl_rng *r = rng_new(1);
-    gsl_matrix *C = gsl_matrix_alloc(n, 2), *Eps = gsl_matrix_alloc(n, 2),
-               *Y = gsl_matrix_alloc(n, 2), *o1 = gsl_matrix_alloc(n, 2),
-               *o2 = gsl_matrix_alloc(n, 2), *o3 = gsl_matrix_alloc(n, 2);
-    sine_curve(C);
-    rng_fill_gaussian(r, Eps, 0.0, 1.0);
-    add_scaled_noise(C, Eps, 0.3, Y);
+    sine_data d = sine_data_new(n, 0.3, r);
     dae *net = dae_new(8, 2, n), *plain = dae_new(8, 2, n);
     train_config cfg = {1000, 0.01, "adam", 0, 1};
-    gsl_vector *log1 = gsl_vector_alloc(1000), *log2 = gsl_vector_alloc(1000);
+    history *log1 = history_new(1000, 50, "loss"), *log2 = history_new(1000, 50, "loss");
     dae_init(net, r);
-    train(net, C, 0.3, &cfg, r, log1);
+    double dae_final = train(net, d.C, 0.3, &cfg, r, log1);
     dae_init(plain, r);
-    double plain_final = train(plain, C, 0.0, &cfg, r, log2);
-    scores sc = score_all(net, plain, C, 0.3, C, Y, o1, o2, o3);
-    double dae_r = ratio(sc.noisy_mse, sc.dae_mse), bayes_r = ratio(sc.noisy_mse, sc.bayes_mse),
-           plain_r = ratio(sc.noisy_mse, sc.plain_mse);
-    print_message("ratios: DAE %.3f, plain AE %.3f, Bayes %.3f\n", dae_r, plain_r, bayes_r);
-    assert_true(dae_r > 0.85 * bayes_r);
-    assert_true(plain_r < dae_r);
+    double plain_final = train(plain, d.C, 0.0, &cfg, r, log2);
+    assert_int_equal(log1->n, 1000);
+    assert_true(history_last(log1, 0) == dae_final);
+    assert_true(history_last(log2, 0) == plain_final);
+    evaluation ev = evaluate(net, plain, d.C, d.Y, 0.3);
+    print_message("ratios: DAE %.3f, plain AE %.3f, Bayes %.3f\n", ev.dae_r, ev.plain_r,
+                  ev.bayes_r);
+    assert_true(ev.dae_r > 0.85 * ev.bayes_r);
+    assert_true(ev.plain_r < ev.dae_r);
     print_message("plain AE final loss %.3g\n", plain_final);
     assert_true(plain_final < 1e-3);              /* the plain AE did learn its task */
 
     cfg.epochs = 50;
-    gsl_matrix *table = noise_sweep(2, C, Eps, plain, 8, 2, &cfg, r);
+    gsl_matrix *table = noise_sweep(2, d.C, d.Eps, plain, 8, 2, &cfg, r);
     assert_int_equal(table->size1, 2);
     assert_close(gsl_matrix_get(table, 1, 0), 0.2, 1e-12);
+    assert_null(noise_sweep(0, d.C, d.Eps, plain, 8, 2, &cfg, r));   /* --sweep 0 */
 
     char dir[] = "/tmp/genlab-test-03-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    figure_denoise(dir, C, Y, o1, o2, o3, 0.3, dae_r, plain_r, bayes_r);
-    figure_loss(dir, log1, log2, sc.bayes_mse);
+    figure_denoise(dir, &d, &ev, 0.3);
+    figure_loss(dir, log1, log2, ev.sc.bayes_mse);
     figure_sweep(dir, table, 0.3);
+    figure_sweep(dir, NULL, 0.3);                 /* no sweep: writes nothing */
     fig_write(dir);                 /* a test binary has no scripts: values.gp only */
-    const char *files[] = {"denoise.dat", "loss.dat", "sweep.dat", "values.gp"};
+    const char *files[] = {"denoise.dat", "loss_dae.dat", "loss_plain_ae.dat", "sweep.dat",
+                           "values.gp"};
     char path[256];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         assert_int_equal(access(path, R_OK), 0);
         unlink(path);
     }
-    rmdir(dir);
+    assert_int_equal(rmdir(dir), 0);              /* and nothing else */
 
     gsl_matrix_free(table);
-    gsl_vector_free(log1);
-    gsl_vector_free(log2);
+    evaluation_free(&ev);
+    history_free(log1);
+    history_free(log2);
     dae_free(net);
     dae_free(plain);
-    gsl_matrix *m[] = {C, Eps, Y, o1, o2, o3};
-    for (size_t i = 0; i < 6; i++)
-        gsl_matrix_free(m[i]);
+    sine_data_free(&d);
     gsl_rng_free(r);
 }
 

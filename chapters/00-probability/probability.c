@@ -29,8 +29,8 @@
 #include <gsl/gsl_roots.h>
 
 /* The knobs of the chapter. Their defaults, their flags and what --quick
- * changes are in the appendix at the end ("Appendix: the flags"). */
-typedef struct probability_config {
+ * changes are in Appendix C at the end. */
+typedef struct config {
     long rolls;          /* die rolls for the PMF table (largest N)           */
     long lln_max;        /* largest N on the law-of-large-numbers curve       */
     long reps;           /* independent runs averaged on that curve           */
@@ -42,7 +42,7 @@ typedef struct probability_config {
     double m2, s2;       /*            q = N(m2, s2^2)                        */
     double g_amp;        /* section 5: G(z) = z + amp tanh(steep z)           */
     double g_steep;
-} probability_config;
+} config;
 
 /* ----------------------------------------------------------------------------
  * 1. A loaded die: a probability mass function, estimated by counting
@@ -96,10 +96,12 @@ static double pmf_max_error(const long counts[FACES], long n)
     return worst;
 }
 
+/* The bar chart of the table (Appendix A). */
+static void figure_pmf(const char *dir, const gsl_matrix *freq, const long *sizes, size_t k);
+
 /* Roll the die N times for N = 10, 100, 1000 (those below --rolls) and
- * N = --rolls; print the table, write pmf.dat and the values of the bar chart
- * (figures/pmf.gp). Returns the max error at N = --rolls. */
-static double pmf_table(const probability_config *cfg, gsl_rng *r, const gsl_ran_discrete_t *loaded,
+ * N = --rolls, and print the table. Returns the max error at N = --rolls. */
+static double pmf_table(const config *cfg, gsl_rng *r, const gsl_ran_discrete_t *loaded,
                         const char *dir)
 {
     long sizes[4];
@@ -140,17 +142,7 @@ static double pmf_table(const probability_config *cfg, gsl_rng *r, const gsl_ran
         printf("%10.4f", err[j]);
     printf("\n");
 
-    out_write_matrix(dir, "pmf.dat", "face true_pmf then count/N for each N of the legend", freq);
-
-    /* the figure: one group of bars per face, one bar per N of the table */
-    fig_use("pmf");
-    fig_value("pmf_n", (double)k);
-    for (size_t j = 0; j < k; j++) {
-        char name[32];
-        snprintf(name, sizeof name, "pmf_rolls_%zu", j + 1);
-        fig_value(name, (double)sizes[j]);
-    }
-
+    figure_pmf(dir, freq, sizes, k);
     gsl_matrix_free(freq);
     return err[k - 1];
 }
@@ -204,7 +196,11 @@ typedef struct lln_result {
     double err_last;
 } lln_result;
 
-static lln_result law_of_large_numbers(const probability_config *cfg, gsl_rng *r,
+/* Every run in grey, their mean, c/sqrt(N) (Appendix A). */
+static void figure_lln(const char *dir, const gsl_matrix *runs, const gsl_matrix *mean,
+                       long reps, const lln_result *res);
+
+static lln_result law_of_large_numbers(const config *cfg, gsl_rng *r,
                                        const gsl_ran_discrete_t *loaded, const char *dir)
 {
     long grid[64];
@@ -255,15 +251,7 @@ static lln_result law_of_large_numbers(const probability_config *cfg, gsl_rng *r
                gsl_matrix_get(mean, k, 1), gsl_matrix_get(mean, k, 2));
     printf("   fitted slope of log err against log N: %.3f (1/sqrt(N) predicts -0.5)\n", c1);
 
-    out_write_matrix(dir, "lln_runs.dat", "N then max |count/N - P| of each independent run", runs);
-    out_write_matrix(dir, "lln.dat", "N mean_max_err reference_c_over_sqrtN", mean);
-
-    /* the figure (figures/lln.gp): every run in grey, their mean, c/sqrt(N) */
-    fig_use("lln");
-    fig_value("lln_reps", (double)cfg->reps);
-    fig_value("lln_slope", c1);
-    fig_value("lln_anchor", res.anchor);
-
+    figure_lln(dir, runs, mean, cfg->reps, &res);
     free(lx);
     free(ly);
     gsl_matrix_free(mean);
@@ -303,13 +291,13 @@ typedef struct hist_check {
     double in_range;     /* fraction of samples that fell inside the bins    */
 } hist_check;
 
-/* Write a histogram normalised to a density: columns bin centre, p_hat,
- * exact mean density over the bin (exact[i]). Returns max |p_hat - exact|. */
-static double write_density_hist(const gsl_histogram *h, long n_samples, const double *exact,
-                                 const char *dir, const char *name)
+/* A histogram normalised to a density, beside the exact values: M (bins, 3)
+ * gets the bin centre, p_hat, and the exact mean density over the bin
+ * (exact[i]). Returns max |p_hat - exact|. */
+static double hist_vs_exact(const gsl_histogram *h, long n_samples, const double *exact,
+                            gsl_matrix *M)
 {
     size_t nb = gsl_histogram_bins(h);
-    gsl_matrix *M = gsl_matrix_alloc(nb, 3);
     double worst = 0.0;
     for (size_t i = 0; i < nb; i++) {
         double lo, hi;
@@ -320,12 +308,14 @@ static double write_density_hist(const gsl_histogram *h, long n_samples, const d
         gsl_matrix_set(M, i, 2, exact[i]);
         worst = GSL_MAX(worst, fabs(p_hat - exact[i]));
     }
-    out_write_matrix(dir, name, "bin_centre histogram_density exact_mean_density_over_bin", M);
-    gsl_matrix_free(M);
     return worst;
 }
 
-static hist_check gamma_density(const probability_config *cfg, gsl_rng *r, const char *dir)
+/* The histogram against the PDF (Appendix A). */
+static void figure_density(const char *dir, const gsl_matrix *hist, const gsl_matrix *pdf,
+                           const config *cfg, double x_max, double peak);
+
+static hist_check gamma_density(const config *cfg, gsl_rng *r, const char *dir)
 {
     const double k = cfg->gamma_shape, theta = cfg->gamma_scale;
     /* bins cover [0, x_999], the point with 0.1% of the mass beyond it */
@@ -346,7 +336,8 @@ static hist_check gamma_density(const probability_config *cfg, gsl_rng *r, const
         exact[i] = (gsl_cdf_gamma_P(hi, k, theta) - gsl_cdf_gamma_P(lo, k, theta)) / (hi - lo);
     }
     hist_check c = {0};
-    c.max_err = write_density_hist(h, cfg->samples, exact, dir, "density_hist.dat");
+    gsl_matrix *hist = gsl_matrix_alloc(nb, 3);
+    c.max_err = hist_vs_exact(h, cfg->samples, exact, hist);
     c.in_range = gsl_histogram_sum(h) / (double)cfg->samples;
 
     /* the PDF on a fine grid, for the curve (and its peak) */
@@ -359,7 +350,6 @@ static hist_check gamma_density(const probability_config *cfg, gsl_rng *r, const
         gsl_matrix_set(pdf, i, 1, p);
         c.peak = GSL_MAX(c.peak, p);
     }
-    out_write_matrix(dir, "density_pdf.dat", "x gamma_pdf(x)", pdf);
 
     printf("   Gamma(shape %g, scale %g): %ld samples in %zu bins of width %.4f\n",
            k, theta, cfg->samples, nb, top / (double)nb);
@@ -368,16 +358,9 @@ static hist_check gamma_density(const probability_config *cfg, gsl_rng *r, const
     printf("   max |histogram - exact| over bins %.4g; fraction inside the bins %.4f\n",
            c.max_err, c.in_range);
 
-    /* the figure (figures/density.gp): the histogram against the PDF */
-    fig_use("density");
-    fig_value("density_x_max", top);
-    fig_value("density_bin_w", top / (double)nb);
-    fig_value("density_samples", (double)cfg->samples);
-    fig_value("gamma_shape", k);
-    fig_value("gamma_scale", theta);
-    fig_value("density_peak", c.peak);
-
+    figure_density(dir, hist, pdf, cfg, top, c.peak);
     free(exact);
+    gsl_matrix_free(hist);
     gsl_matrix_free(pdf);
     gsl_histogram_free(h);
     return c;
@@ -476,7 +459,10 @@ typedef struct kl_result {
     double numeric, closed, err_est, reverse, reverse_closed;
 } kl_result;
 
-static kl_result kl_gaussians(const probability_config *cfg, const char *dir)
+/* p, q and the two integrands (Appendix A). */
+static void figure_kl(const char *dir, gauss p, gauss q, const kl_result *k);
+
+static kl_result kl_gaussians(const config *cfg, const char *dir)
 {
     gauss p = {cfg->m1, cfg->s1}, q = {cfg->m2, cfg->s2};
     gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
@@ -494,34 +480,7 @@ static kl_result kl_gaussians(const probability_config *cfg, const char *dir)
     printf("   %-12s %14.10f %14.10f %11.2e\n", "KL(q || p)", k.reverse, k.reverse_closed,
            fabs(k.reverse - k.reverse_closed));
     printf("   the die: KL(loaded || fair) = %.6f, KL(fair || loaded) = infinite\n", (2.0 / 6) * log(2.0));
-
-    /* p, q and both integrands p log(p/q), q log(q/p) on a grid covering both */
-    double lo = GSL_MIN(p.m - 4 * p.s, q.m - 4 * q.s), hi = GSL_MAX(p.m + 4 * p.s, q.m + 4 * q.s);
-    const size_t G = 500;
-    gsl_matrix *M = gsl_matrix_alloc(G, 5);
-    for (size_t i = 0; i < G; i++) {
-        double x = lo + (hi - lo) * (double)i / (double)(G - 1);
-        double lp = log_normal_pdf(x, p), lq = log_normal_pdf(x, q);
-        gsl_matrix_set(M, i, 0, x);
-        gsl_matrix_set(M, i, 1, exp(lp));
-        gsl_matrix_set(M, i, 2, exp(lq));
-        gsl_matrix_set(M, i, 3, exp(lp) * (lp - lq));
-        gsl_matrix_set(M, i, 4, exp(lq) * (lq - lp));
-    }
-    out_write_matrix(dir, "kl.dat", "x p(x) q(x) p*log(p/q) q*log(q/p)", M);
-    gsl_matrix_free(M);
-
-    /* the figure (figures/kl.gp): p, q and the two integrands */
-    fig_use("kl");
-    fig_value("kl_numeric", k.numeric);
-    fig_value("kl_closed_form", k.closed);
-    fig_value("kl_reverse", k.reverse);
-    fig_value("kl_x_min", lo);
-    fig_value("kl_x_max", hi);
-    fig_value("kl_p_mean", p.m);
-    fig_value("kl_p_sd", p.s);
-    fig_value("kl_q_mean", q.m);
-    fig_value("kl_q_sd", q.s);
+    figure_kl(dir, p, q, &k);
     return k;
 }
 
@@ -621,7 +580,12 @@ typedef struct gen_result {
     double ring_radius;  /* mean |G(z)| of the 2D ring                       */
 } gen_result;
 
-static gen_result generator(const probability_config *cfg, gsl_rng *r, const char *dir)
+/* G itself, the histogram of G(z) against p_x, and the ring (Appendix A). */
+static void figure_generator(const char *dir, const generator1d *G, const gsl_matrix *hist,
+                             const gsl_matrix *pdf, const gsl_matrix *ring, double bin_w,
+                             long samples, double ring_radius);
+
+static gen_result generator(const config *cfg, gsl_rng *r, const char *dir)
 {
     const generator1d G = {cfg->g_amp, cfg->g_steep};
     const size_t nb = (size_t)cfg->bins;
@@ -647,7 +611,8 @@ static gen_result generator(const probability_config *cfg, gsl_rng *r, const cha
         exact[i] = (gsl_cdf_ugaussian_P(z_hi) - gsl_cdf_ugaussian_P(z_lo)) / (hi - lo);
         z_lo = z_hi;
     }
-    res.max_err = write_density_hist(h, cfg->samples, exact, dir, "generator_hist.dat");
+    gsl_matrix *hist = gsl_matrix_alloc(nb, 3);
+    res.max_err = hist_vs_exact(h, cfg->samples, exact, hist);
 
     /* exact p_x and p_z on a fine grid; count the bumps of p_x */
     const size_t NG = 801;
@@ -658,27 +623,11 @@ static gen_result generator(const probability_config *cfg, gsl_rng *r, const cha
         gsl_matrix_set(M, i, 1, gen_density(&G, x, solver));
         gsl_matrix_set(M, i, 2, gsl_ran_ugaussian_pdf(x));
     }
-    double top = gsl_ran_ugaussian_pdf(0.0);          /* highest curve, for the y range */
-    for (size_t i = 0; i < NG; i++)
-        top = GSL_MAX(top, gsl_matrix_get(M, i, 1));
     for (size_t i = 1; i + 1 < NG; i++) {
         double c = gsl_matrix_get(M, i, 1);
         if (c > gsl_matrix_get(M, i - 1, 1) && c >= gsl_matrix_get(M, i + 1, 1))
             res.modes++;
     }
-    out_write_matrix(dir, "generator_pdf.dat", "x exact_density_of_G(z) standard_normal_density", M);
-    gsl_matrix_free(M);
-
-    /* the function itself, for the left panel */
-    const size_t NZ = 301;
-    gsl_matrix *curve = gsl_matrix_alloc(NZ, 2);
-    for (size_t i = 0; i < NZ; i++) {
-        double z = -3.5 + 7.0 * (double)i / (double)(NZ - 1);
-        gsl_matrix_set(curve, i, 0, z);
-        gsl_matrix_set(curve, i, 1, gen_G(z, &G));
-    }
-    out_write_matrix(dir, "generator_map.dat", "z G(z)", curve);
-    gsl_matrix_free(curve);
 
     /* 2D: a Gaussian cloud onto a ring, G(z) = z/10 + z/|z| */
     const size_t N2 = 2000;
@@ -693,8 +642,6 @@ static gen_result generator(const probability_config *cfg, gsl_rng *r, const cha
         gsl_matrix_set(ring, i, 3, x2);
         res.ring_radius += hypot(x1, x2) / (double)N2;
     }
-    out_write_matrix(dir, "generator_2d.dat", "z1 z2 G(z)_1 G(z)_2", ring);
-    gsl_matrix_free(ring);
 
     printf("   G(z) = z + %g tanh(%g z), %ld samples of z ~ N(0, 1)\n", G.a, G.b, cfg->samples);
     printf("   the exact density of x = G(z) has %d bump%s\n", res.modes, res.modes == 1 ? "" : "s");
@@ -702,17 +649,11 @@ static gen_result generator(const probability_config *cfg, gsl_rng *r, const cha
     printf("   2D ring G(z) = z/10 + z/|z|: mean radius %.4f (exact 1 + sqrt(pi/2)/10 = %.4f)\n",
            res.ring_radius, 1.0 + sqrt(M_PI / 2.0) / 10.0);
 
-    /* the figures (figures/generator.gp, figures/generator_2d.gp) */
-    fig_use("generator");
-    fig_value("gen_amp", G.a);
-    fig_value("gen_steep", G.b);
-    fig_value("gen_pdf_top", top);
-    fig_value("gen_bin_w", 2.0 * half / (double)nb);
-    fig_value("gen_samples", (double)cfg->samples);
-    fig_use("generator_2d");
-    fig_value("ring_points", (double)N2);
-    fig_value("ring_radius_mean", res.ring_radius);
-
+    figure_generator(dir, &G, hist, M, ring, 2.0 * half / (double)nb, cfg->samples,
+                     res.ring_radius);
+    gsl_matrix_free(hist);
+    gsl_matrix_free(M);
+    gsl_matrix_free(ring);
     free(exact);
     gsl_histogram_free(h);
     gsl_root_fsolver_free(solver);
@@ -720,16 +661,161 @@ static gen_result generator(const probability_config *cfg, gsl_rng *r, const cha
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix: the flags
+ * Appendix A. What the figures need
+ *
+ * One writer per figure script in chapters/00-probability/figures/: the data
+ * files it plots (common/output.h) and the numbers of this run it puts in
+ * titles, ranges and reference lines (values.gp, common/figure.h). Data that
+ * only a picture needs (the curves of p and q, the graph of G) is computed
+ * here; everything the sections measured arrives ready.
+ * ------------------------------------------------------------------------- */
+
+/* pmf.gp: one group of bars per face, one bar per N of the table */
+static void figure_pmf(const char *dir, const gsl_matrix *freq, const long *sizes, size_t k)
+{
+    out_write_matrix(dir, "pmf.dat", "face true_pmf then count/N for each N of the legend", freq);
+    fig_use("pmf");
+    fig_value("pmf_n", (double)k);
+    for (size_t j = 0; j < k; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "pmf_rolls_%zu", j + 1);
+        fig_value(name, (double)sizes[j]);
+    }
+}
+
+/* lln.gp: every run in grey, their mean, c/sqrt(N) */
+static void figure_lln(const char *dir, const gsl_matrix *runs, const gsl_matrix *mean,
+                       long reps, const lln_result *res)
+{
+    out_write_matrix(dir, "lln_runs.dat", "N then max |count/N - P| of each independent run", runs);
+    out_write_matrix(dir, "lln.dat", "N mean_max_err reference_c_over_sqrtN", mean);
+    fig_use("lln");
+    fig_value("lln_reps", (double)reps);
+    fig_value("lln_slope", res->slope);
+    fig_value("lln_anchor", res->anchor);
+}
+
+/* density.gp: the histogram against the PDF */
+static void figure_density(const char *dir, const gsl_matrix *hist, const gsl_matrix *pdf,
+                           const config *cfg, double x_max, double peak)
+{
+    out_write_matrix(dir, "density_hist.dat", "bin_centre histogram_density exact_mean_density_over_bin",
+                     hist);
+    out_write_matrix(dir, "density_pdf.dat", "x gamma_pdf(x)", pdf);
+    fig_use("density");
+    fig_value("density_x_max", x_max);
+    fig_value("density_bin_w", x_max / (double)cfg->bins);
+    fig_value("density_samples", (double)cfg->samples);
+    fig_value("gamma_shape", cfg->gamma_shape);
+    fig_value("gamma_scale", cfg->gamma_scale);
+    fig_value("density_peak", peak);
+}
+
+/* kl.gp: p, q and both integrands p log(p/q), q log(q/p) on a grid covering both */
+static void figure_kl(const char *dir, gauss p, gauss q, const kl_result *k)
+{
+    double lo = GSL_MIN(p.m - 4 * p.s, q.m - 4 * q.s), hi = GSL_MAX(p.m + 4 * p.s, q.m + 4 * q.s);
+    const size_t G = 500;
+    gsl_matrix *M = gsl_matrix_alloc(G, 5);
+    for (size_t i = 0; i < G; i++) {
+        double x = lo + (hi - lo) * (double)i / (double)(G - 1);
+        double lp = log_normal_pdf(x, p), lq = log_normal_pdf(x, q);
+        gsl_matrix_set(M, i, 0, x);
+        gsl_matrix_set(M, i, 1, exp(lp));
+        gsl_matrix_set(M, i, 2, exp(lq));
+        gsl_matrix_set(M, i, 3, exp(lp) * (lp - lq));
+        gsl_matrix_set(M, i, 4, exp(lq) * (lq - lp));
+    }
+    out_write_matrix(dir, "kl.dat", "x p(x) q(x) p*log(p/q) q*log(q/p)", M);
+    gsl_matrix_free(M);
+    fig_use("kl");
+    fig_value("kl_numeric", k->numeric);
+    fig_value("kl_closed_form", k->closed);
+    fig_value("kl_reverse", k->reverse);
+    fig_value("kl_x_min", lo);
+    fig_value("kl_x_max", hi);
+    fig_value("kl_p_mean", p.m);
+    fig_value("kl_p_sd", p.s);
+    fig_value("kl_q_mean", q.m);
+    fig_value("kl_q_sd", q.s);
+}
+
+/* generator.gp: G itself (left), the histogram of G(z) against the exact p_x
+ * (right); generator_2d.gp: the Gaussian cloud and the ring */
+static void figure_generator(const char *dir, const generator1d *G, const gsl_matrix *hist,
+                             const gsl_matrix *pdf, const gsl_matrix *ring, double bin_w,
+                             long samples, double ring_radius)
+{
+    double top = gsl_ran_ugaussian_pdf(0.0);          /* highest curve, for the y range */
+    for (size_t i = 0; i < pdf->size1; i++)
+        top = GSL_MAX(top, gsl_matrix_get(pdf, i, 1));
+
+    const size_t NZ = 301;
+    gsl_matrix *curve = gsl_matrix_alloc(NZ, 2);
+    for (size_t i = 0; i < NZ; i++) {
+        double z = -3.5 + 7.0 * (double)i / (double)(NZ - 1);
+        gsl_matrix_set(curve, i, 0, z);
+        gsl_matrix_set(curve, i, 1, gen_G(z, G));
+    }
+    out_write_matrix(dir, "generator_map.dat", "z G(z)", curve);
+    gsl_matrix_free(curve);
+    out_write_matrix(dir, "generator_hist.dat", "bin_centre histogram_density exact_mean_density_over_bin",
+                     hist);
+    out_write_matrix(dir, "generator_pdf.dat", "x exact_density_of_G(z) standard_normal_density", pdf);
+    out_write_matrix(dir, "generator_2d.dat", "z1 z2 G(z)_1 G(z)_2", ring);
+
+    fig_use("generator");
+    fig_value("gen_amp", G->a);
+    fig_value("gen_steep", G->b);
+    fig_value("gen_pdf_top", top);
+    fig_value("gen_bin_w", bin_w);
+    fig_value("gen_samples", (double)samples);
+    fig_use("generator_2d");
+    fig_value("ring_points", (double)ring->size1);
+    fig_value("ring_radius_mean", ring_radius);
+}
+
+/* ----------------------------------------------------------------------------
+ * Appendix B. The results
+ *
+ * The numbers that say whether each section came out as the mathematics
+ * predicts, in the results block and metrics.txt (session_finish prints and
+ * writes them). tests/goals/00-probability.goals checks them for several
+ * seeds.
+ * ------------------------------------------------------------------------- */
+static void record_results(metrics *m, double pmf_err, const lln_result *lln,
+                           const hist_check *dens, const kl_result *kl, const gen_result *gen)
+{
+    metrics_set(m, "pmf_max_err", pmf_err);
+    metrics_set(m, "lln_slope", lln->slope);
+    metrics_set(m, "lln_anchor", lln->anchor);
+    metrics_set(m, "lln_err_first", lln->err_first);
+    metrics_set(m, "lln_err_last", lln->err_last);
+    metrics_set(m, "density_hist_max_err", dens->max_err);
+    metrics_set(m, "density_peak", dens->peak);
+    metrics_set(m, "kl_numeric", kl->numeric);
+    metrics_set(m, "kl_closed_form", kl->closed);
+    metrics_set(m, "kl_abs_diff", fabs(kl->numeric - kl->closed));
+    metrics_set(m, "kl_reverse", kl->reverse);
+    metrics_set(m, "kl_reverse_closed_form", kl->reverse_closed);
+    metrics_set(m, "kl_reverse_abs_diff", fabs(kl->reverse - kl->reverse_closed));
+    metrics_set(m, "kl_die_loaded_fair", (2.0 / 6) * log(2.0));
+    metrics_set(m, "gen_hist_max_err", gen->max_err);
+    metrics_set(m, "gen_modes", gen->modes);
+    metrics_set(m, "ring_radius_mean", gen->ring_radius);
+}
+
+/* ----------------------------------------------------------------------------
+ * Appendix C. The flags
  *
  * The knobs a student may turn, their defaults, and what --quick changes
  * (a run of a second or so, for the golden test). common/session reads them
  * with the common flags (--seed, --out, --quick, --quiet).
  * ------------------------------------------------------------------------- */
 
-/* --quick: fewer rolls, runs and samples; shorten only what the user left
- * alone. */
-static void quick_recipe(probability_config *cfg, const cli *c)
+/* The recipe: the defaults a run changes by itself. --quick takes fewer
+ * rolls, runs and samples, and shortens only what the user left alone. */
+static void recipe(config *cfg, const cli *c)
 {
     if (!c->quick)
         return;
@@ -741,9 +827,9 @@ static void quick_recipe(probability_config *cfg, const cli *c)
 
 /* Start the run (common/session.h): the defaults, the flags, --out, the
  * seed; SESSION_PLAIN, as this chapter trains nothing to save or load. */
-static void start(session *S, probability_config *cfg, int argc, char **argv)
+static void start(session *S, config *cfg, int argc, char **argv)
 {
-    *cfg = (probability_config){.rolls = 100000, .lln_max = 1000000, .reps = 20, .samples = 200000,
+    *cfg = (config){.rolls = 100000, .lln_max = 1000000, .reps = 20, .samples = 200000,
                                 .bins = 60, .gamma_shape = 2.0, .gamma_scale = 0.25,
                                 .m1 = 0.0, .s1 = 1.0, .m2 = 1.0, .s2 = 2.0,
                                 .g_amp = 2.0, .g_steep = 3.0};
@@ -764,7 +850,7 @@ static void start(session *S, probability_config *cfg, int argc, char **argv)
     };
     session_start(S, "00-probability", "PMF, law of large numbers, PDF, KL divergence, x = G(z)", 42,
                   options, sizeof options / sizeof options[0], SESSION_PLAIN, argc, argv);
-    quick_recipe(cfg, &S->cli);
+    recipe(cfg, &S->cli);
 }
 
 #ifndef GENLAB_TESTING
@@ -774,46 +860,31 @@ static void start(session *S, probability_config *cfg, int argc, char **argv)
 int main(int argc, char **argv)
 {
     session S;
-    probability_config cfg;
-    start(&S, &cfg, argc, argv);         /* the flags (appendix), --out, the seed */
+    config cfg;
+    start(&S, &cfg, argc, argv);         /* the flags (Appendix C), --out, the seed */
     const char *out = S.cli.out;
     double t0 = now_seconds();
 
     printf("00-probability: seed %ld%s\n", S.cli.seed, S.cli.quick ? " (quick)" : "");
 
-    printf("\n1. a loaded die: P = (1/6, 1/6, 1/6, 0, 1/6, 2/6), counted frequencies\n");
+    printf("\n== 1. A loaded die: P = (1/6, 1/6, 1/6, 0, 1/6, 2/6), counted frequencies\n");
     gsl_ran_discrete_t *die = gsl_ran_discrete_preproc(FACES, DIE_PMF);
-    metrics_set(&S.m, "pmf_max_err", pmf_table(&cfg, S.rng, die, out));
+    double pmf_err = pmf_table(&cfg, S.rng, die, out);
 
-    printf("\n2. law of large numbers\n");
+    printf("\n== 2. The law of large numbers\n");
     lln_result lln = law_of_large_numbers(&cfg, S.rng, die, out);
-    metrics_set(&S.m, "lln_slope", lln.slope);
-    metrics_set(&S.m, "lln_anchor", lln.anchor);
-    metrics_set(&S.m, "lln_err_first", lln.err_first);
-    metrics_set(&S.m, "lln_err_last", lln.err_last);
     gsl_ran_discrete_free(die);
 
-    printf("\n3. a continuous density: histogram against the PDF\n");
+    printf("\n== 3. A continuous density: histogram against the PDF\n");
     hist_check dens = gamma_density(&cfg, S.rng, out);
-    metrics_set(&S.m, "density_hist_max_err", dens.max_err);
-    metrics_set(&S.m, "density_peak", dens.peak);
 
-    printf("\n4. KL divergence between two Gaussians\n");
+    printf("\n== 4. KL divergence between two Gaussians\n");
     kl_result kl = kl_gaussians(&cfg, out);
-    metrics_set(&S.m, "kl_numeric", kl.numeric);
-    metrics_set(&S.m, "kl_closed_form", kl.closed);
-    metrics_set(&S.m, "kl_abs_diff", fabs(kl.numeric - kl.closed));
-    metrics_set(&S.m, "kl_reverse", kl.reverse);
-    metrics_set(&S.m, "kl_reverse_closed_form", kl.reverse_closed);
-    metrics_set(&S.m, "kl_reverse_abs_diff", fabs(kl.reverse - kl.reverse_closed));
-    metrics_set(&S.m, "kl_die_loaded_fair", (2.0 / 6) * log(2.0));
 
-    printf("\n5. x = G(z): a fixed function turns N(0, 1) into a new distribution\n");
+    printf("\n== 5. x = G(z): a fixed function turns N(0, 1) into a new distribution\n");
     gen_result gen = generator(&cfg, S.rng, out);
-    metrics_set(&S.m, "gen_hist_max_err", gen.max_err);
-    metrics_set(&S.m, "gen_modes", gen.modes);
-    metrics_set(&S.m, "ring_radius_mean", gen.ring_radius);
 
+    record_results(&S.m, pmf_err, &lln, &dens, &kl, &gen);   /* Appendix B */
     session_finish(&S);                  /* results, metrics.txt, the figures */
     note("%.2f s, outputs in %s", now_seconds() - t0, out);
     return 0;
