@@ -26,22 +26,11 @@
  *   3. With a two-number bottleneck (--latent-dim 2) there is nothing left to
  *      squeeze: the reconstruction becomes almost perfect.
  *
- * Sections:
- *   1. The data: a noisy circle
- *   2. The network: 2 -> H -> k -> H -> 2, and its workspace
- *   3. Forward: encode, then decode
- *   4. Backward: the chain rule, layer by layer
- *   5. Training steps: mini-batches and the loss log
- *   6. The best linear code: PCA with GSL's eigen-solver
- *   7. The source's recipe, reproduced
- *   8. Training that works: Adam, annealing, restarts
- *   9. Measuring: what a 1D code must do to a closed curve
- *   Appendix A. The results and the figures' data
- *   Appendix B. The flags
- *   main: the lesson's table of contents
- *
- * It is also where three pieces of common/ first appear (genlab.h lists them
- * all): workspace.h (section 2), batch.h and history.h (section 5).
+ * Sections: 1 the data, 2 the network and its workspace (common/workspace.h),
+ * 3 forward, 4 backward, 5 training steps: mini-batches (common/batch.h) and
+ * the loss log (common/history.h), 6 the best linear code (PCA), 7 the
+ * source's recipe, 8 training that works, 9 measuring. Appendix A: the
+ * results and the figures' data; B: the flags. Then main, the outline.
  */
 #include "genlab.h"
 
@@ -78,23 +67,14 @@ typedef struct config {
  * a few test points that happen to fall where the code cuts the circle
  * (section 9) are each reconstructed up to a diameter away.
  * ------------------------------------------------------------------------- */
-static gsl_matrix *circle_grid(size_t n, double noise, gsl_rng *r)
-{
-    gsl_matrix *X = gsl_matrix_alloc(n, 2);                     /* (n, 2) */
-    for (size_t i = 0; i < n; i++) {
-        double t = 2.0 * M_PI * (double)i / (double)(n - 1);
-        gsl_matrix_set(X, i, 0, cos(t));
-        gsl_matrix_set(X, i, 1, sin(t));
-    }
-    rng_add_gaussian(r, X, noise);
-    return X;
-}
+enum { GRID, RANDOM };      /* the data's angles, or the test sample's */
 
-static gsl_matrix *circle_random(size_t n, double noise, gsl_rng *r)
+static gsl_matrix *circle(size_t n, double noise, int angles, gsl_rng *r)
 {
     gsl_matrix *X = gsl_matrix_alloc(n, 2);                     /* (n, 2) */
     for (size_t i = 0; i < n; i++) {
-        double t = gsl_ran_flat(r, 0.0, 2.0 * M_PI);
+        double t = angles == GRID ? 2.0 * M_PI * (double)i / (double)(n - 1)
+                                  : gsl_ran_flat(r, 0.0, 2.0 * M_PI);
         gsl_matrix_set(X, i, 0, cos(t));
         gsl_matrix_set(X, i, 1, sin(t));
     }
@@ -138,8 +118,7 @@ typedef struct autoencoder {
     workspace *ws;              /* owns the work matrices below, (n, width) */
     gsl_matrix *a1, *h1, *z;    /* (n, H) (n, H) (n, k)                     */
     gsl_matrix *a2, *h2, *xhat; /* (n, H) (n, H) (n, 2)                     */
-    /* their gradients dL/d(.), same shapes */
-    gsl_matrix *da1, *dh1, *dz, *da2, *dh2, *dxhat;
+    gsl_matrix *da1, *dh1, *dz, *da2, *dh2, *dxhat;     /* their gradients dL/d(.) */
 } autoencoder;
 
 static autoencoder *ae_new(size_t hidden, size_t latent, size_t max_batch)
@@ -173,10 +152,9 @@ static void ae_free(autoencoder *ae)
 /* Xavier-normal weights, zero biases: the source's initialisation. */
 static void ae_init(autoencoder *ae, gsl_rng *r)
 {
-    dense_init_xavier(&ae->enc1, r);
-    dense_init_xavier(&ae->enc2, r);
-    dense_init_xavier(&ae->dec1, r);
-    dense_init_xavier(&ae->dec2, r);
+    dense *layer[4] = {&ae->enc1, &ae->enc2, &ae->dec1, &ae->dec2};
+    for (int l = 0; l < 4; l++)
+        dense_init_xavier(layer[l], r);
 }
 
 /* ----------------------------------------------------------------------------
@@ -241,10 +219,9 @@ static double ae_mse(autoencoder *ae, const gsl_matrix *X)
  * code is. tests/test_02_autoencoder.c checks every entry of this gradient
  * against finite differences.
  *
- * The source's NumPy version writes dL/dx^ = 2 (x^ - x) / N while its loss
- * averages over N*2 entries: its gradient is twice the gradient of the loss
- * it prints, so its "lr 0.005" is a step of 0.01 on that loss, and section 7
- * uses lr 0.01 on ours (README.md: what the source text gets wrong).
+ * The source's NumPy version writes dL/dx^ = 2 (x^ - x) / N for a loss that
+ * averages over N*2 entries, twice the true gradient; section 7 accounts for
+ * it (README.md: what the source text gets wrong).
  * ------------------------------------------------------------------------- */
 /* The backward pass after ae_forward(ae, X), from dxhat = dL/dx^ (n, 2). */
 static void ae_backward(autoencoder *ae, const gsl_matrix *X, const gsl_matrix *dxhat)
@@ -282,9 +259,8 @@ static double ae_loss(autoencoder *ae, const gsl_matrix *X, int with_grad)
  * data (an epoch) is done (the last n mod batch rows of an order wait for
  * the next epoch). The rows are copied into one matrix allocated before
  * training, so the loop itself allocates nothing. That is a batcher
- * (common/batch.h, new here: minibatches, by shuffled epochs or by draws
- * with replacement); every later chapter draws its minibatches through it,
- * or through batch_draw, which picks rows with replacement.
+ * (common/batch.h, new here: minibatches by shuffled epochs, or drawn with
+ * replacement by batch_draw); every later chapter uses one of the two.
  *
  * Why mini-batches? For the same work, 200 / 32 ~ 6 updates instead of one,
  * and each update's gradient is a little noisy. Here the noise is welcome: it
@@ -343,12 +319,9 @@ static void train(autoencoder *ae, optimizer *opt, batcher *b, const schedule *s
         check_finite(loss, "reconstruction loss", step);
         optim_step(opt);
 
-        if (step - s->first < 100 || step % s->log_every == 0 || step == s->last) {
-            double mse = ae_mse(ae, b->X);
-            history_add(log, step, &mse);
-        }
-        if (s->print_every > 0 &&
-            ((step - s->first + 1) % s->print_every == 0 || step == s->last))
+        if (step - s->first < 100 || step % s->log_every == 0 || step == s->last)
+            history_add(log, step, (double[1]){ae_mse(ae, b->X)});     /* a row: mse */
+        if (s->print_every > 0 && ((step - s->first + 1) % s->print_every == 0 || step == s->last))
             printf("  step %6ld  mse %.5f\n", step, ae_mse(ae, b->X));
         progress_report(prog, prog_offset + step, "loss %.4f", loss);
     }
@@ -393,9 +366,6 @@ static size_t dead_units(autoencoder *ae, const gsl_matrix *X)
  * bend its one-dimensional line; that is the point of putting it beside PCA.
  * (For the same reason the direction PCA picks is decided by the noise: with
  * equal eigenvalues any direction would do.)
- *
- * gsl_eigen_symmv solves symmetric eigenproblems (it overwrites C);
- * gsl_eigen_symmv_sort puts the largest eigenvalue first.
  * ------------------------------------------------------------------------- */
 typedef struct pca1 {
     double mean[2];
@@ -407,32 +377,25 @@ static pca1 pca1_fit(const gsl_matrix *X)
 {
     size_t n = X->size1;
     pca1 p;
-    gsl_vector_const_view c0 = gsl_matrix_const_column(X, 0);
-    gsl_vector_const_view c1 = gsl_matrix_const_column(X, 1);
-    p.mean[0] = gsl_stats_mean(c0.vector.data, c0.vector.stride, n);
-    p.mean[1] = gsl_stats_mean(c1.vector.data, c1.vector.stride, n);
-
     gsl_matrix *Xc = gsl_matrix_alloc(n, 2);                   /* X - m, (n, 2) */
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < 2; j++)
-            gsl_matrix_set(Xc, i, j, gsl_matrix_get(X, i, j) - p.mean[j]);
-    gsl_matrix *C = gsl_matrix_alloc(2, 2);                    /* (2, 2)        */
-    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0 / (double)n, Xc, Xc, 0.0, C);
+    gsl_matrix_memcpy(Xc, X);
+    for (size_t j = 0; j < 2; j++) {
+        gsl_vector_view c = gsl_matrix_column(Xc, j);
+        p.mean[j] = gsl_stats_mean(c.vector.data, c.vector.stride, n);
+        gsl_vector_add_constant(&c.vector, -p.mean[j]);
+    }
+    double c[4], v[4];                         /* C and its eigenvectors, (2, 2) */
+    gsl_matrix_view C = gsl_matrix_view_array(c, 2, 2), evec = gsl_matrix_view_array(v, 2, 2);
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0 / (double)n, Xc, Xc, 0.0, &C.matrix);
     gsl_matrix_free(Xc);                                       /* C = Xc^T Xc/n */
 
-    gsl_vector *eval = gsl_vector_alloc(2);
-    gsl_matrix *evec = gsl_matrix_alloc(2, 2);
+    gsl_vector_view eval = gsl_vector_view_array(p.lambda, 2);
     gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(2);
-    gsl_eigen_symmv(C, eval, evec, w);
-    gsl_eigen_symmv_sort(eval, evec, GSL_EIGEN_SORT_VAL_DESC);
-    p.lambda[0] = gsl_vector_get(eval, 0);
-    p.lambda[1] = gsl_vector_get(eval, 1);
-    p.u[0] = gsl_matrix_get(evec, 0, 0);       /* eigenvectors are COLUMNS */
-    p.u[1] = gsl_matrix_get(evec, 1, 0);
+    gsl_eigen_symmv(&C.matrix, &eval.vector, &evec.matrix, w);   /* symmetric; overwrites C */
     gsl_eigen_symmv_free(w);
-    gsl_matrix_free(evec);
-    gsl_vector_free(eval);
-    gsl_matrix_free(C);
+    gsl_eigen_symmv_sort(&eval.vector, &evec.matrix, GSL_EIGEN_SORT_VAL_DESC);  /* largest 1st */
+    p.u[0] = gsl_matrix_get(&evec.matrix, 0, 0);       /* eigenvectors are COLUMNS */
+    p.u[1] = gsl_matrix_get(&evec.matrix, 1, 0);
     return p;
 }
 
@@ -486,24 +449,38 @@ static double pca1_yardstick(const gsl_matrix *X, gsl_matrix *X_pca)
 #define SOURCE_STEPS 500
 #define SOURCE_LR (0.005 * 2.0)   /* the source's 0.005, times its factor 2 */
 
-/* From a fresh Xavier start, SOURCE_STEPS full-batch SGD steps, logged in
- * `log`. Copies the reconstructions of the data into X_src (n, 2), sets
- * *start to the error before the first step and returns the error after
- * the last. */
-static double source_recipe(autoencoder *ae, batcher *full, gsl_rng *r, history *log,
-                            progress *prog, gsl_matrix *X_src, double *start)
+/* Sections 7 and 8 in the order of the story, on one progress line: the
+ * source's recipe from a fresh start, the auditions, and the winner trained
+ * on. What they leave for the measuring and the figures: */
+typedef struct training {
+    history *src;           /* the source recipe's loss log                  */
+    gsl_matrix *X_src;      /* (n, 2) its reconstructions of the data        */
+    double src_start, src_mse;  /* its error before the first step and after */
+    history **aud;          /* (restarts) one loss log per audition          */
+    size_t best_at;         /* the winning start, counted from 0             */
+    double best_mse, worst_mse; /* the best and worst error after an audition */
+    history *fin;           /* the winner's log, trained on                  */
+} training;
+
+/* From a fresh Xavier start, SOURCE_STEPS full-batch SGD steps on X. */
+static void source_recipe(autoencoder *ae, const gsl_matrix *X, double pca_mse, gsl_rng *r,
+                          progress *prog, training *t)
 {
-    const gsl_matrix *X = full->X;
+    batcher full = batcher_new(X, X->size1, r);
     ae_init(ae, r);
-    *start = ae_mse(ae, X);
+    t->src_start = ae_mse(ae, X);
     printf("== 7. The source's recipe: one Xavier start, %d full-batch SGD steps, "
-           "lr 0.005 (x2)\n  step %6d  mse %.5f\n", SOURCE_STEPS, 0, *start);
+           "lr 0.005 (x2)\n  step %6d  mse %.5f\n", SOURCE_STEPS, 0, t->src_start);
     optimizer *opt = optim_sgd(ae->P, SOURCE_LR, 0.0);
     schedule s = {1, SOURCE_STEPS, SOURCE_LR, 0, 1, 100};
-    train(ae, opt, full, &s, log, prog, 0);
+    t->src = loss_log(SOURCE_STEPS, 1);
+    train(ae, opt, &full, &s, t->src, prog, 0);
     optim_free(opt);
-    gsl_matrix_memcpy(X_src, ae_forward(ae, X));
-    return mat_mse(X_src, X);
+    batcher_free(&full);
+    t->X_src = gsl_matrix_alloc(X->size1, 2);
+    gsl_matrix_memcpy(t->X_src, ae_forward(ae, X));
+    t->src_mse = mat_mse(t->X_src, X);
+    printf("  -> recon mse %.5f, %.2f x PCA's\n", t->src_mse, t->src_mse / pca_mse);
 }
 
 /* ----------------------------------------------------------------------------
@@ -540,39 +517,33 @@ static double source_recipe(autoencoder *ae, batcher *full, gsl_rng *r, history 
  * units: with the recipe above they beat PCA, by a wide margin, on every seed
  * we tried (the goal in tests/goals; README.md: the metrics table).
  * ------------------------------------------------------------------------- */
-static optimizer *make_optimizer(const char *name, params *P, double lr)
-{
-    if (optim_kind_from_name(name) == OPTIM_ADAM)
-        return optim_adam(P, lr, 0.9, 0.999);
-    return optim_sgd(P, lr, 0.0);
-}
-
 /* Audition cfg->restarts Xavier starts for cfg->audition_steps steps each,
- * logging each one's loss in logs[i]. Leaves the best start's parameters in
- * ae->P and returns ITS optimiser: Adam's running averages are part of a
+ * logging each one's loss in t->aud[i]. Leaves the best start's parameters
+ * in ae->P and returns ITS optimiser: Adam's running averages are part of a
  * run's state, so the winner carries on exactly where it stopped. Prints one
  * "mse (dead units)" entry per start. */
 static optimizer *audition(autoencoder *ae, batcher *b, const config *cfg, gsl_rng *r,
-                           history **logs, progress *prog, long prog_offset,
-                           size_t *best_at, double *best_mse, double *worst_mse)
+                           training *t, progress *prog)
 {
     gsl_vector *best = gsl_vector_alloc(ae->P->value->size);
     optimizer *best_opt = NULL;
-    *best_mse = GSL_POSINF;
-    *worst_mse = 0.0;
+    t->best_mse = GSL_POSINF;
+    t->worst_mse = 0.0;
     for (long i = 0; i < cfg->restarts; i++) {
         ae_init(ae, r);
-        optimizer *opt = make_optimizer(cfg->optim, ae->P, cfg->lr);
+        optimizer *opt = optim_kind_from_name(cfg->optim) == OPTIM_ADAM
+                             ? optim_adam(ae->P, cfg->lr, 0.9, 0.999)
+                             : optim_sgd(ae->P, cfg->lr, 0.0);
         schedule s = {1, cfg->audition_steps, cfg->lr, 0, log_every(cfg->audition_steps), 0};
-        train(ae, opt, b, &s, logs[i], prog, prog_offset + i * cfg->audition_steps);
+        train(ae, opt, b, &s, t->aud[i], prog, SOURCE_STEPS + i * cfg->audition_steps);
 
         double e = ae_mse(ae, b->X);
         printf("%s%.4f (%zu)%s", i % 8 == 0 ? "  " : " ", e, dead_units(ae, b->X),
                i % 8 == 7 || i + 1 == cfg->restarts ? "\n" : "");
-        *worst_mse = fmax(*worst_mse, e);
-        if (e < *best_mse) {                   /* a new leader: keep it */
-            *best_mse = e;
-            *best_at = (size_t)i;
+        t->worst_mse = fmax(t->worst_mse, e);
+        if (e < t->best_mse) {                 /* a new leader: keep it */
+            t->best_mse = e;
+            t->best_at = (size_t)i;
             gsl_vector_memcpy(best, ae->P->value);
             if (best_opt)
                 optim_free(best_opt);
@@ -586,49 +557,23 @@ static optimizer *audition(autoencoder *ae, batcher *b, const config *cfg, gsl_r
     return best_opt;
 }
 
-/* Sections 7 and 8 in the order of the story, on one progress line: the
- * source's recipe from a fresh start, the auditions, and the winner trained
- * on. What they leave for the measuring and the figures: */
-typedef struct training {
-    history *src;           /* the source recipe's loss log                  */
-    gsl_matrix *X_src;      /* (n, 2) its reconstructions of the data        */
-    double src_start;       /* its error before the first step ...           */
-    double src_mse;         /* ... and after the last                        */
-    history **aud;          /* (restarts) one loss log per audition          */
-    long restarts;
-    size_t best_at;         /* the winning start, counted from 0             */
-    double best_mse;        /* the best and the worst error after an         */
-    double worst_mse;       /*   audition                                    */
-    history *fin;           /* the winner's log, trained on                  */
-} training;
-
 static training train_all(autoencoder *ae, const gsl_matrix *X, const config *cfg,
                           double pca_mse, gsl_rng *r, int quiet)
 {
-    const size_t n = X->size1;
-    training t = {.restarts = cfg->restarts};
+    training t = {0};
     progress prog;
-    progress_start(&prog, SOURCE_STEPS + cfg->restarts * cfg->audition_steps + cfg->steps,
-                   quiet);
-
-    /* 7. The source's recipe */
-    batcher full = batcher_new(X, n, r);
-    t.src = loss_log(SOURCE_STEPS, 1);
-    t.X_src = gsl_matrix_alloc(n, 2);
-    t.src_mse = source_recipe(ae, &full, r, t.src, &prog, t.X_src, &t.src_start);
-    printf("  -> recon mse %.5f, %.2f x PCA's\n", t.src_mse, t.src_mse / pca_mse);
+    progress_start(&prog, SOURCE_STEPS + cfg->restarts * cfg->audition_steps + cfg->steps, quiet);
+    source_recipe(ae, X, pca_mse, r, &prog, &t);                /* section 7 */
 
     /* 8. Auditions: R random starts, a short run each; keep the best ... */
     printf("== 8. Training that works: an audition of %ld Xavier starts, %ld %s steps each "
            "(lr %g, batch %ld);\n  mse after the audition (dead units of %zu):\n",
-           cfg->restarts, cfg->audition_steps, cfg->optim, cfg->lr, cfg->batch,
-           2 * ae->hidden);
+           cfg->restarts, cfg->audition_steps, cfg->optim, cfg->lr, cfg->batch, 2 * ae->hidden);
     batcher mini = batcher_new(X, (size_t)cfg->batch, r);
     t.aud = xcalloc((size_t)cfg->restarts, sizeof *t.aud, "the audition logs");
     for (long i = 0; i < cfg->restarts; i++)
         t.aud[i] = loss_log(cfg->audition_steps, log_every(cfg->audition_steps));
-    optimizer *opt = audition(ae, &mini, cfg, r, t.aud, &prog, SOURCE_STEPS, &t.best_at,
-                              &t.best_mse, &t.worst_mse);
+    optimizer *opt = audition(ae, &mini, cfg, r, &t, &prog);
 
     /* 8. ... and train the winner on, annealing the learning rate */
     printf("training start %zu on: %ld more %s steps, lr %g cosine-annealed to 0\n",
@@ -641,13 +586,12 @@ static training train_all(autoencoder *ae, const gsl_matrix *X, const config *cf
     optim_free(opt);
     progress_end(&prog);
     batcher_free(&mini);
-    batcher_free(&full);
     return t;
 }
 
-static void training_free(training *t)
+static void training_free(training *t, const config *cfg)
 {
-    for (long i = 0; i < t->restarts; i++)
+    for (long i = 0; i < cfg->restarts; i++)
         history_free(t->aud[i]);
     free(t->aud);
     history_free(t->src);
@@ -693,13 +637,15 @@ typedef struct evaluation {
     size_t dead_units;       /* hidden units that never switch on (section 5) */
     double worst_angle_deg;  /* where the circle is cut ...                   */
     double bad_arc_deg;      /* ... and how much of it is lost                */
+    gsl_matrix *sweep;       /* (SWEEP, k + 3): angle, code z_1..z_k, angle of
+                                the reconstruction, squared error             */
 } evaluation;
 
-/* The sweep into S (SWEEP, k + 3): angle, code z_1..z_k, angle of the
- * reconstruction, squared error; its two numbers into e. */
-static void sweep_circle(autoencoder *ae, gsl_matrix *S, evaluation *e)
+/* Everything we measure of a trained autoencoder. */
+static evaluation evaluate(autoencoder *ae, const gsl_matrix *X, const gsl_matrix *X_test)
 {
     size_t k = ae->latent;
+    gsl_matrix *S = gsl_matrix_alloc(SWEEP, k + 3);
     gsl_matrix *C = gsl_matrix_alloc(SWEEP, 2);               /* (SWEEP, 2) */
     for (size_t i = 0; i < SWEEP; i++) {
         double t = 2.0 * M_PI * (double)i / SWEEP;
@@ -707,8 +653,8 @@ static void sweep_circle(autoencoder *ae, gsl_matrix *S, evaluation *e)
         gsl_matrix_set(C, i, 1, sin(t));
     }
     const gsl_matrix *xhat = ae_forward(ae, C);
+    evaluation e = {.sweep = S};
     double worst = -1.0;
-    e->worst_angle_deg = e->bad_arc_deg = 0.0;
     for (size_t i = 0; i < SWEEP; i++) {
         double x = gsl_matrix_get(xhat, i, 0), y = gsl_matrix_get(xhat, i, 1);
         double ex = x - gsl_matrix_get(C, i, 0), ey = y - gsl_matrix_get(C, i, 1);
@@ -728,24 +674,15 @@ static void sweep_circle(autoencoder *ae, gsl_matrix *S, evaluation *e)
         gsl_matrix_set(S, i, 2 + k, err);
         if (err > worst) {
             worst = err;
-            e->worst_angle_deg = deg;
+            e.worst_angle_deg = deg;
         }
         if (err > BAD_DIST * BAD_DIST)
-            e->bad_arc_deg += 360.0 / SWEEP;
+            e.bad_arc_deg += 360.0 / SWEEP;
     }
     gsl_matrix_free(C);
     if (k == 1)
         printf("== 9. Where the code cuts the circle: near %.1f degrees; %.1f degrees of it "
-               "are reconstructed more than %g away\n",
-               e->worst_angle_deg, e->bad_arc_deg, BAD_DIST);
-}
-
-/* Everything we measure of a trained autoencoder; the sweep goes to S. */
-static evaluation evaluate(autoencoder *ae, const gsl_matrix *X, const gsl_matrix *X_test,
-                           gsl_matrix *S)
-{
-    evaluation e;
-    sweep_circle(ae, S, &e);
+               "are reconstructed more than %g away\n", e.worst_angle_deg, e.bad_arc_deg, BAD_DIST);
     e.recon_mse = ae_mse(ae, X);
     e.test_recon_mse = ae_mse(ae, X_test);
     e.dead_units = dead_units(ae, X);
@@ -755,60 +692,50 @@ static evaluation evaluate(autoencoder *ae, const gsl_matrix *X, const gsl_matri
 /* ----------------------------------------------------------------------------
  * Appendix A. The results and the figures' data
  *
- * The results block (metrics.txt): the autoencoder on the data and on the
- * test sample, beside PCA and the source's recipe; the auditions; the cut.
- *
- * The figures are the scripts in chapters/02-autoencoder/figures/; the
- * program writes their data files and this run's numbers (values.gp):
- *
- *   loss            the full-data MSE against the step (log-log) for the
- *                   source's recipe, every audition and the winner's
- *                   training, with PCA's error as a horizontal line;
- *   reconstruction  the data and its reconstructions: PCA's, the source
- *                   recipe's, the autoencoder's (and, for k = 1, the curve
- *                   its decoder draws);
- *   code_vs_angle   the code, and the angle of the reconstruction, around
- *                   the circle: where the one-number code cuts it.
+ * The results block and metrics.txt; then the data files and this run's
+ * numbers (values.gp) for the scripts in chapters/02-autoencoder/figures/
+ * (loss, reconstruction, code_vs_angle), each of which says what it draws.
  * ------------------------------------------------------------------------- */
 static void record_results(metrics *m, const evaluation *e, double pca_mse, const training *t)
 {
-    metrics_set(m, "recon_mse", e->recon_mse);
-    metrics_set(m, "pca1_recon_mse", pca_mse);
-    metrics_set(m, "recon_over_pca1", e->recon_mse / pca_mse);
-    metrics_set(m, "test_recon_mse", e->test_recon_mse);
-    metrics_set(m, "source_recipe_initial_mse", t->src_start);
-    metrics_set(m, "source_recipe_recon_mse", t->src_mse);
-    metrics_set(m, "audition_best_mse", t->best_mse);
-    metrics_set(m, "audition_worst_mse", t->worst_mse);
-    metrics_set(m, "dead_units", (double)e->dead_units);
-    metrics_set(m, "worst_angle_deg", e->worst_angle_deg);
-    metrics_set(m, "bad_arc_deg", e->bad_arc_deg);
+    const struct { const char *name; double value; } row[] = {
+        {"recon_mse", e->recon_mse}, {"pca1_recon_mse", pca_mse},
+        {"recon_over_pca1", e->recon_mse / pca_mse}, {"test_recon_mse", e->test_recon_mse},
+        {"source_recipe_initial_mse", t->src_start}, {"source_recipe_recon_mse", t->src_mse},
+        {"audition_best_mse", t->best_mse}, {"audition_worst_mse", t->worst_mse},
+        {"dead_units", (double)e->dead_units}, {"worst_angle_deg", e->worst_angle_deg},
+        {"bad_arc_deg", e->bad_arc_deg}};
+    for (size_t i = 0; i < sizeof row / sizeof row[0]; i++)
+        metrics_set(m, row[i].name, row[i].value);
 }
 
-/* loss_source.dat, loss_final.dat: a log's (step, mse) columns; and
- * loss_audition.dat, the same for every start, one block each. */
-static void write_loss_figure(const char *dir, const training *t, const config *cfg,
-                              double pca_mse)
+/* dir/file: the (step, mse) rows of `count` loss logs; several logs are
+ * blocks (gnuplot's index), each followed by two blank lines. */
+static void write_logs(const char *dir, const char *file, const char *header,
+                       history *const *logs, long count)
 {
-    gsl_matrix_const_view src = gsl_matrix_const_submatrix(t->src->rows, 0, 0, t->src->n, 2);
-    gsl_matrix_const_view fin = gsl_matrix_const_submatrix(t->fin->rows, 0, 0, t->fin->n, 2);
-    out_write_matrix(dir, "loss_source.dat", "step  mse (source recipe: full-batch SGD)",
-                     &src.matrix);
-    out_write_matrix(dir, "loss_final.dat", "step  mse (the best start, trained on)",
-                     &fin.matrix);
-    FILE *a = out_open(dir, "loss_audition.dat");
-    fprintf(a, "# step  mse; one block per start, separated by two blank lines\n");
-    for (long r = 0; r < t->restarts; r++) {
-        for (size_t i = 0; i < t->aud[r]->n; i++)
-            fprintf(a, "%.9g %.9g\n", gsl_matrix_get(t->aud[r]->rows, i, 0),
-                    gsl_matrix_get(t->aud[r]->rows, i, 1));
-        fprintf(a, "\n\n");
+    FILE *f = out_open(dir, file);
+    fprintf(f, "# %s\n", header);
+    for (long r = 0; r < count; r++) {
+        for (size_t i = 0; i < logs[r]->n; i++)
+            fprintf(f, "%.9g %.9g\n", gsl_matrix_get(logs[r]->rows, i, 0),
+                    gsl_matrix_get(logs[r]->rows, i, 1));
+        if (count > 1)
+            fputs("\n\n", f);
     }
-    out_close(a, "loss_audition.dat");
+    out_close(f, file);
+}
 
+static void write_loss_figure(const char *dir, const training *t, const config *cfg, double pca_mse)
+{
+    write_logs(dir, "loss_source.dat", "step  mse (source recipe: full-batch SGD)", &t->src, 1);
+    write_logs(dir, "loss_final.dat", "step  mse (the best start, trained on)", &t->fin, 1);
+    write_logs(dir, "loss_audition.dat",
+               "step  mse; one block per start, separated by two blank lines", t->aud,
+               cfg->restarts);
     /* the y axis reaches down to the decade of the best error, but not below
      * 1e-6: with a 2-number code the error falls to rounding noise */
-    gsl_vector_const_view mse = gsl_matrix_const_column(&fin.matrix, 1);
+    gsl_vector_const_view mse = gsl_matrix_const_subcolumn(t->fin->rows, 1, 0, t->fin->n);
     double lowest = fmin(pca_mse, gsl_vector_min(&mse.vector));
     fig_use("loss");
     fig_value("loss_ymin", pow(10.0, floor(log10(fmax(lowest, 1e-6)))));
@@ -823,11 +750,12 @@ static void write_loss_figure(const char *dir, const training *t, const config *
 /* recon.dat holds, per data point: x y, the autoencoder's x^ y^, PCA's, the
  * source recipe's, the point's angle and its code z_1..z_k (the code figure
  * reads those last columns too). For k = 1, decoder_curve.dat: the decoder's
- * output for CURVE codes z spread evenly over the codes the data use. */
+ * output for CURVE codes z spread evenly over the codes the data use. And
+ * sweep.dat: the sweep of section 9 (evaluation.sweep). */
 #define CURVE 400
-static void write_reconstruction_figure(const char *dir, autoencoder *ae, const gsl_matrix *X,
-                                        const gsl_matrix *X_pca, const training *t,
-                                        double pca_mse, const evaluation *e)
+static void write_reconstruction_figures(const char *dir, autoencoder *ae, const gsl_matrix *X,
+                                         const gsl_matrix *X_pca, const training *t,
+                                         double pca_mse, const evaluation *e)
 {
     size_t n = X->size1, k = ae->latent;
     gsl_matrix *R = gsl_matrix_alloc(n, 9 + k);                   /* (n, 9 + k) */
@@ -861,13 +789,9 @@ static void write_reconstruction_figure(const char *dir, autoencoder *ae, const 
     fig_value("pca_mse", pca_mse);
     fig_value("source_mse", t->src_mse);
     fig_value("ae_mse", e->recon_mse);
-}
-
-static void write_code_figure(const char *dir, const gsl_matrix *S, const evaluation *e)
-{
     out_write_matrix(dir, "sweep.dat",
                      "angle_deg  code...  recon_angle_deg  squared_error"
-                     "  (clean circle, every half degree)", S);
+                     "  (clean circle, every half degree)", e->sweep);
     fig_use("code_vs_angle");
     fig_value("worst_angle_deg", e->worst_angle_deg);
 }
@@ -875,21 +799,17 @@ static void write_code_figure(const char *dir, const gsl_matrix *S, const evalua
 /* ----------------------------------------------------------------------------
  * Appendix B. The flags
  *
- * The knobs the text invites you to turn (struct config, at the top), their
- * defaults, and what --quick changes (a run of seconds, for the golden
- * test). common/session reads them with the common flags (--seed, --out,
- * --quick, --quiet).
+ * The knobs (struct config, at the top), their defaults and what --quick
+ * changes; common/session.h reads them with the common flags.
  * ------------------------------------------------------------------------- */
 /* The one variant: --quick trains shorter, unless the user said otherwise. */
 static void recipe(config *cfg, const cli *c)
 {
-    if (!c->quick)
-        return;
-    if (!cli_given(c, "steps"))
+    if (c->quick && !cli_given(c, "steps"))
         cfg->steps = 5000;
-    if (!cli_given(c, "audition-steps"))
+    if (c->quick && !cli_given(c, "audition-steps"))
         cfg->audition_steps = 500;
-    if (!cli_given(c, "restarts"))
+    if (c->quick && !cli_given(c, "restarts"))
         cfg->restarts = 8;
 }
 
@@ -936,8 +856,8 @@ int main(int argc, char **argv)
     const size_t n = (size_t)cfg.points;
 
     /* 1. The data, and a fresh test sample */
-    gsl_matrix *X = circle_grid(n, cfg.noise, S.rng);
-    gsl_matrix *X_test = circle_random(n, cfg.noise, S.rng);
+    gsl_matrix *X = circle(n, cfg.noise, GRID, S.rng);
+    gsl_matrix *X_test = circle(n, cfg.noise, RANDOM, S.rng);
     printf("== 1. The data: %zu points on the unit circle, noise sd %g (and %zu fresh test "
            "points)\n", n, cfg.noise, n);
     cfg.batch = batch_within(cfg.batch, n);
@@ -955,19 +875,17 @@ int main(int argc, char **argv)
     training t = train_all(ae, X, &cfg, pca_mse, S.rng, S.cli.quiet);
 
     /* 9. Measuring: the errors, the dead units, where the code cuts the circle */
-    gsl_matrix *sweep = gsl_matrix_alloc(SWEEP, 3 + (size_t)cfg.latent);
-    evaluation e = evaluate(ae, X, X_test, sweep);
+    evaluation e = evaluate(ae, X, X_test);
 
     /* Appendix A. The results and the figures' data */
     record_results(&S.m, &e, pca_mse, &t);
     write_loss_figure(S.cli.out, &t, &cfg, pca_mse);
-    write_reconstruction_figure(S.cli.out, ae, X, X_pca, &t, pca_mse, &e);
-    write_code_figure(S.cli.out, sweep, &e);
+    write_reconstruction_figures(S.cli.out, ae, X, X_pca, &t, pca_mse, &e);
 
     session_finish(&S);                  /* results, metrics.txt, the figures */
     note("wrote %s", S.cli.out);
-    training_free(&t);
-    gsl_matrix_free(sweep);
+    training_free(&t, &cfg);
+    gsl_matrix_free(e.sweep);
     gsl_matrix_free(X_pca);
     ae_free(ae);
     gsl_matrix_free(X_test);
