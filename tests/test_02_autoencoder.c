@@ -5,7 +5,7 @@
  * differences of the loss, for the source's 2-4-1-4-2 and for other shapes,
  * and make sure the check really bites: the source's gradient normalisation
  * (a factor 2 too large) and a forgotten ReLU mask must both FAIL it.
- * Plus PCA on data whose answer we know.
+ * Plus PCA on data whose answer we know, and room enough in the loss logs.
  */
 #define GENLAB_TESTING
 #include "../chapters/02-autoencoder/autoencoder.c"
@@ -34,7 +34,7 @@ static autoencoder *setup(size_t hidden, size_t latent, size_t n, gsl_matrix **X
                           gsl_rng **r)
 {
     *r = rng_new(2024);
-    *X = circle_random(n, 0.05, *r);
+    *X = circle(n, 0.05, RANDOM, *r);
     autoencoder *ae = ae_new(hidden, latent, n);
     ae_init(ae, *r);
     for (size_t i = 0; i < ae->P->value->size; i++)
@@ -115,16 +115,11 @@ static void test_gradcheck_catches_source_normalisation(void **state)
 static void backward_without_mask(autoencoder *ae, const gsl_matrix *X,
                                   const gsl_matrix *dxhat)
 {
-    size_t n = X->size1;
-    gsl_matrix_view a1 = mat_rows(ae->a1, n), h1 = mat_rows(ae->h1, n);
-    gsl_matrix_view z = mat_rows(ae->z, n), h2 = mat_rows(ae->h2, n);
-    gsl_matrix_view da1 = mat_rows(ae->da1, n), dh1 = mat_rows(ae->dh1, n);
-    gsl_matrix_view dz = mat_rows(ae->dz, n), dh2 = mat_rows(ae->dh2, n);
-    dense_backward(&ae->dec2, &h2.matrix, dxhat, &dh2.matrix);
-    dense_backward(&ae->dec1, &z.matrix, &dh2.matrix, &dz.matrix);    /* no mask! */
-    dense_backward(&ae->enc2, &h1.matrix, &dz.matrix, &dh1.matrix);
-    act_backward(ACT_RELU, &a1.matrix, &h1.matrix, &dh1.matrix, &da1.matrix);
-    dense_backward(&ae->enc1, X, &da1.matrix, NULL);
+    dense_backward(&ae->dec2, ae->h2, dxhat, ae->dh2);
+    dense_backward(&ae->dec1, ae->z, ae->dh2, ae->dz);                /* no mask! */
+    dense_backward(&ae->enc2, ae->h1, ae->dz, ae->dh1);
+    act_backward(ACT_RELU, ae->a1, ae->h1, ae->dh1, ae->da1);
+    dense_backward(&ae->enc1, X, ae->da1, NULL);
 }
 
 static void test_gradcheck_catches_missing_relu_mask(void **state)
@@ -132,14 +127,11 @@ static void test_gradcheck_catches_missing_relu_mask(void **state)
     (void)state;
     gsl_matrix *X;
     gsl_rng *r;
-    size_t n = 16;
-    autoencoder *ae = setup(4, 1, n, &X, &r);
+    autoencoder *ae = setup(4, 1, 16, &X, &r);
     ctx c = {ae, X};
-    gsl_matrix_view xhat = ae_forward(ae, X);
-    gsl_matrix_view dxhat = mat_rows(ae->dxhat, n);
-    loss_mse(&xhat.matrix, X, &dxhat.matrix);
+    loss_mse(ae_forward(ae, X), X, ae->dxhat);
     params_zero_grad(ae->P);
-    backward_without_mask(ae, X, &dxhat.matrix);
+    backward_without_mask(ae, X, ae->dxhat);
     size_t size = ae->P->value->size;
     gradcheck_result res = gradcheck(loss_at, &c, ae->P->value->data, ae->P->grad->data,
                                      size, size);
@@ -176,7 +168,7 @@ static void test_pca_on_a_circle(void **state)
     (void)state;
     gsl_rng *r = rng_new(1);
     size_t n = 200;
-    gsl_matrix *X = circle_grid(n, 0.0, r), *Xhat = gsl_matrix_alloc(n, 2);
+    gsl_matrix *X = circle(n, 0.0, GRID, r), *Xhat = gsl_matrix_alloc(n, 2);
     pca1 p = pca1_fit(X);
     pca1_reconstruct(&p, X, Xhat);
     double mse = mat_mse(Xhat, X);
@@ -213,6 +205,29 @@ static void test_batcher_epoch(void **state)
     gsl_rng_free(r);
 }
 
+/* The loss log has room for every row train() logs (history_add dies when
+ * a log is full): for runs of any length, starting at step 1 (the source's
+ * recipe, an audition) or after an audition (the final run), logged every
+ * step or every 1 %. */
+static void test_loss_log_room(void **state)
+{
+    (void)state;
+    long lengths[] = {1, 2, 99, 100, 101, 199, 250, 500, 999, 1000, 1001, 12345, 20000};
+    long firsts[] = {1, 501, 1001};
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++)
+        for (size_t f = 0; f < 3; f++)
+            for (int every_step = 0; every_step < 2; every_step++) {
+                long steps = lengths[i], first = firsts[f], last = first + steps - 1;
+                long every = every_step ? 1 : log_every(steps);
+                history *log = loss_log(steps, every);
+                size_t rows = 0;
+                for (long step = first; step <= last; step++)
+                    rows += step - first < 100 || step % every == 0 || step == last;
+                assert_true(rows <= log->cap);
+                history_free(log);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_pca_on_a_line),
         cmocka_unit_test(test_pca_on_a_circle),
         cmocka_unit_test(test_batcher_epoch),
+        cmocka_unit_test(test_loss_log_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
