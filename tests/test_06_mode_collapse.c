@@ -222,7 +222,7 @@ static void test_g_step_leaves_d_alone(void **state)
     gsl_rng_free(r);
 }
 
-/* The counting of section 8 on hand-made samples. */
+/* The counting of section 8 on hand-made samples (evaluate's last step). */
 static void test_evaluate(void **state)
 {
     (void)state;
@@ -234,7 +234,7 @@ static void test_evaluate(void **state)
         gsl_matrix_set(S, i, 0, t.m.centre[k][0] + off);
         gsl_matrix_set(S, i, 1, t.m.centre[k][1]);
     }
-    evaluation cv = evaluate(&t, S);
+    evaluation cv = toy_measure(&t.m, S, REACH_RADIUS, MIN_SHARE);
     assert_true(cv.covered == 4.0);
     assert_true(cv.reached == 4.0);
     assert_true(fabs(cv.hq - 0.5) < 1e-12);
@@ -245,7 +245,7 @@ static void test_evaluate(void **state)
 #define TRAIN_STEPS 5
 
 /* runs of the given methods (same sizes, same target), from r; TRAIN_STEPS steps each if train */
-static void small_runs(run **runs, const method_kind *methods, size_t n,
+static void small_runs(gan **runs, const method_kind *methods, size_t n,
                        const config *base, gsl_rng *r, int train)
 {
     for (size_t i = 0; i < n; i++) {
@@ -254,7 +254,7 @@ static void small_runs(run **runs, const method_kind *methods, size_t n,
         runs[i] = run_new(&c, r);
         step_stats st;
         for (long s = 0; train && s < TRAIN_STEPS; s++)
-            train_step(runs[i]->g, &runs[i]->cfg, r, &st);
+            train_step(runs[i], r, &st);
         runs[i]->step = train ? TRAIN_STEPS : 0;
     }
 }
@@ -272,17 +272,17 @@ static void assert_same_gan(const gan *a, const gan *b)
 }
 
 /* a checkpoint of other runs must NOT load into these, and must leave them alone */
-static void assert_refused(run **runs, size_t n, const char *path, const char *why)
+static void assert_refused(gan **runs, size_t n, const char *path, const char *why)
 {
     checkpoint ck;
     run_checkpoint(runs, n, &ck);
-    gsl_vector *before = gsl_vector_alloc(runs[0]->g->PG->value->size);
-    gsl_vector_memcpy(before, runs[0]->g->PG->value);
+    gsl_vector *before = gsl_vector_alloc(runs[0]->PG->value->size);
+    gsl_vector_memcpy(before, runs[0]->PG->value);
     char err[512] = "";
     if (checkpoint_load(&ck, path, NULL, err, sizeof err) == 0)
         fail_msg("a checkpoint loaded into a model with %s", why);
     assert_true(strlen(err) > 0 && strchr(err, '\n') == NULL);       /* one line */
-    assert_true(gsl_vector_equal(before, runs[0]->g->PG->value));
+    assert_true(gsl_vector_equal(before, runs[0]->PG->value));
     gsl_vector_free(before);
 }
 
@@ -298,7 +298,7 @@ static void test_checkpoint(void **state)
     char err[512];
 
     /* train two small GANs a few steps, save the run */
-    run *A[2];
+    gan *A[2];
     gsl_rng *ra = rng_new(11);
     small_runs(A, methods, 2, &base, ra, 1);
     checkpoint cka;
@@ -308,10 +308,10 @@ static void test_checkpoint(void **state)
         fail_msg("%s", err);
 
     /* fresh models from another seed (other weights), load */
-    run *B[2];
+    gan *B[2];
     gsl_rng *rb = rng_new(12345);
     small_runs(B, methods, 2, &base, rb, 0);
-    assert_false(gsl_vector_equal(A[0]->g->PG->value, B[0]->g->PG->value));
+    assert_false(gsl_vector_equal(A[0]->PG->value, B[0]->PG->value));
     checkpoint ckb;
     run_checkpoint(B, 2, &ckb);
     if (checkpoint_load(&ckb, path, rb, err, sizeof err) != 0)
@@ -323,47 +323,47 @@ static void test_checkpoint(void **state)
     gsl_rng *rz = rng_new(7);
     rng_fill_gaussian(rz, z, 0.0, 1.0);
     for (size_t i = 0; i < 2; i++) {
-        assert_same_gan(A[i]->g, B[i]->g);
+        assert_same_gan(A[i], B[i]);
         assert_int_equal(B[i]->step, TRAIN_STEPS);
-        gsl_matrix_memcpy(xa, mlp_forward(A[i]->g->G, z));
-        const gsl_matrix *xb = mlp_forward(B[i]->g->G, z);
+        gsl_matrix_memcpy(xa, mlp_forward(A[i]->G, z));
+        const gsl_matrix *xb = mlp_forward(B[i]->G, z);
         assert_memory_equal(xa->data, xb->data, N * base.tg.m.dim * sizeof(double));
     }
     /* ... and the loaded run trains on exactly as the saved one does */
     step_stats st;
     for (size_t i = 0; i < 2; i++) {
-        train_step(A[i]->g, &A[i]->cfg, ra, &st);
-        train_step(B[i]->g, &B[i]->cfg, rb, &st);
-        assert_same_gan(A[i]->g, B[i]->g);
+        train_step(A[i], ra, &st);
+        train_step(B[i], rb, &st);
+        assert_same_gan(A[i], B[i]);
     }
 
     /* another size, target, place of the mbstd column, list of methods: refused */
-    run *C[2];
+    gan *C[2];
     gsl_rng *rc = rng_new(1);
     config other = base;
     other.g_hidden = base.g_hidden + 1;
     small_runs(C, methods, 2, &other, rc, 0);
     assert_refused(C, 2, path, "another --g-hidden");
-    run_free(C[0]);
-    run_free(C[1]);
+    gan_free(C[0]);
+    gan_free(C[1]);
     other = small_config(M_VANILLA, MBSTD_INPUT, TARGET_BIMODAL);
     small_runs(C, methods, 2, &other, rc, 0);
     assert_refused(C, 2, path, "another --target");
-    run_free(C[0]);
-    run_free(C[1]);
+    gan_free(C[0]);
+    gan_free(C[1]);
     other = small_config(M_VANILLA, MBSTD_FEATURES, TARGET_RING);
     small_runs(C, methods, 2, &other, rc, 0);
     assert_refused(C, 2, path, "another --mbstd-at");
-    run_free(C[0]);
-    run_free(C[1]);
+    gan_free(C[0]);
+    gan_free(C[1]);
     small_runs(C, &methods[1], 1, &base, rc, 0);
     assert_refused(C, 1, path, "another --method");
-    run_free(C[0]);
+    gan_free(C[0]);
 
     unlink(path);
     for (size_t i = 0; i < 2; i++) {
-        run_free(A[i]);
-        run_free(B[i]);
+        gan_free(A[i]);
+        gan_free(B[i]);
     }
     gsl_matrix_free(z);
     gsl_matrix_free(xa);

@@ -9,23 +9,17 @@
  * data (mode hopping) instead of settling on a generator that covers it.
  *
  * This chapter makes that happen on purpose, on the standard test for it, a
- * ring of 8 sharp Gaussians, and then tries three remedies from the
- * literature, each a flag, all in the SAME setting:
+ * ring of 8 sharp Gaussians, and tries three remedies from the literature,
+ * each a flag, all in the SAME setting, counting the modes each trained G
+ * covers and its sharp samples (section 8):
  *
  *   vanilla    the GAN of chapter 05 (non-saturating G loss)
  *   smoothing  one-sided label smoothing: D's target for real data is 0.9
  *   featmatch  feature matching: G matches the mean of D's features on real data
  *   mbstd      minibatch standard deviation: D sees how spread out a batch is
  *
- * and counts, for 2000 samples of each trained generator, how many of the 8
- * modes it covers and how many of its samples are sharp (section 8).
- *
- * What the source texts did: seed 000's section 7 announces a mode-collapse
- * demo and a label-smoothing fix, but trains no discriminator, only nudges G
- * towards the MEAN of the data (0 for its symmetric target: between the
- * modes), and never uses its `smooth_label = 0.9`; seed 004 only names mode
- * collapse (README: "What the source texts got wrong"). So everything below
- * is new: a real D, real losses, real remedies, measured.
+ * Seed 000's demo of this trains no discriminator and never uses its label
+ * smoothing (README: "What the source texts got wrong"): all below is new.
  *
  * Sections 1-10 tell the story; Appendix A (figures), B (saving and sampling
  * a trained run) and C (the flags) can wait. Run: bin/06-mode-collapse (all
@@ -40,17 +34,16 @@
  *
  *   ring      8 Gaussians on a circle of radius 2, centres (2 cos a, 2 sin a)
  *             for a = 0, 45, ..., 315 degrees, sd 0.02 per coordinate,
- *             equally likely (Metz et al. 2016, and most papers since). The
- *             modes are tiny (a real sample is within 3 sd = 0.06 of its
- *             centre 98.9 % of the time) and 1.53 apart, so "covering a mode"
- *             and "being sharp" are both easy to count and hard to fake.
+ *             equally likely (Metz et al. 2016, and most papers since): tiny
+ *             modes (a sample is within 3 sd = 0.06 of its centre 98.9 % of
+ *             the time) 1.53 apart, so "covering a mode" and "being sharp"
+ *             are both easy to count and hard to fake.
  *   bimodal   the line of seed 000: -2 or +2 with probability 1/2, plus
  *             N(0, 0.2^2).
  *
  * As in chapter 05, every step draws a fresh batch: there is no data set to
- * memorise, only a distribution to match. The modes, their sampling
- * (toy_sample: pick a mode, add N(0, sd^2)) and the coverage count of
- * section 8 live in common/toy.h, shared with chapters 05 and 07.
+ * memorise, only a distribution to match. The modes, their sampling (pick a
+ * mode, add N(0, sd^2)) and the coverage count of section 8 are common/toy.h's.
  * ------------------------------------------------------------------------- */
 typedef enum { TARGET_RING, TARGET_BIMODAL } target_kind;
 typedef struct target {
@@ -75,13 +68,12 @@ static target target_make(target_kind kind)
  *
  * D is the chapter 05 discriminator, cut in two: a BODY that turns a sample
  * into 64 features f(x) (the last hidden layer, after its ReLU), and a HEAD,
- * one dense layer, that turns the features into the logit. head(body(x)) is
- * the same MLP, but two remedies need the cut: feature matching reads f(x),
- * and the minibatch standard deviation may insert a column between the two.
- * Body and head are two common/mlp.h stacks on consecutive slices of ONE
- * parameter block PD, so one optimiser moves all of D, and "freeze D" is
- * still "don't call D's optimiser". Xavier weights; Adam (0.5, 0.999) for
- * both, the DCGAN choice of the course.
+ * one dense layer, that turns them into the logit. head(body(x)) is the same
+ * MLP, but two remedies need the cut: feature matching reads f(x), and the
+ * minibatch sd may insert a column between the two. Body and head are two
+ * common/mlp.h stacks on consecutive slices of ONE parameter block PD: one
+ * optimiser moves all of D, and "freeze D" is "don't call D's optimiser".
+ * Xavier weights; Adam (0.5, 0.999) for both, the DCGAN choice of the course.
  * ------------------------------------------------------------------------- */
 typedef enum { M_VANILLA, M_SMOOTHING, M_FEATMATCH, M_MBSTD, N_METHODS } method_kind;
 typedef enum { MBSTD_INPUT, MBSTD_FEATURES } mbstd_place;
@@ -115,20 +107,15 @@ typedef struct config {
  * (p_data + p_G): the constant 0.1 wherever G puts mass and there is no data,
  * so a misplaced sample would feel no pull at all towards the data.
  *
- * What this remedy does NOT do: give G a reason to spread. It only softens D,
- * which is not enough against the collapse of section 9 (README: table): a
- * stabiliser, not a cure. With a real label a, the game's end point (p_G =
- * p_data) moves to D* = a/2, where D's loss is -a ln(a/2) - (2 - a) ln(1 - a/2)
- * (2 ln 2 for a = 1) and G's is -ln(a/2) (ln 2): the loss figure marks them.
+ * What it does NOT do: give G a reason to spread. It only softens D: a
+ * stabiliser, not a cure for the collapse of section 9. With a real label a,
+ * the game ends (p_G = p_data) at D* = a/2, where D's loss is -a ln(a/2) -
+ * (2 - a) ln(1 - a/2) (2 ln 2 for a = 1) and G's -ln(a/2) (ln 2), marked in
+ * the loss figure.
  * ------------------------------------------------------------------------- */
 static double real_label(const config *c)               /* D's target for real data */
 {
     return c->method == M_SMOOTHING ? c->smoothing : 1.0;
-}
-
-static double d_loss_at_equilibrium(double a)
-{
-    return -a * log(a / 2.0) - (2.0 - a) * log(1.0 - a / 2.0);
 }
 
 /* ----------------------------------------------------------------------------
@@ -141,21 +128,17 @@ static double d_loss_at_equilibrium(double a)
  *     mu_fake_j = 1/n sum_i f_j(G(z_i)),    mu_real_j = 1/n sum_i f_j(x_i)
  *
  * D is trained exactly as in the vanilla GAN, so its features are the ones
- * that tell real from fake. A generator that puts all its samples on one mode
- * has the features of that mode, not the average over all 8, so it pays for
- * every missing mode. (Seed 000's demo matches the mean of x itself: for a
- * symmetric target that is 0, no mode at all. 64 learned features are a much
- * richer summary than one mean.)
- *
+ * that tell real from fake. A generator with all its samples on one mode has
+ * the features of that mode, not the average over all 8: it pays for every
+ * missing mode (seed 000 matches the mean of x itself: 0, no mode at all).
  * Backward: mu_real is a constant for G; each fake sample i enters mu_fake_j
  * with weight 1/n, so
  *
  *     dL_G / df_j(G(z_i)) = 2 (mu_fake_j - mu_real_j) / n        (n, 64)
  *
  * the same row for every sample, then on through D's body (D's gradients
- * untouched) to dL/dx, and through G; tests/test_06_mode_collapse.c checks it.
- * In section 9's setting it covers the ring (goals: 7 modes or more, half
- * the samples sharp), giving up little of the sharpness it is known to trade.
+ * untouched) to dL/dx and through G (tests/test_06_mode_collapse.c checks
+ * it). Here it covers the ring (goals: 7 modes or more, half sharp).
  * ------------------------------------------------------------------------- */
 static void col_means(const gsl_matrix *F, gsl_vector *mu)
 {
@@ -211,12 +194,11 @@ static double featmatch_loss(const gsl_matrix *Ffake, const gsl_vector *mu_real,
  * The second term pushes every sample AWAY from the batch mean when D
  * wants a larger spread (dL/ds < 0 for G): the anti-collapse force.
  *
- * Where to take A. Karras et al. append s to D's features (A = f(x), K = 64:
- * --mbstd-at features); here that spreads G over the ring but blurs it
- * (README, exercise 5): a spread of 64 features is also bought by samples
- * scattered AROUND the modes. At the INPUT (A = x, K = 2, the default) D
- * compares the spread of the samples themselves, reading rows (x_1, x_2, s),
- * and G covers the ring sharply (goals: 6 modes or more, half sharp).
+ * Where to take A. Karras et al. use D's features (A = f(x), K = 64:
+ * --mbstd-at features); here that spreads G, but blurred: a spread of 64
+ * features is also bought by samples scattered AROUND the modes (README,
+ * exercise 5). At the INPUT (A = x, K = 2, the default) D reads rows
+ * (x_1, x_2, s), and G covers the ring sharply (goals: 6 modes, half sharp).
  * ------------------------------------------------------------------------- */
 #define MBSTD_EPS 1e-8
 
@@ -270,15 +252,16 @@ static void mbstd_backward(const gsl_matrix *dAs, const gsl_matrix *A, const gsl
  *
  * The work matrices live in one workspace (common/workspace.h), allocated
  * once for the largest batch; ws_rows shows them all at a batch's n rows.
- * mlp remembers a POINTER to the input of its last forward pass, so [x | s]
- * and [f | s] live there too, not on the stack.
+ * mlp remembers a POINTER to its last input: [x | s], [f | s] live there too.
  * ------------------------------------------------------------------------- */
 #define EVAL_N 2000            /* samples behind every coverage number  */
 #define EVAL_CHUNK 500         /* rows per forward pass when sampling   */
+#define N_SNAP 5               /* snapshots of G's samples (section 10) */
 
+/* One GAN: its setting (and method), G and D, their work matrices, and what
+ * training it records (section 10). */
 typedef struct gan {
-    method_kind method;
-    mbstd_place mbstd_at;
+    config cfg;
     params *PG, *PD;
     mlp *G, *body, *head;
     optimizer *optG, *optD;
@@ -290,18 +273,22 @@ typedef struct gan {
     gsl_matrix *fs, *dfs;        /* (n, dh + 1)   [f | s] and its gradient      */
     gsl_vector *mb_mean, *mb_sd; /* (dim + dh) column stats of the last [. | s] */
     gsl_vector *mu_real, *mu_fake;   /* (dh) feature means                      */
+    long step;                   /* training steps behind the weights           */
+    history *loss, *cover;       /* per step: losses; per evaluation: coverage  */
+    gsl_matrix *snaps;           /* (N_SNAP * SNAP_N, dim) samples at snap_step */
+    long snap_step[N_SNAP];
+    toy_coverage snap_ev[N_SNAP], final;
 } gan;
 
 static int uses_mbstd(const gan *g, mbstd_place where)
 {
-    return g->method == M_MBSTD && g->mbstd_at == where;
+    return g->cfg.method == M_MBSTD && g->cfg.mbstd_at == where;
 }
 
 static gan *gan_new(const config *c, gsl_rng *r)
 {
     gan *g = xcalloc(1, sizeof *g, "a GAN");
-    g->method = c->method;
-    g->mbstd_at = c->mbstd_at;
+    g->cfg = *c;
     const size_t rows = (size_t)c->batch > EVAL_CHUNK ? (size_t)c->batch : EVAL_CHUNK;
     const size_t dim = c->tg.m.dim, nz = (size_t)c->noise_dim;
     const size_t gh = (size_t)c->g_hidden, dh = (size_t)c->d_hidden;
@@ -325,26 +312,20 @@ static gan *gan_new(const config *c, gsl_rng *r)
     const size_t width[] = {nz, dim, 1, dh, dim, dim + 1, dim + 1, dh + 1, dh + 1};
     for (size_t k = 0; k < sizeof width / sizeof *width; k++)
         ws_add(g->ws, m[k], width[k]);
-    g->mb_mean = gsl_vector_alloc(dim + dh);
-    g->mb_sd = gsl_vector_alloc(dim + dh);
-    g->mu_real = gsl_vector_alloc(dh);
-    g->mu_fake = gsl_vector_alloc(dh);
+    g->mb_mean = gsl_vector_alloc(dim + dh); g->mb_sd = gsl_vector_alloc(dim + dh);
+    g->mu_real = gsl_vector_alloc(dh); g->mu_fake = gsl_vector_alloc(dh);
     return g;
 }
 
 static void gan_free(gan *g)
 {
-    mlp_free(g->G);
-    mlp_free(g->body);
-    mlp_free(g->head);
-    params_free(g->PG);
-    params_free(g->PD);
-    optim_free(g->optG);
-    optim_free(g->optD);
+    mlp_free(g->G); mlp_free(g->body); mlp_free(g->head);
+    params_free(g->PG); params_free(g->PD);
+    optim_free(g->optG); optim_free(g->optD);
+    gsl_vector_free(g->mb_mean); gsl_vector_free(g->mb_sd);
+    gsl_vector_free(g->mu_real); gsl_vector_free(g->mu_fake);
     ws_free(g->ws);
-    gsl_vector *v[] = {g->mb_mean, g->mb_sd, g->mu_real, g->mu_fake};
-    for (size_t k = 0; k < 4; k++)
-        gsl_vector_free(v[k]);
+    history_free(g->loss); history_free(g->cover); gsl_matrix_free(g->snaps);
     free(g);
 }
 
@@ -400,11 +381,10 @@ static void d_backward(gan *g, const gsl_matrix *dlogit, gsl_matrix *dX, int par
  *     vanilla, smoothing, mbstd:  L_G = BCE(l(G(z)), 1)  (non-saturating, ch. 05)
  *     featmatch:                  L_G = section 4's feature distance
  *
- * G's label is 1 even for smoothing: smoothing is a property of D's targets
- * only (one-sided). The gradient reaches G through D by mlp_backward_input,
- * which leaves PD->grad alone. Every gradient is exact backpropagation (seed
- * 004 uses finite differences; chapter 05 measures why we do not). The log's
- * D(real), D(fake) are D's mean "probability real", mean_sigmoid (loss.h).
+ * G's label is 1 even for smoothing (one-sided: D's targets only). The
+ * gradient reaches G through D by mlp_backward_input, which leaves PD->grad
+ * alone: exact backpropagation (seed 004 uses finite differences; chapter 05
+ * measures why we do not). The log's D(real), D(fake): mean_sigmoid (loss.h).
  * ------------------------------------------------------------------------- */
 static double d_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *z,
                               double real_label, double *d_real)
@@ -428,7 +408,7 @@ static double g_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
     double loss;
     params_zero_grad(g->PG);
     const gsl_matrix *fake = mlp_forward(g->G, z);                 /* x = G(z) (n, dim) */
-    if (g->method == M_FEATMATCH) {
+    if (g->cfg.method == M_FEATMATCH) {
         *d_fake = mean_sigmoid(d_forward(g, fake));                /* for the log only */
         col_means(mlp_forward(g->body, real), g->mu_real);         /* constant for G   */
         const gsl_matrix *Ff = mlp_forward(g->body, fake);         /* (n, dh)          */
@@ -449,8 +429,9 @@ typedef struct step_stats {
 } step_stats;
 
 /* k = --d-steps steps of D, then one step of G; fresh data and noise each time */
-static void train_step(gan *g, const config *c, gsl_rng *r, step_stats *st)
+static void train_step(gan *g, gsl_rng *r, step_stats *st)
 {
+    const config *c = &g->cfg;
     ws_rows(g->ws, (size_t)c->batch);                  /* real, z: (batch, width) */
     st->d_loss = 0.0;
     for (long k = 0; k < c->d_steps; k++) {
@@ -471,44 +452,38 @@ static void train_step(gan *g, const config *c, gsl_rng *r, step_stats *st)
 /* ----------------------------------------------------------------------------
  * 8. Measuring coverage
  *
- * A GAN's losses say who is winning, not what G draws. So we draw: 2000
- * samples of G(z), each given to its nearest mode, and count
+ * A GAN's losses say who is winning, not what G draws. So we draw 2000
+ * samples of G(z), give each to its nearest mode, and count
  *
- *   modes_covered       modes that receive at least 2 % of the samples
- *                       (40 of 2000) WITHIN 3 sd of the centre (0.06 on the
- *                       ring): the strict criterion of the mode-collapse
- *                       literature. A perfect generator covers all 8: each
- *                       mode gets 1/8 = 12.5 % of the samples, and 98.9 % of
- *                       those fall within 3 sd.
+ *   modes_covered       modes with at least 2 % of the samples (40 of 2000)
+ *                       WITHIN 3 sd of the centre (0.06 on the ring): the
+ *                       strict criterion of the literature. A perfect G
+ *                       covers all 8: each mode gets 12.5 % of the samples,
+ *                       98.9 % of them within 3 sd.
  *   high_quality_share  the share of all samples within 3 sd of SOME mode:
  *                       how sharp G is (perfect: 0.989)
- *   modes_reached       modes with at least 2 % of the samples within 0.2 of
- *                       the centre: mass in the right place, even if blurred
+ *   modes_reached       modes with 2 % of the samples within 0.2 of the
+ *                       centre: mass in the right place, even if blurred
  *
- * A collapsed generator has few modes covered; a generator that spreads its
- * samples all over the plane reaches many modes but has a small sharp share.
- * Only the two together say "covers the data, sharply".
+ * A collapsed G covers few modes; a G that sprays the plane reaches many but
+ * has a small sharp share. Only both together say "covers the data, sharply".
  * ------------------------------------------------------------------------- */
 #define REACH_RADIUS 0.2
 #define MIN_SHARE 0.02
 
 typedef toy_coverage evaluation;     /* covered, reached, hq (common/toy.h) */
 
-/* rows of out (count, dim) <- G(z) for fresh z, EVAL_CHUNK rows at a time */
-static void sample_generator(gan *g, gsl_rng *r, gsl_matrix *out)
+/* The rows of S (count, dim) <- G(z) for fresh z, EVAL_CHUNK rows at a time;
+ * then count them against the target's modes. */
+static evaluation evaluate(gan *g, const target *t, gsl_rng *r, gsl_matrix *S)
 {
-    for (size_t i = 0; i < out->size1; i += EVAL_CHUNK) {
-        const size_t m = out->size1 - i < EVAL_CHUNK ? out->size1 - i : EVAL_CHUNK;
+    for (size_t i = 0; i < S->size1; i += EVAL_CHUNK) {
+        const size_t m = S->size1 - i < EVAL_CHUNK ? S->size1 - i : EVAL_CHUNK;
         ws_rows(g->ws, m);
         rng_fill_gaussian(r, g->z, 0.0, 1.0);                          /* (m, noise) */
-        gsl_matrix_view dst = gsl_matrix_submatrix(out, i, 0, m, out->size2);
+        gsl_matrix_view dst = gsl_matrix_submatrix(S, i, 0, m, S->size2);
         gsl_matrix_memcpy(&dst.matrix, mlp_forward(g->G, g->z));       /* (m, dim)   */
     }
-}
-
-/* the samples S (n, dim) of a generator, counted */
-static evaluation evaluate(const target *t, const gsl_matrix *S)
-{
     return toy_measure(&t->m, S, REACH_RADIUS, MIN_SHARE);
 }
 
@@ -517,32 +492,28 @@ static evaluation evaluate(const target *t, const gsl_matrix *S)
  *
  * Mode collapse is not a bug that always happens; it is a failure of the
  * balance between the players. A plain 3 x 128 GAN with equal learning rates
- * covers most of the ring on most seeds: whether it collapses is a matter of
- * setting and luck (README, exercise 6). To study collapse we need a setting
- * where it is NOT luck, so we pick one on purpose:
+ * covers most of the ring on most seeds (README, exercise 6): collapse there
+ * is luck. To study it we pick, on purpose, a setting where it is not:
  *
  *     G's steps 4 times D's:  lr_G = 4e-3, lr_D = 1e-3, one D step per G step
  *
  * (Adam's learning rate is, roughly, the size of each parameter's step.)
  * There the vanilla GAN collapses on every seed we tried (goal: at most 4 of
- * the 8 modes covered).
- *
- * Why that collapses. G's update moves every sample along D's gradient at the
- * same time. When D lags behind, its landscape is a smooth hill centred
- * wherever it last saw real data win; a fast G moves the WHOLE batch up that
- * hill in a few steps, as one tight flock. By the time D has learned that the
- * hilltop is fake, the flock is there, and D's new gradient sends it on,
- * together, to the next hill. The flock never splits into 8, because nothing
- * in the vanilla loss rewards splitting: each sample is judged alone. The
- * samples figure shows it: a small blob travelling around the ring, or at
- * best a thin thread dragged along it, near every mode but sharp on few.
+ * the 8 modes covered). Why: G's update moves every sample along D's gradient
+ * at the same time. When D lags behind, its landscape is a smooth hill
+ * centred wherever it last saw real data win; a fast G moves the WHOLE batch
+ * up that hill in a few steps, as one tight flock. By the time D has learned
+ * that the hilltop is fake, the flock is there, and D's new gradient sends it
+ * on, together, to the next hill. It never splits into 8, because nothing in
+ * the vanilla loss rewards splitting: each sample is judged alone. The
+ * samples figure shows a small blob travelling around the ring, or at best a
+ * thin thread dragged along it, near every mode but sharp on few.
  *
  * With --d-steps 3 (D keeps up) or --lr-g 1e-3 the game is balanced again
- * (README, exercises 1-2). Seed 000's list warns of "training D too many
- * steps per G step -- D dominates"; here too FEW breaks the game. Balance is
- * the point, not a direction. Both rates decay linearly to lr_decay = 1/10 by
- * the last step, so that the last snapshot shows where each method settled,
- * not a vanilla GAN smeared between two hops (README, exercise 3).
+ * (README, exercises 1-2): seed 000 warns of "too many D steps per G step",
+ * but here too FEW breaks the game. Balance is the point, not a direction.
+ * Both rates decay linearly to 1/10 by the last step, so that the last
+ * snapshot shows where a method settled, not a smear between two hops.
  * ------------------------------------------------------------------------- */
 static void print_setting(const config *c, long seed)
 {
@@ -563,68 +534,40 @@ static void print_setting(const config *c, long seed)
  * before the first run, restored before each): the same initial G, the same
  * first batches. A difference between two rows of the table is the method's
  * doing, not the dice's, and --method mbstd alone gives exactly its row.
- *
  * Recorded per run, in two histories (common/history.h): the losses and D's
- * outputs every step, with their running means over WINDOW steps (one
- * minibatch's loss jumps around; the mean, which the log prints, shows where
- * it goes), and the evaluation every max(ceil(steps / N_EVAL), MIN_GAP)
- * steps and at the end; N_SNAP snapshots of SNAP_N samples for the figure;
- * and G and D themselves, kept for --save (Appendix B).
- *
- * Where next? All three remedies patch the vanilla game. Chapter 07 changes
- * the game itself: a critic that scores instead of classifying (WGAN), whose
- * gradient does not fade when it wins, on this same ring.
+ * outputs every step with their running means over WINDOW steps (a batch's
+ * loss jumps; the mean, which the log prints, shows where it goes), and the
+ * evaluation every max(ceil(steps / N_EVAL), MIN_GAP) steps and at the end;
+ * N_SNAP snapshots of SNAP_N samples; G and D, for --save (Appendix B).
+ * (Chapter 07 then changes the game itself instead of patching it: WGAN.)
  * ------------------------------------------------------------------------- */
-#define N_SNAP 5
 #define SNAP_N 1000
 #define N_EVAL 40               /* coverage measured about this often per run */
 #define MIN_GAP 5
 #define WINDOW 50               /* steps in the losses' running mean */
 
-typedef struct run {
-    config cfg;
-    gan *g;                     /* G and D, trained by train_run                  */
-    long step;                  /* training steps behind g (a checkpoint's too)   */
-    history *loss;              /* per step: D_loss G_loss D_real D_fake          */
-    history *cover;             /* per evaluation: covered reached sharp          */
-    gsl_matrix *snaps;          /* (N_SNAP * SNAP_N, dim) samples at snap_step[k] */
-    long snap_step[N_SNAP];
-    evaluation snap_ev[N_SNAP], final;
-} run;
-
-/* G and D with their first weights, drawn from r: the first thing a run
- * takes from the random stream */
-static run *run_new(const config *c, gsl_rng *r)
+/* A run's GAN, with room for what training records; G's and D's first
+ * weights are the first thing a run draws from r. */
+static gan *run_new(const config *c, gsl_rng *r)
 {
-    run *R = xcalloc(1, sizeof *R, "a run");
-    R->cfg = *c;
-    R->g = gan_new(c, r);
-    R->loss = history_new((size_t)c->steps, WINDOW, "D_loss G_loss D_real D_fake");
-    R->cover = history_new(N_EVAL + 2, 1, "modes_covered modes_reached high_quality_share");
-    R->snaps = gsl_matrix_calloc(N_SNAP * SNAP_N, c->tg.m.dim);
-    return R;
+    gan *g = gan_new(c, r);
+    g->loss = history_new((size_t)c->steps, WINDOW, "D_loss G_loss D_real D_fake");
+    g->cover = history_new(N_EVAL + 2, 1, "modes_covered modes_reached high_quality_share");
+    g->snaps = gsl_matrix_calloc(N_SNAP * SNAP_N, c->tg.m.dim);
+    return g;
 }
 
-static void run_free(run *R)
+/* Train g from r's current state, printing the log and the run's last line. */
+static void train_run(gan *g, gsl_rng *r, int quiet)
 {
-    gan_free(R->g);
-    history_free(R->loss);
-    history_free(R->cover);
-    gsl_matrix_free(R->snaps);
-    free(R);
-}
-
-/* Train R from r's current state, printing the log and the run's last line. */
-static void train_run(run *R, gsl_rng *r, int quiet)
-{
-    const config *c = &R->cfg;
+    const config *c = &g->cfg;
     const long steps = c->steps;
+    const size_t dim = c->tg.m.dim;
     const long snap_at[N_SNAP] = {0, steps / 10, steps / 4, steps / 2, steps};
     const long print_every = steps >= 5 ? steps / 5 : 1;
     const long gap = (steps + N_EVAL - 1) / N_EVAL;              /* ceil: <= N_EVAL gaps */
     const long eval_every = gap > MIN_GAP ? gap : MIN_GAP;
-    gsl_matrix *S = gsl_matrix_alloc(EVAL_N, c->tg.m.dim);       /* (EVAL_N, dim) */
-    const double t0 = now_seconds();
+    gsl_matrix *S = gsl_matrix_alloc(EVAL_N, dim);
     step_stats st = {0.0, 0.0, 0.0, 0.0};
     int next_snap = 0;
     progress p;
@@ -635,52 +578,48 @@ static void train_run(run *R, gsl_rng *r, int quiet)
         const int is_eval = step % eval_every == 0 || step == steps;
         const int is_print = step > 0 && step % print_every == 0;
         evaluation ev = {0, 0, 0};
-        if (is_eval || is_print || (next_snap < N_SNAP && snap_at[next_snap] == step)) {
-            sample_generator(R->g, r, S);
-            ev = evaluate(&c->tg, S);
-        }
+        if (is_eval || is_print || (next_snap < N_SNAP && snap_at[next_snap] == step))
+            ev = evaluate(g, &c->tg, r, S);                      /* S (EVAL_N, dim) */
         if (is_eval)
-            history_add(R->cover, step, (const double[]){ev.covered, ev.reached, ev.hq});
+            history_add(g->cover, step, (const double[]){ev.covered, ev.reached, ev.hq});
         for (; next_snap < N_SNAP && snap_at[next_snap] == step; next_snap++) {
-            gsl_matrix_view to = gsl_matrix_submatrix(R->snaps, (size_t)next_snap * SNAP_N, 0,
-                                                      SNAP_N, c->tg.m.dim);
-            gsl_matrix_const_view from = gsl_matrix_const_submatrix(S, 0, 0, SNAP_N, c->tg.m.dim);
+            gsl_matrix_view to = gsl_matrix_submatrix(g->snaps, next_snap * SNAP_N, 0, SNAP_N, dim);
+            gsl_matrix_const_view from = gsl_matrix_const_submatrix(S, 0, 0, SNAP_N, dim);
             gsl_matrix_memcpy(&to.matrix, &from.matrix);
-            R->snap_step[next_snap] = step;
-            R->snap_ev[next_snap] = ev;
+            g->snap_step[next_snap] = step;
+            g->snap_ev[next_snap] = ev;
         }
         if (is_print)                         /* the losses: means of the last WINDOW steps */
             printf("step %5ld  D loss %.3f  G loss %.3f  D(real) %.3f  D(fake) %.3f  "
                    "modes covered %.0f  reached %.0f  sharp %.3f\n", step,
-                   history_mean(R->loss, 0), history_mean(R->loss, 1), history_mean(R->loss, 2),
-                   history_mean(R->loss, 3), ev.covered, ev.reached, ev.hq);
+                   history_mean(g->loss, 0), history_mean(g->loss, 1), history_mean(g->loss, 2),
+                   history_mean(g->loss, 3), ev.covered, ev.reached, ev.hq);
         if (step == steps)
             break;
 
         /* linear decay (section 9): factor 1 at the first step, lr_decay at the
          * last. An optimizer keeps its rate in a plain field: one assignment. */
         const double f = 1.0 - (1.0 - c->lr_decay) * (double)step / (double)(steps > 1 ? steps - 1 : 1);
-        R->g->optG->lr = c->lr_g * f;
-        R->g->optD->lr = c->lr_d * f;
-        train_step(R->g, c, r, &st);
+        g->optG->lr = c->lr_g * f;
+        g->optD->lr = c->lr_d * f;
+        train_step(g, r, &st);
         check_finite(st.d_loss, "D loss", step + 1);
         check_finite(st.g_loss, "G loss", step + 1);
-        history_add(R->loss, step + 1, (const double[]){st.d_loss, st.g_loss, st.d_real, st.d_fake});
+        history_add(g->loss, step + 1, (const double[]){st.d_loss, st.g_loss, st.d_real, st.d_fake});
         progress_report(&p, step + 1, "%s: D %.3f  G %.3f", method_name[c->method],
                         st.d_loss, st.g_loss);
     }
-    progress_end(&p);
-    R->final = R->snap_ev[N_SNAP - 1];
-    R->step = steps;
+    note("%s: %.1f s", method_name[c->method], progress_end(&p));
+    g->final = g->snap_ev[N_SNAP - 1];
+    g->step = steps;
     gsl_matrix_free(S);
-    note("%s: %.1f s", method_name[c->method], now_seconds() - t0);
     printf("%s: %.0f of %zu modes covered, %.0f reached, sharp share %.3f\n",
-           method_name[c->method], R->final.covered, c->tg.m.n, R->final.reached, R->final.hq);
+           method_name[c->method], g->final.covered, c->tg.m.n, g->final.reached, g->final.hq);
 }
 
 /* One run per method of --method, each from the same state of S->rng; with
  * --load they are built (their first weights drawn) but not trained. */
-static size_t run_methods(session *S, config *c, run **runs)
+static size_t run_methods(session *S, config *c, gan **runs)
 {
     gsl_rng *same_start = gsl_rng_clone(S->rng);
     size_t n_runs = 0;
@@ -689,56 +628,51 @@ static size_t run_methods(session *S, config *c, run **runs)
             continue;
         c->method = (method_kind)k;
         gsl_rng_memcpy(S->rng, same_start);
-        run *R = runs[n_runs++] = run_new(c, S->rng);
+        gan *g = runs[n_runs++] = run_new(c, S->rng);
         if (session_trains(S))
-            train_run(R, S->rng, S->cli.quiet);
+            train_run(g, S->rng, S->cli.quiet);
     }
     gsl_rng_free(same_start);
     return n_runs;
 }
 
-/* R's numbers into m, named after its method (modes_covered_mbstd, ...), and
- * the losses' last running means if R was trained here */
-static void record_metrics(metrics *m, const run *R)
+/* g's numbers into m, as modes_covered_mbstd, ... (losses: if trained here) */
+static void record_metrics(metrics *m, const gan *g)
 {
     static const char *what[5] = {"modes_covered", "modes_reached", "high_quality_share",
                                   "d_loss_end", "g_loss_end"};
-    const double v[5] = {R->final.covered, R->final.reached, R->final.hq,
-                         history_mean(R->loss, 0), history_mean(R->loss, 1)};
-    for (size_t k = 0; k < (R->loss->n ? 5u : 3u); k++) {
+    const double v[5] = {g->final.covered, g->final.reached, g->final.hq,
+                         history_mean(g->loss, 0), history_mean(g->loss, 1)};
+    for (size_t k = 0; k < (g->loss->n ? 5u : 3u); k++) {
         char name[64];
-        snprintf(name, sizeof name, "%s_%s", what[k], method_name[R->cfg.method]);
+        snprintf(name, sizeof name, "%s_%s", what[k], method_name[g->cfg.method]);
         metrics_set(m, name, v[k]);
     }
 }
 
 /* the results table of a training run, and its numbers into m */
-static void print_table(run *const *runs, size_t n_runs, metrics *m)
+static void print_table(gan *const *runs, size_t n_runs, metrics *m)
 {
     printf("\n%-10s %14s %14s %19s\n", "method", "modes_covered", "modes_reached",
            "high_quality_share");
     for (size_t i = 0; i < n_runs; i++) {
-        const run *R = runs[i];
-        printf("%-10s %14.0f %14.0f %19.3f\n", method_name[R->cfg.method], R->final.covered,
-               R->final.reached, R->final.hq);
-        record_metrics(m, R);
+        const gan *g = runs[i];
+        printf("%-10s %14.0f %14.0f %19.3f\n", method_name[g->cfg.method], g->final.covered,
+               g->final.reached, g->final.hq);
+        record_metrics(m, g);
     }
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix A. The figures' data
  *
- * The scripts in chapters/06-mode-collapse/figures/ draw samples_over_training
- * (per method, 5 snapshots of G's samples over the data, or their histogram
- * over the true density), modes_vs_step (coverage over training), losses (the
- * running means, and section 3's levels where the game ends) and generated
- * (Appendix B). The program writes the data files they read, and the run's
- * numbers into values.gp: the target, the methods in the order of the table
- * (method_1, ...), each panel's coverage.
+ * The scripts in chapters/06-mode-collapse/figures/ (samples_over_training,
+ * modes_vs_step, losses; generated, Appendix B) read the data files written
+ * here and the run's numbers in values.gp: the target, the methods in the
+ * order of the table (method_1, ...), each panel's coverage.
  * ------------------------------------------------------------------------- */
 /* fig_value under a printf-made name: fig_valuef(v, "snap_%zu_%d_step", i, k) */
-static void fig_valuef(double value, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fig_valuef(double value, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void fig_valuef(double value, const char *fmt, ...)
 {
     char name[64];
     va_list ap;
@@ -748,10 +682,9 @@ static void fig_valuef(double value, const char *fmt, ...)
     fig_value(name, value);
 }
 
-/* What every figure of these runs needs: the target (the line's density is
- * drawn from mode_at and mode_sd), and the methods drawn (their names pick
- * the data files, their labels title the panels). */
-static void run_figure_values(run *const *runs, size_t n_runs)
+/* What every figure needs: the target (mode_at, mode_sd draw the line's
+ * density), and the methods (names pick the files, labels title the panels) */
+static void run_figure_values(gan *const *runs, size_t n_runs)
 {
     const target *t = &runs[0]->cfg.tg;
     fig_text("target_title", "%s", t->title);
@@ -771,11 +704,10 @@ static void run_figure_values(run *const *runs, size_t n_runs)
     }
 }
 
-/* A training run's figures: real.dat (ring: SNAP_N samples drawn from r after
- * the last run), per method losses_, coverage_ and samples_<method>.dat
- * (snapshot k in rows k SNAP_N onwards); per run I the panels' values
- * snap_I_K_step, _covered, _sharp, and the game's end levels d_eq_I, g_eq_I. */
-static void write_figures(const char *dir, run *const *runs, size_t n_runs, gsl_rng *r)
+/* real.dat (ring: SNAP_N samples drawn from r after the last run), and per
+ * method losses_, coverage_, samples_<method>.dat (snapshot k: rows k SNAP_N
+ * on), the panels' snap_I_K_step/_covered/_sharp and section 3's levels */
+static void write_figures(const char *dir, gan *const *runs, size_t n_runs, gsl_rng *r)
 {
     const target *t = &runs[0]->cfg.tg;
     if (t->m.dim == 2) {
@@ -785,75 +717,68 @@ static void write_figures(const char *dir, run *const *runs, size_t n_runs, gsl_
         gsl_matrix_free(X);
     }
     run_figure_values(runs, n_runs);
-    fig_use("samples_over_training");
-    fig_use("modes_vs_step");
-    fig_use("losses");
+    fig_use("samples_over_training"); fig_use("modes_vs_step"); fig_use("losses");
     fig_value("n_snaps", N_SNAP);
     fig_value("snap_n", SNAP_N);
     fig_value("eval_n", EVAL_N);
     fig_value("train_steps", (double)runs[0]->cfg.steps);
     fig_value("loss_window", WINDOW);
     for (size_t i = 0; i < n_runs; i++) {
-        const run *R = runs[i];
-        const char *mn = method_name[R->cfg.method];
+        const gan *g = runs[i];
+        const char *mn = method_name[g->cfg.method];
         char file[64];
         snprintf(file, sizeof file, "losses_%s.dat", mn);
-        history_write(R->loss, dir, file);
+        history_write(g->loss, dir, file);
         snprintf(file, sizeof file, "coverage_%s.dat", mn);
-        history_write(R->cover, dir, file);
+        history_write(g->cover, dir, file);
         snprintf(file, sizeof file, "samples_%s.dat", mn);
         out_write_matrix(dir, file, "samples of G(z) (x, or x1 x2), one snapshot after the other",
-                         R->snaps);
+                         g->snaps);
         for (int k = 0; k < N_SNAP; k++) {
-            fig_valuef((double)R->snap_step[k], "snap_%zu_%d_step", i + 1, k + 1);
-            fig_valuef(R->snap_ev[k].covered, "snap_%zu_%d_covered", i + 1, k + 1);
-            fig_valuef(R->snap_ev[k].hq, "snap_%zu_%d_sharp", i + 1, k + 1);
+            fig_valuef((double)g->snap_step[k], "snap_%zu_%d_step", i + 1, k + 1);
+            fig_valuef(g->snap_ev[k].covered, "snap_%zu_%d_covered", i + 1, k + 1);
+            fig_valuef(g->snap_ev[k].hq, "snap_%zu_%d_sharp", i + 1, k + 1);
         }
-        const double a = real_label(&R->cfg);
-        fig_valuef(d_loss_at_equilibrium(a), "d_eq_%zu", i + 1);
-        fig_valuef(R->cfg.method == M_FEATMATCH ? 0.0 : -log(a / 2.0), "g_eq_%zu", i + 1);
+        const double a = real_label(&g->cfg);
+        fig_valuef(-a * log(a / 2.0) - (2.0 - a) * log(1.0 - a / 2.0), "d_eq_%zu", i + 1);
+        fig_valuef(g->cfg.method == M_FEATMATCH ? 0.0 : -log(a / 2.0), "g_eq_%zu", i + 1);
     }
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix B. Saving a trained run, and sampling it without training
  *
- * So that nobody retrains (or has to remember the seed and flags that made a
- * collapsed generator) to compare generators or draw samples for a slide,
- * --save FILE writes ONE checkpoint (common/checkpoint.h): per method G's and
- * D's weights, both Adam states and the steps behind them, named after the
- * target and the method, plus the random stream: the whole game at its last
- * step, to probe or train on (tests/ does, bit for bit). A checkpoint of
- * another model is refused in one line naming the first block that differs.
- *
- * --load FILE samples each G K times (--generate K, else 2000) from its own
- * generator, seeded with --seed + SESSION_SAMPLE_SEED and reseeded for every
- * method: the same file and seed give the same samples, and all methods get
- * the same noise z. The rules around these flags are common/session.h's.
+ * --save FILE writes ONE checkpoint (common/checkpoint.h) of the run, so that
+ * nobody retrains to draw samples: per method G's and D's weights, both Adam
+ * states and the steps behind them, named after the target and the method,
+ * and the random stream: the whole game at its last step (tests/ trains on
+ * from it, bit for bit). Another model's file is refused in one line. --load
+ * FILE samples each G K times (--generate K, else 2000) from its own
+ * generator, seeded --seed + SESSION_SAMPLE_SEED and reseeded per method: the
+ * same noise z for all. The flags' rules are common/session.h's.
  * ------------------------------------------------------------------------- */
 #define GEN_DRAWN_MAX 5000      /* ring samples drawn in generated.png (all are in the file) */
 
 /* Describe the checkpoint of these runs (nothing is copied yet). */
-static void run_checkpoint(run *const *runs, size_t n_runs, checkpoint *ck)
+static void run_checkpoint(gan *const *runs, size_t n_runs, checkpoint *ck)
 {
     memset(ck, 0, sizeof *ck);
     for (size_t i = 0; i < n_runs; i++) {
-        run *R = runs[i];
-        gan *g = R->g;
+        gan *g = runs[i];
         char who[32], name[CHECKPOINT_NAME_LEN];
-        snprintf(who, sizeof who, "%s.%s", R->cfg.tg.name, method_name[R->cfg.method]);
+        snprintf(who, sizeof who, "%s.%s", g->cfg.tg.name, method_name[g->cfg.method]);
         snprintf(name, sizeof name, "%s.G", who);      checkpoint_add_params(ck, name, g->PG);
         snprintf(name, sizeof name, "%s.D", who);      checkpoint_add_params(ck, name, g->PD);
         snprintf(name, sizeof name, "%s.G.adam", who); checkpoint_add_optimizer(ck, name, g->optG);
         snprintf(name, sizeof name, "%s.D.adam", who); checkpoint_add_optimizer(ck, name, g->optD);
-        snprintf(name, sizeof name, "%s.steps", who);  checkpoint_add_long(ck, name, &R->step);
+        snprintf(name, sizeof name, "%s.steps", who);  checkpoint_add_long(ck, name, &g->step);
     }
 }
 
 /* Evaluate every loaded G on K samples, one line each, into S->m; with
  * --generate K, also write them (generated_<method>.dat), the mode centres,
  * and the values of figures/generated.gp. */
-static void sample_loaded(session *S, run *const *runs, size_t n_runs)
+static void sample_loaded(session *S, gan *const *runs, size_t n_runs)
 {
     const size_t K = S->generate > 0 ? (size_t)S->generate : EVAL_N;
     const target *t = &runs[0]->cfg.tg;
@@ -862,25 +787,23 @@ static void sample_loaded(session *S, run *const *runs, size_t n_runs)
     gsl_matrix *X = gsl_matrix_alloc(K, t->m.dim);                 /* (K, dim) */
     gsl_rng *fixed = rng_new(S->sample_seed);
     for (size_t i = 0; i < n_runs; i++) {
-        run *R = runs[i];
-        const char *mn = method_name[R->cfg.method];
+        gan *g = runs[i];
+        const char *mn = method_name[g->cfg.method];
         gsl_rng_set(fixed, S->sample_seed);        /* the same z for every method */
-        sample_generator(R->g, fixed, X);
-        R->final = evaluate(t, X);
+        g->final = evaluate(g, t, fixed, X);
         printf("%s (trained %ld steps): %zu samples, %.0f of %zu modes covered, %.0f reached, "
-               "sharp share %.3f\n", mn, R->step, K, R->final.covered, t->m.n,
-               R->final.reached, R->final.hq);
-        record_metrics(&S->m, R);
+               "sharp share %.3f\n", mn, g->step, K, g->final.covered, t->m.n,
+               g->final.reached, g->final.hq);
+        record_metrics(&S->m, g);
         if (S->generate == 0)
             continue;
         char file[64], header[160];
         snprintf(file, sizeof file, "generated_%s.dat", mn);
-        snprintf(header, sizeof header, "%s: %zu samples of the loaded G (noise seed %lu)",
-                 t->m.dim == 2 ? "x1 x2" : "x", K, S->sample_seed);
+        snprintf(header, sizeof header, "%zu samples of the loaded G (noise seed %lu)", K, S->sample_seed);
         out_write_matrix(S->cli.out, file, header, X);
-        fig_valuef((double)R->step, "gen_%zu_steps", i + 1);
-        fig_valuef(R->final.covered, "gen_%zu_covered", i + 1);
-        fig_valuef(R->final.hq, "gen_%zu_sharp", i + 1);
+        fig_valuef((double)g->step, "gen_%zu_steps", i + 1);
+        fig_valuef(g->final.covered, "gen_%zu_covered", i + 1);
+        fig_valuef(g->final.hq, "gen_%zu_sharp", i + 1);
     }
     if (S->generate > 0) {
         gsl_matrix_const_view C =                   /* (n, dim) of centre[n][2] */
@@ -896,15 +819,12 @@ static void sample_loaded(session *S, run *const *runs, size_t n_runs)
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix C. The flags
- *
- * The knobs the text invites a student to turn, with section 9's setting as
- * their defaults; common/session.h reads them with the common flags (--seed,
- * --out, --quick, --quiet) and those of Appendix B (--save, --load, --generate).
+ * Appendix C. The flags: the knobs the text invites a student to turn, with
+ * section 9's setting as their defaults (common/session.h adds --seed, --out,
+ * --quick, --quiet, and --save, --load, --generate of Appendix B).
  * ------------------------------------------------------------------------- */
-/* Every per-variant default in one place: the target (section 1), where the
- * mbstd column joins D (section 5), and --quick's 40 steps per method (well
- * under a second, for the golden test) unless --steps was given. */
+/* Every per-variant default: the target (section 1), where the mbstd column
+ * joins D (section 5), and --quick's 40 steps (for the golden test). */
 static void recipe(config *c, const cli *flags, const char *target_name, const char *mbstd_at)
 {
     c->tg = target_make(strcmp(target_name, "ring") == 0 ? TARGET_RING : TARGET_BIMODAL);
@@ -931,10 +851,8 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"lr-decay", CLI_REAL, &cfg->lr_decay, "both rates decay linearly to this fraction",
          1e-3, 1, NULL, 0},
         {"d-steps", CLI_INT, &cfg->d_steps, "D steps per G step", 1, 50, NULL, 0},
-        {"g-hidden", CLI_INT, &cfg->g_hidden, "units in each of G's 3 hidden layers", 1, 1024,
-         NULL, 0},
-        {"d-hidden", CLI_INT, &cfg->d_hidden, "units in each of D's 3 hidden layers", 1, 1024,
-         NULL, 0},
+        {"g-hidden", CLI_INT, &cfg->g_hidden, "units in each hidden layer of G", 1, 1024, NULL, 0},
+        {"d-hidden", CLI_INT, &cfg->d_hidden, "units in each hidden layer of D", 1, 1024, NULL, 0},
         {"noise-dim", CLI_INT, &cfg->noise_dim, "dimension of G's noise z", 1, 64, NULL, 0},
         {"smoothing", CLI_REAL, &cfg->smoothing, "D's target for real data (smoothing method)",
          0.5, 1, NULL, 0},
@@ -948,9 +866,8 @@ static void start(session *S, config *cfg, int argc, char **argv)
 }
 
 /* ----------------------------------------------------------------------------
- * main: the lesson in order. The setting (section 9), one run per method
- * (section 10), the table and the figures; or, with --load, no training:
- * the saved models, sampled (Appendix B).
+ * main: the setting (section 9), one run per method (section 10), the table
+ * and the figures; or, with --load, the saved models sampled (Appendix B).
  * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
@@ -960,7 +877,7 @@ int main(int argc, char **argv)
     start(&S, &c, argc, argv);                      /* the flags: Appendix C       */
     print_setting(&c, S.cli.seed);
 
-    run *runs[N_METHODS];                           /* section 10: with --load,    */
+    gan *runs[N_METHODS];                           /* section 10: with --load,    */
     const size_t n_runs = run_methods(&S, &c, runs);/* built but not trained       */
 
     checkpoint ck;                                  /* what --save and --load move */
@@ -975,7 +892,7 @@ int main(int argc, char **argv)
     }
 
     for (size_t i = 0; i < n_runs; i++)
-        run_free(runs[i]);
+        gan_free(runs[i]);
     session_finish(&S);                             /* results, metrics.txt, figures */
     return 0;
 }
