@@ -76,7 +76,7 @@ static void test_mbstd_alone(void **state)
 }
 
 /* ---- a small GAN of each kind ------------------------------------------------ */
-static config small_config(method_kind m, mbstd_place at, target_kind t)
+static config small_config(method_kind m, mbstd_place at, const char *t)
 {
     return (config){.tg = target_make(t), .method = m, .methods = "all", .mbstd_at = at,
                     .steps = 10, .batch = N, .d_steps = 1, .g_hidden = 6, .d_hidden = 5,
@@ -113,7 +113,7 @@ static void check_d(method_kind m, mbstd_place at)
 {
     gsl_rng *r = rng_new(5);
     for (int trial = 0; trial < 3; trial++) {
-        config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
+        config cfg = small_config(m, at, trial == 2 ? "bimodal" : "ring");
         gan *g = small_gan(&cfg, r);
         d_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.m.dim), trial == 1 ? 0.0 : 0.9};
         rng_fill_gaussian(r, c.X, 0.0, 1.5);
@@ -168,7 +168,7 @@ static void check_g(method_kind m, mbstd_place at)
 {
     gsl_rng *r = rng_new(9);
     for (int trial = 0; trial < 3; trial++) {
-        config cfg = small_config(m, at, trial == 2 ? TARGET_BIMODAL : TARGET_RING);
+        config cfg = small_config(m, at, trial == 2 ? "bimodal" : "ring");
         gan *g = small_gan(&cfg, r);
         g_ctx c = {g, gsl_matrix_alloc(N, cfg.tg.m.dim), gsl_matrix_alloc(N, (size_t)cfg.noise_dim)};
         toy_sample(&cfg.tg.m, r, c.real);
@@ -205,7 +205,7 @@ static void test_g_step_leaves_d_alone(void **state)
     (void)state;
     gsl_rng *r = rng_new(2);
     for (int m = 0; m < N_METHODS; m++) {
-        config cfg = small_config((method_kind)m, MBSTD_INPUT, TARGET_RING);
+        config cfg = small_config((method_kind)m, MBSTD_INPUT, "ring");
         gan *g = small_gan(&cfg, r);
         gsl_matrix *real = gsl_matrix_alloc(N, 2), *z = gsl_matrix_alloc(N, 3);
         toy_sample(&cfg.tg.m, r, real);
@@ -226,7 +226,7 @@ static void test_g_step_leaves_d_alone(void **state)
 static void test_evaluate(void **state)
 {
     (void)state;
-    target t = target_make(TARGET_RING);
+    target t = target_make("ring");
     gsl_matrix *S = gsl_matrix_alloc(100, 2);
     for (size_t i = 0; i < 100; i++) {
         size_t k = i % 4;                                  /* modes 0..3 only          */
@@ -290,7 +290,7 @@ static void test_checkpoint(void **state)
 {
     (void)state;
     const method_kind methods[2] = {M_VANILLA, M_MBSTD};
-    const config base = small_config(M_VANILLA, MBSTD_INPUT, TARGET_RING);
+    const config base = small_config(M_VANILLA, MBSTD_INPUT, "ring");
     char path[] = "/tmp/test_06_mode_collapse_XXXXXX";
     const int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -346,12 +346,12 @@ static void test_checkpoint(void **state)
     assert_refused(C, 2, path, "another --g-hidden");
     gan_free(C[0]);
     gan_free(C[1]);
-    other = small_config(M_VANILLA, MBSTD_INPUT, TARGET_BIMODAL);
+    other = small_config(M_VANILLA, MBSTD_INPUT, "bimodal");
     small_runs(C, methods, 2, &other, rc, 0);
     assert_refused(C, 2, path, "another --target");
     gan_free(C[0]);
     gan_free(C[1]);
-    other = small_config(M_VANILLA, MBSTD_FEATURES, TARGET_RING);
+    other = small_config(M_VANILLA, MBSTD_FEATURES, "ring");
     small_runs(C, methods, 2, &other, rc, 0);
     assert_refused(C, 2, path, "another --mbstd-at");
     gan_free(C[0]);

@@ -18,8 +18,8 @@
  *   featmatch  feature matching: G matches the mean of D's features on real data
  *   mbstd      minibatch standard deviation: D sees how spread out a batch is
  *
- * Seed 000's demo of this trains no discriminator and never uses its label
- * smoothing (README: "What the source texts got wrong"): all below is new.
+ * Seed 000's demo of this trains no discriminator at all and never uses its
+ * smoothed label (README: "What the source texts got wrong"): all is new here.
  *
  * Sections 1-10 tell the story; Appendix A (figures), B (saving and sampling
  * a trained run) and C (the flags) can wait. Run: bin/06-mode-collapse (all
@@ -45,16 +45,15 @@
  * memorise, only a distribution to match. The modes, their sampling (pick a
  * mode, add N(0, sd^2)) and the coverage count of section 8 are common/toy.h's.
  * ------------------------------------------------------------------------- */
-typedef enum { TARGET_RING, TARGET_BIMODAL } target_kind;
 typedef struct target {
     const char *name, *title;
     toy_modes m;                /* dim, n modes, centre[k], sd per coordinate */
     double lo, hi;              /* plot range on every axis                  */
 } target;
 
-static target target_make(target_kind kind)
+static target target_make(const char *name)          /* "ring" or "bimodal" */
 {
-    if (kind == TARGET_RING)
+    if (strcmp(name, "ring") == 0)
         return (target){"ring", "ring of 8 Gaussians", toy_ring(8, 2.0, 0.02), -2.7, 2.7};
     return (target){"bimodal", "bimodal line", toy_line(2.0, 0.2), -4.0, 4.0};
 }
@@ -219,12 +218,11 @@ static double mbstd_forward(const gsl_matrix *A, gsl_matrix *As, gsl_vector *mea
         gsl_vector_set(sd, j, sqrt(v / (double)n + MBSTD_EPS));
         s += gsl_vector_get(sd, j);
     }
-    s /= (double)K;
     gsl_matrix_view left = gsl_matrix_submatrix(As, 0, 0, n, K);
     gsl_matrix_memcpy(&left.matrix, A);
     gsl_vector_view last = gsl_matrix_column(As, K);
-    gsl_vector_set_all(&last.vector, s);                      /* the same s in every row */
-    return s;
+    gsl_vector_set_all(&last.vector, s / (double)K);          /* the same s in every row */
+    return s / (double)K;
 }
 
 /* d[A | s] (n, K + 1) -> dA (n, K): the direct path plus the path through s */
@@ -276,8 +274,8 @@ typedef struct gan {
     long step;                   /* training steps behind the weights           */
     history *loss, *cover;       /* per step: losses; per evaluation: coverage  */
     gsl_matrix *snaps;           /* (N_SNAP * SNAP_N, dim) samples at snap_step */
-    long snap_step[N_SNAP];
-    toy_coverage snap_ev[N_SNAP], final;
+    long snap_step[N_SNAP];      /* the snapshots' steps, their coverage,       */
+    toy_coverage snap_ev[N_SNAP], final;   /* and the coverage at the end       */
 } gan;
 
 static int uses_mbstd(const gan *g, mbstd_place where)
@@ -308,7 +306,8 @@ static gan *gan_new(const config *c, gsl_rng *r)
     g->optD = optim_adam(g->PD, c->lr_d, 0.5, 0.999);
 
     g->ws = ws_new(rows);
-    gsl_matrix **m[] = {&g->z, &g->real, &g->dlogit, &g->dF, &g->dx, &g->xs, &g->dxs, &g->fs, &g->dfs};
+    gsl_matrix **m[] = {&g->z, &g->real, &g->dlogit, &g->dF, &g->dx, &g->xs, &g->dxs, &g->fs,
+                        &g->dfs};
     const size_t width[] = {nz, dim, 1, dh, dim, dim + 1, dim + 1, dh + 1, dh + 1};
     for (size_t k = 0; k < sizeof width / sizeof *width; k++)
         ws_add(g->ws, m[k], width[k]);
@@ -323,8 +322,7 @@ static void gan_free(gan *g)
     params_free(g->PG); params_free(g->PD);
     optim_free(g->optG); optim_free(g->optD);
     gsl_vector_free(g->mb_mean); gsl_vector_free(g->mb_sd);
-    gsl_vector_free(g->mu_real); gsl_vector_free(g->mu_fake);
-    ws_free(g->ws);
+    gsl_vector_free(g->mu_real); gsl_vector_free(g->mu_fake); ws_free(g->ws);
     history_free(g->loss); history_free(g->cover); gsl_matrix_free(g->snaps);
     free(g);
 }
@@ -394,7 +392,6 @@ static double d_loss_and_grad(gan *g, const gsl_matrix *real, const gsl_matrix *
     double loss = loss_bce_logits(lr, NULL, real_label, g->dlogit);
     *d_real = mean_sigmoid(lr);
     d_backward(g, g->dlogit, NULL, 1);
-
     const gsl_matrix *fake = mlp_forward(g->G, z);                 /* (n, dim) */
     const gsl_matrix *lf = d_forward(g, fake);
     loss += loss_bce_logits(lf, NULL, 0.0, g->dlogit);
@@ -546,8 +543,7 @@ static void print_setting(const config *c, long seed)
 #define MIN_GAP 5
 #define WINDOW 50               /* steps in the losses' running mean */
 
-/* A run's GAN, with room for what training records; G's and D's first
- * weights are the first thing a run draws from r. */
+/* A run's GAN and room for its records; its first weights: the run's first draws */
 static gan *run_new(const config *c, gsl_rng *r)
 {
     gan *g = gan_new(c, r);
@@ -581,7 +577,7 @@ static void train_run(gan *g, gsl_rng *r, int quiet)
         if (is_eval || is_print || (next_snap < N_SNAP && snap_at[next_snap] == step))
             ev = evaluate(g, &c->tg, r, S);                      /* S (EVAL_N, dim) */
         if (is_eval)
-            history_add(g->cover, step, (const double[]){ev.covered, ev.reached, ev.hq});
+            history_add(g->cover, step, (double[]){ev.covered, ev.reached, ev.hq});
         for (; next_snap < N_SNAP && snap_at[next_snap] == step; next_snap++) {
             gsl_matrix_view to = gsl_matrix_submatrix(g->snaps, next_snap * SNAP_N, 0, SNAP_N, dim);
             gsl_matrix_const_view from = gsl_matrix_const_submatrix(S, 0, 0, SNAP_N, dim);
@@ -605,7 +601,7 @@ static void train_run(gan *g, gsl_rng *r, int quiet)
         train_step(g, r, &st);
         check_finite(st.d_loss, "D loss", step + 1);
         check_finite(st.g_loss, "G loss", step + 1);
-        history_add(g->loss, step + 1, (const double[]){st.d_loss, st.g_loss, st.d_real, st.d_fake});
+        history_add(g->loss, step + 1, (double[]){st.d_loss, st.g_loss, st.d_real, st.d_fake});
         progress_report(&p, step + 1, "%s: D %.3f  G %.3f", method_name[c->method],
                         st.d_loss, st.g_loss);
     }
@@ -799,7 +795,8 @@ static void sample_loaded(session *S, gan *const *runs, size_t n_runs)
             continue;
         char file[64], header[160];
         snprintf(file, sizeof file, "generated_%s.dat", mn);
-        snprintf(header, sizeof header, "%zu samples of the loaded G (noise seed %lu)", K, S->sample_seed);
+        snprintf(header, sizeof header, "%zu samples of the loaded G (noise seed %lu)", K,
+                 S->sample_seed);
         out_write_matrix(S->cli.out, file, header, X);
         fig_valuef((double)g->step, "gen_%zu_steps", i + 1);
         fig_valuef(g->final.covered, "gen_%zu_covered", i + 1);
@@ -827,7 +824,7 @@ static void sample_loaded(session *S, gan *const *runs, size_t n_runs)
  * joins D (section 5), and --quick's 40 steps (for the golden test). */
 static void recipe(config *c, const cli *flags, const char *target_name, const char *mbstd_at)
 {
-    c->tg = target_make(strcmp(target_name, "ring") == 0 ? TARGET_RING : TARGET_BIMODAL);
+    c->tg = target_make(target_name);
     c->mbstd_at = strcmp(mbstd_at, "input") == 0 ? MBSTD_INPUT : MBSTD_FEATURES;
     if (flags->quick && !cli_given(flags, "steps"))
         c->steps = 40;
