@@ -1,8 +1,8 @@
 # modes_vs_step.gp -- coverage over training, every method: modes covered
 # (top) and the share of sharp samples (bottom), each measured on eval_n
-# samples of G. coverage.dat: the step, then per method (in the order
-# method_1, method_2, ...) three columns: modes_covered modes_reached
-# high_quality_share.
+# samples of G. coverage_<method>.dat: the step, modes_covered,
+# modes_reached, high_quality_share (then the same again: the history's
+# means over 1 row).
 load "values.gp"
 fig_name = "modes_vs_step"
 fig_w = 1200; fig_h = 950
@@ -19,12 +19,12 @@ set xlabel "training step (G updates)"
 set ylabel sprintf("modes covered (of %d)", n_modes)
 set yrange [-0.2:n_modes + 0.5]
 set ytics 1
-plot for [i = 1:n_runs] "coverage.dat" using 1:(column(2 + 3 * (i - 1))) \
+plot for [i = 1:n_runs] "coverage_" . method(i) . ".dat" using 1:2 \
      with linespoints lw 2.5 pt 7 ps 0.6 lc rgb method_colour(method(i)) title method(i)
 set title "sharp samples: share within 3 sd of some mode (a perfect G: 0.989)"
 set ylabel "share of samples"
 set yrange [0:1.02]
 set ytics 0.2
-plot for [i = 1:n_runs] "coverage.dat" using 1:(column(4 + 3 * (i - 1))) \
+plot for [i = 1:n_runs] "coverage_" . method(i) . ".dat" using 1:4 \
      with linespoints lw 2.5 pt 7 ps 0.6 lc rgb method_colour(method(i)) title method(i)
 unset multiplot
