@@ -243,7 +243,8 @@ static double g_loss_and_grad(gan *g, const gsl_matrix *z, gloss_kind kind, int 
  * price of about two (timings on stderr). Noise: a random 10 % slice of an evenly spread
  * gradient keeps a cosine of about sqrt(0.1) = 0.32 with it; here it is
  * worse, as G's first gradient is mostly "move every sample right", i.e. the
- * biases. The quotients themselves are accurate: the problem is sampling.
+ * biases. The quotients themselves are accurate: the problem is sampling
+ * (README: the numbers of seeds 1-5).
  * ------------------------------------------------------------------------- */
 static void fd_versus_backprop(gan *g, gsl_rng *r, metrics *m)
 {
@@ -385,9 +386,8 @@ static void draw(gan *g, gsl_rng *r, int from_g, double *out, size_t n)
     }
 }
 
-typedef struct evaluation {         /* left, gap: the shares below 0 and with |x| < 1 */
-    double mean, sd, left, gap, w1;
-} evaluation;
+/* left, gap: the shares of samples below 0 and with |x| < 1 */
+typedef struct evaluation { double mean, sd, left, gap, w1; } evaluation;
 
 /* The numbers above for n samples xs of g (sorted in place by the W1), with
  * as many real samples drawn from r into ys. */
@@ -554,7 +554,7 @@ static gan *train_target(session *S, const gan_setup *s, int with_fd)
  * barely moves. Adam divides each step by a running RMS of the gradient,
  * which undoes a uniform shrinking: both arrive together. But the fakes D
  * rejects most firmly still count least, so the non-saturating loss is
- * still the one to use.
+ * still the one to use. (README: the numbers of seeds 1-5.)
  * ------------------------------------------------------------------------- */
 #define COMPARE_SGD_LR 0.02
 enum { CMP_SGD_SAT, CMP_SGD_NS, CMP_ADAM_SAT, CMP_ADAM_NS, CMP_RUNS };
@@ -763,10 +763,7 @@ static run_plan recipe(const session *S, const config *cfg)
  * refused naming the first block that differs. --generate K samples each G
  * (EVAL_N without it) from noise seeded anew for each: same seed, same files.
  * ------------------------------------------------------------------------- */
-typedef struct model_set {
-    size_t n;
-    gan *g[N_TARGETS + CMP_RUNS];
-} model_set;
+typedef struct model_set { size_t n; gan *g[N_TARGETS + CMP_RUNS]; } model_set;   /* a run's GANs */
 
 /* What a checkpoint of the models holds. A GAN's role in the names: target and
  * G loss ("gaussian-ns"), or for section 10's runs optimiser and loss. */
