@@ -36,7 +36,7 @@ static double d_loss_only(void *p)
 {
     ctx *c = p;
     /* d_loss_and_grad also writes D's gradient; the checker keeps its own copy */
-    return d_loss_and_grad(c->g, c->real, c->z, NULL, NULL);
+    return d_loss_and_grad(c->g, c->real, c->z, NULL);
 }
 
 /* A small GAN with every parameter drawn from N(0, 0.7^2), biases included,
@@ -44,10 +44,10 @@ static double d_loss_only(void *p)
  * first-layer kink of D at x = 0). */
 static ctx make_ctx(gsl_rng *r, act_kind act, gloss_kind kind)
 {
-    gan_config cfg = {.target = TARGET_BIMODAL, .gloss = kind, .steps = 1, .batch = 7,
-                      .d_steps = 1, .noise_dim = 3, .hidden = 5, .g_hidden = 4,
-                      .lr_d = 1e-3, .lr_g = 1e-3, .act = act};
-    ctx c = {gan_new(&cfg, r), gsl_matrix_alloc(7, 3), gsl_matrix_alloc(7, 1), kind};
+    gan_setup cfg = {.target = TARGET_BIMODAL, .gloss = kind, .steps = 1, .batch = 7,
+                     .d_steps = 1, .noise_dim = 3, .hidden = 5, .g_hidden = 4,
+                     .lr_d = 1e-3, .lr_g = 1e-3, .act = act};
+    ctx c = {gan_new(&cfg, "bimodal", r), gsl_matrix_alloc(7, 3), gsl_matrix_alloc(7, 1), kind};
     for (size_t i = 0; i < c.g->PG->value->size; i++)
         gsl_vector_set(c.g->PG->value, i, gsl_ran_gaussian(r, 0.7));
     for (size_t i = 0; i < c.g->PD->value->size; i++)
@@ -112,7 +112,7 @@ static void test_d_path(void **s)
     for (int a = 0; a < 3; a++) {
         ctx c = make_ctx(r, acts[a], GLOSS_NON_SATURATING);
         gsl_vector_set_all(c.g->PG->grad, 7.0);
-        d_loss_and_grad(c.g, c.real, c.z, NULL, NULL);
+        d_loss_and_grad(c.g, c.real, c.z, NULL);
         gradcheck_result res = gradcheck(d_loss_only, &c, c.g->PD->value->data,
                                          c.g->PD->grad->data, c.g->PD->value->size, 1000);
         if (res.max_rel_err >= 1e-6)
@@ -137,10 +137,10 @@ static void test_wrong_gradient_is_caught(void **s)
 
     const gsl_matrix *fake = mlp_forward(c.g->G, c.z);
     const gsl_matrix *logit = mlp_forward(c.g->D, fake);
-    gsl_matrix_view dl = mat_rows(c.g->dlogit, n);
-    loss_bce_logits(logit, NULL, 1.0, &dl.matrix);
+    ws_rows(c.g->ws, n);
+    loss_bce_logits(logit, NULL, 1.0, c.g->dlogit);
     params_zero_grad(c.g->PG);
-    mlp_backward(c.g->G, &dl.matrix, NULL);                 /* D skipped: wrong */
+    mlp_backward(c.g->G, c.g->dlogit, NULL);                /* D skipped: wrong */
     gradcheck_result res = gradcheck(g_loss_only, &c, c.g->PG->value->data,
                                      c.g->PG->grad->data, c.g->PG->value->size, 1000);
     assert_true(res.max_rel_err > 1e-3);
@@ -162,7 +162,7 @@ static void test_equilibrium_levels(void **s)
     gsl_rng *r = rng_new(8);
     ctx c = make_ctx(r, ACT_TANH, GLOSS_NON_SATURATING);
     gsl_vector_set_zero(c.g->PD->value);                    /* D outputs logit 0 */
-    double ld = d_loss_and_grad(c.g, c.real, c.z, NULL, NULL);
+    double ld = d_loss_and_grad(c.g, c.real, c.z, NULL);
     double lns = g_loss_and_grad(c.g, c.z, GLOSS_NON_SATURATING, 0, NULL);
     double ls = g_loss_and_grad(c.g, c.z, GLOSS_SATURATING, 0, NULL);
     assert_true(fabs(ld - 2.0 * M_LN2) < 1e-12);
@@ -172,22 +172,31 @@ static void test_equilibrium_levels(void **s)
     gsl_rng_free(r);
 }
 
-/* --save / --load (section 12). Two GANs (a main run and an SGD run of the
+/* --save / --load (Appendix C). Two GANs (a main run and an SGD run of the
  * experiment) train a few steps and are saved to a temporary file; fresh
  * GANs with other initial weights load it. Then G gives the same x for the
  * same z, bit for bit, and D, the optimisers, the step and the random
  * generator are restored too. */
-static const gan_config tiny = {.target = TARGET_BIMODAL, .gloss = GLOSS_NON_SATURATING,
-                                .steps = 5, .batch = 7, .d_steps = 1, .noise_dim = 3,
-                                .hidden = 5, .g_hidden = 4, .lr_d = 1e-3, .lr_g = 1e-3,
-                                .act = ACT_TANH};
+static const gan_setup tiny = {.target = TARGET_BIMODAL, .gloss = GLOSS_NON_SATURATING,
+                               .steps = 5, .batch = 7, .d_steps = 1, .noise_dim = 3,
+                               .hidden = 5, .g_hidden = 4, .lr_d = 1e-3, .lr_g = 1e-3,
+                               .act = ACT_TANH};
 
-static void tiny_models(model_set *S, const gan_config *cfg, gsl_rng *r)
+static void tiny_models(model_set *S, const gan_setup *cfg, gsl_rng *r)
 {
-    gan_config cc[CMP_RUNS];
-    compare_configs(cfg, cc);
-    add_model(S, gan_new(cfg, r), "bimodal", 0);
-    add_model(S, gan_new(&cc[CMP_SGD_SAT], r), cmp_name[CMP_SGD_SAT], 1);
+    gan_setup sgd_sat = *cfg;               /* as recipe() sets up section 10's run */
+    sgd_sat.gloss = GLOSS_SATURATING;
+    sgd_sat.sgd = 1;
+    sgd_sat.lr_d = sgd_sat.lr_g = COMPARE_SGD_LR;
+    S->g[S->n++] = gan_new(cfg, "bimodal", r);
+    S->g[S->n++] = gan_new(&sgd_sat, cmp_name[CMP_SGD_SAT], r);
+}
+
+static void free_models(model_set *S)
+{
+    for (size_t i = 0; i < S->n; i++)
+        gan_free(S->g[i]);
+    S->n = 0;
 }
 
 static int vectors_equal(const gsl_vector *a, const gsl_vector *b)
@@ -211,7 +220,7 @@ static void test_save_load(void **s)
     step_stats st;
     for (size_t i = 0; i < A.n; i++)
         for (long k = 0; k < 5; k++) {
-            train_step(A.g[i], &A.g[i]->cfg, ra, &st);
+            train_step(A.g[i], ra, &st);
             A.g[i]->step = k + 1;
         }
     describe_models(&ck, &A);
@@ -235,7 +244,7 @@ static void test_save_load(void **s)
     gsl_rng_free(rz);
     for (size_t i = 0; i < A.n; i++) {
         gan *a = A.g[i], *b = B.g[i];
-        gsl_matrix_view zi = gsl_matrix_submatrix(z, 0, 0, 6, a->noise_dim);
+        gsl_matrix_view zi = gsl_matrix_submatrix(z, 0, 0, 6, (size_t)a->setup.noise_dim);
         gsl_matrix_memcpy(xa, mlp_forward(a->G, &zi.matrix));
         const gsl_matrix *xb = mlp_forward(b->G, &zi.matrix);
         for (size_t k = 0; k < 6; k++)
@@ -250,7 +259,7 @@ static void test_save_load(void **s)
 
     /* Another size, activation, optimiser or G loss: refused with a message,
      * and the model keeps the weights it had. */
-    gan_config other[4] = {tiny, tiny, tiny, tiny};
+    gan_setup other[4] = {tiny, tiny, tiny, tiny};
     other[0].hidden = 6;
     other[1].g_hidden = 3;
     other[2].act = ACT_RELU;
@@ -272,7 +281,7 @@ static void test_save_load(void **s)
     /* ... and so is a file with fewer GANs than the run has */
     model_set D = {0};
     tiny_models(&D, &tiny, rb);
-    add_model(&D, gan_new(&tiny, rb), "gaussian", 0);
+    D.g[D.n++] = gan_new(&tiny, "bimodal", rb);
     describe_models(&ck, &D);
     assert_int_equal(checkpoint_load(&ck, path, rb, err, sizeof err), -1);
     assert_int_equal(ck.error, CHECKPOINT_ERR_MODEL);  /* what load_models tells apart: */

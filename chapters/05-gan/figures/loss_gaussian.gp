@@ -2,8 +2,9 @@
 # each with its own equilibrium level, where D(x) = 1/2 everywhere (section 1):
 # D's summed loss at 2 ln 2, G's at ln 2 (non-saturating) or -ln 2
 # (saturating). Seed 004 draws one line at ln 2 for both.
-# loss_gaussian.dat: 1 step, 2 D loss, 3 G loss, 4 mean D(real), 5 mean D(fake),
-# 6 and 7 the D and G losses averaged over the last 100 steps.
+# loss_gaussian.dat (a history, common/history.h): 1 step, 2 D loss, 3 G loss,
+# 4 mean D(real), 5 mean D(fake), then 6-9 the trailing means of 2-5 over
+# the last 100 steps.
 load "values.gp"
 fig_name = "loss_gaussian"
 load "style.gp"

@@ -1,4 +1,4 @@
-# saturation.gp -- saturating against non-saturating G loss (section 9): four
+# saturation.gp -- saturating against non-saturating G loss (section 10): four
 # GANs continue from one state (a fresh G, a D trained alone first) with the
 # same random numbers. Left column plain SGD, right column Adam; rows: the
 # size of G's gradient, how real D finds the fakes (mean D(G(z))), and where
