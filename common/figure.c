@@ -167,3 +167,31 @@ void fig_image_grid(const char *dir, const char *name, const gsl_matrix *images,
     snprintf(key, sizeof key, "%s_h", name);
     fig_value(key, (double)H);
 }
+
+/* A name built printf-style, or die: a cut name would be another name. */
+static void format_name(char *name, size_t size, const char *fmt, va_list ap)
+{
+    const int len = vsnprintf(name, size, fmt, ap);
+    if (len < 0 || (size_t)len >= size)
+        die("internal error: figure name '%s...' is too long", name);
+}
+
+void fig_valuef(double value, const char *fmt, ...)
+{
+    char name[FIG_NAME_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    format_name(name, sizeof name, fmt, ap);
+    va_end(ap);
+    fig_value(name, value);
+}
+
+void fig_usef(const char *fmt, ...)
+{
+    char name[FIG_NAME_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    format_name(name, sizeof name, fmt, ap);
+    va_end(ap);
+    fig_use(name);
+}

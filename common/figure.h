@@ -35,6 +35,11 @@
 void fig_value(const char *name, double value);
 void fig_text(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The same two, and fig_use, with the name built printf-style:
+ * fig_valuef(w1, "w1_%s", target), fig_usef("losses_%s", method). */
+void fig_valuef(double value, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void fig_usef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The value recorded for `name` as it will appear in values.gp, or NULL. */
 const char *fig_lookup(const char *name);
 

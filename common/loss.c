@@ -75,12 +75,15 @@ double loss_kl_normal(const gsl_matrix *mu, const gsl_matrix *logvar,
     return sum / n;
 }
 
+double sigmoid(double l)
+{
+    return l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l));
+}
+
 double mean_sigmoid(const gsl_matrix *logits)
 {
     double s = 0.0;
-    for (size_t i = 0; i < logits->size1; i++) {
-        const double l = gsl_matrix_get(logits, i, 0);
-        s += l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l));
-    }
+    for (size_t i = 0; i < logits->size1; i++)
+        s += sigmoid(gsl_matrix_get(logits, i, 0));
     return s / (double)logits->size1;
 }

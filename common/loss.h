@@ -41,6 +41,10 @@ double loss_softmax_xent(const gsl_matrix *Z, const gsl_matrix *Y, gsl_matrix *d
 double loss_kl_normal(const gsl_matrix *mu, const gsl_matrix *logvar,
                       gsl_matrix *dmu, gsl_matrix *dlogvar);
 
+/* sigmoid(l) = 1 / (1 + e^-l) for any l, without overflow: for l < 0 it is
+ * computed as e^l / (1 + e^l), so e^-l is never formed for a large -l. */
+double sigmoid(double l);
+
 /* The mean of sigmoid(l) over the first column of logits: a discriminator's
  * average "probability real" over a batch. Stable for any l: for l >= 0 it
  * computes 1 / (1 + e^-l), else e^l / (1 + e^l), so e^x never overflows.

@@ -1,6 +1,8 @@
 /* metrics.c -- see metrics.h. */
 #include "metrics.h"
 
+#include <stdarg.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,4 +59,18 @@ void metrics_print(const metrics *m, FILE *f)
     fprintf(f, "\nresults (also in metrics.txt)\n");
     for (size_t i = 0; i < m->n; i++)
         fprintf(f, "  %-32s %.6g\n", m->name[i], m->value[i]);
+}
+
+void metrics_setf(metrics *m, double value, const char *fmt, ...)
+{
+    char name[sizeof m->name[0]];
+    va_list ap;
+    va_start(ap, fmt);
+    const int len = vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= sizeof name) {
+        fprintf(stderr, "metrics_setf: metric name too long\n");
+        abort();
+    }
+    metrics_set(m, name, value);
 }

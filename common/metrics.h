@@ -21,6 +21,9 @@ typedef struct metrics {
 /* Record (or overwrite) metric `name`. Names must be snake_case. */
 void metrics_set(metrics *m, const char *name, double value);
 
+/* The same, with the name built printf-style: metrics_setf(m, w1, "w1_%s", target). */
+void metrics_setf(metrics *m, double value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The value of `name`; aborts if it was never set (a programming error). */
 double metrics_get(const metrics *m, const char *name);
 

@@ -451,6 +451,14 @@ static void test_mean_sigmoid(void **state)
     assert_double_equal(mean_sigmoid(&pair.matrix), 0.5, 1e-15);       /* s(2) + s(-2) = 1 */
     gsl_matrix_view one = gsl_matrix_submatrix(&L.matrix, 4, 0, 1, 1);
     assert_double_equal(mean_sigmoid(&one.matrix), 1.0 / (1.0 + exp(-2.0)), 1e-15);
+    /* the scalar: no overflow at either end, symmetric */
+    assert_double_equal(sigmoid(-1000.0), 0.0, 0);
+    assert_double_equal(sigmoid(1000.0), 1.0, 0);
+    assert_double_equal(sigmoid(3.0) + sigmoid(-3.0), 1.0, 1e-15);
+    /* printf-named metrics */
+    metrics m = {0};
+    metrics_setf(&m, 2.5, "w1_%s_%d", "ring", 3);
+    assert_double_equal(metrics_get(&m, "w1_ring_3"), 2.5, 0);
 }
 
 /* One set of persistence rules for every chapter (session.h). */
@@ -482,6 +490,8 @@ static void test_figure_values(void **state)
     fig_value("gen_mean", 3.5);                         /* replaced, same place */
     assert_string_equal(fig_lookup("gen_mean"), "3.5");
     assert_null(fig_lookup("nothing"));
+    fig_valuef(0.25, "snap_%d_%s", 2, "ring");
+    assert_string_equal(fig_lookup("snap_2_ring"), "0.25");
     fig_write(dir);
     snprintf(path, sizeof path, "%s/values.gp", dir);
     char *v = slurp(path);

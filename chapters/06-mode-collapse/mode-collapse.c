@@ -667,17 +667,6 @@ static void print_table(gan *const *runs, size_t n_runs, metrics *m)
  * here and the run's numbers in values.gp: the target, the methods in the
  * order of the table (method_1, ...), each panel's coverage.
  * ------------------------------------------------------------------------- */
-/* fig_value under a printf-made name: fig_valuef(v, "snap_%zu_%d_step", i, k) */
-__attribute__((format(printf, 2, 3))) static void fig_valuef(double value, const char *fmt, ...)
-{
-    char name[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    fig_value(name, value);
-}
-
 /* What every figure needs: the target (mode_at, mode_sd draw the line's
  * density), and the methods (names pick the files, labels title the panels) */
 static void run_figure_values(gan *const *runs, size_t n_runs)
