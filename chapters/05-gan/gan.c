@@ -149,8 +149,14 @@ static gan *gan_new(const gan_setup *s, const char *name, gsl_rng *r)
 
 static void gan_free(gan *g)
 {
-    mlp_free(g->G), mlp_free(g->D), params_free(g->PG), params_free(g->PD);
-    optim_free(g->optG), optim_free(g->optD), ws_free(g->ws), free(g);
+    mlp_free(g->G);
+    mlp_free(g->D);
+    params_free(g->PG);
+    params_free(g->PD);
+    optim_free(g->optG);
+    optim_free(g->optD);
+    ws_free(g->ws);
+    free(g);
 }
 
 /* ----------------------------------------------------------------------------
@@ -527,9 +533,9 @@ static gan *train_target(session *S, const gan_setup *s, int with_fd)
         metrics_set(&S->m, "gen_mean_bimodal", e.mean);
         metrics_set(&S->m, "gen_std_bimodal", e.sd);
     }
-    metrics_set(&S->m, named("w1_%s", g->name), e.w1);
-    metrics_set(&S->m, named("d_loss_end_%s", g->name), d_end);
-    metrics_set(&S->m, named("g_loss_end_%s", g->name), g_end);
+    metrics_setf(&S->m, e.w1, "w1_%s", g->name);
+    metrics_setf(&S->m, d_end, "d_loss_end_%s", g->name);
+    metrics_setf(&S->m, g_end, "g_loss_end_%s", g->name);
 
     write_run_figures(S->cli.out, g, loss, snap);
     history_free(loss);
@@ -610,8 +616,8 @@ static size_t saturation_experiment(session *S, const run_plan *P, gan *g[CMP_RU
         const double *first = gsl_matrix_const_ptr(cmp, 0, 1 + (size_t)i * CMP_PER_RUN);
         printf("%-20s first step: ||grad G|| %.3g, D(G(z)) %.4f; fakes reach mean 1.5 %s%ld\n", cmp_name[i],
                first[CMP_GRAD], first[CMP_DFAKE], reach[i] < 0 ? "never, -1 = " : "at step ", reach[i]);
-        metrics_set(&S->m, named("g_grad_first_%s", cmp_name[i]), first[CMP_GRAD]);
-        metrics_set(&S->m, named("steps_to_halfway_%s", cmp_name[i]), (double)reach[i]);
+        metrics_setf(&S->m, first[CMP_GRAD], "g_grad_first_%s", cmp_name[i]);
+        metrics_setf(&S->m, (double)reach[i], "steps_to_halfway_%s", cmp_name[i]);
         gsl_rng_free(rr[i]);
     }
     write_saturation_figure(cmp, head_start, S->cli.out);
@@ -624,8 +630,7 @@ static size_t saturation_experiment(session *S, const run_plan *P, gan *g[CMP_RU
  * Appendix A. The figures' data (skip on a first reading)
  *
  * loss_<target>, snapshots_<target> (section 8's picture at four moments),
- * saturation (section 10), generated (Appendix C): the scripts are in
- * chapters/05-gan/figures/; here, their data and values (values.gp).
+ * saturation (10), generated (C): scripts in chapters/05-gan/figures/.
  * ------------------------------------------------------------------------- */
 static const char *named(const char *fmt, ...)    /* valid until the next call */
 {
@@ -652,7 +657,7 @@ static void write_run_figures(const char *dir, const gan *g, const history *loss
     const char *tn = g->name;
     char file[64], title[128];
     history_write(loss, dir, named("loss_%s.dat", tn));
-    fig_use(named("loss_%s", tn));
+    fig_usef("loss_%s", tn);
     fig_text(named("loss_%s_g_loss", tn), "%s", gloss_name(g->setup.gloss));   /* G's level */
     snprintf(file, sizeof file, "snapshots_%s.dat", tn);
     FILE *f = out_open(dir, file);
@@ -660,14 +665,14 @@ static void write_run_figures(const char *dir, const gan *g, const history *loss
         snprintf(title, sizeof title, "step %ld (gen mean %.3f, std %.3f, %.1f %% outside the plot)",
                  snap[k].step, snap[k].mean, snap[k].sd, 100.0 * snap[k].off);
         write_picture(f, snap[k].M, title);
-        fig_value(named("snapshots_%s_step_%d", tn, k + 1), (double)snap[k].step);
-        fig_value(named("snapshots_%s_mean_%d", tn, k + 1), snap[k].mean);
-        fig_value(named("snapshots_%s_std_%d", tn, k + 1), snap[k].sd);
+        fig_valuef((double)snap[k].step, "snapshots_%s_step_%d", tn, k + 1);
+        fig_valuef(snap[k].mean, "snapshots_%s_mean_%d", tn, k + 1);
+        fig_valuef(snap[k].sd, "snapshots_%s_std_%d", tn, k + 1);
     }
     out_close(f, file);
-    fig_use(named("snapshots_%s", tn));
-    fig_value(named("snapshots_%s_x_lo", tn), plot_lo[g->setup.target]);
-    fig_value(named("snapshots_%s_x_hi", tn), plot_hi[g->setup.target]);
+    fig_usef("snapshots_%s", tn);
+    fig_valuef(plot_lo[g->setup.target], "snapshots_%s_x_lo", tn);
+    fig_valuef(plot_hi[g->setup.target], "snapshots_%s_x_hi", tn);
 }
 
 static void write_saturation_figure(const gsl_matrix *cmp, long head_start, const char *dir)
@@ -848,9 +853,9 @@ static void generate_samples(session *S, model_set *M, long K)
         const double val[] = {e.mean, e.sd, e.w1, e.left, 1.0 - e.left, e.gap,
                               (double)g->step, e.mean, e.sd, e.w1, plot_lo[bimodal], plot_hi[bimodal]};
         for (int v = 0; v < (bimodal ? 6 : 3); v++)         /* the metrics; panel i + 1's title */
-            metrics_set(&S->m, named("%s_%s", key[v], g->name), val[v]);
+            metrics_setf(&S->m, val[v], "%s_%s", key[v], g->name);
         for (int v = 6; v < 12; v++)
-            fig_value(named("generated_%s_%zu", key[v], i + 1), val[v]);
+            fig_valuef(val[v], "generated_%s_%zu", key[v], i + 1);
         printf(bimodal ? "  between the modes %.3f\n" : "\n", e.gap);
         for (char *p = strcpy(title, g->name); *p; p++)   /* "sgd saturating": in gnuplot */
             *p = *p == '_' ? ' ' : *p;                    /* titles, _ is a subscript     */
