@@ -14,23 +14,11 @@
  * from q(z | x), and keep q(z | x) close to the prior. If both succeed, codes
  * drawn from the prior decode to new, plausible data: a generative model.
  *
- * The story, in the order main() tells it:
- *   1. the data: three clusters (source 000) and a ring of four (source 002)
- *   2. the network: encoder to (mu, logvar), decoder back
- *   3. the reparameterisation trick, forward and backward
- *   4. the loss: reconstruction + weight * KL, and what the weight means
- *   5. the backward pass through all of it (checked in tests/test_04_vae.c)
- *   6. why not finite differences, as source 002 does? (measured)
- *   7. training
- *   8. measuring a generator: are its samples in the data's support?
- *   9. one experiment: build, train, measure, report
- *  10. the KL-weight sweep: the trade-off, and posterior collapse
- *  Appendix (skip on a first reading): A. what the figures need; B. keeping a
- *  trained VAE (--save, --load, --generate K); C. the flags and the recipes.
- *
+ * Sections 1-10 tell that story, model first (main is their table of
+ * contents); the appendix holds the plumbing (figures, checkpoints, flags).
  * Where the sources slip (README: "What the source texts got wrong"): 000's
- * KL gradient is not the gradient of the KL it prints (section 5); 002 trains
- * with finite differences of a random loss (section 6).
+ * KL gradient is not that of the KL it prints (section 5); 002 trains with
+ * finite differences of a random loss (section 6).
  *
  * Run:  make bin/04-vae && bin/04-vae          (bin/04-vae --help for the knobs)
  */
@@ -47,12 +35,10 @@
  *
  *   clusters (source 000):  100 points around each of (1, 1), (-1, -1), (1, -1),
  *                           standard deviation 0.3 per coordinate
- *   ring     (source 002):  200 points around each of (cos a, sin a) for
- *                           a = 0, 90, 180, 270 degrees, covariance 0.04 I,
- *                           i.e. standard deviation 0.2
+ *   ring     (source 002):  200 points around each of (cos a, sin a), a = 0,
+ *                           90, 180, 270 degrees, covariance 0.04 I (sd 0.2)
  *
- * Each point remembers which cluster it came from (for colouring figures only;
- * the VAE never sees the label).
+ * Each point remembers its cluster (for the figures only; the VAE never sees it).
  * ------------------------------------------------------------------------- */
 #define MAX_CLUSTERS 4
 
@@ -67,10 +53,10 @@ typedef struct dataset {
 
 static dataset dataset_make(const char *name, gsl_rng *r)
 {
+    static const double c[3][2] = {{1, 1}, {-1, -1}, {1, -1}};
     const int ring = strcmp(name, "ring") == 0;
     const size_t per = ring ? 200 : 100;
     dataset d = {.name = name, .k = ring ? 4 : 3, .sd = ring ? 0.2 : 0.3};
-    static const double c[3][2] = {{1, 1}, {-1, -1}, {1, -1}};
     for (size_t j = 0; j < d.k; j++) {
         d.centre[j][0] = ring ? cos(2.0 * M_PI * (double)j / 4) : c[j][0];
         d.centre[j][1] = ring ? sin(2.0 * M_PI * (double)j / 4) : c[j][1];
@@ -84,12 +70,6 @@ static dataset dataset_make(const char *name, gsl_rng *r)
         gsl_matrix_set(d.X, i, 1, d.centre[j][1] + gsl_ran_gaussian(r, d.sd));
     }
     return d;
-}
-
-static void dataset_free(dataset *d)
-{
-    gsl_matrix_free(d->X);
-    free(d->label);
 }
 
 /* ----------------------------------------------------------------------------
@@ -111,33 +91,29 @@ static void dataset_free(dataset *d)
  *   clusters (000):  2 -> 16 -> (mu, lv) -> 16 -> 2
  *   ring     (002):  2 -> 64 -> 64 -> (mu, lv) -> 64 -> 64 -> 2
  *
- * Every work matrix is registered once in a workspace (workspace.h), with
- * room for the largest batch; ws_rows(m->ws, n) shows the first n rows of
- * all of them, so training allocates nothing.
+ * The work matrices live in a workspace (workspace.h), sized once for the
+ * largest batch; ws_rows(m->ws, n) shows n rows of each: no allocation later.
  * ------------------------------------------------------------------------- */
 #define MAX_DEPTH 2
 #define DATA_DIM 2
 
 typedef struct vae {
-    size_t depth, hidden, latent;
+    size_t depth;
     double kl_coef;          /* the weight on the KL term, see section 4    */
     params *P;
     dense enc[MAX_DEPTH], mu_head, lv_head, dec[MAX_DEPTH], out;
-    /* the work matrices, (rows, width): z = before the ReLU, a = after it; a
-     * leading d means "dL/d of it"; dh is scratch for the second head */
-    workspace *ws;
+    workspace *ws;  /* z before the ReLU, a after; d = dL/d of; dh: scratch */
     gsl_matrix *enc_z[MAX_DEPTH], *enc_a[MAX_DEPTH], *denc_a[MAX_DEPTH];
     gsl_matrix *dec_z[MAX_DEPTH], *dec_a[MAX_DEPTH], *ddec_a[MAX_DEPTH];
-    gsl_matrix *mu, *lv, *sigma, *eps, *z, *xhat;
-    gsl_matrix *dmu, *dlv, *dmu_kl, *dlv_kl, *dz, *dxhat, *dh;
+    gsl_matrix *mu, *lv, *sigma, *eps, *z, *dmu, *dlv, *dmu_kl, *dlv_kl, *dz;
+    gsl_matrix *xhat, *dxhat, *dh;
 } vae;
 
 static vae *vae_new(size_t depth, size_t hidden, size_t latent, size_t capacity,
                     gsl_rng *r)
 {
     vae *m = xcalloc(1, sizeof *m, "a VAE");
-    m->depth = depth, m->hidden = hidden, m->latent = latent;
-
+    m->depth = depth;
     /* count, allocate, then let each layer take its slice, in a fixed order */
     size_t total = 2 * dense_size(hidden, latent) + dense_size(hidden, DATA_DIM);
     for (size_t l = 0; l < depth; l++)
@@ -150,7 +126,6 @@ static vae *vae_new(size_t depth, size_t hidden, size_t latent, size_t capacity,
     for (size_t l = 0; l < depth; l++)
         dense_bind(&m->dec[l], m->P, l ? hidden : latent, hidden);
     dense_bind(&m->out, m->P, hidden, DATA_DIM);
-
     /* Xavier everywhere except the two heads, which start tiny (as in 002):
      * then every q(z | x) starts as mu ~ 0, sigma ~ 1, i.e. AT the prior, and
      * the KL term starts near zero instead of at some random large value. */
@@ -161,7 +136,6 @@ static vae *vae_new(size_t depth, size_t hidden, size_t latent, size_t capacity,
     dense_init_normal(&m->mu_head, r, 0.01);
     dense_init_normal(&m->lv_head, r, 0.01);
     dense_init_xavier(&m->out, r);
-
     m->ws = ws_new(capacity);
     for (size_t l = 0; l < depth; l++) {
         gsl_matrix **wide[] = {&m->enc_z[l], &m->enc_a[l], &m->denc_a[l],
@@ -214,10 +188,10 @@ static void decode(vae *m, const gsl_matrix *Z)
  * 3. The reparameterisation trick
  *
  * Training needs a code drawn from q(z | x) = N(mu, sigma^2), and then the
- * derivative of the loss with respect to mu and sigma. But "draw z from
- * N(mu, sigma^2)" has no derivative: a random draw is not a function of mu.
- * So we move the randomness out of the way. Draw eps ~ N(0, 1) FIRST, then
- * build z from it with a deterministic, differentiable recipe:
+ * derivative of the loss with respect to mu and sigma. But a random draw is
+ * not a function of mu: it has no derivative. So we move the randomness out
+ * of the way. Draw eps ~ N(0, 1) FIRST, then build z from it with a
+ * deterministic, differentiable recipe:
  *
  *     z = mu + sigma * eps,      sigma = exp(lv / 2)
  *
@@ -261,15 +235,13 @@ static void reparam_backward(const gsl_matrix *dz, const gsl_matrix *eps,
  *     KL    = KL( N(mu, sigma^2) || N(0, I) )
  *           = sum_j 0.5 (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2)     nats
  *
- * both averaged over the batch; loss_mse and loss_kl_normal (common/loss.h)
- * compute them and their gradients. The KL term is the price of a code: zero
- * when q(z | x) IS the prior (the code says nothing about x), and growing with
- * every bit the code carries about x. Reconstruction wants informative codes;
- * KL wants uninformative ones. The weight decides.
- *
- * Both source texts average the KL per latent ENTRY (np.mean over n * J
- * numbers, J = latent size) rather than per point, and we keep that, so that
- * their weights mean the same thing here:
+ * both averaged over the batch (loss_mse, loss_kl_normal in loss.h, with
+ * their gradients). The KL term is the price of a code: zero when q(z | x) IS
+ * the prior (the code says nothing about x), growing with every bit it
+ * carries about x. Reconstruction wants informative codes, KL uninformative
+ * ones; a weight w decides. Both sources average the KL per latent ENTRY
+ * (over n * J numbers, J = latent size); we keep that, so that their weights
+ * mean the same here:
  *
  *     loss = recon + w / J * KL
  *
@@ -280,28 +252,18 @@ static void reparam_backward(const gsl_matrix *dz, const gsl_matrix *eps,
  *     log p(x) >= ELBO = E_eps[ log N(x; x_hat(z), s^2 I) ] - KL
  *                      = - D * recon / (2 s^2) - D/2 log(2 pi s^2) - KL
  *
- * Multiply our loss by D / (2 s^2) and compare: loss is -ELBO (plus a
- * constant) exactly when
+ * Multiply our loss by D / (2 s^2): it is -ELBO (plus a constant) exactly when
+ * s^2 = w D / (2 J), w / 2 here. So the KL weight is not a fudge factor: it is
+ * the noise the model believes the data has. Source 000's w = 0.05 says "my
+ * decoder's output give or take s = 0.16"; 002's w = 1, "give or take 0.71":
+ * for clusters one unit from the origin, "it is all noise" (section 10). We
+ * report the ELBO (nats per point) under that s^2.
  *
- *     s^2 = w D / (2 J)          (s^2 = w / 2 here, D = J = 2)
- *
- * So the KL weight is not a fudge factor: it is the noise the model believes
- * the data has. w = 0.05 (source 000's choice) says "the data are my
- * decoder's output give or take s = 0.16"; w = 1 (source 002's, implicitly)
- * says "give or take 0.71": for clusters one unit from the origin, "it is all
- * noise" (section 10). We report the ELBO (nats per point) under that s^2.
- *
- * beta-VAE. Source 002 ends with beta-VAE (Higgins et al., 2017): multiply
- * the KL term of the ELBO by beta > 1 to press the codes harder towards the
- * prior. With the likelihood (s^2, i.e. w) fixed, that is
- *
- *     loss = recon + (w * beta) / J * KL
- *
- * so training sees only the product w * beta: --kl-weight 0.1 --beta 2 trains
- * exactly the network --kl-weight 0.2 trains. The difference is what the
- * numbers MEAN: --kl-weight moves the model's belief about the noise (and so
- * the ELBO we report), --beta keeps that belief and tilts the objective away
- * from the ELBO. m->kl_coef holds w * beta / J.
+ * beta-VAE (Higgins et al., 2017; 002 ends with it) multiplies the ELBO's KL
+ * by beta > 1 to press the codes harder towards the prior: kl_coef = w beta /
+ * J. Training sees only w * beta (--kl-weight 0.1 --beta 2 trains exactly what
+ * --kl-weight 0.2 trains); w is the model's belief about the noise, and so
+ * the ELBO we report, while beta tilts the objective away from the ELBO.
  * ------------------------------------------------------------------------- */
 typedef struct loss_parts {
     double total, recon, kl;       /* kl in nats per point */
@@ -320,7 +282,6 @@ static loss_parts vae_forward(vae *m, const gsl_matrix *X)
     return p;
 }
 
-
 /* ----------------------------------------------------------------------------
  * 5. The backward pass
  *
@@ -336,14 +297,12 @@ static loss_parts vae_forward(vae *m, const gsl_matrix *X)
  *
  *     dL/dh = dL/dmu W_mu^T + dL/dlv W_lv^T
  *
- * Where the sources slip. Source 000 averages its KL over n * J entries but
- * divides its gradient by n only: J times too large (its reconstruction
- * gradient has the same slip, and with D = J = 2 the two cancel in direction,
- * so only --latent-dim reveals it). The gradient check in tests/ catches
- * exactly this. (000 also reads enc_mu.weights AFTER enc_mu.backward has
- * updated them; here backward never touches a weight: optim.h does.)
+ * Source 000 averages its KL over n * J entries but divides its gradient by
+ * n only: J times too large, which the gradient check in tests/ catches (with
+ * D = J = 2 its recon gradient's same slip hides it; README). Backward here
+ * never touches a weight (000's reads weights its backward already updated).
  * ------------------------------------------------------------------------- */
-/* Back through the ReLU layers of relu_layers, from dL/d(last a) in da[depth-1]
+/* Back through relu_layers, from dL/d(its output) in da[depth - 1]
  * (overwritten) down to dL/d(in) in d_in (NULL: not needed). */
 static void relu_layers_backward(dense *L, size_t depth, const gsl_matrix *in, gsl_matrix **z,
                                  gsl_matrix **a, gsl_matrix **da, gsl_matrix *d_in)
@@ -385,35 +344,28 @@ static void vae_backward(vae *m, const gsl_matrix *X)
  *
  *     dL/dw ~ ( L(w + h) - L(w - h) ) / (2 h),     h = 1e-4,
  *
- * on a small random share of the weights per step (its biases never train).
- * It is slow (two full forward passes per weight), sparse (each weight moves
- * once in many steps) and, worst, noisy beyond use: L(w + h) and L(w - h)
- * each call reparameterise() again, so they see DIFFERENT eps. The difference
- * of two losses under different noise is not small, and dividing it by 2h
- * blows it up. A finite difference of a random function is a derivative only
- * if the randomness is held fixed, which is how our gradient check does it.
- *
- * We measure it on the freshly initialised network (where 002 starts), full
- * batch (as 002 trains): for the weight with the largest gradient, the spread
- * of 10 of 002's estimates against that of 10 of our backward passes, each
- * with its own fresh eps (both honest one-step estimates), in units of the
- * gradient: fd_noise_ratio (hundreds to thousands) and backprop_noise_ratio
- * (a fraction). README: what the source texts got wrong, per seed.
+ * on a small random share of the weights per step. It is slow (two forward
+ * passes per weight), sparse, and noisy beyond use: L(w + h) and L(w - h) each
+ * draw their OWN eps, and the difference of two losses under different noise,
+ * divided by 2h, blows up. A finite difference of a random function is a
+ * derivative only with the randomness held fixed, as our gradient check does.
+ * We measure it where 002 starts (initial weights, full batch): for the weight
+ * with the largest gradient, the spread of 10 of 002's estimates and of 10 of
+ * our backward passes, each with fresh eps, in units of the gradient:
+ * fd_noise_ratio (hundreds to thousands) and backprop_noise_ratio (a
+ * fraction; README: per seed).
  * ------------------------------------------------------------------------- */
 typedef struct fd_report {
-    double grad;        /* dE[L]/dw, backprop averaged over 10 eps      */
-    double sd_fd;       /* spread of 002's two-sided estimate          */
-    double sd_backprop; /* spread of one reparameterised backward pass  */
+    double grad, sd_fd, sd_backprop;   /* dE[L]/dw (mean of 10 backprops); spreads */
 } fd_report;
 
-/* dL/d(every weight) for one fresh eps, into m->P->grad; returns L */
-static double fresh_gradient(vae *m, const gsl_matrix *X, gsl_rng *r)
+/* dL/d(every weight) for one fresh eps, into m->P->grad */
+static void fresh_gradient(vae *m, const gsl_matrix *X, gsl_rng *r)
 {
     rng_fill_gaussian(r, m->eps, 0.0, 1.0);
-    double L = vae_forward(m, X).total;
+    vae_forward(m, X);
     params_zero_grad(m->P);
     vae_backward(m, X);
-    return L;
 }
 
 static fd_report source_fd_noise(vae *m, const gsl_matrix *X, gsl_rng *r)
@@ -451,14 +403,12 @@ static fd_report source_fd_noise(vae *m, const gsl_matrix *X, gsl_rng *r)
 /* ----------------------------------------------------------------------------
  * 7. Training
  *
- * Minibatches of shuffled points (a batcher, batch.h: each point once per
- * epoch), a fresh eps for every point of every batch, Adam (optim.h). Each
- * step: forward, check the loss is a number, zero the gradients, backward,
- * update, and log total, recon and KL in the history (history.h) that the
- * loss-curve figure draws. Nothing is allocated inside the loop. The caller
- * owns the optimiser, whose moments go into a checkpoint (Appendix B) and
- * whose step count is the steps trained. The knobs, as the flags and each
- * data set's recipe (Appendix C) set them:
+ * Minibatches of shuffled points (batch.h: each point once per epoch), a fresh
+ * eps for every point of every batch, Adam (optim.h). Each step: forward,
+ * check the loss is a number, zero the gradients, backward, update, and log
+ * total, recon and KL in the history (history.h) the loss figure draws.
+ * Nothing is allocated in the loop. The knobs, as the flags and each data
+ * set's recipe (Appendix C) set them:
  * ------------------------------------------------------------------------- */
 typedef struct config {
     const char *data;            /* "clusters" or "ring"                      */
@@ -502,12 +452,11 @@ static void train(vae *m, optimizer *opt, const gsl_matrix *X, const config *c, 
  * ask whether the results look like the data. Because we built the data, we
  * can grade each sample exactly:
  *
- *   sample_in_support   the fraction of 2000 decoded prior samples within
- *                       3 sd of some true cluster centre (a true data point
- *                       lands there with probability 1 - e^-4.5 = 0.989)
- *   min_cluster_share   give each sample to its nearest centre; the smallest
- *                       share (1/3 or 1/4 if every cluster is represented
- *                       fairly, 0 if the generator forgot one)
+ *   sample_in_support   the share of 2000 decoded prior samples within 3 sd
+ *                       of a true cluster centre (for a true data point, the
+ *                       probability is 1 - e^-4.5 = 0.989)
+ *   min_cluster_share   give each sample to its nearest centre: the smallest
+ *                       share (1/3 or 1/4 if fair, 0 if a cluster is forgotten)
  *
  * and on the data themselves:
  *
@@ -520,20 +469,18 @@ static void train(vae *m, optimizer *opt, const gsl_matrix *X, const config *c, 
  *          the codes carry nothing about x
  *
  * "Decoded" means x_hat(z), the centre of the decoder's Gaussian, as both
- * sources plot it. The model's full sample would add N(0, s^2) noise to it;
- * we grade the centres because that is where the decoder puts its mass.
+ * sources plot it (a full sample adds N(0, s^2) noise: we grade the mass).
  * ------------------------------------------------------------------------- */
 #define N_PRIOR 2000
 #define EVAL_DRAWS 8
 
 typedef struct evaluation {
-    double recon, kl, elbo, loss, support, min_share;
-    double share[MAX_CLUSTERS];
+    double recon, kl, elbo, support, min_share, share[MAX_CLUSTERS];
     long active_dims;
 } evaluation;
 
-/* Decoded prior samples, one per row of samples: z ~ N(0, I), x = decoder(z).
- * Done in slices of at most the workspace's rows, so any number fits. */
+/* Decoded prior samples, one per row of samples: z ~ N(0, I), x = decoder(z),
+ * in slices of at most the workspace's rows, so that any number fits. */
 static void decode_prior(vae *m, gsl_rng *r, gsl_matrix *samples)
 {
     const size_t cap = ws_max_rows(m->ws);
@@ -547,8 +494,8 @@ static void decode_prior(vae *m, gsl_rng *r, gsl_matrix *samples)
     }
 }
 
-/* Grade samples (n, 2): each goes to its nearest true centre, and counts as
- * in the support within 3 sd of it. */
+/* Grade samples (n, 2): each goes to its nearest true centre, and is in the
+ * support within 3 sd of it. */
 static void grade_samples(const dataset *d, const gsl_matrix *samples, evaluation *e)
 {
     const size_t n = samples->size1;
@@ -585,7 +532,6 @@ static evaluation evaluate(vae *m, const dataset *d, const config *c, gsl_rng *r
         e.recon += p.recon / EVAL_DRAWS;
         e.kl = p.kl;                   /* the KL needs no draw */
     }
-    e.loss = e.recon + m->kl_coef * e.kl;
     double s2 = c->kl_weight * DATA_DIM / (2.0 * (double)c->latent);
     e.elbo = -DATA_DIM * e.recon / (2 * s2) - 0.5 * DATA_DIM * log(2 * M_PI * s2) - e.kl;
     for (size_t j = 0; j < (size_t)c->latent; j++) {
@@ -598,18 +544,18 @@ static evaluation evaluate(vae *m, const dataset *d, const config *c, gsl_rng *r
 }
 
 /* ----------------------------------------------------------------------------
- * 9. One experiment: build, train, measure, report
+ * 9. One experiment: build, train, measure
  *
- * An experiment owns one data set, its model, Adam, the history and the
- * decoded prior samples, allocated here, once, not in the loop. It draws the
- * data first, then the model's initial weights: the random draws of both, in
- * this order, are what --seed reproduces.
+ * An experiment owns one data set, its model, Adam (whose step count is the
+ * steps trained), the history and the decoded prior samples, allocated here,
+ * once. It draws the data first, then the initial weights: these draws, in
+ * this order, are what --seed repeats.
  * ------------------------------------------------------------------------- */
 typedef struct vae_run {
     config cfg;
     dataset d;
     vae *m;
-    optimizer *opt;           /* opt->step: the steps trained so far       */
+    optimizer *opt;
     history *hist;            /* total, recon, KL of every step            */
     gsl_matrix *samples;      /* (N_PRIOR, 2) decoded prior samples        */
 } vae_run;
@@ -618,9 +564,9 @@ static void vae_run_build(vae_run *R, const config *c, gsl_rng *r)
 {
     R->cfg = *c;
     R->d = dataset_make(c->data, r);
-    size_t capacity = R->d.n > N_PRIOR ? R->d.n : N_PRIOR;
-    capacity = (size_t)c->batch > capacity ? (size_t)c->batch : capacity;
-    R->m = vae_new((size_t)c->depth, (size_t)c->hidden, (size_t)c->latent, capacity, r);
+    size_t rows = R->d.n > N_PRIOR ? R->d.n : N_PRIOR;           /* the largest batch */
+    R->m = vae_new((size_t)c->depth, (size_t)c->hidden, (size_t)c->latent,
+                   (size_t)c->batch > rows ? (size_t)c->batch : rows, r);
     R->m->kl_coef = c->kl_weight * c->beta / (double)c->latent;      /* section 4 */
     R->opt = optim_adam(R->m->P, c->lr, 0.9, 0.999);
     /* the loss curves: trailing means over a hundredth of the steps */
@@ -635,7 +581,8 @@ static void vae_run_free(vae_run *R)
     history_free(R->hist);
     optim_free(R->opt);
     vae_free(R->m);
-    dataset_free(&R->d);
+    gsl_matrix_free(R->d.X);
+    free(R->d.label);
 }
 
 /* Build, (measure 002's gradient noise if fd), train, evaluate. every: the
@@ -657,35 +604,6 @@ static void print_evaluation(const char *what, const evaluation *e)
            what, e->recon, e->kl, e->elbo, e->support, e->min_share, e->active_dims);
 }
 
-/* in the appendices: */
-static const char *key(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void print_model(const config *c, int first, long loaded_steps);
-static void record(metrics *m, const char *prefix, const evaluation *e, size_t from, size_t n);
-static void draw_dataset(const char *dir, vae_run *R, const history *H, const evaluation *e);
-
-/* Data set number i (0: the --data set, whose numbers are THE results): show
- * the model; build it, (on the first, measure 002's gradient noise), train
- * and evaluate it, or evaluate the one --load read; draw, print, record. */
-static void experiment(session *S, vae_run *R, const config *c, size_t i)
-{
-    const int trains = session_trains(S);
-    print_model(c, i == 0, trains ? -1 : R->opt->step);
-    fd_report fd;
-    evaluation e = trains ? run_dataset(R, c, S->rng, c->steps / 5, S->cli.quiet,
-                                        i == 0 ? &fd : NULL)
-                          : evaluate(R->m, &R->d, c, S->rng, R->samples);
-    if (trains && i == 0) {
-        printf("  002's finite differences at init: sd %.3g around a true gradient of "
-               "%.3g (%.0fx); one backprop pass: sd %.3g\n",
-               fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
-        metrics_set(&S->m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
-        metrics_set(&S->m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
-    }
-    draw_dataset(S->cli.out, R, trains ? R->hist : NULL, &e);
-    print_evaluation(c->data, &e);
-    record(&S->m, i ? c->data : "", &e, 0, 6);
-}
-
 /* ----------------------------------------------------------------------------
  * 10. The KL-weight sweep: the trade-off, and posterior collapse
  *
@@ -702,43 +620,36 @@ static void experiment(session *S, vae_run *R, const config *c, size_t i)
  * decodes to about the middle of the ring. That is POSTERIOR COLLAPSE: q(z | x)
  * = p(z) for every x, the code says nothing, the decoder outputs the data
  * mean. It is not a bug of the optimiser; at w = 1 it is the best answer.
- * Count, per point, in units of (loss x 2 = sum of squares + w KL):
- *
- *   - telling the decoder which of the 4 clusters x is in saves at most
- *     E|x|^2 - 2 (0.2)^2 = 1.08 - 0.08 = 1.0  of squared error,
- *   - and costs at least  w ln 4 = 1.39 w  in KL (naming one of 4 equally
- *     likely things takes ln 4 nats, and a Gaussian code needs more).
- *
- * Above w = 1 / 1.39 = 0.72 the code is not worth its price: w = 1 collapses
- * (goal: sweep_ring_kl_at_w1 < 0.2), w = 0.7 is on the edge. In the language
- * of section 4: w = 1 means the decoder noise is s = 0.71, most of the spread
- * of the whole ring (a point is on average 1.0 from the centre), so the model
- * can explain the data as "the centre, plus noise" for free. The three
- * clusters sit further from their mean (sum of squares saved 1.78, cost >=
- * 1.10 w) and survive w = 1 (goal: sweep_clusters_kl_at_w1 > 0.5), with one
- * code dimension switched off.
- *
- * The cure is not a trick but the right w: one that states a noise level
- * well below the clusters' spacing. Our default, w = 0.3 (s = 0.39), puts at
- * least 80 % of the samples in the support on both data sets (the goals),
- * with a clear margin below the ring's collapse (README: the sweep, measured).
+ * Count, per point, in units of (loss x 2 = sum of squares + w KL): telling
+ * the decoder which of the 4 clusters x is in saves at most E|x|^2 - 2 (0.2)^2
+ * = 1.08 - 0.08 = 1.0 of squared error, and costs at least w ln 4 = 1.39 w in
+ * KL (naming one of 4 equally likely things takes ln 4 nats, and a Gaussian
+ * code needs more). Above w = 1 / 1.39 = 0.72 the code is not worth its
+ * price: w = 1 collapses (goal: sweep_ring_kl_at_w1 < 0.2). In the language
+ * of section 4, w = 1 says the decoder noise is s = 0.71, most of the spread
+ * of the whole ring, so "the centre, plus noise" explains the data for free.
+ * The three clusters sit further from their mean (saved 1.78, cost >= 1.10 w)
+ * and survive w = 1 (goal: sweep_clusters_kl_at_w1 > 0.5), one code
+ * dimension switched off. The cure is not a trick but the right w, one that
+ * states a noise level well below the clusters' spacing: our default, 0.3
+ * (s = 0.39), clear of the ring's collapse (README: the sweep, measured).
  * ------------------------------------------------------------------------- */
 static const double SWEEP_W[] = {0.01, 0.03, 0.1, 0.3, 0.7, 1.0};
 static const double SWEEP_W_QUICK[] = {0.01, 0.3, 1.0};
-#define MAX_SWEEP (2 * sizeof SWEEP_W / sizeof SWEEP_W[0])
-/* the columns of the sweep's table: one row per trained model */
+/* the columns of the sweep's table, one row per trained model */
 enum { SW_DATA, SW_W, SW_RECON, SW_KL, SW_ELBO, SW_SUPPORT, SW_MIN_SHARE, SW_ACTIVE, SW_COLS };
 
 static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size_t n_w,
-                       const gsl_matrix *sweep, gsl_matrix *const *samples, double chosen_w);
+                       const gsl_matrix *sweep, const gsl_matrix *samples, double chosen_w);
 
-/* chosen_w: this run's --kl-weight, marked in the figures. */
+/* chosen_w: this run's --kl-weight, marked in the figures (Appendix A). */
 static void kl_sweep(session *S, config *const *sets, size_t n_data, double chosen_w)
 {
-    const int quick = S->cli.quick;
-    const double *w = quick ? SWEEP_W_QUICK : SWEEP_W;
-    const size_t n_w = quick ? sizeof SWEEP_W_QUICK / sizeof SWEEP_W_QUICK[0] : MAX_SWEEP / 2;
-    gsl_matrix *sweep = gsl_matrix_alloc(n_data * n_w, SW_COLS), *samples[MAX_SWEEP];
+    const double *w = S->cli.quick ? SWEEP_W_QUICK : SWEEP_W;
+    const size_t n_w = S->cli.quick ? sizeof SWEEP_W_QUICK / sizeof SWEEP_W_QUICK[0]
+                                    : sizeof SWEEP_W / sizeof SWEEP_W[0];
+    gsl_matrix *sweep = gsl_matrix_alloc(n_data * n_w, SW_COLS);
+    gsl_matrix *samples = gsl_matrix_alloc(n_data * n_w * N_PRIOR, DATA_DIM);  /* all models' */
     printf("\n== 10. The KL-weight sweep: retrain at each weight w, all else equal (beta %g)\n",
            sets[0]->beta);
     for (size_t row = 0; row < n_data * n_w; row++) {
@@ -746,47 +657,43 @@ static void kl_sweep(session *S, config *const *sets, size_t n_data, double chos
         c.kl_weight = w[row % n_w];
         vae_run R;
         evaluation e = run_dataset(&R, &c, S->rng, 0, 1, NULL);
-        samples[row] = R.samples;                    /* kept for the figures */
-        R.samples = NULL;
+        gsl_matrix_view mine = gsl_matrix_submatrix(samples, row * N_PRIOR, 0, N_PRIOR, DATA_DIM);
+        gsl_matrix_memcpy(&mine.matrix, R.samples);
         vae_run_free(&R);
         char what[64];
         snprintf(what, sizeof what, "  %-8s w %-4g", c.data, c.kl_weight);
         print_evaluation(what, &e);
-        const double v[SW_COLS] = {(double)(row / n_w), c.kl_weight, e.recon, e.kl, e.elbo,
-                                   e.support, e.min_share, (double)e.active_dims};
-        for (size_t col = 0; col < SW_COLS; col++)
-            gsl_matrix_set(sweep, row, col, v[col]);
+        double v[SW_COLS] = {(double)(row / n_w), c.kl_weight, e.recon, e.kl, e.elbo,
+                             e.support, e.min_share, (double)e.active_dims};
+        gsl_vector_view table_row = gsl_vector_view_array(v, SW_COLS);
+        gsl_matrix_set_row(sweep, row, &table_row.vector);
     }
     draw_sweep(S->cli.out, sets, n_data, n_w, sweep, samples, chosen_w);
     for (size_t i = 0; i < n_data; i++) {            /* the last weight is w = 1 */
-        const size_t row = i * n_w + n_w - 1;
-        metrics_set(&S->m, key("sweep_%s_kl_at_w1", sets[i]->data),
-                    gsl_matrix_get(sweep, row, SW_KL));
-        metrics_set(&S->m, key("sweep_%s_support_at_w1", sets[i]->data),
-                    gsl_matrix_get(sweep, row, SW_SUPPORT));
+        char name[64];
+        snprintf(name, sizeof name, "sweep_%s_kl_at_w1", sets[i]->data);
+        metrics_set(&S->m, name, gsl_matrix_get(sweep, i * n_w + n_w - 1, SW_KL));
+        snprintf(name, sizeof name, "sweep_%s_support_at_w1", sets[i]->data);
+        metrics_set(&S->m, name, gsl_matrix_get(sweep, i * n_w + n_w - 1, SW_SUPPORT));
     }
-    for (size_t k = 0; k < n_data * n_w; k++)
-        gsl_matrix_free(samples[k]);
+    gsl_matrix_free(samples);
     gsl_matrix_free(sweep);
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix A. What the figures need
  *
- * The scripts are in chapters/04-vae/figures/; the program writes their data
- * files and this run's numbers (values.gp). Per data set NAME (the scripts
- * come in pairs, clusters_X.gp and ring_X.gp, differing only in `ds = ...`):
- * NAME_data (the points by cluster), NAME_latent (the encoded means over the
- * prior's 1- and 2-sd circles), NAME_samples (the decoded prior samples and
- * each cluster's 3-sd circle), NAME_loss (the history; a model loaded with
- * --load has none) and NAME_grid (the decoder as a map: grid lines of codes
- * over [-3, 3]^2, decoded). For the sweep: sweep (recon against KL),
- * sweep_quality (the grades against w), sweep_NAME_samples (three weights).
+ * The scripts are in chapters/04-vae/figures/ (README: what to look at); the
+ * program writes their data and this run's numbers (values.gp). Per data set
+ * NAME, whose numbers carry its name: NAME_data, NAME_latent, NAME_samples,
+ * NAME_loss (not after --load: a checkpoint keeps no history) and NAME_grid
+ * (the decoder as a map); then the sweep's.
  * ------------------------------------------------------------------------- */
 #define GRID_LINES 13      /* z = -3, -2.5, ..., 3                       */
 #define GRID_POINTS 61     /* points along each line                     */
 
-/* A name made like printf's (values.gp, metrics); valid until the next call. */
+/* A name made like printf's (values.gp, metrics, files); valid until the next call. */
+static const char *key(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static const char *key(const char *fmt, ...)
 {
     static char buf[64];
@@ -798,7 +705,7 @@ static const char *key(const char *fmt, ...)
 }
 
 /* dir/NAME_what.dat: "# header", then per row the first two columns of A (the
- * second 0 if A has one), of B if given, and the cluster if label is given. */
+ * second 0 if A has one), those of B if given, and the cluster if label is. */
 static void write_points(const char *dir, const char *N, const char *what, const char *header,
                          const gsl_matrix *A, const gsl_matrix *B, const size_t *label)
 {
@@ -836,12 +743,14 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
     const char *names[] = {"kl_weight", "beta", "latent_dim", "active_dims", "support"};
     const double values[] = {R->cfg.kl_weight, R->cfg.beta, (double)R->cfg.latent,
                              (double)e->active_dims, e->support};
+    const size_t J = (size_t)R->cfg.latent;
     vae *m = R->m;
     dataset_values(&R->d);
-    for (size_t k = 0; k < 5; k++)
+    for (size_t k = 0; k < 5; k++) {
         fig_value(key("%s_%s", N, names[k]), values[k]);
-    for (size_t k = 0; k < (H ? 5u : 4u); k++)
-        fig_use(key("%s_%s", N, figs[k]));
+        if (H || k < 4)
+            fig_use(key("%s_%s", N, figs[k]));
+    }
     fig_value("n_prior_samples", N_PRIOR);
     fig_value("grid_lines", GRID_LINES);
     fig_value("grid_points", GRID_POINTS);
@@ -854,20 +763,18 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
     out_write_matrix(dir, key("%s_samples.dat", N), "x y: decoder(z) for z ~ N(0, I)", R->samples);
     if (H)
         history_write(H, dir, key("%s_loss.dat", N));
-    /* the decoder as a map: lines of constant z_1, then of constant z_2 */
-    const size_t rows = (R->cfg.latent > 1 ? 2 * GRID_LINES : 1) * GRID_POINTS;
+    /* the decoder as a map: lines of constant z_1 = u (z_2 = v moves), then of
+     * constant z_2; a code of one dimension has one line */
+    const size_t rows = (J > 1 ? 2 * GRID_LINES : 1) * GRID_POINTS;
     ws_rows(m->ws, rows);
     gsl_matrix_set_zero(m->z);
     for (size_t row = 0; row < rows; row++) {
         const size_t L = row / GRID_POINTS, second = L >= GRID_LINES;
-        double fixed = -3.0 + 6.0 * (double)(L % GRID_LINES) / (GRID_LINES - 1);
-        double moving = -3.0 + 6.0 * (double)(row % GRID_POINTS) / (GRID_POINTS - 1);
-        if (R->cfg.latent == 1) {
-            gsl_matrix_set(m->z, row, 0, moving);
-        } else {                           /* first z_1 fixed, z_2 moving; then the other way */
-            gsl_matrix_set(m->z, row, second, fixed);
-            gsl_matrix_set(m->z, row, !second, moving);
-        }
+        double u = -3.0 + 6.0 * (double)(L % GRID_LINES) / (GRID_LINES - 1);
+        double v = -3.0 + 6.0 * (double)(row % GRID_POINTS) / (GRID_POINTS - 1);
+        gsl_matrix_set(m->z, row, 0, J == 1 || second ? v : u);
+        if (J > 1)
+            gsl_matrix_set(m->z, row, 1, second ? u : v);
     }
     decode(m, m->z);
     write_points(dir, N, "grid", "x y z_1 z_2: decoder(z) along lines of z over [-3,3]^2, "
@@ -875,24 +782,16 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
                  m->xhat, m->z, NULL);
 }
 
-/* The sweep's table, one row per model; every model's decoded samples, one
- * index each; the values: the data sets, this run's w, the three panels of
- * sweep_NAME_samples (the smallest w, the one nearest this run's, the
- * largest) and the first model that collapsed (KL ~ 0), if any. */
+/* The sweep's table, one row per model; the models' decoded samples, N_PRIOR
+ * rows each; the values: the data sets, this run's w, and the three panels of
+ * sweep_NAME_samples (the smallest w, the one nearest this run's, the largest). */
 static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size_t n_w,
-                       const gsl_matrix *sweep, gsl_matrix *const *samples, double chosen_w)
+                       const gsl_matrix *sweep, const gsl_matrix *samples, double chosen_w)
 {
     out_write_matrix(dir, "sweep.dat", "data(0,1) kl_weight recon kl(nats) elbo "
                      "sample_in_support min_cluster_share active_dims", sweep);
-    FILE *f = out_open(dir, "sweep_samples.dat");
-    fprintf(f, "# x y: decoded prior samples; index k: the model of row k of sweep.dat\n");
-    for (size_t k = 0; k < n_data * n_w; k++) {
-        for (size_t s = 0; s < N_PRIOR; s++)
-            fprintf(f, "%.6g %.6g\n", gsl_matrix_get(samples[k], s, 0),
-                    gsl_matrix_get(samples[k], s, 1));
-        fputs("\n\n", f);
-    }
-    out_close(f, "sweep_samples.dat");
+    out_write_matrix(dir, "sweep_samples.dat", "x y: decoded prior samples, n_prior_samples "
+                     "rows for each model (row) of sweep.dat", samples);
     fig_use("sweep");
     fig_use("sweep_quality");
     fig_value("sweep_this_run_w", chosen_w);
@@ -902,47 +801,33 @@ static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size
         if (fabs(log(gsl_matrix_get(sweep, k, SW_W) / chosen_w)) <
             fabs(log(gsl_matrix_get(sweep, pick[1], SW_W) / chosen_w)))
             pick[1] = k;
+    const size_t col[] = {SW_W, SW_KL, SW_SUPPORT};
+    const char *name[] = {"w", "kl", "support"};
     for (size_t i = 0; i < n_data; i++) {
         const char *N = sets[i]->data;
         fig_text(key("sweep_data_%zu", i + 1), "%s", N);
         fig_use(key("sweep_%s_samples", N));
         for (size_t p = 0; p < 3; p++) {                 /* each panel's title */
-            const size_t row = i * n_w + pick[p];
-            fig_value(key("sweep_%s_index_%zu", N, p + 1), (double)row);
-            fig_value(key("sweep_%s_w_%zu", N, p + 1), gsl_matrix_get(sweep, row, SW_W));
-            fig_value(key("sweep_%s_kl_%zu", N, p + 1), gsl_matrix_get(sweep, row, SW_KL));
-            fig_value(key("sweep_%s_support_%zu", N, p + 1),
-                      gsl_matrix_get(sweep, row, SW_SUPPORT));
+            fig_value(key("sweep_%s_model_%zu", N, p + 1), (double)(i * n_w + pick[p]));
+            for (size_t c = 0; c < 3; c++)
+                fig_value(key("sweep_%s_%s_%zu", N, name[c], p + 1),
+                          gsl_matrix_get(sweep, i * n_w + pick[p], col[c]));
         }
     }
-    fig_value("sweep_collapse", 0);
-    for (size_t row = 0; row < n_data * n_w; row++)
-        if (gsl_matrix_get(sweep, row, SW_KL) < 0.1) {
-            fig_value("sweep_collapse", 1);
-            fig_text("sweep_collapse_data", "%s", sets[row / n_w]->data);
-            fig_value("sweep_collapse_w", gsl_matrix_get(sweep, row, SW_W));
-            fig_value("sweep_collapse_kl", gsl_matrix_get(sweep, row, SW_KL));
-            fig_value("sweep_collapse_recon", gsl_matrix_get(sweep, row, SW_RECON));
-            break;
-        }
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix B. Keeping a trained VAE: --save, --load, --generate K
  *
  * --save FILE writes, at the end of the run, one checkpoint (checkpoint.h) of
- * the VAEs the run trained on its data sets (not the sweep's: every run
- * retrains those). Per data set, under a NAME that is the data set and the
- * objective ("ring.w0.3.b1": a checkpoint of the ring does not load as the
- * clusters, nor one of w = 0.3 as a model of w = 1): NAME.vae (every weight:
- * --load measures recon and KL, which need the encoder), NAME.adam (Adam's
- * moments and step, the steps trained) and NAME.data (the training points:
- * the second data set is drawn after the first has trained, so --seed alone
- * cannot redraw it); plus the random generator. Other sizes or flags are
- * refused in one line. --generate K decodes K prior samples per data set as
- * section 8 does, from a generator of their own (S.sample_seed): the same
- * checkpoint and seed give the same samples, byte for byte. The rules and
- * the file handling are common/session.h's, as in every chapter.
+ * the VAEs trained on the run's data sets (not the sweep's, which every run
+ * retrains): per data set, under NAME = its data set and objective
+ * ("ring.w0.3.b1", so that other flags are refused), NAME.vae (every weight),
+ * NAME.adam (Adam's moments and step) and NAME.data (the training points,
+ * which --seed alone cannot redraw: README), and the random generator.
+ * --generate K decodes K prior samples per data set as section 8 does, from a
+ * generator of their own: the same checkpoint and seed give the same samples.
+ * The rules and the file handling are common/session.h's.
  * ------------------------------------------------------------------------- */
 /* Describe what a checkpoint of these runs holds (nothing is copied yet). */
 static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
@@ -950,18 +835,14 @@ static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
     memset(ck, 0, sizeof *ck);
     for (size_t i = 0; i < n; i++) {
         vae_run *R = &runs[i];
-        /* at most 8 + 2 + 11 + 2 + 11 = 34 characters (%g keeps 6 digits),
-         * so the longest block name, base + ".adam.step", fits in 47 */
-        char base[CHECKPOINT_NAME_LEN], name[CHECKPOINT_NAME_LEN + 16];
+        /* NAME: at most 8 + 2 + 11 + 2 + 11 = 34 characters (%g keeps 6
+         * digits), so the longest block name, NAME.adam.step, fits in 47 */
+        char base[CHECKPOINT_NAME_LEN];
         snprintf(base, sizeof base, "%s.w%g.b%g", R->cfg.data, R->cfg.kl_weight, R->cfg.beta);
-        snprintf(name, sizeof name, "%s.vae", base);
-        checkpoint_add_params(ck, name, R->m->P);
-        snprintf(name, sizeof name, "%s.adam", base);
-        checkpoint_add_optimizer(ck, name, R->opt);
-        /* the (n, 2) points are one contiguous run of 2n doubles */
+        checkpoint_add_params(ck, key("%s.vae", base), R->m->P);
+        checkpoint_add_optimizer(ck, key("%s.adam", base), R->opt);
         gsl_vector_view X = gsl_vector_view_array(R->d.X->data, R->d.n * DATA_DIM);
-        snprintf(name, sizeof name, "%s.data", base);
-        checkpoint_add_vector(ck, name, &X.vector);
+        checkpoint_add_vector(ck, key("%s.data", base), &X.vector);     /* (n, 2): 2n doubles */
     }
 }
 
@@ -977,6 +858,9 @@ static void keep_runs(session *S, vae_run *runs, size_t n, int load)
     else
         session_save(S, &ck, what);
 }
+
+static void print_model(const config *c, int first, long loaded_steps);
+static void record(metrics *m, const char *prefix, const evaluation *e, size_t from, size_t n);
 
 /* --generate K: per data set, K decoded prior samples, their figure
  * generated_NAME (like NAME_samples, drawing the first N_PRIOR: more would
@@ -996,10 +880,8 @@ static void generate(session *S, vae_run *runs, size_t n)
         evaluation e = {0};
         decode_prior(runs[i].m, fixed, samples);
         grade_samples(d, samples, &e);
-        char file[64];
-        snprintf(file, sizeof file, "generated_%s.dat", d->name);
-        out_write_matrix(S->cli.out, file, "x y: decoder(z) for z ~ N(0, I), one sample per row",
-                         samples);
+        out_write_matrix(S->cli.out, key("generated_%s.dat", d->name),
+                         "x y: decoder(z) for z ~ N(0, I), one sample per row", samples);
         fig_use(key("generated_%s", d->name));
         dataset_values(d);
         fig_value(key("%s_generated_support", d->name), e.support);
@@ -1060,15 +942,15 @@ static config recipe(const char *data, const session *S, const config *cfg)
 static void print_model(const config *c, int first, long loaded_steps)
 {
     const char *more = c->depth > 1 ? " -> same" : "";
-    printf("%s== %s %s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2\n", first ? "" : "\n",
+    printf("%s== %s %s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2\n"
+           "  loss = recon + %g x %g / %ld x KL (decoder noise s = %.3g); ", first ? "" : "\n",
            loaded_steps < 0 ? "7. Training the" : "8. Measuring the loaded", c->data,
-           c->hidden, more, c->latent, c->hidden, more);
-    printf("  loss = recon + %g x %g / %ld x KL (decoder noise s = %.3g); ", c->kl_weight,
-           c->beta, c->latent, sqrt(c->kl_weight * DATA_DIM / (2.0 * (double)c->latent)));
-    if (loaded_steps >= 0)
-        printf("loaded, trained %ld steps\n", loaded_steps);
-    else
+           c->hidden, more, c->latent, c->hidden, more, c->kl_weight, c->beta, c->latent,
+           sqrt(c->kl_weight * DATA_DIM / (2.0 * (double)c->latent)));
+    if (loaded_steps < 0)
         printf("%ld steps of Adam (lr %g), batch %ld\n", c->steps, c->lr, c->batch);
+    else
+        printf("loaded, trained %ld steps\n", loaded_steps);
 }
 
 /* Metrics from .. from + n - 1 of the list; the second data set's carry its name. */
@@ -1080,6 +962,29 @@ static void record(metrics *m, const char *prefix, const evaluation *e, size_t f
                         (double)e->active_dims};
     for (size_t k = from; k < from + n; k++)
         metrics_set(m, key("%s%s%s", prefix, *prefix ? "_" : "", names[k]), v[k]);
+}
+
+/* Data set number i (0: the --data set, whose numbers are THE results): show
+ * the model; build it, (on the first, measure 002's gradient noise), train
+ * and evaluate it, or evaluate the one --load read; draw, print, record. */
+static void experiment(session *S, vae_run *R, const config *c, size_t i)
+{
+    const int trains = session_trains(S);
+    print_model(c, i == 0, trains ? -1 : R->opt->step);
+    fd_report fd;
+    evaluation e = trains ? run_dataset(R, c, S->rng, c->steps / 5, S->cli.quiet,
+                                        i == 0 ? &fd : NULL)
+                          : evaluate(R->m, &R->d, c, S->rng, R->samples);
+    if (trains && i == 0) {
+        printf("  002's finite differences at init: sd %.3g around a true gradient of "
+               "%.3g (%.0fx); one backprop pass: sd %.3g\n",
+               fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
+        metrics_set(&S->m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
+        metrics_set(&S->m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
+    }
+    draw_dataset(S->cli.out, R, trains ? R->hist : NULL, &e);
+    print_evaluation(c->data, &e);
+    record(&S->m, i ? c->data : "", &e, 0, 6);
 }
 
 /* ----------------------------------------------------------------------------

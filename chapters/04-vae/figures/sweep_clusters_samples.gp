@@ -1,8 +1,8 @@
 # sweep_clusters_samples.gp -- the KL-weight sweep on the clusters data set: decoded
 # prior samples at the smallest weight, the one nearest this run's, and the
 # largest, side by side over the training points (sweep_samples.dat: x, y;
-# index k the model of row k of sweep.dat; panel p shows index
-# sweep_clusters_index_p).
+# n_prior_samples rows for each model, in the order of sweep.dat's rows; panel
+# p shows model sweep_clusters_model_p).
 # One script per data set: sweep_ring_samples.gp is this one with ds = "ring".
 load "values.gp"
 ds = "clusters"
@@ -21,7 +21,9 @@ samples_file = "sweep_samples.dat"
 do for [p = 1:3] {
     set title sprintf("w = %g: KL %.2f nats, %.0f%% in support", \
                       panel("w", p), panel("kl", p), 100 * panel("support", p))
+    first = panel("model", p) * n_prior_samples          # the model's rows
     plot data_file using 1:2 with points pt 7 ps 0.4 lc rgb "#bbbbbb" title "data", \
-         samples_file index panel("index", p) using 1:2 with points lt 6 pt 7 ps 0.3 title "samples"
+         samples_file every ::first::(first + n_prior_samples - 1) using 1:2 \
+             with points lt 6 pt 7 ps 0.3 title "samples"
 }
 unset multiplot
