@@ -10,7 +10,7 @@
  * averaged over n * J entries) and a reparameterisation that forgets the
  * sigma factor must both FAIL it.
  *
- * Then Appendix B: a checkpoint saved and loaded into freshly built models
+ * Then Appendix C: a checkpoint saved and loaded into freshly built models
  * gives back the same weights, Adam, data and generator, so the decoder makes
  * bit-identical samples from the same noise; a checkpoint refuses to load into
  * a model of another size, objective or number of data sets; and decoding
@@ -169,7 +169,7 @@ static void test_source_000_kl_gradient_fails(void **state)
     assert_true(vae_check(1, 6, 2, 2.0) > 1e-3);
 }
 
-/* ---- Appendix B: checkpoints ----------------------------------------------- */
+/* ---- Appendix C: checkpoints ----------------------------------------------- */
 
 /* Two tiny runs, as the chapter's main trains them: clusters, then the ring. */
 static void tiny_configs(config *s)

@@ -13,12 +13,9 @@
  * and training it to do two things at once: reconstruct x from a code DRAWN
  * from q(z | x), and keep q(z | x) close to the prior. If both succeed, codes
  * drawn from the prior decode to new, plausible data: a generative model.
- *
- * Sections 1-10 tell that story, model first (main is their table of
- * contents); the appendix holds the plumbing (figures, checkpoints, flags).
- * Where the sources slip (README: "What the source texts got wrong"): 000's
- * KL gradient is not that of the KL it prints (section 5); 002 trains with
- * finite differences of a random loss (section 6).
+ * Sections 1-10 tell that story (main is their table of contents); the
+ * appendix holds the plumbing. The sources slip (README) in 000's KL gradient
+ * (section 5) and in 002's finite differences of a random loss (section 6).
  *
  * Run:  make bin/04-vae && bin/04-vae          (bin/04-vae --help for the knobs)
  */
@@ -37,7 +34,6 @@
  *                           standard deviation 0.3 per coordinate
  *   ring     (source 002):  200 points around each of (cos a, sin a), a = 0,
  *                           90, 180, 270 degrees, covariance 0.04 I (sd 0.2)
- *
  * Each point remembers its cluster (for the figures only; the VAE never sees it).
  * ------------------------------------------------------------------------- */
 #define MAX_CLUSTERS 4
@@ -45,8 +41,7 @@
 typedef struct dataset {
     const char *name;                  /* "clusters" or "ring"             */
     size_t n, k;                       /* points, clusters                 */
-    double centre[MAX_CLUSTERS][2];
-    double sd;                         /* per coordinate, every cluster    */
+    double centre[MAX_CLUSTERS][2], sd;    /* sd per coordinate, all alike */
     gsl_matrix *X;                     /* (n, 2) the points                */
     size_t *label;                     /* (n)    their cluster             */
 } dataset;
@@ -82,17 +77,13 @@ static dataset dataset_make(const char *name, gsl_rng *r)
  *     mu  = h W_mu + b_mu                          (n, latent)
  *     lv  = h W_lv + b_lv                          (n, latent)  lv = log sigma^2
  *
- * Why predict log sigma^2 and not sigma? A variance must be positive; a linear
- * layer outputs any real number. exp() turns any real number into a positive
- * one, so the network never has to be told "stay above zero".
- *
- * Decoder: the mirror image, z -> relu layers -> a linear output x_hat (n, 2).
- *
- *   clusters (000):  2 -> 16 -> (mu, lv) -> 16 -> 2
- *   ring     (002):  2 -> 64 -> 64 -> (mu, lv) -> 64 -> 64 -> 2
- *
- * The work matrices live in a workspace (workspace.h), sized once for the
- * largest batch; ws_rows(m->ws, n) shows n rows of each: no allocation later.
+ * Why log sigma^2 and not sigma? A variance must be positive, a linear layer
+ * outputs any real number, and exp() makes any real number positive: the
+ * network never has to be told "stay above zero". The decoder is the mirror
+ * image, z -> relu layers -> a linear output x_hat (n, 2): 2 -> 16 -> (mu, lv)
+ * -> 16 -> 2 for 000's clusters, 2 -> 64 -> 64 -> (mu, lv) -> 64 -> 64 -> 2
+ * for 002's ring. The work matrices live in a workspace (workspace.h), sized
+ * once for the largest batch: ws_rows(m->ws, n) shows n rows of each.
  * ------------------------------------------------------------------------- */
 #define MAX_DEPTH 2
 #define DATA_DIM 2
@@ -109,8 +100,7 @@ typedef struct vae {
     gsl_matrix *xhat, *dxhat, *dh;
 } vae;
 
-static vae *vae_new(size_t depth, size_t hidden, size_t latent, size_t capacity,
-                    gsl_rng *r)
+static vae *vae_new(size_t depth, size_t hidden, size_t latent, size_t capacity, gsl_rng *r)
 {
     vae *m = xcalloc(1, sizeof *m, "a VAE");
     m->depth = depth;
@@ -235,15 +225,12 @@ static void reparam_backward(const gsl_matrix *dz, const gsl_matrix *eps,
  *     KL    = KL( N(mu, sigma^2) || N(0, I) )
  *           = sum_j 0.5 (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2)     nats
  *
- * both averaged over the batch (loss_mse, loss_kl_normal in loss.h, with
- * their gradients). The KL term is the price of a code: zero when q(z | x) IS
- * the prior (the code says nothing about x), growing with every bit it
- * carries about x. Reconstruction wants informative codes, KL uninformative
- * ones; a weight w decides. Both sources average the KL per latent ENTRY
- * (over n * J numbers, J = latent size); we keep that, so that their weights
- * mean the same here:
- *
- *     loss = recon + w / J * KL
+ * both averaged over the batch (loss_mse, loss_kl_normal: loss.h). The KL is
+ * the price of a code: zero when q(z | x) IS the prior (the code says nothing
+ * about x), growing with every bit it carries about x. Reconstruction wants
+ * informative codes, KL cheap ones; a weight w decides. Both sources average
+ * the KL per latent ENTRY (J = latent size), and we keep that, so that their
+ * weights mean the same here:   loss = recon + w / J * KL.
  *
  * What does w mean? The honest VAE objective is the ELBO, the evidence lower
  * bound: for a decoder that says "x = x_hat(z) + Gaussian noise of variance
@@ -254,16 +241,13 @@ static void reparam_backward(const gsl_matrix *dz, const gsl_matrix *eps,
  *
  * Multiply our loss by D / (2 s^2): it is -ELBO (plus a constant) exactly when
  * s^2 = w D / (2 J), w / 2 here. So the KL weight is not a fudge factor: it is
- * the noise the model believes the data has. Source 000's w = 0.05 says "my
- * decoder's output give or take s = 0.16"; 002's w = 1, "give or take 0.71":
- * for clusters one unit from the origin, "it is all noise" (section 10). We
- * report the ELBO (nats per point) under that s^2.
- *
- * beta-VAE (Higgins et al., 2017; 002 ends with it) multiplies the ELBO's KL
- * by beta > 1 to press the codes harder towards the prior: kl_coef = w beta /
- * J. Training sees only w * beta (--kl-weight 0.1 --beta 2 trains exactly what
- * --kl-weight 0.2 trains); w is the model's belief about the noise, and so
- * the ELBO we report, while beta tilts the objective away from the ELBO.
+ * the noise the model believes the data has (000's w = 0.05: s = 0.16; 002's
+ * w = 1: s = 0.71, for clusters one unit from the origin "it is all noise",
+ * section 10). We report the ELBO (nats per point) under that s^2. beta-VAE
+ * (Higgins et al., 2017; 002 ends with it) multiplies the ELBO's KL by beta
+ * > 1 to press the codes towards the prior: kl_coef = w beta / J. Training
+ * sees only w * beta; w is the belief about the noise (and so the ELBO we
+ * report), beta tilts the objective away from the ELBO (README).
  * ------------------------------------------------------------------------- */
 typedef struct loss_parts {
     double total, recon, kl;       /* kl in nats per point */
@@ -298,12 +282,10 @@ static loss_parts vae_forward(vae *m, const gsl_matrix *X)
  *     dL/dh = dL/dmu W_mu^T + dL/dlv W_lv^T
  *
  * Source 000 averages its KL over n * J entries but divides its gradient by
- * n only: J times too large, which the gradient check in tests/ catches (with
- * D = J = 2 its recon gradient's same slip hides it; README). Backward here
- * never touches a weight (000's reads weights its backward already updated).
+ * n only: J times too large, which the gradient check in tests/ catches.
  * ------------------------------------------------------------------------- */
-/* Back through relu_layers, from dL/d(its output) in da[depth - 1]
- * (overwritten) down to dL/d(in) in d_in (NULL: not needed). */
+/* Back through relu_layers: dL/d(its output) in da[depth - 1] (overwritten)
+ * down to dL/d(in) in d_in (NULL: not needed). */
 static void relu_layers_backward(dense *L, size_t depth, const gsl_matrix *in, gsl_matrix **z,
                                  gsl_matrix **a, gsl_matrix **da, gsl_matrix *d_in)
 {
@@ -319,19 +301,16 @@ static void vae_backward(vae *m, const gsl_matrix *X)
     const size_t last = m->depth - 1;
     dense_backward(&m->out, m->dec_a[last], m->dxhat, m->ddec_a[last]);
     relu_layers_backward(m->dec, m->depth, m->z, m->dec_z, m->dec_a, m->ddec_a, m->dz);
-
     /* through z = mu + sigma * eps, then add the KL road */
     reparam_backward(m->dz, m->eps, m->sigma, m->dmu, m->dlv);
     gsl_matrix_scale(m->dmu_kl, m->kl_coef);
     gsl_matrix_scale(m->dlv_kl, m->kl_coef);
     gsl_matrix_add(m->dmu, m->dmu_kl);
     gsl_matrix_add(m->dlv, m->dlv_kl);
-
     /* the two heads; their input gradients add up in dL/dh */
     dense_backward(&m->mu_head, m->enc_a[last], m->dmu, m->denc_a[last]);
     dense_backward(&m->lv_head, m->enc_a[last], m->dlv, m->dh);
     gsl_matrix_add(m->denc_a[last], m->dh);
-
     /* encoder, down to the input (no dL/dX needed: the data is not learned) */
     relu_layers_backward(m->enc, m->depth, X, m->enc_z, m->enc_a, m->denc_a, NULL);
 }
@@ -339,21 +318,17 @@ static void vae_backward(vae *m, const gsl_matrix *X)
 /* ----------------------------------------------------------------------------
  * 6. Why not finite differences? What source 002 does
  *
- * Source 002 writes the forward pass and then (a "simplified" numerical
- * gradient, its comment says) estimates each gradient by a central difference,
- *
- *     dL/dw ~ ( L(w + h) - L(w - h) ) / (2 h),     h = 1e-4,
- *
- * on a small random share of the weights per step. It is slow (two forward
- * passes per weight), sparse, and noisy beyond use: L(w + h) and L(w - h) each
- * draw their OWN eps, and the difference of two losses under different noise,
- * divided by 2h, blows up. A finite difference of a random function is a
- * derivative only with the randomness held fixed, as our gradient check does.
- * We measure it where 002 starts (initial weights, full batch): for the weight
- * with the largest gradient, the spread of 10 of 002's estimates and of 10 of
- * our backward passes, each with fresh eps, in units of the gradient:
- * fd_noise_ratio (hundreds to thousands) and backprop_noise_ratio (a
- * fraction; README: per seed).
+ * Source 002 estimates each gradient (of a random few weights per step) by a
+ * central difference,   dL/dw ~ ( L(w + h) - L(w - h) ) / (2 h),  h = 1e-4.
+ * Slow and sparse, it is above all noisy beyond use: L(w + h) and L(w - h)
+ * each draw their OWN eps, and the difference of two losses under different
+ * noise, divided by 2h, blows up. A finite difference of a random function is
+ * a derivative only with the randomness held fixed, as our gradient check
+ * does. We measure it where 002 starts (initial weights, full batch): for the
+ * weight with the largest gradient, the spread of 10 of 002's estimates and
+ * of 10 of our backward passes, each with fresh eps, in units of the
+ * gradient: fd_noise_ratio (hundreds to thousands) and backprop_noise_ratio
+ * (a fraction; README: per seed).
  * ------------------------------------------------------------------------- */
 typedef struct fd_report {
     double grad, sd_fd, sd_backprop;   /* dE[L]/dw (mean of 10 backprops); spreads */
@@ -380,19 +355,18 @@ static fd_report source_fd_noise(vae *m, const gsl_matrix *X, gsl_rng *r)
     }
     gsl_vector_scale(mean, 1.0 / REPEATS);
     size_t w = gsl_blas_idamax(mean);                /* the largest |gradient| */
-    double *value = gsl_vector_ptr(m->P->value, w), bp[REPEATS], fd[REPEATS];
+    double *value = gsl_vector_ptr(m->P->value, w), bp[REPEATS], fd[REPEATS], L[2];
     for (int k = 0; k < REPEATS; k++) {
         fresh_gradient(m, X, r);                     /* ours: one draw   */
         bp[k] = gsl_vector_get(m->P->grad, w);
         const double saved = *value;                 /* 002: two draws   */
-        *value = saved + h;
-        rng_fill_gaussian(r, m->eps, 0.0, 1.0);
-        double up = vae_forward(m, X).total;
-        *value = saved - h;
-        rng_fill_gaussian(r, m->eps, 0.0, 1.0);
-        double down = vae_forward(m, X).total;
+        for (int side = 0; side < 2; side++) {
+            *value = saved + (side ? -h : h);
+            rng_fill_gaussian(r, m->eps, 0.0, 1.0);
+            L[side] = vae_forward(m, X).total;
+        }
         *value = saved;
-        fd[k] = (up - down) / (2 * h);
+        fd[k] = (L[0] - L[1]) / (2 * h);
     }
     fd_report rep = {gsl_vector_get(mean, w), gsl_stats_sd(fd, 1, REPEATS),
                      gsl_stats_sd(bp, 1, REPEATS)};
@@ -408,7 +382,7 @@ static fd_report source_fd_noise(vae *m, const gsl_matrix *X, gsl_rng *r)
  * check the loss is a number, zero the gradients, backward, update, and log
  * total, recon and KL in the history (history.h) the loss figure draws.
  * Nothing is allocated in the loop. The knobs, as the flags and each data
- * set's recipe (Appendix C) set them:
+ * set's recipe (Appendix B) set them:
  * ------------------------------------------------------------------------- */
 typedef struct config {
     const char *data;            /* "clusters" or "ring"                      */
@@ -433,7 +407,6 @@ static void train(vae *m, optimizer *opt, const gsl_matrix *X, const config *c, 
         params_zero_grad(m->P);
         vae_backward(m, xb);
         optim_step(opt);
-
         history_add(H, step, (double[]){p.total, p.recon, p.kl});
         if (every && (step % every == 0 || step == 1))
             printf("  step %5ld  loss %.5f  recon %.5f  kl %.4f nats\n",
@@ -453,21 +426,14 @@ static void train(vae *m, optimizer *opt, const gsl_matrix *X, const config *c, 
  * can grade each sample exactly:
  *
  *   sample_in_support   the share of 2000 decoded prior samples within 3 sd
- *                       of a true cluster centre (for a true data point, the
- *                       probability is 1 - e^-4.5 = 0.989)
- *   min_cluster_share   give each sample to its nearest centre: the smallest
- *                       share (1/3 or 1/4 if fair, 0 if a cluster is forgotten)
+ *                       of a true centre (a true point: 1 - e^-4.5 = 0.989)
+ *   min_cluster_share   the smallest share of samples nearest one centre
+ *                       (1/3 or 1/4 if fair, 0 if a cluster is forgotten)
  *
- * and on the data themselves:
- *
- *   recon  mean squared error per coordinate, averaged over 8 eps draws
- *   kl     KL(q(z|x) || p(z)) in nats per point: what the codes cost
- *   elbo   -D recon / (2 s^2) - D/2 log(2 pi s^2) - kl, s^2 = w D / (2 J)
- *          (section 4), nats per point
- *   active_dims  latent coordinates whose mean mu_j(x) really varies with x
- *          (variance over the data > 0.1, a tenth of the prior's); 0 means
- *          the codes carry nothing about x
- *
+ * and on the data: recon (MSE per coordinate, over 8 eps draws), kl (nats per
+ * point: what the codes cost), the elbo of section 4, and active_dims, the
+ * code coordinates whose mean mu_j(x) varies with x (variance over the data
+ * above 0.1, a tenth of the prior's; 0: the codes carry nothing about x).
  * "Decoded" means x_hat(z), the centre of the decoder's Gaussian, as both
  * sources plot it (a full sample adds N(0, s^2) noise: we grade the mass).
  * ------------------------------------------------------------------------- */
@@ -514,10 +480,8 @@ static void grade_samples(const dataset *d, const gsl_matrix *samples, evaluatio
     }
     e->support = (double)inside / (double)n;
     e->min_share = 1.0;
-    for (size_t j = 0; j < d->k; j++) {
-        e->share[j] = (double)count[j] / (double)n;
-        e->min_share = fmin(e->min_share, e->share[j]);
-    }
+    for (size_t j = 0; j < d->k; j++)
+        e->min_share = fmin(e->min_share, e->share[j] = (double)count[j] / (double)n);
 }
 
 /* samples (N_PRIOR, 2) receives the decoded prior samples. */
@@ -544,7 +508,7 @@ static evaluation evaluate(vae *m, const dataset *d, const config *c, gsl_rng *r
 }
 
 /* ----------------------------------------------------------------------------
- * 9. One experiment: build, train, measure
+ * 9. One experiment: build, train, measure, report
  *
  * An experiment owns one data set, its model, Adam (whose step count is the
  * steps trained), the history and the decoded prior samples, allocated here,
@@ -604,35 +568,57 @@ static void print_evaluation(const char *what, const evaluation *e)
            what, e->recon, e->kl, e->elbo, e->support, e->min_share, e->active_dims);
 }
 
+/* (in the appendices: the log's model line, the metrics, the figures) */
+static void print_model(const config *c, int first, long loaded_steps);
+static void record(metrics *m, const char *prefix, const evaluation *e, size_t from, size_t n);
+static void draw_dataset(const char *dir, vae_run *R, const history *H, const evaluation *e);
+
+/* Data set number i (0: the --data set, whose numbers are THE results): show
+ * the model; build it, (on the first, measure 002's gradient noise), train
+ * and evaluate it, or evaluate the one --load read; draw, print, record. */
+static void experiment(session *S, vae_run *R, const config *c, size_t i)
+{
+    const int trains = session_trains(S);
+    print_model(c, i == 0, trains ? -1 : R->opt->step);
+    fd_report fd;
+    evaluation e = trains ? run_dataset(R, c, S->rng, c->steps / 5, S->cli.quiet,
+                                        i == 0 ? &fd : NULL)
+                          : evaluate(R->m, &R->d, c, S->rng, R->samples);
+    if (trains && i == 0) {
+        printf("  002's finite differences at init: sd %.3g around a true gradient of "
+               "%.3g (%.0fx); one backprop pass: sd %.3g\n",
+               fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
+        metrics_set(&S->m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
+        metrics_set(&S->m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
+    }
+    draw_dataset(S->cli.out, R, trains ? R->hist : NULL, &e);
+    print_evaluation(c->data, &e);
+    record(&S->m, i ? c->data : "", &e, 0, 6);
+}
+
 /* ----------------------------------------------------------------------------
  * 10. The KL-weight sweep: the trade-off, and posterior collapse
  *
  * Source 000 invites us to "try varying kl_weight from 0.01 to 1.0": low
- * weights reconstruct well but generate badly (the codes spread out and
- * leave gaps that the prior still fills with samples), high weights pack
- * the codes into the prior but blur the reconstructions. We retrain from
- * scratch at each weight, same recipe otherwise, on both data sets, and
- * plot reconstruction against KL: one curve per data set, running from
- * "informative codes, sharp" (low w) to "cheap codes, blurry" (high w).
+ * weights reconstruct well but generate badly (the codes spread out and leave
+ * gaps that the prior still fills with samples), high weights pack the codes
+ * into the prior but blur the reconstructions. We retrain at each weight, all
+ * else equal, on both data sets: recon against KL runs from "informative
+ * codes, sharp" (low w) to "cheap codes, blurry" (high w).
  *
- * At w = 1, the ring VAE of source 002 (which uses exactly this per-entry
- * loss) does something more drastic: KL drops to almost 0 and every code
- * decodes to about the middle of the ring. That is POSTERIOR COLLAPSE: q(z | x)
- * = p(z) for every x, the code says nothing, the decoder outputs the data
- * mean. It is not a bug of the optimiser; at w = 1 it is the best answer.
- * Count, per point, in units of (loss x 2 = sum of squares + w KL): telling
- * the decoder which of the 4 clusters x is in saves at most E|x|^2 - 2 (0.2)^2
- * = 1.08 - 0.08 = 1.0 of squared error, and costs at least w ln 4 = 1.39 w in
- * KL (naming one of 4 equally likely things takes ln 4 nats, and a Gaussian
- * code needs more). Above w = 1 / 1.39 = 0.72 the code is not worth its
- * price: w = 1 collapses (goal: sweep_ring_kl_at_w1 < 0.2). In the language
- * of section 4, w = 1 says the decoder noise is s = 0.71, most of the spread
- * of the whole ring, so "the centre, plus noise" explains the data for free.
- * The three clusters sit further from their mean (saved 1.78, cost >= 1.10 w)
- * and survive w = 1 (goal: sweep_clusters_kl_at_w1 > 0.5), one code
- * dimension switched off. The cure is not a trick but the right w, one that
- * states a noise level well below the clusters' spacing: our default, 0.3
- * (s = 0.39), clear of the ring's collapse (README: the sweep, measured).
+ * At w = 1 (002's setting) the ring VAE does something more drastic: KL drops
+ * to almost 0 and every code decodes to about the middle of the ring. That is
+ * POSTERIOR COLLAPSE: q(z | x) = p(z) for every x, the code says nothing, the
+ * decoder outputs the data mean. It is not a bug of the optimiser but the
+ * best answer: naming which of the 4 clusters x is in saves at most E|x|^2 -
+ * 2 (0.2)^2 = 1.0 of squared error and costs at least w ln 4 = 1.39 w in KL
+ * (units of loss x 2), so above w = 0.72 the code is not worth its price
+ * (goal: sweep_ring_kl_at_w1 < 0.2). In section 4's terms, s = 0.71 calls the
+ * whole ring "the centre, plus noise". The three clusters sit further from
+ * their mean (saved 1.78, cost >= 1.10 w) and survive w = 1 with one code
+ * dimension off (goal: sweep_clusters_kl_at_w1 > 0.5). The cure is the right
+ * w, a noise level well below the clusters' spacing: our default 0.3 (s =
+ * 0.39), clear of the collapse (README: the sweep, measured).
  * ------------------------------------------------------------------------- */
 static const double SWEEP_W[] = {0.01, 0.03, 0.1, 0.3, 0.7, 1.0};
 static const double SWEEP_W_QUICK[] = {0.01, 0.3, 1.0};
@@ -683,18 +669,15 @@ static void kl_sweep(session *S, config *const *sets, size_t n_data, double chos
 /* ----------------------------------------------------------------------------
  * Appendix A. What the figures need
  *
- * The scripts are in chapters/04-vae/figures/ (README: what to look at); the
- * program writes their data and this run's numbers (values.gp). Per data set
- * NAME, whose numbers carry its name: NAME_data, NAME_latent, NAME_samples,
- * NAME_loss (not after --load: a checkpoint keeps no history) and NAME_grid
- * (the decoder as a map); then the sweep's.
+ * The scripts are chapters/04-vae/figures/NAME.gp (README: what to look at);
+ * the program writes their data files and this run's numbers (values.gp),
+ * per data set under its name, and the sweep's.
  * ------------------------------------------------------------------------- */
 #define GRID_LINES 13      /* z = -3, -2.5, ..., 3                       */
 #define GRID_POINTS 61     /* points along each line                     */
 
-/* A name made like printf's (values.gp, metrics, files); valid until the next call. */
-static const char *key(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *key(const char *fmt, ...)
+/* A name made like printf's; valid until the next call. */
+__attribute__((format(printf, 1, 2))) static const char *key(const char *fmt, ...)
 {
     static char buf[64];
     va_list ap;
@@ -704,13 +687,11 @@ static const char *key(const char *fmt, ...)
     return buf;
 }
 
-/* dir/NAME_what.dat: "# header", then per row the first two columns of A (the
- * second 0 if A has one), those of B if given, and the cluster if label is. */
-static void write_points(const char *dir, const char *N, const char *what, const char *header,
+/* dir/file: "# header", then per row the first two columns of A and of B (a
+ * second column 0 if there is none), and the cluster if label is given. */
+static void write_points(const char *dir, const char *file, const char *header,
                          const gsl_matrix *A, const gsl_matrix *B, const size_t *label)
 {
-    char file[64];
-    snprintf(file, sizeof file, "%s_%s.dat", N, what);
     FILE *f = out_open(dir, file);
     fprintf(f, "# %s\n", header);
     for (size_t i = 0; i < A->size1; i++) {
@@ -724,7 +705,7 @@ static void write_points(const char *dir, const char *N, const char *what, const
     out_close(f, file);
 }
 
-/* A data set's size and true clusters: NAME_sd, NAME_centre_x_J, ... */
+/* A data set's size and true clusters (centres, sd) under its name. */
 static void dataset_values(const dataset *d)
 {
     fig_value(key("%s_n_points", d->name), (double)d->n);
@@ -736,14 +717,18 @@ static void dataset_values(const dataset *d)
     }
 }
 
-/* The figures of one trained (or loaded: H NULL, no loss curves) VAE. */
+/* NAME_data and NAME_latent (the points, their encoded means, by cluster),
+ * NAME_samples (decoded prior samples), NAME_loss (the history; a model
+ * loaded with --load, H NULL, has none) and NAME_grid (the decoder as a map:
+ * lines of codes over [-3, 3]^2, constant z_1 = u, then constant z_2). */
 static void draw_dataset(const char *dir, vae_run *R, const history *H, const evaluation *e)
 {
     const char *N = R->d.name, *figs[] = {"data", "latent", "samples", "grid", "loss"};
     const char *names[] = {"kl_weight", "beta", "latent_dim", "active_dims", "support"};
     const double values[] = {R->cfg.kl_weight, R->cfg.beta, (double)R->cfg.latent,
                              (double)e->active_dims, e->support};
-    const size_t J = (size_t)R->cfg.latent;
+    const size_t J = (size_t)R->cfg.latent, rows = (J > 1 ? 2 * GRID_LINES : 1) * GRID_POINTS;
+    char file[64];
     vae *m = R->m;
     dataset_values(&R->d);
     for (size_t k = 0; k < 5; k++) {
@@ -754,18 +739,13 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
     fig_value("n_prior_samples", N_PRIOR);
     fig_value("grid_lines", GRID_LINES);
     fig_value("grid_points", GRID_POINTS);
-
-    write_points(dir, N, "data", "x y cluster (0-based)", R->d.X, NULL, R->d.label);
     ws_rows(m->ws, R->d.n);
     encode(m, R->d.X);
-    write_points(dir, N, "latent", "mu_1 mu_2 (0 if latent 1) cluster: the encoded mean of "
-                 "each point", m->mu, NULL, R->d.label);
+    write_points(dir, strcpy(file, key("%s_data.dat", N)), "x y mu_1 mu_2 (0 if latent 1) "
+                 "cluster (0-based): the points and their encoded means", R->d.X, m->mu, R->d.label);
     out_write_matrix(dir, key("%s_samples.dat", N), "x y: decoder(z) for z ~ N(0, I)", R->samples);
     if (H)
         history_write(H, dir, key("%s_loss.dat", N));
-    /* the decoder as a map: lines of constant z_1 = u (z_2 = v moves), then of
-     * constant z_2; a code of one dimension has one line */
-    const size_t rows = (J > 1 ? 2 * GRID_LINES : 1) * GRID_POINTS;
     ws_rows(m->ws, rows);
     gsl_matrix_set_zero(m->z);
     for (size_t row = 0; row < rows; row++) {
@@ -777,14 +757,13 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
             gsl_matrix_set(m->z, row, 1, second ? u : v);
     }
     decode(m, m->z);
-    write_points(dir, N, "grid", "x y z_1 z_2: decoder(z) along lines of z over [-3,3]^2, "
-                 "grid_points rows each: grid_lines of constant z_1, then of z_2",
-                 m->xhat, m->z, NULL);
+    write_points(dir, strcpy(file, key("%s_grid.dat", N)), "x y z_1 z_2: decoder(z), grid_points "
+                 "rows per line: grid_lines of constant z_1, then of z_2", m->xhat, m->z, NULL);
 }
 
-/* The sweep's table, one row per model; the models' decoded samples, N_PRIOR
- * rows each; the values: the data sets, this run's w, and the three panels of
- * sweep_NAME_samples (the smallest w, the one nearest this run's, the largest). */
+/* sweep and sweep_quality: the table, one row per model; sweep_NAME_samples:
+ * every model's decoded samples, N_PRIOR rows each, drawn at the smallest w,
+ * the largest and, the middle panel, the w nearest this run's (sweep_pick). */
 static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size_t n_w,
                        const gsl_matrix *sweep, const gsl_matrix *samples, double chosen_w)
 {
@@ -796,38 +775,98 @@ static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size
     fig_use("sweep_quality");
     fig_value("sweep_this_run_w", chosen_w);
     fig_value("n_prior_samples", N_PRIOR);
-    size_t pick[3] = {0, 0, n_w - 1};
+    fig_value("sweep_n_w", (double)n_w);
+    size_t pick = 0;
     for (size_t k = 1; k < n_w; k++)
         if (fabs(log(gsl_matrix_get(sweep, k, SW_W) / chosen_w)) <
-            fabs(log(gsl_matrix_get(sweep, pick[1], SW_W) / chosen_w)))
-            pick[1] = k;
-    const size_t col[] = {SW_W, SW_KL, SW_SUPPORT};
-    const char *name[] = {"w", "kl", "support"};
+            fabs(log(gsl_matrix_get(sweep, pick, SW_W) / chosen_w)))
+            pick = k;
+    fig_value("sweep_pick", (double)pick);
     for (size_t i = 0; i < n_data; i++) {
-        const char *N = sets[i]->data;
-        fig_text(key("sweep_data_%zu", i + 1), "%s", N);
-        fig_use(key("sweep_%s_samples", N));
-        for (size_t p = 0; p < 3; p++) {                 /* each panel's title */
-            fig_value(key("sweep_%s_model_%zu", N, p + 1), (double)(i * n_w + pick[p]));
-            for (size_t c = 0; c < 3; c++)
-                fig_value(key("sweep_%s_%s_%zu", N, name[c], p + 1),
-                          gsl_matrix_get(sweep, i * n_w + pick[p], col[c]));
-        }
+        fig_text(key("sweep_data_%zu", i + 1), "%s", sets[i]->data);
+        fig_use(key("sweep_%s_samples", sets[i]->data));
     }
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix B. Keeping a trained VAE: --save, --load, --generate K
+ * Appendix B. The flags, each data set's recipe, and the log
  *
- * --save FILE writes, at the end of the run, one checkpoint (checkpoint.h) of
- * the VAEs trained on the run's data sets (not the sweep's, which every run
- * retrains): per data set, under NAME = its data set and objective
- * ("ring.w0.3.b1", so that other flags are refused), NAME.vae (every weight),
- * NAME.adam (Adam's moments and step) and NAME.data (the training points,
- * which --seed alone cannot redraw: README), and the random generator.
- * --generate K decodes K prior samples per data set as section 8 does, from a
- * generator of their own: the same checkpoint and seed give the same samples.
- * The rules and the file handling are common/session.h's.
+ * The chapter's knobs are a table (cli.h); session_start adds the flags of
+ * every chapter (--seed, --quick, --out, --quiet) and Appendix C's.
+ * ------------------------------------------------------------------------- */
+static void start(session *S, config *cfg, int argc, char **argv)
+{
+    *cfg = (config){.data = "clusters", .depth = 1, .hidden = 16, .latent = 2, .steps = 2000,
+                    .batch = 64, .lr = 3e-3, .kl_weight = 0.3, .beta = 1.0, .single = 0};
+    const cli_option opts[] = {
+        {"data", CLI_CHOICE, &cfg->data, "data set: 000's three clusters or 002's ring of four", 0, 0, "clusters|ring", 0},
+        {"kl-weight", CLI_REAL, &cfg->kl_weight, "weight w of the per-entry KL (decoder noise s^2 = w D / 2J)", 1e-3, 100, NULL, 0},
+        {"beta", CLI_REAL, &cfg->beta, "beta-VAE factor on the KL: training uses w * beta", 0, 100, NULL, 0},
+        {"latent-dim", CLI_INT, &cfg->latent, "size J of the code z", 1, 16, NULL, 0},
+        {"hidden", CLI_INT, &cfg->hidden, "width of the hidden layers (ring: 64 unless given)", 1, 512, NULL, 0},
+        {"steps", CLI_INT, &cfg->steps, "training steps (ring: 600 unless given)", 1, 1000000, NULL, 0},
+        {"batch", CLI_INT, &cfg->batch, "minibatch size", 1, 2000, NULL, 0},
+        {"lr", CLI_REAL, &cfg->lr, "Adam learning rate", 1e-7, 1e3, NULL, 0},
+        {"single", CLI_FLAG, &cfg->single, "train only the --data set: no second data set, no sweep", 0, 0, NULL, 0},
+    };
+    session_start(S, "04-vae", "variational autoencoder on 2D clusters: ELBO, KL weight, beta-VAE",
+                  42, opts, sizeof opts / sizeof opts[0], SESSION_SAVE_LOAD, argc, argv);
+}
+
+/* Each data set's network and training budget (issue 4): 000's small one for
+ * its clusters, 002's deeper one for the ring, which learns in far fewer
+ * steps. Flags override both. */
+static config recipe(const char *data, const session *S, const config *cfg)
+{
+    config c = *cfg;
+    const int ring = strcmp(data, "ring") == 0;
+    c.data = data;
+    c.depth = ring ? 2 : 1;
+    if (!cli_given(&S->cli, "hidden"))
+        c.hidden = ring ? 64 : 16;
+    if (!cli_given(&S->cli, "steps"))
+        c.steps = S->cli.quick ? (ring ? 150 : 300) : (ring ? 600 : 2000);
+    return c;
+}
+
+/* The model and its loss, as the log shows them: about to train (section 7,
+ * loaded_steps < 0) or read by --load after loaded_steps steps. */
+static void print_model(const config *c, int first, long loaded_steps)
+{
+    const char *more = c->depth > 1 ? " -> same" : "";
+    printf("%s== %s %s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2\n"
+           "  loss = recon + %g x %g / %ld x KL (decoder noise s = %.3g); ", first ? "" : "\n",
+           loaded_steps < 0 ? "7. Training the" : "8. Measuring the loaded", c->data,
+           c->hidden, more, c->latent, c->hidden, more, c->kl_weight, c->beta, c->latent,
+           sqrt(c->kl_weight * DATA_DIM / (2.0 * (double)c->latent)));
+    if (loaded_steps < 0)
+        printf("%ld steps of Adam (lr %g), batch %ld\n", c->steps, c->lr, c->batch);
+    else
+        printf("loaded, trained %ld steps\n", loaded_steps);
+}
+
+/* Metrics from .. from + n - 1 of the list; the second data set's carry its name. */
+static void record(metrics *m, const char *prefix, const evaluation *e, size_t from, size_t n)
+{
+    const char *names[] = {"recon", "kl", "elbo", "sample_in_support", "min_cluster_share",
+                           "active_dims"};
+    const double v[] = {e->recon, e->kl, e->elbo, e->support, e->min_share,
+                        (double)e->active_dims};
+    for (size_t k = from; k < from + n; k++)
+        metrics_set(m, key("%s%s%s", prefix, *prefix ? "_" : "", names[k]), v[k]);
+}
+
+/* ----------------------------------------------------------------------------
+ * Appendix C. Keeping a trained VAE: --save, --load, --generate K
+ *
+ * One checkpoint (checkpoint.h) holds the VAEs trained on the run's data sets
+ * (not the sweep's, which every run retrains): per data set, under NAME = its
+ * data set and objective ("ring.w0.3.b1": other flags are refused), NAME.vae
+ * (every weight), NAME.adam (Adam's moments and step) and NAME.data (the
+ * training points, which --seed alone cannot redraw: README), and the random
+ * generator. --generate K decodes K prior samples per data set as section 8
+ * does, from a generator of their own: same checkpoint and seed, same
+ * samples. The rules and the file handling are common/session.h's.
  * ------------------------------------------------------------------------- */
 /* Describe what a checkpoint of these runs holds (nothing is copied yet). */
 static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
@@ -852,19 +891,12 @@ static void keep_runs(session *S, vae_run *runs, size_t n, int load)
 {
     checkpoint ck;
     run_checkpoint(runs, n, &ck);
-    const char *what = n > 1 ? "2 trained VAEs" : "1 trained VAE";
-    if (load)
-        session_load(S, &ck, what);
-    else
-        session_save(S, &ck, what);
+    (load ? session_load : session_save)(S, &ck, n > 1 ? "2 trained VAEs" : "1 trained VAE");
 }
 
-static void print_model(const config *c, int first, long loaded_steps);
-static void record(metrics *m, const char *prefix, const evaluation *e, size_t from, size_t n);
-
 /* --generate K: per data set, K decoded prior samples, their figure
- * generated_NAME (like NAME_samples, drawing the first N_PRIOR: more would
- * paint the support solid) and their grades, printed and recorded. */
+ * generated_NAME (like NAME_samples; it draws the first N_PRIOR, as more
+ * would paint the support solid) and their grades, printed and recorded. */
 static void generate(session *S, vae_run *runs, size_t n)
 {
     const long K = S->generate;
@@ -897,97 +929,6 @@ static void generate(session *S, vae_run *runs, size_t n)
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix C. The flags, each data set's recipe, and the log
- *
- * The chapter's knobs are a table (cli.h); session_start adds the flags of
- * every chapter (--seed, --quick, --out, --quiet) and Appendix B's.
- * ------------------------------------------------------------------------- */
-static void start(session *S, config *cfg, int argc, char **argv)
-{
-    *cfg = (config){.data = "clusters", .depth = 1, .hidden = 16, .latent = 2, .steps = 2000,
-                    .batch = 64, .lr = 3e-3, .kl_weight = 0.3, .beta = 1.0, .single = 0};
-    const cli_option opts[] = {
-        {"data", CLI_CHOICE, &cfg->data, "data set: 000's three clusters or 002's ring of four", 0, 0, "clusters|ring", 0},
-        {"kl-weight", CLI_REAL, &cfg->kl_weight, "weight w of the per-entry KL (decoder noise s^2 = w D / 2J)", 1e-3, 100, NULL, 0},
-        {"beta", CLI_REAL, &cfg->beta, "beta-VAE factor on the KL: training uses w * beta", 0, 100, NULL, 0},
-        {"latent-dim", CLI_INT, &cfg->latent, "size J of the code z", 1, 16, NULL, 0},
-        {"hidden", CLI_INT, &cfg->hidden, "width of the hidden layers (ring: 64 unless given)", 1, 512, NULL, 0},
-        {"steps", CLI_INT, &cfg->steps, "training steps (ring: 600 unless given)", 1, 1000000, NULL, 0},
-        {"batch", CLI_INT, &cfg->batch, "minibatch size", 1, 2000, NULL, 0},
-        {"lr", CLI_REAL, &cfg->lr, "Adam learning rate", 1e-7, 1e3, NULL, 0},
-        {"single", CLI_FLAG, &cfg->single, "train only the --data set: no second data set, no sweep", 0, 0, NULL, 0},
-    };
-    session_start(S, "04-vae", "variational autoencoder on 2D clusters: ELBO, KL weight, beta-VAE",
-                  42, opts, sizeof opts / sizeof opts[0], SESSION_SAVE_LOAD, argc, argv);
-}
-
-/* Each data set's architecture and training budget (issue 4): 000's small
- * network for its clusters, 002's deeper one for the ring, which learns fast
- * enough in far fewer steps. Flags override both. */
-static config recipe(const char *data, const session *S, const config *cfg)
-{
-    config c = *cfg;
-    const int ring = strcmp(data, "ring") == 0;
-    c.data = data;
-    c.depth = ring ? 2 : 1;
-    if (!cli_given(&S->cli, "hidden"))
-        c.hidden = ring ? 64 : 16;
-    if (!cli_given(&S->cli, "steps"))
-        c.steps = S->cli.quick ? (ring ? 150 : 300) : (ring ? 600 : 2000);
-    return c;
-}
-
-/* The model and its loss, as the log shows them. loaded_steps < 0: about to
- * train (section 7); otherwise it came from --load after that many steps. */
-static void print_model(const config *c, int first, long loaded_steps)
-{
-    const char *more = c->depth > 1 ? " -> same" : "";
-    printf("%s== %s %s VAE: 2 -> %ld%s -> (mu, logvar) %ld -> %ld%s -> 2\n"
-           "  loss = recon + %g x %g / %ld x KL (decoder noise s = %.3g); ", first ? "" : "\n",
-           loaded_steps < 0 ? "7. Training the" : "8. Measuring the loaded", c->data,
-           c->hidden, more, c->latent, c->hidden, more, c->kl_weight, c->beta, c->latent,
-           sqrt(c->kl_weight * DATA_DIM / (2.0 * (double)c->latent)));
-    if (loaded_steps < 0)
-        printf("%ld steps of Adam (lr %g), batch %ld\n", c->steps, c->lr, c->batch);
-    else
-        printf("loaded, trained %ld steps\n", loaded_steps);
-}
-
-/* Metrics from .. from + n - 1 of the list; the second data set's carry its name. */
-static void record(metrics *m, const char *prefix, const evaluation *e, size_t from, size_t n)
-{
-    const char *names[] = {"recon", "kl", "elbo", "sample_in_support", "min_cluster_share",
-                           "active_dims"};
-    const double v[] = {e->recon, e->kl, e->elbo, e->support, e->min_share,
-                        (double)e->active_dims};
-    for (size_t k = from; k < from + n; k++)
-        metrics_set(m, key("%s%s%s", prefix, *prefix ? "_" : "", names[k]), v[k]);
-}
-
-/* Data set number i (0: the --data set, whose numbers are THE results): show
- * the model; build it, (on the first, measure 002's gradient noise), train
- * and evaluate it, or evaluate the one --load read; draw, print, record. */
-static void experiment(session *S, vae_run *R, const config *c, size_t i)
-{
-    const int trains = session_trains(S);
-    print_model(c, i == 0, trains ? -1 : R->opt->step);
-    fd_report fd;
-    evaluation e = trains ? run_dataset(R, c, S->rng, c->steps / 5, S->cli.quiet,
-                                        i == 0 ? &fd : NULL)
-                          : evaluate(R->m, &R->d, c, S->rng, R->samples);
-    if (trains && i == 0) {
-        printf("  002's finite differences at init: sd %.3g around a true gradient of "
-               "%.3g (%.0fx); one backprop pass: sd %.3g\n",
-               fd.sd_fd, fd.grad, fd.sd_fd / fabs(fd.grad), fd.sd_backprop);
-        metrics_set(&S->m, "fd_noise_ratio", fd.sd_fd / fabs(fd.grad));
-        metrics_set(&S->m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
-    }
-    draw_dataset(S->cli.out, R, trains ? R->hist : NULL, &e);
-    print_evaluation(c->data, &e);
-    record(&S->m, i ? c->data : "", &e, 0, 6);
-}
-
-/* ----------------------------------------------------------------------------
  * main: the story in order.
  * ------------------------------------------------------------------------- */
 #ifndef GENLAB_TESTING
@@ -1004,24 +945,21 @@ int main(int argc, char **argv)
     config *sets[2] = {&first, &second};
     const size_t n_data = cfg.single ? 1 : 2;
     vae_run runs[2];
-    if (!session_trains(&S)) {                      /* B. --load: instead of training */
+    if (!session_trains(&S)) {                      /* C. --load: instead of training */
         for (size_t i = 0; i < n_data; i++)
             vae_run_build(&runs[i], sets[i], S.rng);
         keep_runs(&S, runs, n_data, 1);
     }
-
-    if (S.generate > 0) {                           /* B. samples, and stop */
+    if (S.generate > 0) {                           /* C. samples, and stop */
         generate(&S, runs, n_data);
     } else {
         /* 2-9. build, (6. measure 002's gradient noise), train, measure, draw */
         for (size_t i = 0; i < n_data; i++)
             experiment(&S, &runs[i], sets[i], i);
-        /* 10. the KL-weight sweep on both data sets */
-        if (!cfg.single && session_trains(&S))
+        if (!cfg.single && session_trains(&S))      /* 10. the KL-weight sweep */
             kl_sweep(&S, sets, n_data, cfg.kl_weight);
     }
-    keep_runs(&S, runs, n_data, 0);                 /* B. --save: keep the trained VAEs */
-
+    keep_runs(&S, runs, n_data, 0);                 /* C. --save: keep the trained VAEs */
     for (size_t i = 0; i < n_data; i++)
         vae_run_free(&runs[i]);
     session_finish(&S);               /* results, metrics.txt, values.gp, scripts */
