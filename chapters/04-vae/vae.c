@@ -51,12 +51,11 @@ static dataset dataset_make(const char *name, gsl_rng *r)
     static const double c[3][2] = {{1, 1}, {-1, -1}, {1, -1}};
     const int ring = strcmp(name, "ring") == 0;
     const size_t per = ring ? 200 : 100;
-    dataset d = {.name = name, .k = ring ? 4 : 3, .sd = ring ? 0.2 : 0.3};
+    dataset d = {.name = name, .k = ring ? 4 : 3, .n = (ring ? 4 : 3) * per, .sd = ring ? 0.2 : 0.3};
     for (size_t j = 0; j < d.k; j++) {
         d.centre[j][0] = ring ? cos(2.0 * M_PI * (double)j / 4) : c[j][0];
         d.centre[j][1] = ring ? sin(2.0 * M_PI * (double)j / 4) : c[j][1];
     }
-    d.n = d.k * per;
     d.X = gsl_matrix_alloc(d.n, 2);
     d.label = xmalloc(d.n * sizeof *d.label, "the labels");
     for (size_t i = 0; i < d.n; i++) {
@@ -80,10 +79,10 @@ static dataset dataset_make(const char *name, gsl_rng *r)
  * Why log sigma^2 and not sigma? A variance must be positive, a linear layer
  * outputs any real number, and exp() makes any real number positive: the
  * network never has to be told "stay above zero". The decoder is the mirror
- * image, z -> relu layers -> a linear output x_hat (n, 2): 2 -> 16 -> (mu, lv)
- * -> 16 -> 2 for 000's clusters, 2 -> 64 -> 64 -> (mu, lv) -> 64 -> 64 -> 2
- * for 002's ring. The work matrices live in a workspace (workspace.h), sized
- * once for the largest batch: ws_rows(m->ws, n) shows n rows of each.
+ * image, z -> relu layers -> a linear output x_hat (n, 2); 000 uses one layer
+ * of 16, 002 two of 64 (README). The work matrices live in a workspace
+ * (workspace.h), sized once for the largest batch: ws_rows(m->ws, n) shows n
+ * rows of each.
  * ------------------------------------------------------------------------- */
 #define MAX_DEPTH 2
 #define DATA_DIM 2
@@ -91,7 +90,7 @@ static dataset dataset_make(const char *name, gsl_rng *r)
 typedef struct vae {
     size_t depth;
     double kl_coef;          /* the weight on the KL term, see section 4    */
-    params *P;
+    params *P;               /* every weight, and its gradient (params.h)   */
     dense enc[MAX_DEPTH], mu_head, lv_head, dec[MAX_DEPTH], out;
     workspace *ws;  /* z before the ReLU, a after; d = dL/d of; dh: scratch */
     gsl_matrix *enc_z[MAX_DEPTH], *enc_a[MAX_DEPTH], *denc_a[MAX_DEPTH];
@@ -147,8 +146,7 @@ static void vae_free(vae *m)
     free(m);
 }
 
-/* The ReLU layers of either half: in -> relu(in W + b) -> ..., keeping each
- * layer's z and a for backward. Returns the last a, (n, hidden). */
+/* Either half's ReLU layers, keeping z and a for backward: the last a. */
 static const gsl_matrix *relu_layers(dense *L, size_t depth, const gsl_matrix *in,
                                      gsl_matrix **z, gsl_matrix **a)
 {
@@ -160,7 +158,7 @@ static const gsl_matrix *relu_layers(dense *L, size_t depth, const gsl_matrix *i
     return in;
 }
 
-/* Encoder: X (n, 2) -> mu, lv (n, latent), both heads reading the same h. */
+/* Encoder: X (n, 2) -> mu, lv (n, latent), both heads reading h. */
 static void encode(vae *m, const gsl_matrix *X)
 {
     const gsl_matrix *h = relu_layers(m->enc, m->depth, X, m->enc_z, m->enc_a);
@@ -191,9 +189,8 @@ static void decode(vae *m, const gsl_matrix *Z)
  *     dL/dmu = d                         (dz/dmu = 1)
  *     dL/dlv = d * eps * sigma / 2       (dz/dsigma = eps, dsigma/dlv = sigma / 2)
  *
- * Because eps is an input, holding it fixed makes the loss an ordinary
- * function of the weights, and tests/test_04_vae.c checks these two lines
- * (and everything around them) against finite differences of exactly that.
+ * With eps held fixed the loss is an ordinary function of the weights, and
+ * tests/test_04_vae.c checks these lines against its finite differences.
  * ------------------------------------------------------------------------- */
 static void reparam_forward(const gsl_matrix *mu, const gsl_matrix *lv,
                             const gsl_matrix *eps, gsl_matrix *sigma, gsl_matrix *z)
@@ -227,32 +224,25 @@ static void reparam_backward(const gsl_matrix *dz, const gsl_matrix *eps,
  *
  * both averaged over the batch (loss_mse, loss_kl_normal: loss.h). The KL is
  * the price of a code: zero when q(z | x) IS the prior (the code says nothing
- * about x), growing with every bit it carries about x. Reconstruction wants
- * informative codes, KL cheap ones; a weight w decides. Both sources average
- * the KL per latent ENTRY (J = latent size), and we keep that, so that their
- * weights mean the same here:   loss = recon + w / J * KL.
- *
- * What does w mean? The honest VAE objective is the ELBO, the evidence lower
- * bound: for a decoder that says "x = x_hat(z) + Gaussian noise of variance
- * s^2 per coordinate",
+ * about x), growing with every bit it carries about x. A weight w settles the
+ * trade; both sources average the KL per latent ENTRY (J = latent size), so
+ * we do too:   loss = recon + w / J * KL.   What does w mean? The honest VAE
+ * objective is the ELBO, the evidence lower bound: for a decoder that says
+ * "x = x_hat(z) + Gaussian noise of variance s^2 per coordinate",
  *
  *     log p(x) >= ELBO = E_eps[ log N(x; x_hat(z), s^2 I) ] - KL
  *                      = - D * recon / (2 s^2) - D/2 log(2 pi s^2) - KL
  *
  * Multiply our loss by D / (2 s^2): it is -ELBO (plus a constant) exactly when
- * s^2 = w D / (2 J), w / 2 here. So the KL weight is not a fudge factor: it is
- * the noise the model believes the data has (000's w = 0.05: s = 0.16; 002's
- * w = 1: s = 0.71, for clusters one unit from the origin "it is all noise",
- * section 10). We report the ELBO (nats per point) under that s^2. beta-VAE
- * (Higgins et al., 2017; 002 ends with it) multiplies the ELBO's KL by beta
- * > 1 to press the codes towards the prior: kl_coef = w beta / J. Training
- * sees only w * beta; w is the belief about the noise (and so the ELBO we
- * report), beta tilts the objective away from the ELBO (README).
+ * s^2 = w D / (2 J), w / 2 here. So w is not a fudge factor: it is the noise
+ * the model believes the data has (000's w = 0.05: s = 0.16; 002's w = 1: s =
+ * 0.71, "it is all noise" for clusters one unit from the origin, section 10),
+ * and we report the ELBO (nats per point) under that s^2. beta-VAE multiplies
+ * the ELBO's KL by beta > 1: kl_coef = w beta / J; training sees only w beta.
  * ------------------------------------------------------------------------- */
 typedef struct loss_parts {
     double total, recon, kl;       /* kl in nats per point */
 } loss_parts;
-
 /* Forward pass on X (n, 2), the workspace showing n rows, eps already drawn. */
 static loss_parts vae_forward(vae *m, const gsl_matrix *X)
 {
@@ -277,15 +267,11 @@ static loss_parts vae_forward(vae *m, const gsl_matrix *X)
  *     dL/dmu = d_recon/dz                   + kl_coef * dKL/dmu
  *     dL/dlv = d_recon/dz * eps * sigma / 2 + kl_coef * dKL/dlv
  *
- * and both heads read the same hidden features h, so h collects both:
- *
- *     dL/dh = dL/dmu W_mu^T + dL/dlv W_lv^T
- *
- * Source 000 averages its KL over n * J entries but divides its gradient by
- * n only: J times too large, which the gradient check in tests/ catches.
+ * and both heads read the same hidden features h, so h collects both,
+ * dL/dh = dL/dmu W_mu^T + dL/dlv W_lv^T. (Source 000 divides its KL gradient
+ * by n for a KL averaged over n * J entries: the gradient check catches it.)
  * ------------------------------------------------------------------------- */
-/* Back through relu_layers: dL/d(its output) in da[depth - 1] (overwritten)
- * down to dL/d(in) in d_in (NULL: not needed). */
+/* Back through relu_layers, from da[depth - 1] (overwritten) to d_in (or NULL). */
 static void relu_layers_backward(dense *L, size_t depth, const gsl_matrix *in, gsl_matrix **z,
                                  gsl_matrix **a, gsl_matrix **da, gsl_matrix *d_in)
 {
@@ -320,20 +306,17 @@ static void vae_backward(vae *m, const gsl_matrix *X)
  *
  * Source 002 estimates each gradient (of a random few weights per step) by a
  * central difference,   dL/dw ~ ( L(w + h) - L(w - h) ) / (2 h),  h = 1e-4.
- * Slow and sparse, it is above all noisy beyond use: L(w + h) and L(w - h)
- * each draw their OWN eps, and the difference of two losses under different
- * noise, divided by 2h, blows up. A finite difference of a random function is
- * a derivative only with the randomness held fixed, as our gradient check
- * does. We measure it where 002 starts (initial weights, full batch): for the
- * weight with the largest gradient, the spread of 10 of 002's estimates and
- * of 10 of our backward passes, each with fresh eps, in units of the
- * gradient: fd_noise_ratio (hundreds to thousands) and backprop_noise_ratio
- * (a fraction; README: per seed).
+ * Slow and sparse, it is above all noisy: L(w + h) and L(w - h) each draw
+ * their OWN eps, and the difference of two losses under different noise,
+ * divided by 2h, blows up (a finite difference of a random function is a
+ * derivative only with the randomness held fixed). We measure it at 002's
+ * start (initial weights, full batch), for the weight with the largest
+ * gradient: the spread of 10 of 002's estimates and of 10 of our backward
+ * passes, in units of the gradient (README: per seed).
  * ------------------------------------------------------------------------- */
 typedef struct fd_report {
     double grad, sd_fd, sd_backprop;   /* dE[L]/dw (mean of 10 backprops); spreads */
 } fd_report;
-
 /* dL/d(every weight) for one fresh eps, into m->P->grad */
 static void fresh_gradient(vae *m, const gsl_matrix *X, gsl_rng *r)
 {
@@ -390,7 +373,6 @@ typedef struct config {
     double lr, kl_weight, beta;
     int single;                  /* --single: the --data set only, no sweep   */
 } config;
-
 /* every: print a log line every `every` steps (0: none). */
 static void train(vae *m, optimizer *opt, const gsl_matrix *X, const config *c, gsl_rng *r,
                   history *H, long every, int quiet)
@@ -430,12 +412,10 @@ static void train(vae *m, optimizer *opt, const gsl_matrix *X, const config *c, 
  *   min_cluster_share   the smallest share of samples nearest one centre
  *                       (1/3 or 1/4 if fair, 0 if a cluster is forgotten)
  *
- * and on the data: recon (MSE per coordinate, over 8 eps draws), kl (nats per
- * point: what the codes cost), the elbo of section 4, and active_dims, the
- * code coordinates whose mean mu_j(x) varies with x (variance over the data
- * above 0.1, a tenth of the prior's; 0: the codes carry nothing about x).
- * "Decoded" means x_hat(z), the centre of the decoder's Gaussian, as both
- * sources plot it (a full sample adds N(0, s^2) noise: we grade the mass).
+ * and on the data recon (over 8 eps draws), kl, the elbo (section 4), and
+ * active_dims, the code coordinates whose mean mu_j(x) varies with x
+ * (variance over the data above 0.1, a tenth of the prior's). "Decoded" means
+ * x_hat(z), the centre of the decoder's Gaussian, as both sources plot it.
  * ------------------------------------------------------------------------- */
 #define N_PRIOR 2000
 #define EVAL_DRAWS 8
@@ -444,7 +424,6 @@ typedef struct evaluation {
     double recon, kl, elbo, support, min_share, share[MAX_CLUSTERS];
     long active_dims;
 } evaluation;
-
 /* Decoded prior samples, one per row of samples: z ~ N(0, I), x = decoder(z),
  * in slices of at most the workspace's rows, so that any number fits. */
 static void decode_prior(vae *m, gsl_rng *r, gsl_matrix *samples)
@@ -467,11 +446,10 @@ static void grade_samples(const dataset *d, const gsl_matrix *samples, evaluatio
     const size_t n = samples->size1;
     size_t count[MAX_CLUSTERS] = {0}, inside = 0;
     for (size_t i = 0; i < n; i++) {
+        double bd = INFINITY, x = gsl_matrix_get(samples, i, 0), y = gsl_matrix_get(samples, i, 1);
         size_t best = 0;
-        double bd = INFINITY;
         for (size_t j = 0; j < d->k; j++) {
-            double dd = hypot(gsl_matrix_get(samples, i, 0) - d->centre[j][0],
-                              gsl_matrix_get(samples, i, 1) - d->centre[j][1]);
+            double dd = hypot(x - d->centre[j][0], y - d->centre[j][1]);
             if (dd < bd)
                 bd = dd, best = j;
         }
@@ -511,26 +489,24 @@ static evaluation evaluate(vae *m, const dataset *d, const config *c, gsl_rng *r
  * 9. One experiment: build, train, measure, report
  *
  * An experiment owns one data set, its model, Adam (whose step count is the
- * steps trained), the history and the decoded prior samples, allocated here,
- * once. It draws the data first, then the initial weights: these draws, in
- * this order, are what --seed repeats.
+ * steps trained), the history and the decoded prior samples, allocated once.
+ * It draws the data, then the initial weights: the draws --seed repeats.
  * ------------------------------------------------------------------------- */
 typedef struct vae_run {
     config cfg;
     dataset d;
     vae *m;
     optimizer *opt;
-    history *hist;            /* total, recon, KL of every step            */
-    gsl_matrix *samples;      /* (N_PRIOR, 2) decoded prior samples        */
+    history *hist;                         /* total, recon, KL of every step */
+    gsl_matrix *samples;                   /* (N_PRIOR, 2)                   */
 } vae_run;
-
 static void vae_run_build(vae_run *R, const config *c, gsl_rng *r)
 {
     R->cfg = *c;
     R->d = dataset_make(c->data, r);
     size_t rows = R->d.n > N_PRIOR ? R->d.n : N_PRIOR;           /* the largest batch */
-    R->m = vae_new((size_t)c->depth, (size_t)c->hidden, (size_t)c->latent,
-                   (size_t)c->batch > rows ? (size_t)c->batch : rows, r);
+    rows = (size_t)c->batch > rows ? (size_t)c->batch : rows;
+    R->m = vae_new((size_t)c->depth, (size_t)c->hidden, (size_t)c->latent, rows, r);
     R->m->kl_coef = c->kl_weight * c->beta / (double)c->latent;      /* section 4 */
     R->opt = optim_adam(R->m->P, c->lr, 0.9, 0.999);
     /* the loss curves: trailing means over a hundredth of the steps */
@@ -549,8 +525,8 @@ static void vae_run_free(vae_run *R)
     free(R->d.label);
 }
 
-/* Build, (measure 002's gradient noise if fd), train, evaluate. every: the
- * log interval, 0 for none. The run stays alive, to be drawn and saved. */
+/* Build, (measure 002's gradient noise if fd), train (a log line every
+ * `every` steps, 0: none), evaluate; R stays alive, to be drawn and saved. */
 static evaluation run_dataset(vae_run *R, const config *c, gsl_rng *r, long every,
                               int quiet, fd_report *fd)
 {
@@ -561,21 +537,30 @@ static evaluation run_dataset(vae_run *R, const config *c, gsl_rng *r, long ever
     return evaluate(R->m, &R->d, c, r, R->samples);
 }
 
-static void print_evaluation(const char *what, const evaluation *e)
+__attribute__((format(printf, 1, 2))) static const char *key(const char *fmt, ...);
+
+/* An evaluation's log line and, given m, its metrics (prefix: the data set's
+ * name for the second one; the --data set's numbers are THE results). */
+static void report(metrics *m, const char *what, const char *prefix, const evaluation *e)
 {
-    printf("%s: recon %.4f  kl %.3f nats  elbo %.3f  in support %.3f  "
-           "min cluster share %.3f  active dims %ld\n",
-           what, e->recon, e->kl, e->elbo, e->support, e->min_share, e->active_dims);
+    const char *names[] = {"recon", "kl", "elbo", "sample_in_support", "min_cluster_share",
+                           "active_dims"};
+    const double v[] = {e->recon, e->kl, e->elbo, e->support, e->min_share,
+                        (double)e->active_dims};
+    printf("%s: recon %.4f  kl %.3f nats  elbo %.3f  in support %.3f  min cluster share %.3f  "
+           "active dims %ld\n", what, e->recon, e->kl, e->elbo, e->support, e->min_share,
+           e->active_dims);
+    for (size_t k = 0; m && k < 6; k++)
+        metrics_set(m, key("%s%s%s", prefix, *prefix ? "_" : "", names[k]), v[k]);
 }
 
-/* (in the appendices: the log's model line, the metrics, the figures) */
+/* (in the appendices: the log's model line, the figures) */
 static void print_model(const config *c, int first, long loaded_steps);
-static void record(metrics *m, const char *prefix, const evaluation *e, size_t from, size_t n);
 static void draw_dataset(const char *dir, vae_run *R, const history *H, const evaluation *e);
 
-/* Data set number i (0: the --data set, whose numbers are THE results): show
- * the model; build it, (on the first, measure 002's gradient noise), train
- * and evaluate it, or evaluate the one --load read; draw, print, record. */
+/* Data set number i (0: the --data set): show the model; build it, (on the
+ * first, measure 002's gradient noise), train and evaluate it, or evaluate
+ * the one --load read; draw it, report it. */
 static void experiment(session *S, vae_run *R, const config *c, size_t i)
 {
     const int trains = session_trains(S);
@@ -592,33 +577,28 @@ static void experiment(session *S, vae_run *R, const config *c, size_t i)
         metrics_set(&S->m, "backprop_noise_ratio", fd.sd_backprop / fabs(fd.grad));
     }
     draw_dataset(S->cli.out, R, trains ? R->hist : NULL, &e);
-    print_evaluation(c->data, &e);
-    record(&S->m, i ? c->data : "", &e, 0, 6);
+    report(&S->m, c->data, i ? c->data : "", &e);
 }
 
 /* ----------------------------------------------------------------------------
  * 10. The KL-weight sweep: the trade-off, and posterior collapse
  *
  * Source 000 invites us to "try varying kl_weight from 0.01 to 1.0": low
- * weights reconstruct well but generate badly (the codes spread out and leave
+ * weights reconstruct well but generate badly (the codes spread out, leaving
  * gaps that the prior still fills with samples), high weights pack the codes
  * into the prior but blur the reconstructions. We retrain at each weight, all
- * else equal, on both data sets: recon against KL runs from "informative
- * codes, sharp" (low w) to "cheap codes, blurry" (high w).
+ * else equal, on both data sets.
  *
- * At w = 1 (002's setting) the ring VAE does something more drastic: KL drops
- * to almost 0 and every code decodes to about the middle of the ring. That is
- * POSTERIOR COLLAPSE: q(z | x) = p(z) for every x, the code says nothing, the
- * decoder outputs the data mean. It is not a bug of the optimiser but the
- * best answer: naming which of the 4 clusters x is in saves at most E|x|^2 -
- * 2 (0.2)^2 = 1.0 of squared error and costs at least w ln 4 = 1.39 w in KL
- * (units of loss x 2), so above w = 0.72 the code is not worth its price
- * (goal: sweep_ring_kl_at_w1 < 0.2). In section 4's terms, s = 0.71 calls the
- * whole ring "the centre, plus noise". The three clusters sit further from
- * their mean (saved 1.78, cost >= 1.10 w) and survive w = 1 with one code
- * dimension off (goal: sweep_clusters_kl_at_w1 > 0.5). The cure is the right
- * w, a noise level well below the clusters' spacing: our default 0.3 (s =
- * 0.39), clear of the collapse (README: the sweep, measured).
+ * At w = 1 (002's setting) the ring VAE's KL drops to almost 0 and every code
+ * decodes to about the middle of the ring: POSTERIOR COLLAPSE, q(z | x) = p(z)
+ * for every x. Not a bug of the optimiser but the best answer: naming which
+ * of the 4 clusters x is in saves at most E|x|^2 - 2 (0.2)^2 = 1.0 of squared
+ * error and costs at least w ln 4 = 1.39 w in KL (units of loss x 2), so
+ * above w = 0.72 the code is not worth its price (goal: sweep_ring_kl_at_w1
+ * < 0.2); s = 0.71 calls the ring "the centre, plus noise". The clusters,
+ * further from their mean (saved 1.78, cost >= 1.10 w), survive w = 1 with
+ * one code dimension off (goal: sweep_clusters_kl_at_w1 > 0.5). The cure is
+ * a w whose noise is well below the clusters' spacing: our 0.3 (README).
  * ------------------------------------------------------------------------- */
 static const double SWEEP_W[] = {0.01, 0.03, 0.1, 0.3, 0.7, 1.0};
 static const double SWEEP_W_QUICK[] = {0.01, 0.3, 1.0};
@@ -646,21 +626,17 @@ static void kl_sweep(session *S, config *const *sets, size_t n_data, double chos
         gsl_matrix_view mine = gsl_matrix_submatrix(samples, row * N_PRIOR, 0, N_PRIOR, DATA_DIM);
         gsl_matrix_memcpy(&mine.matrix, R.samples);
         vae_run_free(&R);
-        char what[64];
-        snprintf(what, sizeof what, "  %-8s w %-4g", c.data, c.kl_weight);
-        print_evaluation(what, &e);
+        report(NULL, key("  %-8s w %-4g", c.data, c.kl_weight), "", &e);
         double v[SW_COLS] = {(double)(row / n_w), c.kl_weight, e.recon, e.kl, e.elbo,
                              e.support, e.min_share, (double)e.active_dims};
         gsl_vector_view table_row = gsl_vector_view_array(v, SW_COLS);
         gsl_matrix_set_row(sweep, row, &table_row.vector);
     }
     draw_sweep(S->cli.out, sets, n_data, n_w, sweep, samples, chosen_w);
-    for (size_t i = 0; i < n_data; i++) {            /* the last weight is w = 1 */
-        char name[64];
-        snprintf(name, sizeof name, "sweep_%s_kl_at_w1", sets[i]->data);
-        metrics_set(&S->m, name, gsl_matrix_get(sweep, i * n_w + n_w - 1, SW_KL));
-        snprintf(name, sizeof name, "sweep_%s_support_at_w1", sets[i]->data);
-        metrics_set(&S->m, name, gsl_matrix_get(sweep, i * n_w + n_w - 1, SW_SUPPORT));
+    for (size_t i = 0, row = n_w - 1; i < n_data; i++, row += n_w) {     /* at w = 1 */
+        metrics_set(&S->m, key("sweep_%s_kl_at_w1", sets[i]->data), gsl_matrix_get(sweep, row, SW_KL));
+        metrics_set(&S->m, key("sweep_%s_support_at_w1", sets[i]->data),
+                    gsl_matrix_get(sweep, row, SW_SUPPORT));
     }
     gsl_matrix_free(samples);
     gsl_matrix_free(sweep);
@@ -774,7 +750,6 @@ static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size
     fig_use("sweep");
     fig_use("sweep_quality");
     fig_value("sweep_this_run_w", chosen_w);
-    fig_value("n_prior_samples", N_PRIOR);
     fig_value("sweep_n_w", (double)n_w);
     size_t pick = 0;
     for (size_t k = 1; k < n_w; k++)
@@ -845,17 +820,6 @@ static void print_model(const config *c, int first, long loaded_steps)
         printf("loaded, trained %ld steps\n", loaded_steps);
 }
 
-/* Metrics from .. from + n - 1 of the list; the second data set's carry its name. */
-static void record(metrics *m, const char *prefix, const evaluation *e, size_t from, size_t n)
-{
-    const char *names[] = {"recon", "kl", "elbo", "sample_in_support", "min_cluster_share",
-                           "active_dims"};
-    const double v[] = {e->recon, e->kl, e->elbo, e->support, e->min_share,
-                        (double)e->active_dims};
-    for (size_t k = from; k < from + n; k++)
-        metrics_set(m, key("%s%s%s", prefix, *prefix ? "_" : "", names[k]), v[k]);
-}
-
 /* ----------------------------------------------------------------------------
  * Appendix C. Keeping a trained VAE: --save, --load, --generate K
  *
@@ -883,15 +847,6 @@ static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
         gsl_vector_view X = gsl_vector_view_array(R->d.X->data, R->d.n * DATA_DIM);
         checkpoint_add_vector(ck, key("%s.data", base), &X.vector);     /* (n, 2): 2n doubles */
     }
-}
-
-/* --load (load = 1): read the runs, built as training builds them, from the
- * file; --save (load = 0; nothing without the flag): write them. */
-static void keep_runs(session *S, vae_run *runs, size_t n, int load)
-{
-    checkpoint ck;
-    run_checkpoint(runs, n, &ck);
-    (load ? session_load : session_save)(S, &ck, n > 1 ? "2 trained VAEs" : "1 trained VAE");
 }
 
 /* --generate K: per data set, K decoded prior samples, their figure
@@ -922,7 +877,9 @@ static void generate(session *S, vae_run *runs, size_t n)
         for (size_t j = 0; j < d->k; j++)
             printf(" %.3f", e.share[j]);
         printf("  min cluster share %.3f\n", e.min_share);
-        record(&S->m, i ? d->name : "", &e, 3, 2);     /* the samples' two grades */
+        const char *prefix = i ? d->name : "", *sep = i ? "_" : "";      /* as report() */
+        metrics_set(&S->m, key("%s%ssample_in_support", prefix, sep), e.support);
+        metrics_set(&S->m, key("%s%smin_cluster_share", prefix, sep), e.min_share);
     }
     gsl_matrix_free(samples);
     gsl_rng_free(fixed);
@@ -944,11 +901,14 @@ int main(int argc, char **argv)
     config first = recipe(cfg.data, &S, &cfg), second = recipe(other, &S, &cfg);
     config *sets[2] = {&first, &second};
     const size_t n_data = cfg.single ? 1 : 2;
+    const char *what = n_data > 1 ? "2 trained VAEs" : "1 trained VAE";
     vae_run runs[2];
-    if (!session_trains(&S)) {                      /* C. --load: instead of training */
+    checkpoint ck;
+    if (!session_trains(&S)) {          /* C. --load: built as training builds them, then read */
         for (size_t i = 0; i < n_data; i++)
             vae_run_build(&runs[i], sets[i], S.rng);
-        keep_runs(&S, runs, n_data, 1);
+        run_checkpoint(runs, n_data, &ck);
+        session_load(&S, &ck, what);
     }
     if (S.generate > 0) {                           /* C. samples, and stop */
         generate(&S, runs, n_data);
@@ -959,7 +919,8 @@ int main(int argc, char **argv)
         if (!cfg.single && session_trains(&S))      /* 10. the KL-weight sweep */
             kl_sweep(&S, sets, n_data, cfg.kl_weight);
     }
-    keep_runs(&S, runs, n_data, 0);                 /* C. --save: keep the trained VAEs */
+    run_checkpoint(runs, n_data, &ck);              /* C. --save: keep the trained VAEs */
+    session_save(&S, &ck, what);
     for (size_t i = 0; i < n_data; i++)
         vae_run_free(&runs[i]);
     session_finish(&S);               /* results, metrics.txt, values.gp, scripts */
