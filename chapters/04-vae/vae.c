@@ -13,14 +13,11 @@
  * and training it to do two things at once: reconstruct x from a code DRAWN
  * from q(z | x), and keep q(z | x) close to the prior. If both succeed, codes
  * drawn from the prior decode to new, plausible data: a generative model.
- * Sections 1-10 tell that story (main is their table of contents); the
- * appendix holds the plumbing. The sources slip (README) in 000's KL gradient
- * (section 5) and in 002's finite differences of a random loss (section 6).
- *
+ * Sections 1-10 tell that story, the appendix holds the plumbing; the sources
+ * slip (README) in 000's KL gradient (5) and 002's finite differences (6).
  * Run:  make bin/04-vae && bin/04-vae          (bin/04-vae --help for the knobs)
  */
 #include "genlab.h"
-
 #include <stdarg.h>
 #include <gsl/gsl_statistics.h>
 
@@ -32,12 +29,10 @@
  *
  *   clusters (source 000):  100 points around each of (1, 1), (-1, -1), (1, -1),
  *                           standard deviation 0.3 per coordinate
- *   ring     (source 002):  200 points around each of (cos a, sin a), a = 0,
- *                           90, 180, 270 degrees, covariance 0.04 I (sd 0.2)
- * Each point remembers its cluster (for the figures only; the VAE never sees it).
+ *   ring     (source 002):  200 points around each (cos a, sin a), a = 0, 90,
+ *                           180, 270 degrees, sd 0.2 (the VAE never sees labels)
  * ------------------------------------------------------------------------- */
 #define MAX_CLUSTERS 4
-
 typedef struct dataset {
     const char *name;                  /* "clusters" or "ring"             */
     size_t n, k;                       /* points, clusters                 */
@@ -50,8 +45,8 @@ static dataset dataset_make(const char *name, gsl_rng *r)
 {
     static const double c[3][2] = {{1, 1}, {-1, -1}, {1, -1}};
     const int ring = strcmp(name, "ring") == 0;
-    const size_t per = ring ? 200 : 100;
-    dataset d = {.name = name, .k = ring ? 4 : 3, .n = (ring ? 4 : 3) * per, .sd = ring ? 0.2 : 0.3};
+    const size_t per = ring ? 200 : 100, k = ring ? 4 : 3;
+    dataset d = {.name = name, .k = k, .n = k * per, .sd = ring ? 0.2 : 0.3};
     for (size_t j = 0; j < d.k; j++) {
         d.centre[j][0] = ring ? cos(2.0 * M_PI * (double)j / 4) : c[j][0];
         d.centre[j][1] = ring ? sin(2.0 * M_PI * (double)j / 4) : c[j][1];
@@ -76,17 +71,15 @@ static dataset dataset_make(const char *name, gsl_rng *r)
  *     mu  = h W_mu + b_mu                          (n, latent)
  *     lv  = h W_lv + b_lv                          (n, latent)  lv = log sigma^2
  *
- * Why log sigma^2 and not sigma? A variance must be positive, a linear layer
- * outputs any real number, and exp() makes any real number positive: the
- * network never has to be told "stay above zero". The decoder is the mirror
- * image, z -> relu layers -> a linear output x_hat (n, 2); 000 uses one layer
- * of 16, 002 two of 64 (README). The work matrices live in a workspace
- * (workspace.h), sized once for the largest batch: ws_rows(m->ws, n) shows n
- * rows of each.
+ * Why log sigma^2? A variance must be positive, a linear layer outputs any
+ * real number, and exp() makes it positive: no "stay above zero" to learn.
+ * The decoder is the mirror image, z -> relu layers -> a linear x_hat (n, 2)
+ * (000: one layer of 16; 002: two of 64). The work matrices live in a
+ * workspace (workspace.h) sized once for the largest batch; ws_rows(m->ws, n)
+ * shows n rows of each.
  * ------------------------------------------------------------------------- */
 #define MAX_DEPTH 2
 #define DATA_DIM 2
-
 typedef struct vae {
     size_t depth;
     double kl_coef;          /* the weight on the KL term, see section 4    */
@@ -117,21 +110,20 @@ static vae *vae_new(size_t depth, size_t hidden, size_t latent, size_t capacity,
     dense_bind(&m->out, m->P, hidden, DATA_DIM);
     /* Xavier everywhere except the two heads, which start tiny (as in 002):
      * then every q(z | x) starts as mu ~ 0, sigma ~ 1, i.e. AT the prior, and
-     * the KL term starts near zero instead of at some random large value. */
+     * the KL term starts near zero instead of at some random large value.
+     * Each layer's work matrices are (rows, hidden). */
+    m->ws = ws_new(capacity);
     for (size_t l = 0; l < depth; l++) {
         dense_init_xavier(&m->enc[l], r);
         dense_init_xavier(&m->dec[l], r);
-    }
-    dense_init_normal(&m->mu_head, r, 0.01);
-    dense_init_normal(&m->lv_head, r, 0.01);
-    dense_init_xavier(&m->out, r);
-    m->ws = ws_new(capacity);
-    for (size_t l = 0; l < depth; l++) {
         gsl_matrix **wide[] = {&m->enc_z[l], &m->enc_a[l], &m->denc_a[l],
                                &m->dec_z[l], &m->dec_a[l], &m->ddec_a[l]};
         for (size_t i = 0; i < 6; i++)
             ws_add(m->ws, wide[i], hidden);
     }
+    dense_init_normal(&m->mu_head, r, 0.01);
+    dense_init_normal(&m->lv_head, r, 0.01);
+    dense_init_xavier(&m->out, r);
     gsl_matrix **rest[] = {&m->mu, &m->lv, &m->sigma, &m->eps, &m->z, &m->dmu, &m->dlv,
                            &m->dmu_kl, &m->dlv_kl, &m->dz, &m->xhat, &m->dxhat, &m->dh};
     for (size_t i = 0; i < 13; i++)          /* 10 of (rows, latent), 2 of (rows, 2), dh */
@@ -317,7 +309,7 @@ static void vae_backward(vae *m, const gsl_matrix *X)
 typedef struct fd_report {
     double grad, sd_fd, sd_backprop;   /* dE[L]/dw (mean of 10 backprops); spreads */
 } fd_report;
-/* dL/d(every weight) for one fresh eps, into m->P->grad */
+/* m->P->grad <- dL/d(every weight) for one fresh eps */
 static void fresh_gradient(vae *m, const gsl_matrix *X, gsl_rng *r)
 {
     rng_fill_gaussian(r, m->eps, 0.0, 1.0);
@@ -362,10 +354,8 @@ static fd_report source_fd_noise(vae *m, const gsl_matrix *X, gsl_rng *r)
  *
  * Minibatches of shuffled points (batch.h: each point once per epoch), a fresh
  * eps for every point of every batch, Adam (optim.h). Each step: forward,
- * check the loss is a number, zero the gradients, backward, update, and log
- * total, recon and KL in the history (history.h) the loss figure draws.
- * Nothing is allocated in the loop. The knobs, as the flags and each data
- * set's recipe (Appendix B) set them:
+ * check the loss is a number, zero the gradients, backward, update, log in the
+ * history (history.h). No allocation in the loop. The knobs (Appendix B):
  * ------------------------------------------------------------------------- */
 typedef struct config {
     const char *data;            /* "clusters" or "ring"                      */
@@ -419,13 +409,11 @@ static void train(vae *m, optimizer *opt, const gsl_matrix *X, const config *c, 
  * ------------------------------------------------------------------------- */
 #define N_PRIOR 2000
 #define EVAL_DRAWS 8
-
 typedef struct evaluation {
     double recon, kl, elbo, support, min_share, share[MAX_CLUSTERS];
     long active_dims;
 } evaluation;
-/* Decoded prior samples, one per row of samples: z ~ N(0, I), x = decoder(z),
- * in slices of at most the workspace's rows, so that any number fits. */
+/* samples (n, 2) <- decoder(z), z ~ N(0, I), in slices the workspace holds */
 static void decode_prior(vae *m, gsl_rng *r, gsl_matrix *samples)
 {
     const size_t cap = ws_max_rows(m->ws);
@@ -439,8 +427,7 @@ static void decode_prior(vae *m, gsl_rng *r, gsl_matrix *samples)
     }
 }
 
-/* Grade samples (n, 2): each goes to its nearest true centre, and is in the
- * support within 3 sd of it. */
+/* Each sample goes to its nearest true centre; within 3 sd, it is in support. */
 static void grade_samples(const dataset *d, const gsl_matrix *samples, evaluation *e)
 {
     const size_t n = samples->size1;
@@ -488,15 +475,14 @@ static evaluation evaluate(vae *m, const dataset *d, const config *c, gsl_rng *r
 /* ----------------------------------------------------------------------------
  * 9. One experiment: build, train, measure, report
  *
- * An experiment owns one data set, its model, Adam (whose step count is the
- * steps trained), the history and the decoded prior samples, allocated once.
- * It draws the data, then the initial weights: the draws --seed repeats.
+ * One data set, its model, Adam, the history and the prior samples, made
+ * once: the data drawn first, then the initial weights (what --seed repeats).
  * ------------------------------------------------------------------------- */
 typedef struct vae_run {
     config cfg;
     dataset d;
     vae *m;
-    optimizer *opt;
+    optimizer *opt;                        /* its step: the steps trained    */
     history *hist;                         /* total, recon, KL of every step */
     gsl_matrix *samples;                   /* (N_PRIOR, 2)                   */
 } vae_run;
@@ -537,7 +523,10 @@ static evaluation run_dataset(vae_run *R, const config *c, gsl_rng *r, long ever
     return evaluate(R->m, &R->d, c, r, R->samples);
 }
 
+/* (in the appendices: a printf-made name, the log's model line, the figures) */
 __attribute__((format(printf, 1, 2))) static const char *key(const char *fmt, ...);
+static void print_model(const config *c, int first, long loaded_steps);
+static void draw_dataset(const char *dir, vae_run *R, const history *H, const evaluation *e);
 
 /* An evaluation's log line and, given m, its metrics (prefix: the data set's
  * name for the second one; the --data set's numbers are THE results). */
@@ -553,10 +542,6 @@ static void report(metrics *m, const char *what, const char *prefix, const evalu
     for (size_t k = 0; m && k < 6; k++)
         metrics_set(m, key("%s%s%s", prefix, *prefix ? "_" : "", names[k]), v[k]);
 }
-
-/* (in the appendices: the log's model line, the figures) */
-static void print_model(const config *c, int first, long loaded_steps);
-static void draw_dataset(const char *dir, vae_run *R, const history *H, const evaluation *e);
 
 /* Data set number i (0: the --data set): show the model; build it, (on the
  * first, measure 002's gradient noise), train and evaluate it, or evaluate
@@ -600,11 +585,9 @@ static void experiment(session *S, vae_run *R, const config *c, size_t i)
  * one code dimension off (goal: sweep_clusters_kl_at_w1 > 0.5). The cure is
  * a w whose noise is well below the clusters' spacing: our 0.3 (README).
  * ------------------------------------------------------------------------- */
-static const double SWEEP_W[] = {0.01, 0.03, 0.1, 0.3, 0.7, 1.0};
-static const double SWEEP_W_QUICK[] = {0.01, 0.3, 1.0};
+static const double SWEEP_W[] = {0.01, 0.03, 0.1, 0.3, 0.7, 1.0}, SWEEP_W_QUICK[] = {0.01, 0.3, 1};
 /* the columns of the sweep's table, one row per trained model */
 enum { SW_DATA, SW_W, SW_RECON, SW_KL, SW_ELBO, SW_SUPPORT, SW_MIN_SHARE, SW_ACTIVE, SW_COLS };
-
 static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size_t n_w,
                        const gsl_matrix *sweep, const gsl_matrix *samples, double chosen_w);
 
@@ -612,8 +595,7 @@ static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size
 static void kl_sweep(session *S, config *const *sets, size_t n_data, double chosen_w)
 {
     const double *w = S->cli.quick ? SWEEP_W_QUICK : SWEEP_W;
-    const size_t n_w = S->cli.quick ? sizeof SWEEP_W_QUICK / sizeof SWEEP_W_QUICK[0]
-                                    : sizeof SWEEP_W / sizeof SWEEP_W[0];
+    const size_t n_w = (S->cli.quick ? sizeof SWEEP_W_QUICK : sizeof SWEEP_W) / sizeof *w;
     gsl_matrix *sweep = gsl_matrix_alloc(n_data * n_w, SW_COLS);
     gsl_matrix *samples = gsl_matrix_alloc(n_data * n_w * N_PRIOR, DATA_DIM);  /* all models' */
     printf("\n== 10. The KL-weight sweep: retrain at each weight w, all else equal (beta %g)\n",
@@ -634,20 +616,17 @@ static void kl_sweep(session *S, config *const *sets, size_t n_data, double chos
     }
     draw_sweep(S->cli.out, sets, n_data, n_w, sweep, samples, chosen_w);
     for (size_t i = 0, row = n_w - 1; i < n_data; i++, row += n_w) {     /* at w = 1 */
-        metrics_set(&S->m, key("sweep_%s_kl_at_w1", sets[i]->data), gsl_matrix_get(sweep, row, SW_KL));
-        metrics_set(&S->m, key("sweep_%s_support_at_w1", sets[i]->data),
-                    gsl_matrix_get(sweep, row, SW_SUPPORT));
+        const char *N = sets[i]->data;
+        metrics_set(&S->m, key("sweep_%s_kl_at_w1", N), gsl_matrix_get(sweep, row, SW_KL));
+        metrics_set(&S->m, key("sweep_%s_support_at_w1", N), gsl_matrix_get(sweep, row, SW_SUPPORT));
     }
     gsl_matrix_free(samples);
     gsl_matrix_free(sweep);
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix A. What the figures need
- *
- * The scripts are chapters/04-vae/figures/NAME.gp (README: what to look at);
- * the program writes their data files and this run's numbers (values.gp),
- * per data set under its name, and the sweep's.
+ * Appendix A. What the figures need: their data and this run's numbers
+ * (values.gp) for the scripts in figures/ (README: what to look at)
  * ------------------------------------------------------------------------- */
 #define GRID_LINES 13      /* z = -3, -2.5, ..., 3                       */
 #define GRID_POINTS 61     /* points along each line                     */
@@ -693,32 +672,29 @@ static void dataset_values(const dataset *d)
     }
 }
 
-/* NAME_data and NAME_latent (the points, their encoded means, by cluster),
- * NAME_samples (decoded prior samples), NAME_loss (the history; a model
- * loaded with --load, H NULL, has none) and NAME_grid (the decoder as a map:
- * lines of codes over [-3, 3]^2, constant z_1 = u, then constant z_2). */
+/* NAME_data, _latent (the points and their codes), _samples, _loss (not for a
+ * model read by --load: H NULL) and _grid (the decoder as a map: lines of codes
+ * over [-3, 3]^2, constant z_1 = u, then constant z_2). */
 static void draw_dataset(const char *dir, vae_run *R, const history *H, const evaluation *e)
 {
     const char *N = R->d.name, *figs[] = {"data", "latent", "samples", "grid", "loss"};
-    const char *names[] = {"kl_weight", "beta", "latent_dim", "active_dims", "support"};
-    const double values[] = {R->cfg.kl_weight, R->cfg.beta, (double)R->cfg.latent,
-                             (double)e->active_dims, e->support};
     const size_t J = (size_t)R->cfg.latent, rows = (J > 1 ? 2 * GRID_LINES : 1) * GRID_POINTS;
-    char file[64];
     vae *m = R->m;
+    for (size_t k = 0; k < (H ? 5u : 4u); k++)
+        fig_use(key("%s_%s", N, figs[k]));
     dataset_values(&R->d);
-    for (size_t k = 0; k < 5; k++) {
-        fig_value(key("%s_%s", N, names[k]), values[k]);
-        if (H || k < 4)
-            fig_use(key("%s_%s", N, figs[k]));
-    }
+    fig_value(key("%s_kl_weight", N), R->cfg.kl_weight);
+    fig_value(key("%s_beta", N), R->cfg.beta);
+    fig_value(key("%s_latent_dim", N), (double)J);
+    fig_value(key("%s_active_dims", N), (double)e->active_dims);
+    fig_value(key("%s_support", N), e->support);
     fig_value("n_prior_samples", N_PRIOR);
     fig_value("grid_lines", GRID_LINES);
     fig_value("grid_points", GRID_POINTS);
     ws_rows(m->ws, R->d.n);
     encode(m, R->d.X);
-    write_points(dir, strcpy(file, key("%s_data.dat", N)), "x y mu_1 mu_2 (0 if latent 1) "
-                 "cluster (0-based): the points and their encoded means", R->d.X, m->mu, R->d.label);
+    write_points(dir, key("%s_data.dat", N), "x y mu_1 mu_2 (0 if latent 1) cluster (0-based):"
+                 " the points and their encoded means", R->d.X, m->mu, R->d.label);
     out_write_matrix(dir, key("%s_samples.dat", N), "x y: decoder(z) for z ~ N(0, I)", R->samples);
     if (H)
         history_write(H, dir, key("%s_loss.dat", N));
@@ -733,13 +709,12 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
             gsl_matrix_set(m->z, row, 1, second ? u : v);
     }
     decode(m, m->z);
-    write_points(dir, strcpy(file, key("%s_grid.dat", N)), "x y z_1 z_2: decoder(z), grid_points "
+    write_points(dir, key("%s_grid.dat", N), "x y z_1 z_2: decoder(z), grid_points "
                  "rows per line: grid_lines of constant z_1, then of z_2", m->xhat, m->z, NULL);
 }
 
-/* sweep and sweep_quality: the table, one row per model; sweep_NAME_samples:
- * every model's decoded samples, N_PRIOR rows each, drawn at the smallest w,
- * the largest and, the middle panel, the w nearest this run's (sweep_pick). */
+/* sweep, sweep_quality: the table, a row per model; sweep_NAME_samples: their
+ * samples, N_PRIOR rows each, at the smallest w, the nearest this run's, the largest. */
 static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size_t n_w,
                        const gsl_matrix *sweep, const gsl_matrix *samples, double chosen_w)
 {
@@ -788,15 +763,13 @@ static void start(session *S, config *cfg, int argc, char **argv)
                   42, opts, sizeof opts / sizeof opts[0], SESSION_SAVE_LOAD, argc, argv);
 }
 
-/* Each data set's network and training budget (issue 4): 000's small one for
- * its clusters, 002's deeper one for the ring, which learns in far fewer
- * steps. Flags override both. */
+/* Each data set's network and budget (issue 4): 000's small one for its
+ * clusters, 002's deeper one for the ring, which learns in fewer steps. */
 static config recipe(const char *data, const session *S, const config *cfg)
 {
     config c = *cfg;
     const int ring = strcmp(data, "ring") == 0;
-    c.data = data;
-    c.depth = ring ? 2 : 1;
+    c.data = data, c.depth = ring ? 2 : 1;
     if (!cli_given(&S->cli, "hidden"))
         c.hidden = ring ? 64 : 16;
     if (!cli_given(&S->cli, "steps"))
@@ -804,8 +777,7 @@ static config recipe(const char *data, const session *S, const config *cfg)
     return c;
 }
 
-/* The model and its loss, as the log shows them: about to train (section 7,
- * loaded_steps < 0) or read by --load after loaded_steps steps. */
+/* The model and its loss: to be trained (loaded_steps < 0) or read by --load. */
 static void print_model(const config *c, int first, long loaded_steps)
 {
     const char *more = c->depth > 1 ? " -> same" : "";
@@ -823,14 +795,12 @@ static void print_model(const config *c, int first, long loaded_steps)
 /* ----------------------------------------------------------------------------
  * Appendix C. Keeping a trained VAE: --save, --load, --generate K
  *
- * One checkpoint (checkpoint.h) holds the VAEs trained on the run's data sets
- * (not the sweep's, which every run retrains): per data set, under NAME = its
- * data set and objective ("ring.w0.3.b1": other flags are refused), NAME.vae
- * (every weight), NAME.adam (Adam's moments and step) and NAME.data (the
- * training points, which --seed alone cannot redraw: README), and the random
- * generator. --generate K decodes K prior samples per data set as section 8
- * does, from a generator of their own: same checkpoint and seed, same
- * samples. The rules and the file handling are common/session.h's.
+ * One checkpoint (checkpoint.h) holds the VAEs of the run's data sets (not the
+ * sweep's): per data set NAME (data set and objective, "ring.w0.3.b1", so that
+ * other flags are refused), NAME.vae, NAME.adam (moments, step) and NAME.data
+ * (the points, which --seed alone cannot redraw: README), and the generator.
+ * --generate K decodes K prior samples per data set as section 8 does, from
+ * a generator of their own. The rules are common/session.h's.
  * ------------------------------------------------------------------------- */
 /* Describe what a checkpoint of these runs holds (nothing is copied yet). */
 static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
@@ -849,9 +819,8 @@ static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
     }
 }
 
-/* --generate K: per data set, K decoded prior samples, their figure
- * generated_NAME (like NAME_samples; it draws the first N_PRIOR, as more
- * would paint the support solid) and their grades, printed and recorded. */
+/* --generate K: per data set K decoded prior samples, graded, and their figure
+ * generated_NAME (like NAME_samples; it draws N_PRIOR of them, not a solid blot). */
 static void generate(session *S, vae_run *runs, size_t n)
 {
     const long K = S->generate;
