@@ -216,11 +216,11 @@ static void reparam_backward(const gsl_matrix *dz, const gsl_matrix *eps,
  *
  * both averaged over the batch (loss_mse, loss_kl_normal: loss.h). The KL is
  * the price of a code: zero when q(z | x) IS the prior (the code says nothing
- * about x), growing with every bit it carries about x. A weight w settles the
- * trade; both sources average the KL per latent ENTRY (J = latent size), so
- * we do too:   loss = recon + w / J * KL.   What does w mean? The honest VAE
- * objective is the ELBO, the evidence lower bound: for a decoder that says
- * "x = x_hat(z) + Gaussian noise of variance s^2 per coordinate",
+ * about x), growing with every bit it carries. Reconstruction wants telling
+ * codes, KL cheap ones, and a weight w decides; like both sources we average
+ * the KL per latent ENTRY (J = latent size):   loss = recon + w / J * KL.
+ * What does w mean? The honest objective is the ELBO, the evidence lower
+ * bound: for a decoder that says "x = x_hat(z) + noise N(0, s^2) per coordinate",
  *
  *     log p(x) >= ELBO = E_eps[ log N(x; x_hat(z), s^2 I) ] - KL
  *                      = - D * recon / (2 s^2) - D/2 log(2 pi s^2) - KL
