@@ -10,7 +10,7 @@
  * averaged over n * J entries) and a reparameterisation that forgets the
  * sigma factor must both FAIL it.
  *
- * Then section 11: a checkpoint saved and loaded into freshly built models
+ * Then Appendix C: a checkpoint saved and loaded into freshly built models
  * gives back the same weights, Adam, data and generator, so the decoder makes
  * bit-identical samples from the same noise; a checkpoint refuses to load into
  * a model of another size, objective or number of data sets; and decoding
@@ -122,8 +122,8 @@ static double vae_check(size_t depth, size_t hidden, size_t latent, double facto
 
     gsl_matrix *X = gsl_matrix_alloc(N_ROWS, DATA_DIM);
     rng_fill_gaussian(r, X, 0, 1);
-    vae_rows(m, N_ROWS);
-    rng_fill_gaussian(r, &m->eps.matrix, 0, 1);   /* held fixed from here on */
+    ws_rows(m->ws, N_ROWS);
+    rng_fill_gaussian(r, m->eps, 0, 1);   /* held fixed from here on */
 
     vae_forward(m, X);
     params_zero_grad(m->P);
@@ -169,13 +169,13 @@ static void test_source_000_kl_gradient_fails(void **state)
     assert_true(vae_check(1, 6, 2, 2.0) > 1e-3);
 }
 
-/* ---- section 11: checkpoints ---------------------------------------------- */
+/* ---- Appendix C: checkpoints ----------------------------------------------- */
 
 /* Two tiny runs, as the chapter's main trains them: clusters, then the ring. */
-static void tiny_settings(setting *s)
+static void tiny_configs(config *s)
 {
-    const setting clusters = {"clusters", 1, 6, 2, 5, 16, 3e-3, 0.3, 1.0};
-    const setting ring = {"ring", 2, 5, 2, 4, 16, 3e-3, 0.3, 1.0};
+    const config clusters = {"clusters", 1, 6, 2, 5, 16, 3e-3, 0.3, 1.0, 0};
+    const config ring = {"ring", 2, 5, 2, 4, 16, 3e-3, 0.3, 1.0, 0};
     s[0] = clusters;
     s[1] = ring;
 }
@@ -190,15 +190,15 @@ static void decode_with_seed(vae_run *R, unsigned long seed, gsl_matrix *samples
 
 /* Train both tiny data sets a few steps (generator seeded 5) and save the
  * run to a fresh temporary file, whose name goes to path. */
-static gsl_rng *train_and_save(char *path, setting s[2], vae_run A[2])
+static gsl_rng *train_and_save(char *path, config s[2], vae_run A[2])
 {
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    tiny_settings(s);
+    tiny_configs(s);
     gsl_rng *r = rng_new(5);
     for (size_t i = 0; i < 2; i++)
-        run_dataset(&A[i], &s[i], r, NULL, 0, 1, 0, NULL);
+        run_dataset(&A[i], &s[i], r, 0, 1, NULL);
     checkpoint ck;
     run_checkpoint(A, 2, &ck);
     char err[512];
@@ -211,10 +211,10 @@ static void test_checkpoint_round_trip(void **state)
 {
     (void)state;
     char path[] = "/tmp/test_04_vae_XXXXXX", err[512];
-    setting s[2];
+    config s[2];
     vae_run A[2];
     gsl_rng *r = train_and_save(path, s, A);
-    setting *sets[2] = {&s[0], &s[1]};
+    config *sets[2] = {&s[0], &s[1]};
 
     /* fresh models from another seed: other weights, other data, until loaded */
     gsl_rng *rb = rng_new(12345);
@@ -263,9 +263,9 @@ static void test_checkpoint_round_trip(void **state)
 }
 
 /* Load into runs built from `changed`; must fail and leave the models alone. */
-static void expect_refused(const char *path, setting *changed, size_t n)
+static void expect_refused(const char *path, config *changed, size_t n)
 {
-    setting *sets[2] = {&changed[0], &changed[1]};
+    config *sets[2] = {&changed[0], &changed[1]};
     gsl_rng *r = rng_new(9);
     vae_run R[2];
     for (size_t i = 0; i < n; i++)
@@ -289,13 +289,13 @@ static void test_checkpoint_refuses_other_models(void **state)
 {
     (void)state;
     char path[] = "/tmp/test_04_vae_XXXXXX", err[512];
-    setting s[2];
+    config s[2];
     vae_run A[2];
     gsl_rng *r = train_and_save(path, s, A);
 
-    setting t[2];
-    tiny_settings(t);                      /* the same: loads (the control) */
-    setting *tsets[2] = {&t[0], &t[1]};
+    config t[2];
+    tiny_configs(t);                      /* the same: loads (the control) */
+    config *tsets[2] = {&t[0], &t[1]};
     gsl_rng *rt = rng_new(9);
     vae_run T[2];
     for (size_t i = 0; i < 2; i++)
@@ -307,19 +307,19 @@ static void test_checkpoint_refuses_other_models(void **state)
         vae_run_free(&T[i]);
     gsl_rng_free(rt);
 
-    tiny_settings(t);
+    tiny_configs(t);
     t[0].hidden = 7;                       /* --hidden */
     expect_refused(path, t, 2);
-    tiny_settings(t);
+    tiny_configs(t);
     t[1].latent = 3;                       /* --latent-dim, in the second model */
     expect_refused(path, t, 2);
-    tiny_settings(t);
+    tiny_configs(t);
     t[0].kl_weight = t[1].kl_weight = 1.0; /* --kl-weight: same shapes, other objective */
     expect_refused(path, t, 2);
-    tiny_settings(t);                      /* --data ring: the order swapped */
-    setting swapped[2] = {t[1], t[0]};
+    tiny_configs(t);                      /* --data ring: the order swapped */
+    config swapped[2] = {t[1], t[0]};
     expect_refused(path, swapped, 2);
-    tiny_settings(t);                      /* --single: one model, not two */
+    tiny_configs(t);                      /* --single: one model, not two */
     expect_refused(path, t, 1);
 
     remove(path);

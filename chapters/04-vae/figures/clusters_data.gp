@@ -1,6 +1,6 @@
 # clusters_data.gp -- the training points of the clusters data set, coloured by the
-# cluster each was drawn from (clusters_data.dat: x, y, cluster 0-based). The VAE
-# never sees the colours.
+# cluster each was drawn from (clusters_data.dat: x, y, mu_1, mu_2, cluster
+# 0-based). The VAE never sees the colours.
 # One script per data set: ring_data.gp is this one with ds = "ring".
 load "values.gp"
 ds = "clusters"
@@ -16,5 +16,5 @@ set xrange [-2.6:2.6]
 set yrange [-2.2:2.2]
 set key top left
 data_file = ds . "_data.dat"
-plot for [j = 1:v("n_clusters")] data_file using 1:($3 == j - 1 ? $2 : 1/0) \
+plot for [j = 1:v("n_clusters")] data_file using 1:($5 == j - 1 ? $2 : 1/0) \
      with points lt j pt 7 ps 0.5 title sprintf("cluster %d", j)
