@@ -540,7 +540,7 @@ static void report(metrics *m, const char *what, const char *prefix, const evalu
            "active dims %ld\n", what, e->recon, e->kl, e->elbo, e->support, e->min_share,
            e->active_dims);
     for (size_t k = 0; m && k < 6; k++)
-        metrics_set(m, key("%s%s%s", prefix, *prefix ? "_" : "", names[k]), v[k]);
+        metrics_setf(m, v[k], "%s%s%s", prefix, *prefix ? "_" : "", names[k]);
 }
 
 /* Data set number i (0: the --data set): show the model; build it, (on the
@@ -617,8 +617,8 @@ static void kl_sweep(session *S, config *const *sets, size_t n_data, double chos
     draw_sweep(S->cli.out, sets, n_data, n_w, sweep, samples, chosen_w);
     for (size_t i = 0, row = n_w - 1; i < n_data; i++, row += n_w) {     /* at w = 1 */
         const char *N = sets[i]->data;
-        metrics_set(&S->m, key("sweep_%s_kl_at_w1", N), gsl_matrix_get(sweep, row, SW_KL));
-        metrics_set(&S->m, key("sweep_%s_support_at_w1", N), gsl_matrix_get(sweep, row, SW_SUPPORT));
+        metrics_setf(&S->m, gsl_matrix_get(sweep, row, SW_KL), "sweep_%s_kl_at_w1", N);
+        metrics_setf(&S->m, gsl_matrix_get(sweep, row, SW_SUPPORT), "sweep_%s_support_at_w1", N);
     }
     gsl_matrix_free(samples);
     gsl_matrix_free(sweep);
@@ -663,12 +663,12 @@ static void write_points(const char *dir, const char *file, const char *header,
 /* A data set's size and true clusters (centres, sd) under its name. */
 static void dataset_values(const dataset *d)
 {
-    fig_value(key("%s_n_points", d->name), (double)d->n);
-    fig_value(key("%s_n_clusters", d->name), (double)d->k);
-    fig_value(key("%s_sd", d->name), d->sd);
+    fig_valuef((double)d->n, "%s_n_points", d->name);
+    fig_valuef((double)d->k, "%s_n_clusters", d->name);
+    fig_valuef(d->sd, "%s_sd", d->name);
     for (size_t j = 0; j < d->k; j++) {
-        fig_value(key("%s_centre_x_%zu", d->name, j + 1), d->centre[j][0]);
-        fig_value(key("%s_centre_y_%zu", d->name, j + 1), d->centre[j][1]);
+        fig_valuef(d->centre[j][0], "%s_centre_x_%zu", d->name, j + 1);
+        fig_valuef(d->centre[j][1], "%s_centre_y_%zu", d->name, j + 1);
     }
 }
 
@@ -681,13 +681,13 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
     const size_t J = (size_t)R->cfg.latent, rows = (J > 1 ? 2 * GRID_LINES : 1) * GRID_POINTS;
     vae *m = R->m;
     for (size_t k = 0; k < (H ? 5u : 4u); k++)
-        fig_use(key("%s_%s", N, figs[k]));
+        fig_usef("%s_%s", N, figs[k]);
     dataset_values(&R->d);
-    fig_value(key("%s_kl_weight", N), R->cfg.kl_weight);
-    fig_value(key("%s_beta", N), R->cfg.beta);
-    fig_value(key("%s_latent_dim", N), (double)J);
-    fig_value(key("%s_active_dims", N), (double)e->active_dims);
-    fig_value(key("%s_support", N), e->support);
+    fig_valuef(R->cfg.kl_weight, "%s_kl_weight", N);
+    fig_valuef(R->cfg.beta, "%s_beta", N);
+    fig_valuef((double)J, "%s_latent_dim", N);
+    fig_valuef((double)e->active_dims, "%s_active_dims", N);
+    fig_valuef(e->support, "%s_support", N);
     fig_value("n_prior_samples", N_PRIOR);
     fig_value("grid_lines", GRID_LINES);
     fig_value("grid_points", GRID_POINTS);
@@ -734,7 +734,7 @@ static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size
     fig_value("sweep_pick", (double)pick);
     for (size_t i = 0; i < n_data; i++) {
         fig_text(key("sweep_data_%zu", i + 1), "%s", sets[i]->data);
-        fig_use(key("sweep_%s_samples", sets[i]->data));
+        fig_usef("sweep_%s_samples", sets[i]->data);
     }
 }
 
@@ -838,17 +838,17 @@ static void generate(session *S, vae_run *runs, size_t n)
         grade_samples(d, samples, &e);
         out_write_matrix(S->cli.out, key("generated_%s.dat", d->name),
                          "x y: decoder(z) for z ~ N(0, I), one sample per row", samples);
-        fig_use(key("generated_%s", d->name));
+        fig_usef("generated_%s", d->name);
         dataset_values(d);
-        fig_value(key("%s_generated_support", d->name), e.support);
+        fig_valuef(e.support, "%s_generated_support", d->name);
         printf("%s: %ld decoded prior samples: in support %.3f  cluster shares", d->name, K,
                e.support);
         for (size_t j = 0; j < d->k; j++)
             printf(" %.3f", e.share[j]);
         printf("  min cluster share %.3f\n", e.min_share);
         const char *prefix = i ? d->name : "", *sep = i ? "_" : "";      /* as report() */
-        metrics_set(&S->m, key("%s%ssample_in_support", prefix, sep), e.support);
-        metrics_set(&S->m, key("%s%smin_cluster_share", prefix, sep), e.min_share);
+        metrics_setf(&S->m, e.support, "%s%ssample_in_support", prefix, sep);
+        metrics_setf(&S->m, e.min_share, "%s%smin_cluster_share", prefix, sep);
     }
     gsl_matrix_free(samples);
     gsl_rng_free(fixed);
