@@ -261,7 +261,7 @@ static void test_cgan_eval_grid(void **s)
     image_set *data = random_images(20, 6);
     gan_config cfg = small_config(MODEL_CGAN, D_JOINT, ACT_RELU);
     gan *g = gan_new(&cfg, data, 1);
-    evaluation *e = evaluation_new(g, 30, 77), *again = evaluation_new(g, 30, 77);
+    sample_set *e = sample_set_new(g, 30, 77), *again = sample_set_new(g, 30, 77);
     for (size_t i = 0; i < 30; i++) {
         assert_int_equal(e->want[i], i % 10);                    /* columns: c = 0..9 */
         gsl_vector_const_view zi = gsl_matrix_const_row(e->z, i);
@@ -270,17 +270,16 @@ static void test_cgan_eval_grid(void **s)
     }
     assert_true(gsl_matrix_equal(e->z, again->z));               /* fixed by the seed */
     /* --generate draws in blocks from one generator: 3 x 10 rows == 30 rows */
-    evaluation *block = evaluation_alloc(g, 10);
-    gsl_rng *r = rng_new(77);
+    sample_set *block = sample_set_new(g, 10, 77);
     for (size_t b = 0; b < 3; b++) {
-        evaluation_draw(block, g, r);
+        if (b > 0)
+            sample_set_draw(block, g);
         gsl_matrix_const_view rows = gsl_matrix_const_submatrix(e->z, 10 * b, 0, 10, g->nz);
         assert_true(gsl_matrix_equal(&rows.matrix, block->z));
         assert_memory_equal(e->want + 10 * b, block->want, 10);
     }
-    gsl_rng_free(r);
-    evaluation_free(block);
-    evaluation_free(e); evaluation_free(again);
+    sample_set_free(block);
+    sample_set_free(e); sample_set_free(again);
     gan_free(g);
     image_set_free(data);
 }
