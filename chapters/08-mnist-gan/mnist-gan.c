@@ -1,27 +1,19 @@
 /* mnist-gan.c -- chapter 08: a GAN that draws the digit 2, and a conditional
  * GAN that draws whichever digit you ask for.
  *
- * Chapters 05-07 played the adversarial game on numbers and on 2D points,
- * where one histogram shows everything. Here the data are real handwritten
- * digits: 28 x 28 grey pixels, points in a 784-dimensional space. The game
- * does not change (D is a binary classifier, G learns through D's gradient);
- * how we tell whether it worked does. Nobody can draw a density in 784
+ * Chapters 05-07 played the adversarial game on numbers and 2D points, where
+ * one histogram shows everything. Here the data are handwritten digits, 28 x
+ * 28 grey pixels: points in a 784-dimensional space. The game is the same; how
+ * we tell whether it worked is not. Nobody can draw a density in 784
  * dimensions, so we look at samples, and a classifier trained on real digits
  * (the "judge", common/judge.h) scores a thousand of them.
  *
- * Part 1 (source 003, section 4): a GAN trained on the 2s only.
- *     G:  z (100)            -> 256 ReLU -> 784 sigmoid   (an image)
- *     D:  x (784)            -> 256 ReLU -> 1             (a logit: "real?")
- * Part 2 (source 003, section 5): a conditional GAN on all ten digits.
- *     G:  [z (128) | c (10)] -> 256 ReLU -> 784 sigmoid
- *     D:  [x (784) | c (10)] -> 256 ReLU -> 1
- * c is the one-hot label. After training, c says which digit and z how it is
- * written (section 7 puts a number on it).
- *
- * Three things differ from the source, each explained where it happens and
- * measured in the README: Adam's beta1 (section 2), one D step per iteration
- * instead of two (section 4), and a cGAN discriminator that also sees real
- * images with wrong labels (section 5).
+ * Part 1 (source 003, section 4): a GAN on the 2s only. Part 2 (section 5): a
+ * conditional GAN on all ten digits, where c (the one-hot label) says which
+ * digit and z how it is written. Three things differ from the source, each
+ * explained where it happens and measured in the README: Adam's beta1
+ * (section 2), one D step per iteration instead of two (section 4), and a
+ * cGAN discriminator that also sees real images with wrong labels (section 5).
  */
 #include "genlab.h"
 
@@ -40,10 +32,9 @@
  * per row of a (n, 784) matrix, pixel values in [0, 1] (the source divides
  * by 255 too), and a label per row. The GAN of part 1 keeps only the 2s of
  * the training split; the cGAN keeps everything. A GAN needs few examples:
- * its G never sees a training image, only D's opinion of its own drawings.
- * --data DIR takes another copy of MNIST; --dataset fashion learns
- * Fashion-MNIST, where class 2 is a pullover (common/dataset.h decides the
- * directory, the class names and the judge of each --dataset).
+ * its G never sees a training image, only D's opinion of its drawings.
+ * --dataset fashion learns Fashion-MNIST (class 2 is a pullover); --data DIR
+ * reads the files from DIR (common/dataset.h).
  * ------------------------------------------------------------------------- */
 /* One split ("train" or "t10k"); only_class >= 0 keeps that class alone. */
 static image_set *load_split(const char *dir, const char *prefix, int only_class)
@@ -69,36 +60,29 @@ static image_set *load_split(const char *dir, const char *prefix, int only_class
  *     D:  [x | c]  (n, 784 + nc) -> (n, 256) ReLU -> (n, 1) logit
  *
  * nc = 0 for the plain GAN and 10 for the cGAN: the GAN is the cGAN with no
- * label, so one struct and one training loop serve both parts.
- *
- * G ends in a sigmoid because pixels live in [0, 1]. D ends WITHOUT one: we
- * keep the logit and let loss_bce_logits apply the sigmoid inside the log,
- * where a confident D can never produce log(0). Same model as the source's
- * sigmoid + binary_crossentropy, no overflow.
+ * label, so one struct and one training loop serve both parts. G ends in a
+ * sigmoid because pixels live in [0, 1]. D ends WITHOUT one: loss_bce_logits
+ * applies it inside the log, where a confident D can never produce log(0).
  *
  * Each player has its own parameter block and its own Adam: one step changes
  * D and leaves G alone, the other changes G while D is merely USED (sections
- * 4 and 6). Initialisation is Xavier (Keras's default has the same variance).
- * Adam gets the source's learning rates but beta1 = 0.5 (DCGAN's choice, as
- * in chapter 05) where the source gets Keras's 0.9. beta1 is the memory of
- * Adam's running mean of the gradient: with 0.9 each step still follows the
- * gradients of the last ten or so, and in a game those point at where the
- * OTHER player used to be. With 0.9 our G collapses onto almost one 2
- * (README: exercise 2). --d-act leaky-relu gives D LeakyReLU units (slope
- * 0.2 below zero, also DCGAN's), so that a unit that is off still passes
- * some gradient on to G; here it changes little, so D keeps the source's ReLU.
+ * 4 and 6). Adam gets the source's learning rates, but beta1 = 0.5 (DCGAN's
+ * choice) where the source gets Keras's 0.9. beta1 is the memory of Adam's
+ * running mean of the gradient: with 0.9 each step still follows the last
+ * ten or so gradients, and in a game those point at where the OTHER player
+ * used to be; our G then collapses onto almost one 2 (README: exercise 2).
+ * --d-act leaky-relu lets a D unit that is off still pass gradient on to G.
  * ------------------------------------------------------------------------- */
 typedef enum { MODEL_GAN, MODEL_CGAN } model_kind;
 typedef enum { D_JOINT, D_SPLIT } d_update_kind;
 
-typedef struct gan_config {  /* one model's settings, from recipe() (Appendix D) */
+typedef struct gan_config {  /* one model's settings, from recipe() (Appendix C) */
     model_kind kind;
     long steps;              /* training iterations: one D update, one G update */
     long batch, noise_dim;   /* rows per batch; nz, the size of z              */
     long hidden;             /* width of the hidden layer of G and of D        */
     long digit;              /* GAN: the class it learns (cGAN: not used)      */
-    double lr_d, lr_g;
-    double beta1;            /* Adam's beta1 for both players (beta2 = 0.999)  */
+    double lr_d, lr_g, beta1;   /* Adam: learning rates; beta1 (beta2 = 0.999) */
     d_update_kind d_update;  /* one D step on the whole loss, or the source's two */
     double mismatch;         /* cGAN: weight of real images with wrong labels   */
     act_kind d_act;          /* D's hidden activation                          */
@@ -127,16 +111,16 @@ static const char *model_tag(model_kind k) { return k == MODEL_CGAN ? "cgan" : "
 
 static gan *gan_new(const gan_config *cfg, const image_set *data, unsigned long seed)
 {
-    gan *g = xcalloc(1, sizeof *g, "a GAN");
-    *g = (gan){.cfg = *cfg, .nz = (size_t)cfg->noise_dim, .n = (size_t)cfg->batch,
-               .nc = cfg->kind == MODEL_CGAN ? N_CLASSES : 0, .data = data, .r = rng_new(seed)};
+    gan *g = xmalloc(sizeof *g, "a GAN");
+    *g = (gan){.cfg = *cfg, .nz = (size_t)cfg->noise_dim, .n = (size_t)cfg->batch, .data = data,
+               .nc = cfg->kind == MODEL_CGAN ? N_CLASSES : 0, .r = rng_new(seed)};
     const size_t wg[] = {g->nz + g->nc, (size_t)cfg->hidden, IMG},
                  wd[] = {IMG + g->nc, (size_t)cfg->hidden, 1};
     g->PG = params_alloc(mlp_size(wg, 3));
     g->PD = params_alloc(mlp_size(wd, 3));
     g->G = mlp_new(g->PG, wg, 3, ACT_RELU, ACT_SIGMOID, g->n);
     g->D = mlp_new(g->PD, wd, 3, cfg->d_act, ACT_IDENTITY, g->n);
-    mlp_init_xavier(g->G, g->r);
+    mlp_init_xavier(g->G, g->r);               /* Keras's default has the same variance */
     mlp_init_xavier(g->D, g->r);
     g->optG = optim_adam(g->PG, cfg->lr_g, cfg->beta1, 0.999);
     g->optD = optim_adam(g->PD, cfg->lr_d, cfg->beta1, 0.999);
@@ -152,13 +136,9 @@ static gan *gan_new(const gan_config *cfg, const image_set *data, unsigned long 
 
 static void gan_free(gan *g)
 {
-    mlp_free(g->G); mlp_free(g->D);
-    params_free(g->PG); params_free(g->PD);
-    optim_free(g->optG); optim_free(g->optD);
-    gsl_rng_free(g->r);
-    ws_free(g->ws);
-    free(g->label);
-    free(g);
+    mlp_free(g->G); mlp_free(g->D); params_free(g->PG); params_free(g->PD);
+    optim_free(g->optG); optim_free(g->optD); gsl_rng_free(g->r); ws_free(g->ws);
+    free(g->label); free(g);
 }
 
 /* ----------------------------------------------------------------------------
@@ -172,12 +152,10 @@ static void gan_free(gan *g)
  *
  * so the label reaches the first hidden layer of both networks as ten extra
  * inputs: one row of W per label, i.e. a bias that depends on the label.
- * With nc = 0 (the GAN) the label part is simply empty.
- *
  * Real rows are drawn with replacement, like the source's np.random.randint.
- * The fakes that D sees carry the labels of the real rows next to them (as
- * in the source), so D compares real and fake 7s with each other rather than
- * real 7s with fake 3s. In G's step the labels are drawn uniformly.
+ * The fakes D sees carry the labels of the real rows next to them (as in the
+ * source), so D compares real and fake 7s rather than real 7s with fake 3s.
+ * In G's step the labels are drawn uniformly.
  * ------------------------------------------------------------------------- */
 static void put_onehot(gsl_matrix *M, size_t i, size_t from, size_t nc, int k)
 {
@@ -220,14 +198,10 @@ static void noise_batch(gan *g, int new_labels)
 /* fake = [G(z, c) | c] for the n rows of g_in */
 static void make_fakes(gan *g)
 {
-    const gsl_matrix *x = mlp_forward(g->G, g->g_in);                 /* (n, 784) */
-    gsl_matrix_view left = gsl_matrix_submatrix(g->fake, 0, 0, g->n, IMG);
-    gsl_matrix_memcpy(&left.matrix, x);
-    if (g->nc) {
-        gsl_matrix_const_view c = gsl_matrix_const_submatrix(g->g_in, 0, g->nz, g->n, g->nc);
-        gsl_matrix_view right = gsl_matrix_submatrix(g->fake, 0, IMG, g->n, g->nc);
-        gsl_matrix_memcpy(&right.matrix, &c.matrix);
-    }
+    gsl_matrix_view x = gsl_matrix_submatrix(g->fake, 0, 0, g->n, IMG);
+    gsl_matrix_memcpy(&x.matrix, mlp_forward(g->G, g->g_in));          /* (n, 784) */
+    for (size_t i = 0; i < g->n; i++)
+        put_onehot(g->fake, i, IMG, g->nc, g->label[i]);
 }
 
 /* ----------------------------------------------------------------------------
@@ -244,18 +218,15 @@ static void make_fakes(gan *g)
  * mlp keeps the activations of its LAST forward pass only, so we go real
  * forward, real backward, fake forward, fake backward; backward passes add
  * into PD->grad, so after both it holds the gradient of the sum. G is only
- * run forward here: nothing about G changes. D's mean "probability real" on
- * a batch is mean_sigmoid (common/loss.h), safe for any logit.
+ * run forward here. (D's mean "probability real" is mean_sigmoid, loss.h.)
  *
- * The source's text and code update D differently. The text takes "a
- * gradient step" on L_D: --d-update joint, ONE Adam step on the sum. The
- * code calls train_on_batch twice, on the real batch, then on the fake one:
- * TWO Adam steps, the second from weights the first has moved (--d-update
- * split). That is not one step at twice the learning rate: each split step
- * sees one class only, so Adam's running mean gets "push real up" and "push
- * fake down" in turn and partly cancels them, while its running square adds
- * them up. The split D is no surer, and G stays collapsed for longer
- * (README: exercise 1). We follow the text.
+ * The source's text takes "a gradient step" on L_D: ONE Adam step on the sum
+ * (--d-update joint). Its code calls train_on_batch twice, on the real batch
+ * then on the fake one: TWO Adam steps, the second from moved weights
+ * (--d-update split). That is not one step at twice the rate: each split
+ * step sees one class only, so Adam's running mean gets "push real up" and
+ * "push fake down" in turn and partly cancels them, while its running square
+ * adds them up. G stays collapsed for longer (README: exercise 1).
  * ------------------------------------------------------------------------- */
 static double d_part(gan *g, const gsl_matrix *X, double target, double weight, int want_grad,
                      double *mean_p)
@@ -275,26 +246,20 @@ static double d_part(gan *g, const gsl_matrix *X, double target, double weight, 
 /* ----------------------------------------------------------------------------
  * 5. What the source's cGAN never shows D: a right image with a wrong label
  *
- * The source's D sees real images with their own labels and G's images with
- * the labels G was given. Nothing there says that a real 7 labelled "3" is
- * wrong: D can learn what a label means only from fakes that look like a 7
- * while carrying a 3. And G at first ignores c (ten small label inputs next
- * to 128 noise inputs), so its fakes look alike whatever c says. D learns
- * realism first, and the labels' meaning seeps in very slowly (README: "The
- * cGAN learns the label, but very late").
- *
- * The matching-aware discriminator (Reed et al., "Generative adversarial
- * text to image synthesis", 2016) adds the missing lesson as a third kind of
- * row: a real image with a wrong label c', drawn uniformly from the nine
- * other classes, which D must call fake:
+ * In the source nothing says that a real 7 labelled "3" is wrong: D sees
+ * real images with their labels and fakes with theirs, and G at first
+ * ignores c (ten label inputs next to 128 noise inputs). D learns realism
+ * first; the labels' meaning seeps in very slowly (README: "The cGAN learns
+ * the label, but very late"). The matching-aware discriminator (Reed et al.,
+ * 2016) adds the missing lesson: a real image with a wrong label c', drawn
+ * from the nine other classes, which D must call fake:
  *
  *     L_D = BCE(l(x, c), 1) + BCE(l(G(z, c), c), 0) + w BCE(l(x, c'), 0)
  *
- * From the first step D has to check that image and label agree, and that
- * check is what G's gradient through D carries back to G. Reed et al. weigh
- * the two "fake" kinds 1/2 each; we weigh the label check up, w = 2
- * (--mismatch w; 0 is the source's loss), and class_accuracy reaches the
- * issue's 0.9 in the default 10 000 steps (README: results; w = 1).
+ * From the first step D must check that image and label agree, and that
+ * check is what G's gradient through D carries back to G. We weigh it up,
+ * w = 2 (--mismatch w; 0 is the source's loss): class_accuracy then reaches
+ * the issue's 0.9 within the default 10 000 steps.
  * ------------------------------------------------------------------------- */
 static double d_mismatch(gan *g, int want_grad)
 {
@@ -336,26 +301,23 @@ static double d_step(gan *g, double *p_real, double *p_fake)
 /* ----------------------------------------------------------------------------
  * 6. The generator's step (D frozen): backpropagating through D
  *
- * G wants D to call its rows real. With the non-saturating loss (chapter 05,
- * and the source's combined model trained with target 1):
+ * G wants D to call its rows real. With the non-saturating loss (chapter 05;
+ * the source trains its combined model towards target 1):
  *
  *     L_G = -mean log D(G(z, c)) = BCE(l(G(z, c)), 1)
  *
- * L_G depends on G's weights only through the image x = G(z, c), and D
- * sits between x and the loss. The chain rule, one row per sample:
+ * L_G depends on G's weights only through the image x = G(z, c), and D sits
+ * between x and the loss. The chain rule, one row per sample:
  *
  *     dL/dl          = (sigmoid(l) - 1) / n                         (n, 1)
  *     dL/d[x | c]    = back through D, weights used, not changed    (n, 784 + nc)
  *     dL/dx          = the first 784 columns of that                (n, 784)
  *     dL/dtheta_G    = back through G from dL/dx                    (PG)
  *
- * mlp_backward_input walks back through D computing only dL/d[x | c]; D's
- * gradient buffer is not touched and D's optimiser is not called. That is
- * all "discriminator.trainable = False" means in the source. The last 10
- * columns, dL/dc, are the gradient with respect to the label: c is an
- * input we chose, not something G produced, so it is dropped. (Passing all
- * 794 columns, or the wrong 784, is the classic slip here; the test in
- * tests/test_08_mnist_gan.c shows that the gradient check catches it.)
+ * mlp_backward_input computes only dL/d[x | c]: D's gradient and optimiser
+ * are untouched, which is all "discriminator.trainable = False" means. dL/dc
+ * is dropped: c is an input we chose, not something G made. (Taking the
+ * wrong 784 columns is the classic slip; tests/ shows the check catches it.)
  * ------------------------------------------------------------------------- */
 static double g_loss(gan *g, int want_grad, double *p_fake)
 {
@@ -374,10 +336,10 @@ static double g_loss(gan *g, int want_grad, double *p_fake)
     return loss;
 }
 
-static double g_step(gan *g, double *p_fake)
+static double g_step(gan *g)
 {
     noise_batch(g, 1);                       /* fresh z, fresh labels */
-    double loss = g_loss(g, 1, p_fake);
+    double loss = g_loss(g, 1, NULL);
     optim_step(g->optG);
     return loss;
 }
@@ -386,25 +348,19 @@ static double g_step(gan *g, double *p_fake)
  * 7. Measuring samples: the judge
  *
  * A GAN's losses do not say whether its images are good: they measure G
- * against a D that keeps changing. So we measure the samples themselves
- * with a fixed yardstick, the judge. For a thousand samples:
+ * against a D that keeps changing. So we measure the samples themselves with
+ * a fixed yardstick, the judge: for a thousand samples, the share it calls a
+ * 2 (GAN: judge_share_target) or the class c we asked for (cGAN:
+ * class_accuracy), its mean confidence and the histogram of its verdicts.
+ * The samples come from FIXED noise, drawn once from the seed, never from
+ * the training generator: scores and pictures at different steps differ only
+ * because G changed. For the cGAN sample i is (z_{i / 10}, c = i mod 10):
+ * the first 100 form the 10 x 10 grid of the figures (row = z, column = c).
  *
- *     GAN:   judge_share_target = share the judge calls a 2
- *     cGAN:  class_accuracy     = share judged as the class c we asked for
- *
- * plus the judge's mean confidence (its largest softmax probability) and the
- * histogram of its verdicts. The samples come from FIXED noise, drawn once
- * from the seed and never from the training generator, so scores (and
- * pictures) at different steps differ only because G changed. For the cGAN
- * they are 100 z's, each drawn with all ten labels: sample i is
- * (z_{i / 10}, c = i mod 10), and the first 100 form the 10 x 10 grid of the
- * figures (row = z, column = c).
- *
- * One more number guards against a cheap trick: a G that draws the same
- * perfect 2 every time scores 100 % with the judge. diversity_ratio is the
- * mean distance between two samples of the same class divided by the same
- * for real training images: about 1 for a G as varied as the data, far less
- * for one collapsed onto a single 2 (chapter 06's mode collapse).
+ * A G that draws one perfect 2 every time scores 100 % with the judge. So
+ * diversity_ratio compares the mean distance between two samples of a class
+ * with that between two real training images: about 1 for a G as varied as
+ * the data, far less for one collapsed onto a single 2 (chapter 06).
  * ------------------------------------------------------------------------- */
 typedef struct sample_set {
     size_t n;
@@ -421,16 +377,7 @@ typedef struct evaluation {   /* what measuring the samples gives             */
     double score, confidence, diversity;        /* share judged as asked, ... */
     double hist[N_CLASSES];                     /* share judged as each class */
     double confusion[N_CLASSES][N_CLASSES];     /* [asked][judged], row shares */
-    double class_score[N_CLASSES];              /* per asked class            */
 } evaluation;
-
-typedef struct settings {     /* what both models are measured with           */
-    dataset_info dataset;     /* which images, from where (common/dataset.h)  */
-    judge *j;                 /* NULL: no judge available                     */
-    const char *out;
-    size_t eval_n;            /* samples per judge score (multiple of 10)     */
-    int quiet;
-} settings;
 
 /* Mean Euclidean distance between consecutive same-class rows (pairs 0-1,
  * 2-3, ... within each class): how different two images of one class are. */
@@ -458,9 +405,8 @@ static double mean_pair_distance(const gsl_matrix *images, const unsigned char *
     return pairs ? sum / (double)pairs : 0.0;
 }
 
-/* The next n samples' noise and asked-for class, from e->r. Drawing n = 1000
- * twice gives the same 2000 samples as n = 2000 once (n a multiple of 10: a
- * cGAN's block of ten never straddles two calls). */
+/* The next n samples' noise and asked-for class, from e->r: n = 1000 twice
+ * is n = 2000 once (n a multiple of 10: a cGAN's ten never straddle two). */
 static void sample_set_draw(sample_set *e, const gan *g)
 {
     for (size_t i = 0; i < e->n; i++) {
@@ -479,11 +425,10 @@ static void sample_set_draw(sample_set *e, const gan *g)
  * yardstick of diversity: up to 2000 real training images */
 static sample_set *sample_set_new(const gan *g, size_t n, unsigned long seed)
 {
-    sample_set *e = xcalloc(1, sizeof *e, "the samples");
+    sample_set *e = xmalloc(sizeof *e, "the samples");
     *e = (sample_set){.n = n, .r = rng_new(seed), .z = gsl_matrix_alloc(n, g->nz),
                       .images = gsl_matrix_alloc(n, IMG), .want = xmalloc(n, "the samples"),
-                      .judged = xmalloc(n, "the samples"),
-                      .conf = xmalloc(n * sizeof *e->conf, "the samples")};
+                      .judged = xmalloc(n, "the samples"), .conf = xmalloc(n * sizeof(double), "")};
     sample_set_draw(e, g);
     const size_t n_real = g->data->n < 2 * EVAL_N ? g->data->n : 2 * EVAL_N;
     e->div_real = mean_pair_distance(g->data->images, g->data->labels, n_real);
@@ -492,10 +437,8 @@ static sample_set *sample_set_new(const gan *g, size_t n, unsigned long seed)
 
 static void sample_set_free(sample_set *e)
 {
-    gsl_rng_free(e->r);
-    gsl_matrix_free(e->z); gsl_matrix_free(e->images);
-    free(e->want); free(e->judged); free(e->conf);
-    free(e);
+    gsl_rng_free(e->r); gsl_matrix_free(e->z); gsl_matrix_free(e->images);
+    free(e->want); free(e->judged); free(e->conf); free(e);
 }
 
 /* images[0..m-1] = G(z_i, c_i) for the first m samples, batch by batch */
@@ -536,24 +479,22 @@ static evaluation evaluate(gan *g, sample_set *e, judge *j)
     v.confidence /= (double)e->n;
     for (int a = 0; a < N_CLASSES; a++) {
         v.hist[a] /= (double)e->n;
-        v.class_score[a] = asked[a] > 0 ? v.confusion[a][a] / asked[a] : 0.0;
         for (int b = 0; b < N_CLASSES; b++)
             v.confusion[a][b] = asked[a] > 0 ? v.confusion[a][b] / asked[a] : 0.0;
     }
     return v;
 }
 
-/* z = style, c = class (source 003, section 5.2), as a number. For the
- * cGAN's evaluation samples (z_k with c = 0 .. 9), take the ink of each one,
- * its mean pixel value (thick or thin, large or small strokes), and split it
- * the way an analysis of variance does:
+/* z = style, c = class (source 003, section 5.2), as a number. Take the ink
+ * of each cGAN sample (z_k, c), its mean pixel value, and split it the way
+ * an analysis of variance does:
  *
  *     ink[k][c] = m + a_k + b_c + e_kc        a_k: effect of z_k, b_c: of class c
  *
- * style_share = var(a) / (var(a) + var(e)): the share of the ink that does
- * not come from the class and is set by z alone, the same for every digit.
- * If z set nothing shared across classes (each (z, c) pair inked at random),
- * a_k would be a mean of ten residuals and the share about 0.1. */
+ * style_share = var(a) / (var(a) + var(e)): the share of the ink that the
+ * class leaves open and z alone sets, the same for every digit. If z set
+ * nothing shared across classes, a_k would be a mean of ten residuals and
+ * the share about 0.1. */
 static double style_share(const sample_set *e)
 {
     const size_t K = e->n / N_CLASSES;
@@ -581,15 +522,12 @@ static double style_share(const sample_set *e)
  * 8. Training: alternate the two steps, and keep a record
  *
  * One iteration is one D update (sections 4-5) and one G update (section 6),
- * each on a fresh batch: the source's loop. train() runs iterations until
- * the model has done `to_step` of them, so "train to 4000" works the same
- * from a fresh model and from a checkpoint (Appendix A).
- *
- * A recorder (optional: the tests train without one) keeps the losses of
- * every step in a history (common/history.h; its trailing means over SMOOTH
- * steps draw the loss figure), the judge's score every eval_every steps, and
- * the first 10 fixed-z samples at a few snapshot steps. None of that touches
- * the training generator g->r, so recording never changes the training.
+ * each on a fresh batch: the source's loop. train() runs until the model has
+ * done `to_step` iterations, from a fresh model or a checkpoint alike. A
+ * recorder (the tests train without one) keeps every step's losses in a
+ * history (common/history.h), the judge's verdict every eval_every steps and
+ * 10 fixed-z samples at a few snapshot steps, all without touching g->r:
+ * recording never changes the training.
  * ------------------------------------------------------------------------- */
 typedef struct recorder {
     const char *tag;            /* "gan" / "cgan" in the log                  */
@@ -598,24 +536,23 @@ typedef struct recorder {
     long from, to;              /* the steps this run trains                  */
     long log_every, eval_every;
     long snap_at[MAX_SNAPS], snap_step[MAX_SNAPS];
-    size_t n_snap_at, n_snaps;
+    size_t n_snap_at, n_snaps, n_score;
     history *loss;              /* every step: D loss, G loss, D(real), D(fake) */
     gsl_matrix *score;          /* (evals, 4) step score confidence diversity */
-    size_t n_score;
     gsl_matrix *snaps;          /* (MAX_SNAPS * 10, 784) progress samples     */
     double goal;                /* the judge's score the issue asks for       */
     long steps_to_goal;         /* first evaluated step that reached it (-1)  */
+    evaluation final, real;     /* section 9: the samples, and real images    */
     progress prog;
 } recorder;
 
-/* About ten log lines, and 40 evaluations (one per log line when that is
- * fewer). Snapshot steps: from, then from + (to - from) / 2^k for
- * k = 6 .. 0, so the early steps, where the pictures change fastest, get
- * more rows. */
-static void recorder_init(recorder *rec, const gan *g, const settings *s, sample_set *e, long to)
+/* About ten log lines and 40 evaluations (fewer for short runs). Snapshots
+ * at from, then from + (to - from) / 2^k for k = 6 .. 0: more of them early,
+ * where the pictures change fastest. */
+static void recorder_init(recorder *rec, const gan *g, judge *j, sample_set *e, long to, int quiet)
 {
     const long from = g->step, span = to - from;
-    *rec = (recorder){.tag = model_tag(g->cfg.kind), .j = s->j, .e = e, .from = from, .to = to,
+    *rec = (recorder){.tag = model_tag(g->cfg.kind), .j = j, .e = e, .from = from, .to = to,
                       .goal = g->cfg.kind == MODEL_CGAN ? 0.9 : 0.8, .steps_to_goal = -1};
     rec->log_every = rec->eval_every = span >= 10 ? span / 10 : 1;
     if (rec->log_every >= 40) {
@@ -629,14 +566,7 @@ static void recorder_init(recorder *rec, const gan *g, const settings *s, sample
     rec->loss = history_new((size_t)(span > 0 ? span : 1), SMOOTH, "d_loss g_loss D_real D_fake");
     rec->score = gsl_matrix_calloc((size_t)(span / rec->eval_every + 12), 4);
     rec->snaps = gsl_matrix_calloc(MAX_SNAPS * GRID, IMG);
-    progress_start(&rec->prog, span, s->quiet);
-}
-
-static void recorder_free(recorder *rec)
-{
-    history_free(rec->loss);
-    gsl_matrix_free(rec->score);
-    gsl_matrix_free(rec->snaps);
+    progress_start(&rec->prog, span, quiet);
 }
 
 /* quantity c of the loss history (0 D loss, 1 G loss, 2 D(real), 3 D(fake))
@@ -650,15 +580,15 @@ static double loss_mean(const history *H, size_t c, size_t a, size_t b)
 }
 
 /* After every iteration (and once before the first), with its D loss, G
- * loss, D(real) and D(fake): log, evaluate, snapshot, as the step asks. A
- * log line shows the losses averaged since the previous one. */
+ * loss, D(real) and D(fake): evaluate, snapshot, log (the means since the
+ * last log line), as the step asks. */
 static void record(recorder *rec, gan *g, const double *v)
 {
     const long step = g->step, done = step - rec->from;
     if (done > 0)
         history_add(rec->loss, step, v);
     evaluation ev = {0};
-    if (done % rec->eval_every == 0 || step == rec->to) {
+    if (done % rec->eval_every == 0 || step == rec->to) {   /* (every logged step too) */
         ev = evaluate(g, rec->e, rec->j);
         const double row[4] = {(double)step, ev.score, ev.confidence, ev.diversity};
         gsl_vector_const_view r = gsl_vector_const_view_array(row, 4);
@@ -671,7 +601,7 @@ static void record(recorder *rec, gan *g, const double *v)
         draw_samples(g, rec->e, GRID, &rows.matrix);
         rec->snap_step[rec->n_snaps++] = step;
     }
-    if (done > 0 && (done % rec->log_every == 0 || step == rec->to)) {   /* (an evaluated step) */
+    if (done > 0 && (done % rec->log_every == 0 || step == rec->to)) {
         const size_t b = rec->loss->n, a = b >= (size_t)rec->log_every ? b - rec->log_every : 0;
         printf("%-4s step %6ld  D loss %.3f  G loss %.3f  D(real) %.2f  D(fake) %.2f", rec->tag,
                step, loss_mean(rec->loss, 0, a, b), loss_mean(rec->loss, 1, a, b),
@@ -691,7 +621,7 @@ static void train(gan *g, long to_step, recorder *rec)
     while (g->step < to_step) {
         v[0] = d_step(g, &v[2], &v[3]);
         check_finite(v[0], "D loss", g->step);
-        v[1] = g_step(g, NULL);
+        v[1] = g_step(g);
         check_finite(v[1], "G loss", g->step);
         g->step++;
         if (rec)
@@ -707,66 +637,63 @@ static void train(gan *g, long to_step, recorder *rec)
 /* ----------------------------------------------------------------------------
  * 9. The verdict on the trained model
  *
- * At the end the fixed-z samples are measured once more, and the numbers go
- * to metrics.txt: the losses averaged over the last tenth of the steps, the
- * diversity ratio and the judge's verdicts. What is a judge's score worth?
- * The judge also scores REAL test images (the share of real 2s it calls a 2,
- * its accuracy on all real digits): a G that matches those is as good as
- * this judge can tell. For the cGAN, style_share (section 7) says how much
- * of the handwriting z alone sets.
+ * At the end the fixed-z samples are measured once more: losses (mean of the
+ * last tenth of the steps), diversity ratio, the judge's verdicts. What is a
+ * judge's score worth? The judge also scores REAL test images: a G that
+ * matches those is as good as this judge can tell.
  * ------------------------------------------------------------------------- */
-static void write_judge_figure(const gan *g, const evaluation *v, const evaluation *real,
-                               const settings *s);    /* Appendix B */
-
-static void tagged_metric(metrics *m, const char *tag, const char *name, double value)
+/* metrics_set (m given) or fig_value (m NULL) of "TAG_NAME" */
+static void tagged(metrics *m, const char *tag, const char *name, double value)
 {
-    char key[64];
-    snprintf(key, sizeof key, "%s_%s", tag, name);      /* e.g. gan_d_loss */
-    metrics_set(m, key, value);
+    char key[128];
+    snprintf(key, sizeof key, "%s_%s", tag, name);
+    if (m)
+        metrics_set(m, key, value);
+    else
+        fig_value(key, value);
 }
 
-static void measure(gan *g, sample_set *e, const recorder *rec, const settings *s, metrics *m)
+static void measure(gan *g, recorder *rec, const dataset_info *ds, metrics *m)
 {
     const int cond = g->cfg.kind == MODEL_CGAN, d = (int)g->cfg.digit;
-    const char *tag = model_tag(g->cfg.kind), *loss_name[] = {"d_loss", "g_loss", "d_real", "d_fake"};
+    const char *tag = rec->tag, *loss_name[] = {"d_loss", "g_loss", "d_real", "d_fake"};
     const size_t nl = rec->loss->n, tenth = nl / 10 > 0 ? nl / 10 : nl;
     for (size_t c = 0; c < 4 && nl > 0; c++)
-        tagged_metric(m, tag, loss_name[c], loss_mean(rec->loss, c, nl - tenth, nl));
-    tagged_metric(m, tag, "steps", (double)g->step);
-    const evaluation v = evaluate(g, e, s->j);
-    tagged_metric(m, tag, "diversity_ratio", v.diversity);
-    if (s->j) {
-        evaluation real = {0};                          /* the judge on REAL images */
-        image_set *test = load_split(s->dataset.dir, "t10k", cond ? -1 : d);
+        tagged(m, tag, loss_name[c], loss_mean(rec->loss, c, nl - tenth, nl));
+    tagged(m, tag, "steps", (double)g->step);
+    const evaluation v = rec->final = evaluate(g, rec->e, rec->j);
+    tagged(m, tag, "diversity_ratio", v.diversity);
+    if (rec->j) {
+        evaluation *real = &rec->real;                  /* the judge on REAL images */
+        image_set *test = load_split(ds->dir, "t10k", cond ? -1 : d);
         unsigned char *pred = xmalloc(test->n, "the judge's verdicts");
-        judge_classify(s->j, test->images, pred, NULL);
+        judge_classify(rec->j, test->images, pred, NULL);
         for (size_t i = 0; i < test->n; i++) {
-            real.hist[pred[i]] += 1.0 / (double)test->n;
-            real.score += (pred[i] == test->labels[i]) / (double)test->n;
+            real->hist[pred[i]] += 1.0 / (double)test->n;
+            real->score += (pred[i] == test->labels[i]) / (double)test->n;
         }
         free(pred);
         image_set_free(test);
+        double worst = 1.0;                             /* cGAN: the worst class */
+        for (int k = 0; k < N_CLASSES; k++)
+            worst = fmin(worst, v.confusion[k][k]);
         if (cond) {
-            double worst = 1.0;
-            for (int k = 0; k < N_CLASSES; k++)
-                worst = fmin(worst, v.class_score[k]);
-            printf("cgan result: %.1f %% of %zu samples are judged the class asked for "
-                   "(worst class %.1f %%), mean confidence %.3f\n",
-                   100.0 * v.score, e->n, 100.0 * worst, v.confidence);
+            printf("cgan result: %.1f %% of %zu samples are judged the class asked for (worst class "
+                   "%.1f %%), mean confidence %.3f\n", 100 * v.score, rec->e->n, 100 * worst, v.confidence);
             printf("cgan result: the judge itself is right on %.1f %% of real test images\n",
-                   100.0 * real.score);
+                   100.0 * real->score);
             metrics_set(m, "class_accuracy", v.score);
             metrics_set(m, "class_accuracy_worst", worst);
             metrics_set(m, "cgan_mean_confidence", v.confidence);
             metrics_set(m, "cgan_steps_to_goal", (double)rec->steps_to_goal);
-            metrics_set(m, "judge_accuracy_real", real.score);
+            metrics_set(m, "judge_accuracy_real", real->score);
         } else {
-            printf("gan result: the judge calls %.1f %% of %zu samples a %s "
-                   "(mean confidence %.3f); real test images: %.1f %%\n", 100.0 * v.score, e->n,
-                   s->dataset.class_name[d], v.confidence, 100.0 * real.hist[d]);
+            printf("gan result: the judge calls %.1f %% of %zu samples a %s (mean confidence %.3f); "
+                   "real test images: %.1f %%\n", 100.0 * v.score, rec->e->n, ds->class_name[d],
+                   v.confidence, 100.0 * real->hist[d]);
             metrics_set(m, "judge_share_target", v.score);
             metrics_set(m, "judge_mean_confidence", v.confidence);
-            metrics_set(m, "judge_share_target_real", real.hist[d]);
+            metrics_set(m, "judge_share_target_real", real->hist[d]);
             metrics_set(m, "gan_steps_to_goal", (double)rec->steps_to_goal);
             for (int k = 0; k < N_CLASSES; k++) {
                 char key[32];
@@ -774,12 +701,11 @@ static void measure(gan *g, sample_set *e, const recorder *rec, const settings *
                 metrics_set(m, key, v.hist[k]);
             }
         }
-        write_judge_figure(g, &v, &real, s);
     }
     printf("%s result: samples differ %.2f times as much as real images of a class do\n",
            tag, v.diversity);
-    if (cond) {
-        const double share = style_share(e);
+    if (cond) {                                         /* z = style (section 7) */
+        const double share = style_share(rec->e);
         metrics_set(m, "cgan_style_ink_share", share);
         printf("cgan result: z alone sets %.0f %% of the ink that the class does not "
                "(about 10 %% if z meant nothing across classes)\n", 100.0 * share);
@@ -789,23 +715,15 @@ static void measure(gan *g, sample_set *e, const recorder *rec, const settings *
 /* ----------------------------------------------------------------------------
  * Appendix A. Checkpoints: stop, and carry on exactly
  *
- * A checkpoint (common/checkpoint.h) holds everything the next iteration
- * depends on: both parameter blocks, both Adam states (moments AND step
- * counts: Adam's bias correction uses t), the iteration counter, the state
- * of the training generator g->r, and for the GAN the class it learns. With
- * all of it restored, the next batch, noise and update are exactly those an
- * uninterrupted run would have made: train to N, save, load, train to N + M
- * gives bit for bit the weights of train to N + M (tests/test_08_mnist_gan.c
- * checks it). Leave out the generator state and the resumed run draws other
- * batches; leave out Adam's moments and its first steps are too large (a
- * fresh Adam's first step is lr in every direction). The loss log is not
- * kept: a resumed run's figures start where it resumed.
- *
- * Block names start with "gan." or "cgan.", so loading one model's file into
- * the other is refused, naming the first block that differs. The session
- * writes and reads the file (common/session.h) with its own generator,
- * S->rng; the one the next iteration depends on is g->r, so g->r travels in
- * S->rng's place (which has done its work: it drew the models' seeds).
+ * A checkpoint (common/checkpoint.h) holds all the next iteration depends
+ * on: both networks, both Adam states (moments AND step counts: the bias
+ * correction uses t), the step, the training generator g->r, and the GAN's
+ * class. So train to N, save, resume to N + M is bit for bit train to N + M
+ * (tests/test_08_mnist_gan.c; the README says what goes wrong without the
+ * generator or Adam's moments). The loss log is not kept: a resumed run's
+ * figures start where it resumed. Block names start with "gan." or "cgan.".
+ * The session writes the file with its own generator S->rng (done with by
+ * then: it drew the seeds), so g->r travels in its place.
  * ------------------------------------------------------------------------- */
 static void describe(checkpoint *ck, gan *g)
 {
@@ -848,141 +766,85 @@ static void load_model(session *S, gan *g)           /* --load or --resume */
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix B. Figures
+ * Appendix B. Figures (scripts: chapters/08-mnist-gan/figures/NAME.gp)
  *
- *   P_loss          losses (top); judge's score and diversity ratio (bottom)
- *                   over training; P = gan or cgan
- *   P_progress      one row per snapshot step, the same 10 fixed-z samples in
- *                   every row (GAN: 10 z's; cGAN: one z with c = 0 .. 9)
- *   gan_samples     100 samples of the trained GAN
- *   gan_judge       which classes the judge sees in them, and in real 2s
- *   cgan_style_class  the 10 x 10 grid: each row one z, each column one c
- *   cgan_confusion  asked class against judged class
- *   generated       (--generate K) the first 100 of the K samples
- *
- * The scripts are chapters/08-mnist-gan/figures/NAME.gp; the program writes
- * their data and this run's numbers (values.gp): P_steps, P_eval_n, P_goal,
- * the class names class_name_K, ...; fig_image_grid adds NAME_w and NAME_h.
+ * P_loss (P = gan or cgan: losses; judge's score and diversity), P_progress
+ * (one row per snapshot), gan_samples, gan_judge (the judge on samples and
+ * on real 2s), cgan_style_class (row = z, column = c), cgan_confusion, and
+ * generated (--generate). values.gp gives them this run's numbers.
  * ------------------------------------------------------------------------- */
-static void write_judge_figure(const gan *g, const evaluation *v, const evaluation *real,
-                               const settings *s)
+static void draw(const gan *g, const recorder *rec, const dataset_info *ds, const char *out)
 {
     const int cond = g->cfg.kind == MODEL_CGAN;
-    const char *file = cond ? "cgan_confusion.dat" : "gan_judge.dat";
-    FILE *d = out_open(s->out, file);
-    fprintf(d, cond ? "# asked judged share (of the 100 samples asked for class `asked`)\n"
-                    : "# class share_of_GAN_samples share_of_real_test_images name\n");
-    for (int a = 0; a < N_CLASSES; a++) {
-        if (!cond)
-            fprintf(d, "%d %.6f %.6f %s\n", a, v->hist[a], real->hist[a], s->dataset.class_name[a]);
-        for (int b = 0; b < N_CLASSES && cond; b++)
-            fprintf(d, "%d %d %.6f\n", a, b, v->confusion[a][b]);
-        if (cond)
-            fprintf(d, "\n");
-    }
-    out_close(d, file);
-    fig_use(cond ? "cgan_confusion" : "gan_judge");
-}
-
-static void tagged_value(const char *tag, const char *name, double value)
-{
-    char key[128];
-    snprintf(key, sizeof key, "%s_%s", tag, name);      /* e.g. gan_steps */
-    fig_value(key, value);
-}
-
-/* The loss figure, the progress figure and the final grid. */
-static void draw(const gan *g, const sample_set *e, const recorder *rec, const settings *s)
-{
-    const int cond = g->cfg.kind == MODEL_CGAN;
-    const char *tag = model_tag(g->cfg.kind), *grid = cond ? "cgan_style_class" : "gan_samples";
-    char name[64];
+    const char *tag = rec->tag, *grid = cond ? "cgan_style_class" : "gan_samples";
+    const char *judged = cond ? "cgan_confusion" : "gan_judge";
+    char name[64], key[32];
     for (int k = 0; k < N_CLASSES; k++) {
-        snprintf(name, sizeof name, "class_name_%d", k);
-        fig_text(name, "%s", s->dataset.class_name[k]);
+        snprintf(key, sizeof key, "class_name_%d", k);
+        fig_text(key, "%s", ds->class_name[k]);
     }
     fig_value("image_side", SIDE);
-    fig_text("dataset_name", "%s", s->dataset.title);
+    fig_text("dataset_name", "%s", ds->title);
     if (!cond)
-        fig_text("gan_class", "%s", s->dataset.class_name[g->cfg.digit]);
-    tagged_value(tag, "steps", (double)g->step);
-    tagged_value(tag, "eval_n", (double)e->n);
+        fig_text("gan_class", "%s", ds->class_name[g->cfg.digit]);
+    tagged(NULL, tag, "steps", (double)g->step);
+    tagged(NULL, tag, "eval_n", (double)rec->e->n);
     if (rec->loss->n > 0) {                   /* P_loss: the loss history, the scores */
         snprintf(name, sizeof name, "%s_loss.dat", tag);
-        history_write(rec->loss, s->out, name);
+        history_write(rec->loss, out, name);
         snprintf(name, sizeof name, "%s_score.dat", tag);
         gsl_matrix_const_view S = gsl_matrix_const_submatrix(rec->score, 0, 0, rec->n_score, 4);
-        out_write_matrix(s->out, name, rec->j
-                         ? "step share_judged_as_asked mean_judge_confidence diversity_ratio"
-                         : "step (no judge) (no judge) diversity_ratio", &S.matrix);
+        out_write_matrix(out, name, rec->j ? "step share_judged_as_asked mean_judge_confidence "
+                         "diversity_ratio" : "step (no judge) (no judge) diversity_ratio", &S.matrix);
         snprintf(name, sizeof name, "%s_loss", tag);
         fig_use(name);
         fig_value("loss_mean_steps", SMOOTH);
-        tagged_value(tag, "with_judge", rec->j != NULL);
-        tagged_value(tag, "goal", rec->goal);
+        tagged(NULL, tag, "with_judge", rec->j != NULL);
+        tagged(NULL, tag, "goal", rec->goal);
         if (cond)
             fig_value("cgan_mismatch", g->cfg.mismatch);
     }
+    if (rec->j) {                             /* the judge's histogram, or confusion */
+        snprintf(name, sizeof name, "%s.dat", judged);
+        FILE *d = out_open(out, name);
+        fprintf(d, cond ? "# asked judged share (of the 100 samples asked for class `asked`)\n"
+                        : "# class share_of_GAN_samples share_of_real_test_images name\n");
+        for (int a = 0; a < N_CLASSES; a++) {
+            if (!cond)
+                fprintf(d, "%d %.6f %.6f %s\n", a, rec->final.hist[a], rec->real.hist[a], ds->class_name[a]);
+            for (int b = 0; b < N_CLASSES && cond; b++)
+                fprintf(d, "%d %d %.6f\n%s", a, b, rec->final.confusion[a][b], b < N_CLASSES - 1 ? "" : "\n");
+        }
+        out_close(d, name);
+        fig_use(judged);
+    }
     snprintf(name, sizeof name, "%s_progress", tag);       /* P_progress: the snapshots */
     gsl_matrix_const_view snaps = gsl_matrix_const_submatrix(rec->snaps, 0, 0, rec->n_snaps * GRID, IMG);
-    fig_image_grid(s->out, name, &snaps.matrix, SIDE, SIDE, rec->n_snaps, GRID);
+    fig_image_grid(out, name, &snaps.matrix, SIDE, SIDE, rec->n_snaps, GRID);
     fig_use(name);
-    tagged_value(name, "rows", (double)rec->n_snaps);
+    tagged(NULL, name, "rows", (double)rec->n_snaps);
     for (size_t r = 0; r < rec->n_snaps; r++) {            /* the step of each row */
-        char key[32];
         snprintf(key, sizeof key, "step_%zu", r + 1);
-        tagged_value(name, key, (double)rec->snap_step[r]);
+        tagged(NULL, name, key, (double)rec->snap_step[r]);
     }
-    gsl_matrix_const_view first = gsl_matrix_const_submatrix(e->images, 0, 0, GRID * GRID, IMG);
-    fig_image_grid(s->out, grid, &first.matrix, SIDE, SIDE, GRID, GRID);
+    gsl_matrix_const_view first = gsl_matrix_const_submatrix(rec->e->images, 0, 0, GRID * GRID, IMG);
+    fig_image_grid(out, grid, &first.matrix, SIDE, SIDE, GRID, GRID);
     fig_use(grid);
 }
 
-/* ----------------------------------------------------------------------------
- * Appendix C. Before training, and instead of it (--generate)
- * ------------------------------------------------------------------------- */
-/* The "== 8." header with the model's setup, and where training starts: at
- * 0, or at a checkpoint's step. Returns the step to train to (--load: the
- * step the model has: no training). */
-static long announce(const session *S, const gan *g, const settings *s)
-{
-    const gan_config *cfg = &g->cfg;
-    const int cond = cfg->kind == MODEL_CGAN;
-    printf("\n== 8. Training the %s: %s%s, %zu training images\n", cond ? "conditional GAN" : "GAN",
-           cond ? "all classes" : "class ", cond ? "" : s->dataset.class_name[cfg->digit],
-           g->data->n);
-    printf("G %zu -> %ld -> 784, D %zu -> %ld -> 1 (%s); Adam(%g, 0.999) lr D %g, G %g; "
-           "batch %ld; D update %s", g->nz + g->nc, cfg->hidden, IMG + g->nc, cfg->hidden,
-           act_name(cfg->d_act), cfg->beta1, cfg->lr_d, cfg->lr_g, cfg->batch,
-           cfg->d_update == D_JOINT ? "joint" : "split");
-    if (cond)
-        printf("; wrong-label weight %g", cfg->mismatch);
-    if (!S->load)
-        printf("; %ld steps", cfg->steps);
-    printf("\n");
-    session_check_resume(S, g->step, cfg->steps);
-    const long to = S->load ? g->step : cfg->steps;
-    if (S->load || S->resume)
-        printf("%s: starts from a checkpoint at step %ld; %s\n", model_tag(cfg->kind), g->step,
-               to > g->step ? "training on" : "no training");
-    return to;
-}
-
-/* --generate K: K samples of a loaded model, the first 100 as a grid, the
- * judge's score. K may be 100 000 (600 MB of pixels), so the samples go
- * through in blocks of GEN_BLOCK, each drawn, written and judged before the
- * next. The noise comes from the session's sample seed, block after block
- * from one generator: the same K samples on every call, and the first K' of
- * them for any K' < K. */
+/* --generate K: K samples of a loaded model (the first 100 as a grid) and the
+ * judge's score, in blocks of GEN_BLOCK (K may be 100 000: 600 MB of pixels),
+ * each drawn, written and judged before the next. The noise comes from the
+ * session's sample seed: the same samples on every call, and the first K'
+ * of them for any K' < K. */
 #define GEN_BLOCK 1000      /* a multiple of 10: a cGAN's rows of ten stay whole */
 
-static void generate(gan *g, const settings *s, session *S)
+static void generate(gan *g, judge *j, session *S)
 {
     const int cond = g->cfg.kind == MODEL_CGAN;
-    const char *tag = model_tag(g->cfg.kind);
     const size_t K = (size_t)S->generate, shown = K < GRID * GRID ? K : GRID * GRID;
     sample_set *e = sample_set_new(g, K < GEN_BLOCK ? K : GEN_BLOCK, S->sample_seed);
-    FILE *f = out_open(s->out, "generated_samples.dat");
+    FILE *f = out_open(S->cli.out, "generated_samples.dat");
     fprintf(f, "# class_asked then 784 pixel values in [0, 1], row by row (28 x 28)\n");
     double right = 0.0, confidence = 0.0;            /* the judge's verdicts, summed */
     for (size_t start = 0; start < K; start += e->n) {
@@ -998,10 +860,10 @@ static void generate(gan *g, const settings *s, session *S)
             fputc('\n', f);
         }
         if (start == 0)
-            fig_image_grid(s->out, "generated", &block.matrix, SIDE, SIDE, (shown + GRID - 1) / GRID, GRID);
-        if (s->j)
-            judge_classify(s->j, &block.matrix, e->judged, e->conf);
-        for (size_t i = 0; i < k && s->j; i++) {
+            fig_image_grid(S->cli.out, "generated", &block.matrix, SIDE, SIDE, (shown + GRID - 1) / GRID, GRID);
+        if (j)
+            judge_classify(j, &block.matrix, e->judged, e->conf);
+        for (size_t i = 0; i < k && j; i++) {
             right += e->judged[i] == e->want[i];
             confidence += e->conf[i];
         }
@@ -1012,23 +874,21 @@ static void generate(gan *g, const settings *s, session *S)
     fig_value("generated_shown", (double)shown);
     fig_value("generated_step", (double)g->step);
     fig_value("generated_conditional", cond);
-    printf("%s: wrote %zu samples of the model at step %ld\n", tag, K, g->step);
-    if (s->j) {
+    printf("%s: wrote %zu samples of the model at step %ld\n", model_tag(g->cfg.kind), K, g->step);
+    if (j) {
         printf("%s: the judge calls %.1f %% of them the class asked for (mean confidence %.3f)\n",
-               tag, 100.0 * right / (double)K, confidence / (double)K);
+               model_tag(g->cfg.kind), 100.0 * right / (double)K, confidence / (double)K);
         metrics_set(&S->m, cond ? "class_accuracy" : "judge_share_target", right / (double)K);
-        metrics_set(&S->m, cond ? "cgan_mean_confidence" : "judge_mean_confidence",
-                    confidence / (double)K);
+        metrics_set(&S->m, cond ? "cgan_mean_confidence" : "judge_mean_confidence", confidence / (double)K);
     }
     metrics_set(&S->m, cond ? "cgan_samples" : "gan_samples", (double)K);
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix D. The flags (skip on a first reading)
+ * Appendix C. The flags, and what a run starts from (skip on a first reading)
  *
- * The chapter's knobs; the session adds --seed, --quick, --out, --quiet and
- * --save, --load, --generate, --resume (common/session.h). A 0 means "the
- * model's own default", filled in by recipe().
+ * The session adds --seed, --quick, --out, --quiet and --save, --load,
+ * --generate, --resume (common/session.h). 0: the model's own, by recipe().
  * ------------------------------------------------------------------------- */
 typedef struct config {
     const char *model, *dataset, *data_dir, *judge_path, *d_update, *d_act;
@@ -1036,12 +896,14 @@ typedef struct config {
     double lr_d, lr_g, beta1, mismatch;
     int conditional;
     int run[2];              /* the models this run builds: [MODEL_GAN], [MODEL_CGAN] */
+    dataset_info ds;         /* which images, from where (common/dataset.h)  */
+    judge *j;                /* NULL: no judge available                     */
 } config;
 
-/* The flags, then which model(s) this run builds. A checkpoint holds one
- * model, so a run that saves, loads or resumes one must say which (the file
- * is not peeked into: if it holds the other model, loading says so). These
- * usage errors come before anything is written. */
+/* The flags; which model(s) this run builds (a checkpoint holds one, so a
+ * run that saves, loads or resumes names it: usage errors before anything
+ * is written); the data, the judge (--judge, else the dataset's if built,
+ * else none), and the run's first line. */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
     *cfg = (config){.model = "both", .dataset = "mnist", .d_update = "joint", .d_act = "relu",
@@ -1065,21 +927,26 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"judge", CLI_STRING, &cfg->judge_path, "the judge (default: build/judge/DATASET.judge)", 0, 0, NULL, 0},
     };
     session_parse(S, "08-mnist-gan", "a GAN on MNIST 2s and a conditional GAN on all digits", 42,
-                  options, sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME,
-                  argc, argv);
+                  options, sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
     if (cfg->conditional && cli_given(&S->cli, "model") && strcmp(cfg->model, "cgan") != 0)
         cli_usage_error(&S->cli, "--conditional is --model cgan; do not combine it with another --model");
-    const int cgan_only = cfg->conditional || strcmp(cfg->model, "cgan") == 0;
-    cfg->run[MODEL_GAN] = !cgan_only;
-    cfg->run[MODEL_CGAN] = cgan_only || strcmp(cfg->model, "both") == 0;
-    if (cfg->run[MODEL_GAN] && cfg->run[MODEL_CGAN] && (S->save || S->load || S->resume))
+    int *run = cfg->run, cgan_only = cfg->conditional || strcmp(cfg->model, "cgan") == 0;
+    run[MODEL_GAN] = !cgan_only;
+    run[MODEL_CGAN] = cgan_only || strcmp(cfg->model, "both") == 0;
+    if (run[MODEL_GAN] && run[MODEL_CGAN] && (S->save || S->load || S->resume))
         cli_usage_error(&S->cli, "a checkpoint holds one model: add --model gan or --conditional");
     session_open(S);
+    cfg->ds = dataset_select(cfg->dataset, cfg->data_dir);
+    cfg->j = dataset_open_judge(&cfg->ds, cfg->judge_path, "no judge scores in this run");
+    note("data from %s", cfg->ds.dir);
+    printf("08-mnist-gan: seed %ld, %s, %s%s\n", S->cli.seed, cfg->ds.title,
+           run[MODEL_GAN] && run[MODEL_CGAN] ? "a GAN on one class, then a conditional GAN"
+           : run[MODEL_GAN] ? "a GAN on one class" : "a conditional GAN",
+           cfg->j ? "; scored by the judge" : "; no judge");
 }
 
 /* Each model's settings: the source's numbers, unless a flag says otherwise.
- * --quick (seconds, and minutes under valgrind) trains 20 steps of batch 20,
- * and scores 100 evaluation samples, not 1000 (the_settings). */
+ * --quick (seconds; minutes under valgrind): 20 steps of batch 20. */
 static gan_config recipe(const config *cfg, model_kind kind, int quick)
 {
     const int cond = kind == MODEL_CGAN;
@@ -1095,21 +962,26 @@ static gan_config recipe(const config *cfg, model_kind kind, int quick)
         .d_act = strcmp(cfg->d_act, "leaky-relu") == 0 ? ACT_LEAKY_RELU : ACT_RELU};
 }
 
-/* The data directory, the judge, the evaluation size: what both models
- * share; and the run's first line. The judge is the one given by --judge
- * (it must exist), or the dataset's default one if it has been built; NULL
- * (a run without judge scores) if not. */
-static settings the_settings(const session *S, const config *cfg)
+/* The "== 8." header, the model's setup, and where training starts (0, or a
+ * checkpoint's step). Returns the step to train to (--load: no training). */
+static long announce(const session *S, const gan *g, const dataset_info *ds)
 {
-    settings s = {.dataset = dataset_select(cfg->dataset, cfg->data_dir), .out = S->cli.out,
-                  .quiet = S->cli.quiet, .eval_n = S->cli.quick ? EVAL_N / 10 : EVAL_N};
-    s.j = dataset_open_judge(&s.dataset, cfg->judge_path, "no judge scores in this run");
-    note("data from %s", s.dataset.dir);
-    printf("08-mnist-gan: seed %ld, %s, %s%s\n", S->cli.seed, s.dataset.title,
-           cfg->run[MODEL_GAN] && cfg->run[MODEL_CGAN] ? "a GAN on one class, then a conditional GAN"
-           : cfg->run[MODEL_GAN] ? "a GAN on one class" : "a conditional GAN",
-           s.j ? "; scored by the judge" : "; no judge");
-    return s;
+    const gan_config *c = &g->cfg;
+    const int cond = c->kind == MODEL_CGAN;
+    printf("\n== 8. Training the %s: %s%s, %zu training images\n", cond ? "conditional GAN" : "GAN",
+           cond ? "all classes" : "class ", cond ? "" : ds->class_name[c->digit], g->data->n);
+    printf("G %zu -> %ld -> 784, D %zu -> %ld -> 1 (%s); Adam(%g, 0.999) lr D %g, G %g; batch %ld; "
+           "D update %s", g->nz + g->nc, c->hidden, IMG + g->nc, c->hidden, act_name(c->d_act),
+           c->beta1, c->lr_d, c->lr_g, c->batch, c->d_update == D_JOINT ? "joint" : "split");
+    if (cond)
+        printf("; wrong-label weight %g", c->mismatch);
+    printf(S->load ? "\n" : "; %ld steps\n", c->steps);
+    session_check_resume(S, g->step, c->steps);
+    const long to = S->load ? g->step : c->steps;
+    if (S->load || S->resume)
+        printf("%s: starts from a checkpoint at step %ld; %s\n", model_tag(c->kind), g->step,
+               to > g->step ? "training on" : "no training");
+    return to;
 }
 
 /* ----------------------------------------------------------------------------
@@ -1120,46 +992,42 @@ int main(int argc, char **argv)
 {
     session S;
     config cfg;
-    start(&S, &cfg, argc, argv);          /* the flags (Appendix D), --out, the seed */
-
-    /* every random number of the run comes from S.rng: each model gets a
-     * training generator and a fixed evaluation noise seeded from it, in a
-     * fixed order, so `--conditional` alone trains exactly the cGAN of the
-     * default run */
+    start(&S, &cfg, argc, argv);          /* the flags, the data, the judge (Appendix C) */
+    /* every random number comes from S.rng: each model's training generator and
+     * fixed evaluation noise are seeded from it, in a fixed order, so that
+     * `--conditional` alone trains exactly the cGAN of the default run */
     unsigned long seeds[4];
     for (int k = 0; k < 4; k++)
         seeds[k] = gsl_rng_get(S.rng);
-    settings s = the_settings(&S, &cfg);  /* the data (section 1), the judge (section 7) */
-
     for (model_kind kind = MODEL_GAN; kind <= MODEL_CGAN; kind++) {
         if (!cfg.run[kind])               /* part 1: the GAN on one class; part 2: the cGAN */
             continue;
         const gan_config gc = recipe(&cfg, kind, S.cli.quick);
-        image_set *data = load_split(s.dataset.dir, "train",                 /* section 1 */
-                                     kind == MODEL_CGAN ? -1 : (int)gc.digit);
-        gan *g = gan_new(&gc, data, seeds[2 * kind]);                         /* section 2 */
+        image_set *data = load_split(cfg.ds.dir, "train", kind == MODEL_CGAN ? -1 : (int)gc.digit);
+        gan *g = gan_new(&gc, data, seeds[2 * kind]);                       /* sections 1-2 */
         if (S.load || S.resume)
-            load_model(&S, g);                                                /* Appendix A */
+            load_model(&S, g);                                              /* Appendix A */
         if (S.generate > 0) {
-            generate(g, &s, &S);                                              /* Appendix C */
+            generate(g, cfg.j, &S);                                         /* Appendix B */
         } else {
-            const long to = announce(&S, g, &s);                              /* Appendix C */
-            sample_set *e = sample_set_new(g, s.eval_n, seeds[2 * kind + 1]); /* section 7 */
+            const long to = announce(&S, g, &cfg.ds);                       /* Appendix C */
+            sample_set *e = sample_set_new(g, S.cli.quick ? EVAL_N / 10 : EVAL_N,
+                                           seeds[2 * kind + 1]);            /* section 7 */
             recorder rec;
-            recorder_init(&rec, g, &s, e, to);
-            train(g, to, &rec);                                               /* section 8 */
-            measure(g, e, &rec, &s, &S.m);                                    /* section 9 */
-            draw(g, e, &rec, &s);                                             /* Appendix B */
-            save_model(&S, g);                                                /* Appendix A */
-            recorder_free(&rec);
+            recorder_init(&rec, g, cfg.j, e, to, S.cli.quiet);
+            train(g, to, &rec);                                             /* section 8 */
+            measure(g, &rec, &cfg.ds, &S.m);                                /* section 9 */
+            draw(g, &rec, &cfg.ds, S.cli.out);                              /* Appendix B */
+            save_model(&S, g);                                              /* Appendix A */
+            history_free(rec.loss); gsl_matrix_free(rec.score); gsl_matrix_free(rec.snaps);
             sample_set_free(e);
         }
         gan_free(g);
         image_set_free(data);
     }
     printf("\n");                         /* then the results block, metrics.txt, the figures */
-    if (s.j)
-        judge_free(s.j);
+    if (cfg.j)
+        judge_free(cfg.j);
     session_finish(&S);
     return 0;
 }
