@@ -96,7 +96,7 @@ static check check_entries(gradcheck_loss loss, void *ctx, double *x, const doub
 }
 
 static double d_loss_value(void *ctx) { return d_loss(ctx, 0, NULL, NULL); }
-static double g_loss_value(void *ctx) { return g_loss(ctx, 0, NULL); }
+static double g_loss_value(void *ctx) { return g_loss(ctx, 0); }
 
 static void check_d_loss(model_kind kind, act_kind act)
 {
@@ -128,7 +128,7 @@ static void check_g_loss(model_kind kind, act_kind act)
     for (unsigned long seed = 1; seed <= 2; seed++) {
         gan *g = gan_new(&cfg, data, seed);
         noise_batch(g, 1);
-        g_loss(g, 1, NULL);
+        g_loss(g, 1);
         gsl_vector *analytic = gsl_vector_alloc(g->PG->grad->size);
         gsl_vector_memcpy(analytic, g->PG->grad);
         gsl_vector *d_before = gsl_vector_alloc(g->PD->value->size);
@@ -183,7 +183,7 @@ static void test_wrong_gradients_are_caught(void **s)
     assert_true(c.max_rel > 1e-2);
 
     /* forgetting params_zero_grad: the second backward adds to the first */
-    g_loss(g, 1, NULL);
+    g_loss(g, 1);
     gsl_matrix_view dl = mat_rows(g->dlogit, g->n);
     mlp_backward_input(g->D, &dl.matrix, g->dx);
     gsl_matrix_view dimg = gsl_matrix_submatrix(g->dx, 0, 0, g->n, IMG);

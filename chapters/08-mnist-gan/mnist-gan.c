@@ -1,19 +1,11 @@
-/* mnist-gan.c -- chapter 08: a GAN that draws the digit 2, and a conditional
- * GAN that draws whichever digit you ask for.
- *
- * Chapters 05-07 played the adversarial game on numbers and 2D points, where
- * one histogram shows everything. Here the data are handwritten digits, 28 x
- * 28 grey pixels: points in a 784-dimensional space. The game is the same; how
- * we tell whether it worked is not. Nobody can draw a density in 784
- * dimensions, so we look at samples, and a classifier trained on real digits
- * (the "judge", common/judge.h) scores a thousand of them.
- *
- * Part 1 (source 003, section 4): a GAN on the 2s only. Part 2 (section 5): a
- * conditional GAN on all ten digits, where c (the one-hot label) says which
- * digit and z how it is written. Three things differ from the source, each
- * explained where it happens and measured in the README: Adam's beta1
- * (section 2), one D step per iteration instead of two (section 4), and a
- * cGAN discriminator that also sees real images with wrong labels (section 5).
+/* mnist-gan.c -- chapter 08: a GAN that draws the digit 2 (source 003,
+ * section 4), and a conditional GAN that draws the digit you ask for (section
+ * 5). Handwritten digits are points in 784 dimensions, where nobody can draw
+ * a density: we look at samples, and a classifier trained on real digits
+ * (the "judge", common/judge.h) scores a thousand of them. Three things
+ * differ from the source, each explained where it happens and measured in
+ * the README: Adam's beta1 (section 2), one D step per iteration (section
+ * 4), real images with wrong labels (section 5).
  */
 #include "genlab.h"
 
@@ -24,26 +16,21 @@
 #define GRID 10            /* sample grids are 10 x 10; progress rows 10 wide */
 #define MAX_SNAPS 8        /* rows of the progress figure                     */
 #define SMOOTH 200         /* steps in the trailing mean of the loss curves   */
+#define GEN_BLOCK 1000     /* --generate's samples per block (a multiple of 10) */
 
 /* ----------------------------------------------------------------------------
  * 1. The data: images as rows
  *
- * common/idx.h reads the standard MNIST files into an image_set: one image
- * per row of a (n, 784) matrix, pixel values in [0, 1] (the source divides
- * by 255 too), and a label per row. The GAN of part 1 keeps only the 2s of
- * the training split; the cGAN keeps everything. A GAN needs few examples:
- * its G never sees a training image, only D's opinion of its drawings.
- * --dataset fashion learns Fashion-MNIST (class 2 is a pullover); --data DIR
- * reads the files from DIR (common/dataset.h).
+ * common/idx.h reads the MNIST files into an image_set: one image per row of
+ * a (n, 784) matrix, pixels in [0, 1] (the source divides by 255 too), and a
+ * label per row. The GAN keeps the training 2s, the cGAN every digit.
  * ------------------------------------------------------------------------- */
 /* One split ("train" or "t10k"); only_class >= 0 keeps that class alone. */
 static image_set *load_split(const char *dir, const char *prefix, int only_class)
 {
     image_set *s = mnist_load(dir, prefix);
-    if (only_class >= 0) {
-        const unsigned char keep = (unsigned char)only_class;
-        image_set_filter(s, &keep, 1);
-    }
+    if (only_class >= 0)
+        image_set_filter(s, &(unsigned char){(unsigned char)only_class}, 1);
     if (s->rows != SIDE || s->cols != SIDE)
         die("%s: images of %zu x %zu pixels, this chapter needs 28 x 28", dir, s->rows, s->cols);
     if (s->n == 0)
@@ -59,28 +46,20 @@ static image_set *load_split(const char *dir, const char *prefix, int only_class
  *     G:  [z | c]  (n, nz + nc)  -> (n, 256) ReLU -> (n, 784) sigmoid
  *     D:  [x | c]  (n, 784 + nc) -> (n, 256) ReLU -> (n, 1) logit
  *
- * nc = 0 for the plain GAN and 10 for the cGAN: the GAN is the cGAN with no
- * label, so one struct and one training loop serve both parts. G ends in a
- * sigmoid because pixels live in [0, 1]. D ends WITHOUT one: loss_bce_logits
- * applies it inside the log, where a confident D can never produce log(0).
- *
- * Each player has its own parameter block and its own Adam: one step changes
- * D and leaves G alone, the other changes G while D is merely USED (sections
- * 4 and 6). Adam gets the source's learning rates, but beta1 = 0.5 (DCGAN's
- * choice) where the source gets Keras's 0.9. beta1 is the memory of Adam's
- * running mean of the gradient: with 0.9 each step still follows the last
- * ten or so gradients, and in a game those point at where the OTHER player
- * used to be; our G then collapses onto almost one 2 (README: exercise 2).
- * --d-act leaky-relu lets a D unit that is off still pass gradient on to G.
+ * c is the one-hot label: nc = 10 for the cGAN, 0 for the GAN, which is the
+ * cGAN without a label (one struct, one loop for both). D's sigmoid lives in
+ * loss_bce_logits, where a confident D can never produce log(0). Each player
+ * has its own parameters and Adam: a step changes one and merely USES the
+ * other. Adam's beta1 is 0.5, not Keras's 0.9: it is the memory of Adam's
+ * running mean, and in a game old gradients point at where the OTHER player
+ * used to be (README: exercise 2, a collapsed G).
  * ------------------------------------------------------------------------- */
 typedef enum { MODEL_GAN, MODEL_CGAN } model_kind;
 typedef enum { D_JOINT, D_SPLIT } d_update_kind;
-
 typedef struct gan_config {  /* one model's settings, from recipe() (Appendix C) */
     model_kind kind;
     long steps;              /* training iterations: one D update, one G update */
-    long batch, noise_dim;   /* rows per batch; nz, the size of z              */
-    long hidden;             /* width of the hidden layer of G and of D        */
+    long batch, noise_dim, hidden;   /* rows per batch; nz; hidden units of G, D */
     long digit;              /* GAN: the class it learns (cGAN: not used)      */
     double lr_d, lr_g, beta1;   /* Adam: learning rates; beta1 (beta2 = 0.999) */
     d_update_kind d_update;  /* one D step on the whole loss, or the source's two */
@@ -91,20 +70,19 @@ typedef struct gan_config {  /* one model's settings, from recipe() (Appendix C)
 typedef struct gan {
     gan_config cfg;
     size_t nz, nc, n;        /* noise size, label size (0 or 10), batch rows    */
-    params *PG, *PD;
+    params *PG, *PD;         /* their parameters, networks and optimisers      */
     mlp *G, *D;
     optimizer *optG, *optD;
-    gsl_rng *r;              /* the training generator: batches, noise, labels  */
-    long step;               /* iterations done                                 */
+    gsl_rng *r;              /* the training generator: batches, noise, labels; */
+    long step;               /* and the iterations done                         */
     const image_set *data;   /* what D sees as "real"                           */
     workspace *ws;           /* the work matrices below, n rows each            */
-    gsl_matrix *g_in;        /* (n, nz + nc)    [z | c], G's input              */
-    gsl_matrix *real;        /* (n, 784 + nc)   [x | c], real rows for D        */
-    gsl_matrix *fake;        /* (n, 784 + nc)   [G(z, c) | c], fake rows for D  */
-    gsl_matrix *wrong;       /* (n, 784 + nc)   [x | c'], c' != c (section 5)   */
-    gsl_matrix *dx;          /* (n, 784 + nc)   dL/d[x | c], D's message to G   */
-    gsl_matrix *dlogit;      /* (n, 1)          dL/dlogit                       */
-    unsigned char *label;    /* (n)             class of each row of the batch  */
+    gsl_matrix *g_in;        /* (n, nz + nc)  [z | c], G's input                */
+    gsl_matrix *real, *fake; /* (n, 784 + nc) D's rows [x | c] and [G(z, c) | c] */
+    gsl_matrix *wrong, *dx;  /* (n, 784 + nc) [x | c'], c' != c (section 5);
+                                              dL/d[x | c], D's message to G      */
+    gsl_matrix *dlogit;      /* (n, 1)        dL/dlogit                          */
+    unsigned char *label;    /* (n)           class of each row of the batch     */
 } gan;
 
 static const char *model_tag(model_kind k) { return k == MODEL_CGAN ? "cgan" : "gan"; }
@@ -126,9 +104,10 @@ static gan *gan_new(const gan_config *cfg, const image_set *data, unsigned long 
     g->optD = optim_adam(g->PD, cfg->lr_d, cfg->beta1, 0.999);
     g->ws = ws_new(g->n);
     ws_add(g->ws, &g->g_in, g->nz + g->nc);
-    gsl_matrix **d_rows[] = {&g->real, &g->fake, &g->wrong, &g->dx};
-    for (size_t k = 0; k < 4; k++)
-        ws_add(g->ws, d_rows[k], IMG + g->nc);
+    ws_add(g->ws, &g->real, IMG + g->nc);
+    ws_add(g->ws, &g->fake, IMG + g->nc);
+    ws_add(g->ws, &g->wrong, IMG + g->nc);
+    ws_add(g->ws, &g->dx, IMG + g->nc);
     ws_add(g->ws, &g->dlogit, 1);
     g->label = xcalloc(g->n, 1, "a GAN");
     return g;
@@ -144,18 +123,14 @@ static void gan_free(gan *g)
 /* ----------------------------------------------------------------------------
  * 3. Building a batch: concatenation is all the conditioning there is
  *
- * The cGAN's whole idea fits in two lines. Row i of G's input and of D's
- * input are
+ *     G's row i:  [ z_i (nz numbers from N(0, 1)) | one_hot(c_i) (10 numbers) ]
+ *     D's row i:  [ x_i (784 pixels)              | one_hot(c_i) (10 numbers) ]
  *
- *     [ z_i (nz numbers from N(0, 1)) | one_hot(c_i) (10 numbers) ]
- *     [ x_i (784 pixels)              | one_hot(c_i) (10 numbers) ]
- *
- * so the label reaches the first hidden layer of both networks as ten extra
- * inputs: one row of W per label, i.e. a bias that depends on the label.
- * Real rows are drawn with replacement, like the source's np.random.randint.
- * The fakes D sees carry the labels of the real rows next to them (as in the
- * source), so D compares real and fake 7s rather than real 7s with fake 3s.
- * In G's step the labels are drawn uniformly.
+ * so the label reaches the first hidden layer as ten extra inputs: one row
+ * of W per label, a bias that depends on the label. Real rows are drawn with
+ * replacement (the source's np.random.randint); D's fakes carry the labels
+ * of the real rows beside them, so D compares real and fake 7s, not real 7s
+ * with fake 3s. G's step draws labels uniformly.
  * ------------------------------------------------------------------------- */
 static void put_onehot(gsl_matrix *M, size_t i, size_t from, size_t nc, int k)
 {
@@ -169,21 +144,18 @@ static void real_batch(gan *g)
 {
     for (size_t i = 0; i < g->n; i++) {
         size_t k = gsl_rng_uniform_int(g->r, g->data->n);
-        memcpy(gsl_matrix_ptr(g->real, i, 0), gsl_matrix_const_ptr(g->data->images, k, 0),
-               IMG * sizeof(double));
+        memcpy(gsl_matrix_ptr(g->real, i, 0), gsl_matrix_const_ptr(g->data->images, k, 0), IMG * sizeof(double));
         g->label[i] = g->data->labels[k];
         put_onehot(g->real, i, IMG, g->nc, g->label[i]);
         if (g->nc && g->cfg.mismatch > 0.0) {   /* the same image, any other label */
             const int shift = 1 + (int)gsl_rng_uniform_int(g->r, N_CLASSES - 1);   /* 1..9 */
-            memcpy(gsl_matrix_ptr(g->wrong, i, 0), gsl_matrix_const_ptr(g->real, i, 0),
-                   IMG * sizeof(double));
+            memcpy(gsl_matrix_ptr(g->wrong, i, 0), gsl_matrix_const_ptr(g->real, i, 0), IMG * sizeof(double));
             put_onehot(g->wrong, i, IMG, g->nc, (g->label[i] + shift) % N_CLASSES);
         }
     }
 }
 
-/* G's input [z | c]: fresh noise; the labels are drawn anew if new_labels
- * (and there are labels at all), otherwise those already in g->label */
+/* G's input [z | c]: fresh noise; new labels, or (D's step) those in g->label */
 static void noise_batch(gan *g, int new_labels)
 {
     for (size_t i = 0; i < g->n; i++) {
@@ -207,29 +179,21 @@ static void make_fakes(gan *g)
 /* ----------------------------------------------------------------------------
  * 4. The discriminator's step (G fixed)
  *
- * D is a classifier: label 1 for real rows, 0 for G's rows. Its loss is the
- * sum of two binary cross-entropies, each a mean over its batch:
+ * D is a classifier: 1 for real rows, 0 for G's. Its loss is two binary
+ * cross-entropies, each a mean over its batch:
  *
  *     L_D = BCE(l(x_real), 1) + BCE(l(G(z)), 0)
  *         = -mean log D(x_real) - mean log(1 - D(G(z)))
  *
  *     dL_D/dl = (sigmoid(l) - 1) / n  on real rows,   sigmoid(l) / n  on fakes
  *
- * mlp keeps the activations of its LAST forward pass only, so we go real
- * forward, real backward, fake forward, fake backward; backward passes add
- * into PD->grad, so after both it holds the gradient of the sum. G is only
- * run forward here. (D's mean "probability real" is mean_sigmoid, loss.h.)
- *
- * The source's text takes "a gradient step" on L_D: ONE Adam step on the sum
- * (--d-update joint). Its code calls train_on_batch twice, on the real batch
- * then on the fake one: TWO Adam steps, the second from moved weights
- * (--d-update split). That is not one step at twice the rate: each split
- * step sees one class only, so Adam's running mean gets "push real up" and
- * "push fake down" in turn and partly cancels them, while its running square
- * adds them up. G stays collapsed for longer (README: exercise 1).
+ * mlp keeps the activations of its LAST forward pass only: real forward, real
+ * backward, fake forward, fake backward, each backward adding into PD->grad.
+ * The source's text takes ONE Adam step on L_D (--d-update joint, ours), its
+ * code TWO, one per term (split): each sees one class only, and Adam's
+ * running mean partly cancels them (README: exercise 1).
  * ------------------------------------------------------------------------- */
-static double d_part(gan *g, const gsl_matrix *X, double target, double weight, int want_grad,
-                     double *mean_p)
+static double d_part(gan *g, const gsl_matrix *X, double target, double weight, int want_grad, double *mean_p)
 {
     gsl_matrix_view dl = mat_rows(g->dlogit, X->size1);
     const gsl_matrix *logit = mlp_forward(g->D, X);                    /* (n, 1) */
@@ -246,26 +210,21 @@ static double d_part(gan *g, const gsl_matrix *X, double target, double weight, 
 /* ----------------------------------------------------------------------------
  * 5. What the source's cGAN never shows D: a right image with a wrong label
  *
- * In the source nothing says that a real 7 labelled "3" is wrong: D sees
- * real images with their labels and fakes with theirs, and G at first
- * ignores c (ten label inputs next to 128 noise inputs). D learns realism
- * first; the labels' meaning seeps in very slowly (README: "The cGAN learns
- * the label, but very late"). The matching-aware discriminator (Reed et al.,
- * 2016) adds the missing lesson: a real image with a wrong label c', drawn
- * from the nine other classes, which D must call fake:
+ * Nothing in the source tells D that a real 7 labelled "3" is wrong, and G at
+ * first ignores c: D learns realism first and the labels very slowly
+ * (README). A matching-aware D (Reed et al., 2016) also sees real images with
+ * a wrong label c' (one of the nine others), which it must call fake:
  *
  *     L_D = BCE(l(x, c), 1) + BCE(l(G(z, c), c), 0) + w BCE(l(x, c'), 0)
  *
- * From the first step D must check that image and label agree, and that
- * check is what G's gradient through D carries back to G. We weigh it up,
- * w = 2 (--mismatch w; 0 is the source's loss): class_accuracy then reaches
- * the issue's 0.9 within the default 10 000 steps.
+ * D must check that image and label agree from the first step, and G's
+ * gradient through D carries that check. w = 2 (--mismatch w; 0 is the
+ * source's loss) reaches the issue's class_accuracy 0.9 in 10 000 steps.
  * ------------------------------------------------------------------------- */
-static double d_mismatch(gan *g, int want_grad)
+static double d_mismatch(gan *g, int want_grad)     /* the third term, if any */
 {
-    if (!g->nc || g->cfg.mismatch <= 0.0)
-        return 0.0;
-    return d_part(g, g->wrong, 0.0, g->cfg.mismatch, want_grad, NULL);
+    const int on = g->nc && g->cfg.mismatch > 0.0;
+    return on ? d_part(g, g->wrong, 0.0, g->cfg.mismatch, want_grad, NULL) : 0.0;
 }
 
 /* L_D at the current batch (g->real, g->g_in); with want_grad, PD->grad =
@@ -301,13 +260,12 @@ static double d_step(gan *g, double *p_real, double *p_fake)
 /* ----------------------------------------------------------------------------
  * 6. The generator's step (D frozen): backpropagating through D
  *
- * G wants D to call its rows real. With the non-saturating loss (chapter 05;
- * the source trains its combined model towards target 1):
+ * G wants D to call its rows real (the non-saturating loss of chapter 05):
  *
  *     L_G = -mean log D(G(z, c)) = BCE(l(G(z, c)), 1)
  *
- * L_G depends on G's weights only through the image x = G(z, c), and D sits
- * between x and the loss. The chain rule, one row per sample:
+ * L_G reaches G's weights only through x = G(z, c), and D sits between x and
+ * the loss. The chain rule, one row per sample:
  *
  *     dL/dl          = (sigmoid(l) - 1) / n                         (n, 1)
  *     dL/d[x | c]    = back through D, weights used, not changed    (n, 784 + nc)
@@ -315,18 +273,16 @@ static double d_step(gan *g, double *p_real, double *p_fake)
  *     dL/dtheta_G    = back through G from dL/dx                    (PG)
  *
  * mlp_backward_input computes only dL/d[x | c]: D's gradient and optimiser
- * are untouched, which is all "discriminator.trainable = False" means. dL/dc
- * is dropped: c is an input we chose, not something G made. (Taking the
- * wrong 784 columns is the classic slip; tests/ shows the check catches it.)
+ * are untouched, all that "discriminator.trainable = False" means. dL/dc is
+ * dropped: c is an input we chose. (Taking the wrong 784 columns is the
+ * classic slip; tests/ shows that the gradient check catches it.)
  * ------------------------------------------------------------------------- */
-static double g_loss(gan *g, int want_grad, double *p_fake)
+static double g_loss(gan *g, int want_grad)
 {
     make_fakes(g);                                                     /* x = G(z, c) */
     gsl_matrix_view dl = mat_rows(g->dlogit, g->n);
     const gsl_matrix *logit = mlp_forward(g->D, g->fake);              /* l = D(x, c) */
     double loss = loss_bce_logits(logit, NULL, 1.0, want_grad ? &dl.matrix : NULL);
-    if (p_fake)
-        *p_fake = mean_sigmoid(logit);
     if (!want_grad)
         return loss;
     params_zero_grad(g->PG);
@@ -336,72 +292,52 @@ static double g_loss(gan *g, int want_grad, double *p_fake)
     return loss;
 }
 
-static double g_step(gan *g)
-{
-    noise_batch(g, 1);                       /* fresh z, fresh labels */
-    double loss = g_loss(g, 1, NULL);
-    optim_step(g->optG);
-    return loss;
-}
-
 /* ----------------------------------------------------------------------------
  * 7. Measuring samples: the judge
  *
- * A GAN's losses do not say whether its images are good: they measure G
- * against a D that keeps changing. So we measure the samples themselves with
- * a fixed yardstick, the judge: for a thousand samples, the share it calls a
- * 2 (GAN: judge_share_target) or the class c we asked for (cGAN:
- * class_accuracy), its mean confidence and the histogram of its verdicts.
- * The samples come from FIXED noise, drawn once from the seed, never from
- * the training generator: scores and pictures at different steps differ only
- * because G changed. For the cGAN sample i is (z_{i / 10}, c = i mod 10):
- * the first 100 form the 10 x 10 grid of the figures (row = z, column = c).
- *
- * A G that draws one perfect 2 every time scores 100 % with the judge. So
- * diversity_ratio compares the mean distance between two samples of a class
- * with that between two real training images: about 1 for a G as varied as
- * the data, far less for one collapsed onto a single 2 (chapter 06).
+ * Losses measure G against a D that keeps changing, not the images. The
+ * judge is a fixed yardstick: of a thousand samples, the share it calls a 2
+ * (judge_share_target) or the class asked for (class_accuracy), its mean
+ * confidence and its verdicts' histogram. The samples come from FIXED noise,
+ * so two steps' scores differ only because G changed; cGAN sample i is
+ * (z_{i / 10}, c = i mod 10), the first 100 the 10 x 10 grid (row = z,
+ * column = c). One perfect 2 drawn every time scores 100 %, so
+ * diversity_ratio divides the mean distance of two samples of a class by
+ * that of two real images: about 1 for a G as varied as the data.
  * ------------------------------------------------------------------------- */
 typedef struct sample_set {
     size_t n;
     gsl_rng *r;               /* the fixed noise's own generator              */
-    gsl_matrix *z;            /* (n, nz) the fixed noise of each sample       */
-    unsigned char *want;      /* (n) the class asked for (GAN: its digit)     */
-    gsl_matrix *images;       /* (n, 784) the samples of the last evaluation  */
-    unsigned char *judged;    /* (n) the judge's class                        */
+    gsl_matrix *z, *images;   /* (n, nz) their fixed noise; (n, 784) the images
+                                 of the last evaluation                        */
+    unsigned char *want, *judged;   /* (n) class asked for (GAN: its digit), judged */
     double *conf;             /* (n) the judge's confidence                   */
     double div_real;          /* mean distance of two real images of a class  */
 } sample_set;
-
 typedef struct evaluation {   /* what measuring the samples gives             */
     double score, confidence, diversity;        /* share judged as asked, ... */
     double hist[N_CLASSES];                     /* share judged as each class */
     double confusion[N_CLASSES][N_CLASSES];     /* [asked][judged], row shares */
 } evaluation;
 
-/* Mean Euclidean distance between consecutive same-class rows (pairs 0-1,
- * 2-3, ... within each class): how different two images of one class are. */
+/* Mean distance of consecutive rows of one class (pairs 0-1, 2-3, ... of each) */
 static double mean_pair_distance(const gsl_matrix *images, const unsigned char *label, size_t n)
 {
     double sum = 0.0;
     size_t pairs = 0;
     for (int k = 0; k < N_CLASSES; k++)
-        for (size_t i = 0, first = n; i < n; i++) {   /* first: an unpaired row of class k */
-            if (label[i] != k)
-                continue;
-            if (first == n) {
-                first = i;
-                continue;
+        for (size_t i = 0, first = n; i < n; i++)
+            if (label[i] == k && first == n)
+                first = i;                              /* an unpaired row of class k */
+            else if (label[i] == k) {                   /* a pair: its distance */
+                const double *x = gsl_matrix_const_ptr(images, first, 0), *y = gsl_matrix_const_ptr(images, i, 0);
+                double d2 = 0.0;
+                for (size_t p = 0; p < IMG; p++)
+                    d2 += (x[p] - y[p]) * (x[p] - y[p]);
+                sum += sqrt(d2);
+                pairs++;
+                first = n;
             }
-            double d2 = 0.0;
-            for (size_t p = 0; p < IMG; p++) {
-                double d = gsl_matrix_get(images, first, p) - gsl_matrix_get(images, i, p);
-                d2 += d * d;
-            }
-            sum += sqrt(d2);
-            pairs++;
-            first = n;
-        }
     return pairs ? sum / (double)pairs : 0.0;
 }
 
@@ -410,19 +346,16 @@ static double mean_pair_distance(const gsl_matrix *images, const unsigned char *
 static void sample_set_draw(sample_set *e, const gan *g)
 {
     for (size_t i = 0; i < e->n; i++) {
-        if (g->nc && i % N_CLASSES) {        /* cGAN: the z of its block of ten */
-            gsl_vector_const_view prev = gsl_matrix_const_row(e->z, i - 1);
-            gsl_matrix_set_row(e->z, i, &prev.vector);
-        } else {
+        if (g->nc && i % N_CLASSES)          /* cGAN: the z of its block of ten */
+            memcpy(gsl_matrix_ptr(e->z, i, 0), gsl_matrix_ptr(e->z, i - 1, 0), g->nz * sizeof(double));
+        else
             for (size_t j = 0; j < g->nz; j++)
                 gsl_matrix_set(e->z, i, j, gsl_ran_gaussian(e->r, 1.0));
-        }
         e->want[i] = (unsigned char)(g->nc ? i % N_CLASSES : (size_t)g->cfg.digit);
     }
 }
 
-/* n samples with fixed noise (the same seed, the same samples), and the
- * yardstick of diversity: up to 2000 real training images */
+/* n samples of fixed noise, and the yardstick of diversity: real images */
 static sample_set *sample_set_new(const gan *g, size_t n, unsigned long seed)
 {
     sample_set *e = xmalloc(sizeof *e, "the samples");
@@ -448,8 +381,7 @@ static void draw_samples(gan *g, const sample_set *e, size_t m, gsl_matrix *imag
         const size_t k = m - start < g->n ? m - start : g->n;
         gsl_matrix_view in = mat_rows(g->g_in, k);
         for (size_t i = 0; i < k; i++) {
-            memcpy(gsl_matrix_ptr(&in.matrix, i, 0), gsl_matrix_const_ptr(e->z, start + i, 0),
-                   g->nz * sizeof(double));
+            memcpy(gsl_matrix_ptr(&in.matrix, i, 0), gsl_matrix_const_ptr(e->z, start + i, 0), g->nz * sizeof(double));
             put_onehot(&in.matrix, i, g->nz, g->nc, e->want[start + i]);
         }
         gsl_matrix_view dst = gsl_matrix_submatrix(images, start, 0, k, IMG);
@@ -457,8 +389,7 @@ static void draw_samples(gan *g, const sample_set *e, size_t m, gsl_matrix *imag
     }
 }
 
-/* Draw all n samples and measure how varied they are; with a judge, let it
- * classify them, and count. */
+/* Draw all n samples, measure their diversity, and let the judge count. */
 static evaluation evaluate(gan *g, sample_set *e, judge *j)
 {
     evaluation v = {0};
@@ -475,8 +406,7 @@ static evaluation evaluate(gan *g, sample_set *e, judge *j)
         v.confusion[e->want[i]][e->judged[i]] += 1.0;
         asked[e->want[i]] += 1.0;
     }
-    v.score /= (double)e->n;
-    v.confidence /= (double)e->n;
+    v.score /= (double)e->n, v.confidence /= (double)e->n;
     for (int a = 0; a < N_CLASSES; a++) {
         v.hist[a] /= (double)e->n;
         for (int b = 0; b < N_CLASSES; b++)
@@ -485,21 +415,16 @@ static evaluation evaluate(gan *g, sample_set *e, judge *j)
     return v;
 }
 
-/* z = style, c = class (source 003, section 5.2), as a number. Take the ink
- * of each cGAN sample (z_k, c), its mean pixel value, and split it the way
- * an analysis of variance does:
- *
+/* z = style, c = class (source 003, section 5.2), as a number: split the ink
+ * (mean pixel value) of cGAN sample (z_k, c) as an analysis of variance does,
  *     ink[k][c] = m + a_k + b_c + e_kc        a_k: effect of z_k, b_c: of class c
- *
- * style_share = var(a) / (var(a) + var(e)): the share of the ink that the
- * class leaves open and z alone sets, the same for every digit. If z set
- * nothing shared across classes, a_k would be a mean of ten residuals and
- * the share about 0.1. */
+ * style_share = var(a) / (var(a) + var(e)): the share of what the class
+ * leaves open that z alone sets, the same for every digit (about 0.1 if z
+ * meant nothing across classes: a_k would be a mean of ten residuals). */
 static double style_share(const sample_set *e)
 {
-    const size_t K = e->n / N_CLASSES;
-    double *ink = xcalloc(K * N_CLASSES, sizeof *ink, "ink"), *a = xcalloc(K, sizeof *a, "ink");
-    double b[N_CLASSES] = {0}, m = 0.0, va = 0.0, ve = 0.0;
+    const size_t K = e->n / N_CLASSES;                  /* e->n <= EVAL_N */
+    double ink[EVAL_N] = {0}, a[EVAL_N / N_CLASSES] = {0}, b[N_CLASSES] = {0}, m = 0.0, va = 0.0, ve = 0.0;
     for (size_t i = 0; i < K * N_CLASSES; i++) {
         for (size_t p = 0; p < IMG; p++)
             ink[i] += gsl_matrix_get(e->images, i, p) / IMG;
@@ -513,47 +438,58 @@ static double style_share(const sample_set *e)
         double r = ink[i] - a[i / N_CLASSES] - b[i % N_CLASSES] + m;
         ve += r * r / (double)(K * N_CLASSES);
     }
-    free(ink);
-    free(a);
     return va + ve > 0.0 ? va / (va + ve) : 0.0;
 }
 
 /* ----------------------------------------------------------------------------
  * 8. Training: alternate the two steps, and keep a record
  *
- * One iteration is one D update (sections 4-5) and one G update (section 6),
- * each on a fresh batch: the source's loop. train() runs until the model has
- * done `to_step` iterations, from a fresh model or a checkpoint alike. A
- * recorder (the tests train without one) keeps every step's losses in a
- * history (common/history.h), the judge's verdict every eval_every steps and
- * 10 fixed-z samples at a few snapshot steps, all without touching g->r:
- * recording never changes the training.
+ * One iteration: one D update (sections 4-5), one G update (section 6), each
+ * on a fresh batch, as the source. train() runs until the model has done
+ * `to_step`, from scratch or from a checkpoint. A recorder (the tests train
+ * without one) keeps the losses in a history (common/history.h), the judge's
+ * verdicts and a few snapshots, never touching g->r: it changes nothing.
  * ------------------------------------------------------------------------- */
 typedef struct recorder {
     const char *tag;            /* "gan" / "cgan" in the log                  */
-    judge *j;                   /* NULL: no judge scores                      */
+    judge *j;                   /* and its samples e (section 7); j NULL: no judge */
     sample_set *e;
-    long from, to;              /* the steps this run trains                  */
-    long log_every, eval_every;
-    long snap_at[MAX_SNAPS], snap_step[MAX_SNAPS];
-    size_t n_snap_at, n_snaps, n_score;
-    history *loss;              /* every step: D loss, G loss, D(real), D(fake) */
-    gsl_matrix *score;          /* (evals, 4) step score confidence diversity */
-    gsl_matrix *snaps;          /* (MAX_SNAPS * 10, 784) progress samples     */
-    double goal;                /* the judge's score the issue asks for       */
-    long steps_to_goal;         /* first evaluated step that reached it (-1)  */
-    evaluation final, real;     /* section 9: the samples, and real images    */
+    long from, to, log_every, eval_every;      /* the steps this run trains   */
+    long snap_at[MAX_SNAPS], snap_step[MAX_SNAPS];  /* snapshots: planned, taken */
+    size_t n_snap_at, n_snaps;
+    history *loss, *score;      /* every step: D loss, G loss, D(real), D(fake);
+                                   every evaluation: score, confidence, diversity */
+    gsl_matrix *snaps;          /* (MAX_SNAPS * 10, 784) the snapshots' samples */
+    double goal;                /* the judge's score the issue asks for, and   */
+    long steps_to_goal;         /* the first evaluated step that reached it (-1) */
+    evaluation last, real;      /* at the last step; the judge on real images */
     progress prog;
 } recorder;
 
-/* About ten log lines and 40 evaluations (fewer for short runs). Snapshots
- * at from, then from + (to - from) / 2^k for k = 6 .. 0: more of them early,
- * where the pictures change fastest. */
-static void recorder_init(recorder *rec, const gan *g, judge *j, sample_set *e, long to, int quiet)
+/* The "== 8." header, the model's setup, and where training starts: at 0, or
+ * at a checkpoint's step (--load: no further). Then a record from there to
+ * rec->to on the samples e: about ten log lines and 40 evaluations (fewer in
+ * short runs); snapshots at from and from + (to - from) / 2^k, k = 6 .. 0. */
+static void recorder_init(recorder *rec, const session *S, const gan *g, const dataset_info *ds,
+                          judge *j, sample_set *e)
 {
-    const long from = g->step, span = to - from;
-    *rec = (recorder){.tag = model_tag(g->cfg.kind), .j = j, .e = e, .from = from, .to = to,
-                      .goal = g->cfg.kind == MODEL_CGAN ? 0.9 : 0.8, .steps_to_goal = -1};
+    const gan_config *c = &g->cfg;
+    const int cond = c->kind == MODEL_CGAN;
+    printf("\n== 8. Training the %s: %s%s, %zu training images\n", cond ? "conditional GAN" : "GAN",
+           cond ? "all classes" : "class ", cond ? "" : ds->class_name[c->digit], g->data->n);
+    printf("G %zu -> %ld -> 784, D %zu -> %ld -> 1 (%s); Adam(%g, 0.999) lr D %g, G %g; batch %ld; "
+           "D update %s", g->nz + g->nc, c->hidden, IMG + g->nc, c->hidden, act_name(c->d_act),
+           c->beta1, c->lr_d, c->lr_g, c->batch, c->d_update == D_JOINT ? "joint" : "split");
+    if (cond)
+        printf("; wrong-label weight %g", c->mismatch);
+    printf(S->load ? "\n" : "; %ld steps\n", c->steps);
+    session_check_resume(S, g->step, c->steps);
+    const long from = g->step, to = S->load ? from : c->steps, span = to - from;
+    if (S->load || S->resume)
+        printf("%s: starts from a checkpoint at step %ld; %s\n", model_tag(c->kind), from,
+               to > from ? "training on" : "no training");
+    *rec = (recorder){.tag = model_tag(c->kind), .j = j, .e = e, .from = from, .to = to,
+                      .goal = cond ? 0.9 : 0.8, .steps_to_goal = -1};
     rec->log_every = rec->eval_every = span >= 10 ? span / 10 : 1;
     if (rec->log_every >= 40) {
         rec->eval_every = rec->log_every / 4;
@@ -564,13 +500,12 @@ static void recorder_init(recorder *rec, const gan *g, judge *j, sample_set *e, 
         if (from + span / (1L << k) > rec->snap_at[rec->n_snap_at - 1])
             rec->snap_at[rec->n_snap_at++] = from + span / (1L << k);
     rec->loss = history_new((size_t)(span > 0 ? span : 1), SMOOTH, "d_loss g_loss D_real D_fake");
-    rec->score = gsl_matrix_calloc((size_t)(span / rec->eval_every + 12), 4);
+    rec->score = history_new((size_t)(span / rec->eval_every + 12), 1, "score confidence diversity_ratio");
     rec->snaps = gsl_matrix_calloc(MAX_SNAPS * GRID, IMG);
-    progress_start(&rec->prog, span, quiet);
+    progress_start(&rec->prog, span, S->cli.quiet);
 }
 
-/* quantity c of the loss history (0 D loss, 1 G loss, 2 D(real), 3 D(fake))
- * averaged over the logged rows [a, b) */
+/* loss c (0 D, 1 G, 2 D(real), 3 D(fake)) averaged over logged rows [a, b) */
 static double loss_mean(const history *H, size_t c, size_t a, size_t b)
 {
     double s = 0.0;
@@ -579,9 +514,8 @@ static double loss_mean(const history *H, size_t c, size_t a, size_t b)
     return b > a ? s / (double)(b - a) : 0.0;
 }
 
-/* After every iteration (and once before the first), with its D loss, G
- * loss, D(real) and D(fake): evaluate, snapshot, log (the means since the
- * last log line), as the step asks. */
+/* After every step (and before the first): evaluate, snapshot, log (the mean
+ * losses since the last log line), as the step asks; the last step always. */
 static void record(recorder *rec, gan *g, const double *v)
 {
     const long step = g->step, done = step - rec->from;
@@ -589,10 +523,8 @@ static void record(recorder *rec, gan *g, const double *v)
         history_add(rec->loss, step, v);
     evaluation ev = {0};
     if (done % rec->eval_every == 0 || step == rec->to) {   /* (every logged step too) */
-        ev = evaluate(g, rec->e, rec->j);
-        const double row[4] = {(double)step, ev.score, ev.confidence, ev.diversity};
-        gsl_vector_const_view r = gsl_vector_const_view_array(row, 4);
-        gsl_matrix_set_row(rec->score, rec->n_score++, &r.vector);
+        ev = rec->last = evaluate(g, rec->e, rec->j);
+        history_add(rec->score, step, (const double[]){ev.score, ev.confidence, ev.diversity});
         if (rec->j && rec->steps_to_goal < 0 && ev.score >= rec->goal)
             rec->steps_to_goal = step;
     }
@@ -621,39 +553,32 @@ static void train(gan *g, long to_step, recorder *rec)
     while (g->step < to_step) {
         v[0] = d_step(g, &v[2], &v[3]);
         check_finite(v[0], "D loss", g->step);
-        v[1] = g_step(g);
+        noise_batch(g, 1);                        /* G's step: fresh z, fresh labels */
+        v[1] = g_loss(g, 1);
+        optim_step(g->optG);
         check_finite(v[1], "G loss", g->step);
         g->step++;
         if (rec)
             record(rec, g, v);
     }
-    if (rec && rec->to > rec->from) {
-        const double secs = progress_end(&rec->prog);
-        note("%s: %ld steps in %.1f s (%.2f ms per step)", rec->tag, rec->to - rec->from, secs,
-             1e3 * secs / (double)(rec->to - rec->from));
-    }
+    if (rec && rec->to > rec->from)                /* "done in ... s" on stderr */
+        progress_end(&rec->prog);
 }
 
 /* ----------------------------------------------------------------------------
  * 9. The verdict on the trained model
  *
- * At the end the fixed-z samples are measured once more: losses (mean of the
- * last tenth of the steps), diversity ratio, the judge's verdicts. What is a
- * judge's score worth? The judge also scores REAL test images: a G that
- * matches those is as good as this judge can tell.
+ * Losses (mean of the last tenth of the steps), diversity, the judge's
+ * verdicts; and what they are worth: the same judge on REAL test images.
  * ------------------------------------------------------------------------- */
 /* metrics_set (m given) or fig_value (m NULL) of "TAG_NAME" */
 static void tagged(metrics *m, const char *tag, const char *name, double value)
 {
     char key[128];
     snprintf(key, sizeof key, "%s_%s", tag, name);
-    if (m)
-        metrics_set(m, key, value);
-    else
-        fig_value(key, value);
+    m ? metrics_set(m, key, value) : fig_value(key, value);
 }
-
-static void measure(gan *g, recorder *rec, const dataset_info *ds, metrics *m)
+static void measure(const gan *g, recorder *rec, const dataset_info *ds, metrics *m)
 {
     const int cond = g->cfg.kind == MODEL_CGAN, d = (int)g->cfg.digit;
     const char *tag = rec->tag, *loss_name[] = {"d_loss", "g_loss", "d_real", "d_fake"};
@@ -661,46 +586,41 @@ static void measure(gan *g, recorder *rec, const dataset_info *ds, metrics *m)
     for (size_t c = 0; c < 4 && nl > 0; c++)
         tagged(m, tag, loss_name[c], loss_mean(rec->loss, c, nl - tenth, nl));
     tagged(m, tag, "steps", (double)g->step);
-    const evaluation v = rec->final = evaluate(g, rec->e, rec->j);
+    const evaluation v = rec->last;
     tagged(m, tag, "diversity_ratio", v.diversity);
     if (rec->j) {
-        evaluation *real = &rec->real;                  /* the judge on REAL images */
-        image_set *test = load_split(ds->dir, "t10k", cond ? -1 : d);
+        image_set *test = load_split(ds->dir, "t10k", cond ? -1 : d);   /* REAL images */
         unsigned char *pred = xmalloc(test->n, "the judge's verdicts");
         judge_classify(rec->j, test->images, pred, NULL);
         for (size_t i = 0; i < test->n; i++) {
-            real->hist[pred[i]] += 1.0 / (double)test->n;
-            real->score += (pred[i] == test->labels[i]) / (double)test->n;
+            rec->real.hist[pred[i]] += 1.0 / (double)test->n;
+            rec->real.score += (pred[i] == test->labels[i]) / (double)test->n;
         }
         free(pred);
         image_set_free(test);
         double worst = 1.0;                             /* cGAN: the worst class */
         for (int k = 0; k < N_CLASSES; k++)
             worst = fmin(worst, v.confusion[k][k]);
-        if (cond) {
+        if (cond)
             printf("cgan result: %.1f %% of %zu samples are judged the class asked for (worst class "
-                   "%.1f %%), mean confidence %.3f\n", 100 * v.score, rec->e->n, 100 * worst, v.confidence);
-            printf("cgan result: the judge itself is right on %.1f %% of real test images\n",
-                   100.0 * real->score);
-            metrics_set(m, "class_accuracy", v.score);
-            metrics_set(m, "class_accuracy_worst", worst);
-            metrics_set(m, "cgan_mean_confidence", v.confidence);
-            metrics_set(m, "cgan_steps_to_goal", (double)rec->steps_to_goal);
-            metrics_set(m, "judge_accuracy_real", real->score);
-        } else {
+                   "%.1f %%), mean confidence %.3f\ncgan result: the judge itself is right on %.1f %% "
+                   "of real test images\n", 100 * v.score, rec->e->n, 100 * worst, v.confidence,
+                   100 * rec->real.score);
+        else
             printf("gan result: the judge calls %.1f %% of %zu samples a %s (mean confidence %.3f); "
                    "real test images: %.1f %%\n", 100.0 * v.score, rec->e->n, ds->class_name[d],
-                   v.confidence, 100.0 * real->hist[d]);
-            metrics_set(m, "judge_share_target", v.score);
-            metrics_set(m, "judge_mean_confidence", v.confidence);
-            metrics_set(m, "judge_share_target_real", real->hist[d]);
-            metrics_set(m, "gan_steps_to_goal", (double)rec->steps_to_goal);
-            for (int k = 0; k < N_CLASSES; k++) {
-                char key[32];
-                snprintf(key, sizeof key, "judge_share_%d", k);
-                metrics_set(m, key, v.hist[k]);
-            }
-        }
+                   v.confidence, 100.0 * rec->real.hist[d]);
+        static const char *name[2][5] = {
+            {"judge_share_target", "judge_mean_confidence", "judge_share_target_real", "gan_steps_to_goal"},
+            {"class_accuracy", "class_accuracy_worst", "cgan_mean_confidence", "cgan_steps_to_goal",
+             "judge_accuracy_real"}};
+        const double value[2][5] = {{v.score, v.confidence, rec->real.hist[d], (double)rec->steps_to_goal},
+                                    {v.score, worst, v.confidence, (double)rec->steps_to_goal, rec->real.score}};
+        for (int k = 0; k < 5 && name[cond][k]; k++)
+            metrics_set(m, name[cond][k], value[cond][k]);
+        static const char *digit[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+        for (int k = 0; k < N_CLASSES && !cond; k++)
+            tagged(m, "judge_share", digit[k], v.hist[k]);
     }
     printf("%s result: samples differ %.2f times as much as real images of a class do\n",
            tag, v.diversity);
@@ -715,15 +635,10 @@ static void measure(gan *g, recorder *rec, const dataset_info *ds, metrics *m)
 /* ----------------------------------------------------------------------------
  * Appendix A. Checkpoints: stop, and carry on exactly
  *
- * A checkpoint (common/checkpoint.h) holds all the next iteration depends
- * on: both networks, both Adam states (moments AND step counts: the bias
- * correction uses t), the step, the training generator g->r, and the GAN's
- * class. So train to N, save, resume to N + M is bit for bit train to N + M
- * (tests/test_08_mnist_gan.c; the README says what goes wrong without the
- * generator or Adam's moments). The loss log is not kept: a resumed run's
- * figures start where it resumed. Block names start with "gan." or "cgan.".
- * The session writes the file with its own generator S->rng (done with by
- * then: it drew the seeds), so g->r travels in its place.
+ * Both networks, both Adam states (moments and step counts), the step, the
+ * training generator g->r (in the place of the session's S->rng, which is
+ * done with) and the GAN's class: train to N, save, resume to N + M is bit
+ * for bit train to N + M (tests/test_08_mnist_gan.c). Not the loss log.
  * ------------------------------------------------------------------------- */
 static void describe(checkpoint *ck, gan *g)
 {
@@ -766,12 +681,9 @@ static void load_model(session *S, gan *g)           /* --load or --resume */
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix B. Figures (scripts: chapters/08-mnist-gan/figures/NAME.gp)
- *
- * P_loss (P = gan or cgan: losses; judge's score and diversity), P_progress
- * (one row per snapshot), gan_samples, gan_judge (the judge on samples and
- * on real 2s), cgan_style_class (row = z, column = c), cgan_confusion, and
- * generated (--generate). values.gp gives them this run's numbers.
+ * Appendix B. Figures (chapters/08-mnist-gan/figures/NAME.gp): the data of
+ * P_loss, P_progress (P = gan or cgan), gan_samples, gan_judge,
+ * cgan_style_class, cgan_confusion and generated, and values.gp.
  * ------------------------------------------------------------------------- */
 static void draw(const gan *g, const recorder *rec, const dataset_info *ds, const char *out)
 {
@@ -793,9 +705,7 @@ static void draw(const gan *g, const recorder *rec, const dataset_info *ds, cons
         snprintf(name, sizeof name, "%s_loss.dat", tag);
         history_write(rec->loss, out, name);
         snprintf(name, sizeof name, "%s_score.dat", tag);
-        gsl_matrix_const_view S = gsl_matrix_const_submatrix(rec->score, 0, 0, rec->n_score, 4);
-        out_write_matrix(out, name, rec->j ? "step share_judged_as_asked mean_judge_confidence "
-                         "diversity_ratio" : "step (no judge) (no judge) diversity_ratio", &S.matrix);
+        history_write(rec->score, out, name);
         snprintf(name, sizeof name, "%s_loss", tag);
         fig_use(name);
         fig_value("loss_mean_steps", SMOOTH);
@@ -804,18 +714,15 @@ static void draw(const gan *g, const recorder *rec, const dataset_info *ds, cons
         if (cond)
             fig_value("cgan_mismatch", g->cfg.mismatch);
     }
-    if (rec->j) {                             /* the judge's histogram, or confusion */
+    if (rec->j) {                             /* the judge's histograms, or confusion */
+        double h[N_CLASSES][3];
+        for (int k = 0; k < N_CLASSES; k++)
+            memcpy(h[k], (const double[]){k, rec->last.hist[k], rec->real.hist[k]}, sizeof h[k]);
+        gsl_matrix_const_view M = cond ? gsl_matrix_const_view_array(rec->last.confusion[0], N_CLASSES, N_CLASSES)
+                                       : gsl_matrix_const_view_array(h[0], N_CLASSES, 3);
         snprintf(name, sizeof name, "%s.dat", judged);
-        FILE *d = out_open(out, name);
-        fprintf(d, cond ? "# asked judged share (of the 100 samples asked for class `asked`)\n"
-                        : "# class share_of_GAN_samples share_of_real_test_images name\n");
-        for (int a = 0; a < N_CLASSES; a++) {
-            if (!cond)
-                fprintf(d, "%d %.6f %.6f %s\n", a, rec->final.hist[a], rec->real.hist[a], ds->class_name[a]);
-            for (int b = 0; b < N_CLASSES && cond; b++)
-                fprintf(d, "%d %d %.6f\n%s", a, b, rec->final.confusion[a][b], b < N_CLASSES - 1 ? "" : "\n");
-        }
-        out_close(d, name);
+        out_write_matrix(out, name, cond ? "row a, column b: share of the samples asked for class a that "
+                         "the judge calls b" : "class share_of_GAN_samples share_of_real_test_images", &M.matrix);
         fig_use(judged);
     }
     snprintf(name, sizeof name, "%s_progress", tag);       /* P_progress: the snapshots */
@@ -832,13 +739,9 @@ static void draw(const gan *g, const recorder *rec, const dataset_info *ds, cons
     fig_use(grid);
 }
 
-/* --generate K: K samples of a loaded model (the first 100 as a grid) and the
- * judge's score, in blocks of GEN_BLOCK (K may be 100 000: 600 MB of pixels),
- * each drawn, written and judged before the next. The noise comes from the
- * session's sample seed: the same samples on every call, and the first K'
- * of them for any K' < K. */
-#define GEN_BLOCK 1000      /* a multiple of 10: a cGAN's rows of ten stay whole */
-
+/* --generate K: K samples (the first 100 as a grid) and the judge's score, in
+ * blocks (K = 100 000 is 600 MB of pixels), from the session's sample seed:
+ * the same samples on every call, and the first K' of them for K' < K. */
 static void generate(gan *g, judge *j, session *S)
 {
     const int cond = g->cfg.kind == MODEL_CGAN;
@@ -853,19 +756,17 @@ static void generate(gan *g, judge *j, session *S)
             sample_set_draw(e, g);
         draw_samples(g, e, k, e->images);
         gsl_matrix_const_view block = gsl_matrix_const_submatrix(e->images, 0, 0, k, IMG);
-        for (size_t i = 0; i < k; i++) {
-            fprintf(f, "%d", e->want[i]);
-            for (size_t p = 0; p < IMG; p++)
-                fprintf(f, " %.9g", gsl_matrix_get(e->images, i, p));
-            fputc('\n', f);
-        }
         if (start == 0)
             fig_image_grid(S->cli.out, "generated", &block.matrix, SIDE, SIDE, (shown + GRID - 1) / GRID, GRID);
         if (j)
             judge_classify(j, &block.matrix, e->judged, e->conf);
-        for (size_t i = 0; i < k && j; i++) {
-            right += e->judged[i] == e->want[i];
-            confidence += e->conf[i];
+        for (size_t i = 0; i < k; i++) {
+            right += j && e->judged[i] == e->want[i];
+            confidence += j ? e->conf[i] : 0.0;
+            fprintf(f, "%d", e->want[i]);
+            for (size_t p = 0; p < IMG; p++)
+                fprintf(f, " %.9g", gsl_matrix_get(e->images, i, p));
+            fputc('\n', f);
         }
     }
     out_close(f, "generated_samples.dat");
@@ -885,25 +786,22 @@ static void generate(gan *g, judge *j, session *S)
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix C. The flags, and what a run starts from (skip on a first reading)
- *
- * The session adds --seed, --quick, --out, --quiet and --save, --load,
- * --generate, --resume (common/session.h). 0: the model's own, by recipe().
+ * Appendix C. The flags (the session adds --seed, --quick, --out, --quiet,
+ * --save, --load, --generate, --resume); 0: the model's own, by recipe().
  * ------------------------------------------------------------------------- */
 typedef struct config {
     const char *model, *dataset, *data_dir, *judge_path, *d_update, *d_act;
     long steps, batch, noise_dim, hidden, digit;
     double lr_d, lr_g, beta1, mismatch;
-    int conditional;
-    int run[2];              /* the models this run builds: [MODEL_GAN], [MODEL_CGAN] */
-    dataset_info ds;         /* which images, from where (common/dataset.h)  */
-    judge *j;                /* NULL: no judge available                     */
+    int conditional, run[2];     /* run: the models this run builds, [MODEL_GAN], [MODEL_CGAN] */
+    dataset_info ds;             /* which images, from where (common/dataset.h) */
+    judge *j;                    /* NULL: no judge available                    */
+    size_t eval_n;               /* samples behind a judge score                */
+    unsigned long seed[4];       /* each model's training and evaluation seeds  */
 } config;
 
-/* The flags; which model(s) this run builds (a checkpoint holds one, so a
- * run that saves, loads or resumes names it: usage errors before anything
- * is written); the data, the judge (--judge, else the dataset's if built,
- * else none), and the run's first line. */
+/* The flags, the models (a checkpoint holds one: a run that keeps one names
+ * it), the seeds, the data, the judge (--judge, the dataset's, or none). */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
     *cfg = (config){.model = "both", .dataset = "mnist", .d_update = "joint", .d_act = "relu",
@@ -936,6 +834,9 @@ static void start(session *S, config *cfg, int argc, char **argv)
     if (run[MODEL_GAN] && run[MODEL_CGAN] && (S->save || S->load || S->resume))
         cli_usage_error(&S->cli, "a checkpoint holds one model: add --model gan or --conditional");
     session_open(S);
+    for (int k = 0; k < 4; k++)          /* every random number comes from S->rng, in a fixed */
+        cfg->seed[k] = gsl_rng_get(S->rng);  /* order: --conditional trains the default's cGAN */
+    cfg->eval_n = S->cli.quick ? EVAL_N / 10 : EVAL_N;
     cfg->ds = dataset_select(cfg->dataset, cfg->data_dir);
     cfg->j = dataset_open_judge(&cfg->ds, cfg->judge_path, "no judge scores in this run");
     note("data from %s", cfg->ds.dir);
@@ -945,8 +846,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
            cfg->j ? "; scored by the judge" : "; no judge");
 }
 
-/* Each model's settings: the source's numbers, unless a flag says otherwise.
- * --quick (seconds; minutes under valgrind): 20 steps of batch 20. */
+/* Each model's settings: the source's, unless a flag says otherwise. */
 static gan_config recipe(const config *cfg, model_kind kind, int quick)
 {
     const int cond = kind == MODEL_CGAN;
@@ -955,75 +855,39 @@ static gan_config recipe(const config *cfg, model_kind kind, int quick)
         .steps = cfg->steps ? cfg->steps : quick ? 20 : cond ? 10000 : 4000,
         .batch = cfg->batch ? cfg->batch : quick ? 20 : cond ? 50 : 100,
         .noise_dim = cfg->noise_dim ? cfg->noise_dim : cond ? 128 : 100,
-        .lr_d = cfg->lr_d > 0 ? cfg->lr_d : cond ? 2e-4 : 1e-4,
-        .lr_g = cfg->lr_g > 0 ? cfg->lr_g : 2e-4,
+        .lr_d = cfg->lr_d > 0 ? cfg->lr_d : cond ? 2e-4 : 1e-4, .lr_g = cfg->lr_g > 0 ? cfg->lr_g : 2e-4,
         .d_update = strcmp(cfg->d_update, "split") == 0 ? D_SPLIT : D_JOINT,
         .mismatch = cond ? cfg->mismatch : 0.0,
         .d_act = strcmp(cfg->d_act, "leaky-relu") == 0 ? ACT_LEAKY_RELU : ACT_RELU};
 }
 
-/* The "== 8." header, the model's setup, and where training starts (0, or a
- * checkpoint's step). Returns the step to train to (--load: no training). */
-static long announce(const session *S, const gan *g, const dataset_info *ds)
-{
-    const gan_config *c = &g->cfg;
-    const int cond = c->kind == MODEL_CGAN;
-    printf("\n== 8. Training the %s: %s%s, %zu training images\n", cond ? "conditional GAN" : "GAN",
-           cond ? "all classes" : "class ", cond ? "" : ds->class_name[c->digit], g->data->n);
-    printf("G %zu -> %ld -> 784, D %zu -> %ld -> 1 (%s); Adam(%g, 0.999) lr D %g, G %g; batch %ld; "
-           "D update %s", g->nz + g->nc, c->hidden, IMG + g->nc, c->hidden, act_name(c->d_act),
-           c->beta1, c->lr_d, c->lr_g, c->batch, c->d_update == D_JOINT ? "joint" : "split");
-    if (cond)
-        printf("; wrong-label weight %g", c->mismatch);
-    printf(S->load ? "\n" : "; %ld steps\n", c->steps);
-    session_check_resume(S, g->step, c->steps);
-    const long to = S->load ? g->step : c->steps;
-    if (S->load || S->resume)
-        printf("%s: starts from a checkpoint at step %ld; %s\n", model_tag(c->kind), g->step,
-               to > g->step ? "training on" : "no training");
-    return to;
-}
-
-/* ----------------------------------------------------------------------------
- * main: the table of contents
- * ------------------------------------------------------------------------- */
+/* main: the table of contents ------------------------------------------- */
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
     session S;
     config cfg;
     start(&S, &cfg, argc, argv);          /* the flags, the data, the judge (Appendix C) */
-    /* every random number comes from S.rng: each model's training generator and
-     * fixed evaluation noise are seeded from it, in a fixed order, so that
-     * `--conditional` alone trains exactly the cGAN of the default run */
-    unsigned long seeds[4];
-    for (int k = 0; k < 4; k++)
-        seeds[k] = gsl_rng_get(S.rng);
     for (model_kind kind = MODEL_GAN; kind <= MODEL_CGAN; kind++) {
         if (!cfg.run[kind])               /* part 1: the GAN on one class; part 2: the cGAN */
             continue;
         const gan_config gc = recipe(&cfg, kind, S.cli.quick);
         image_set *data = load_split(cfg.ds.dir, "train", kind == MODEL_CGAN ? -1 : (int)gc.digit);
-        gan *g = gan_new(&gc, data, seeds[2 * kind]);                       /* sections 1-2 */
+        gan *g = gan_new(&gc, data, cfg.seed[2 * kind]);                    /* sections 1-2 */
         if (S.load || S.resume)
             load_model(&S, g);                                              /* Appendix A */
         if (S.generate > 0) {
             generate(g, cfg.j, &S);                                         /* Appendix B */
         } else {
-            const long to = announce(&S, g, &cfg.ds);                       /* Appendix C */
-            sample_set *e = sample_set_new(g, S.cli.quick ? EVAL_N / 10 : EVAL_N,
-                                           seeds[2 * kind + 1]);            /* section 7 */
-            recorder rec;
-            recorder_init(&rec, g, cfg.j, e, to, S.cli.quiet);
-            train(g, to, &rec);                                             /* section 8 */
+            recorder rec;                                                   /* section 8 */
+            recorder_init(&rec, &S, g, &cfg.ds, cfg.j, sample_set_new(g, cfg.eval_n, cfg.seed[2 * kind + 1]));
+            train(g, rec.to, &rec);                                         /* section 8 */
             measure(g, &rec, &cfg.ds, &S.m);                                /* section 9 */
             draw(g, &rec, &cfg.ds, S.cli.out);                              /* Appendix B */
             save_model(&S, g);                                              /* Appendix A */
-            history_free(rec.loss); gsl_matrix_free(rec.score); gsl_matrix_free(rec.snaps);
-            sample_set_free(e);
+            history_free(rec.loss); history_free(rec.score); gsl_matrix_free(rec.snaps); sample_set_free(rec.e);
         }
-        gan_free(g);
-        image_set_free(data);
+        gan_free(g); image_set_free(data);
     }
     printf("\n");                         /* then the results block, metrics.txt, the figures */
     if (cfg.j)
