@@ -73,14 +73,14 @@ typedef struct gan {
     params *PG, *PD;         /* their parameters, networks and optimisers      */
     mlp *G, *D;
     optimizer *optG, *optD;
-    gsl_rng *r;              /* the training generator: batches, noise, labels; */
-    long step;               /* and the iterations done                         */
+    gsl_rng *r;              /* the training generator: batches, noise, labels  */
+    long step;               /* iterations done                                 */
     const image_set *data;   /* what D sees as "real"                           */
     workspace *ws;           /* the work matrices below, n rows each            */
     gsl_matrix *g_in;        /* (n, nz + nc)  [z | c], G's input                */
     gsl_matrix *real, *fake; /* (n, 784 + nc) D's rows [x | c] and [G(z, c) | c] */
-    gsl_matrix *wrong, *dx;  /* (n, 784 + nc) [x | c'], c' != c (section 5);
-                                              dL/d[x | c], D's message to G      */
+    gsl_matrix *wrong;       /* (n, 784 + nc) [x | c'], c' != c (section 5)     */
+    gsl_matrix *dx;          /* (n, 784 + nc) dL/d[x | c], D's message to G     */
     gsl_matrix *dlogit;      /* (n, 1)        dL/dlogit                          */
     unsigned char *label;    /* (n)           class of each row of the batch     */
 } gan;
@@ -167,7 +167,7 @@ static void noise_batch(gan *g, int new_labels)
     }
 }
 
-/* fake = [G(z, c) | c] for the n rows of g_in */
+/* fake = [G(z, c) | c] for the n rows of g_in (c: their labels, g->label) */
 static void make_fakes(gan *g)
 {
     gsl_matrix_view x = gsl_matrix_submatrix(g->fake, 0, 0, g->n, IMG);
@@ -361,7 +361,7 @@ static sample_set *sample_set_new(const gan *g, size_t n, unsigned long seed)
     sample_set *e = xmalloc(sizeof *e, "the samples");
     *e = (sample_set){.n = n, .r = rng_new(seed), .z = gsl_matrix_alloc(n, g->nz),
                       .images = gsl_matrix_alloc(n, IMG), .want = xmalloc(n, "the samples"),
-                      .judged = xmalloc(n, "the samples"), .conf = xmalloc(n * sizeof(double), "")};
+                      .judged = xmalloc(n, "the samples"), .conf = xmalloc(n * sizeof(double), "samples")};
     sample_set_draw(e, g);
     const size_t n_real = g->data->n < 2 * EVAL_N ? g->data->n : 2 * EVAL_N;
     e->div_real = mean_pair_distance(g->data->images, g->data->labels, n_real);
@@ -406,7 +406,7 @@ static evaluation evaluate(gan *g, sample_set *e, judge *j)
         v.confusion[e->want[i]][e->judged[i]] += 1.0;
         asked[e->want[i]] += 1.0;
     }
-    v.score /= (double)e->n, v.confidence /= (double)e->n;
+    v.score /= (double)e->n; v.confidence /= (double)e->n;
     for (int a = 0; a < N_CLASSES; a++) {
         v.hist[a] /= (double)e->n;
         for (int b = 0; b < N_CLASSES; b++)
@@ -452,8 +452,8 @@ static double style_share(const sample_set *e)
  * ------------------------------------------------------------------------- */
 typedef struct recorder {
     const char *tag;            /* "gan" / "cgan" in the log                  */
-    judge *j;                   /* and its samples e (section 7); j NULL: no judge */
-    sample_set *e;
+    judge *j;                   /* NULL: no judge scores                      */
+    sample_set *e;              /* the fixed-z samples (section 7)            */
     long from, to, log_every, eval_every;      /* the steps this run trains   */
     long snap_at[MAX_SNAPS], snap_step[MAX_SNAPS];  /* snapshots: planned, taken */
     size_t n_snap_at, n_snaps;
