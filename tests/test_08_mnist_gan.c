@@ -96,7 +96,7 @@ static check check_entries(gradcheck_loss loss, void *ctx, double *x, const doub
 }
 
 static double d_loss_value(void *ctx) { return d_loss(ctx, 0, NULL, NULL); }
-static double g_loss_value(void *ctx) { return g_loss(ctx, 0, NULL); }
+static double g_loss_value(void *ctx) { return g_loss(ctx, 0); }
 
 static void check_d_loss(model_kind kind, act_kind act)
 {
@@ -128,7 +128,7 @@ static void check_g_loss(model_kind kind, act_kind act)
     for (unsigned long seed = 1; seed <= 2; seed++) {
         gan *g = gan_new(&cfg, data, seed);
         noise_batch(g, 1);
-        g_loss(g, 1, NULL);
+        g_loss(g, 1);
         gsl_vector *analytic = gsl_vector_alloc(g->PG->grad->size);
         gsl_vector_memcpy(analytic, g->PG->grad);
         gsl_vector *d_before = gsl_vector_alloc(g->PD->value->size);
@@ -183,7 +183,7 @@ static void test_wrong_gradients_are_caught(void **s)
     assert_true(c.max_rel > 1e-2);
 
     /* forgetting params_zero_grad: the second backward adds to the first */
-    g_loss(g, 1, NULL);
+    g_loss(g, 1);
     gsl_matrix_view dl = mat_rows(g->dlogit, g->n);
     mlp_backward_input(g->D, &dl.matrix, g->dx);
     gsl_matrix_view dimg = gsl_matrix_submatrix(g->dx, 0, 0, g->n, IMG);
@@ -261,7 +261,7 @@ static void test_cgan_eval_grid(void **s)
     image_set *data = random_images(20, 6);
     gan_config cfg = small_config(MODEL_CGAN, D_JOINT, ACT_RELU);
     gan *g = gan_new(&cfg, data, 1);
-    evaluation *e = evaluation_new(g, 30, 77), *again = evaluation_new(g, 30, 77);
+    sample_set *e = sample_set_new(g, 30, 77), *again = sample_set_new(g, 30, 77);
     for (size_t i = 0; i < 30; i++) {
         assert_int_equal(e->want[i], i % 10);                    /* columns: c = 0..9 */
         gsl_vector_const_view zi = gsl_matrix_const_row(e->z, i);
@@ -270,17 +270,16 @@ static void test_cgan_eval_grid(void **s)
     }
     assert_true(gsl_matrix_equal(e->z, again->z));               /* fixed by the seed */
     /* --generate draws in blocks from one generator: 3 x 10 rows == 30 rows */
-    evaluation *block = evaluation_alloc(g, 10);
-    gsl_rng *r = rng_new(77);
+    sample_set *block = sample_set_new(g, 10, 77);
     for (size_t b = 0; b < 3; b++) {
-        evaluation_draw(block, g, r);
+        if (b > 0)
+            sample_set_draw(block, g);
         gsl_matrix_const_view rows = gsl_matrix_const_submatrix(e->z, 10 * b, 0, 10, g->nz);
         assert_true(gsl_matrix_equal(&rows.matrix, block->z));
         assert_memory_equal(e->want + 10 * b, block->want, 10);
     }
-    gsl_rng_free(r);
-    evaluation_free(block);
-    evaluation_free(e); evaluation_free(again);
+    sample_set_free(block);
+    sample_set_free(e); sample_set_free(again);
     gan_free(g);
     image_set_free(data);
 }

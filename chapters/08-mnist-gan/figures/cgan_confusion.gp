@@ -1,7 +1,8 @@
 # cgan_confusion.gp -- for each class asked for (row), the share of the cGAN's
 # fixed-z samples that the judge sees as each class (column): a good cGAN is
 # dark on the diagonal only. Per cent in the cells (white on dark ones).
-# cgan_confusion.dat: asked, judged, share (blocks of 10 lines, one per row).
+# cgan_confusion.dat: a 10 x 10 matrix, row = class asked, column = class
+# judged, each row in shares of its samples.
 load "values.gp"
 fig_name = "cgan_confusion"; fig_w = 1000; fig_h = 900
 load "style.gp"
@@ -22,8 +23,8 @@ do for [k = 0:9] {
     set xtics add (value(sprintf("class_name_%d", k)) k)
     set ytics add (value(sprintf("class_name_%d", k)) k)
 }
-plot "cgan_confusion.dat" using 2:1:3 with image, \
-     "" using 2:1:($3 >= 0.005 && $3 < 0.6 ? sprintf("%.0f", 100 * $3) : "") \
+plot "cgan_confusion.dat" matrix using 1:2:3 with image, \
+     "" matrix using 1:2:($3 >= 0.005 && $3 < 0.6 ? sprintf("%.0f", 100 * $3) : "") \
         with labels tc rgb "#000000" font ",11", \
-     "" using 2:1:($3 >= 0.6 ? sprintf("%.0f", 100 * $3) : "") \
+     "" matrix using 1:2:($3 >= 0.6 ? sprintf("%.0f", 100 * $3) : "") \
         with labels tc rgb "#ffffff" font ",11"

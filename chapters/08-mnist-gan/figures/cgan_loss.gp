@@ -3,8 +3,8 @@
 # at the game's equilibrium (D(x) = 1/2), and D's too when D's loss has no
 # wrong-label term (--mismatch 0). Bottom: the share of the fixed-z samples
 # the judge calls the class asked for, and how varied they are.
-# cgan_loss.dat: step, D loss, G loss, D(real), D(fake), then the running means
-# of the D and G losses. cgan_score.dat: step, share judged as asked, mean
+# cgan_loss.dat: step, D loss, G loss, D(real), D(fake), then their running means
+# (columns 6-9). cgan_score.dat: step, share judged as asked, mean
 # judge confidence, diversity ratio (columns 2-3 are 0 without a judge).
 load "values.gp"
 fig_name = "cgan_loss"; fig_w = 1200; fig_h = 1000

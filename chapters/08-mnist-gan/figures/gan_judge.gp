@@ -1,7 +1,8 @@
 # gan_judge.gp -- which class the judge assigns to the GAN's fixed-z samples
 # (blue) and to the real test images of the class the GAN learned (orange),
 # as shares, with the per cent above each bar.
-# gan_judge.dat: class, share of GAN samples, share of real images, class name.
+# gan_judge.dat: class, share of GAN samples, share of real images (the
+# class names come from values.gp).
 load "values.gp"
 fig_name = "gan_judge"
 load "style.gp"
@@ -15,7 +16,7 @@ set boxwidth 0.9
 set yrange [0:1.1]
 set key top right
 set grid noxtics
-plot "gan_judge.dat" using 2:xtic(4) lt 1 title sprintf("%d GAN samples (fixed z)", gan_eval_n), \
+plot "gan_judge.dat" using 2:xtic(value(sprintf("class_name_%d", int($1)))) lt 1 title sprintf("%d GAN samples (fixed z)", gan_eval_n), \
      "" using 3 lt 2 title sprintf("real test images of class %s", gan_class), \
      "" using ($0 - 1.0/6):($2 + 0.025):($2 >= 0.005 ? sprintf("%.1f", 100 * $2) : "") \
         with labels font ",10" notitle, \

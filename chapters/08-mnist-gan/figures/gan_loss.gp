@@ -2,8 +2,8 @@
 # at every step (thin) and their running means (thick), with the values they
 # take at the game's equilibrium, where D cannot tell real from fake (D(x) = 1/2).
 # Bottom: what the judge makes of the fixed-z samples, and how varied they are.
-# gan_loss.dat: step, D loss, G loss, D(real), D(fake), then the running means
-# of the D and G losses. gan_score.dat: step, share judged as the target class,
+# gan_loss.dat: step, D loss, G loss, D(real), D(fake), then their running means
+# (columns 6-9). gan_score.dat: step, share judged as the target class,
 # mean judge confidence, diversity ratio (columns 2-3 are 0 without a judge).
 load "values.gp"
 fig_name = "gan_loss"; fig_w = 1200; fig_h = 1000
