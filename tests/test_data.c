@@ -112,20 +112,31 @@ static void test_idx_bad_files(void **state)
 static void test_shipped_mnist(void **state)
 {
     (void)state;
+    /* the original MNIST: 60 000 / 10 000, with the published class counts */
+    static const size_t train_counts[10] = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
+    static const size_t test_counts[10] = {980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009};
     image_set *train = mnist_load("datasets/mnist", "train");
     image_set *test = mnist_load("datasets/mnist", "t10k");
-    assert_int_equal(train->n, 8576);
-    assert_int_equal(test->n, 1424);
-    assert_int_equal(train->rows * train->cols, 784);
-    size_t per_class[10] = {0};
+    assert_int_equal(train->n, 60000);
+    assert_int_equal(test->n, 10000);
+    assert_int_equal(train->rows, 28);
+    assert_int_equal(train->cols, 28);
+    size_t per_train[10] = {0}, per_test[10] = {0};
+    for (size_t i = 0; i < train->n; i++)
+        per_train[train->labels[i]]++;
     for (size_t i = 0; i < test->n; i++)
-        per_class[test->labels[i]]++;
-    for (int k = 0; k < 10; k++)
-        assert_true(per_class[k] >= 120 && per_class[k] <= 170);   /* stratified */
+        per_test[test->labels[i]]++;
+    for (int k = 0; k < 10; k++) {
+        assert_int_equal(per_train[k], train_counts[k]);
+        assert_int_equal(per_test[k], test_counts[k]);
+    }
+    /* the first training digit of the original file is a 5, the first test digit a 7 */
+    assert_int_equal(train->labels[0], 5);
+    assert_int_equal(test->labels[0], 7);
     assert_true(gsl_matrix_max(train->images) == 1.0 && gsl_matrix_min(train->images) == 0.0);
     unsigned char two = 2;
     image_set_filter(train, &two, 1);
-    assert_int_equal(train->n, 850);
+    assert_int_equal(train->n, 5958);
     for (size_t i = 0; i < train->n; i++)
         assert_int_equal(train->labels[i], 2);
     image_set_free(train);

@@ -8,11 +8,23 @@
  * chapters look for it (build/judge/mnist.judge).
  *
  * The model is a plain MLP, 784 -> 256 -> 256 -> 10 with ReLU, trained with
- * softmax cross-entropy and Adam. Two details make it a fair judge:
+ * softmax cross-entropy and Adam on MNIST's 60 000 training digits. Why an
+ * MLP and not a small CNN on common/conv? It reaches the accuracy a judge
+ * needs (at least 0.985 on the official 10 000 test digits) in under a
+ * minute on two cores, and `make check` trains it on every fresh machine; a
+ * CNN would gain a few tenths of a percent for several times the time.
+ * Three details make it a fair and strong judge:
  *   - data augmentation: each training digit is shifted by up to --shift
  *     pixels in each direction, so the judge does not insist on perfectly
  *     centred strokes (generators are not perfect);
+ *   - the learning rate falls linearly to 0 over the run: with a constant
+ *     rate the test accuracy still jumps by +-0.3 % from epoch to epoch, and
+ *     where it stands at the last epoch is luck; the decay lets it settle;
  *   - it is scored on the TEST split, which no generator ever trains on.
+ * Its last hidden layer (256 ReLU units) is also the feature space of the
+ * Frechet judge distance (frechet.h): fjd_train_test below is that distance
+ * between the training and the test digits, the smallest a generator of all
+ * ten classes can expect.
  * ========================================================================== */
 #include "genlab.h"
 
@@ -26,13 +38,15 @@ static void shift_image(const double *src, double *dst, int dx, int dy)
         }
 }
 
-static double accuracy(judge *j, const image_set *s, unsigned char *pred)
+/* The share of the first n digits of s that the judge classifies right. */
+static double accuracy(judge *j, const image_set *s, size_t n, unsigned char *pred)
 {
-    judge_classify(j, s->images, pred, NULL);
+    gsl_matrix_const_view X = gsl_matrix_const_submatrix(s->images, 0, 0, n, s->images->size2);
+    judge_classify(j, &X.matrix, pred, NULL);
     size_t right = 0;
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < n; i++)
         right += pred[i] == s->labels[i];
-    return (double)right / (double)s->n;
+    return (double)right / (double)n;
 }
 
 #ifndef GENLAB_TESTING
@@ -86,6 +100,8 @@ int main(int argc, char **argv)
         rng_shuffle(r, order, train->n);
         double loss_sum = 0.0;
         for (long s = 0; s < steps_per_epoch; s++, step++) {
+            /* the learning rate falls linearly to 0 over the whole run */
+            opt->lr = lr * (1.0 - (double)step / (double)(epochs * steps_per_epoch));
             gsl_matrix_set_zero(T);
             for (size_t i = 0; i < B; i++) {
                 size_t k = order[(size_t)s * B + i];
@@ -103,22 +119,24 @@ int main(int argc, char **argv)
             loss_sum += loss;
             progress_report(&prog, step, "loss %.4f", loss);
         }
-        double train_acc = accuracy(j, train, pred), test_acc = accuracy(j, test, pred);
+        /* (the training accuracy of the log: on the first 10 000 training
+         * digits, which is as informative as all 60 000 for a third of the time) */
+        const size_t n_log = train->n < 10000 ? train->n : 10000;
+        double train_acc = accuracy(j, train, n_log, pred), test_acc = accuracy(j, test, test->n, pred);
         gsl_matrix_set(log, (size_t)e, 0, (double)(e + 1));
         gsl_matrix_set(log, (size_t)e, 1, loss_sum / (double)steps_per_epoch);
         gsl_matrix_set(log, (size_t)e, 2, train_acc);
         gsl_matrix_set(log, (size_t)e, 3, test_acc);
-        printf("epoch %2ld  loss %.4f  train accuracy %.4f  test accuracy %.4f\n",
-               e + 1, loss_sum / (double)steps_per_epoch, train_acc, test_acc);
+        printf("epoch %2ld  loss %.4f  train accuracy (first %zu) %.4f  test accuracy %.4f\n",
+               e + 1, loss_sum / (double)steps_per_epoch, n_log, train_acc, test_acc);
     }
     progress_end(&prog);
 
     /* per-class accuracy on the test split */
     metrics m = {0};
-    double test_acc = accuracy(j, test, pred);
+    metrics_set(&m, "train_accuracy", accuracy(j, train, train->n, pred));
+    double test_acc = accuracy(j, test, test->n, pred);
     metrics_set(&m, "test_accuracy", test_acc);
-    metrics_set(&m, "train_accuracy", accuracy(j, train, pred));
-    accuracy(j, test, pred);
     gsl_matrix *per_class = gsl_matrix_calloc(10, 3);
     for (size_t i = 0; i < test->n; i++) {
         *gsl_matrix_ptr(per_class, test->labels[i], 1) += 1.0;
@@ -131,10 +149,14 @@ int main(int argc, char **argv)
         worst = fmin(worst, gsl_matrix_get(per_class, k, 2));
     }
     metrics_set(&m, "worst_class_accuracy", worst);
+    /* the Frechet judge distance between the two real splits */
+    gauss_fit *fit_test = judge_feature_fit(j, test->images);
+    metrics_set(&m, "fjd_train_test", judge_fjd(j, fit_test, train->images));
+    gauss_fit_free(fit_test);
     out_write_matrix(args.out, "accuracy.dat", "epoch  mean_loss  train_accuracy  test_accuracy", log);
     out_write_matrix(args.out, "per_class.dat", "class  test_count  test_accuracy", per_class);
     fig_use("accuracy");                      /* datasets/judge/figures/accuracy.gp */
-    fig_value("required_accuracy", 0.95);
+    fig_value("required_accuracy", 0.985);
     fig_value("judge_epochs", (double)epochs);
 
     /* the judge file goes to --save: make sure its directory exists */
