@@ -80,6 +80,14 @@ double history_mean(const history *H, size_t col)
     return H->n ? gsl_matrix_get(H->rows, H->n - 1, 1 + H->cols + col) : NAN;
 }
 
+double history_average(const history *H, size_t col, size_t from, size_t to)
+{
+    double sum = 0.0;
+    for (size_t i = from; i < to; i++)
+        sum += gsl_matrix_get(H->rows, i, 1 + col);
+    return to > from ? sum / (double)(to - from) : 0.0;
+}
+
 void history_clear(history *H)
 {
     H->n = 0;

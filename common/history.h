@@ -45,6 +45,9 @@ void history_add(history *H, long step, const double *values);
 double history_last(const history *H, size_t col);
 double history_mean(const history *H, size_t col);
 
+/* Quantity `col` averaged over the logged rows from..to-1 (0 if none). */
+double history_average(const history *H, size_t col, size_t from, size_t to);
+
 /* Forget every row (the same room is reused). */
 void history_clear(history *H);
 

@@ -1,11 +1,13 @@
 /* judge.c -- see judge.h. */
 #include "judge.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "activation.h"
 #include "checkpoint.h"
 #include "guard.h"
+#include "rng.h"
 
 static const size_t WIDTHS[] = {784, JUDGE_HIDDEN, JUDGE_HIDDEN, 10};
 
@@ -101,4 +103,77 @@ double judge_fjd(judge *j, const gauss_fit *reference, const gsl_matrix *images)
     const double d2 = frechet_distance(reference, g);
     gauss_fit_free(g);
     return d2;
+}
+
+fjd_reference fjd_reference_new(judge *j, const gsl_matrix *test, const gsl_matrix *train,
+                                size_t n_noise, gsl_rng *r)
+{
+    fjd_reference f = {.test = judge_feature_fit(j, test)};
+    f.floor = judge_fjd(j, f.test, train);
+    gsl_matrix *noise = gsl_matrix_alloc(n_noise, test->size2);
+    rng_fill_uniform(r, noise, 0.0, 1.0);
+    f.noise = judge_fjd(j, f.test, noise);
+    gsl_matrix_free(noise);
+    return f;
+}
+
+void fjd_reference_free(fjd_reference *f)
+{
+    gauss_fit_free(f->test);
+    f->test = NULL;
+}
+
+judge_verdict judge_verdicts(judge *j, const gsl_matrix *images, const unsigned char *want,
+                             unsigned char *judged, double *confidence)
+{
+    const size_t n = images->size1;
+    unsigned char *cls = judged ? judged : xmalloc(n ? n : 1, "the judge's verdicts");
+    double *conf = confidence ? confidence : xmalloc((n ? n : 1) * sizeof *conf, "the judge's verdicts");
+    judge_classify(j, images, cls, conf);
+    judge_verdict v = {0};
+    double asked[10] = {0};
+    for (size_t i = 0; i < n; i++) {
+        v.score += cls[i] == want[i];
+        v.confidence += conf[i];
+        v.hist[cls[i]] += 1.0;
+        v.confusion[want[i]][cls[i]] += 1.0;
+        asked[want[i]] += 1.0;
+    }
+    for (int a = 0; a < 10 && n > 0; a++) {
+        v.hist[a] /= (double)n;
+        for (int b = 0; b < 10; b++)
+            v.confusion[a][b] = asked[a] > 0 ? v.confusion[a][b] / asked[a] : 0.0;
+    }
+    if (n > 0) {
+        v.score /= (double)n;
+        v.confidence /= (double)n;
+    }
+    if (!judged)
+        free(cls);
+    if (!confidence)
+        free(conf);
+    return v;
+}
+
+double mean_pair_distance(const gsl_matrix *images, const unsigned char *label, size_t n)
+{
+    double sum = 0.0;
+    size_t pairs = 0, first[256];
+    for (size_t k = 0; k < 256; k++)
+        first[k] = n;                                   /* no unpaired row of class k yet */
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char k = label[i];
+        if (first[k] == n) {
+            first[k] = i;
+            continue;
+        }
+        const double *x = gsl_matrix_const_ptr(images, first[k], 0), *y = gsl_matrix_const_ptr(images, i, 0);
+        double d2 = 0.0;
+        for (size_t p = 0; p < images->size2; p++)
+            d2 += (x[p] - y[p]) * (x[p] - y[p]);
+        sum += sqrt(d2);
+        pairs++;
+        first[k] = n;
+    }
+    return pairs ? sum / (double)pairs : 0.0;
 }

@@ -54,4 +54,45 @@ gauss_fit *judge_feature_fit(judge *j, const gsl_matrix *images);
  * the images (n, 784), n >= 2. */
 double judge_fjd(judge *j, const gauss_fit *reference, const gsl_matrix *images);
 
+/* What the judge says of images that were asked to be of given classes
+ * (want[i], 0-9): the share judged as asked, the mean confidence, the share
+ * judged as each class, and the confusion matrix [asked][judged] in row
+ * shares (a row of a class never asked for stays 0). judged and confidence
+ * (n each) receive the per-image verdicts when not NULL. */
+typedef struct judge_verdict {
+    double score, confidence;
+    double hist[10];
+    double confusion[10][10];
+} judge_verdict;
+
+judge_verdict judge_verdicts(judge *j, const gsl_matrix *images, const unsigned char *want,
+                             unsigned char *judged, double *confidence);
+
+/* How varied images of a class are: the mean Euclidean distance of pairs of
+ * rows with the same label, pairing the 1st and 2nd row of each class, then
+ * the 3rd and 4th, ... among the first n rows. A generator's samples over
+ * the same of real images gives a diversity ratio: about 1 for samples as
+ * varied as the data, near 0 for one image drawn again and again. */
+double mean_pair_distance(const gsl_matrix *images, const unsigned char *label, size_t n);
+
+/* The yardsticks of the Frechet judge distance for a generator of some
+ * classes: the judge's features of the REAL test digits of those classes
+ * (the reference every sample set is compared with), and two distances to
+ * it that say what a number means:
+ *   floor   the training digits of the same classes (a perfect generator,
+ *           which draws new digits from the data's own distribution, scores
+ *           about this; a little more with fewer samples, see frechet.h)
+ *   noise   n_noise images of uniform noise (a generator that learned
+ *           nothing scores about this, or worse)
+ * r draws the noise: pass a generator of its own, so that measuring never
+ * changes a training run's random numbers. */
+typedef struct fjd_reference {
+    gauss_fit *test;
+    double floor, noise;
+} fjd_reference;
+
+fjd_reference fjd_reference_new(judge *j, const gsl_matrix *test, const gsl_matrix *train,
+                                size_t n_noise, gsl_rng *r);
+void fjd_reference_free(fjd_reference *f);
+
 #endif

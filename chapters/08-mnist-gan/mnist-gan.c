@@ -13,6 +13,8 @@
 #define IMG (SIDE * SIDE)  /* 784 pixels per image                           */
 #define N_CLASSES 10
 #define EVAL_N 1000        /* samples behind every judge score (--quick: 100) */
+#define FJD_PER_EVAL 10    /* fjd: 10 x EVAL_N = 10 000 samples (--quick: 1000) */
+#define FJD_SEED 7919UL    /* the fjd samples' seed: the evaluation seed + this */
 #define GRID 10            /* sample grids are 10 x 10; progress rows 10 wide */
 #define MAX_SNAPS 8        /* rows of the progress figure                     */
 #define SMOOTH 200         /* steps in the trailing mean of the loss curves   */
@@ -304,6 +306,13 @@ static double g_loss(gan *g, int want_grad)
  * column = c). One perfect 2 drawn every time scores 100 %, so
  * diversity_ratio divides the mean distance of two samples of a class by
  * that of two real images: about 1 for a G as varied as the data.
+ *
+ * And the samples as a whole: fjd, the Frechet distance (common/frechet.h)
+ * between Gaussians fitted to the judge's last hidden layer on 10 000
+ * samples and on the real TEST digits of G's classes: FID with the judge in
+ * place of an ImageNet network (README). One perfect 2 drawn every time has
+ * no spread, and a large fjd. fjd_floor (real TRAINING digits) is what a
+ * perfect G scores, fjd_noise what noise images do.
  * ------------------------------------------------------------------------- */
 typedef struct sample_set {
     size_t n;
@@ -315,31 +324,10 @@ typedef struct sample_set {
     double div_real;          /* mean distance of two real images of a class  */
 } sample_set;
 typedef struct evaluation {   /* what measuring the samples gives             */
-    double score, confidence, diversity;        /* share judged as asked, ... */
-    double hist[N_CLASSES];                     /* share judged as each class */
-    double confusion[N_CLASSES][N_CLASSES];     /* [asked][judged], row shares */
+    judge_verdict judged;     /* share judged as asked, confidence, histogram,
+                                 confusion [asked][judged] (common/judge.h)  */
+    double diversity;         /* diversity_ratio                              */
 } evaluation;
-
-/* Mean distance of consecutive rows of one class (pairs 0-1, 2-3, ... of each) */
-static double mean_pair_distance(const gsl_matrix *images, const unsigned char *label, size_t n)
-{
-    double sum = 0.0;
-    size_t pairs = 0;
-    for (int k = 0; k < N_CLASSES; k++)
-        for (size_t i = 0, first = n; i < n; i++)
-            if (label[i] == k && first == n)
-                first = i;                              /* an unpaired row of class k */
-            else if (label[i] == k) {                   /* a pair: its distance */
-                const double *x = gsl_matrix_const_ptr(images, first, 0), *y = gsl_matrix_const_ptr(images, i, 0);
-                double d2 = 0.0;
-                for (size_t p = 0; p < IMG; p++)
-                    d2 += (x[p] - y[p]) * (x[p] - y[p]);
-                sum += sqrt(d2);
-                pairs++;
-                first = n;
-            }
-    return pairs ? sum / (double)pairs : 0.0;
-}
 
 /* The next n samples' noise and asked-for class, from e->r: n = 1000 twice
  * is n = 2000 once (n a multiple of 10: a cGAN's ten never straddle two). */
@@ -393,26 +381,22 @@ static void draw_samples(gan *g, const sample_set *e, size_t m, gsl_matrix *imag
 static evaluation evaluate(gan *g, sample_set *e, judge *j)
 {
     evaluation v = {0};
-    double asked[N_CLASSES] = {0};
     draw_samples(g, e, e->n, e->images);
     v.diversity = mean_pair_distance(e->images, e->want, e->n) / e->div_real;
-    if (!j)
-        return v;
-    judge_classify(j, e->images, e->judged, e->conf);
-    for (size_t i = 0; i < e->n; i++) {
-        v.score += e->judged[i] == e->want[i];
-        v.confidence += e->conf[i];
-        v.hist[e->judged[i]] += 1.0;
-        v.confusion[e->want[i]][e->judged[i]] += 1.0;
-        asked[e->want[i]] += 1.0;
-    }
-    v.score /= (double)e->n; v.confidence /= (double)e->n;
-    for (int a = 0; a < N_CLASSES; a++) {
-        v.hist[a] /= (double)e->n;
-        for (int b = 0; b < N_CLASSES; b++)
-            v.confusion[a][b] = asked[a] > 0 ? v.confusion[a][b] / asked[a] : 0.0;
-    }
+    if (j)
+        v.judged = judge_verdicts(j, e->images, e->want, e->judged, e->conf);
     return v;
+}
+
+/* The fjd samples: n of fixed noise, one z each (not shared in blocks of
+ * ten as the grid's), asking for the classes of the test digits in turn. */
+static sample_set *fjd_samples(const gan *g, const image_set *test, size_t n, unsigned long seed)
+{
+    sample_set *f = sample_set_new(g, n, seed);
+    rng_fill_gaussian(f->r, f->z, 0.0, 1.0);
+    for (size_t i = 0; i < n; i++)
+        f->want[i] = g->nc ? test->labels[i % test->n] : (unsigned char)g->cfg.digit;
+    return f;
 }
 
 /* z = style, c = class (source 003, section 5.2), as a number: split the ink
@@ -462,7 +446,12 @@ typedef struct recorder {
     gsl_matrix *snaps;          /* (MAX_SNAPS * 10, 784) the snapshots' samples */
     double goal;                /* the judge's score the issue asks for, and   */
     long steps_to_goal;         /* the first evaluated step that reached it (-1) */
-    evaluation last, real;      /* at the last step; the judge on real images */
+    evaluation last;            /* at the last step                           */
+    judge_verdict real;         /* the judge on the real test images          */
+    image_set *test;            /* the real test digits of G's classes        */
+    sample_set *f;              /* with a judge: the fjd's samples (section 7) */
+    fjd_reference ref;          /* their reference, fjd_floor and fjd_noise    */
+    history *fjd;               /* fjd at the start and at every log line      */
     progress prog;
 } recorder;
 
@@ -471,7 +460,7 @@ typedef struct recorder {
  * rec->to on the samples e: about ten log lines and 40 evaluations (fewer in
  * short runs); snapshots at from and from + (to - from) / 2^k, k = 6 .. 0. */
 static void recorder_init(recorder *rec, const session *S, const gan *g, const dataset_info *ds,
-                          judge *j, sample_set *e)
+                          judge *j, sample_set *e, unsigned long fjd_seed)
 {
     const gan_config *c = &g->cfg;
     const int cond = c->kind == MODEL_CGAN;
@@ -502,16 +491,13 @@ static void recorder_init(recorder *rec, const session *S, const gan *g, const d
     rec->loss = history_new((size_t)(span > 0 ? span : 1), SMOOTH, "d_loss g_loss D_real D_fake");
     rec->score = history_new((size_t)(span / rec->eval_every + 12), 1, "score confidence diversity_ratio");
     rec->snaps = gsl_matrix_calloc(MAX_SNAPS * GRID, IMG);
+    rec->test = load_split(ds->dir, "t10k", cond ? -1 : (int)c->digit);    /* REAL images */
+    rec->fjd = history_new(rec->loss->cap / rec->log_every + 2, 1, "fjd");
+    if (j) {
+        rec->f = fjd_samples(g, rec->test, FJD_PER_EVAL * e->n, fjd_seed);
+        rec->ref = fjd_reference_new(j, rec->test->images, g->data->images, rec->f->n, rec->f->r);
+    }
     progress_start(&rec->prog, span, S->cli.quiet);
-}
-
-/* loss c (0 D, 1 G, 2 D(real), 3 D(fake)) averaged over logged rows [a, b) */
-static double loss_mean(const history *H, size_t c, size_t a, size_t b)
-{
-    double s = 0.0;
-    for (size_t i = a; i < b; i++)
-        s += gsl_matrix_get(H->rows, i, 1 + c);
-    return b > a ? s / (double)(b - a) : 0.0;
 }
 
 /* After every step (and before the first): evaluate, snapshot, log (the mean
@@ -524,8 +510,8 @@ static void record(recorder *rec, gan *g, const double *v)
     evaluation ev = {0};
     if (done % rec->eval_every == 0 || step == rec->to) {   /* (every logged step too) */
         ev = rec->last = evaluate(g, rec->e, rec->j);
-        history_add(rec->score, step, (const double[]){ev.score, ev.confidence, ev.diversity});
-        if (rec->j && rec->steps_to_goal < 0 && ev.score >= rec->goal)
+        history_add(rec->score, step, (const double[]){ev.judged.score, ev.judged.confidence, ev.diversity});
+        if (rec->j && rec->steps_to_goal < 0 && ev.judged.score >= rec->goal)
             rec->steps_to_goal = step;
     }
     if (rec->n_snaps < rec->n_snap_at && step == rec->snap_at[rec->n_snaps]) {
@@ -533,16 +519,31 @@ static void record(recorder *rec, gan *g, const double *v)
         draw_samples(g, rec->e, GRID, &rows.matrix);
         rec->snap_step[rec->n_snaps++] = step;
     }
-    if (done > 0 && (done % rec->log_every == 0 || step == rec->to)) {
+    const int log_line = done > 0 && (done % rec->log_every == 0 || step == rec->to);
+    if (rec->f && (done == 0 || log_line)) {             /* fjd: the samples against the test digits */
+        draw_samples(g, rec->f, rec->f->n, rec->f->images);
+        history_add(rec->fjd, step, (const double[]){judge_fjd(rec->j, rec->ref.test, rec->f->images)});
+    }
+    if (log_line) {
         const size_t b = rec->loss->n, a = b >= (size_t)rec->log_every ? b - rec->log_every : 0;
         printf("%-4s step %6ld  D loss %.3f  G loss %.3f  D(real) %.2f  D(fake) %.2f", rec->tag,
-               step, loss_mean(rec->loss, 0, a, b), loss_mean(rec->loss, 1, a, b),
-               loss_mean(rec->loss, 2, a, b), loss_mean(rec->loss, 3, a, b));
+               step, history_average(rec->loss, 0, a, b), history_average(rec->loss, 1, a, b),
+               history_average(rec->loss, 2, a, b), history_average(rec->loss, 3, a, b));
         if (rec->j)
-            printf("  judge %5.1f %%", 100.0 * ev.score);
+            printf("  judge %5.1f %%  fjd %6.2f", 100.0 * ev.judged.score, history_last(rec->fjd, 0));
         printf("  diversity %.2f\n", ev.diversity);
     }
     progress_report(&rec->prog, done, "D loss %.3f  G loss %.3f", v[0], v[1]);
+}
+
+static void recorder_free(recorder *rec)
+{
+    history_free(rec->loss); history_free(rec->score); history_free(rec->fjd);
+    gsl_matrix_free(rec->snaps); sample_set_free(rec->e); image_set_free(rec->test);
+    if (rec->f) {
+        sample_set_free(rec->f);
+        fjd_reference_free(&rec->ref);
+    }
 }
 
 static void train(gan *g, long to_step, recorder *rec)
@@ -571,33 +572,19 @@ static void train(gan *g, long to_step, recorder *rec)
  * Losses (mean of the last tenth of the steps), diversity, the judge's
  * verdicts; and what they are worth: the same judge on REAL test images.
  * ------------------------------------------------------------------------- */
-/* metrics_set (m given) or fig_value (m NULL) of "TAG_NAME" */
-static void tagged(metrics *m, const char *tag, const char *name, double value)
-{
-    char key[128];
-    snprintf(key, sizeof key, "%s_%s", tag, name);
-    m ? metrics_set(m, key, value) : fig_value(key, value);
-}
 static void measure(const gan *g, recorder *rec, const dataset_info *ds, metrics *m)
 {
     const int cond = g->cfg.kind == MODEL_CGAN, d = (int)g->cfg.digit;
     const char *tag = rec->tag, *loss_name[] = {"d_loss", "g_loss", "d_real", "d_fake"};
     const size_t nl = rec->loss->n, tenth = nl / 10 > 0 ? nl / 10 : nl;
     for (size_t c = 0; c < 4 && nl > 0; c++)
-        tagged(m, tag, loss_name[c], loss_mean(rec->loss, c, nl - tenth, nl));
-    tagged(m, tag, "steps", (double)g->step);
-    const evaluation v = rec->last;
-    tagged(m, tag, "diversity_ratio", v.diversity);
+        metrics_setf(m, history_average(rec->loss, c, nl - tenth, nl), "%s_%s", tag, loss_name[c]);
+    metrics_setf(m, (double)g->step, "%s_steps", tag);
+    const judge_verdict v = rec->last.judged;
+    metrics_setf(m, rec->last.diversity, "%s_diversity_ratio", tag);
     if (rec->j) {
-        image_set *test = load_split(ds->dir, "t10k", cond ? -1 : d);   /* REAL images */
-        unsigned char *pred = xmalloc(test->n, "the judge's verdicts");
-        judge_classify(rec->j, test->images, pred, NULL);
-        for (size_t i = 0; i < test->n; i++) {
-            rec->real.hist[pred[i]] += 1.0 / (double)test->n;
-            rec->real.score += (pred[i] == test->labels[i]) / (double)test->n;
-        }
-        free(pred);
-        image_set_free(test);
+        const image_set *test = rec->test;                          /* REAL images */
+        rec->real = judge_verdicts(rec->j, test->images, test->labels, NULL, NULL);
         double worst = 1.0;                             /* cGAN: the worst class */
         for (int k = 0; k < N_CLASSES; k++)
             worst = fmin(worst, v.confusion[k][k]);
@@ -618,12 +605,19 @@ static void measure(const gan *g, recorder *rec, const dataset_info *ds, metrics
                                     {v.score, worst, v.confidence, (double)rec->steps_to_goal, rec->real.score}};
         for (int k = 0; k < 5 && name[cond][k]; k++)
             metrics_set(m, name[cond][k], value[cond][k]);
-        static const char *digit[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
         for (int k = 0; k < N_CLASSES && !cond; k++)
-            tagged(m, "judge_share", digit[k], v.hist[k]);
+            metrics_setf(m, v.hist[k], "judge_share_%d", k);
+        const double fjd = history_last(rec->fjd, 0), untrained = gsl_matrix_get(rec->fjd->rows, 0, 1);
+        printf("%s result: Frechet judge distance %.2f on %zu samples against %zu test digits "
+               "(real training digits %.2f, noise %.1f; at step %ld %.1f)\n", tag, fjd, rec->f->n,
+               test->n, rec->ref.floor, rec->ref.noise, rec->from, untrained);
+        metrics_setf(m, fjd, "%s_fjd", tag);
+        metrics_setf(m, rec->ref.floor, "%s_fjd_floor", tag);
+        metrics_setf(m, rec->ref.noise, "%s_fjd_noise", tag);
+        metrics_setf(m, untrained, "%s_fjd_start", tag);
     }
     printf("%s result: samples differ %.2f times as much as real images of a class do\n",
-           tag, v.diversity);
+           tag, rec->last.diversity);
     if (cond) {                                         /* z = style (section 7) */
         const double share = style_share(rec->e);
         metrics_set(m, "cgan_style_ink_share", share);
@@ -699,26 +693,33 @@ static void draw(const gan *g, const recorder *rec, const dataset_info *ds, cons
     fig_text("dataset_name", "%s", ds->title);
     if (!cond)
         fig_text("gan_class", "%s", ds->class_name[g->cfg.digit]);
-    tagged(NULL, tag, "steps", (double)g->step);
-    tagged(NULL, tag, "eval_n", (double)rec->e->n);
+    fig_valuef((double)g->step, "%s_steps", tag);
+    fig_valuef((double)rec->e->n, "%s_eval_n", tag);
     if (rec->loss->n > 0) {                   /* P_loss: the loss history, the scores */
         snprintf(name, sizeof name, "%s_loss.dat", tag);
         history_write(rec->loss, out, name);
         snprintf(name, sizeof name, "%s_score.dat", tag);
         history_write(rec->score, out, name);
-        snprintf(name, sizeof name, "%s_loss", tag);
-        fig_use(name);
+        fig_usef("%s_loss", tag);
         fig_value("loss_mean_steps", SMOOTH);
-        tagged(NULL, tag, "with_judge", rec->j != NULL);
-        tagged(NULL, tag, "goal", rec->goal);
+        fig_valuef(rec->j != NULL, "%s_with_judge", tag);
+        fig_valuef(rec->goal, "%s_goal", tag);
         if (cond)
             fig_value("cgan_mismatch", g->cfg.mismatch);
+        if (rec->f) {                         /* P_fjd: fjd over training */
+            snprintf(name, sizeof name, "%s_fjd.dat", tag);
+            history_write(rec->fjd, out, name);
+            fig_valuef(rec->ref.floor, "%s_fjd_floor", tag);
+            fig_valuef(rec->ref.noise, "%s_fjd_noise", tag);
+            fig_valuef((double)rec->f->n, "%s_fjd_n", tag);
+            fig_usef("%s_fjd", tag);
+        }
     }
     if (rec->j) {                             /* the judge's histograms, or confusion */
         double h[N_CLASSES][3];
         for (int k = 0; k < N_CLASSES; k++)
-            memcpy(h[k], (const double[]){k, rec->last.hist[k], rec->real.hist[k]}, sizeof h[k]);
-        gsl_matrix_const_view M = cond ? gsl_matrix_const_view_array(rec->last.confusion[0], N_CLASSES, N_CLASSES)
+            memcpy(h[k], (const double[]){k, rec->last.judged.hist[k], rec->real.hist[k]}, sizeof h[k]);
+        gsl_matrix_const_view M = cond ? gsl_matrix_const_view_array(rec->last.judged.confusion[0], N_CLASSES, N_CLASSES)
                                        : gsl_matrix_const_view_array(h[0], N_CLASSES, 3);
         snprintf(name, sizeof name, "%s.dat", judged);
         out_write_matrix(out, name, cond ? "row a, column b: share of the samples asked for class a that "
@@ -729,11 +730,9 @@ static void draw(const gan *g, const recorder *rec, const dataset_info *ds, cons
     gsl_matrix_const_view snaps = gsl_matrix_const_submatrix(rec->snaps, 0, 0, rec->n_snaps * GRID, IMG);
     fig_image_grid(out, name, &snaps.matrix, SIDE, SIDE, rec->n_snaps, GRID);
     fig_use(name);
-    tagged(NULL, name, "rows", (double)rec->n_snaps);
-    for (size_t r = 0; r < rec->n_snaps; r++) {            /* the step of each row */
-        snprintf(key, sizeof key, "step_%zu", r + 1);
-        tagged(NULL, name, key, (double)rec->snap_step[r]);
-    }
+    fig_valuef((double)rec->n_snaps, "%s_rows", name);
+    for (size_t r = 0; r < rec->n_snaps; r++)              /* the step of each row */
+        fig_valuef((double)rec->snap_step[r], "%s_step_%zu", name, r + 1);
     gsl_matrix_const_view first = gsl_matrix_const_submatrix(rec->e->images, 0, 0, GRID * GRID, IMG);
     fig_image_grid(out, grid, &first.matrix, SIDE, SIDE, GRID, GRID);
     fig_use(grid);
@@ -758,11 +757,10 @@ static void generate(gan *g, judge *j, session *S)
         gsl_matrix_const_view block = gsl_matrix_const_submatrix(e->images, 0, 0, k, IMG);
         if (start == 0)
             fig_image_grid(S->cli.out, "generated", &block.matrix, SIDE, SIDE, (shown + GRID - 1) / GRID, GRID);
-        if (j)
-            judge_classify(j, &block.matrix, e->judged, e->conf);
+        const judge_verdict v = j ? judge_verdicts(j, &block.matrix, e->want, NULL, NULL) : (judge_verdict){0};
+        right += v.score * (double)k;
+        confidence += v.confidence * (double)k;
         for (size_t i = 0; i < k; i++) {
-            right += j && e->judged[i] == e->want[i];
-            confidence += j ? e->conf[i] : 0.0;
             fprintf(f, "%d", e->want[i]);
             for (size_t p = 0; p < IMG; p++)
                 fprintf(f, " %.9g", gsl_matrix_get(e->images, i, p));
@@ -880,12 +878,13 @@ int main(int argc, char **argv)
             generate(g, cfg.j, &S);                                         /* Appendix B */
         } else {
             recorder rec;                                                   /* section 8 */
-            recorder_init(&rec, &S, g, &cfg.ds, cfg.j, sample_set_new(g, cfg.eval_n, cfg.seed[2 * kind + 1]));
+            recorder_init(&rec, &S, g, &cfg.ds, cfg.j, sample_set_new(g, cfg.eval_n, cfg.seed[2 * kind + 1]),
+                          cfg.seed[2 * kind + 1] + FJD_SEED);
             train(g, rec.to, &rec);                                         /* section 8 */
             measure(g, &rec, &cfg.ds, &S.m);                                /* section 9 */
             draw(g, &rec, &cfg.ds, S.cli.out);                              /* Appendix B */
             save_model(&S, g);                                              /* Appendix A */
-            history_free(rec.loss); history_free(rec.score); gsl_matrix_free(rec.snaps); sample_set_free(rec.e);
+            recorder_free(&rec);
         }
         gan_free(g); image_set_free(data);
     }
