@@ -388,8 +388,7 @@ static evaluation evaluate(gan *g, sample_set *e, judge *j)
     return v;
 }
 
-/* The fjd samples: n of fixed noise, one z each (not shared in blocks of
- * ten as the grid's), asking for the classes of the test digits in turn. */
+/* fjd's n samples: a z each (not one per ten), asking for the test digits' classes */
 static sample_set *fjd_samples(const gan *g, const image_set *test, size_t n, unsigned long seed)
 {
     sample_set *f = sample_set_new(g, n, seed);
@@ -495,7 +494,11 @@ static void recorder_init(recorder *rec, const session *S, const gan *g, const d
     rec->fjd = history_new(rec->loss->cap / rec->log_every + 2, 1, "fjd");
     if (j) {
         rec->f = fjd_samples(g, rec->test, FJD_PER_EVAL * e->n, fjd_seed);
-        rec->ref = fjd_reference_new(j, rec->test->images, g->data->images, rec->f->n, rec->f->r);
+        const size_t n_test = rec->test->n < rec->f->n ? rec->test->n : rec->f->n;    /* --quick: */
+        const size_t n_train = g->data->n < 6 * rec->f->n ? g->data->n : 6 * rec->f->n;   /* fewer */
+        gsl_matrix_const_view te = gsl_matrix_const_submatrix(rec->test->images, 0, 0, n_test, IMG),
+                              tr = gsl_matrix_const_submatrix(g->data->images, 0, 0, n_train, IMG);
+        rec->ref = fjd_reference_new(j, &te.matrix, &tr.matrix, rec->f->n, rec->f->r);
     }
     progress_start(&rec->prog, span, S->cli.quiet);
 }
@@ -540,10 +543,9 @@ static void recorder_free(recorder *rec)
 {
     history_free(rec->loss); history_free(rec->score); history_free(rec->fjd);
     gsl_matrix_free(rec->snaps); sample_set_free(rec->e); image_set_free(rec->test);
-    if (rec->f) {
+    fjd_reference_free(&rec->ref);                 /* (nothing without a judge) */
+    if (rec->f)
         sample_set_free(rec->f);
-        fjd_reference_free(&rec->ref);
-    }
 }
 
 static void train(gan *g, long to_step, recorder *rec)
@@ -610,11 +612,12 @@ static void measure(const gan *g, recorder *rec, const dataset_info *ds, metrics
         const double fjd = history_last(rec->fjd, 0), untrained = gsl_matrix_get(rec->fjd->rows, 0, 1);
         printf("%s result: Frechet judge distance %.2f on %zu samples against %zu test digits "
                "(real training digits %.2f, noise %.1f; at step %ld %.1f)\n", tag, fjd, rec->f->n,
-               test->n, rec->ref.floor, rec->ref.noise, rec->from, untrained);
+               rec->ref.test->n, rec->ref.floor, rec->ref.noise, rec->from, untrained);
         metrics_setf(m, fjd, "%s_fjd", tag);
         metrics_setf(m, rec->ref.floor, "%s_fjd_floor", tag);
         metrics_setf(m, rec->ref.noise, "%s_fjd_noise", tag);
         metrics_setf(m, untrained, "%s_fjd_start", tag);
+        metrics_setf(m, fjd / untrained, "%s_fjd_vs_start", tag);
     }
     printf("%s result: samples differ %.2f times as much as real images of a class do\n",
            tag, rec->last.diversity);
