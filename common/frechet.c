@@ -27,6 +27,8 @@ void gauss_fit_free(gauss_fit *g)
     gsl_matrix_free(g->sxx);
     gsl_vector_free(g->mu);
     gsl_matrix_free(g->cov);
+    if (g->root)
+        gsl_matrix_free(g->root);
     free(g);
 }
 
@@ -92,6 +94,13 @@ void spd_sqrt(const gsl_matrix *A, gsl_matrix *R)
     gsl_matrix_free(VL);
 }
 
+void gauss_fit_keep_root(gauss_fit *g)
+{
+    if (!g->root)
+        g->root = gsl_matrix_alloc(g->d, g->d);
+    spd_sqrt(g->cov, g->root);
+}
+
 /* tr((S1^1/2 S2 S1^1/2)^1/2) is the sum of the square roots of the
  * eigenvalues of M = S1^1/2 S2 S1^1/2 (symmetric PSD), so only M's
  * eigenvalues are needed, not its square root. */
@@ -100,8 +109,11 @@ double frechet_distance(const gauss_fit *a, const gauss_fit *b)
     const size_t d = a->d;
     if (b->d != d)
         die("frechet_distance: fits of %zu and %zu features", a->d, b->d);
-    gsl_matrix *R = gsl_matrix_alloc(d, d), *T = gsl_matrix_alloc(d, d), *M = gsl_matrix_alloc(d, d);
-    spd_sqrt(a->cov, R);
+    gsl_matrix *R = a->root, *T = gsl_matrix_alloc(d, d), *M = gsl_matrix_alloc(d, d);
+    if (!R) {
+        R = gsl_matrix_alloc(d, d);
+        spd_sqrt(a->cov, R);
+    }
     gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, R, b->cov, 0.0, T);     /* T = S1^1/2 S2        */
     gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, T, R, 0.0, M);          /* M = S1^1/2 S2 S1^1/2 */
     for (size_t i = 0; i < d; i++)                                         /* symmetric up to rounding */
@@ -123,7 +135,8 @@ double frechet_distance(const gauss_fit *a, const gauss_fit *b)
     }
     gsl_eigen_symm_free(w);
     gsl_vector_free(l);
-    gsl_matrix_free(R);
+    if (R != a->root)
+        gsl_matrix_free(R);
     gsl_matrix_free(T);
     gsl_matrix_free(M);
     /* d^2 >= 0 in exact arithmetic; rounding can leave a -1e-12 */

@@ -33,6 +33,7 @@ typedef struct gauss_fit {
     gsl_matrix *sxx;       /* (d, d) sum of x x^T (lower triangle, dsyrk)   */
     gsl_vector *mu;        /* (d) the mean, after gauss_fit_finish          */
     gsl_matrix *cov;       /* (d, d) the covariance (1/(n-1)), after finish */
+    gsl_matrix *root;      /* (d, d) cov^1/2 once gauss_fit_keep_root ran   */
 } gauss_fit;
 
 gauss_fit *gauss_fit_new(size_t d);
@@ -44,7 +45,13 @@ void gauss_fit_add(gauss_fit *g, const gsl_matrix *F);
 /* Mean and covariance of everything added (needs at least 2 rows). */
 void gauss_fit_finish(gauss_fit *g);
 
-/* d^2 between two finished fits of the same dimension. */
+/* Compute and keep cov^1/2 of a finished fit: a reference that many sample
+ * sets are compared with (as the first argument of frechet_distance) then
+ * pays for its square root once, not at every comparison. */
+void gauss_fit_keep_root(gauss_fit *g);
+
+/* d^2 between two finished fits of the same dimension (a's kept root, if
+ * any, is used; the result is the same). */
 double frechet_distance(const gauss_fit *a, const gauss_fit *b);
 
 /* R = A^1/2 for a symmetric positive semi-definite A (d, d); R may not

@@ -109,6 +109,7 @@ fjd_reference fjd_reference_new(judge *j, const gsl_matrix *test, const gsl_matr
                                 size_t n_noise, gsl_rng *r)
 {
     fjd_reference f = {.test = judge_feature_fit(j, test)};
+    gauss_fit_keep_root(f.test);                 /* every fjd reuses its square root */
     f.floor = judge_fjd(j, f.test, train);
     gsl_matrix *noise = gsl_matrix_alloc(n_noise, test->size2);
     rng_fill_uniform(r, noise, 0.0, 1.0);

@@ -743,6 +743,8 @@ static void test_frechet_closed_forms(void **state)
     const double want = 0.25 + 1 + 3 + 4 - 2 * sqrt(tr12 + 2 * sqrt(det));
     assert_double_equal(frechet_distance(p, q), want, 1e-10);
     assert_double_equal(frechet_distance(q, p), want, 1e-10);     /* symmetric */
+    gauss_fit_keep_root(p);                                        /* the same with a kept root */
+    assert_double_equal(frechet_distance(p, q), want, 1e-10);
     gauss_fit_free(p);
     gauss_fit_free(q);
 }
