@@ -1,32 +1,23 @@
 /* wgan.c -- chapter 07: the Wasserstein GAN, with weight clipping and with a
  * gradient penalty.
  *
- * Chapters 05 and 06 trained a discriminator that answers "how likely is this
- * sample to be real?". When real and generated samples sit in different
- * places, a good discriminator answers "not at all" for every fake, its
- * sigmoid is flat there, and the generator learns little about WHICH WAY to
- * move. The Wasserstein GAN (Arjovsky, Chintala and Bottou, 2017) replaces the
- * classifier with a "critic" whose score difference between real and fake
- * data estimates the Earth Mover's distance: how much probability mass must
- * move, and how far, to turn one distribution into the other. That distance
- * shrinks smoothly as the generator gets closer, even when the two never
+ * When real and generated samples sit in different places, a good GAN
+ * discriminator (chapters 05, 06) answers "fake" for every fake, its sigmoid
+ * is flat there, and G learns little about WHICH WAY to move. The
+ * Wasserstein GAN (Arjovsky, Chintala and Bottou, 2017) replaces it with a
+ * "critic" whose score difference between real and fake data estimates the
+ * Earth Mover's distance: how much probability mass must move, and how far.
+ * That distance shrinks smoothly as G gets closer, even when the two never
  * overlap. The catch is a constraint on the critic (section 1), and the
- * chapter is about the two classic ways to impose it:
- *
- *     clip   weight clipping: RMSProp, lr 5e-5, every parameter in
- *            [-0.01, 0.01], 5 critic steps per generator step (Arjovsky
- *            et al.; section 4)
- *     gp     gradient penalty, lambda 10, Adam (0.5, 0.9), no clipping
- *            (Gulrajani et al., 2017). It needs the gradient of a gradient:
- *            section 5 derives it by hand, section 7 finds a trap in it.
- *
- * on two targets (section 2), one of them 1D, where the true distance can be
- * computed exactly and watched against the critic's estimate (section 8).
+ * chapter is about the two classic ways to impose it: weight clipping
+ * (section 4) and a gradient penalty (Gulrajani et al., 2017), which needs
+ * the gradient of a gradient: section 5 derives it by hand, section 7 finds
+ * a trap in it. Two targets (section 2), one in 1D, where the true distance
+ * is computed exactly and watched against the critic's estimate (section 8).
  * What the runs measured, seed by seed, is in README.md.
  *
  * Run:   make bin/07-wgan && bin/07-wgan          (clip and gp, both targets)
  *        bin/07-wgan --method gp --target ring    (one run; --help: every knob)
- *        bin/07-wgan --save F, then --load F --generate 1000   (Appendix B)
  * ========================================================================== */
 #include <stdarg.h>
 
@@ -35,8 +26,8 @@
 /* ----------------------------------------------------------------------------
  * 1. A critic instead of a discriminator: the source's conceptual numbers
  *
- * The Wasserstein-1 distance between the data's P_r and the generator's P_g
- * has a dual form (Kantorovich-Rubinstein):
+ * W1, the distance between the data's P_r and G's P_g, has a dual form
+ * (Kantorovich-Rubinstein):
  *
  *     W1(P_r, P_g) = max over f with |f(x) - f(y)| <= |x - y| of
  *                    E_{x ~ P_r} f(x) - E_{x ~ P_g} f(x)
@@ -46,22 +37,19 @@
  *     L_D = mean D(fake) - mean D(real)     (minimised: real high, fake low)
  *     L_G = -mean D(fake)                   (minimised: fakes scored high)
  *
- * and -L_D is the critic's estimate of W1. Seed 000 shows these formulas on
- * made-up scores (100 "real" from N(2, 1), 100 "fake" from N(-1, 1)); so do
- * we. Its "distance estimate" is a distance of nothing: W1 maximises over
- * 1-LIPSCHITZ functions only (slope at most 1), and multiplying made-up
- * scores by 10 multiplies it by 10. Unconstrained, a critic makes its
- * estimate as large as it likes and its training diverges. Its constant
- * "gradient for G", 1/100, is dL_G/dD(fake_i), per SCORE; the generator
- * needs dL_G/dx_i = -(1/n) dD/dx, the critic's slope, which only a
- * constrained, well-trained critic keeps bounded and informative. And its
- * clipping example puts nearly every weight on a bound: keep it in mind for
- * section 4. (README: the source's claims, one by one.)
+ * and -L_D estimates W1. Seed 000 shows this on made-up scores, and so do we.
+ * Its "distance" is a distance of nothing: W1 maximises over 1-LIPSCHITZ f
+ * only (slope at most 1), and scores times 10 give 10 times the "distance";
+ * unconstrained, a critic's estimate grows without bound. Its constant
+ * "gradient for G", 1/100, is per SCORE; G needs dL_G/dx_i = -(1/n) dD/dx,
+ * the critic's slope, which only a constrained, trained critic keeps bounded
+ * and informative. And its clipping example puts nearly every weight on a
+ * bound: remember it in section 4. (README: the source's claims, measured.)
  * ------------------------------------------------------------------------- */
 static void conceptual_numbers(gsl_rng *r, metrics *m)
 {   /* everything here is made up, as in the source: no network yet */
     enum { N = 100 };
-    double d_real[N], d_fake[N];
+    double d_real[N], d_fake[N], w[16], lo, hi;
     for (size_t i = 0; i < N; i++) {
         d_real[i] = 2.0 + gsl_ran_gaussian(r, 1.0);   /* "the critic rates real highly" */
         d_fake[i] = -1.0 + gsl_ran_gaussian(r, 1.0);  /* "and fakes low"                */
@@ -75,13 +63,9 @@ static void conceptual_numbers(gsl_rng *r, metrics *m)
            "   dL_G/dD(fake_i) = -1/%d = %.4f for every sample; dL_G/dx_i = -(1/%d) dD/dx depends on the critic\n",
            -(mr - mf), -mf, mr - mf, 10.0 * (mr - mf), N, -1.0 / N, N);
     size_t at_bound = 0;      /* the source's clipping example: 4 x 4 N(0, 0.5^2) weights */
-    double lo = 1e300, hi = -1e300;
-    for (size_t i = 0; i < 16; i++) {
-        const double w = gsl_ran_gaussian(r, 0.5);
-        lo = fmin(lo, w);
-        hi = fmax(hi, w);
-        at_bound += fabs(w) >= 0.01;
-    }
+    for (size_t i = 0; i < 16; i++)
+        at_bound += fabs(w[i] = gsl_ran_gaussian(r, 0.5)) >= 0.01;
+    gsl_stats_minmax(&lo, &hi, w, 1, 16);
     printf("   clipping 16 weights ~ N(0, 0.5^2), range [%.3f, %.3f], to [-0.01, 0.01]: %zu of 16 end on a bound\n",
            lo, hi, at_bound);
     metrics_set(m, "concept_d_loss", -(mr - mf));
@@ -92,13 +76,9 @@ static void conceptual_numbers(gsl_rng *r, metrics *m)
  * 2. The real data
  *
  *     ring:     pick k in 0..7 uniformly, x = 2 (cos 2 pi k/8, sin 2 pi k/8)
- *               + N(0, 0.02^2 I)                                 x (n, 2)
+ *               + N(0, 0.02^2 I): chapter 06's benchmark, modes 1.53 apart
  *     bimodal:  x = s + N(0, 0.3^2), s = -2 or +2 with probability 1/2
  *               (sd 0.3 as in chapter 05 and seed 004; seed 000 uses 0.2)
- *
- * The ring is chapter 06's mode-collapse benchmark: eight modes so narrow
- * (sd 0.02, 1.53 apart) that G must be a very steep map to hit them sharply;
- * a continuous G always leaves some mass between them (section 8).
  * ------------------------------------------------------------------------- */
 typedef enum { TARGET_RING, TARGET_BIMODAL } target_kind;
 static const char *const TARGET_NAME[] = {"ring", "bimodal"};
@@ -113,41 +93,38 @@ static toy_modes ring_target(void)     /* centres and sd, as common/toy.h holds 
 
 static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, dim) */
 {
-    if (t == TARGET_RING) {
-        const toy_modes ring = ring_target();
+    const toy_modes ring = ring_target();
+    if (t == TARGET_RING)
         toy_sample(&ring, r, X);           /* a mode k in 0..7, then x, then y */
-        return;
-    }
-    for (size_t i = 0; i < X->size1; i++)
-        gsl_matrix_set(X, i, 0, toy_bimodal_draw(r, BI_AT, BI_SD));   /* coin, then x */
+    else
+        for (size_t i = 0; i < X->size1; i++)
+            gsl_matrix_set(X, i, 0, toy_bimodal_draw(r, BI_AT, BI_SD));   /* coin, then x */
 }
 
 /* ----------------------------------------------------------------------------
  * 3. The critic, and its gradient with respect to its input
  *
- * The critic is an MLP (common/mlp.h, as in chapters 05-06) with DEPTH
- * hidden layers of H units and a linear output:
+ * The critic is an MLP (common/mlp.h, as in chapters 05-06), DEPTH hidden
+ * layers of H units and a linear output:
  *
  *     z_0 = x W_0 + b_0,          a_0 = f(z_0)         x (n, d), W_0 (d, H)
  *     z_l = a_{l-1} W_l + b_l,    a_l = f(z_l)         W_l (H, H), l = 1..DEPTH-1
  *     D   = a_{DEPTH-1} w + c                          w (H, 1), D (n, 1)
  *
- * The gradient penalty (section 5) needs more than forward and backward: the
- * gradient with respect to the INPUT, dD/dx, as a quantity in its own right,
- * and then derivatives of it; so that pass is written here, keeping every
- * intermediate. f is LeakyReLU (slope 0.2 below zero; --act relu: 0). Both
- * are PIECEWISE LINEAR: f'(z) is constant on each side of the kink at 0, so
- * f'' = 0 wherever a float practically lands, and the slopes M_l = f'(z_l)
- * do not change when a weight moves a little: in section 5's second
- * derivative they are constants. Backpropagating the score itself (dD/dD = 1
- * on every row) down to x gives, with E_l = dD/dz_l and * entry by entry,
+ * The penalty of section 5 also needs dD/dx, the gradient with respect to
+ * the INPUT, as a quantity in its own right, and derivatives of it: that
+ * pass is written here and keeps what it computes. f is LeakyReLU (slope
+ * 0.2 below 0; --act relu: 0), PIECEWISE LINEAR: the slopes M_l = f'(z_l)
+ * are constant on each side of the kink, so f'' = 0 wherever a float lands
+ * and, in section 5's second derivative, the M_l are constants. With
+ * E_l = dD/dz_l and * the entry-by-entry product, backpropagating the score
+ * itself (dD/dD = 1 on every row) gives
  *
  *     E_{DEPTH-1} = w^T * M_{DEPTH-1}              (each row: w^T times its slopes)
  *     E_{l-1}     = (E_l W_l^T) * M_{l-1}           l = DEPTH-1 .. 1
  *     g           = E_0 W_0^T                       g = dD/dx, (n, d)
  *
- * Two users: the generator, whose samples move along -(1/n) g (section 6),
- * and the penalty, which wants |g| = 1 and needs every E_l again.
+ * for G, whose samples move along -(1/n) g (section 6), and for the penalty.
  * ------------------------------------------------------------------------- */
 #define DEPTH 3                    /* hidden layers, in the critic and in G */
 
@@ -205,11 +182,6 @@ static const gsl_matrix *critic_forward(critic *C, const gsl_matrix *X)   /* D (
     return D;
 }
 
-static void critic_backward(critic *C, const gsl_matrix *dOut)  /* ADD dL/dtheta for dL/dD */
-{
-    mlp_backward(C->net, dOut, NULL);
-}
-
 static const gsl_matrix *critic_input_grad(critic *C)   /* g (n, d) at the last forward's rows */
 {
     const gsl_matrix *w = &C->layer[DEPTH].W.matrix;                  /* (H, 1) */
@@ -231,23 +203,19 @@ static const gsl_matrix *critic_input_grad(critic *C)   /* g (n, d) at the last 
  * 4. Keeping the critic 1-Lipschitz, way 1: weight clipping
  *
  * If every weight lies in [-c, c], each layer stretches its input by at most
- * (fan-in) x c and the activations stretch nothing, so |dD/dx| <= K for some
- * K: the critic estimates K x W1, and a constant factor does not change which
- * way G should move. Arjovsky et al. clip every parameter to [-0.01, 0.01]
- * after each critic step, with RMSProp at lr 5e-5 (momentum made their critic
- * unstable). The price (Gulrajani et al.; section 10 shows it again): the
- * critic wants steeper slopes than the box allows, so its parameters pile up
- * on the walls, and a network of almost-binary weights is a poor function
- * class: nearly planar surfaces (figure critic_ring_clip), a tiny slope for
- * G. RMSProp rescales G's step to about lr whatever the gradient, so G moves,
- * slowly: the paper trains far longer than this chapter (README).
+ * (fan-in) x c, so |dD/dx| <= some K: the critic estimates K x W1, and a
+ * constant factor does not change which way G should move. Arjovsky et al.
+ * clip to [-0.01, 0.01] after every critic step, with RMSProp at lr 5e-5
+ * (momentum made their critic unstable). The price (section 10): the critic
+ * wants steeper slopes than the box allows, its parameters pile up on the
+ * walls, and almost-binary weights make a poor function class: nearly planar
+ * surfaces (figure critic_ring_clip), a tiny slope for G, which RMSProp's
+ * steps of about lr turn into slow progress (README).
  * ------------------------------------------------------------------------- */
 static void clip_weights(params *P, double c)
 {
-    for (size_t i = 0; i < P->value->size; i++) {
-        double *v = gsl_vector_ptr(P->value, i);
-        *v = fmin(c, fmax(-c, *v));
-    }
+    for (size_t i = 0; i < P->value->size; i++)
+        gsl_vector_set(P->value, i, fmin(c, fmax(-c, gsl_vector_get(P->value, i))));
 }
 
 static double share_at_bound(const params *P, double c)          /* |v| = c */
@@ -261,31 +229,26 @@ static double share_at_bound(const params *P, double c)          /* |v| = c */
 /* ----------------------------------------------------------------------------
  * 5. Way 2: the gradient penalty, and the gradient of a gradient
  *
- * A differentiable function is 1-Lipschitz exactly when |dD/dx| <= 1
- * everywhere, and the optimal critic has |dD/dx| = 1 along the lines on
- * which mass moves. Gulrajani et al. drop the clipping and penalise the slope
- * at random points between real and generated samples:
+ * A differentiable D is 1-Lipschitz exactly when |dD/dx| <= 1 everywhere,
+ * and the optimal critic has |dD/dx| = 1 where mass moves. Gulrajani et al.
+ * drop the clipping (it would bring back section 4's walls) and penalise the
+ * slope between real and generated samples:
  *
  *     x_hat_i = eps_i x_real_i + (1 - eps_i) x_fake_i,     eps_i ~ U[0, 1]
  *     P       = lambda / n  sum_i ( |g_i| - 1 )^2,          g_i = dD/dx at x_hat_i
  *     L_D     = mean D(fake) - mean D(real) + P             (lambda = 10)
  *
- * (their "two-sided" penalty; section 7 explains this chapter's one-sided
- * default, max(0, |g_i| - 1)^2, for which everything below holds with
- * |g_i| - 1 replaced by max(0, |g_i| - 1)). The GP critic is NOT clipped:
- * that would bring back section 4's walls.
+ * (the "two-sided" penalty; this chapter's default is section 7's one-sided
+ * max(0, |g_i| - 1)^2, and below |g_i| - 1 becomes max(0, |g_i| - 1)).
  *
- * Minimising L_D needs dP/dtheta: g came out of a backward pass, so this is
+ * Minimising L_D needs dP/dtheta, and g came out of a backward pass: this is
  * the derivative of a derivative ("double backprop"). Less scary than it
  * sounds: section 3's chain for g involves only the weights and the slopes
- * M_l, which are constants here, so it is a LINEAR network in disguise, run
- * from output to input, with "weights" W_l^T and fixed masks. We
- * backpropagate through it like through any network, from
+ * M_l, constants here, so it is a LINEAR network in disguise, run from output
+ * to input, with "weights" W_l^T and fixed masks. We backpropagate through
+ * it like through any network, from U = dP/dg, backwards from g towards w:
  *
  *     U_i = dP/dg_i = 2 lambda / n  (|g_i| - 1)  g_i / |g_i|           (n, d)
- *
- * backwards, from g towards w:
- *
  *     g = E_0 W_0^T        dW_0 += U^T E_0          dE_0 = U W_0
  *     for l = 1 .. DEPTH-1:
  *       E_{l-1} = S_l * M_{l-1},  S_l = E_l W_l^T:
@@ -296,12 +259,11 @@ static double share_at_bound(const params *P, double c)          /* |v| = c */
  *
  * and the biases get NOTHING: b_l only decides where the kinks are, and
  * moving it a little moves no kink past a sample; c never enters g. With a
- * smooth f (tanh) the masks would change with every weight and bias below
- * them, adding dP/dZ_{l-1} = dE_{l-1} * S_l * f''(Z_{l-1}) (top layer:
- * dE * w^T * f''), to be backpropagated through the FORWARD pass like any
- * dL/dz; piecewise-linear critics, the usual choice, spare us that. (Finite
- * differences, with which seed 004 trains its GAN, would cost two forward
- * passes per weight; the double backward costs about two in all.)
+ * smooth f (tanh) the masks would move with every weight below them, adding
+ * dP/dZ_{l-1} = dE_{l-1} * S_l * f''(Z_{l-1}), to be backpropagated through
+ * the FORWARD pass; piecewise-linear critics, the usual choice, spare us
+ * that. (Finite differences, seed 004's way, cost two forward passes per
+ * weight; the double backward about two in all.)
  * ------------------------------------------------------------------------- */
 static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int one_sided,
                         int want_grad, double *mean_norm)
@@ -319,8 +281,7 @@ static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int on
         const double excess = one_sided ? fmax(norm - 1.0, 0.0) : norm - 1.0;
         pen += excess * excess;
         norms += norm;
-        /* U_i = 2 lambda / n (|g_i| - 1) g_i / |g_i|; for g_i = 0 (0/0) the
-         * direction does not matter: g_i / 1e-12 = 0 */
+        /* U_i; at g_i = 0 (0/0) the direction does not matter: g_i / 1e-12 = 0 */
         const double coef = 2.0 * lambda / (double)n * excess / fmax(norm, 1e-12);
         for (size_t j = 0; j < C->in; j++)
             ui[j] = coef * gi[j];
@@ -347,9 +308,9 @@ static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int on
 
 /* Checked against the definition of a derivative: a tiny critic (H = 5,
  * random weights AND biases, so that every term matters), 6 random points,
- * the penalty as the loss, central differences over every parameter
- * (common/gradcheck.h). tests/test_07_wgan.c checks more: the input
- * gradient, the whole critic loss, the biases' zeros, a wrong gradient. */
+ * central differences of P over every parameter (common/gradcheck.h).
+ * tests/test_07_wgan.c checks more: the input gradient, the critic's loss,
+ * the biases' zeros, that a wrong gradient is caught. */
 typedef struct gp_probe {
     critic *C;
     gsl_matrix *X;       /* (n, d) the points x_hat */
@@ -363,14 +324,6 @@ static double gp_probe_loss(void *ctx)
     return critic_gp(p->C, p->X, p->lambda, p->one_sided, 0, NULL);
 }
 
-static gradcheck_result gp_probe_check(gp_probe *p)   /* C->P->grad: the analytic dP/dtheta */
-{
-    params_zero_grad(p->C->P);
-    critic_gp(p->C, p->X, p->lambda, p->one_sided, 1, NULL);
-    return gradcheck(gp_probe_loss, p, p->C->P->value->data, p->C->P->grad->data, p->C->P->value->size,
-                     100000);
-}
-
 static gp_probe gp_probe_new(gsl_rng *r, size_t d, size_t hidden, size_t n, act_kind act)
 {
     gp_probe p = {critic_new(d, hidden, act, n), gsl_matrix_alloc(n, d), 10.0, 0};
@@ -378,6 +331,14 @@ static gp_probe gp_probe_new(gsl_rng *r, size_t d, size_t hidden, size_t n, act_
         gsl_vector_set(p.C->P->value, i, gsl_ran_gaussian(r, 0.7));
     rng_fill_gaussian(r, p.X, 0.0, 1.0);
     return p;
+}
+
+static gradcheck_result gp_probe_check(gp_probe *p)   /* C->P->grad: the analytic dP/dtheta */
+{
+    params_zero_grad(p->C->P);
+    critic_gp(p->C, p->X, p->lambda, p->one_sided, 1, NULL);
+    return gradcheck(gp_probe_loss, p, p->C->P->value->data, p->C->P->grad->data, p->C->P->value->size,
+                     100000);
 }
 
 static void check_double_backward(gsl_rng *r, act_kind act, int one_sided, metrics *m)
@@ -395,24 +356,21 @@ static void check_double_backward(gsl_rng *r, act_kind act, int one_sided, metri
 /* ----------------------------------------------------------------------------
  * 6. The game, one critic step and one generator step at a time
  *
- * The generator is an ordinary MLP: noise z ~ N(0, I) of dimension 2, DEPTH
- * hidden ReLU layers, a linear output. Critic step (G fixed): fresh real data
- * and fakes, dL_D/dD(real_i) = -1/n and dL_D/dD(fake_i) = +1/n through the
- * backward pass, plus (gp) section 5's penalty gradient; an optimiser step;
- * (clip) clipping. Generator step (critic fixed): L_G = -mean D(G(z)), so
+ * G is an ordinary MLP: noise z ~ N(0, I) of dimension 2, DEPTH hidden ReLU
+ * layers, a linear output. Critic step (G fixed): fresh real data and fakes,
+ * dL_D/dD(real_i) = -1/n and dL_D/dD(fake_i) = +1/n through the backward
+ * pass, plus (gp) section 5's gradient; a step; (clip) the clipping.
+ * Generator step (critic fixed: its optimiser is simply not called):
  *
- *     dL_G/dx_i = -(1/n) g_i,    g_i = dD/dx at x_i = G(z_i)   (section 3)
+ *     L_G = -mean D(G(z)),   dL_G/dx_i = -(1/n) g_i,   g_i = dD/dx at G(z_i)
  *
- * goes into G's weights through mlp_backward; the critic's optimiser is not
- * called, which is all "fixed" means. The critic takes several steps per G
- * step (5 with clipping, as in Arjovsky et al.; 10 with the penalty): in a
- * vanilla GAN a stronger discriminator starves G (its sigmoid saturates), but
- * a Lipschitz critic cannot saturate, and the better it is trained, the
- * better its estimate and its slope. For the same reason the gp critic
- * learns faster than G (Adam, lr 1e-3 against 5e-4: two time scales, Heusel
- * et al. 2017), both rates falling linearly to 0 as in Gulrajani et al.'s
- * CIFAR-10 code, so that G ends where it is heading, not in mid-jitter.
- * (README, exercise 1: their own 5 steps at lr 1e-4.)
+ * into G's weights through mlp_backward. The critic takes several steps per
+ * G step (clip 5, as in Arjovsky et al.; gp 10): a stronger discriminator
+ * starves G (its sigmoid saturates), but a Lipschitz critic cannot saturate;
+ * the better trained, the better its estimate and slope. For the same reason
+ * the gp critic learns faster than G (Adam, lr 1e-3 against 5e-4: two time
+ * scales, Heusel et al. 2017), both rates falling linearly to 0 as in
+ * Gulrajani et al.'s CIFAR-10 code, so that G ends where it is heading.
  * ------------------------------------------------------------------------- */
 typedef enum { METHOD_CLIP, METHOD_GP } method_kind;
 static const char *const METHOD_NAME[] = {"clip", "gp"};
@@ -430,15 +388,13 @@ typedef struct setting {           /* one run: a method on a target, its knobs *
     act_kind act;                  /* the critic's hidden activation           */
 } setting;
 
-/* Samples behind every measured number (section 8): 2000 on the ring (the
- * mode metrics' definition, chapter 06), ten times more in 1D. */
-#define EVAL_N_RING 2000
+#define EVAL_N_RING 2000   /* samples behind every measurement (section 8)  */
 #define EVAL_N_1D 20000
 #define EVAL_N(t) ((t) == TARGET_RING ? EVAL_N_RING : EVAL_N_1D)
 #define WINDOW 50          /* trailing mean of the losses (section 9)       */
-#define N_SNAP 4           /* snapshots of G's samples, for the figures:    */
-#define SHOW_N 1000        /* ... on the ring, so many samples              */
-#define N_BINS 80          /* ... in 1D, a histogram of so many bins        */
+#define N_SNAP 4           /* G's samples kept for the figures: on the ring */
+#define SHOW_N 1000        /* SHOW_N of them, in 1D a histogram of N_BINS   */
+#define N_BINS 80
 #define EV_COLS 7          /* step, w_est, w1_exact, covered, reached, hq, w1_target */
 
 typedef struct evaluation {        /* what measuring a model gives (section 8) */
@@ -454,64 +410,60 @@ typedef struct wgan {              /* one run: the game, and what it records   *
     mlp *G;
     critic *C;
     optimizer *optG, *optC;
-    workspace *ws;                 /* the matrices below, n rows at a time     */
-    gsl_matrix *z;                 /* (n, noise_dim)                           */
+    workspace *ws;                 /* the matrices below, n rows at a time:    */
     gsl_matrix *real, *fake;       /* (n, dim) data, a copy of G's samples     */
     gsl_matrix *xhat, *dx;         /* (n, dim) interpolates, dL_G/dx           */
-    gsl_matrix *dout;              /* (n, 1) dL/dD                             */
+    gsl_matrix *z, *dout;          /* (n, noise_dim) noise, (n, 1) dL/dD       */
+    double critic_loss, penalty;   /* the last critic step's                   */
+    double grad_norm, g_loss;      /* ... mean |g| at x_hat; the last G step's */
     history *loss;                 /* critic loss, penalty, G loss per step    */
     gsl_matrix *evals;             /* (n_evals, EV_COLS) section 8 over time   */
     size_t n_evals;
-    long snap_step[N_SNAP];
     gsl_matrix *snap[N_SNAP];      /* Appendix A                               */
-    double *xs, *ys;               /* (EVAL_N_1D) scratch of section 8         */
+    long snap_step[N_SNAP];
+    double *xs, *ys;               /* (EVAL_N_1D) section 8's scratch          */
     evaluation final;              /* the last measurement                     */
-    double grad_norm;              /* gp: mean |dD/dx| at x_hat, last steps    */
+    double slope_at_xhat;          /* gp: mean |dD/dx| at x_hat, last WINDOW   */
     long step;                     /* generator steps done                     */
 } wgan;
 
 static wgan *wgan_new(const setting *set, gsl_rng *r)
 {
     wgan *W = xcalloc(1, sizeof *W, "a WGAN");
-    W->set = *set;
-    W->dim = set->target == TARGET_RING ? 2 : 1;
+    const size_t d = set->target == TARGET_RING ? 2 : 1, hg = (size_t)set->g_hidden;
     const size_t rows = (size_t)set->batch > EVAL_N(set->target) ? (size_t)set->batch : EVAL_N(set->target);
-    const size_t hg = (size_t)set->g_hidden, wg[DEPTH + 2] = {(size_t)set->noise_dim, hg, hg, hg, W->dim};
-    W->PG = params_alloc(mlp_size(wg, DEPTH + 2));
+    const size_t wg[DEPTH + 2] = {(size_t)set->noise_dim, hg, hg, hg, d};
+    *W = (wgan){.set = *set, .dim = d, .PG = params_alloc(mlp_size(wg, DEPTH + 2)), .ws = ws_new(rows),
+                .loss = history_new((size_t)set->steps, WINDOW, "critic_loss penalty g_loss"),
+                .evals = gsl_matrix_calloc((size_t)set->steps / 5 + 2, EV_COLS),   /* >= 5 steps apart */
+                .xs = xmalloc(EVAL_N_1D * sizeof(double), "a WGAN"),
+                .ys = xmalloc(EVAL_N_1D * sizeof(double), "a WGAN")};
     W->G = mlp_new(W->PG, wg, DEPTH + 2, ACT_RELU, ACT_IDENTITY, rows);
     mlp_init_xavier(W->G, r);
-    W->C = critic_new(W->dim, (size_t)set->hidden, set->act, rows);
+    W->C = critic_new(d, (size_t)set->hidden, set->act, rows);
     mlp_init_xavier(W->C->net, r);
-    if (set->method == METHOD_CLIP) {
-        W->optG = optim_rmsprop(W->PG, set->g_lr, 0.99);
-        W->optC = optim_rmsprop(W->C->P, set->lr, 0.99);
-        clip_weights(W->C->P, set->clip);          /* start inside the box */
-    } else {
-        W->optG = optim_adam(W->PG, set->g_lr, 0.5, 0.9);
-        W->optC = optim_adam(W->C->P, set->lr, 0.5, 0.9);
-    }
-    W->ws = ws_new(rows);
+    const int clip = set->method == METHOD_CLIP;           /* RMSProp for clip, Adam for gp */
+    W->optG = clip ? optim_rmsprop(W->PG, set->g_lr, 0.99) : optim_adam(W->PG, set->g_lr, 0.5, 0.9);
+    W->optC = clip ? optim_rmsprop(W->C->P, set->lr, 0.99) : optim_adam(W->C->P, set->lr, 0.5, 0.9);
+    if (clip)
+        clip_weights(W->C->P, set->clip);                  /* start inside the box */
     gsl_matrix **by_dim[] = {&W->real, &W->fake, &W->xhat, &W->dx};
     for (size_t i = 0; i < 4; i++)
-        ws_add(W->ws, by_dim[i], W->dim);
+        ws_add(W->ws, by_dim[i], d);
     ws_add(W->ws, &W->z, (size_t)set->noise_dim);
     ws_add(W->ws, &W->dout, 1);
-    W->loss = history_new((size_t)set->steps, WINDOW, "critic_loss penalty g_loss");
-    W->evals = gsl_matrix_calloc((size_t)set->steps / 5 + 2, EV_COLS);   /* at least 5 steps apart */
-    for (int k = 0; k < N_SNAP; k++)   /* ring: samples; bimodal: x, p(x), G's density, D(x) */
-        W->snap[k] = W->dim == 2 ? gsl_matrix_calloc(SHOW_N, 2) : gsl_matrix_calloc(N_BINS, 4);
-    W->xs = xmalloc(EVAL_N_1D * sizeof(double), "a WGAN");
-    W->ys = xmalloc(EVAL_N_1D * sizeof(double), "a WGAN");
+    for (int k = 0; k < N_SNAP; k++)   /* ring: samples; 1D: x, p(x), G's density, D(x) */
+        W->snap[k] = d == 2 ? gsl_matrix_calloc(SHOW_N, 2) : gsl_matrix_calloc(N_BINS, 4);
     return W;
 }
 
 static void wgan_free(wgan *W)
 {
     mlp_free(W->G);
-    params_free(W->PG);
     critic_free(W->C);
     optim_free(W->optG);
     optim_free(W->optC);
+    params_free(W->PG);
     ws_free(W->ws);
     history_free(W->loss);
     gsl_matrix_free(W->evals);
@@ -530,28 +482,20 @@ static gsl_matrix *generate(wgan *W, gsl_rng *r, size_t n)     /* n samples into
     return W->fake;
 }
 
-typedef struct step_stats {
-    double critic_loss;    /* mean D(fake) - mean D(real), last critic step */
-    double penalty;        /* gp: the penalty term, last critic step        */
-    double grad_norm;      /* gp: mean |g| at the interpolates              */
-    double g_loss;         /* -mean D(G(z))                                  */
-} step_stats;
-
-static void critic_step(wgan *W, gsl_rng *r, step_stats *st)
+static void critic_step(wgan *W, gsl_rng *r)
 {
     const size_t n = (size_t)W->set.batch;
     ws_rows(W->ws, n);
     real_batch(W->set.target, r, W->real);
     const gsl_matrix *fake = generate(W, r, n);
     params_zero_grad(W->C->P);
-    double loss = -mat_mean(critic_forward(W->C, W->real));   /* -mean D(real) */
+    W->critic_loss = -mat_mean(critic_forward(W->C, W->real));          /* -mean D(real) */
     gsl_matrix_set_all(W->dout, -1.0 / (double)n);
-    critic_backward(W->C, W->dout);
-    loss += mat_mean(critic_forward(W->C, fake));             /* +mean D(fake) */
+    mlp_backward(W->C->net, W->dout, NULL);
+    W->critic_loss += mat_mean(critic_forward(W->C, fake));             /* +mean D(fake) */
     gsl_matrix_set_all(W->dout, 1.0 / (double)n);
-    critic_backward(W->C, W->dout);
-    st->critic_loss = loss;
-    st->penalty = 0.0;
+    mlp_backward(W->C->net, W->dout, NULL);
+    W->penalty = 0.0;
     if (W->set.method == METHOD_GP) {
         for (size_t i = 0; i < n; i++) {
             const double eps = gsl_rng_uniform(r);            /* x_hat = eps real + (1 - eps) fake */
@@ -559,20 +503,19 @@ static void critic_step(wgan *W, gsl_rng *r, step_stats *st)
                 gsl_matrix_set(W->xhat, i, j, eps * gsl_matrix_get(W->real, i, j)
                                               + (1.0 - eps) * gsl_matrix_get(fake, i, j));
         }
-        st->penalty = critic_gp(W->C, W->xhat, W->set.lambda, W->set.one_sided, 1, &st->grad_norm);
+        W->penalty = critic_gp(W->C, W->xhat, W->set.lambda, W->set.one_sided, 1, &W->grad_norm);
     }
     optim_step(W->optC);
     if (W->set.method == METHOD_CLIP)
         clip_weights(W->C->P, W->set.clip);
 }
 
-static void generator_step(wgan *W, gsl_rng *r, step_stats *st)
+static void generator_step(wgan *W, gsl_rng *r)
 {
     const size_t n = (size_t)W->set.batch;
     ws_rows(W->ws, n);
     rng_fill_gaussian(r, W->z, 0.0, 1.0);
-    const gsl_matrix *x = mlp_forward(W->G, W->z);                     /* (n, dim) */
-    st->g_loss = -mat_mean(critic_forward(W->C, x));
+    W->g_loss = -mat_mean(critic_forward(W->C, mlp_forward(W->G, W->z)));   /* G(z): (n, dim) */
     gsl_matrix_memcpy(W->dx, critic_input_grad(W->C));                /* g = dD/dx */
     gsl_matrix_scale(W->dx, -1.0 / (double)n);                          /* -(1/n) g  */
     params_zero_grad(W->PG);
@@ -591,27 +534,24 @@ typedef struct config {    /* the knobs, as the flags set them (Appendix C) */
  * 7. A trap in one dimension, and the one-sided penalty
  *
  * In 1D the slope g = dD/dx is a number, and the two-sided penalty wants it
- * to be +1 or -1 everywhere between real and fake points. Take the bimodal
- * data and a young G whose samples sit near 0: the best critic is D = |x|,
- * slopes -1 and +1, estimate about 2. A critic that starts out increasing
- * everywhere (D = x: estimate 0, penalty 0) must turn its left slope from +1
- * to -1, and in 1D that means passing through 0, where the penalty charges
- * lambda (0 - 1)^2 = 10 on the left half of the points while the estimate
- * has gained only about 1. Gradient descent stops where the two pulls
- * balance: a local minimum. G is then pushed the same way on BOTH sides,
- * runs past one mode and keeps going (README). In 2D and up a gradient of
- * length 1 turns around by ROTATING, never getting shorter; Gulrajani et
- * al., on images and 2D toys, never met the trap. The fix, which they
- * mention and Petzka et al. (2018) argue for, charges only slopes ABOVE 1,
- * all that the Lipschitz constraint asks for:
+ * to be +1 or -1 between real and fake points. With the bimodal data and a
+ * young G near 0, the best critic is D = |x| (estimate about 2). A critic
+ * that starts out increasing (D = x: estimate 0, penalty 0) must turn its
+ * left slope from +1 to -1, through 0, where the penalty charges
+ * lambda (0 - 1)^2 = 10 on half the points while the estimate has gained
+ * about 1: gradient descent stops where the pulls balance, a local minimum,
+ * and G, pushed the same way on BOTH sides, runs past a mode (README). In 2D
+ * a gradient turns around by ROTATING, never shorter: Gulrajani et al., on
+ * images and 2D toys, never met this. The fix (which they mention, and
+ * Petzka et al. 2018 argue for) charges only slopes ABOVE 1, all that the
+ * Lipschitz constraint asks for; flat stretches become free:
  *
  *     P = lambda / n  sum_i max(0, |g_i| - 1)^2     (in section 5, only U_i changes)
  *
- * Flat stretches are now free and the trap is gone. The experiment: G frozen
- * at its initialisation, TRAP_TRIALS fresh critics per penalty; a critic is
- * trapped when its mean slopes on [-3, -1] and [1, 3] have the same sign (the
- * goal: no one-sided critic is). One-sided did better on the ring too
- * (README), so it is the default; --penalty two-sided is the original.
+ * The experiment: G frozen, TRAP_TRIALS fresh critics per penalty; trapped
+ * means mean slopes of the same sign on [-3, -1] and [1, 3] (goal: no
+ * one-sided critic). One-sided is the default (it did better on the ring
+ * too, README); --penalty two-sided is Gulrajani et al.'s original.
  * ------------------------------------------------------------------------- */
 #define TRAP_TRIALS 5
 #define TRAP_STEPS 200
@@ -630,16 +570,14 @@ static void trap_demo(gsl_rng *r, const config *cfg, metrics *m)
         printf("   %-9s slopes (left, right):", one_sided ? "one-sided" : "two-sided");
         for (int t = 0; t < TRAP_TRIALS; t++) {
             wgan *W = wgan_new(&set, r);
-            step_stats st;
             for (long k = 1; k <= cfg->trap_steps; k++) {
-                critic_step(W, r, &st);
-                check_finite(st.critic_loss, "critic loss (trap experiment)", k);
-                check_finite(st.penalty, "gradient penalty (trap experiment)", k);
+                critic_step(W, r);
+                check_finite(W->critic_loss, "critic loss (trap experiment)", k);
+                check_finite(W->penalty, "gradient penalty (trap experiment)", k);
             }
             ws_rows(W->ws, 4);
-            const double at[4] = {-3.0, -1.0, 1.0, 3.0};
             for (size_t i = 0; i < 4; i++)
-                gsl_matrix_set(W->real, i, 0, at[i]);
+                gsl_matrix_set(W->real, i, 0, (double[]){-3.0, -1.0, 1.0, 3.0}[i]);
             const gsl_matrix *d = critic_forward(W->C, W->real);
             const double left = (gsl_matrix_get(d, 1, 0) - gsl_matrix_get(d, 0, 0)) / 2.0;
             const double right = (gsl_matrix_get(d, 3, 0) - gsl_matrix_get(d, 2, 0)) / 2.0;
@@ -655,28 +593,26 @@ static void trap_demo(gsl_rng *r, const config *cfg, metrics *m)
 /* ----------------------------------------------------------------------------
  * 8. Measuring
  *
- * Ring (chapter 06's definitions, common/toy.h), EVAL_N_RING samples: a mode
- * is REACHED when >= 2 % of them lie within 0.2 of its centre, COVERED within
- * 3 sd = 0.06 (the mode-collapse literature's strict criterion); the SHARP
- * share is that of samples within 3 sd of some centre. WGAN-GP trades one for
- * the other: W1 charges mass by the distance it travels, so a missing mode is
- * expensive and the critic pulls samples towards every mode, but a sample
- * 0.1 off costs only 0.1, and a continuous G must pass THROUGH the gaps to
- * split its mass eight ways: some stays on the bridges (README).
+ * Ring (chapter 06, common/toy.h), EVAL_N_RING samples: a mode is REACHED
+ * when >= 2 % of them lie within 0.2 of it, COVERED within 3 sd = 0.06; the
+ * SHARP share is that within 3 sd of some mode. W1 charges mass by the
+ * distance it travels, so a missing mode is expensive and the critic pulls
+ * samples towards every mode; but a sample 0.1 off costs only 0.1, and a
+ * continuous G must pass THROUGH the gaps to split its mass eight ways:
+ * WGAN-GP covers, and leaves some mass on the bridges (README).
  *
  * Bimodal: the exact W1 between N generated and N real samples. In 1D the
- * optimal plan matches equal-size samples in sorted order (moving the i-th
- * smallest onto the i-th smallest never crosses paths):
+ * optimal plan matches them in sorted order (paths never cross):
  *
  *     W1 = 1/N sum_i | a_(i) - b_(i) |      a_(i), b_(i): sorted samples
  *
- * Two perfect samples differ: the coin that picks each point's mode leaves a
- * few more on one side, and moving them a distance 4 is a W1 of pure luck,
- * enough at N = 2000 to blur the goal's 0.1. So the real sample is
- * STRATIFIED (exactly N/2 per mode, the known weights) and N = EVAL_N_1D (the
- * luck shrinks like 1/sqrt(N)); the run prints the floor left, a perfect
- * G's score. W1 to the target itself, integral |F_n(x) - F(x)| dx, has no
- * real sample in it. Both targets: the critic's estimate on the same samples.
+ * Two perfect samples differ: each point's mode is a coin flip, and moving
+ * the surplus of one side a distance 4 is a W1 of pure luck, enough at
+ * N = 2000 to blur the goal's 0.1. So the real sample is STRATIFIED (N/2 per
+ * mode, the known weights) and N = EVAL_N_1D (luck shrinks like 1/sqrt(N));
+ * the run prints the floor left, a perfect G's score. W1 to the target
+ * itself, integral |F_n(x) - F(x)| dx, has no real sample in it. Both
+ * targets: the critic's own estimate, on the same samples.
  * ------------------------------------------------------------------------- */
 /* W1 between the SORTED a[0..n-1] and the target: integral |F_n - F| on a
  * 1e-3 grid (at most 1e7 points: a diverging G must not take hours) */
@@ -701,12 +637,12 @@ static void real_stratified(gsl_rng *r, gsl_matrix *X)   /* exactly half per mod
 }
 
 /* G's samples X (n, dim): on the ring the mode counts; in 1D the exact W1 to
- * the real Y (n, 1) (xs, ys: n doubles of room) and W1 to the target */
+ * the real Y (n, 1) (xs, ys: room for n) and W1 to the target */
 static void measure_samples(target_kind t, const gsl_matrix *X, const gsl_matrix *Y,
                             double *xs, double *ys, evaluation *ev)
 {
+    const toy_modes ring = ring_target();
     if (t == TARGET_RING) {
-        const toy_modes ring = ring_target();
         const toy_coverage cv = toy_measure(&ring, X, 0.2, 0.02);
         ev->covered = cv.covered, ev->reached = cv.reached, ev->hq = cv.hq;
         return;
@@ -732,33 +668,16 @@ static evaluation evaluate(wgan *W, gsl_rng *r)     /* fresh samples, left in W-
     return ev;
 }
 
-/* the floor: mean W1 between plain draws from the target (a perfect G) and a
- * stratified real sample, over `trials` */
-static double w1_floor(gsl_rng *r, wgan *W, int trials)
-{
-    double s = 0.0;
-    for (int t = 0; t < trials; t++) {
-        evaluation ev;
-        ws_rows(W->ws, EVAL_N_1D);
-        real_batch(TARGET_BIMODAL, r, W->fake);
-        real_stratified(r, W->real);
-        measure_samples(TARGET_BIMODAL, W->fake, W->real, W->xs, W->ys, &ev);
-        s += ev.w1_exact;
-    }
-    return s / trials;
-}
-
 /* ----------------------------------------------------------------------------
  * 9. One run: train, log, measure
  *
- * Everything a run touches is allocated before its loop (section 6). One
- * generator step is n_critic critic steps, then one generator step; every
- * loss goes through check_finite, so a diverging run stops naming the step.
- * The loss log (common/history.h) keeps the trailing mean over WINDOW steps
- * that the log prints: single WGAN losses are noisy. Section 8 measures
- * about 40 times per run (at least 5 steps apart: a measurement costs more
- * than a short run's step), and G's samples are kept for the figures at 0,
- * 10 %, 33 % and 100 % of the run (Appendix A).
+ * Everything a run touches was allocated by wgan_new. A generator step is
+ * n_critic critic steps, then one G step; every loss goes through
+ * check_finite, so a diverging run stops naming the step. The loss log
+ * (common/history.h) keeps the trailing mean over WINDOW steps that the log
+ * prints (single WGAN losses are noisy); section 8 measures every
+ * steps / 40 steps (at least 5: a measurement costs more than a short run's
+ * step); G's samples are kept at 0, 10, 33 and 100 % (Appendix A).
  * ------------------------------------------------------------------------- */
 static void take_snapshot(wgan *W, gsl_rng *r, int k, long step);   /* Appendix A */
 
@@ -777,19 +696,17 @@ static void train(wgan *W, gsl_rng *r, int quiet)
     const setting *s = &W->set;
     const long steps = s->steps, snap_at[N_SNAP] = {0, steps / 10, steps / 3, steps};
     const long eval_every = steps / 40 > 5 ? steps / 40 : 5, print_every = steps >= 10 ? steps / 10 : 1;
-    const char *decays = s->decay ? " falling linearly to 0" : "";
     int next_snap = 0;
-    double gn_sum = 0.0;
-    step_stats st = {0};
+    double sum_slopes = 0.0;
     progress p;
     printf("\n== %s on the %s: %ld generator steps, %ld critic steps each, batch %ld\n",
            METHOD_NAME[s->method], TARGET_NAME[s->target], steps, s->n_critic, s->batch);
     if (s->method == METHOD_CLIP)
         printf("   RMSProp, lr %g (critic) and %g (G)%s, every critic parameter clipped to +-%g\n",
-               s->lr, s->g_lr, decays, s->clip);
+               s->lr, s->g_lr, s->decay ? " falling linearly to 0" : "", s->clip);
     else
-        printf("   Adam (0.5, 0.9), lr %g (critic) and %g (G)%s, %s penalty, lambda %g, no clipping\n",
-               s->lr, s->g_lr, decays, s->one_sided ? "one-sided" : "two-sided", s->lambda);
+        printf("   Adam (0.5, 0.9), lr %g (critic) and %g (G)%s, %s penalty, lambda %g, no clipping\n", s->lr,
+               s->g_lr, s->decay ? " falling linearly to 0" : "", s->one_sided ? "one-sided" : "two-sided", s->lambda);
     progress_start(&p, steps, quiet);
     record_eval(W, r, 0);
     for (long step = 0; step <= steps; step++) {
@@ -802,18 +719,18 @@ static void train(wgan *W, gsl_rng *r, int quiet)
             W->optG->lr = s->g_lr * (1.0 - (double)step / (double)steps);
         }
         for (long k = 0; k < s->n_critic; k++) {
-            critic_step(W, r, &st);
-            check_finite(st.critic_loss, "critic loss", step + 1);
-            check_finite(st.penalty, "gradient penalty", step + 1);
+            critic_step(W, r);
+            check_finite(W->critic_loss, "critic loss", step + 1);
+            check_finite(W->penalty, "gradient penalty", step + 1);
         }
-        generator_step(W, r, &st);
-        check_finite(st.g_loss, "generator loss", step + 1);
+        generator_step(W, r);
+        check_finite(W->g_loss, "generator loss", step + 1);
         /* finite is not enough: samples running off to 1e9 would never be
          * stopped, and measuring them would take forever (section 8) */
         check_within(W->fake, SANE_RANGE, "generator samples", step + 1);
         if (step >= steps - WINDOW)
-            gn_sum += st.grad_norm;
-        history_add(W->loss, step + 1, (const double[]){st.critic_loss, st.penalty, st.g_loss});
+            sum_slopes += W->grad_norm;
+        history_add(W->loss, step + 1, (const double[]){W->critic_loss, W->penalty, W->g_loss});
         if ((step + 1) % eval_every == 0 || step + 1 == steps)
             record_eval(W, r, step + 1);
         const double c_mean = history_mean(W->loss, 0), g_mean = history_mean(W->loss, 2);
@@ -823,19 +740,19 @@ static void train(wgan *W, gsl_rng *r, int quiet)
                 printf("  penalty %7.4f", history_mean(W->loss, 1));
             printf("  G loss %10.4g  W estimate %10.4g", g_mean, W->final.w_est);
             if (s->target == TARGET_RING)
-                printf("  modes reached %.0f covered %.0f sharp %.2f\n", W->final.reached,
-                       W->final.covered, W->final.hq);
+                printf("  modes reached %.0f covered %.0f sharp %.2f\n", W->final.reached, W->final.covered,
+                       W->final.hq);
             else
                 printf("  exact W1 %.4f (to the target itself %.4f)\n", W->final.w1_exact, W->final.w1_target);
         }
         progress_report(&p, step + 1, "critic %.4f  G %.4f", c_mean, g_mean);
     }
     progress_end(&p);
-    W->grad_norm = gn_sum / (double)(steps < WINDOW ? steps : WINDOW);
+    W->slope_at_xhat = sum_slopes / (double)(steps < WINDOW ? steps : WINDOW);
     W->step = steps;
 }
 
-/* every selected run, ring first, clip before gp, trained unless --load
+/* every selected run, ring first, clip before gp; trained unless --load
  * fills it in (Appendix B) */
 static size_t build_runs(session *S, const config *cfg, wgan **runs)
 {
@@ -859,22 +776,10 @@ static size_t build_runs(session *S, const config *cfg, wgan **runs)
  * 10. Results: what each critic became
  *
  * Section 8's numbers, and what tells the critics apart: the mean slope
- * |dD/dx| at G's samples (what the critic hands G) and, for clip, the share
- * of parameters on a wall; for gp, the mean |dD/dx| at the interpolates over
+ * |dD/dx| at G's samples (what the critic hands G); for clip, the share of
+ * parameters on a wall; for gp, the mean |dD/dx| at the interpolates over
  * the last WINDOW steps, which the penalty wants <= 1.
  * ------------------------------------------------------------------------- */
-static double mean_slope(critic *C, const gsl_matrix *X)   /* mean |dD/dx| over the rows of X */
-{
-    critic_forward(C, X);
-    const gsl_matrix *g = critic_input_grad(C);
-    double s = 0.0;
-    for (size_t i = 0; i < g->size1; i++) {
-        gsl_vector_const_view row = gsl_matrix_const_row(g, i);
-        s += gsl_blas_dnrm2(&row.vector);
-    }
-    return s / (double)g->size1;
-}
-
 __attribute__((format(printf, 1, 2)))
 static const char *named(const char *fmt, ...)   /* a name made by printf, valid until the next call */
 {
@@ -906,7 +811,14 @@ static void report(wgan *W, metrics *m)
         metrics_set(m, named("w1_estimate_1d_%s", mn), ev->w_est);
     }
     ws_rows(W->ws, SHOW_N);            /* the first rows of W->fake: G's latest samples */
-    const double slope = mean_slope(W->C, W->fake);
+    critic_forward(W->C, W->fake);
+    const gsl_matrix *g = critic_input_grad(W->C);
+    double slope = 0.0;                                 /* mean |dD/dx| over G's samples */
+    for (size_t i = 0; i < SHOW_N; i++) {
+        gsl_vector_const_view row = gsl_matrix_const_row(g, i);
+        slope += gsl_blas_dnrm2(&row.vector);
+    }
+    slope /= (double)SHOW_N;
     printf("%s: the critic's mean slope |dD/dx| at G's samples: %.3g\n", mn, slope);
     metrics_set(m, named("critic_slope_%s_%s", tn, mn), slope);
     if (W->set.method == METHOD_CLIP) {
@@ -915,46 +827,54 @@ static void report(wgan *W, metrics *m)
         metrics_set(m, named("clip_share_at_bound_%s", tn), at);
     } else {
         printf("%s: mean |dD/dx| at the interpolates over the last %d steps: %.3f (the penalty wants <= 1)\n",
-               mn, WINDOW, W->grad_norm);
-        metrics_set(m, named("gp_grad_norm_%s", tn), W->grad_norm);
+               mn, WINDOW, W->slope_at_xhat);
+        metrics_set(m, named("gp_grad_norm_%s", tn), W->slope_at_xhat);
     }
 }
 
-/* every run's numbers (a loaded run is measured now), and the 1D ruler's floor */
+/* every run's numbers (a loaded run is measured now), then the 1D ruler's
+ * floor: W1 between plain draws from the target (a perfect G) and the
+ * stratified real sample, over 20 draws */
 static void measure_runs(session *S, wgan *const *runs, size_t n)
 {
+    wgan *bi = NULL;
     printf("\n10. Results\n");
-    wgan *first_bi = NULL;
     for (size_t i = 0; i < n; i++) {
         if (!session_trains(S))
             record_eval(runs[i], S->rng, runs[i]->step);
         report(runs[i], &S->m);
-        if (!first_bi && runs[i]->set.target == TARGET_BIMODAL)
-            first_bi = runs[i];
+        if (!bi && runs[i]->set.target == TARGET_BIMODAL)
+            bi = runs[i];
     }
-    if (first_bi) {
-        const double floor = w1_floor(S->rng, first_bi, 20);
-        printf("a perfect generator would score W1 %.4f against the stratified real sample "
-               "(mean of 20 draws of 20000)\n", floor);
-        metrics_set(&S->m, "w1_floor_1d", floor);
+    if (!bi)
+        return;
+    evaluation ev;
+    double floor = 0.0;
+    for (int t = 0; t < 20; t++) {
+        ws_rows(bi->ws, EVAL_N_1D);
+        real_batch(TARGET_BIMODAL, S->rng, bi->fake);
+        real_stratified(S->rng, bi->real);
+        measure_samples(TARGET_BIMODAL, bi->fake, bi->real, bi->xs, bi->ys, &ev);
+        floor += ev.w1_exact;
     }
+    floor /= 20;
+    printf("a perfect generator would score W1 %.4f against the stratified real sample "
+           "(mean of 20 draws of 20000)\n", floor);
+    metrics_set(&S->m, "w1_floor_1d", floor);
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix A. What the figures need
  *
- * The figures are the scripts in chapters/07-wgan/figures/. A trained run
- * writes their data (loss_, eval_ and snap_TARGET_METHOD.dat; on the ring
- * critic_ring_METHOD.dat and ring_centres.dat) and, in values.gp,
- * run_TARGET_METHOD (1 if this invocation ran it), n_snap,
- * snap_step_TARGET_METHOD_K, the plotted ranges, w1_floor, w1_eval_n and
- * loss_window. A loaded model has no training history to draw.
+ * The scripts in chapters/07-wgan/figures/ read a trained run's data files
+ * (loss_, eval_, snap_TARGET_METHOD_K.dat; on the ring critic_ring_METHOD.dat
+ * and ring_centres.dat) and values.gp: run_TARGET_METHOD (1 if this
+ * invocation ran it), n_snap, snap_step_TARGET_METHOD_K, the plotted ranges,
+ * w1_floor, w1_eval_n and loss_window.
  * ------------------------------------------------------------------------- */
 #define BI_LO -4.0         /* the 1D histograms' range                      */
 #define BI_HI 4.0
-#define GRID 101           /* the critic's surface: GRID x GRID points of   */
-#define GRID_LO -3.0       /* [GRID_LO, GRID_HI]^2                          */
-#define GRID_HI 3.0
+#define GRID 101           /* the critic surface: GRID^2 points of [-3, 3]^2 */
 
 /* S (N_BINS, >= 3): bin centre, the target's density, the density of the
  * samples X (n, 1) (count / (n width): both curves have area 1) */
@@ -977,7 +897,7 @@ static void histogram_1d(const gsl_matrix *X, gsl_matrix *S)
 static void take_snapshot(wgan *W, gsl_rng *r, int k, long step)
 {
     W->snap_step[k] = step;
-    if (W->set.target == TARGET_RING) {
+    if (W->dim == 2) {
         gsl_matrix_memcpy(W->snap[k], generate(W, r, SHOW_N));
         return;
     }
@@ -988,54 +908,36 @@ static void take_snapshot(wgan *W, gsl_rng *r, int k, long step)
     gsl_matrix_get_col(&d.vector, critic_forward(W->C, W->real), 0);
 }
 
+static void write_ring_centres(const char *dir)
+{
+    toy_modes ring = ring_target();
+    gsl_matrix_view c = gsl_matrix_view_array(&ring.centre[0][0], ring.n, 2);
+    out_write_matrix(dir, "ring_centres.dat", "x y: the 8 mode centres of the ring", &c.matrix);
+}
+
 static void write_run_data(wgan *W, const char *dir)
 {
     const char *mn = METHOD_NAME[W->set.method], *tn = TARGET_NAME[W->set.target];
-    char file[64];
     history_write(W->loss, dir, named("loss_%s_%s.dat", tn, mn));
     gsl_matrix_const_view ev = gsl_matrix_const_submatrix(W->evals, 0, 0, W->n_evals, EV_COLS);
-    out_write_matrix(dir, named("eval_%s_%s.dat", tn, mn),
-                     "step  w_estimate  w1_exact(1d)  modes_covered  modes_reached  high_quality_share", &ev.matrix);
-    FILE *f = out_open(dir, strcpy(file, named("snap_%s_%s.dat", tn, mn)));
-    fprintf(f, W->dim == 2 ? "# x y, one block per snapshot (gnuplot index k)\n"
-                           : "# x  real_density  generated_density  D(x), one block per snapshot\n");
-    for (int k = 0; k < N_SNAP; k++) {
-        fprintf(f, "# step %ld\n", W->snap_step[k]);
-        for (size_t i = 0; i < W->snap[k]->size1; i++)
-            for (size_t j = 0; j < W->snap[k]->size2; j++)
-                fprintf(f, "%s%.6g%s", j ? " " : "", gsl_matrix_get(W->snap[k], i, j),
-                        j + 1 < W->snap[k]->size2 ? "" : "\n");
-        fprintf(f, "\n\n");
-    }
-    out_close(f, file);
+    out_write_matrix(dir, named("eval_%s_%s.dat", tn, mn), "step  w_estimate  w1_exact(1d)  modes_covered  "
+                     "modes_reached  high_quality_share  w1_to_target(1d)", &ev.matrix);
+    for (int k = 0; k < N_SNAP; k++)
+        out_write_matrix(dir, named("snap_%s_%s_%d.dat", tn, mn, k + 1), W->dim == 2 ? "x y: G's samples"
+                         : "x  real_density  generated_density  D(x)", W->snap[k]);
     if (W->dim == 1)
         return;
-    f = out_open(dir, strcpy(file, named("critic_ring_%s.dat", mn)));     /* the critic's surface */
-    fprintf(f, "# x y D(x, y): the critic's value on a %d x %d grid\n", GRID, GRID);
-    ws_rows(W->ws, GRID);
-    const double h = (GRID_HI - GRID_LO) / (GRID - 1);
-    for (size_t i = 0; i < GRID; i++) {             /* one line of the grid at a time */
-        for (size_t j = 0; j < GRID; j++) {
-            gsl_matrix_set(W->real, j, 0, GRID_LO + (double)i * h);
-            gsl_matrix_set(W->real, j, 1, GRID_LO + (double)j * h);
-        }
-        const gsl_matrix *d = critic_forward(W->C, W->real);
-        for (size_t j = 0; j < GRID; j++)
-            fprintf(f, "%.4f %.4f %.6g\n", GRID_LO + (double)i * h, GRID_LO + (double)j * h,
-                    gsl_matrix_get(d, j, 0));
-        fprintf(f, "\n");
+    gsl_matrix *S = gsl_matrix_alloc(GRID * GRID, 3);                  /* x y D(x, y) */
+    for (size_t i = 0; i < GRID * GRID; i++) {
+        gsl_matrix_set(S, i, 0, -3.0 + 6.0 / (GRID - 1) * (double)(i / GRID));
+        gsl_matrix_set(S, i, 1, -3.0 + 6.0 / (GRID - 1) * (double)(i % GRID));
     }
-    out_close(f, file);
-}
-
-static void write_centres(const char *dir)
-{
-    FILE *f = out_open(dir, "ring_centres.dat");
-    const toy_modes ring = ring_target();
-    fprintf(f, "# x y: the 8 mode centres of the ring\n");
-    for (size_t k = 0; k < ring.n; k++)
-        fprintf(f, "%.6f %.6f\n", ring.centre[k][0], ring.centre[k][1]);
-    out_close(f, "ring_centres.dat");
+    for (size_t i = 0; i < GRID * GRID; i += GRID) {             /* GRID rows at a time */
+        gsl_matrix_view xy = gsl_matrix_submatrix(S, i, 0, GRID, 2), d = gsl_matrix_submatrix(S, i, 2, GRID, 1);
+        gsl_matrix_memcpy(&d.matrix, critic_forward(W->C, &xy.matrix));
+    }
+    out_write_matrix(dir, named("critic_ring_%s.dat", mn), "x y D(x, y): the critic over the plane", S);
+    gsl_matrix_free(S);
 }
 
 static void draw_runs(session *S, wgan *const *runs, size_t n)
@@ -1051,14 +953,14 @@ static void draw_runs(session *S, wgan *const *runs, size_t n)
         fig_value(named("run_%s_%s", tn, mn), 1.0);
         for (int k = 0; k < N_SNAP; k++)
             fig_value(named("snap_step_%s_%s_%d", tn, mn, k + 1), (double)runs[i]->snap_step[k]);
+        fig_use(named(runs[i]->dim == 2 ? "critic_ring_%s" : "bimodal_%s", mn));
         ring |= runs[i]->dim == 2;
         bimodal |= runs[i]->dim == 1;
-        fig_use(named(runs[i]->dim == 2 ? "critic_ring_%s" : "bimodal_%s", mn));
     }
     if (ring) {
-        write_centres(S->cli.out);
-        fig_value("critic_grid_lo", GRID_LO);
-        fig_value("critic_grid_hi", GRID_HI);
+        write_ring_centres(S->cli.out);
+        fig_value("critic_grid_lo", -3.0);
+        fig_value("critic_grid_hi", 3.0);
         fig_use("samples_ring");
         fig_use("modes_ring");
     }
@@ -1076,18 +978,15 @@ static void draw_runs(session *S, wgan *const *runs, size_t n)
 /* ----------------------------------------------------------------------------
  * Appendix B. Keeping a trained model, and sampling it without training again
  *
- * --save FILE writes every run into one checkpoint (common/checkpoint.h),
- * --load FILE builds the same runs from the same flags and reads them back
- * instead of training, --generate K then draws K samples of each loaded
- * generator, measures them as section 8 does, and stops. Per run: G and the
- * critic (to sample, and to measure the critic's estimate and slope), both
- * optimisers' state (a model trained on needs it: a fresh Adam moves every
- * weight by about lr, whatever its gradient), the step, and for gp the slope
- * at the interpolates, which a loaded critic, taking no step, cannot measure
- * again; once per file, the random generator. Every name starts with the
- * run's target and method, and the critic's carry its activation
- * ("ring.gp.G.params", "bimodal.clip.C.leaky-relu.rmsprop.m"): a file of
- * other runs or other flags is refused, in one line, before anything is read.
+ * --save FILE keeps every run in one checkpoint (common/checkpoint.h); --load
+ * FILE builds the same runs from the same flags and reads them instead of
+ * training; --generate K then writes and measures K samples of each, and
+ * stops. Per run: G and the critic (the results measure it), both
+ * optimisers' state (a fresh Adam would move every weight by about lr,
+ * whatever its gradient), the step, and gp's slope at the interpolates (a
+ * loaded critic takes no step to measure it). The names carry the target,
+ * method and the critic's activation ("bimodal.clip.C.leaky-relu.rmsprop.m"):
+ * a file of other runs or flags is refused, in one line, before any reading.
  * ------------------------------------------------------------------------- */
 static void describe_runs(checkpoint *ck, wgan *const *runs, size_t n)
 {
@@ -1104,7 +1003,7 @@ static void describe_runs(checkpoint *ck, wgan *const *runs, size_t n)
         checkpoint_add_optimizer(ck, named("%s.C.%s.%s", tag, act, opt), W->optC);
         checkpoint_add_long(ck, named("%s.step", tag), &W->step);
         if (W->set.method == METHOD_GP) {      /* one double: a vector of length 1 */
-            gsl_vector_view gn = gsl_vector_view_array(&W->grad_norm, 1);
+            gsl_vector_view gn = gsl_vector_view_array(&W->slope_at_xhat, 1);
             checkpoint_add_vector(ck, named("%s.grad_norm", tag), &gn.vector);
         }
     }
@@ -1119,11 +1018,10 @@ static void load_runs(session *S, checkpoint *ck, wgan *const *runs, size_t n)
                TARGET_NAME[runs[i]->set.target], runs[i]->step);
 }
 
-/* --generate K: K samples of every loaded generator, in chunks of its work
- * matrices' rows, from a generator of their own seeded --seed + 1000003 (the
- * same file and seed give the same samples; every run gets the same noise),
- * measured as in section 8 (1D: against K stratified real samples, so the
- * ruler's floor grows as K shrinks) */
+/* K samples of every loaded G, in chunks of its work matrices' rows, from a
+ * generator of their own (--seed + 1000003: the same file and seed give the
+ * same files), measured as in section 8 (1D: against K stratified samples,
+ * so the floor of the ruler grows as K shrinks) */
 static void generate_samples(session *S, wgan *const *runs, size_t n)
 {
     const size_t K = (size_t)S->generate;
@@ -1134,7 +1032,7 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
         wgan *W = runs[i];
         const char *mn = METHOD_NAME[W->set.method], *tn = TARGET_NAME[W->set.target];
         gsl_rng *fixed = rng_new(S->sample_seed);
-        gsl_matrix *X = gsl_matrix_alloc(K, W->dim);                  /* (K, dim) */
+        gsl_matrix *X = gsl_matrix_alloc(K, W->dim);
         for (size_t at = 0, rows = ws_max_rows(W->ws); at < K; at += rows) {
             gsl_matrix_view dst = gsl_matrix_submatrix(X, at, 0, K - at < rows ? K - at : rows, W->dim);
             gsl_matrix_memcpy(&dst.matrix, generate(W, fixed, dst.matrix.size1));
@@ -1154,7 +1052,7 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
             metrics_set(&S->m, named("modes_covered_%s", mn), ev.covered);
             metrics_set(&S->m, named("high_quality_share_%s", mn), ev.hq);
             metrics_set(&S->m, named("modes_reached_%s", mn), ev.reached);
-            write_centres(S->cli.out);
+            write_ring_centres(S->cli.out);
         } else {
             printf("%s on the bimodal target, step %ld: %zu samples, exact W1 %.4f against %zu "
                    "stratified real samples (to the target itself %.4f)\n",
@@ -1168,8 +1066,10 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
         fig_use(named("generated_%s_%s", tn, mn));
         fig_value(named("generated_step_%s_%s", tn, mn), (double)W->step);
         fig_value("generated_n", (double)K);
-        if (W->dim == 1)
-            fig_value("bimodal_x_lo", BI_LO), fig_value("bimodal_x_hi", BI_HI);
+        if (W->dim == 1) {
+            fig_value("bimodal_x_lo", BI_LO);
+            fig_value("bimodal_x_hi", BI_HI);
+        }
         gsl_matrix_free(X);
         gsl_rng_free(fixed);
     }
@@ -1182,16 +1082,11 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
 
 /* ----------------------------------------------------------------------------
  * Appendix C. The flags, and the recipe of every run
- *
- * The knobs the text invites a student to turn, with gp's setting of
- * sections 5-6 as their defaults. common/session.h reads them with the
- * common flags (--seed, --out, --quick, --quiet) and Appendix B's.
  * ------------------------------------------------------------------------- */
-
 /* Every per-variant default, from c, gp's setting as the flags made it: clip
- * gets the paper's (5 critic steps, lr 5e-5, no decay), the bimodal runs 3500
- * steps, and --quick 30 steps with smaller networks and batches (about a
- * second, for the golden test). A flag the user gave always wins. */
+ * gets the paper's (5 critic steps, lr 5e-5, no decay), bimodal runs 3500
+ * steps, --quick 30 steps and smaller networks and batches (about a second,
+ * for the golden test). A flag the user gave always wins. */
 static void recipe(config *cfg, setting c, const cli *flags)
 {
     long bimodal_steps = cli_given(flags, "steps") ? c.steps : 3500;
@@ -1216,6 +1111,9 @@ static void recipe(config *cfg, setting c, const cli *flags)
         }
 }
 
+/* the knobs the text invites a student to turn, with gp's setting as their
+ * defaults; common/session.h adds --seed, --out, --quick, --quiet and
+ * Appendix B's --save, --load, --generate */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
     const char *act = "leaky-relu", *penalty = "one-sided", *decay = "linear";
@@ -1264,7 +1162,7 @@ int main(int argc, char **argv)
     session S;
     config cfg;
     start(&S, &cfg, argc, argv);              /* Appendix C: the flags, --out, the seed */
-    if (session_trains(&S)) {                 /* a loaded model skips these: they train nothing it holds */
+    if (session_trains(&S)) {                 /* (--load trains nothing: it skips 1, 5, 7) */
         const setting *gp = &cfg.run[TARGET_RING][METHOD_GP];
         conceptual_numbers(S.rng, &S.m);                                /* 1. made-up scores      */
         check_double_backward(S.rng, gp->act, gp->one_sided, &S.m);     /* 5. the double backward */
