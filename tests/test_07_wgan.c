@@ -16,10 +16,30 @@
 
 #define TOL 1e-6
 
+/* the chapter's check_double_backward, in pieces: a critic of d inputs and
+ * `hidden` units with random weights AND biases, n random points x_hat */
+static gp_probe gp_probe_new(gsl_rng *r, size_t d, size_t hidden, size_t n, act_kind act)
+{
+    gp_probe p = {critic_new(d, hidden, act, n), gsl_matrix_alloc(n, d), 10.0, 0};
+    for (size_t i = 0; i < p.C->P->value->size; i++)
+        gsl_vector_set(p.C->P->value, i, gsl_ran_gaussian(r, 0.7));
+    rng_fill_gaussian(r, p.X, 0.0, 1.0);
+    return p;
+}
+
 static void gp_probe_free(gp_probe *p)
 {
     critic_free(p->C);
     gsl_matrix_free(p->X);
+}
+
+/* C->P->grad gets the analytic dP/dtheta; checked against central differences */
+static gradcheck_result gp_probe_check(gp_probe *p)
+{
+    params_zero_grad(p->C->P);
+    critic_gp(p->C, p->X, p->lambda, p->one_sided, 1, NULL);
+    return gradcheck(gp_probe_loss, p, p->C->P->value->data, p->C->P->grad->data, p->C->P->value->size,
+                     100000);
 }
 
 /* sum_i D(x_i): its gradient with respect to X is exactly g = dD/dx */

@@ -1,23 +1,16 @@
 /* wgan.c -- chapter 07: the Wasserstein GAN, with weight clipping and with a
  * gradient penalty.
  *
- * When real and generated samples sit in different places, a good GAN
- * discriminator (chapters 05, 06) answers "fake" for every fake, its sigmoid
- * is flat there, and G learns little about WHICH WAY to move. The
- * Wasserstein GAN (Arjovsky, Chintala and Bottou, 2017) replaces it with a
- * "critic" whose score difference between real and fake data estimates the
- * Earth Mover's distance: how much probability mass must move, and how far.
- * That distance shrinks smoothly as G gets closer, even when the two never
- * overlap. The catch is a constraint on the critic (section 1), and the
- * chapter is about the two classic ways to impose it: weight clipping
- * (section 4) and a gradient penalty (Gulrajani et al., 2017), which needs
- * the gradient of a gradient: section 5 derives it by hand, section 7 finds
- * a trap in it. Two targets (section 2), one in 1D, where the true distance
- * is computed exactly and watched against the critic's estimate (section 8).
- * What the runs measured, seed by seed, is in README.md.
- *
- * Run:   make bin/07-wgan && bin/07-wgan          (clip and gp, both targets)
- *        bin/07-wgan --method gp --target ring    (one run; --help: every knob)
+ * A good GAN discriminator says "fake" to every fake; its sigmoid is flat
+ * there, and G learns little about WHICH WAY to move (chapters 05, 06). The
+ * Wasserstein GAN (Arjovsky, Chintala and Bottou, 2017) puts in its place a
+ * critic whose scores estimate the Earth Mover's distance, how much mass
+ * must move and how far, which shrinks smoothly as G gets closer, even where
+ * the two never overlap: IF the critic is held to a constraint (section 1),
+ * by weight clipping (section 4) or by a gradient penalty (section 5), whose
+ * gradient of a gradient we derive by hand and whose 1D trap we find
+ * (section 7). In 1D the true distance is exact (section 8). Measurements,
+ * and what the sources got wrong: README.md.   Run: bin/07-wgan --help
  * ========================================================================== */
 #include <stdarg.h>
 
@@ -26,25 +19,19 @@
 /* ----------------------------------------------------------------------------
  * 1. A critic instead of a discriminator: the source's conceptual numbers
  *
- * W1, the distance between the data's P_r and G's P_g, has a dual form
- * (Kantorovich-Rubinstein):
- *
- *     W1(P_r, P_g) = max over f with |f(x) - f(y)| <= |x - y| of
- *                    E_{x ~ P_r} f(x) - E_{x ~ P_g} f(x)
- *
- * The critic D is a network playing f: no sigmoid, its output is a score.
+ * W1 between the data's P_r and G's P_g has a dual form (Kantorovich-
+ * Rubinstein), W1 = max over f with |f(x) - f(y)| <= |x - y| of
+ * E_{x ~ P_r} f(x) - E_{x ~ P_g} f(x). The critic D, a network with no
+ * sigmoid (its output is a score), plays f:
  *
  *     L_D = mean D(fake) - mean D(real)     (minimised: real high, fake low)
  *     L_G = -mean D(fake)                   (minimised: fakes scored high)
  *
- * and -L_D estimates W1. Seed 000 shows this on made-up scores, and so do we.
- * Its "distance" is a distance of nothing: W1 maximises over 1-LIPSCHITZ f
- * only (slope at most 1), and scores times 10 give 10 times the "distance";
- * unconstrained, a critic's estimate grows without bound. Its constant
- * "gradient for G", 1/100, is per SCORE; G needs dL_G/dx_i = -(1/n) dD/dx,
- * the critic's slope, which only a constrained, trained critic keeps bounded
- * and informative. And its clipping example puts nearly every weight on a
- * bound: remember it in section 4. (README: the source's claims, measured.)
+ * and -L_D estimates W1, but only if D is 1-LIPSCHITZ (slope at most 1).
+ * Seed 000 shows the formulas on made-up scores, and so do we: scaled by 10,
+ * they give ten times the "distance". Its constant "gradient for G" is per
+ * SCORE; G needs dL_G/dx_i = -(1/n) dD/dx, the slope of a constrained,
+ * trained critic. Its clipping example puts nearly every weight on a bound.
  * ------------------------------------------------------------------------- */
 static void conceptual_numbers(gsl_rng *r, metrics *m)
 {   /* everything here is made up, as in the source: no network yet */
@@ -75,10 +62,10 @@ static void conceptual_numbers(gsl_rng *r, metrics *m)
 /* ----------------------------------------------------------------------------
  * 2. The real data
  *
- *     ring:     pick k in 0..7 uniformly, x = 2 (cos 2 pi k/8, sin 2 pi k/8)
- *               + N(0, 0.02^2 I): chapter 06's benchmark, modes 1.53 apart
- *     bimodal:  x = s + N(0, 0.3^2), s = -2 or +2 with probability 1/2
- *               (sd 0.3 as in chapter 05 and seed 004; seed 000 uses 0.2)
+ *     ring      x = 2 (cos 2 pi k/8, sin 2 pi k/8) + N(0, 0.02^2 I), k uniform
+ *               in 0..7: chapter 06's benchmark, modes 1.53 apart     x (n, 2)
+ *     bimodal   x = s + N(0, 0.3^2), s = -2 or +2 with probability 1/2 (sd 0.3
+ *               as in chapter 05 and seed 004; seed 000 uses 0.2)     x (n, 1)
  * ------------------------------------------------------------------------- */
 typedef enum { TARGET_RING, TARGET_BIMODAL } target_kind;
 static const char *const TARGET_NAME[] = {"ring", "bimodal"};
@@ -86,10 +73,7 @@ static const char *const TARGET_NAME[] = {"ring", "bimodal"};
 #define BI_SD 0.3
 #define SANE_RANGE 1e4   /* every target lies within +-3: a sample past this means G diverged */
 
-static toy_modes ring_target(void)     /* centres and sd, as common/toy.h holds them */
-{
-    return toy_ring(8, 2.0, 0.02);
-}
+static toy_modes ring_target(void) { return toy_ring(8, 2.0, 0.02); }   /* as common/toy.h holds it */
 
 static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, dim) */
 {
@@ -111,20 +95,19 @@ static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, dim)
  *     z_l = a_{l-1} W_l + b_l,    a_l = f(z_l)         W_l (H, H), l = 1..DEPTH-1
  *     D   = a_{DEPTH-1} w + c                          w (H, 1), D (n, 1)
  *
- * The penalty of section 5 also needs dD/dx, the gradient with respect to
- * the INPUT, as a quantity in its own right, and derivatives of it: that
- * pass is written here and keeps what it computes. f is LeakyReLU (slope
- * 0.2 below 0; --act relu: 0), PIECEWISE LINEAR: the slopes M_l = f'(z_l)
- * are constant on each side of the kink, so f'' = 0 wherever a float lands
- * and, in section 5's second derivative, the M_l are constants. With
- * E_l = dD/dz_l and * the entry-by-entry product, backpropagating the score
- * itself (dD/dD = 1 on every row) gives
+ * Section 5 also needs dD/dx, the gradient with respect to the INPUT, as a
+ * quantity of its own, and derivatives of it: that pass is written here, and
+ * keeps what it computes. f is LeakyReLU (slope 0.2 below 0; --act relu: 0),
+ * PIECEWISE LINEAR: its slopes M_l = f'(z_l) are constant on each side of the
+ * kink, so f'' = 0 wherever a float lands, and in section 5's second
+ * derivative the M_l are constants. Backpropagating the score itself
+ * (dD/dD = 1 on every row), with E_l = dD/dz_l and * entry by entry:
  *
  *     E_{DEPTH-1} = w^T * M_{DEPTH-1}              (each row: w^T times its slopes)
  *     E_{l-1}     = (E_l W_l^T) * M_{l-1}           l = DEPTH-1 .. 1
  *     g           = E_0 W_0^T                       g = dD/dx, (n, d)
  *
- * for G, whose samples move along -(1/n) g (section 6), and for the penalty.
+ * g serves G, whose samples move along -(1/n) g (section 6), and the penalty.
  * ------------------------------------------------------------------------- */
 #define DEPTH 3                    /* hidden layers, in the critic and in G */
 
@@ -148,12 +131,9 @@ static critic *critic_new(size_t in, size_t h, act_kind act, size_t max_rows)
                   .P = params_alloc(mlp_size(widths, DEPTH + 2))};
     C->net = mlp_new(C->P, widths, DEPTH + 2, act, ACT_IDENTITY, max_rows);
     C->layer = C->net->layer;
-    for (size_t l = 0; l < DEPTH; l++) {
-        ws_add(C->ws, &C->m[l], h);
-        ws_add(C->ws, &C->e[l], h);
-    }
-    ws_add(C->ws, &C->dE, h);
-    ws_add(C->ws, &C->dS, h);
+    gsl_matrix **by_h[] = {&C->m[0], &C->m[1], &C->m[2], &C->e[0], &C->e[1], &C->e[2], &C->dE, &C->dS};
+    for (size_t i = 0; i < 8; i++)
+        ws_add(C->ws, by_h[i], h);
     ws_add(C->ws, &C->grad, in);
     ws_add(C->ws, &C->U, in);
     return C;
@@ -209,8 +189,7 @@ static const gsl_matrix *critic_input_grad(critic *C)   /* g (n, d) at the last 
  * (momentum made their critic unstable). The price (section 10): the critic
  * wants steeper slopes than the box allows, its parameters pile up on the
  * walls, and almost-binary weights make a poor function class: nearly planar
- * surfaces (figure critic_ring_clip), a tiny slope for G, which RMSProp's
- * steps of about lr turn into slow progress (README).
+ * surfaces (figure critic_ring_clip), a tiny slope for G, slow progress.
  * ------------------------------------------------------------------------- */
 static void clip_weights(params *P, double c)
 {
@@ -231,22 +210,21 @@ static double share_at_bound(const params *P, double c)          /* |v| = c */
  *
  * A differentiable D is 1-Lipschitz exactly when |dD/dx| <= 1 everywhere,
  * and the optimal critic has |dD/dx| = 1 where mass moves. Gulrajani et al.
- * drop the clipping (it would bring back section 4's walls) and penalise the
- * slope between real and generated samples:
+ * drop the clipping (it would bring back section 4's walls; Adam (0.5, 0.9)
+ * instead of RMSProp) and penalise the slope between real and fake samples:
  *
  *     x_hat_i = eps_i x_real_i + (1 - eps_i) x_fake_i,     eps_i ~ U[0, 1]
  *     P       = lambda / n  sum_i ( |g_i| - 1 )^2,          g_i = dD/dx at x_hat_i
  *     L_D     = mean D(fake) - mean D(real) + P             (lambda = 10)
  *
- * (the "two-sided" penalty; this chapter's default is section 7's one-sided
- * max(0, |g_i| - 1)^2, and below |g_i| - 1 becomes max(0, |g_i| - 1)).
- *
- * Minimising L_D needs dP/dtheta, and g came out of a backward pass: this is
- * the derivative of a derivative ("double backprop"). Less scary than it
- * sounds: section 3's chain for g involves only the weights and the slopes
- * M_l, constants here, so it is a LINEAR network in disguise, run from output
- * to input, with "weights" W_l^T and fixed masks. We backpropagate through
- * it like through any network, from U = dP/dg, backwards from g towards w:
+ * (the "two-sided" penalty; section 7's one-sided default replaces |g_i| - 1
+ * by max(0, |g_i| - 1) here and below). Minimising L_D needs dP/dtheta, and
+ * g came out of a backward pass: a derivative of a derivative ("double
+ * backprop"). Less scary than it sounds: section 3's chain for g involves
+ * only the weights and the slopes M_l, constants here, so it is a LINEAR
+ * network in disguise, run from output to input, with "weights" W_l^T and
+ * fixed masks. We backpropagate through it like through any network, from
+ * U = dP/dg, walking from g back towards w:
  *
  *     U_i = dP/dg_i = 2 lambda / n  (|g_i| - 1)  g_i / |g_i|           (n, d)
  *     g = E_0 W_0^T        dW_0 += U^T E_0          dE_0 = U W_0
@@ -261,9 +239,7 @@ static double share_at_bound(const params *P, double c)          /* |v| = c */
  * moving it a little moves no kink past a sample; c never enters g. With a
  * smooth f (tanh) the masks would move with every weight below them, adding
  * dP/dZ_{l-1} = dE_{l-1} * S_l * f''(Z_{l-1}), to be backpropagated through
- * the FORWARD pass; piecewise-linear critics, the usual choice, spare us
- * that. (Finite differences, seed 004's way, cost two forward passes per
- * weight; the double backward about two in all.)
+ * the FORWARD pass; piecewise-linear critics, the usual choice, spare us it.
  * ------------------------------------------------------------------------- */
 static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int one_sided,
                         int want_grad, double *mean_norm)
@@ -306,11 +282,11 @@ static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int on
     return lambda * pen / (double)n;
 }
 
-/* Checked against the definition of a derivative: a tiny critic (H = 5,
- * random weights AND biases, so that every term matters), 6 random points,
- * central differences of P over every parameter (common/gradcheck.h).
- * tests/test_07_wgan.c checks more: the input gradient, the critic's loss,
- * the biases' zeros, that a wrong gradient is caught. */
+/* Checked against the definition of a derivative (finite differences, seed
+ * 004's way of TRAINING, cost two forward passes per weight; the double
+ * backward about two in all): a tiny critic (H = 5, random weights AND
+ * biases, so that every term matters), 6 random points, central differences
+ * of P over every parameter. tests/test_07_wgan.c checks more. */
 typedef struct gp_probe {
     critic *C;
     gsl_matrix *X;       /* (n, d) the points x_hat */
@@ -324,28 +300,16 @@ static double gp_probe_loss(void *ctx)
     return critic_gp(p->C, p->X, p->lambda, p->one_sided, 0, NULL);
 }
 
-static gp_probe gp_probe_new(gsl_rng *r, size_t d, size_t hidden, size_t n, act_kind act)
+static void check_double_backward(gsl_rng *r, act_kind act, int one_sided, metrics *m)
 {
-    gp_probe p = {critic_new(d, hidden, act, n), gsl_matrix_alloc(n, d), 10.0, 0};
+    gp_probe p = {critic_new(2, 5, act, 6), gsl_matrix_alloc(6, 2), 10.0, one_sided};
     for (size_t i = 0; i < p.C->P->value->size; i++)
         gsl_vector_set(p.C->P->value, i, gsl_ran_gaussian(r, 0.7));
     rng_fill_gaussian(r, p.X, 0.0, 1.0);
-    return p;
-}
-
-static gradcheck_result gp_probe_check(gp_probe *p)   /* C->P->grad: the analytic dP/dtheta */
-{
-    params_zero_grad(p->C->P);
-    critic_gp(p->C, p->X, p->lambda, p->one_sided, 1, NULL);
-    return gradcheck(gp_probe_loss, p, p->C->P->value->data, p->C->P->grad->data, p->C->P->value->size,
-                     100000);
-}
-
-static void check_double_backward(gsl_rng *r, act_kind act, int one_sided, metrics *m)
-{
-    gp_probe p = gp_probe_new(r, 2, 5, 6, act);
-    p.one_sided = one_sided;
-    const gradcheck_result gc = gp_probe_check(&p);
+    params_zero_grad(p.C->P);
+    critic_gp(p.C, p.X, p.lambda, p.one_sided, 1, NULL);              /* the analytic dP/dtheta */
+    const gradcheck_result gc = gradcheck(gp_probe_loss, &p, p.C->P->value->data, p.C->P->grad->data,
+                                          p.C->P->value->size, 100000);
     critic_free(p.C);
     gsl_matrix_free(p.X);
     printf("\n5. Gradient check of the penalty's double backward: %zu parameters, max rel err < 1e%+d\n",
@@ -360,17 +324,17 @@ static void check_double_backward(gsl_rng *r, act_kind act, int one_sided, metri
  * layers, a linear output. Critic step (G fixed): fresh real data and fakes,
  * dL_D/dD(real_i) = -1/n and dL_D/dD(fake_i) = +1/n through the backward
  * pass, plus (gp) section 5's gradient; a step; (clip) the clipping.
- * Generator step (critic fixed: its optimiser is simply not called):
+ * Generator step (the critic fixed: its optimiser is simply not called):
  *
  *     L_G = -mean D(G(z)),   dL_G/dx_i = -(1/n) g_i,   g_i = dD/dx at G(z_i)
  *
- * into G's weights through mlp_backward. The critic takes several steps per
- * G step (clip 5, as in Arjovsky et al.; gp 10): a stronger discriminator
- * starves G (its sigmoid saturates), but a Lipschitz critic cannot saturate;
- * the better trained, the better its estimate and slope. For the same reason
- * the gp critic learns faster than G (Adam, lr 1e-3 against 5e-4: two time
- * scales, Heusel et al. 2017), both rates falling linearly to 0 as in
- * Gulrajani et al.'s CIFAR-10 code, so that G ends where it is heading.
+ * into G's weights by mlp_backward. A strong discriminator starves G (its
+ * sigmoid saturates); a Lipschitz critic cannot saturate, and the better
+ * trained, the better its estimate and slope: so it takes several steps per
+ * G step (clip 5, as in Arjovsky et al.; gp 10), and the gp critic learns
+ * faster (lr 1e-3 against 5e-4: two time scales, Heusel et al. 2017), both
+ * rates falling linearly to 0 (Gulrajani et al.'s CIFAR-10 code) so that G
+ * ends where it is heading, not in mid-jitter.
  * ------------------------------------------------------------------------- */
 typedef enum { METHOD_CLIP, METHOD_GP } method_kind;
 static const char *const METHOD_NAME[] = {"clip", "gp"};
@@ -379,10 +343,9 @@ typedef struct setting {           /* one run: a method on a target, its knobs *
     method_kind method;
     target_kind target;
     long steps, batch, n_critic;   /* G steps, batch, critic steps per G step  */
-    long hidden, g_hidden;         /* units per hidden layer: critic, G        */
-    long noise_dim;
-    double lr, g_lr;               /* the critic's and G's learning rates      */
-    int decay;                     /* both fall linearly to 0                  */
+    long hidden, g_hidden, noise_dim;   /* units per hidden layer: critic, G   */
+    double lr, g_lr;               /* the critic's and G's learning rates...   */
+    int decay;                     /* ... falling linearly to 0                */
     double clip, lambda;           /* clip: the box [-clip, clip]; gp: weight  */
     int one_sided;                 /* gp: penalise only slopes above 1 (s. 7)  */
     act_kind act;                  /* the critic's hidden activation           */
@@ -392,10 +355,9 @@ typedef struct setting {           /* one run: a method on a target, its knobs *
 #define EVAL_N_1D 20000
 #define EVAL_N(t) ((t) == TARGET_RING ? EVAL_N_RING : EVAL_N_1D)
 #define WINDOW 50          /* trailing mean of the losses (section 9)       */
-#define N_SNAP 4           /* G's samples kept for the figures: on the ring */
-#define SHOW_N 1000        /* SHOW_N of them, in 1D a histogram of N_BINS   */
+#define N_SNAP 4           /* G's samples kept for the figures: SHOW_N on   */
+#define SHOW_N 1000        /* the ring, in 1D a histogram of N_BINS bins    */
 #define N_BINS 80
-#define EV_COLS 7          /* step, w_est, w1_exact, covered, reached, hq, w1_target */
 
 typedef struct evaluation {        /* what measuring a model gives (section 8) */
     double w_est;                  /* the critic's estimate of W1              */
@@ -417,7 +379,7 @@ typedef struct wgan {              /* one run: the game, and what it records   *
     double critic_loss, penalty;   /* the last critic step's                   */
     double grad_norm, g_loss;      /* ... mean |g| at x_hat; the last G step's */
     history *loss;                 /* critic loss, penalty, G loss per step    */
-    gsl_matrix *evals;             /* (n_evals, EV_COLS) section 8 over time   */
+    gsl_matrix *evals;             /* (n_evals, 7) section 8 during training   */
     size_t n_evals;
     gsl_matrix *snap[N_SNAP];      /* Appendix A                               */
     long snap_step[N_SNAP];
@@ -435,43 +397,34 @@ static wgan *wgan_new(const setting *set, gsl_rng *r)
     const size_t wg[DEPTH + 2] = {(size_t)set->noise_dim, hg, hg, hg, d};
     *W = (wgan){.set = *set, .dim = d, .PG = params_alloc(mlp_size(wg, DEPTH + 2)), .ws = ws_new(rows),
                 .loss = history_new((size_t)set->steps, WINDOW, "critic_loss penalty g_loss"),
-                .evals = gsl_matrix_calloc((size_t)set->steps / 5 + 2, EV_COLS),   /* >= 5 steps apart */
+                .evals = gsl_matrix_calloc((size_t)set->steps / 5 + 2, 7),    /* >= 5 steps apart */
                 .xs = xmalloc(EVAL_N_1D * sizeof(double), "a WGAN"),
                 .ys = xmalloc(EVAL_N_1D * sizeof(double), "a WGAN")};
     W->G = mlp_new(W->PG, wg, DEPTH + 2, ACT_RELU, ACT_IDENTITY, rows);
     mlp_init_xavier(W->G, r);
     W->C = critic_new(d, (size_t)set->hidden, set->act, rows);
     mlp_init_xavier(W->C->net, r);
-    const int clip = set->method == METHOD_CLIP;           /* RMSProp for clip, Adam for gp */
+    const int clip = set->method == METHOD_CLIP;             /* RMSProp for clip, Adam for gp */
     W->optG = clip ? optim_rmsprop(W->PG, set->g_lr, 0.99) : optim_adam(W->PG, set->g_lr, 0.5, 0.9);
     W->optC = clip ? optim_rmsprop(W->C->P, set->lr, 0.99) : optim_adam(W->C->P, set->lr, 0.5, 0.9);
     if (clip)
-        clip_weights(W->C->P, set->clip);                  /* start inside the box */
+        clip_weights(W->C->P, set->clip);                    /* start inside the box */
     gsl_matrix **by_dim[] = {&W->real, &W->fake, &W->xhat, &W->dx};
     for (size_t i = 0; i < 4; i++)
         ws_add(W->ws, by_dim[i], d);
     ws_add(W->ws, &W->z, (size_t)set->noise_dim);
     ws_add(W->ws, &W->dout, 1);
-    for (int k = 0; k < N_SNAP; k++)   /* ring: samples; 1D: x, p(x), G's density, D(x) */
+    for (int k = 0; k < N_SNAP; k++)            /* ring: samples; 1D: x, p(x), G's density, D(x) */
         W->snap[k] = d == 2 ? gsl_matrix_calloc(SHOW_N, 2) : gsl_matrix_calloc(N_BINS, 4);
     return W;
 }
 
 static void wgan_free(wgan *W)
 {
-    mlp_free(W->G);
-    critic_free(W->C);
-    optim_free(W->optG);
-    optim_free(W->optC);
-    params_free(W->PG);
-    ws_free(W->ws);
-    history_free(W->loss);
-    gsl_matrix_free(W->evals);
     for (int k = 0; k < N_SNAP; k++)
         gsl_matrix_free(W->snap[k]);
-    free(W->xs);
-    free(W->ys);
-    free(W);
+    mlp_free(W->G), critic_free(W->C), params_free(W->PG), ws_free(W->ws), history_free(W->loss);
+    optim_free(W->optG), optim_free(W->optC), gsl_matrix_free(W->evals), free(W->xs), free(W->ys), free(W);
 }
 
 static gsl_matrix *generate(wgan *W, gsl_rng *r, size_t n)     /* n samples into W->fake */
@@ -523,54 +476,35 @@ static void generator_step(wgan *W, gsl_rng *r)
     optim_step(W->optG);
 }
 
-typedef struct config {    /* the knobs, as the flags set them (Appendix C) */
-    const char *methods;   /* "all", "clip" or "gp"                         */
-    const char *targets;   /* "both", "ring" or "bimodal"                   */
-    setting run[2][2];     /* [target][method], as recipe() made them       */
-    long trap_steps;       /* section 7's critics' steps                    */
-} config;
-
 /* ----------------------------------------------------------------------------
  * 7. A trap in one dimension, and the one-sided penalty
  *
  * In 1D the slope g = dD/dx is a number, and the two-sided penalty wants it
  * to be +1 or -1 between real and fake points. With the bimodal data and a
- * young G near 0, the best critic is D = |x| (estimate about 2). A critic
- * that starts out increasing (D = x: estimate 0, penalty 0) must turn its
- * left slope from +1 to -1, through 0, where the penalty charges
- * lambda (0 - 1)^2 = 10 on half the points while the estimate has gained
- * about 1: gradient descent stops where the pulls balance, a local minimum,
- * and G, pushed the same way on BOTH sides, runs past a mode (README). In 2D
- * a gradient turns around by ROTATING, never shorter: Gulrajani et al., on
- * images and 2D toys, never met this. The fix (which they mention, and
- * Petzka et al. 2018 argue for) charges only slopes ABOVE 1, all that the
- * Lipschitz constraint asks for; flat stretches become free:
+ * young G near 0, the best critic is D = |x|. One that starts out increasing
+ * (D = x) must turn its left slope from +1 to -1 THROUGH 0, where the penalty
+ * charges lambda (0 - 1)^2 = 10 on half the points while the estimate has
+ * gained about 1: gradient descent stops where the pulls balance, and G,
+ * pushed the same way on both sides, runs past a mode. In 2D a gradient
+ * turns by ROTATING, never shorter: Gulrajani et al., on images and 2D toys,
+ * never met this. The fix (they mention it, Petzka et al. 2018 argue for it)
+ * charges only slopes ABOVE 1, all that the Lipschitz constraint asks for:
  *
  *     P = lambda / n  sum_i max(0, |g_i| - 1)^2     (in section 5, only U_i changes)
  *
- * The experiment: G frozen, TRAP_TRIALS fresh critics per penalty; trapped
- * means mean slopes of the same sign on [-3, -1] and [1, 3] (goal: no
- * one-sided critic). One-sided is the default (it did better on the ring
- * too, README); --penalty two-sided is Gulrajani et al.'s original.
+ * Shown on 5 fresh critics per penalty, G frozen: trapped means mean slopes
+ * of the same sign on [-3, -1] and [1, 3] (the goal: no one-sided critic
+ * is). One-sided is the default; --penalty two-sided is the original.
  * ------------------------------------------------------------------------- */
-#define TRAP_TRIALS 5
-#define TRAP_STEPS 200
-
-static void trap_demo(gsl_rng *r, const config *cfg, metrics *m)
+static void trap_demo(gsl_rng *r, setting set, long steps, metrics *m)
 {
-    if (strcmp(cfg->methods, "clip") == 0)
-        return;                                    /* the penalty's trap only */
-    printf("\n7. The one-dimensional trap: G frozen, %d fresh critics per penalty, %ld critic steps each\n",
-           TRAP_TRIALS, cfg->trap_steps);
-    for (int one_sided = 0; one_sided <= 1; one_sided++) {
-        setting set = cfg->run[TARGET_BIMODAL][METHOD_GP];
-        set.decay = 0;
-        set.one_sided = one_sided;
+    printf("\n7. The one-dimensional trap: G frozen, 5 fresh critics per penalty, %ld critic steps each\n", steps);
+    for (set.one_sided = 0; set.one_sided <= 1; set.one_sided++) {
         int trapped = 0;
-        printf("   %-9s slopes (left, right):", one_sided ? "one-sided" : "two-sided");
-        for (int t = 0; t < TRAP_TRIALS; t++) {
+        printf("   %-9s slopes (left, right):", set.one_sided ? "one-sided" : "two-sided");
+        for (int t = 0; t < 5; t++) {
             wgan *W = wgan_new(&set, r);
-            for (long k = 1; k <= cfg->trap_steps; k++) {
+            for (long k = 1; k <= steps; k++) {
                 critic_step(W, r);
                 check_finite(W->critic_loss, "critic loss (trap experiment)", k);
                 check_finite(W->penalty, "gradient penalty (trap experiment)", k);
@@ -585,8 +519,8 @@ static void trap_demo(gsl_rng *r, const config *cfg, metrics *m)
             printf(" (%+.2f, %+.2f)", left, right);
             wgan_free(W);
         }
-        printf("  -> %d of %d trapped\n", trapped, TRAP_TRIALS);
-        metrics_set(m, one_sided ? "trapped_critics_one_sided" : "trapped_critics_two_sided", trapped);
+        printf("  -> %d of 5 trapped\n", trapped);
+        metrics_set(m, set.one_sided ? "trapped_critics_one_sided" : "trapped_critics_two_sided", trapped);
     }
 }
 
@@ -595,24 +529,21 @@ static void trap_demo(gsl_rng *r, const config *cfg, metrics *m)
  *
  * Ring (chapter 06, common/toy.h), EVAL_N_RING samples: a mode is REACHED
  * when >= 2 % of them lie within 0.2 of it, COVERED within 3 sd = 0.06; the
- * SHARP share is that within 3 sd of some mode. W1 charges mass by the
- * distance it travels, so a missing mode is expensive and the critic pulls
- * samples towards every mode; but a sample 0.1 off costs only 0.1, and a
- * continuous G must pass THROUGH the gaps to split its mass eight ways:
- * WGAN-GP covers, and leaves some mass on the bridges (README).
- *
- * Bimodal: the exact W1 between N generated and N real samples. In 1D the
- * optimal plan matches them in sorted order (paths never cross):
+ * SHARP share is that within 3 sd of some mode. W1 makes a missing mode
+ * expensive, but a sample 0.1 off costs only 0.1, and a continuous G must
+ * pass THROUGH the gaps to split its mass: WGAN-GP covers every mode, and
+ * leaves mass on the bridges (README). Bimodal: the exact W1 between N
+ * generated and N real samples; in 1D the optimal plan matches them in
+ * sorted order (paths never cross):
  *
  *     W1 = 1/N sum_i | a_(i) - b_(i) |      a_(i), b_(i): sorted samples
  *
- * Two perfect samples differ: each point's mode is a coin flip, and moving
- * the surplus of one side a distance 4 is a W1 of pure luck, enough at
- * N = 2000 to blur the goal's 0.1. So the real sample is STRATIFIED (N/2 per
- * mode, the known weights) and N = EVAL_N_1D (luck shrinks like 1/sqrt(N));
- * the run prints the floor left, a perfect G's score. W1 to the target
- * itself, integral |F_n(x) - F(x)| dx, has no real sample in it. Both
- * targets: the critic's own estimate, on the same samples.
+ * Each point's mode is a coin flip, and moving one side's surplus a distance
+ * 4 is a W1 of pure luck, enough at N = 2000 to blur the goal's 0.1: so the
+ * real sample is STRATIFIED (N/2 per mode) and N = EVAL_N_1D, and section 10
+ * prints the floor left, a perfect G's score. W1 to the target itself,
+ * integral |F_n(x) - F(x)| dx, has no real sample in it. Both targets: the
+ * critic's own estimate, on the same samples.
  * ------------------------------------------------------------------------- */
 /* W1 between the SORTED a[0..n-1] and the target: integral |F_n - F| on a
  * 1e-3 grid (at most 1e7 points: a diverging G must not take hours) */
@@ -671,22 +602,20 @@ static evaluation evaluate(wgan *W, gsl_rng *r)     /* fresh samples, left in W-
 /* ----------------------------------------------------------------------------
  * 9. One run: train, log, measure
  *
- * Everything a run touches was allocated by wgan_new. A generator step is
- * n_critic critic steps, then one G step; every loss goes through
- * check_finite, so a diverging run stops naming the step. The loss log
- * (common/history.h) keeps the trailing mean over WINDOW steps that the log
- * prints (single WGAN losses are noisy); section 8 measures every
- * steps / 40 steps (at least 5: a measurement costs more than a short run's
- * step); G's samples are kept at 0, 10, 33 and 100 % (Appendix A).
+ * wgan_new allocated everything. A generator step is n_critic critic steps,
+ * then one G step; every loss goes through check_finite, so a diverging run
+ * stops naming the step. The log (common/history.h) prints trailing means
+ * over WINDOW steps: single WGAN losses are noisy. Section 8 measures every
+ * steps/40 steps (at least 5: it costs more than a short run's step), and
+ * G's samples are kept at 0, 10, 33 and 100 % of the run (Appendix A).
  * ------------------------------------------------------------------------- */
 static void take_snapshot(wgan *W, gsl_rng *r, int k, long step);   /* Appendix A */
 
-static void record_eval(wgan *W, gsl_rng *r, long step)
+static void record_eval(wgan *W, gsl_rng *r, long step)   /* a row of eval_*.dat */
 {
     const evaluation ev = W->final = evaluate(W, r);
-    const double row[EV_COLS] = {(double)step, ev.w_est, ev.w1_exact, ev.covered, ev.reached, ev.hq,
-                                 ev.w1_target};
-    for (size_t c = 0; c < EV_COLS; c++)
+    const double row[7] = {(double)step, ev.w_est, ev.w1_exact, ev.covered, ev.reached, ev.hq, ev.w1_target};
+    for (size_t c = 0; c < 7; c++)
         gsl_matrix_set(W->evals, W->n_evals, c, row[c]);
     W->n_evals++;
 }
@@ -696,6 +625,7 @@ static void train(wgan *W, gsl_rng *r, int quiet)
     const setting *s = &W->set;
     const long steps = s->steps, snap_at[N_SNAP] = {0, steps / 10, steps / 3, steps};
     const long eval_every = steps / 40 > 5 ? steps / 40 : 5, print_every = steps >= 10 ? steps / 10 : 1;
+    const char *decays = s->decay ? " falling linearly to 0" : "";
     int next_snap = 0;
     double sum_slopes = 0.0;
     progress p;
@@ -703,10 +633,10 @@ static void train(wgan *W, gsl_rng *r, int quiet)
            METHOD_NAME[s->method], TARGET_NAME[s->target], steps, s->n_critic, s->batch);
     if (s->method == METHOD_CLIP)
         printf("   RMSProp, lr %g (critic) and %g (G)%s, every critic parameter clipped to +-%g\n",
-               s->lr, s->g_lr, s->decay ? " falling linearly to 0" : "", s->clip);
+               s->lr, s->g_lr, decays, s->clip);
     else
-        printf("   Adam (0.5, 0.9), lr %g (critic) and %g (G)%s, %s penalty, lambda %g, no clipping\n", s->lr,
-               s->g_lr, s->decay ? " falling linearly to 0" : "", s->one_sided ? "one-sided" : "two-sided", s->lambda);
+        printf("   Adam (0.5, 0.9), lr %g (critic) and %g (G)%s, %s penalty, lambda %g, no clipping\n",
+               s->lr, s->g_lr, decays, s->one_sided ? "one-sided" : "two-sided", s->lambda);
     progress_start(&p, steps, quiet);
     record_eval(W, r, 0);
     for (long step = 0; step <= steps; step++) {
@@ -752,33 +682,15 @@ static void train(wgan *W, gsl_rng *r, int quiet)
     W->step = steps;
 }
 
-/* every selected run, ring first, clip before gp; trained unless --load
- * fills it in (Appendix B) */
-static size_t build_runs(session *S, const config *cfg, wgan **runs)
-{
-    if (session_trains(S))
-        printf("\n9. Training\n");
-    size_t n = 0;
-    for (int t = 0; t < 2; t++)
-        for (int k = 0; k < 2; k++) {
-            if ((strcmp(cfg->targets, "both") != 0 && strcmp(cfg->targets, TARGET_NAME[t]) != 0)
-                || (strcmp(cfg->methods, "all") != 0 && strcmp(cfg->methods, METHOD_NAME[k]) != 0))
-                continue;
-            runs[n] = wgan_new(&cfg->run[t][k], S->rng);
-            if (session_trains(S))
-                train(runs[n], S->rng, S->cli.quiet);
-            n++;
-        }
-    return n;
-}
-
 /* ----------------------------------------------------------------------------
  * 10. Results: what each critic became
  *
  * Section 8's numbers, and what tells the critics apart: the mean slope
  * |dD/dx| at G's samples (what the critic hands G); for clip, the share of
  * parameters on a wall; for gp, the mean |dD/dx| at the interpolates over
- * the last WINDOW steps, which the penalty wants <= 1.
+ * the last WINDOW steps, which the penalty wants <= 1. Last, the 1D ruler's
+ * floor: W1 between plain draws from the target (a perfect G) and the
+ * stratified real sample.
  * ------------------------------------------------------------------------- */
 __attribute__((format(printf, 1, 2)))
 static const char *named(const char *fmt, ...)   /* a name made by printf, valid until the next call */
@@ -832,10 +744,7 @@ static void report(wgan *W, metrics *m)
     }
 }
 
-/* every run's numbers (a loaded run is measured now), then the 1D ruler's
- * floor: W1 between plain draws from the target (a perfect G) and the
- * stratified real sample, over 20 draws */
-static void measure_runs(session *S, wgan *const *runs, size_t n)
+static void measure_runs(session *S, wgan *const *runs, size_t n)  /* a loaded run is measured now */
 {
     wgan *bi = NULL;
     printf("\n10. Results\n");
@@ -843,7 +752,7 @@ static void measure_runs(session *S, wgan *const *runs, size_t n)
         if (!session_trains(S))
             record_eval(runs[i], S->rng, runs[i]->step);
         report(runs[i], &S->m);
-        if (!bi && runs[i]->set.target == TARGET_BIMODAL)
+        if (!bi && runs[i]->dim == 1)
             bi = runs[i];
     }
     if (!bi)
@@ -857,27 +766,24 @@ static void measure_runs(session *S, wgan *const *runs, size_t n)
         measure_samples(TARGET_BIMODAL, bi->fake, bi->real, bi->xs, bi->ys, &ev);
         floor += ev.w1_exact;
     }
-    floor /= 20;
     printf("a perfect generator would score W1 %.4f against the stratified real sample "
-           "(mean of 20 draws of 20000)\n", floor);
-    metrics_set(&S->m, "w1_floor_1d", floor);
+           "(mean of 20 draws of 20000)\n", floor / 20);
+    metrics_set(&S->m, "w1_floor_1d", floor / 20);
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix A. What the figures need
  *
- * The scripts in chapters/07-wgan/figures/ read a trained run's data files
- * (loss_, eval_, snap_TARGET_METHOD_K.dat; on the ring critic_ring_METHOD.dat
- * and ring_centres.dat) and values.gp: run_TARGET_METHOD (1 if this
- * invocation ran it), n_snap, snap_step_TARGET_METHOD_K, the plotted ranges,
- * w1_floor, w1_eval_n and loss_window.
+ * The scripts in chapters/07-wgan/figures/ read the data of the trained runs
+ * and values.gp: run_TARGET_METHOD (1 if this invocation ran it), n_snap,
+ * snap_step_TARGET_METHOD_K, ranges, w1_floor, w1_eval_n, loss_window.
  * ------------------------------------------------------------------------- */
 #define BI_LO -4.0         /* the 1D histograms' range                      */
 #define BI_HI 4.0
-#define GRID 101           /* the critic surface: GRID^2 points of [-3, 3]^2 */
+#define GRID 101           /* the critic's surface: GRID^2 points of [-3, 3]^2 */
 
-/* S (N_BINS, >= 3): bin centre, the target's density, the density of the
- * samples X (n, 1) (count / (n width): both curves have area 1) */
+/* S (N_BINS, >= 3): bin centre, the target's density, and the density of
+ * the samples X (n, 1) (count / (n width): both curves have area 1) */
 static void histogram_1d(const gsl_matrix *X, gsl_matrix *S)
 {
     const double width = (BI_HI - BI_LO) / N_BINS;
@@ -893,8 +799,7 @@ static void histogram_1d(const gsl_matrix *X, gsl_matrix *S)
     }
 }
 
-/* ring: SHOW_N samples; 1D: the histogram of EVAL_N_1D, and D(x) on its bins */
-static void take_snapshot(wgan *W, gsl_rng *r, int k, long step)
+static void take_snapshot(wgan *W, gsl_rng *r, int k, long step)   /* 1D: D(x) on the bins too */
 {
     W->snap_step[k] = step;
     if (W->dim == 2) {
@@ -915,11 +820,12 @@ static void write_ring_centres(const char *dir)
     out_write_matrix(dir, "ring_centres.dat", "x y: the 8 mode centres of the ring", &c.matrix);
 }
 
+/* loss_, eval_, snap_TARGET_METHOD_K.dat, on the ring critic_ring_METHOD.dat */
 static void write_run_data(wgan *W, const char *dir)
 {
     const char *mn = METHOD_NAME[W->set.method], *tn = TARGET_NAME[W->set.target];
     history_write(W->loss, dir, named("loss_%s_%s.dat", tn, mn));
-    gsl_matrix_const_view ev = gsl_matrix_const_submatrix(W->evals, 0, 0, W->n_evals, EV_COLS);
+    gsl_matrix_const_view ev = gsl_matrix_const_submatrix(W->evals, 0, 0, W->n_evals, 7);
     out_write_matrix(dir, named("eval_%s_%s.dat", tn, mn), "step  w_estimate  w1_exact(1d)  modes_covered  "
                      "modes_reached  high_quality_share  w1_to_target(1d)", &ev.matrix);
     for (int k = 0; k < N_SNAP; k++)
@@ -943,9 +849,8 @@ static void write_run_data(wgan *W, const char *dir)
 static void draw_runs(session *S, wgan *const *runs, size_t n)
 {
     int ring = 0, bimodal = 0;
-    for (int t = 0; t < 2; t++)
-        for (int k = 0; k < 2; k++)
-            fig_value(named("run_%s_%s", TARGET_NAME[t], METHOD_NAME[k]), 0.0);
+    for (int t = 0; t < 4; t++)
+        fig_value(named("run_%s_%s", TARGET_NAME[t / 2], METHOD_NAME[t % 2]), 0.0);
     fig_value("n_snap", N_SNAP);
     for (size_t i = 0; i < n; i++) {
         const char *mn = METHOD_NAME[runs[i]->set.method], *tn = TARGET_NAME[runs[i]->set.target];
@@ -978,15 +883,13 @@ static void draw_runs(session *S, wgan *const *runs, size_t n)
 /* ----------------------------------------------------------------------------
  * Appendix B. Keeping a trained model, and sampling it without training again
  *
- * --save FILE keeps every run in one checkpoint (common/checkpoint.h); --load
- * FILE builds the same runs from the same flags and reads them instead of
- * training; --generate K then writes and measures K samples of each, and
- * stops. Per run: G and the critic (the results measure it), both
- * optimisers' state (a fresh Adam would move every weight by about lr,
- * whatever its gradient), the step, and gp's slope at the interpolates (a
- * loaded critic takes no step to measure it). The names carry the target,
+ * --save FILE keeps every run in one checkpoint (common/checkpoint.h): G and
+ * the critic, both optimisers' state (a fresh Adam would move every weight by
+ * about lr, whatever its gradient), the step, and gp's slope at x_hat (a
+ * loaded critic takes no step to measure it). Names carry the target, the
  * method and the critic's activation ("bimodal.clip.C.leaky-relu.rmsprop.m"):
- * a file of other runs or flags is refused, in one line, before any reading.
+ * --load refuses a file of other runs or flags, in one line, before reading.
+ * --generate K writes and measures K samples of each loaded G, and stops.
  * ------------------------------------------------------------------------- */
 static void describe_runs(checkpoint *ck, wgan *const *runs, size_t n)
 {
@@ -1002,10 +905,9 @@ static void describe_runs(checkpoint *ck, wgan *const *runs, size_t n)
         checkpoint_add_params(ck, named("%s.C.%s", tag, act), W->C->P);
         checkpoint_add_optimizer(ck, named("%s.C.%s.%s", tag, act, opt), W->optC);
         checkpoint_add_long(ck, named("%s.step", tag), &W->step);
-        if (W->set.method == METHOD_GP) {      /* one double: a vector of length 1 */
-            gsl_vector_view gn = gsl_vector_view_array(&W->slope_at_xhat, 1);
+        gsl_vector_view gn = gsl_vector_view_array(&W->slope_at_xhat, 1);   /* one double */
+        if (W->set.method == METHOD_GP)
             checkpoint_add_vector(ck, named("%s.grad_norm", tag), &gn.vector);
-        }
     }
 }
 
@@ -1021,7 +923,7 @@ static void load_runs(session *S, checkpoint *ck, wgan *const *runs, size_t n)
 /* K samples of every loaded G, in chunks of its work matrices' rows, from a
  * generator of their own (--seed + 1000003: the same file and seed give the
  * same files), measured as in section 8 (1D: against K stratified samples,
- * so the floor of the ruler grows as K shrinks) */
+ * so the ruler's floor grows as K shrinks) */
 static void generate_samples(session *S, wgan *const *runs, size_t n)
 {
     const size_t K = (size_t)S->generate;
@@ -1066,28 +968,29 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
         fig_use(named("generated_%s_%s", tn, mn));
         fig_value(named("generated_step_%s_%s", tn, mn), (double)W->step);
         fig_value("generated_n", (double)K);
-        if (W->dim == 1) {
-            fig_value("bimodal_x_lo", BI_LO);
-            fig_value("bimodal_x_hi", BI_HI);
-        }
-        gsl_matrix_free(X);
-        gsl_rng_free(fixed);
+        if (W->dim == 1)
+            fig_value("bimodal_x_lo", BI_LO), fig_value("bimodal_x_hi", BI_HI);
+        gsl_matrix_free(X), gsl_rng_free(fixed);
     }
     metrics_set(&S->m, "generated_samples", (double)K);
-    gsl_matrix_free(real);
-    gsl_matrix_free(hist);
-    free(xs);
-    free(ys);
+    gsl_matrix_free(real), gsl_matrix_free(hist), free(xs), free(ys);
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix C. The flags, and the recipe of every run
  * ------------------------------------------------------------------------- */
+typedef struct config {    /* the knobs, as the flags set them, made into runs */
+    setting run[4];        /* the selected runs: ring first, clip before gp */
+    size_t n_runs;
+    setting trap;          /* section 7's critics: gp on the bimodal target */
+    long trap_steps;       /* 0: no trap experiment (--method clip)         */
+} config;
+
 /* Every per-variant default, from c, gp's setting as the flags made it: clip
- * gets the paper's (5 critic steps, lr 5e-5, no decay), bimodal runs 3500
- * steps, --quick 30 steps and smaller networks and batches (about a second,
- * for the golden test). A flag the user gave always wins. */
-static void recipe(config *cfg, setting c, const cli *flags)
+ * gets the paper's (5 critic steps, lr 5e-5, no decay), the bimodal runs
+ * 3500 steps, --quick 30 steps and smaller networks and batches (about a
+ * second, for the golden test). A flag the user gave always wins. */
+static void recipe(config *cfg, setting c, const cli *flags, const char *methods, const char *targets)
 {
     long bimodal_steps = cli_given(flags, "steps") ? c.steps : 3500;
     if (flags->quick) {
@@ -1096,7 +999,6 @@ static void recipe(config *cfg, setting c, const cli *flags)
         if (!cli_given(flags, "g-hidden")) c.g_hidden = 16;
         if (!cli_given(flags, "batch")) c.batch = 32;
     }
-    cfg->trap_steps = flags->quick ? 20 : TRAP_STEPS;
     setting clip = c;
     clip.decay = 0;
     if (!cli_given(flags, "n-critic")) clip.n_critic = 5;
@@ -1104,26 +1006,32 @@ static void recipe(config *cfg, setting c, const cli *flags)
     if (!cli_given(flags, "g-lr")) clip.g_lr = 5e-5;
     for (int t = 0; t < 2; t++)
         for (int k = 0; k < 2; k++) {
-            cfg->run[t][k] = k == METHOD_CLIP ? clip : c;
-            cfg->run[t][k].method = (method_kind)k;
-            cfg->run[t][k].target = (target_kind)t;
-            cfg->run[t][k].steps = t == TARGET_BIMODAL ? bimodal_steps : c.steps;
+            setting s = k == METHOD_CLIP ? clip : c;
+            s.method = (method_kind)k;
+            s.target = (target_kind)t;
+            s.steps = t == TARGET_BIMODAL ? bimodal_steps : c.steps;
+            if (t == TARGET_BIMODAL && k == METHOD_GP)
+                cfg->trap = s;
+            if ((strcmp(targets, "both") == 0 || strcmp(targets, TARGET_NAME[t]) == 0)
+                && (strcmp(methods, "all") == 0 || strcmp(methods, METHOD_NAME[k]) == 0))
+                cfg->run[cfg->n_runs++] = s;
         }
+    cfg->trap_steps = strcmp(methods, "clip") == 0 ? 0 : flags->quick ? 20 : 200;
 }
 
-/* the knobs the text invites a student to turn, with gp's setting as their
- * defaults; common/session.h adds --seed, --out, --quick, --quiet and
- * Appendix B's --save, --load, --generate */
+/* the knobs the text invites a student to turn, gp's setting their defaults;
+ * common/session.h adds --seed, --out, --quick, --quiet, --save, --load and
+ * --generate */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
-    const char *act = "leaky-relu", *penalty = "one-sided", *decay = "linear";
+    const char *methods = "all", *targets = "both", *act = "leaky-relu", *penalty = "one-sided";
+    const char *decay = "linear";
     setting c = {.steps = 2000, .batch = 64, .n_critic = 10, .hidden = 64, .g_hidden = 64, .noise_dim = 2,
                  .lr = 1e-3, .g_lr = 5e-4, .clip = 0.01, .lambda = 10.0};
-    *cfg = (config){.methods = "all", .targets = "both"};
     cli_option options[] = {
-        {"method", CLI_CHOICE, &cfg->methods, "how the critic is kept 1-Lipschitz: clipping, penalty, or both",
+        {"method", CLI_CHOICE, &methods, "how the critic is kept 1-Lipschitz: clipping, penalty, or both",
          0, 0, "all|clip|gp", 0},
-        {"target", CLI_CHOICE, &cfg->targets, "the data: 8-Gaussian ring (2D), bimodal (1D) or both", 0, 0,
+        {"target", CLI_CHOICE, &targets, "the data: 8-Gaussian ring (2D), bimodal (1D) or both", 0, 0,
          "both|ring|bimodal", 0},
         {"steps", CLI_INT, &c.steps, "generator steps per run (bimodal: 3500 unless given)", 1, 1000000, NULL, 0},
         {"batch", CLI_INT, &c.batch, "samples per batch", 1, 100000, NULL, 0},
@@ -1150,7 +1058,8 @@ static void start(session *S, config *cfg, int argc, char **argv)
     c.act = strcmp(act, "relu") == 0 ? ACT_RELU : ACT_LEAKY_RELU;
     c.one_sided = strcmp(penalty, "one-sided") == 0;
     c.decay = strcmp(decay, "linear") == 0;
-    recipe(cfg, c, &S->cli);
+    *cfg = (config){0};
+    recipe(cfg, c, &S->cli, methods, targets);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1161,30 +1070,35 @@ int main(int argc, char **argv)
 {
     session S;
     config cfg;
-    start(&S, &cfg, argc, argv);              /* Appendix C: the flags, --out, the seed */
-    if (session_trains(&S)) {                 /* (--load trains nothing: it skips 1, 5, 7) */
-        const setting *gp = &cfg.run[TARGET_RING][METHOD_GP];
-        conceptual_numbers(S.rng, &S.m);                                /* 1. made-up scores      */
-        check_double_backward(S.rng, gp->act, gp->one_sided, &S.m);     /* 5. the double backward */
-        trap_demo(S.rng, &cfg, &S.m);                                   /* 7. the 1D trap         */
-    }
     wgan *runs[4];
-    const size_t n_runs = build_runs(&S, &cfg, runs);   /* 9. each method on each target, trained */
-    checkpoint ck;                                      /* B. what --save and --load move         */
-    describe_runs(&ck, runs, n_runs);
-    if (!session_trains(&S))
-        load_runs(&S, &ck, runs, n_runs);
-    if (S.generate > 0) {
-        generate_samples(&S, runs, n_runs);             /* B. K samples of each, measured; stop   */
-    } else {
-        measure_runs(&S, runs, n_runs);                 /* 10. results (a loaded run measured now) */
-        if (session_trains(&S))
-            draw_runs(&S, runs, n_runs);                /* A. the figures' data                   */
+    checkpoint ck;                                    /* B. what --save and --load move       */
+    start(&S, &cfg, argc, argv);                      /* C. the flags, --out, the seed         */
+    if (session_trains(&S)) {                         /* (--load trains nothing: it skips these) */
+        conceptual_numbers(S.rng, &S.m);                                        /* 1. made-up scores */
+        check_double_backward(S.rng, cfg.trap.act, cfg.trap.one_sided, &S.m);   /* 5. double backward */
+        if (cfg.trap_steps)
+            trap_demo(S.rng, cfg.trap, cfg.trap_steps, &S.m);                   /* 7. the 1D trap    */
+        printf("\n9. Training\n");
     }
-    session_save(&S, &ck, named("%zu run(s)", n_runs)); /* B. with --save                         */
-    for (size_t i = 0; i < n_runs; i++)
+    for (size_t i = 0; i < cfg.n_runs; i++) {         /* 9. each run, trained (or built for --load) */
+        runs[i] = wgan_new(&cfg.run[i], S.rng);
+        if (session_trains(&S))
+            train(runs[i], S.rng, S.cli.quiet);
+    }
+    describe_runs(&ck, runs, cfg.n_runs);
+    if (!session_trains(&S))
+        load_runs(&S, &ck, runs, cfg.n_runs);         /* B. read instead of trained            */
+    if (S.generate > 0) {
+        generate_samples(&S, runs, cfg.n_runs);       /* B. K samples of each, measured; stop  */
+    } else {
+        measure_runs(&S, runs, cfg.n_runs);           /* 10. results                          */
+        if (session_trains(&S))
+            draw_runs(&S, runs, cfg.n_runs);          /* A. the figures' data                  */
+    }
+    session_save(&S, &ck, named("%zu run(s)", cfg.n_runs));   /* B. with --save                */
+    for (size_t i = 0; i < cfg.n_runs; i++)
         wgan_free(runs[i]);
-    session_finish(&S);                                 /* results, metrics.txt, the figures      */
+    session_finish(&S);                               /* results, metrics.txt, the figures     */
     return 0;
 }
 #endif
