@@ -236,14 +236,11 @@ static void test_wrong_gradient_is_caught(void **s)
     res = gradcheck(gp_probe_loss, &p, p.C->P->value->data, p.C->P->grad->data, p.C->P->value->size, 100000);
     assert_true(res.max_rel_err > 1e-3);
 
-    /* (b): recompute with every slope of layer 0 set to 1 inside the double
-     * backward only: run the penalty's forward, then overwrite M_0 and redo
-     * the backward by calling critic_gp on the same rows with M_0 = 1 */
+    /* (b): the same steps as critic_gp's double backward, but with the
+     * slopes M_0 forgotten (dS = dE instead of dE * M_0) */
     params_zero_grad(p.C->P);
     critic_forward(p.C, p.X);
     critic_input_grad(p.C);
-    gsl_matrix_set_all(p.C->m[0], 1.0);
-    /* the same steps as critic_gp's backward, with the wrong masks */
     {
         critic *C = p.C;
         const size_t n = C->n;
@@ -255,17 +252,19 @@ static void test_wrong_gradient_is_caught(void **s)
             for (size_t j = 0; j < 2; j++)
                 gsl_matrix_set(U, i, j, coef * gsl_matrix_get(g, i, j));
         }
-        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, U, C->e[0], 1.0, &C->layer[0].dW.matrix);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, U, E(C, 0), 1.0, &C->layer[0].dW.matrix);
         gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, U, &C->layer[0].W.matrix, 0.0, dE);
         for (size_t l = 1; l < DEPTH; l++) {
-            gsl_matrix_memcpy(dS, dE);
-            gsl_matrix_mul_elements(dS, C->m[l - 1]);
-            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, dS, C->e[l], 1.0, &C->layer[l].dW.matrix);
+            if (l == 1)
+                gsl_matrix_memcpy(dS, dE);                  /* the slip */
+            else
+                mask(C, l - 1, dE, dS);
+            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, dS, E(C, l), 1.0, &C->layer[l].dW.matrix);
             gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, dS, &C->layer[l].W.matrix, 0.0, dE);
         }
-        gsl_matrix_mul_elements(dE, C->m[DEPTH - 1]);
+        mask(C, DEPTH - 1, dE, dS);
         gsl_vector_view dw = gsl_matrix_column(&C->layer[DEPTH].dW.matrix, 0);
-        mat_add_col_sums(&dw.vector, dE);
+        mat_add_col_sums(&dw.vector, dS);
     }
     res = gradcheck(gp_probe_loss, &p, p.C->P->value->data, p.C->P->grad->data, p.C->P->value->size, 100000);
     assert_true(res.max_rel_err > 1e-3);

@@ -1,16 +1,12 @@
 /* wgan.c -- chapter 07: the Wasserstein GAN, with weight clipping and with a
- * gradient penalty.
- *
- * A good GAN discriminator says "fake" to every fake; its sigmoid is flat
- * there, and G learns little about WHICH WAY to move (chapters 05, 06). The
- * Wasserstein GAN (Arjovsky, Chintala and Bottou, 2017) puts in its place a
- * critic whose scores estimate the Earth Mover's distance, how much mass
- * must move and how far, which shrinks smoothly as G gets closer, even where
- * the two never overlap: IF the critic is held to a constraint (section 1),
- * by weight clipping (section 4) or by a gradient penalty (section 5), whose
- * gradient of a gradient we derive by hand and whose 1D trap we find
- * (section 7). In 1D the true distance is exact (section 8). Measurements,
- * and what the sources got wrong: README.md.   Run: bin/07-wgan --help
+ * gradient penalty. A good GAN discriminator says "fake" to every fake; its
+ * sigmoid is flat there, and G learns little about WHICH WAY to move. The
+ * WGAN's critic instead scores samples so that the gap between real and fake
+ * scores estimates the Earth Mover's distance (how much mass must move, how
+ * far), which shrinks smoothly as G gets closer, even where the two never
+ * overlap: if the critic obeys a constraint (section 1), kept by clipping
+ * (section 4) or by a gradient penalty (sections 5, 7). README.md: what the
+ * runs measured, what the sources got wrong, the longer explanations.
  * ========================================================================== */
 #include <stdarg.h>
 
@@ -27,11 +23,10 @@
  *     L_D = mean D(fake) - mean D(real)     (minimised: real high, fake low)
  *     L_G = -mean D(fake)                   (minimised: fakes scored high)
  *
- * and -L_D estimates W1, but only if D is 1-LIPSCHITZ (slope at most 1).
- * Seed 000 shows the formulas on made-up scores, and so do we: scaled by 10,
- * they give ten times the "distance". Its constant "gradient for G" is per
- * SCORE; G needs dL_G/dx_i = -(1/n) dD/dx, the slope of a constrained,
- * trained critic. Its clipping example puts nearly every weight on a bound.
+ * and -L_D estimates W1, if D is 1-LIPSCHITZ (slope at most 1). Seed 000's
+ * made-up scores, scaled by 10, give ten times the "distance"; its constant
+ * "gradient for G" is per SCORE, while G needs -(1/n) dD/dx, the critic's
+ * slope at its samples.
  * ------------------------------------------------------------------------- */
 static void conceptual_numbers(gsl_rng *r, metrics *m)
 {   /* everything here is made up, as in the source: no network yet */
@@ -88,38 +83,37 @@ static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, dim)
 /* ----------------------------------------------------------------------------
  * 3. The critic, and its gradient with respect to its input
  *
- * The critic is an MLP (common/mlp.h, as in chapters 05-06), DEPTH hidden
- * layers of H units and a linear output:
+ * The critic is an MLP (common/mlp.h, as in chapters 05-06):
  *
  *     z_0 = x W_0 + b_0,          a_0 = f(z_0)         x (n, d), W_0 (d, H)
  *     z_l = a_{l-1} W_l + b_l,    a_l = f(z_l)         W_l (H, H), l = 1..DEPTH-1
  *     D   = a_{DEPTH-1} w + c                          w (H, 1), D (n, 1)
  *
- * Section 5 also needs dD/dx, the gradient with respect to the INPUT, as a
- * quantity of its own, and derivatives of it: that pass is written here, and
- * keeps what it computes. f is LeakyReLU (slope 0.2 below 0; --act relu: 0),
- * PIECEWISE LINEAR: its slopes M_l = f'(z_l) are constant on each side of the
- * kink, so f'' = 0 wherever a float lands, and in section 5's second
- * derivative the M_l are constants. Backpropagating the score itself
- * (dD/dD = 1 on every row), with E_l = dD/dz_l and * entry by entry:
+ * f is LeakyReLU (slope 0.2 below 0; --act relu: 0), PIECEWISE LINEAR: its
+ * slopes M_l = f'(z_l) are constant on each side of the kink, so f'' = 0
+ * wherever a float lands. Section 5 needs dD/dx, the gradient with respect
+ * to the INPUT, as a quantity of its own: the backward pass of the score
+ * itself, dD/dD = 1 on every row, without parameter gradients. With
+ * E_l = dD/dz_l and * the entry-by-entry product, it computes
  *
  *     E_{DEPTH-1} = w^T * M_{DEPTH-1}              (each row: w^T times its slopes)
  *     E_{l-1}     = (E_l W_l^T) * M_{l-1}           l = DEPTH-1 .. 1
  *     g           = E_0 W_0^T                       g = dD/dx, (n, d)
  *
- * g serves G, whose samples move along -(1/n) g (section 6), and the penalty.
+ * which is mlp_backward_input with dOut = 1; it leaves E_l in net->dzv[l].
+ * g moves G's samples (section 6) and is what the penalty constrains.
  * ------------------------------------------------------------------------- */
 #define DEPTH 3                    /* hidden layers, in the critic and in G */
 
 typedef struct critic {
-    size_t in, hidden, n;          /* n: the rows of the last forward pass  */
+    size_t in, n;                  /* n: the rows of the last forward pass  */
     act_kind act;                  /* ACT_LEAKY_RELU or ACT_RELU           */
     params *P;
     mlp *net;                      /* in -> H -> ... -> H -> 1              */
     dense *layer;                  /* net's: W_0 .. W_{DEPTH-1}, then w     */
     workspace *ws;                 /* the matrices below, n rows at a time  */
-    gsl_matrix *m[DEPTH], *e[DEPTH];   /* (n, H) M_l = f'(z_l), E_l = dD/dz_l */
     gsl_matrix *dE, *dS;           /* (n, H) the double backward's scratch  */
+    gsl_matrix *ones;              /* (n, 1) dD/dD                          */
     gsl_matrix *grad, *U;          /* (n, in) g = dD/dx and U = dP/dg       */
 } critic;
 
@@ -127,13 +121,13 @@ static critic *critic_new(size_t in, size_t h, act_kind act, size_t max_rows)
 {
     critic *C = xcalloc(1, sizeof *C, "a critic");
     const size_t widths[DEPTH + 2] = {in, h, h, h, 1};
-    *C = (critic){.in = in, .hidden = h, .act = act, .ws = ws_new(max_rows),
-                  .P = params_alloc(mlp_size(widths, DEPTH + 2))};
+    *C = (critic){.in = in, .act = act, .ws = ws_new(max_rows), .P = params_alloc(mlp_size(widths, DEPTH + 2))};
     C->net = mlp_new(C->P, widths, DEPTH + 2, act, ACT_IDENTITY, max_rows);
     C->layer = C->net->layer;
-    gsl_matrix **by_h[] = {&C->m[0], &C->m[1], &C->m[2], &C->e[0], &C->e[1], &C->e[2], &C->dE, &C->dS};
-    for (size_t i = 0; i < 8; i++)
-        ws_add(C->ws, by_h[i], h);
+    ws_add(C->ws, &C->dE, h);
+    ws_add(C->ws, &C->dS, h);
+    ws_add(C->ws, &C->ones, 1);
+    gsl_matrix_set_all(C->ones, 1.0);
     ws_add(C->ws, &C->grad, in);
     ws_add(C->ws, &C->U, in);
     return C;
@@ -141,42 +135,26 @@ static critic *critic_new(size_t in, size_t h, act_kind act, size_t max_rows)
 
 static void critic_free(critic *C)
 {
-    mlp_free(C->net);
-    ws_free(C->ws);
-    params_free(C->P);
-    free(C);
+    mlp_free(C->net); ws_free(C->ws); params_free(C->P); free(C);
 }
 
-static const gsl_matrix *critic_forward(critic *C, const gsl_matrix *X)   /* D (n, 1), and M_l */
+static const gsl_matrix *critic_forward(critic *C, const gsl_matrix *X)   /* D (n, 1) */
 {
-    const gsl_matrix *D = mlp_forward(C->net, X);
-    const double below = C->act == ACT_LEAKY_RELU ? ACT_LEAKY_SLOPE : 0.0;
     ws_rows(C->ws, C->n = X->size1);
-    for (size_t l = 0; l < DEPTH; l++)
-        for (size_t i = 0; i < C->n; i++) {
-            const double *z = gsl_matrix_const_ptr(&C->net->zv[l].matrix, i, 0);
-            double *m = gsl_matrix_ptr(C->m[l], i, 0);
-            for (size_t j = 0; j < C->hidden; j++)
-                m[j] = z[j] > 0.0 ? 1.0 : below;                       /* M = f'(z) */
-        }
-    return D;
+    return mlp_forward(C->net, X);
 }
 
 static const gsl_matrix *critic_input_grad(critic *C)   /* g (n, d) at the last forward's rows */
 {
-    const gsl_matrix *w = &C->layer[DEPTH].W.matrix;                  /* (H, 1) */
-    for (size_t i = 0; i < C->n; i++) {                      /* E = w^T * M, row by row */
-        double *e = gsl_matrix_ptr(C->e[DEPTH - 1], i, 0);
-        const double *m = gsl_matrix_const_ptr(C->m[DEPTH - 1], i, 0);
-        for (size_t k = 0; k < C->hidden; k++)
-            e[k] = w->data[k * w->tda] * m[k];
-    }
-    for (size_t l = DEPTH - 1; l > 0; l--) {      /* E_{l-1} = (E_l W_l^T) * M_{l-1} */
-        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, C->e[l], &C->layer[l].W.matrix, 0.0, C->e[l - 1]);
-        gsl_matrix_mul_elements(C->e[l - 1], C->m[l - 1]);
-    }
-    gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, C->e[0], &C->layer[0].W.matrix, 0.0, C->grad);
-    return C->grad;                                                   /* g = E_0 W_0^T */
+    mlp_backward_input(C->net, C->ones, C->grad);
+    return C->grad;
+}
+
+static const gsl_matrix *E(const critic *C, size_t l) { return &C->net->dzv[l].matrix; }   /* (n, H) */
+
+static void mask(const critic *C, size_t l, const gsl_matrix *dE, gsl_matrix *dS)   /* dS = dE * M_l */
+{
+    act_backward(C->act, &C->net->zv[l].matrix, &C->net->av[l].matrix, dE, dS);
 }
 
 /* ----------------------------------------------------------------------------
@@ -185,11 +163,10 @@ static const gsl_matrix *critic_input_grad(critic *C)   /* g (n, d) at the last 
  * If every weight lies in [-c, c], each layer stretches its input by at most
  * (fan-in) x c, so |dD/dx| <= some K: the critic estimates K x W1, and a
  * constant factor does not change which way G should move. Arjovsky et al.
- * clip to [-0.01, 0.01] after every critic step, with RMSProp at lr 5e-5
- * (momentum made their critic unstable). The price (section 10): the critic
- * wants steeper slopes than the box allows, its parameters pile up on the
- * walls, and almost-binary weights make a poor function class: nearly planar
- * surfaces (figure critic_ring_clip), a tiny slope for G, slow progress.
+ * clip to [-0.01, 0.01] after every critic step, with RMSProp at lr 5e-5.
+ * The price (section 10, README): the critic wants steeper slopes than the
+ * box allows, its weights pile up on the walls, and a network of almost
+ * binary weights is a poor function class that hands G a tiny slope.
  * ------------------------------------------------------------------------- */
 static void clip_weights(params *P, double c)
 {
@@ -208,23 +185,19 @@ static double share_at_bound(const params *P, double c)          /* |v| = c */
 /* ----------------------------------------------------------------------------
  * 5. Way 2: the gradient penalty, and the gradient of a gradient
  *
- * A differentiable D is 1-Lipschitz exactly when |dD/dx| <= 1 everywhere,
- * and the optimal critic has |dD/dx| = 1 where mass moves. Gulrajani et al.
- * drop the clipping (it would bring back section 4's walls; Adam (0.5, 0.9)
- * instead of RMSProp) and penalise the slope between real and fake samples:
+ * D is 1-Lipschitz exactly when |dD/dx| <= 1 everywhere, and the optimal
+ * critic has |dD/dx| = 1 where mass moves. Gulrajani et al. drop the clipping
+ * (no walls; Adam (0.5, 0.9)) and penalise the slope between real and fake:
  *
  *     x_hat_i = eps_i x_real_i + (1 - eps_i) x_fake_i,     eps_i ~ U[0, 1]
  *     P       = lambda / n  sum_i ( |g_i| - 1 )^2,          g_i = dD/dx at x_hat_i
  *     L_D     = mean D(fake) - mean D(real) + P             (lambda = 10)
  *
- * (the "two-sided" penalty; section 7's one-sided default replaces |g_i| - 1
- * by max(0, |g_i| - 1) here and below). Minimising L_D needs dP/dtheta, and
- * g came out of a backward pass: a derivative of a derivative ("double
- * backprop"). Less scary than it sounds: section 3's chain for g involves
- * only the weights and the slopes M_l, constants here, so it is a LINEAR
- * network in disguise, run from output to input, with "weights" W_l^T and
- * fixed masks. We backpropagate through it like through any network, from
- * U = dP/dg, walking from g back towards w:
+ * (section 7's one-sided default puts max(0, |g_i| - 1) in place of
+ * |g_i| - 1, here and below). dP/dtheta is the derivative of a derivative,
+ * but section 3's chain for g only involves the weights and the constant
+ * masks M_l: it is a LINEAR network in disguise, run from output to input.
+ * We backpropagate through it as through any network, from U = dP/dg:
  *
  *     U_i = dP/dg_i = 2 lambda / n  (|g_i| - 1)  g_i / |g_i|           (n, d)
  *     g = E_0 W_0^T        dW_0 += U^T E_0          dE_0 = U W_0
@@ -235,11 +208,9 @@ static double share_at_bound(const params *P, double c)          /* |v| = c */
  *     E_{DEPTH-1} = w^T * M_{DEPTH-1}:
  *                          dw   += column sums of (dE_{DEPTH-1} * M_{DEPTH-1})
  *
- * and the biases get NOTHING: b_l only decides where the kinks are, and
- * moving it a little moves no kink past a sample; c never enters g. With a
- * smooth f (tanh) the masks would move with every weight below them, adding
- * dP/dZ_{l-1} = dE_{l-1} * S_l * f''(Z_{l-1}), to be backpropagated through
- * the FORWARD pass; piecewise-linear critics, the usual choice, spare us it.
+ * and the biases get NOTHING: b_l only places the kinks, and moving it a
+ * little moves no kink past a sample. (A smooth f, tanh, would add a path
+ * through f'' and the forward pass: README.)
  * ------------------------------------------------------------------------- */
 static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int one_sided,
                         int want_grad, double *mean_norm)
@@ -266,27 +237,24 @@ static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int on
         *mean_norm = norms / (double)n;
     if (!want_grad)
         return lambda * pen / (double)n;
-    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, C->U, C->e[0], 1.0, &C->layer[0].dW.matrix);
+    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, C->U, E(C, 0), 1.0, &C->layer[0].dW.matrix);
     gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, C->U, &C->layer[0].W.matrix, 0.0, C->dE);
     for (size_t l = 1; l < DEPTH; l++) {         /* dW_0 += U^T E_0, dE_0 = U W_0, above */
-        gsl_matrix_memcpy(C->dS, C->dE);
-        gsl_matrix_mul_elements(C->dS, C->m[l - 1]);                  /* dS = dE * M      */
-        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, C->dS, C->e[l], 1.0,
+        mask(C, l - 1, C->dE, C->dS);                                  /* dS = dE * M      */
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, C->dS, E(C, l), 1.0,
                        &C->layer[l].dW.matrix);                        /* dW_l += dS^T E_l */
         gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, C->dS, &C->layer[l].W.matrix,
                        0.0, C->dE);                                    /* dE_l = dS W_l    */
     }
-    gsl_matrix_mul_elements(C->dE, C->m[DEPTH - 1]);
+    mask(C, DEPTH - 1, C->dE, C->dS);
     gsl_vector_view dw = gsl_matrix_column(&C->layer[DEPTH].dW.matrix, 0);
-    mat_add_col_sums(&dw.vector, C->dE);                               /* dw += sums       */
+    mat_add_col_sums(&dw.vector, C->dS);                               /* dw += sums       */
     return lambda * pen / (double)n;
 }
 
-/* Checked against the definition of a derivative (finite differences, seed
- * 004's way of TRAINING, cost two forward passes per weight; the double
- * backward about two in all): a tiny critic (H = 5, random weights AND
- * biases, so that every term matters), 6 random points, central differences
- * of P over every parameter. tests/test_07_wgan.c checks more. */
+/* Checked against central differences of P over every parameter of a tiny
+ * critic (H = 5, random weights AND biases, 6 random points); more checks
+ * in tests/test_07_wgan.c. */
 typedef struct gp_probe {
     critic *C;
     gsl_matrix *X;       /* (n, d) the points x_hat */
@@ -320,21 +288,18 @@ static void check_double_backward(gsl_rng *r, act_kind act, int one_sided, metri
 /* ----------------------------------------------------------------------------
  * 6. The game, one critic step and one generator step at a time
  *
- * G is an ordinary MLP: noise z ~ N(0, I) of dimension 2, DEPTH hidden ReLU
- * layers, a linear output. Critic step (G fixed): fresh real data and fakes,
- * dL_D/dD(real_i) = -1/n and dL_D/dD(fake_i) = +1/n through the backward
- * pass, plus (gp) section 5's gradient; a step; (clip) the clipping.
- * Generator step (the critic fixed: its optimiser is simply not called):
+ * G is an MLP from noise z ~ N(0, I) (dimension 2) through DEPTH ReLU layers.
+ * Critic step (G fixed): fresh real data and fakes, dL_D/dD(real_i) = -1/n and
+ * dL_D/dD(fake_i) = +1/n through the backward pass, plus (gp) section 5's
+ * gradient; a step; (clip) clipping. Generator step (the critic's optimiser
+ * is simply not called):
  *
  *     L_G = -mean D(G(z)),   dL_G/dx_i = -(1/n) g_i,   g_i = dD/dx at G(z_i)
  *
- * into G's weights by mlp_backward. A strong discriminator starves G (its
- * sigmoid saturates); a Lipschitz critic cannot saturate, and the better
- * trained, the better its estimate and slope: so it takes several steps per
- * G step (clip 5, as in Arjovsky et al.; gp 10), and the gp critic learns
- * faster (lr 1e-3 against 5e-4: two time scales, Heusel et al. 2017), both
- * rates falling linearly to 0 (Gulrajani et al.'s CIFAR-10 code) so that G
- * ends where it is heading, not in mid-jitter.
+ * A Lipschitz critic cannot saturate as a discriminator does: the better
+ * trained, the better its slope. So it takes several steps per G step (clip
+ * 5, gp 10) and, for gp, a faster learning rate than G (two time scales),
+ * both rates falling linearly to 0 so that G ends where it is heading.
  * ------------------------------------------------------------------------- */
 typedef enum { METHOD_CLIP, METHOD_GP } method_kind;
 static const char *const METHOD_NAME[] = {"clip", "gp"};
@@ -423,8 +388,8 @@ static void wgan_free(wgan *W)
 {
     for (int k = 0; k < N_SNAP; k++)
         gsl_matrix_free(W->snap[k]);
-    mlp_free(W->G), critic_free(W->C), params_free(W->PG), ws_free(W->ws), history_free(W->loss);
-    optim_free(W->optG), optim_free(W->optC), gsl_matrix_free(W->evals), free(W->xs), free(W->ys), free(W);
+    mlp_free(W->G); critic_free(W->C); params_free(W->PG); optim_free(W->optG); optim_free(W->optC);
+    ws_free(W->ws); history_free(W->loss); gsl_matrix_free(W->evals); free(W->xs); free(W->ys); free(W);
 }
 
 static gsl_matrix *generate(wgan *W, gsl_rng *r, size_t n)     /* n samples into W->fake */
@@ -480,21 +445,18 @@ static void generator_step(wgan *W, gsl_rng *r)
  * 7. A trap in one dimension, and the one-sided penalty
  *
  * In 1D the slope g = dD/dx is a number, and the two-sided penalty wants it
- * to be +1 or -1 between real and fake points. With the bimodal data and a
- * young G near 0, the best critic is D = |x|. One that starts out increasing
- * (D = x) must turn its left slope from +1 to -1 THROUGH 0, where the penalty
- * charges lambda (0 - 1)^2 = 10 on half the points while the estimate has
- * gained about 1: gradient descent stops where the pulls balance, and G,
- * pushed the same way on both sides, runs past a mode. In 2D a gradient
- * turns by ROTATING, never shorter: Gulrajani et al., on images and 2D toys,
- * never met this. The fix (they mention it, Petzka et al. 2018 argue for it)
- * charges only slopes ABOVE 1, all that the Lipschitz constraint asks for:
+ * to be +-1 between real and fake points. On the bimodal data with G near 0,
+ * the best critic is D = |x|; one that starts out increasing must turn its
+ * left slope from +1 to -1 THROUGH 0, where the penalty charges lambda on
+ * half the points for a small gain: it stops halfway, and G, pushed the same
+ * way on both sides, runs past a mode. (In 2D a gradient turns by rotating,
+ * never shorter.) Charging only slopes ABOVE 1, all that the constraint asks,
  *
  *     P = lambda / n  sum_i max(0, |g_i| - 1)^2     (in section 5, only U_i changes)
  *
- * Shown on 5 fresh critics per penalty, G frozen: trapped means mean slopes
- * of the same sign on [-3, -1] and [1, 3] (the goal: no one-sided critic
- * is). One-sided is the default; --penalty two-sided is the original.
+ * frees flat stretches and removes the trap. Shown on 5 fresh critics per
+ * penalty, G frozen: trapped means left and right slopes (on [-3, -1] and
+ * [1, 3]) of the same sign; the goal: no one-sided critic is.
  * ------------------------------------------------------------------------- */
 static void trap_demo(gsl_rng *r, setting set, long steps, metrics *m)
 {
@@ -527,27 +489,19 @@ static void trap_demo(gsl_rng *r, setting set, long steps, metrics *m)
 /* ----------------------------------------------------------------------------
  * 8. Measuring
  *
- * Ring (chapter 06, common/toy.h), EVAL_N_RING samples: a mode is REACHED
- * when >= 2 % of them lie within 0.2 of it, COVERED within 3 sd = 0.06; the
- * SHARP share is that within 3 sd of some mode. W1 makes a missing mode
- * expensive, but a sample 0.1 off costs only 0.1, and a continuous G must
- * pass THROUGH the gaps to split its mass: WGAN-GP covers every mode, and
- * leaves mass on the bridges (README). Bimodal: the exact W1 between N
- * generated and N real samples; in 1D the optimal plan matches them in
- * sorted order (paths never cross):
+ * Ring (chapter 06, common/toy.h): a mode is REACHED when >= 2 % of the
+ * samples lie within 0.2 of it, COVERED within 3 sd; the SHARP share lies
+ * within 3 sd of some mode. Bimodal: the exact W1 between N generated and N
+ * real samples, which in 1D match in sorted order (paths never cross):
  *
  *     W1 = 1/N sum_i | a_(i) - b_(i) |      a_(i), b_(i): sorted samples
  *
- * Each point's mode is a coin flip, and moving one side's surplus a distance
- * 4 is a W1 of pure luck, enough at N = 2000 to blur the goal's 0.1: so the
- * real sample is STRATIFIED (N/2 per mode) and N = EVAL_N_1D, and section 10
- * prints the floor left, a perfect G's score. W1 to the target itself,
- * integral |F_n(x) - F(x)| dx, has no real sample in it. Both targets: the
- * critic's own estimate, on the same samples.
+ * Each sample's mode is a coin flip, whose luck alone costs W1: so the real
+ * sample is STRATIFIED (N/2 per mode) and N is large, and section 10 prints
+ * the floor left. W1 to the target itself, integral |F_n(x) - F(x)| dx, has
+ * no real sample in it. Both: the critic's own estimate, on the same samples.
  * ------------------------------------------------------------------------- */
-/* W1 between the SORTED a[0..n-1] and the target: integral |F_n - F| on a
- * 1e-3 grid (at most 1e7 points: a diverging G must not take hours) */
-static double w1_to_target(const double *a, size_t n)
+static double w1_to_target(const double *a, size_t n)   /* a sorted; a 1e-3 grid, at most 1e7 points */
 {
     const double lo = fmin(a[0], -BI_AT - 8.0 * BI_SD), hi = fmax(a[n - 1], BI_AT + 8.0 * BI_SD);
     const double h = fmax(1e-3, (hi - lo) / 1e7);
@@ -602,12 +556,11 @@ static evaluation evaluate(wgan *W, gsl_rng *r)     /* fresh samples, left in W-
 /* ----------------------------------------------------------------------------
  * 9. One run: train, log, measure
  *
- * wgan_new allocated everything. A generator step is n_critic critic steps,
- * then one G step; every loss goes through check_finite, so a diverging run
- * stops naming the step. The log (common/history.h) prints trailing means
- * over WINDOW steps: single WGAN losses are noisy. Section 8 measures every
- * steps/40 steps (at least 5: it costs more than a short run's step), and
- * G's samples are kept at 0, 10, 33 and 100 % of the run (Appendix A).
+ * A generator step is n_critic critic steps, then one G step; every loss goes
+ * through check_finite, so a diverging run stops naming the step. The log
+ * prints trailing means over WINDOW steps (common/history.h): single WGAN
+ * losses are noisy. Section 8 measures about 40 times per run, and G's
+ * samples are kept at 0, 10, 33 and 100 % of it (Appendix A).
  * ------------------------------------------------------------------------- */
 static void take_snapshot(wgan *W, gsl_rng *r, int k, long step);   /* Appendix A */
 
@@ -687,10 +640,9 @@ static void train(wgan *W, gsl_rng *r, int quiet)
  *
  * Section 8's numbers, and what tells the critics apart: the mean slope
  * |dD/dx| at G's samples (what the critic hands G); for clip, the share of
- * parameters on a wall; for gp, the mean |dD/dx| at the interpolates over
- * the last WINDOW steps, which the penalty wants <= 1. Last, the 1D ruler's
- * floor: W1 between plain draws from the target (a perfect G) and the
- * stratified real sample.
+ * weights on a wall; for gp, the mean |dD/dx| at the interpolates over the
+ * last WINDOW steps. Then the 1D ruler's floor: W1 between plain draws from
+ * the target (a perfect G) and the stratified real sample.
  * ------------------------------------------------------------------------- */
 __attribute__((format(printf, 1, 2)))
 static const char *named(const char *fmt, ...)   /* a name made by printf, valid until the next call */
@@ -725,7 +677,7 @@ static void report(wgan *W, metrics *m)
     ws_rows(W->ws, SHOW_N);            /* the first rows of W->fake: G's latest samples */
     critic_forward(W->C, W->fake);
     const gsl_matrix *g = critic_input_grad(W->C);
-    double slope = 0.0;                                 /* mean |dD/dx| over G's samples */
+    double slope = 0.0;
     for (size_t i = 0; i < SHOW_N; i++) {
         gsl_vector_const_view row = gsl_matrix_const_row(g, i);
         slope += gsl_blas_dnrm2(&row.vector);
@@ -864,32 +816,25 @@ static void draw_runs(session *S, wgan *const *runs, size_t n)
     }
     if (ring) {
         write_ring_centres(S->cli.out);
-        fig_value("critic_grid_lo", -3.0);
-        fig_value("critic_grid_hi", 3.0);
-        fig_use("samples_ring");
-        fig_use("modes_ring");
+        fig_value("critic_grid_lo", -3.0); fig_value("critic_grid_hi", 3.0);
+        fig_use("samples_ring"); fig_use("modes_ring");
     }
     if (bimodal) {
-        fig_value("bimodal_x_lo", BI_LO);
-        fig_value("bimodal_x_hi", BI_HI);
-        fig_value("w1_floor", metrics_get(&S->m, "w1_floor_1d"));
-        fig_value("w1_eval_n", EVAL_N_1D);
+        fig_value("bimodal_x_lo", BI_LO); fig_value("bimodal_x_hi", BI_HI);
+        fig_value("w1_floor", metrics_get(&S->m, "w1_floor_1d")); fig_value("w1_eval_n", EVAL_N_1D);
         fig_use("w1_bimodal");
     }
-    fig_value("loss_window", WINDOW);
-    fig_use("losses");
+    fig_value("loss_window", WINDOW); fig_use("losses");
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix B. Keeping a trained model, and sampling it without training again
  *
- * --save FILE keeps every run in one checkpoint (common/checkpoint.h): G and
- * the critic, both optimisers' state (a fresh Adam would move every weight by
- * about lr, whatever its gradient), the step, and gp's slope at x_hat (a
- * loaded critic takes no step to measure it). Names carry the target, the
- * method and the critic's activation ("bimodal.clip.C.leaky-relu.rmsprop.m"):
- * --load refuses a file of other runs or flags, in one line, before reading.
- * --generate K writes and measures K samples of each loaded G, and stops.
+ * --save FILE keeps every run in one checkpoint (common/checkpoint.h): G, the
+ * critic, both optimisers' state, the step, gp's slope at x_hat (a loaded
+ * critic takes no step to measure it), under names that carry the target,
+ * method and activation, so that --load refuses other runs or flags in one
+ * line. --generate K writes and measures K samples of each loaded G.
  * ------------------------------------------------------------------------- */
 static void describe_runs(checkpoint *ck, wgan *const *runs, size_t n)
 {
@@ -920,10 +865,8 @@ static void load_runs(session *S, checkpoint *ck, wgan *const *runs, size_t n)
                TARGET_NAME[runs[i]->set.target], runs[i]->step);
 }
 
-/* K samples of every loaded G, in chunks of its work matrices' rows, from a
- * generator of their own (--seed + 1000003: the same file and seed give the
- * same files), measured as in section 8 (1D: against K stratified samples,
- * so the ruler's floor grows as K shrinks) */
+/* K samples of each loaded G, in chunks of its work matrices' rows, from a
+ * generator of their own (--seed + 1000003), measured as in section 8 */
 static void generate_samples(session *S, wgan *const *runs, size_t n)
 {
     const size_t K = (size_t)S->generate;
@@ -939,10 +882,8 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
             gsl_matrix_view dst = gsl_matrix_submatrix(X, at, 0, K - at < rows ? K - at : rows, W->dim);
             gsl_matrix_memcpy(&dst.matrix, generate(W, fixed, dst.matrix.size1));
         }
-        char header[96];
-        snprintf(header, sizeof header, "%s: %zu samples of G after %ld steps, one per row",
-                 W->dim == 2 ? "x y" : "x", K, W->step);
-        out_write_matrix(S->cli.out, named("generated_%s_%s.dat", tn, mn), header, X);
+        out_write_matrix(S->cli.out, named("generated_%s_%s.dat", tn, mn), W->dim == 2 ? "x y: samples of G"
+                         : "x: samples of G", X);
         evaluation ev;
         if (W->dim == 1)
             real_stratified(fixed, real);
@@ -968,12 +909,13 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
         fig_use(named("generated_%s_%s", tn, mn));
         fig_value(named("generated_step_%s_%s", tn, mn), (double)W->step);
         fig_value("generated_n", (double)K);
-        if (W->dim == 1)
-            fig_value("bimodal_x_lo", BI_LO), fig_value("bimodal_x_hi", BI_HI);
-        gsl_matrix_free(X), gsl_rng_free(fixed);
+        if (W->dim == 1) {
+            fig_value("bimodal_x_lo", BI_LO); fig_value("bimodal_x_hi", BI_HI);
+        }
+        gsl_matrix_free(X); gsl_rng_free(fixed);
     }
     metrics_set(&S->m, "generated_samples", (double)K);
-    gsl_matrix_free(real), gsl_matrix_free(hist), free(xs), free(ys);
+    gsl_matrix_free(real); gsl_matrix_free(hist); free(xs); free(ys);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1019,9 +961,8 @@ static void recipe(config *cfg, setting c, const cli *flags, const char *methods
     cfg->trap_steps = strcmp(methods, "clip") == 0 ? 0 : flags->quick ? 20 : 200;
 }
 
-/* the knobs the text invites a student to turn, gp's setting their defaults;
- * common/session.h adds --seed, --out, --quick, --quiet, --save, --load and
- * --generate */
+/* the knobs the text invites a student to turn, gp's setting their defaults
+ * (session.h adds --seed, --out, --quick, --quiet, --save, --load, --generate) */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
     const char *methods = "all", *targets = "both", *act = "leaky-relu", *penalty = "one-sided";
@@ -1029,29 +970,21 @@ static void start(session *S, config *cfg, int argc, char **argv)
     setting c = {.steps = 2000, .batch = 64, .n_critic = 10, .hidden = 64, .g_hidden = 64, .noise_dim = 2,
                  .lr = 1e-3, .g_lr = 5e-4, .clip = 0.01, .lambda = 10.0};
     cli_option options[] = {
-        {"method", CLI_CHOICE, &methods, "how the critic is kept 1-Lipschitz: clipping, penalty, or both",
-         0, 0, "all|clip|gp", 0},
-        {"target", CLI_CHOICE, &targets, "the data: 8-Gaussian ring (2D), bimodal (1D) or both", 0, 0,
-         "both|ring|bimodal", 0},
+        {"method", CLI_CHOICE, &methods, "keeping the critic 1-Lipschitz: clipping, penalty, or both", 0, 0, "all|clip|gp", 0},
+        {"target", CLI_CHOICE, &targets, "8-Gaussian ring (2D), bimodal (1D) or both", 0, 0, "both|ring|bimodal", 0},
         {"steps", CLI_INT, &c.steps, "generator steps per run (bimodal: 3500 unless given)", 1, 1000000, NULL, 0},
         {"batch", CLI_INT, &c.batch, "samples per batch", 1, 100000, NULL, 0},
-        {"n-critic", CLI_INT, &c.n_critic, "critic steps per generator step (clip: 5 unless given)", 1, 1000,
-         NULL, 0},
+        {"n-critic", CLI_INT, &c.n_critic, "critic steps per G step (clip: 5 unless given)", 1, 1000, NULL, 0},
         {"lr", CLI_REAL, &c.lr, "the critic's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12, NULL, 0},
-        {"g-lr", CLI_REAL, &c.g_lr, "the generator's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12,
-         NULL, 0},
-        {"lr-decay", CLI_CHOICE, &decay, "gp: learning rates fall linearly to 0, or stay (clip: always stay)",
-         0, 0, "linear|none", 0},
+        {"g-lr", CLI_REAL, &c.g_lr, "the generator's learning rate (clip: 5e-5 unless given)", 1e-12, 1e12, NULL, 0},
+        {"lr-decay", CLI_CHOICE, &decay, "gp: rates fall linearly to 0, or stay (clip: stay)", 0, 0, "linear|none", 0},
         {"clip", CLI_REAL, &c.clip, "clip: every critic parameter in [-clip, clip]", 1e-9, 1e9, NULL, 0},
-        {"gp-lambda", CLI_REAL, &c.lambda, "gp: weight of the gradient penalty (0: no constraint at all)",
-         0, 1e9, NULL, 0},
-        {"penalty", CLI_CHOICE, &penalty, "gp: max(0, |g| - 1)^2 or Gulrajani et al.'s (|g| - 1)^2", 0, 0,
-         "one-sided|two-sided", 0},
+        {"gp-lambda", CLI_REAL, &c.lambda, "gp: weight of the penalty (0: no constraint at all)", 0, 1e9, NULL, 0},
+        {"penalty", CLI_CHOICE, &penalty, "gp: max(0, |g| - 1)^2 or (|g| - 1)^2", 0, 0, "one-sided|two-sided", 0},
         {"hidden", CLI_INT, &c.hidden, "the critic's units per hidden layer (3 layers)", 1, 4096, NULL, 0},
         {"g-hidden", CLI_INT, &c.g_hidden, "the generator's units per hidden layer (3 layers)", 1, 4096, NULL, 0},
         {"noise-dim", CLI_INT, &c.noise_dim, "dimension of the generator's noise z", 1, 1024, NULL, 0},
-        {"act", CLI_CHOICE, &act, "the critic's hidden activation (both piecewise linear)", 0, 0,
-         "leaky-relu|relu", 0},
+        {"act", CLI_CHOICE, &act, "the critic's hidden activation (piecewise linear)", 0, 0, "leaky-relu|relu", 0},
     };
     session_start(S, "07-wgan", "Wasserstein GAN: weight clipping and gradient penalty, on a ring and in 1D.",
                   42, options, sizeof options / sizeof options[0], SESSION_SAVE_LOAD, argc, argv);
