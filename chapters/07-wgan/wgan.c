@@ -45,8 +45,7 @@ static void conceptual_numbers(gsl_rng *r, metrics *m)
            "   dL_G/dD(fake_i) = -1/%d = %.4f for every sample; dL_G/dx_i = -(1/%d) dD/dx depends on the critic\n",
            -(mr - mf), -mf, mr - mf, 10.0 * (mr - mf), N, -1.0 / N, N);
     size_t at_bound = 0;      /* the source's clipping example: 4 x 4 N(0, 0.5^2) weights */
-    for (size_t i = 0; i < 16; i++)
-        at_bound += fabs(w[i] = gsl_ran_gaussian(r, 0.5)) >= 0.01;
+    for (size_t i = 0; i < 16; i++) at_bound += fabs(w[i] = gsl_ran_gaussian(r, 0.5)) >= 0.01;
     gsl_stats_minmax(&lo, &hi, w, 1, 16);
     printf("   clipping 16 weights ~ N(0, 0.5^2), range [%.3f, %.3f], to [-0.01, 0.01]: %zu of 16 end on a bound\n",
            lo, hi, at_bound);
@@ -222,19 +221,16 @@ static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int on
     for (size_t i = 0; i < n; i++) {
         const double *gi = gsl_matrix_const_ptr(g, i, 0);
         double *ui = gsl_matrix_ptr(C->U, i, 0), s = 0.0;
-        for (size_t j = 0; j < C->in; j++)
-            s += gi[j] * gi[j];
+        for (size_t j = 0; j < C->in; j++) s += gi[j] * gi[j];
         const double norm = sqrt(s);                              /* |g_i|       */
         const double excess = one_sided ? fmax(norm - 1.0, 0.0) : norm - 1.0;
         pen += excess * excess;
         norms += norm;
         /* U_i; at g_i = 0 (0/0) the direction does not matter: g_i / 1e-12 = 0 */
         const double coef = 2.0 * lambda / (double)n * excess / fmax(norm, 1e-12);
-        for (size_t j = 0; j < C->in; j++)
-            ui[j] = coef * gi[j];
+        for (size_t j = 0; j < C->in; j++) ui[j] = coef * gi[j];
     }
-    if (mean_norm)
-        *mean_norm = norms / (double)n;
+    if (mean_norm) *mean_norm = norms / (double)n;
     if (!want_grad)
         return lambda * pen / (double)n;
     gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, C->U, E(C, 0), 1.0, &C->layer[0].dW.matrix);
@@ -375,8 +371,7 @@ static wgan *wgan_new(const setting *set, gsl_rng *r)
     if (clip)
         clip_weights(W->C->P, set->clip);                    /* start inside the box */
     gsl_matrix **by_dim[] = {&W->real, &W->fake, &W->xhat, &W->dx};
-    for (size_t i = 0; i < 4; i++)
-        ws_add(W->ws, by_dim[i], d);
+    for (size_t i = 0; i < 4; i++) ws_add(W->ws, by_dim[i], d);
     ws_add(W->ws, &W->z, (size_t)set->noise_dim);
     ws_add(W->ws, &W->dout, 1);
     for (int k = 0; k < N_SNAP; k++)            /* ring: samples; 1D: x, p(x), G's density, D(x) */
@@ -386,8 +381,7 @@ static wgan *wgan_new(const setting *set, gsl_rng *r)
 
 static void wgan_free(wgan *W)
 {
-    for (int k = 0; k < N_SNAP; k++)
-        gsl_matrix_free(W->snap[k]);
+    for (int k = 0; k < N_SNAP; k++) gsl_matrix_free(W->snap[k]);
     mlp_free(W->G); critic_free(W->C); params_free(W->PG); optim_free(W->optG); optim_free(W->optC);
     ws_free(W->ws); history_free(W->loss); gsl_matrix_free(W->evals); free(W->xs); free(W->ys); free(W);
 }
@@ -424,8 +418,7 @@ static void critic_step(wgan *W, gsl_rng *r)
         W->penalty = critic_gp(W->C, W->xhat, W->set.lambda, W->set.one_sided, 1, &W->grad_norm);
     }
     optim_step(W->optC);
-    if (W->set.method == METHOD_CLIP)
-        clip_weights(W->C->P, W->set.clip);
+    if (W->set.method == METHOD_CLIP) clip_weights(W->C->P, W->set.clip);
 }
 
 static void generator_step(wgan *W, gsl_rng *r)
@@ -508,8 +501,7 @@ static double w1_to_target(const double *a, size_t n)   /* a sorted; a 1e-3 grid
     double s = 0.0;
     size_t below = 0;
     for (double x = lo + 0.5 * h; x < hi; x += h) {
-        while (below < n && a[below] <= x)
-            below++;
+        while (below < n && a[below] <= x) below++;
         s += fabs((double)below / (double)n - toy_bimodal_cdf(x, BI_AT, BI_SD)) * h;
     }
     return s;
@@ -568,8 +560,7 @@ static void record_eval(wgan *W, gsl_rng *r, long step)   /* a row of eval_*.dat
 {
     const evaluation ev = W->final = evaluate(W, r);
     const double row[7] = {(double)step, ev.w_est, ev.w1_exact, ev.covered, ev.reached, ev.hq, ev.w1_target};
-    for (size_t c = 0; c < 7; c++)
-        gsl_matrix_set(W->evals, W->n_evals, c, row[c]);
+    for (size_t c = 0; c < 7; c++) gsl_matrix_set(W->evals, W->n_evals, c, row[c]);
     W->n_evals++;
 }
 
@@ -595,8 +586,7 @@ static void train(wgan *W, gsl_rng *r, int quiet)
     for (long step = 0; step <= steps; step++) {
         while (next_snap < N_SNAP && snap_at[next_snap] == step)
             take_snapshot(W, r, next_snap++, step);
-        if (step == steps)
-            break;
+        if (step == steps) break;
         if (s->decay) {                 /* lr_t = lr (1 - t / steps), both players */
             W->optC->lr = s->lr * (1.0 - (double)step / (double)steps);
             W->optG->lr = s->g_lr * (1.0 - (double)step / (double)steps);
@@ -611,16 +601,13 @@ static void train(wgan *W, gsl_rng *r, int quiet)
         /* finite is not enough: samples running off to 1e9 would never be
          * stopped, and measuring them would take forever (section 8) */
         check_within(W->fake, SANE_RANGE, "generator samples", step + 1);
-        if (step >= steps - WINDOW)
-            sum_slopes += W->grad_norm;
+        if (step >= steps - WINDOW) sum_slopes += W->grad_norm;
         history_add(W->loss, step + 1, (const double[]){W->critic_loss, W->penalty, W->g_loss});
-        if ((step + 1) % eval_every == 0 || step + 1 == steps)
-            record_eval(W, r, step + 1);
+        if ((step + 1) % eval_every == 0 || step + 1 == steps) record_eval(W, r, step + 1);
         const double c_mean = history_mean(W->loss, 0), g_mean = history_mean(W->loss, 2);
         if ((step + 1) % print_every == 0) {
             printf("step %5ld  critic loss %10.4g", step + 1, c_mean);
-            if (s->method == METHOD_GP)
-                printf("  penalty %7.4f", history_mean(W->loss, 1));
+            if (s->method == METHOD_GP) printf("  penalty %7.4f", history_mean(W->loss, 1));
             printf("  G loss %10.4g  W estimate %10.4g", g_mean, W->final.w_est);
             if (s->target == TARGET_RING)
                 printf("  modes reached %.0f covered %.0f sharp %.2f\n", W->final.reached, W->final.covered,
@@ -701,14 +688,11 @@ static void measure_runs(session *S, wgan *const *runs, size_t n)  /* a loaded r
     wgan *bi = NULL;
     printf("\n10. Results\n");
     for (size_t i = 0; i < n; i++) {
-        if (!session_trains(S))
-            record_eval(runs[i], S->rng, runs[i]->step);
+        if (!session_trains(S)) record_eval(runs[i], S->rng, runs[i]->step);
         report(runs[i], &S->m);
-        if (!bi && runs[i]->dim == 1)
-            bi = runs[i];
+        if (!bi && runs[i]->dim == 1) bi = runs[i];
     }
-    if (!bi)
-        return;
+    if (!bi) return;
     evaluation ev;
     double floor = 0.0;
     for (int t = 0; t < 20; t++) {
@@ -783,8 +767,7 @@ static void write_run_data(wgan *W, const char *dir)
     for (int k = 0; k < N_SNAP; k++)
         out_write_matrix(dir, named("snap_%s_%s_%d.dat", tn, mn, k + 1), W->dim == 2 ? "x y: G's samples"
                          : "x  real_density  generated_density  D(x)", W->snap[k]);
-    if (W->dim == 1)
-        return;
+    if (W->dim == 1) return;
     gsl_matrix *S = gsl_matrix_alloc(GRID * GRID, 3);                  /* x y D(x, y) */
     for (size_t i = 0; i < GRID * GRID; i++) {
         gsl_matrix_set(S, i, 0, -3.0 + 6.0 / (GRID - 1) * (double)(i / GRID));
@@ -885,8 +868,7 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
         out_write_matrix(S->cli.out, named("generated_%s_%s.dat", tn, mn), W->dim == 2 ? "x y: samples of G"
                          : "x: samples of G", X);
         evaluation ev;
-        if (W->dim == 1)
-            real_stratified(fixed, real);
+        if (W->dim == 1) real_stratified(fixed, real);
         measure_samples(W->set.target, X, real, xs, ys, &ev);
         if (W->dim == 2) {
             printf("%s on the ring, step %ld: %zu samples, modes reached %.0f/8 (within 0.2), "
@@ -952,8 +934,7 @@ static void recipe(config *cfg, setting c, const cli *flags, const char *methods
             s.method = (method_kind)k;
             s.target = (target_kind)t;
             s.steps = t == TARGET_BIMODAL ? bimodal_steps : c.steps;
-            if (t == TARGET_BIMODAL && k == METHOD_GP)
-                cfg->trap = s;
+            if (t == TARGET_BIMODAL && k == METHOD_GP) cfg->trap = s;
             if ((strcmp(targets, "both") == 0 || strcmp(targets, TARGET_NAME[t]) == 0)
                 && (strcmp(methods, "all") == 0 || strcmp(methods, METHOD_NAME[k]) == 0))
                 cfg->run[cfg->n_runs++] = s;
@@ -1015,8 +996,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < cfg.n_runs; i++) {         /* 9. each run, trained (or built for --load) */
         runs[i] = wgan_new(&cfg.run[i], S.rng);
-        if (session_trains(&S))
-            train(runs[i], S.rng, S.cli.quiet);
+        if (session_trains(&S)) train(runs[i], S.rng, S.cli.quiet);
     }
     describe_runs(&ck, runs, cfg.n_runs);
     if (!session_trains(&S))
@@ -1029,8 +1009,7 @@ int main(int argc, char **argv)
             draw_runs(&S, runs, cfg.n_runs);          /* A. the figures' data                  */
     }
     session_save(&S, &ck, named("%zu run(s)", cfg.n_runs));   /* B. with --save                */
-    for (size_t i = 0; i < cfg.n_runs; i++)
-        wgan_free(runs[i]);
+    for (size_t i = 0; i < cfg.n_runs; i++) wgan_free(runs[i]);
     session_finish(&S);                               /* results, metrics.txt, the figures     */
     return 0;
 }
