@@ -1,33 +1,24 @@
-/* wgan.c -- chapter 07: the Wasserstein GAN, with weight clipping and with a
- * gradient penalty. A good GAN discriminator says "fake" to every fake; its
- * sigmoid is flat there, and G learns little about WHICH WAY to move. The
- * WGAN's critic instead scores samples so that the gap between real and fake
- * scores estimates the Earth Mover's distance (how much mass must move, how
- * far), which shrinks smoothly as G gets closer, even where the two never
- * overlap: if the critic obeys a constraint (section 1), kept by clipping
- * (section 4) or by a gradient penalty (sections 5, 7). README.md: what the
- * runs measured, what the sources got wrong, the longer explanations.
- * ========================================================================== */
-#include <stdarg.h>
-
+/* wgan.c -- chapter 07: the Wasserstein GAN. A good GAN discriminator says
+ * "fake" to every fake; its sigmoid is flat there, and G learns little about
+ * WHICH WAY to move. The WGAN's critic scores samples so that the gap between
+ * real and fake scores estimates the Earth Mover's distance, which shrinks
+ * smoothly as G gets closer, if the critic obeys a constraint (section 1):
+ * weight clipping (4) or a gradient penalty (5, 7). README.md: what the runs
+ * measured, what the sources got wrong, the longer explanations. */
 #include "genlab.h"
 
 /* ----------------------------------------------------------------------------
  * 1. A critic instead of a discriminator: the source's conceptual numbers
- *
  * W1 between the data's P_r and G's P_g has a dual form (Kantorovich-
- * Rubinstein), W1 = max over f with |f(x) - f(y)| <= |x - y| of
- * E_{x ~ P_r} f(x) - E_{x ~ P_g} f(x). The critic D, a network with no
- * sigmoid (its output is a score), plays f:
+ * Rubinstein): the max over f with |f(x) - f(y)| <= |x - y| of
+ * E_{P_r} f - E_{P_g} f. The critic D, a network with no sigmoid, plays f:
  *
  *     L_D = mean D(fake) - mean D(real)     (minimised: real high, fake low)
  *     L_G = -mean D(fake)                   (minimised: fakes scored high)
  *
- * and -L_D estimates W1, if D is 1-LIPSCHITZ (slope at most 1). Seed 000's
- * made-up scores, scaled by 10, give ten times the "distance"; its constant
- * "gradient for G" is per SCORE, while G needs -(1/n) dD/dx, the critic's
- * slope at its samples.
- * ------------------------------------------------------------------------- */
+ * and -L_D estimates W1, if D is 1-LIPSCHITZ (slope at most 1): seed 000's
+ * made-up scores, times 10, give ten times the "distance". Its constant
+ * "gradient for G" is per SCORE; G needs -(1/n) dD/dx, the critic's slope. */
 static void conceptual_numbers(gsl_rng *r, metrics *m)
 {   /* everything here is made up, as in the source: no network yet */
     enum { N = 100 };
@@ -55,12 +46,10 @@ static void conceptual_numbers(gsl_rng *r, metrics *m)
 
 /* ----------------------------------------------------------------------------
  * 2. The real data
- *
  *     ring      x = 2 (cos 2 pi k/8, sin 2 pi k/8) + N(0, 0.02^2 I), k uniform
  *               in 0..7: chapter 06's benchmark, modes 1.53 apart     x (n, 2)
  *     bimodal   x = s + N(0, 0.3^2), s = -2 or +2 with probability 1/2 (sd 0.3
- *               as in chapter 05 and seed 004; seed 000 uses 0.2)     x (n, 1)
- * ------------------------------------------------------------------------- */
+ *               as in chapter 05 and seed 004; seed 000 uses 0.2)     x (n, 1) */
 typedef enum { TARGET_RING, TARGET_BIMODAL } target_kind;
 static const char *const TARGET_NAME[] = {"ring", "bimodal"};
 #define BI_AT 2.0
@@ -81,27 +70,21 @@ static void real_batch(target_kind t, gsl_rng *r, gsl_matrix *X)   /* X (n, dim)
 
 /* ----------------------------------------------------------------------------
  * 3. The critic, and its gradient with respect to its input
- *
- * The critic is an MLP (common/mlp.h, as in chapters 05-06):
- *
- *     z_0 = x W_0 + b_0,          a_0 = f(z_0)         x (n, d), W_0 (d, H)
- *     z_l = a_{l-1} W_l + b_l,    a_l = f(z_l)         W_l (H, H), l = 1..DEPTH-1
- *     D   = a_{DEPTH-1} w + c                          w (H, 1), D (n, 1)
- *
- * f is LeakyReLU (slope 0.2 below 0; --act relu: 0), PIECEWISE LINEAR: its
- * slopes M_l = f'(z_l) are constant on each side of the kink, so f'' = 0
- * wherever a float lands. Section 5 needs dD/dx, the gradient with respect
- * to the INPUT, as a quantity of its own: the backward pass of the score
- * itself, dD/dD = 1 on every row, without parameter gradients. With
- * E_l = dD/dz_l and * the entry-by-entry product, it computes
+ * The critic is an MLP (common/mlp.h, as in chapters 05-06): DEPTH hidden
+ * layers z_l = a_{l-1} W_l + b_l, a_l = f(z_l) from a_{-1} = x (n, d), and a
+ * linear output D = a_{DEPTH-1} w + c (n, 1). f is LeakyReLU (slope 0.2 below
+ * 0; --act relu: 0), PIECEWISE LINEAR: its slopes M_l = f'(z_l) are constant
+ * on each side of the kink, so f'' = 0 wherever a float lands. Section 5
+ * needs dD/dx, the gradient with respect to the INPUT, as a quantity of its
+ * own: the backward pass of the score itself, dD/dD = 1 on every row, with
+ * no parameter gradients. With E_l = dD/dz_l and * entry by entry:
  *
  *     E_{DEPTH-1} = w^T * M_{DEPTH-1}              (each row: w^T times its slopes)
  *     E_{l-1}     = (E_l W_l^T) * M_{l-1}           l = DEPTH-1 .. 1
  *     g           = E_0 W_0^T                       g = dD/dx, (n, d)
  *
- * which is mlp_backward_input with dOut = 1; it leaves E_l in net->dzv[l].
- * g moves G's samples (section 6) and is what the penalty constrains.
- * ------------------------------------------------------------------------- */
+ * (mlp_backward_input with dOut = 1; it leaves E_l in net->dzv[l]). g moves
+ * G's samples (section 6) and is what the penalty constrains. */
 #define DEPTH 3                    /* hidden layers, in the critic and in G */
 
 typedef struct critic {
@@ -111,8 +94,7 @@ typedef struct critic {
     mlp *net;                      /* in -> H -> ... -> H -> 1              */
     dense *layer;                  /* net's: W_0 .. W_{DEPTH-1}, then w     */
     workspace *ws;                 /* the matrices below, n rows at a time  */
-    gsl_matrix *dE, *dS;           /* (n, H) the double backward's scratch  */
-    gsl_matrix *ones;              /* (n, 1) dD/dD                          */
+    gsl_matrix *dE, *dS, *ones;    /* (n, H) double backward scratch; (n, 1) dD/dD */
     gsl_matrix *grad, *U;          /* (n, in) g = dD/dx and U = dP/dg       */
 } critic;
 
@@ -132,41 +114,26 @@ static critic *critic_new(size_t in, size_t h, act_kind act, size_t max_rows)
     return C;
 }
 
-static void critic_free(critic *C)
-{
-    mlp_free(C->net); ws_free(C->ws); params_free(C->P); free(C);
-}
+static void critic_free(critic *C) { mlp_free(C->net); ws_free(C->ws); params_free(C->P); free(C); }
 
 static const gsl_matrix *critic_forward(critic *C, const gsl_matrix *X)   /* D (n, 1) */
-{
-    ws_rows(C->ws, C->n = X->size1);
-    return mlp_forward(C->net, X);
-}
+{ ws_rows(C->ws, C->n = X->size1); return mlp_forward(C->net, X); }
 
 static const gsl_matrix *critic_input_grad(critic *C)   /* g (n, d) at the last forward's rows */
-{
-    mlp_backward_input(C->net, C->ones, C->grad);
-    return C->grad;
-}
+{ mlp_backward_input(C->net, C->ones, C->grad); return C->grad; }
 
 static const gsl_matrix *E(const critic *C, size_t l) { return &C->net->dzv[l].matrix; }   /* (n, H) */
 
 static void mask(const critic *C, size_t l, const gsl_matrix *dE, gsl_matrix *dS)   /* dS = dE * M_l */
-{
-    act_backward(C->act, &C->net->zv[l].matrix, &C->net->av[l].matrix, dE, dS);
-}
+{ act_backward(C->act, &C->net->zv[l].matrix, &C->net->av[l].matrix, dE, dS); }
 
 /* ----------------------------------------------------------------------------
  * 4. Keeping the critic 1-Lipschitz, way 1: weight clipping
- *
- * If every weight lies in [-c, c], each layer stretches its input by at most
- * (fan-in) x c, so |dD/dx| <= some K: the critic estimates K x W1, and a
- * constant factor does not change which way G should move. Arjovsky et al.
- * clip to [-0.01, 0.01] after every critic step, with RMSProp at lr 5e-5.
- * The price (section 10, README): the critic wants steeper slopes than the
- * box allows, its weights pile up on the walls, and a network of almost
- * binary weights is a poor function class that hands G a tiny slope.
- * ------------------------------------------------------------------------- */
+ * With every weight in [-c, c], each layer stretches its input by at most
+ * (fan-in) x c: |dD/dx| <= some K, and K x W1 points G the same way as W1.
+ * Arjovsky et al. clip to [-0.01, 0.01] after every critic step (RMSProp,
+ * lr 5e-5). The price (section 10): the weights pile up on the walls, and
+ * almost binary weights make a poor critic that hands G a tiny slope. */
 static void clip_weights(params *P, double c)
 {
     for (size_t i = 0; i < P->value->size; i++)
@@ -183,7 +150,6 @@ static double share_at_bound(const params *P, double c)          /* |v| = c */
 
 /* ----------------------------------------------------------------------------
  * 5. Way 2: the gradient penalty, and the gradient of a gradient
- *
  * D is 1-Lipschitz exactly when |dD/dx| <= 1 everywhere, and the optimal
  * critic has |dD/dx| = 1 where mass moves. Gulrajani et al. drop the clipping
  * (no walls; Adam (0.5, 0.9)) and penalise the slope between real and fake:
@@ -209,8 +175,8 @@ static double share_at_bound(const params *P, double c)          /* |v| = c */
  *
  * and the biases get NOTHING: b_l only places the kinks, and moving it a
  * little moves no kink past a sample. (A smooth f, tanh, would add a path
- * through f'' and the forward pass: README.)
- * ------------------------------------------------------------------------- */
+ * through f'' and the forward pass: README.) Checked below against central
+ * differences on a tiny critic with random weights AND biases. */
 static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int one_sided,
                         int want_grad, double *mean_norm)
 {
@@ -231,8 +197,7 @@ static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int on
         for (size_t j = 0; j < C->in; j++) ui[j] = coef * gi[j];
     }
     if (mean_norm) *mean_norm = norms / (double)n;
-    if (!want_grad)
-        return lambda * pen / (double)n;
+    if (!want_grad) return lambda * pen / (double)n;
     gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, C->U, E(C, 0), 1.0, &C->layer[0].dW.matrix);
     gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, C->U, &C->layer[0].W.matrix, 0.0, C->dE);
     for (size_t l = 1; l < DEPTH; l++) {         /* dW_0 += U^T E_0, dE_0 = U W_0, above */
@@ -248,19 +213,11 @@ static double critic_gp(critic *C, const gsl_matrix *Xhat, double lambda, int on
     return lambda * pen / (double)n;
 }
 
-/* Checked against central differences of P over every parameter of a tiny
- * critic (H = 5, random weights AND biases, 6 random points); more checks
- * in tests/test_07_wgan.c. */
-typedef struct gp_probe {
-    critic *C;
-    gsl_matrix *X;       /* (n, d) the points x_hat */
-    double lambda;
-    int one_sided;
-} gp_probe;
+typedef struct gp_probe { critic *C; gsl_matrix *X; double lambda; int one_sided; } gp_probe;   /* X: x_hat */
 
 static double gp_probe_loss(void *ctx)
 {
-    gp_probe *p = ctx;
+    const gp_probe *p = ctx;
     return critic_gp(p->C, p->X, p->lambda, p->one_sided, 0, NULL);
 }
 
@@ -274,8 +231,7 @@ static void check_double_backward(gsl_rng *r, act_kind act, int one_sided, metri
     critic_gp(p.C, p.X, p.lambda, p.one_sided, 1, NULL);              /* the analytic dP/dtheta */
     const gradcheck_result gc = gradcheck(gp_probe_loss, &p, p.C->P->value->data, p.C->P->grad->data,
                                           p.C->P->value->size, 100000);
-    critic_free(p.C);
-    gsl_matrix_free(p.X);
+    critic_free(p.C); gsl_matrix_free(p.X);
     printf("\n5. Gradient check of the penalty's double backward: %zu parameters, max rel err < 1e%+d\n",
            gc.checked, gc.max_rel_err > 0 ? (int)ceil(log10(gc.max_rel_err)) : -16);
     metrics_set(m, "gp_gradcheck_max_rel_err", gc.max_rel_err);
@@ -283,20 +239,15 @@ static void check_double_backward(gsl_rng *r, act_kind act, int one_sided, metri
 
 /* ----------------------------------------------------------------------------
  * 6. The game, one critic step and one generator step at a time
- *
  * G is an MLP from noise z ~ N(0, I) (dimension 2) through DEPTH ReLU layers.
- * Critic step (G fixed): fresh real data and fakes, dL_D/dD(real_i) = -1/n and
- * dL_D/dD(fake_i) = +1/n through the backward pass, plus (gp) section 5's
+ * Critic step (G fixed): fresh real data and fakes, dL_D/dD = -1/n on real,
+ * +1/n on fake rows, through the backward pass, plus (gp) section 5's
  * gradient; a step; (clip) clipping. Generator step (the critic's optimiser
- * is simply not called):
- *
- *     L_G = -mean D(G(z)),   dL_G/dx_i = -(1/n) g_i,   g_i = dD/dx at G(z_i)
- *
- * A Lipschitz critic cannot saturate as a discriminator does: the better
- * trained, the better its slope. So it takes several steps per G step (clip
- * 5, gp 10) and, for gp, a faster learning rate than G (two time scales),
- * both rates falling linearly to 0 so that G ends where it is heading.
- * ------------------------------------------------------------------------- */
+ * is simply not called): L_G = -mean D(G(z)), so dL_G/dx_i = -(1/n) g_i at
+ * x_i = G(z_i). A Lipschitz critic cannot saturate as a discriminator does:
+ * the better trained, the better its slope. So it takes several steps per G
+ * step (clip 5, gp 10) and, for gp, a faster rate than G (two time scales),
+ * both rates falling linearly to 0, so that G ends where it is heading. */
 typedef enum { METHOD_CLIP, METHOD_GP } method_kind;
 static const char *const METHOD_NAME[] = {"clip", "gp"};
 
@@ -321,33 +272,28 @@ typedef struct setting {           /* one run: a method on a target, its knobs *
 #define N_BINS 80
 
 typedef struct evaluation {        /* what measuring a model gives (section 8) */
-    double w_est;                  /* the critic's estimate of W1              */
-    double w1_exact, w1_target;    /* bimodal only                             */
-    double covered, reached, hq;   /* ring only                                */
+    double w_est, w1_exact, w1_target;   /* the critic's estimate; 1D: exact W1, W1 to the target */
+    double covered, reached, hq;   /* ring only: modes covered, reached; the sharp share */
 } evaluation;
 
 typedef struct wgan {              /* one run: the game, and what it records   */
     setting set;
     size_t dim;
-    params *PG;
+    params *PG;                    /* G's parameters (the critic's: C->P)      */
     mlp *G;
     critic *C;
     optimizer *optG, *optC;
     workspace *ws;                 /* the matrices below, n rows at a time:    */
-    gsl_matrix *real, *fake;       /* (n, dim) data, a copy of G's samples     */
-    gsl_matrix *xhat, *dx;         /* (n, dim) interpolates, dL_G/dx           */
+    gsl_matrix *real, *fake, *xhat, *dx;   /* (n, dim) data, G(z), x_hat, dL_G/dx */
     gsl_matrix *z, *dout;          /* (n, noise_dim) noise, (n, 1) dL/dD       */
-    double critic_loss, penalty;   /* the last critic step's                   */
-    double grad_norm, g_loss;      /* ... mean |g| at x_hat; the last G step's */
+    double critic_loss, penalty, grad_norm, g_loss;   /* the last steps' (grad_norm: mean |g| at x_hat) */
     history *loss;                 /* critic loss, penalty, G loss per step    */
-    gsl_matrix *evals;             /* (n_evals, 7) section 8 during training   */
+    gsl_matrix *evals, *snap[N_SNAP];   /* section 8 over time (n_evals rows); Appendix A */
     size_t n_evals;
-    gsl_matrix *snap[N_SNAP];      /* Appendix A                               */
-    long snap_step[N_SNAP];
+    long snap_step[N_SNAP], step;  /* ...; generator steps done                */
     double *xs, *ys;               /* (EVAL_N_1D) section 8's scratch          */
     evaluation final;              /* the last measurement                     */
     double slope_at_xhat;          /* gp: mean |dD/dx| at x_hat, last WINDOW   */
-    long step;                     /* generator steps done                     */
 } wgan;
 
 static wgan *wgan_new(const setting *set, gsl_rng *r)
@@ -359,8 +305,7 @@ static wgan *wgan_new(const setting *set, gsl_rng *r)
     *W = (wgan){.set = *set, .dim = d, .PG = params_alloc(mlp_size(wg, DEPTH + 2)), .ws = ws_new(rows),
                 .loss = history_new((size_t)set->steps, WINDOW, "critic_loss penalty g_loss"),
                 .evals = gsl_matrix_calloc((size_t)set->steps / 5 + 2, 7),    /* >= 5 steps apart */
-                .xs = xmalloc(EVAL_N_1D * sizeof(double), "a WGAN"),
-                .ys = xmalloc(EVAL_N_1D * sizeof(double), "a WGAN")};
+                .xs = xmalloc(EVAL_N_1D * sizeof(double), "xs"), .ys = xmalloc(EVAL_N_1D * sizeof(double), "ys")};
     W->G = mlp_new(W->PG, wg, DEPTH + 2, ACT_RELU, ACT_IDENTITY, rows);
     mlp_init_xavier(W->G, r);
     W->C = critic_new(d, (size_t)set->hidden, set->act, rows);
@@ -368,14 +313,12 @@ static wgan *wgan_new(const setting *set, gsl_rng *r)
     const int clip = set->method == METHOD_CLIP;             /* RMSProp for clip, Adam for gp */
     W->optG = clip ? optim_rmsprop(W->PG, set->g_lr, 0.99) : optim_adam(W->PG, set->g_lr, 0.5, 0.9);
     W->optC = clip ? optim_rmsprop(W->C->P, set->lr, 0.99) : optim_adam(W->C->P, set->lr, 0.5, 0.9);
-    if (clip)
-        clip_weights(W->C->P, set->clip);                    /* start inside the box */
-    gsl_matrix **by_dim[] = {&W->real, &W->fake, &W->xhat, &W->dx};
-    for (size_t i = 0; i < 4; i++) ws_add(W->ws, by_dim[i], d);
-    ws_add(W->ws, &W->z, (size_t)set->noise_dim);
-    ws_add(W->ws, &W->dout, 1);
-    for (int k = 0; k < N_SNAP; k++)            /* ring: samples; 1D: x, p(x), G's density, D(x) */
-        W->snap[k] = d == 2 ? gsl_matrix_calloc(SHOW_N, 2) : gsl_matrix_calloc(N_BINS, 4);
+    if (clip) clip_weights(W->C->P, set->clip);              /* start inside the box */
+    gsl_matrix **slot[] = {&W->real, &W->fake, &W->xhat, &W->dx, &W->z, &W->dout};
+    const size_t width[] = {d, d, d, d, (size_t)set->noise_dim, 1};
+    for (size_t i = 0; i < 6; i++) ws_add(W->ws, slot[i], width[i]);
+    for (int k = 0; k < N_SNAP; k++)    /* ring: samples; 1D: x, p(x), G's density, D(x) on bins */
+        W->snap[k] = gsl_matrix_calloc(d == 2 ? SHOW_N : N_BINS, d == 2 ? 2 : 4);
     return W;
 }
 
@@ -436,21 +379,18 @@ static void generator_step(wgan *W, gsl_rng *r)
 
 /* ----------------------------------------------------------------------------
  * 7. A trap in one dimension, and the one-sided penalty
- *
  * In 1D the slope g = dD/dx is a number, and the two-sided penalty wants it
- * to be +-1 between real and fake points. On the bimodal data with G near 0,
+ * to be +-1 between real and fake points. On the bimodal data with G near 0
  * the best critic is D = |x|; one that starts out increasing must turn its
  * left slope from +1 to -1 THROUGH 0, where the penalty charges lambda on
  * half the points for a small gain: it stops halfway, and G, pushed the same
- * way on both sides, runs past a mode. (In 2D a gradient turns by rotating,
- * never shorter.) Charging only slopes ABOVE 1, all that the constraint asks,
+ * way on both sides, runs past a mode. (In 2D a gradient turns by rotating.)
+ * Charging only slopes ABOVE 1, all that the constraint asks for,
  *
  *     P = lambda / n  sum_i max(0, |g_i| - 1)^2     (in section 5, only U_i changes)
  *
- * frees flat stretches and removes the trap. Shown on 5 fresh critics per
- * penalty, G frozen: trapped means left and right slopes (on [-3, -1] and
- * [1, 3]) of the same sign; the goal: no one-sided critic is.
- * ------------------------------------------------------------------------- */
+ * removes the trap. Shown on 5 fresh critics per penalty, G frozen: trapped
+ * means mean slopes on [-3, -1] and [1, 3] of the same sign (goal: none). */
 static void trap_demo(gsl_rng *r, setting set, long steps, metrics *m)
 {
     printf("\n7. The one-dimensional trap: G frozen, 5 fresh critics per penalty, %ld critic steps each\n", steps);
@@ -464,10 +404,8 @@ static void trap_demo(gsl_rng *r, setting set, long steps, metrics *m)
                 check_finite(W->critic_loss, "critic loss (trap experiment)", k);
                 check_finite(W->penalty, "gradient penalty (trap experiment)", k);
             }
-            ws_rows(W->ws, 4);
-            for (size_t i = 0; i < 4; i++)
-                gsl_matrix_set(W->real, i, 0, (double[]){-3.0, -1.0, 1.0, 3.0}[i]);
-            const gsl_matrix *d = critic_forward(W->C, W->real);
+            gsl_matrix_view x = gsl_matrix_view_array((double[]){-3.0, -1.0, 1.0, 3.0}, 4, 1);
+            const gsl_matrix *d = critic_forward(W->C, &x.matrix);
             const double left = (gsl_matrix_get(d, 1, 0) - gsl_matrix_get(d, 0, 0)) / 2.0;
             const double right = (gsl_matrix_get(d, 3, 0) - gsl_matrix_get(d, 2, 0)) / 2.0;
             trapped += left * right > 0.0;           /* same sign on both sides */
@@ -481,7 +419,6 @@ static void trap_demo(gsl_rng *r, setting set, long steps, metrics *m)
 
 /* ----------------------------------------------------------------------------
  * 8. Measuring
- *
  * Ring (chapter 06, common/toy.h): a mode is REACHED when >= 2 % of the
  * samples lie within 0.2 of it, COVERED within 3 sd; the SHARP share lies
  * within 3 sd of some mode. Bimodal: the exact W1 between N generated and N
@@ -489,11 +426,10 @@ static void trap_demo(gsl_rng *r, setting set, long steps, metrics *m)
  *
  *     W1 = 1/N sum_i | a_(i) - b_(i) |      a_(i), b_(i): sorted samples
  *
- * Each sample's mode is a coin flip, whose luck alone costs W1: so the real
- * sample is STRATIFIED (N/2 per mode) and N is large, and section 10 prints
- * the floor left. W1 to the target itself, integral |F_n(x) - F(x)| dx, has
- * no real sample in it. Both: the critic's own estimate, on the same samples.
- * ------------------------------------------------------------------------- */
+ * Each sample's mode is a coin flip whose luck alone costs W1: the real
+ * sample is STRATIFIED (N/2 per mode), N is large, and section 10 prints the
+ * floor left. Also: W1 to the target, integral |F_n - F| dx, and the critic's
+ * own estimate on the same samples. */
 static double w1_to_target(const double *a, size_t n)   /* a sorted; a 1e-3 grid, at most 1e7 points */
 {
     const double lo = fmin(a[0], -BI_AT - 8.0 * BI_SD), hi = fmax(a[n - 1], BI_AT + 8.0 * BI_SD);
@@ -532,37 +468,28 @@ static void measure_samples(target_kind t, const gsl_matrix *X, const gsl_matrix
     ev->w1_target = w1_to_target(xs, X->size1);
 }
 
-static evaluation evaluate(wgan *W, gsl_rng *r)     /* fresh samples, left in W->fake, W->real */
+/* fresh samples (left in W->fake, W->real); a row of eval_*.dat, and W->final */
+static evaluation evaluate(wgan *W, gsl_rng *r, long step)
 {
     evaluation ev = {0};
     const gsl_matrix *fake = generate(W, r, EVAL_N(W->set.target));
-    if (W->set.target == TARGET_RING)
-        real_batch(TARGET_RING, r, W->real);
-    else
-        real_stratified(r, W->real);
+    if (W->set.target == TARGET_RING) real_batch(TARGET_RING, r, W->real);
+    else real_stratified(r, W->real);
     ev.w_est = mat_mean(critic_forward(W->C, W->real)) - mat_mean(critic_forward(W->C, fake));
     measure_samples(W->set.target, fake, W->real, W->xs, W->ys, &ev);
-    return ev;
+    const double row[7] = {(double)step, ev.w_est, ev.w1_exact, ev.covered, ev.reached, ev.hq, ev.w1_target};
+    for (size_t c = 0; c < 7; c++) gsl_matrix_set(W->evals, W->n_evals, c, row[c]);
+    W->n_evals++;
+    return W->final = ev;
 }
 
 /* ----------------------------------------------------------------------------
  * 9. One run: train, log, measure
- *
- * A generator step is n_critic critic steps, then one G step; every loss goes
- * through check_finite, so a diverging run stops naming the step. The log
- * prints trailing means over WINDOW steps (common/history.h): single WGAN
- * losses are noisy. Section 8 measures about 40 times per run, and G's
- * samples are kept at 0, 10, 33 and 100 % of it (Appendix A).
- * ------------------------------------------------------------------------- */
+ * A generator step is n_critic critic steps, then one G step; check_finite
+ * stops a diverging run, naming the step. The log prints trailing means over
+ * WINDOW steps (common/history.h): single WGAN losses are noisy. Section 8
+ * measures ~40 times a run; G's samples are kept at 0, 10, 33, 100 %. */
 static void take_snapshot(wgan *W, gsl_rng *r, int k, long step);   /* Appendix A */
-
-static void record_eval(wgan *W, gsl_rng *r, long step)   /* a row of eval_*.dat */
-{
-    const evaluation ev = W->final = evaluate(W, r);
-    const double row[7] = {(double)step, ev.w_est, ev.w1_exact, ev.covered, ev.reached, ev.hq, ev.w1_target};
-    for (size_t c = 0; c < 7; c++) gsl_matrix_set(W->evals, W->n_evals, c, row[c]);
-    W->n_evals++;
-}
 
 static void train(wgan *W, gsl_rng *r, int quiet)
 {
@@ -571,7 +498,7 @@ static void train(wgan *W, gsl_rng *r, int quiet)
     const long eval_every = steps / 40 > 5 ? steps / 40 : 5, print_every = steps >= 10 ? steps / 10 : 1;
     const char *decays = s->decay ? " falling linearly to 0" : "";
     int next_snap = 0;
-    double sum_slopes = 0.0;
+    double sum_slopes = 0.0;           /* of gp's |g| at x_hat, last WINDOW steps */
     progress p;
     printf("\n== %s on the %s: %ld generator steps, %ld critic steps each, batch %ld\n",
            METHOD_NAME[s->method], TARGET_NAME[s->target], steps, s->n_critic, s->batch);
@@ -582,7 +509,7 @@ static void train(wgan *W, gsl_rng *r, int quiet)
         printf("   Adam (0.5, 0.9), lr %g (critic) and %g (G)%s, %s penalty, lambda %g, no clipping\n",
                s->lr, s->g_lr, decays, s->one_sided ? "one-sided" : "two-sided", s->lambda);
     progress_start(&p, steps, quiet);
-    record_eval(W, r, 0);
+    evaluate(W, r, 0);
     for (long step = 0; step <= steps; step++) {
         while (next_snap < N_SNAP && snap_at[next_snap] == step)
             take_snapshot(W, r, next_snap++, step);
@@ -603,7 +530,7 @@ static void train(wgan *W, gsl_rng *r, int quiet)
         check_within(W->fake, SANE_RANGE, "generator samples", step + 1);
         if (step >= steps - WINDOW) sum_slopes += W->grad_norm;
         history_add(W->loss, step + 1, (const double[]){W->critic_loss, W->penalty, W->g_loss});
-        if ((step + 1) % eval_every == 0 || step + 1 == steps) record_eval(W, r, step + 1);
+        if ((step + 1) % eval_every == 0 || step + 1 == steps) evaluate(W, r, step + 1);
         const double c_mean = history_mean(W->loss, 0), g_mean = history_mean(W->loss, 2);
         if ((step + 1) % print_every == 0) {
             printf("step %5ld  critic loss %10.4g", step + 1, c_mean);
@@ -624,23 +551,12 @@ static void train(wgan *W, gsl_rng *r, int quiet)
 
 /* ----------------------------------------------------------------------------
  * 10. Results: what each critic became
- *
- * Section 8's numbers, and what tells the critics apart: the mean slope
- * |dD/dx| at G's samples (what the critic hands G); for clip, the share of
- * weights on a wall; for gp, the mean |dD/dx| at the interpolates over the
- * last WINDOW steps. Then the 1D ruler's floor: W1 between plain draws from
- * the target (a perfect G) and the stratified real sample.
- * ------------------------------------------------------------------------- */
-__attribute__((format(printf, 1, 2)))
-static const char *named(const char *fmt, ...)   /* a name made by printf, valid until the next call */
-{
-    static char name[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    return name;
-}
+ * Section 8's numbers, the mean slope |dD/dx| at G's samples (what the
+ * critic hands G), the share of clip's weights on a wall, gp's mean |dD/dx|
+ * at x_hat over the last WINDOW steps; then the 1D ruler's floor: W1 between
+ * plain draws from the target (a perfect G) and the stratified real sample. */
+static char name_buf[64];                  /* named(): a name made by printf, until the next */
+#define named(...) (snprintf(name_buf, sizeof name_buf, __VA_ARGS__), (const char *)name_buf)
 
 static void report(wgan *W, metrics *m)
 {
@@ -661,15 +577,9 @@ static void report(wgan *W, metrics *m)
         metrics_set(m, named("w1_exact_1d%s", W->set.method == METHOD_GP ? "" : "_clip"), ev->w1_exact);
         metrics_set(m, named("w1_estimate_1d_%s", mn), ev->w_est);
     }
-    ws_rows(W->ws, SHOW_N);            /* the first rows of W->fake: G's latest samples */
-    critic_forward(W->C, W->fake);
-    const gsl_matrix *g = critic_input_grad(W->C);
-    double slope = 0.0;
-    for (size_t i = 0; i < SHOW_N; i++) {
-        gsl_vector_const_view row = gsl_matrix_const_row(g, i);
-        slope += gsl_blas_dnrm2(&row.vector);
-    }
-    slope /= (double)SHOW_N;
+    double slope;                      /* mean |dD/dx| over G's latest samples: section 5's |g_i| */
+    ws_rows(W->ws, SHOW_N);
+    critic_gp(W->C, W->fake, 0.0, 1, 0, &slope);
     printf("%s: the critic's mean slope |dD/dx| at G's samples: %.3g\n", mn, slope);
     metrics_set(m, named("critic_slope_%s_%s", tn, mn), slope);
     if (W->set.method == METHOD_CLIP) {
@@ -688,15 +598,15 @@ static void measure_runs(session *S, wgan *const *runs, size_t n)  /* a loaded r
     wgan *bi = NULL;
     printf("\n10. Results\n");
     for (size_t i = 0; i < n; i++) {
-        if (!session_trains(S)) record_eval(runs[i], S->rng, runs[i]->step);
+        if (!session_trains(S)) evaluate(runs[i], S->rng, runs[i]->step);
         report(runs[i], &S->m);
         if (!bi && runs[i]->dim == 1) bi = runs[i];
     }
     if (!bi) return;
     evaluation ev;
     double floor = 0.0;
+    ws_rows(bi->ws, EVAL_N_1D);
     for (int t = 0; t < 20; t++) {
-        ws_rows(bi->ws, EVAL_N_1D);
         real_batch(TARGET_BIMODAL, S->rng, bi->fake);
         real_stratified(S->rng, bi->real);
         measure_samples(TARGET_BIMODAL, bi->fake, bi->real, bi->xs, bi->ys, &ev);
@@ -709,11 +619,8 @@ static void measure_runs(session *S, wgan *const *runs, size_t n)  /* a loaded r
 
 /* ----------------------------------------------------------------------------
  * Appendix A. What the figures need
- *
- * The scripts in chapters/07-wgan/figures/ read the data of the trained runs
- * and values.gp: run_TARGET_METHOD (1 if this invocation ran it), n_snap,
- * snap_step_TARGET_METHOD_K, ranges, w1_floor, w1_eval_n, loss_window.
- * ------------------------------------------------------------------------- */
+ * The scripts in chapters/07-wgan/figures/ read the trained runs' data and values.gp:
+ * run_TARGET_METHOD (1: this invocation ran it), n_snap, snap_step_..., ... */
 #define BI_LO -4.0         /* the 1D histograms' range                      */
 #define BI_HI 4.0
 #define GRID 101           /* the critic's surface: GRID^2 points of [-3, 3]^2 */
@@ -756,17 +663,21 @@ static void write_ring_centres(const char *dir)
     out_write_matrix(dir, "ring_centres.dat", "x y: the 8 mode centres of the ring", &c.matrix);
 }
 
-/* loss_, eval_, snap_TARGET_METHOD_K.dat, on the ring critic_ring_METHOD.dat */
-static void write_run_data(wgan *W, const char *dir)
+/* values, and loss_, eval_, snap_TARGET_METHOD_K.dat; on the ring critic_ring_METHOD.dat */
+static void draw_run(wgan *W, const char *dir)
 {
     const char *mn = METHOD_NAME[W->set.method], *tn = TARGET_NAME[W->set.target];
+    fig_value(named("run_%s_%s", tn, mn), 1.0);
+    fig_use(named(W->dim == 2 ? "critic_ring_%s" : "bimodal_%s", mn));
     history_write(W->loss, dir, named("loss_%s_%s.dat", tn, mn));
     gsl_matrix_const_view ev = gsl_matrix_const_submatrix(W->evals, 0, 0, W->n_evals, 7);
     out_write_matrix(dir, named("eval_%s_%s.dat", tn, mn), "step  w_estimate  w1_exact(1d)  modes_covered  "
                      "modes_reached  high_quality_share  w1_to_target(1d)", &ev.matrix);
-    for (int k = 0; k < N_SNAP; k++)
+    for (int k = 0; k < N_SNAP; k++) {
         out_write_matrix(dir, named("snap_%s_%s_%d.dat", tn, mn, k + 1), W->dim == 2 ? "x y: G's samples"
                          : "x  real_density  generated_density  D(x)", W->snap[k]);
+        fig_value(named("snap_step_%s_%s_%d", tn, mn, k + 1), (double)W->snap_step[k]);
+    }
     if (W->dim == 1) return;
     gsl_matrix *S = gsl_matrix_alloc(GRID * GRID, 3);                  /* x y D(x, y) */
     for (size_t i = 0; i < GRID * GRID; i++) {
@@ -788,14 +699,8 @@ static void draw_runs(session *S, wgan *const *runs, size_t n)
         fig_value(named("run_%s_%s", TARGET_NAME[t / 2], METHOD_NAME[t % 2]), 0.0);
     fig_value("n_snap", N_SNAP);
     for (size_t i = 0; i < n; i++) {
-        const char *mn = METHOD_NAME[runs[i]->set.method], *tn = TARGET_NAME[runs[i]->set.target];
-        write_run_data(runs[i], S->cli.out);
-        fig_value(named("run_%s_%s", tn, mn), 1.0);
-        for (int k = 0; k < N_SNAP; k++)
-            fig_value(named("snap_step_%s_%s_%d", tn, mn, k + 1), (double)runs[i]->snap_step[k]);
-        fig_use(named(runs[i]->dim == 2 ? "critic_ring_%s" : "bimodal_%s", mn));
-        ring |= runs[i]->dim == 2;
-        bimodal |= runs[i]->dim == 1;
+        draw_run(runs[i], S->cli.out);
+        ring |= runs[i]->dim == 2; bimodal |= runs[i]->dim == 1;
     }
     if (ring) {
         write_ring_centres(S->cli.out);
@@ -812,30 +717,24 @@ static void draw_runs(session *S, wgan *const *runs, size_t n)
 
 /* ----------------------------------------------------------------------------
  * Appendix B. Keeping a trained model, and sampling it without training again
- *
- * --save FILE keeps every run in one checkpoint (common/checkpoint.h): G, the
- * critic, both optimisers' state, the step, gp's slope at x_hat (a loaded
- * critic takes no step to measure it), under names that carry the target,
- * method and activation, so that --load refuses other runs or flags in one
- * line. --generate K writes and measures K samples of each loaded G.
- * ------------------------------------------------------------------------- */
+ * --save: every run's G, critic, both optimisers' state, step and (gp) slope
+ * at x_hat, which a loaded critic cannot measure again, under names carrying
+ * target, method and activation: --load refuses other runs or flags in one
+ * line. --generate K: K samples of each loaded G, written and measured. */
 static void describe_runs(checkpoint *ck, wgan *const *runs, size_t n)
 {
     *ck = (checkpoint){0};
     for (size_t i = 0; i < n; i++) {
         wgan *W = runs[i];
-        const char *opt = W->set.method == METHOD_CLIP ? "rmsprop" : "adam";
-        const char *act = W->set.act == ACT_RELU ? "relu" : "leaky-relu";
-        char tag[16];
-        snprintf(tag, sizeof tag, "%s.%s", TARGET_NAME[W->set.target], METHOD_NAME[W->set.method]);
-        checkpoint_add_params(ck, named("%s.G", tag), W->PG);
-        checkpoint_add_optimizer(ck, named("%s.G.%s", tag, opt), W->optG);
-        checkpoint_add_params(ck, named("%s.C.%s", tag, act), W->C->P);
-        checkpoint_add_optimizer(ck, named("%s.C.%s.%s", tag, act, opt), W->optC);
-        checkpoint_add_long(ck, named("%s.step", tag), &W->step);
+        const char *opt = W->set.method == METHOD_CLIP ? "rmsprop" : "adam", *act = act_name(W->set.act);
+        const char *t = TARGET_NAME[W->set.target], *m = METHOD_NAME[W->set.method];
+        checkpoint_add_params(ck, named("%s.%s.G", t, m), W->PG);
+        checkpoint_add_optimizer(ck, named("%s.%s.G.%s", t, m, opt), W->optG);
+        checkpoint_add_params(ck, named("%s.%s.C.%s", t, m, act), W->C->P);
+        checkpoint_add_optimizer(ck, named("%s.%s.C.%s.%s", t, m, act, opt), W->optC);
+        checkpoint_add_long(ck, named("%s.%s.step", t, m), &W->step);
         gsl_vector_view gn = gsl_vector_view_array(&W->slope_at_xhat, 1);   /* one double */
-        if (W->set.method == METHOD_GP)
-            checkpoint_add_vector(ck, named("%s.grad_norm", tag), &gn.vector);
+        if (W->set.method == METHOD_GP) checkpoint_add_vector(ck, named("%s.%s.grad_norm", t, m), &gn.vector);
     }
 }
 
@@ -848,14 +747,14 @@ static void load_runs(session *S, checkpoint *ck, wgan *const *runs, size_t n)
                TARGET_NAME[runs[i]->set.target], runs[i]->step);
 }
 
-/* K samples of each loaded G, in chunks of its work matrices' rows, from a
- * generator of their own (--seed + 1000003), measured as in section 8 */
+/* in chunks of the work matrices' rows, from their own generator (--seed + 1000003) */
 static void generate_samples(session *S, wgan *const *runs, size_t n)
 {
     const size_t K = (size_t)S->generate;
     gsl_matrix *real = gsl_matrix_alloc(K, 1), *hist = gsl_matrix_alloc(N_BINS, 3);
     double *xs = xmalloc(K * sizeof *xs, "samples"), *ys = xmalloc(K * sizeof *ys, "samples");
     printf("\nB. Samples of the loaded generators (--generate %zu)\n", K);
+    fig_value("generated_n", (double)K);
     for (size_t i = 0; i < n; i++) {
         wgan *W = runs[i];
         const char *mn = METHOD_NAME[W->set.method], *tn = TARGET_NAME[W->set.target];
@@ -865,35 +764,30 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
             gsl_matrix_view dst = gsl_matrix_submatrix(X, at, 0, K - at < rows ? K - at : rows, W->dim);
             gsl_matrix_memcpy(&dst.matrix, generate(W, fixed, dst.matrix.size1));
         }
-        out_write_matrix(S->cli.out, named("generated_%s_%s.dat", tn, mn), W->dim == 2 ? "x y: samples of G"
-                         : "x: samples of G", X);
+        out_write_matrix(S->cli.out, named("generated_%s_%s.dat", tn, mn), "samples of G, one per row", X);
         evaluation ev;
         if (W->dim == 1) real_stratified(fixed, real);
         measure_samples(W->set.target, X, real, xs, ys, &ev);
+        printf("%s on the %s, step %ld: %zu samples, ", mn, W->dim == 2 ? "ring" : "bimodal target", W->step, K);
         if (W->dim == 2) {
-            printf("%s on the ring, step %ld: %zu samples, modes reached %.0f/8 (within 0.2), "
-                   "covered %.0f/8 (within 3 sd), sharp samples %.1f %%\n",
-                   mn, W->step, K, ev.reached, ev.covered, 100.0 * ev.hq);
+            printf("modes reached %.0f/8 (within 0.2), covered %.0f/8 (within 3 sd), sharp samples %.1f %%\n",
+                   ev.reached, ev.covered, 100.0 * ev.hq);
             metrics_set(&S->m, named("modes_covered_%s", mn), ev.covered);
             metrics_set(&S->m, named("high_quality_share_%s", mn), ev.hq);
             metrics_set(&S->m, named("modes_reached_%s", mn), ev.reached);
             write_ring_centres(S->cli.out);
         } else {
-            printf("%s on the bimodal target, step %ld: %zu samples, exact W1 %.4f against %zu "
-                   "stratified real samples (to the target itself %.4f)\n",
-                   mn, W->step, K, ev.w1_exact, K, ev.w1_target);
+            printf("exact W1 %.4f against %zu stratified real samples (to the target itself %.4f)\n",
+                   ev.w1_exact, K, ev.w1_target);
             metrics_set(&S->m, named("w1_exact_1d%s", W->set.method == METHOD_GP ? "" : "_clip"), ev.w1_exact);
             metrics_set(&S->m, named("w1_target_1d_%s", mn), ev.w1_target);
             histogram_1d(X, hist);
-            out_write_matrix(S->cli.out, named("generated_hist_bimodal_%s.dat", mn),
-                             "x  real_density  generated_density", hist);
+            out_write_matrix(S->cli.out, named("generated_hist_bimodal_%s.dat", mn), "x  real_density  "
+                             "generated_density", hist);
+            fig_value("bimodal_x_lo", BI_LO); fig_value("bimodal_x_hi", BI_HI);
         }
         fig_use(named("generated_%s_%s", tn, mn));
         fig_value(named("generated_step_%s_%s", tn, mn), (double)W->step);
-        fig_value("generated_n", (double)K);
-        if (W->dim == 1) {
-            fig_value("bimodal_x_lo", BI_LO); fig_value("bimodal_x_hi", BI_HI);
-        }
         gsl_matrix_free(X); gsl_rng_free(fixed);
     }
     metrics_set(&S->m, "generated_samples", (double)K);
@@ -901,19 +795,16 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix C. The flags, and the recipe of every run
- * ------------------------------------------------------------------------- */
+ * Appendix C. The flags, and the recipe of every run */
 typedef struct config {    /* the knobs, as the flags set them, made into runs */
-    setting run[4];        /* the selected runs: ring first, clip before gp */
+    setting run[4], trap;  /* the selected runs (ring first, clip first); section 7's: gp, bimodal */
     size_t n_runs;
-    setting trap;          /* section 7's critics: gp on the bimodal target */
     long trap_steps;       /* 0: no trap experiment (--method clip)         */
 } config;
 
-/* Every per-variant default, from c, gp's setting as the flags made it: clip
- * gets the paper's (5 critic steps, lr 5e-5, no decay), the bimodal runs
- * 3500 steps, --quick 30 steps and smaller networks and batches (about a
- * second, for the golden test). A flag the user gave always wins. */
+/* Every per-variant default, from c, gp's setting as the flags made it: clip's
+ * (the paper's: 5 critic steps, lr 5e-5, no decay), the bimodal runs' 3500
+ * steps, --quick's (about a second, for the golden test). Given flags win. */
 static void recipe(config *cfg, setting c, const cli *flags, const char *methods, const char *targets)
 {
     long bimodal_steps = cli_given(flags, "steps") ? c.steps : 3500;
@@ -931,8 +822,7 @@ static void recipe(config *cfg, setting c, const cli *flags, const char *methods
     for (int t = 0; t < 2; t++)
         for (int k = 0; k < 2; k++) {
             setting s = k == METHOD_CLIP ? clip : c;
-            s.method = (method_kind)k;
-            s.target = (target_kind)t;
+            s.method = (method_kind)k, s.target = (target_kind)t;
             s.steps = t == TARGET_BIMODAL ? bimodal_steps : c.steps;
             if (t == TARGET_BIMODAL && k == METHOD_GP) cfg->trap = s;
             if ((strcmp(targets, "both") == 0 || strcmp(targets, TARGET_NAME[t]) == 0)
@@ -942,16 +832,14 @@ static void recipe(config *cfg, setting c, const cli *flags, const char *methods
     cfg->trap_steps = strcmp(methods, "clip") == 0 ? 0 : flags->quick ? 20 : 200;
 }
 
-/* the knobs the text invites a student to turn, gp's setting their defaults
- * (session.h adds --seed, --out, --quick, --quiet, --save, --load, --generate) */
+/* the knobs to turn, gp's setting as defaults (session.h adds the common flags) */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
-    const char *methods = "all", *targets = "both", *act = "leaky-relu", *penalty = "one-sided";
-    const char *decay = "linear";
+    const char *methods = "all", *targets = "both", *act = "leaky-relu", *penalty = "one-sided", *decay = "linear";
     setting c = {.steps = 2000, .batch = 64, .n_critic = 10, .hidden = 64, .g_hidden = 64, .noise_dim = 2,
                  .lr = 1e-3, .g_lr = 5e-4, .clip = 0.01, .lambda = 10.0};
     cli_option options[] = {
-        {"method", CLI_CHOICE, &methods, "keeping the critic 1-Lipschitz: clipping, penalty, or both", 0, 0, "all|clip|gp", 0},
+        {"method", CLI_CHOICE, &methods, "how the critic is kept 1-Lipschitz", 0, 0, "all|clip|gp", 0},
         {"target", CLI_CHOICE, &targets, "8-Gaussian ring (2D), bimodal (1D) or both", 0, 0, "both|ring|bimodal", 0},
         {"steps", CLI_INT, &c.steps, "generator steps per run (bimodal: 3500 unless given)", 1, 1000000, NULL, 0},
         {"batch", CLI_INT, &c.batch, "samples per batch", 1, 100000, NULL, 0},
@@ -976,9 +864,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
     recipe(cfg, c, &S->cli, methods, targets);
 }
 
-/* ----------------------------------------------------------------------------
- * main: the lesson in order
- * ------------------------------------------------------------------------- */
+/* main: the lesson in order ------------------------------------------------ */
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
@@ -990,8 +876,7 @@ int main(int argc, char **argv)
     if (session_trains(&S)) {                         /* (--load trains nothing: it skips these) */
         conceptual_numbers(S.rng, &S.m);                                        /* 1. made-up scores */
         check_double_backward(S.rng, cfg.trap.act, cfg.trap.one_sided, &S.m);   /* 5. double backward */
-        if (cfg.trap_steps)
-            trap_demo(S.rng, cfg.trap, cfg.trap_steps, &S.m);                   /* 7. the 1D trap    */
+        if (cfg.trap_steps) trap_demo(S.rng, cfg.trap, cfg.trap_steps, &S.m);   /* 7. the 1D trap    */
         printf("\n9. Training\n");
     }
     for (size_t i = 0; i < cfg.n_runs; i++) {         /* 9. each run, trained (or built for --load) */
@@ -999,14 +884,12 @@ int main(int argc, char **argv)
         if (session_trains(&S)) train(runs[i], S.rng, S.cli.quiet);
     }
     describe_runs(&ck, runs, cfg.n_runs);
-    if (!session_trains(&S))
-        load_runs(&S, &ck, runs, cfg.n_runs);         /* B. read instead of trained            */
+    if (!session_trains(&S)) load_runs(&S, &ck, runs, cfg.n_runs);   /* B. read, not trained */
     if (S.generate > 0) {
         generate_samples(&S, runs, cfg.n_runs);       /* B. K samples of each, measured; stop  */
     } else {
         measure_runs(&S, runs, cfg.n_runs);           /* 10. results                          */
-        if (session_trains(&S))
-            draw_runs(&S, runs, cfg.n_runs);          /* A. the figures' data                  */
+        if (session_trains(&S)) draw_runs(&S, runs, cfg.n_runs);       /* A. the figures' data */
     }
     session_save(&S, &ck, named("%zu run(s)", cfg.n_runs));   /* B. with --save                */
     for (size_t i = 0; i < cfg.n_runs; i++) wgan_free(runs[i]);
