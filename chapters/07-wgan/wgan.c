@@ -107,8 +107,7 @@ static critic *critic_new(size_t in, size_t h, act_kind act, size_t max_rows)
     C->layer = C->net->layer;
     ws_add(C->ws, &C->dE, h);
     ws_add(C->ws, &C->dS, h);
-    ws_add(C->ws, &C->ones, 1);
-    gsl_matrix_set_all(C->ones, 1.0);
+    ws_add(C->ws, &C->ones, 1); gsl_matrix_set_all(C->ones, 1.0);                 /* dD/dD = 1 */
     ws_add(C->ws, &C->grad, in);
     ws_add(C->ws, &C->U, in);
     return C;
@@ -267,6 +266,7 @@ typedef struct setting {           /* one run: a method on a target, its knobs *
 #define EVAL_N_1D 20000
 #define EVAL_N(t) ((t) == TARGET_RING ? EVAL_N_RING : EVAL_N_1D)
 #define WINDOW 50          /* trailing mean of the losses (section 9)       */
+#define EVAL_EVERY(steps) ((steps) / 40 > 5 ? (steps) / 40 : 5)   /* ~40 measurements a run */
 #define N_SNAP 4           /* G's samples kept for the figures: SHOW_N on   */
 #define SHOW_N 1000        /* the ring, in 1D a histogram of N_BINS bins    */
 #define N_BINS 80
@@ -304,7 +304,7 @@ static wgan *wgan_new(const setting *set, gsl_rng *r)
     const size_t wg[DEPTH + 2] = {(size_t)set->noise_dim, hg, hg, hg, d};
     *W = (wgan){.set = *set, .dim = d, .PG = params_alloc(mlp_size(wg, DEPTH + 2)), .ws = ws_new(rows),
                 .loss = history_new((size_t)set->steps, WINDOW, "critic_loss penalty g_loss"),
-                .evals = gsl_matrix_calloc((size_t)set->steps / 5 + 2, 7),    /* >= 5 steps apart */
+                .evals = gsl_matrix_calloc((size_t)(set->steps / EVAL_EVERY(set->steps)) + 2, 7),
                 .xs = xmalloc(EVAL_N_1D * sizeof(double), "xs"), .ys = xmalloc(EVAL_N_1D * sizeof(double), "ys")};
     W->G = mlp_new(W->PG, wg, DEPTH + 2, ACT_RELU, ACT_IDENTITY, rows);
     mlp_init_xavier(W->G, r);
@@ -495,7 +495,7 @@ static void train(wgan *W, gsl_rng *r, int quiet)
 {
     const setting *s = &W->set;
     const long steps = s->steps, snap_at[N_SNAP] = {0, steps / 10, steps / 3, steps};
-    const long eval_every = steps / 40 > 5 ? steps / 40 : 5, print_every = steps >= 10 ? steps / 10 : 1;
+    const long eval_every = EVAL_EVERY(steps), print_every = steps >= 10 ? steps / 10 : 1;
     const char *decays = s->decay ? " falling linearly to 0" : "";
     int next_snap = 0;
     double sum_slopes = 0.0;           /* of gp's |g| at x_hat, last WINDOW steps */
