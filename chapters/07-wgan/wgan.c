@@ -604,17 +604,17 @@ static void measure_runs(session *S, wgan *const *runs, size_t n)  /* a loaded r
     }
     if (!bi) return;
     evaluation ev;
-    double floor = 0.0;
+    double w1_floor = 0.0;
     ws_rows(bi->ws, EVAL_N_1D);
     for (int t = 0; t < 20; t++) {
         real_batch(TARGET_BIMODAL, S->rng, bi->fake);
         real_stratified(S->rng, bi->real);
         measure_samples(TARGET_BIMODAL, bi->fake, bi->real, bi->xs, bi->ys, &ev);
-        floor += ev.w1_exact;
+        w1_floor += ev.w1_exact;
     }
     printf("a perfect generator would score W1 %.4f against the stratified real sample "
-           "(mean of 20 draws of 20000)\n", floor / 20);
-    metrics_set(&S->m, "w1_floor_1d", floor / 20);
+           "(mean of 20 draws of 20000)\n", w1_floor / 20);
+    metrics_set(&S->m, "w1_floor_1d", w1_floor / 20);
 }
 
 /* ----------------------------------------------------------------------------
