@@ -566,30 +566,30 @@ static void report(wgan *W, metrics *m)
         printf("%s on the ring: modes reached %.0f/8 (within 0.2), covered %.0f/8 (within 3 sd), "
                "sharp samples %.1f %%, critic's W estimate %.4f\n",
                mn, ev->reached, ev->covered, 100.0 * ev->hq, ev->w_est);
-        metrics_set(m, named("modes_covered_%s", mn), ev->covered);
-        metrics_set(m, named("high_quality_share_%s", mn), ev->hq);
-        metrics_set(m, named("modes_reached_%s", mn), ev->reached);
-        metrics_set(m, named("w_estimate_ring_%s", mn), ev->w_est);
+        metrics_setf(m, ev->covered, "modes_covered_%s", mn);
+        metrics_setf(m, ev->hq, "high_quality_share_%s", mn);
+        metrics_setf(m, ev->reached, "modes_reached_%s", mn);
+        metrics_setf(m, ev->w_est, "w_estimate_ring_%s", mn);
     } else {
         printf("%s on the bimodal target: exact W1 %.4f (to the target itself %.4f), critic's estimate %.4f\n",
                mn, ev->w1_exact, ev->w1_target, ev->w_est);
-        metrics_set(m, named("w1_target_1d_%s", mn), ev->w1_target);
-        metrics_set(m, named("w1_exact_1d%s", W->set.method == METHOD_GP ? "" : "_clip"), ev->w1_exact);
-        metrics_set(m, named("w1_estimate_1d_%s", mn), ev->w_est);
+        metrics_setf(m, ev->w1_target, "w1_target_1d_%s", mn);
+        metrics_setf(m, ev->w1_exact, "w1_exact_1d%s", W->set.method == METHOD_GP ? "" : "_clip");
+        metrics_setf(m, ev->w_est, "w1_estimate_1d_%s", mn);
     }
     double slope;                      /* mean |dD/dx| over G's latest samples: section 5's |g_i| */
     ws_rows(W->ws, SHOW_N);
     critic_gp(W->C, W->fake, 0.0, 1, 0, &slope);
     printf("%s: the critic's mean slope |dD/dx| at G's samples: %.3g\n", mn, slope);
-    metrics_set(m, named("critic_slope_%s_%s", tn, mn), slope);
+    metrics_setf(m, slope, "critic_slope_%s_%s", tn, mn);
     if (W->set.method == METHOD_CLIP) {
         const double at = share_at_bound(W->C->P, W->set.clip);
         printf("%s: %.1f %% of the critic's parameters sit on a wall (+-%g)\n", mn, 100.0 * at, W->set.clip);
-        metrics_set(m, named("clip_share_at_bound_%s", tn), at);
+        metrics_setf(m, at, "clip_share_at_bound_%s", tn);
     } else {
         printf("%s: mean |dD/dx| at the interpolates over the last %d steps: %.3f (the penalty wants <= 1)\n",
                mn, WINDOW, W->slope_at_xhat);
-        metrics_set(m, named("gp_grad_norm_%s", tn), W->slope_at_xhat);
+        metrics_setf(m, W->slope_at_xhat, "gp_grad_norm_%s", tn);
     }
 }
 
@@ -667,7 +667,7 @@ static void write_ring_centres(const char *dir)
 static void draw_run(wgan *W, const char *dir)
 {
     const char *mn = METHOD_NAME[W->set.method], *tn = TARGET_NAME[W->set.target];
-    fig_value(named("run_%s_%s", tn, mn), 1.0);
+    fig_valuef(1.0, "run_%s_%s", tn, mn);
     fig_use(named(W->dim == 2 ? "critic_ring_%s" : "bimodal_%s", mn));
     history_write(W->loss, dir, named("loss_%s_%s.dat", tn, mn));
     gsl_matrix_const_view ev = gsl_matrix_const_submatrix(W->evals, 0, 0, W->n_evals, 7);
@@ -676,7 +676,7 @@ static void draw_run(wgan *W, const char *dir)
     for (int k = 0; k < N_SNAP; k++) {
         out_write_matrix(dir, named("snap_%s_%s_%d.dat", tn, mn, k + 1), W->dim == 2 ? "x y: G's samples"
                          : "x  real_density  generated_density  D(x)", W->snap[k]);
-        fig_value(named("snap_step_%s_%s_%d", tn, mn, k + 1), (double)W->snap_step[k]);
+        fig_valuef((double)W->snap_step[k], "snap_step_%s_%s_%d", tn, mn, k + 1);
     }
     if (W->dim == 1) return;
     gsl_matrix *S = gsl_matrix_alloc(GRID * GRID, 3);                  /* x y D(x, y) */
@@ -696,7 +696,7 @@ static void draw_runs(session *S, wgan *const *runs, size_t n)
 {
     int ring = 0, bimodal = 0;
     for (int t = 0; t < 4; t++)
-        fig_value(named("run_%s_%s", TARGET_NAME[t / 2], METHOD_NAME[t % 2]), 0.0);
+        fig_valuef(0.0, "run_%s_%s", TARGET_NAME[t / 2], METHOD_NAME[t % 2]);
     fig_value("n_snap", N_SNAP);
     for (size_t i = 0; i < n; i++) {
         draw_run(runs[i], S->cli.out);
@@ -772,22 +772,22 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
         if (W->dim == 2) {
             printf("modes reached %.0f/8 (within 0.2), covered %.0f/8 (within 3 sd), sharp samples %.1f %%\n",
                    ev.reached, ev.covered, 100.0 * ev.hq);
-            metrics_set(&S->m, named("modes_covered_%s", mn), ev.covered);
-            metrics_set(&S->m, named("high_quality_share_%s", mn), ev.hq);
-            metrics_set(&S->m, named("modes_reached_%s", mn), ev.reached);
+            metrics_setf(&S->m, ev.covered, "modes_covered_%s", mn);
+            metrics_setf(&S->m, ev.hq, "high_quality_share_%s", mn);
+            metrics_setf(&S->m, ev.reached, "modes_reached_%s", mn);
             write_ring_centres(S->cli.out);
         } else {
             printf("exact W1 %.4f against %zu stratified real samples (to the target itself %.4f)\n",
                    ev.w1_exact, K, ev.w1_target);
-            metrics_set(&S->m, named("w1_exact_1d%s", W->set.method == METHOD_GP ? "" : "_clip"), ev.w1_exact);
-            metrics_set(&S->m, named("w1_target_1d_%s", mn), ev.w1_target);
+            metrics_setf(&S->m, ev.w1_exact, "w1_exact_1d%s", W->set.method == METHOD_GP ? "" : "_clip");
+            metrics_setf(&S->m, ev.w1_target, "w1_target_1d_%s", mn);
             histogram_1d(X, hist);
             out_write_matrix(S->cli.out, named("generated_hist_bimodal_%s.dat", mn), "x  real_density  "
                              "generated_density", hist);
             fig_value("bimodal_x_lo", BI_LO); fig_value("bimodal_x_hi", BI_HI);
         }
-        fig_use(named("generated_%s_%s", tn, mn));
-        fig_value(named("generated_step_%s_%s", tn, mn), (double)W->step);
+        fig_usef("generated_%s_%s", tn, mn);
+        fig_valuef((double)W->step, "generated_step_%s_%s", tn, mn);
         gsl_matrix_free(X); gsl_rng_free(fixed);
     }
     metrics_set(&S->m, "generated_samples", (double)K);
