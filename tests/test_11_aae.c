@@ -117,7 +117,7 @@ static void check_disc(variant_kind v)
     gradcheck_result res = gradcheck(disc_value, &p, p.A->PD->value->data, p.A->PD->grad->data,
                                      p.A->PD->value->size, 100000);
     if (res.max_rel_err >= TOL)
-        fail_msg("%s discriminator gradient: rel err %g", variant_name(v), res.max_rel_err);
+        fail_msg("%s discriminator gradient: rel err %g", VARIANT_NAME[v], res.max_rel_err);
     gsl_matrix_free(p.real);
     gsl_matrix_free(p.fake);
     if (p.real2)
@@ -159,7 +159,7 @@ static void check_adv(variant_kind v)
     gradcheck_result res = gradcheck(adv_value, &p, p.A->PE->value->data, p.A->PE->grad->data,
                                      p.A->PE->value->size, 100000);
     if (res.max_rel_err >= TOL)
-        fail_msg("%s encoder adversarial gradient: rel err %g", variant_name(v), res.max_rel_err);
+        fail_msg("%s encoder adversarial gradient: rel err %g", VARIANT_NAME[v], res.max_rel_err);
     gsl_matrix_free(p.X);
     aae_free(p.A);
     gsl_rng_free(r);
