@@ -1,49 +1,32 @@
 /* aae.c -- chapter 11: the adversarial autoencoder, without and with labels.
  *
  * An autoencoder (chapter 02) learns WHERE the data lives in its code space,
- * but nothing says what that space should look like: the codes end up in some
- * arbitrary shape, different every run, with holes in between, and decoding a
- * random point gives garbage. The adversarial autoencoder (Makhzani et al.,
- * 2015) fixes the distribution of the codes in advance -- a PRIOR p(z) we can
- * sample from -- and enforces it with a GAN played in the code space:
+ * but nothing shapes that space: decoding a random point gives garbage. The
+ * adversarial autoencoder (Makhzani et al., 2015) chooses the distribution of
+ * the codes in advance, a PRIOR p(z) we can sample from, and enforces it with
+ * a GAN played in the code space:
  *
  *     encoder E    784 -> 500 -> 300 -> 2      image x -> code z = E(x)
  *     decoder G    2 -> 300 -> 500 -> 784      code z  -> image (sigmoid)
  *     critic  D    2 -> 100 -> 100 -> 1        code    -> logit of "from the prior"
  *
- * Each training iteration has three steps (sections 4 and 5):
- *
- *     1. reconstruction   E and G learn to rebuild x from E(x)
- *     2. discriminator    D learns: prior samples are REAL, codes are FAKE
- *     3. regularisation   E learns to make D call its codes real (D frozen)
- *
- * When it works, the codes of the data fill the prior, and decoding a prior
- * sample gives a plausible image: a generative model.
- *
- * As in the source text (seed 003, section 8): the digits 0-5, a 2-D code
- * that can simply be drawn, and a prior of six thin Gaussians on a circle
- * (section 2). The default run trains two variants side by side:
- *
- *     unlabelled   D sees the code only: the codes move into the petals,
- *                  but WHICH digit goes to which petal is up to chance, and
- *                  (section 8 measures it) some petals stay empty;
- *     labels       D also sees a one-hot label (section 6): digit k is sent
- *                  to petal k, the code space becomes a class map.
- *
- * Section 6 also shows why the source's labelled version cannot do that (its
- * labels never reach the encoder), and section 7 the four changes to the
- * source's recipe that the goals needed. How to run it: README.md.
+ * Each iteration, E and G learn to rebuild x from E(x) (section 4), D learns
+ * that prior samples are REAL and codes FAKE, and E learns to make the frozen
+ * D call its codes real (section 5). Then decoding a prior sample gives a
+ * plausible image. As in the source (seed 003, section 8): digits 0-5, a 2-D
+ * code, six thin Gaussians as the prior. Two models train side by side: an
+ * unlabelled one, and one whose D also sees the label (section 6), which
+ * sends digit k to petal k. Running it, its figures, the source's errors
+ * measured: README.md.
  * ========================================================================== */
 #include "genlab.h"
 
 /* ----------------------------------------------------------------------------
  * 1. The data: six classes of MNIST (or Fashion-MNIST)
  *
- * Six classes keep the picture readable: six clusters, six colours. With the
- * shipped MNIST split that is about 5 100 training and 860 test digits. All
- * figures and metrics use the TEST digits, which the model never trained on.
- * The directory, the class names and the judge come with the dataset
- * (common/dataset.h).
+ * Six classes, six clusters, six colours: about 5 100 training and 860 test
+ * digits in the shipped split. All figures and metrics use the TEST digits.
+ * The directory, class names and judge come with the dataset (dataset.h).
  * ------------------------------------------------------------------------- */
 #define N_CLASSES 6
 #define IMG 784                    /* 28 x 28 pixels in [0, 1]             */
@@ -63,29 +46,16 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
 /* ----------------------------------------------------------------------------
  * 2. The prior: six Gaussians on a circle
  *
- * The source's sampler draws a component k in 0..5 and two independent
- * normals, and places them in the k-th "petal":
+ * Draw a component k in 0..5 and two normals, u ~ N(0, 0.3^2) along the
+ * k-th "petal" and v ~ N(0, 0.05^2) across it, and rotate them into place:
  *
- *     u ~ N(0, 0.3^2)  along the petal (radially),   v ~ N(0, 0.05^2)  across
- *     theta_k = 2 pi k / 6
- *     z = R(theta_k) (1.4 + u, v)
- *       = ( (1.4 + u) cos theta_k - v sin theta_k,
- *           (1.4 + u) sin theta_k + v cos theta_k )
+ *     z = R(theta_k) (1.4 + u, v),   theta_k = 2 pi k / 6,   R = rotation
  *
- * R(theta) is the rotation by theta: component k is a thin ellipse centred
- * 1.4 from the origin in direction theta_k, six times longer along the
- * radius than across. (Its 0.3 and 0.05 are standard deviations, whatever
- * the source calls them: README, "What the source got wrong".)
- *
- * Inverting the placement tells us where a code sits relative to component k:
- *
- *     a =  x cos theta_k + y sin theta_k - 1.4      (along)
- *     c = -x sin theta_k + y cos theta_k            (across)
- *
- * A code is "in component k" when it lies inside the component's 3-sigma box,
- * |a| <= 3 * 0.3 and |c| <= 3 * 0.05, where 99.5 % of the component's own
- * samples fall. The boxes do not overlap: a code is in one component or in
- * none. Section 8 builds the metrics on this test.
+ * a thin ellipse 1.4 from the origin. Rotating back tells where a code sits
+ * relative to component k: a = x cos theta_k + y sin theta_k - 1.4 along it,
+ * c = -x sin theta_k + y cos theta_k across. The code is "in component k"
+ * inside its 3-sigma box, |a| <= 3 * 0.3 and |c| <= 3 * 0.05, where 99.5 %
+ * of the component's own samples fall; the boxes do not overlap.
  * ------------------------------------------------------------------------- */
 #define PRIOR_SHIFT 1.4
 #define PRIOR_SD_ALONG 0.3
@@ -97,7 +67,6 @@ static double component_angle(size_t k)
     return 2.0 * M_PI * (double)k / N_CLASSES;
 }
 
-/* One sample of component k into (x, y). */
 static void prior_sample(gsl_rng *r, size_t k, double *x, double *y)
 {
     const double u = gsl_ran_gaussian(r, PRIOR_SD_ALONG);
@@ -123,29 +92,18 @@ static int component_of(double x, double y)
 /* ----------------------------------------------------------------------------
  * 3. The three networks
  *
- * Plain MLPs with ReLU hidden layers (common/mlp.h), sized as in the source:
+ * MLPs with ReLU hidden layers (common/mlp.h) and linear outputs: E's code can
+ * be anywhere; G's outputs are the image's LOGITS; D's is the logit of "real"
+ * (not the source's sigmoid: loss_bce_logits is the stable form, chapter 05).
+ * D sees the code, with labels followed by a 7-slot one-hot (section 6).
  *
- *     E: 784 -> 500 -> 300 -> 2     linear output: a code can be anywhere
- *     G: 2 -> 300 -> 500 -> 784     linear output = LOGITS; the image is
- *                                   sigmoid(logits), pixels in (0, 1)
- *     D: d -> 100 -> 100 -> 1       linear output = logit of "real"
- *
- * d is 2 (the code) without labels, and 2 + 7 with labels (section 6). D ends
- * in a logit, not the source's sigmoid, so that its loss is computed in the
- * stable form of loss_bce_logits (chapter 05): the same mathematics, no log(0).
- *
- * Each step has its own Adam (betas 0.9 and 0.999, the Keras defaults the
- * source uses), just as each compiled Keras model has its own optimiser: one
- * for E and G in the reconstruction step, one for D, and a SEPARATE one for E
- * in the regularisation step. That matters: Adam divides every step by the
- * running size of ITS gradient, so the reconstruction pull and the
- * adversarial pull each move E by about their learning rate per step, however
- * different the sizes of the two losses. The learning rates, not the loss
- * sizes, set the balance between the two pulls; section 7a uses that.
- *
- * The work matrices live in one workspace (common/workspace.h), allocated
- * once for the largest pass (a batch, or EVAL_CHUNK rows when measuring);
- * every pass over n rows starts with ws_rows(ws, n).
+ * Each step has its own Adam, as each compiled Keras model of the source has
+ * its own optimiser: E and G in step 1, D, and a SEPARATE one for E in step 3.
+ * Adam divides every step by the running size of ITS gradient, so each pull
+ * moves E by about its learning rate, whatever the size of its loss: the
+ * learning rates set the balance of the two pulls (section 7a). The work
+ * matrices are one workspace (workspace.h), allocated once for the largest
+ * pass; a pass over n rows starts with ws_rows(ws, n).
  * ------------------------------------------------------------------------- */
 #define CODE 2                     /* the code's dimension                  */
 #define ONEHOT 7                   /* 6 classes + 1 "no label" slot         */
@@ -156,17 +114,16 @@ typedef enum { VARIANT_UNLABELLED, VARIANT_LABELS, VARIANT_SOURCE } variant_kind
 typedef enum { RECON_BCE, RECON_MSE } recon_kind;
 static const char *const VARIANT_NAME[] = {"unlabelled", "labels", "source"};
 
-typedef struct aae_config {        /* one model's settings (Appendix C)     */
-    size_t x_dim, h1, h2, d_hidden;  /* 784, 500, 300, 100 (the tests check
-                                        gradients on a small copy)         */
+typedef struct aae_config {        /* one model's knobs (Appendix C)        */
+    size_t x_dim, h1, h2, d_hidden;  /* 784, 500, 300, 100 (tests: smaller) */
     variant_kind variant;
     recon_kind recon;
-    size_t batch;
-    double lr, lr_rec, beta1;      /* Adam: D and E's step 3; step 1; all   */
+    long batch;
+    double lr, lr_rec, beta1;      /* Adam: D and step 3; step 1; all four  */
     long lr_drop_at;               /* from this iteration on, lr / 10 (0: never) */
     double noise;                  /* E's training input: noise sd, ...     */
     long shift, d_steps;           /* ... largest shift; D updates per iteration */
-    double label_share;            /* labels: share of labels D may see     */
+    double label_share;            /* share of the labels D may see         */
 } aae_config;
 
 typedef struct aae {
@@ -176,10 +133,10 @@ typedef struct aae {
     mlp *E, *G, *D;
     optimizer *optE_rec, *optG, *optD, *optE_adv;
     workspace *ws;                 /* n rows each:                          */
-    gsl_matrix *X, *X2, *Xin;      /* (n, 784) clean images, steps 1-2 and 3; what E sees */
-    gsl_matrix *img, *dimg, *dlogits;  /* (n, 784) sigmoid, dL/dimg, dL/dl  */
-    gsl_matrix *real, *real2, *fake, *dDin;  /* (n, d_in) D's inputs, dL/dinput */
-    gsl_matrix *dcode, *dlogit;    /* (n, 2) dL/dz, (n, 1) dL/ds            */
+    gsl_matrix *X, *X2, *Xin;      /* (n, 784) images of steps 1-2 and 3; E's view of X */
+    gsl_matrix *img, *dimg, *dlogits;  /* (n, 784) sigmoid(G), dL/dimg, dL/dlogits */
+    gsl_matrix *real, *real2, *fake, *dDin;  /* (n, d_in) D's inputs; dL/dinput */
+    gsl_matrix *dcode, *dlogit;    /* (n, 2) dL/dz; (n, 1) dL/ds            */
     size_t *idx;                   /* (batch) which training images         */
     unsigned char *slot;           /* (batch) one-hot slot per row          */
 } aae;
@@ -189,7 +146,7 @@ static aae *aae_new(const aae_config *cfg, gsl_rng *r)
     aae *A = xcalloc(1, sizeof *A, "a model");
     A->cfg = *cfg;
     A->d_in = cfg->variant == VARIANT_UNLABELLED ? CODE : CODE + ONEHOT;
-    const size_t B = cfg->batch, rows = B > EVAL_CHUNK ? B : EVAL_CHUNK, x = cfg->x_dim;
+    const size_t B = (size_t)cfg->batch, rows = B > EVAL_CHUNK ? B : EVAL_CHUNK, x = cfg->x_dim;
     const size_t we[] = {x, cfg->h1, cfg->h2, CODE}, wg[] = {CODE, cfg->h2, cfg->h1, x};
     const size_t wd[] = {A->d_in, cfg->d_hidden, cfg->d_hidden, 1};
     A->PE = params_alloc(mlp_size(we, 4));
@@ -201,19 +158,16 @@ static aae *aae_new(const aae_config *cfg, gsl_rng *r)
     mlp_init_xavier(A->E, r);
     mlp_init_xavier(A->G, r);
     mlp_init_xavier(A->D, r);
-    A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);
+    A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);   /* Keras's betas */
     A->optG = optim_adam(A->PG, cfg->lr_rec, cfg->beta1, 0.999);
     A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
     A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
     A->ws = ws_new(rows);
-    gsl_matrix **wide[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits};
-    gsl_matrix **d_input[] = {&A->real, &A->real2, &A->fake, &A->dDin};
-    for (size_t i = 0; i < 6; i++)
-        ws_add(A->ws, wide[i], x);
-    for (size_t i = 0; i < 4; i++)
-        ws_add(A->ws, d_input[i], A->d_in);
-    ws_add(A->ws, &A->dcode, CODE);
-    ws_add(A->ws, &A->dlogit, 1);
+    gsl_matrix **buf[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits,
+                          &A->real, &A->real2, &A->fake, &A->dDin, &A->dcode, &A->dlogit};
+    const size_t width[] = {x, x, x, x, x, x, A->d_in, A->d_in, A->d_in, A->d_in, CODE, 1};
+    for (size_t i = 0; i < sizeof width / sizeof width[0]; i++)
+        ws_add(A->ws, buf[i], width[i]);
     A->idx = xcalloc(B, sizeof *A->idx, "a model");
     A->slot = xcalloc(B, 1, "a model");
     return A;
@@ -224,8 +178,7 @@ static void aae_free(aae *A)
     mlp_free(A->E), mlp_free(A->G), mlp_free(A->D);
     params_free(A->PE), params_free(A->PG), params_free(A->PD);
     optim_free(A->optE_rec), optim_free(A->optG), optim_free(A->optD), optim_free(A->optE_adv);
-    ws_free(A->ws);
-    free(A->idx), free(A->slot), free(A);
+    ws_free(A->ws), free(A->idx), free(A->slot), free(A);
 }
 
 /* The decoder's images of the codes Z (n <= EVAL_CHUNK rows): sigmoid(G(Z)). */
@@ -239,29 +192,18 @@ static const gsl_matrix *decode(aae *A, const gsl_matrix *Z)
 /* ----------------------------------------------------------------------------
  * 4. Step 1: reconstruction, and why binary cross-entropy
  *
- * E and G together are an ordinary autoencoder. (While training, E sees a
- * noisy, shifted copy x~ of the image and G must rebuild the clean x: section
- * 7d. recon_loss takes both.) With l = G(E(x~)) the decoder's logits and
- * p = sigmoid(l) its image, we use the binary cross-entropy of every pixel,
- * averaged over the n * 784 entries:
+ * E and G are an ordinary autoencoder; E sees a noisy, shifted copy x~ of x
+ * (section 7d) and G must rebuild the clean x. With l = G(E(x~)) the logits
+ * and p = sigmoid(l), the loss is each pixel's binary cross-entropy:
  *
  *     L_rec = -1/(n 784) sum [ x log p + (1 - x) log(1 - p) ]
  *     dL_rec/dl = (p - x) / (n 784)                       (loss_bce_logits)
  *
- * Why BCE and not the source's mean squared error? MNIST pixels are nearly
- * binary, and a sigmoid output says "this pixel is ink with probability p":
- * BCE is the log-likelihood of exactly that model, and its gradient with
- * respect to the logit is simply p - x. MSE through a sigmoid has
- *
- *     dL_mse/dl = 2 (p - x) p (1 - p) / (n 784)
- *
- * which fades to nothing when the sigmoid saturates, even on the WRONG side
- * (p near 0 where x = 1). The source avoids that with a linear output trained
- * by MSE, which lets pixels leave [0, 1]. --recon mse trains our sigmoid
- * decoder with MSE (exercise 4); recon_mse, the metric, is the mean squared
- * pixel error on the test digits in both cases.
- *
- * Backward: G gets dL/dl, E gets dL/dz = what G's backward pass hands down.
+ * MNIST pixels are nearly binary, and BCE is the log-likelihood of "ink with
+ * probability p". The source's MSE through a sigmoid would have the gradient
+ * 2 (p - x) p (1 - p) / (n 784), which fades where a pixel saturates on the
+ * WRONG side (README; --recon mse tries it). Backward: G gets dL/dl, and E
+ * gets the dL/dz that G's backward pass hands down.
  * ------------------------------------------------------------------------- */
 static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int want_grad)
 {
@@ -289,30 +231,21 @@ static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int
 /* ----------------------------------------------------------------------------
  * 5. Steps 2 and 3: a GAN in the code space
  *
- * Which side is "real"? The PRIOR's samples are real; the encoder's codes are
- * fake. The encoder plays the generator: it must learn to produce codes that
- * look as if they came from p(z). (Ports of this model have swapped the two
- * and wondered why the codes never move towards the prior.)
- *
- * Step 2, the discriminator (E fixed), with s = D's logit:
+ * The PRIOR's samples are real, the codes are fake: E plays the generator.
+ * Step 2 trains D (E fixed; D trains on the NUMBERS E gave), s = D's logit:
  *
  *     L_D = BCE(s(prior samples), 1) + BCE(s(codes), 0)
  *
- * Both terms backpropagate into D's gradient, then D takes one Adam step on
- * both halves (the source takes two, one per half; README). E's parameters
- * cannot move here: D trains on the NUMBERS E produced.
+ * one Adam step on both halves (the source takes one per half: README).
+ * Step 3 trains E to fool D (D fixed), on a fresh batch:
  *
- * Step 3, the encoder fools D (D fixed), on a fresh batch:
+ *     L_adv = BCE(s(E(x)), 1) = -mean log sigmoid(s),   dL_adv/ds = (sigmoid(s) - 1) / n
  *
- *     L_adv = BCE(s(E(x)), 1) = -mean log sigmoid(s)
- *     dL_adv/ds = (sigmoid(s) - 1) / n
- *
- * This is the non-saturating generator loss of chapter 05: "make D call my
- * codes real", rather than "minimise D's success" (whose gradient vanishes
- * exactly when D wins clearly, early on). The gradient flows THROUGH D to its
- * input (mlp_backward_input, which leaves D's parameter gradients alone); its
- * first two columns are dL/dz, and E's backward pass takes it from there.
- * D's optimiser is not called: that is all "frozen" means.
+ * chapter 05's non-saturating loss: "make D call my codes real", whose
+ * gradient does not vanish when D wins clearly. It flows THROUGH D to D's
+ * input (mlp_backward_input leaves D's gradients alone); the first two
+ * columns are dL/dz, for E's backward pass. "Frozen" means D's Adam is not
+ * called.
  * ------------------------------------------------------------------------- */
 
 /* Row i of a D input: the code (x, y), then (with labels) the one-hot of slot. */
@@ -330,14 +263,13 @@ static double disc_loss(aae *A, const gsl_matrix *real, const gsl_matrix *real2,
 {
     ws_rows(A->ws, fake->size1);
     const gsl_matrix *half[3] = {real, real2, fake};
-    const double target[3] = {1.0, 1.0, 0.0};                      /* real 1, fake 0 */
     gsl_matrix *ds = want_grad ? A->dlogit : NULL;
     if (want_grad)
         params_zero_grad(A->PD);
     double loss = 0.0;
     for (int h = 0; h < 3; h++)
         if (half[h]) {
-            loss += loss_bce_logits(mlp_forward(A->D, half[h]), NULL, target[h], ds);
+            loss += loss_bce_logits(mlp_forward(A->D, half[h]), NULL, h < 2 ? 1.0 : 0.0, ds);
             if (want_grad)
                 mlp_backward(A->D, ds, NULL);
         }
@@ -367,28 +299,18 @@ static double adv_loss(aae *A, const gsl_matrix *X, const unsigned char *slot, i
 /* ----------------------------------------------------------------------------
  * 6. Labels: what D is told, and why the source's version cannot work
  *
- * With labels, D sees the code together with a one-hot vector of 7 slots: the
- * six classes and "no label". D then judges a code GIVEN a class (Makhzani et
- * al., section 5): it can learn "with label k, real codes are in petal k",
- * and the only way for E to fool it on a digit k is to put that digit's code
- * into petal k. The label reaches the encoder through D's verdict on (code,
- * label) PAIRS:
+ * With labels, D judges a code GIVEN a class (Makhzani et al., section 5):
  *
  *     real row i:  [ prior sample of component k_i ,  one-hot(k_i) ]
  *     fake row i:  [ E(x_i)                         ,  one-hot(k_i) ]   k_i = label of x_i
  *
- * Both halves carry the same labels, so D cannot tell them apart by the
- * label alone. A digit whose label we do not know (semi-supervised training,
- * --label-share < 1) goes to D with slot 6, and its real partner is a prior
- * sample from a RANDOM component, also with slot 6: there D judges the whole
- * mixture, as in the unlabelled model.
- *
- * The source (--variant source) instead sends prior samples with one-hot(k)
- * AND with slot 6 as reals, but every code, to D and in E's step, with slot
- * 6: the digits' labels are never used. D never sees a FAKE with a class
- * label, so it can answer "real" to any class slot; what it must discriminate
- * is slot 6, the mixture against all codes: the unlabelled model with an extra
- * real batch. Its digits go to petals by chance (README: measured).
+ * D can learn "with label k, real codes are in petal k", and E can fool it
+ * on a digit k only by putting its code into petal k: the label reaches E
+ * through D's verdict on (code, label) PAIRS. A digit whose label is not
+ * shown (--label-share < 1) goes to D with slot 6, "no label", paired with a
+ * prior sample of a RANDOM component. The source (--variant source) sends
+ * every code, to D and in E's step, with slot 6: D never sees a fake with a
+ * class label, and the labels never reach E (README: measured).
  * ------------------------------------------------------------------------- */
 
 /* The slots of the rows of a batch: the labels D may see. */
@@ -411,40 +333,26 @@ static unsigned char *labels_shown(size_t n, double share, gsl_rng *r)
 /* ----------------------------------------------------------------------------
  * 7. One training iteration, and four changes to the source's recipe
  *
- * As in the source, each iteration draws two batches at random, with
- * replacement (batch_draw), from the training digits: x for step 1 and, with
- * E(x) as fakes, step 2; x' for step 3. Trained exactly as the source trains
- * (lr 5e-4 everywhere, constant, one D update, clean inputs), the codes hover
- * near the petals, keep jittering around them and are wider across than the
- * prior's thin 0.05. Four changes, each a flag, fix that (the README measures
- * what removing each one costs):
+ * As in the source, an iteration draws two batches with replacement: x for
+ * steps 1 and 2, x' for step 3. The source's recipe leaves the codes
+ * jittering around the petals, wider than the prior's thin 0.05. Four
+ * changes, each a flag, fix that (README: what each one is worth):
  *
- *  a. A slower reconstruction step: --lr-rec 1e-4 for E and G in step 1; D
- *     and E's adversarial step keep the source's 5e-4. Reconstruction wants
- *     the codes of different digits far apart, the prior wants them on thin
- *     lines; each Adam pulls E by about its learning rate (section 3), so the
- *     ratio of the rates sets who wins (Makhzani et al. ran regularisation at
- *     10 times the reconstruction rate). The price: blurrier reconstructions.
- *  b. A learning-rate drop: from --lr-drop-at (3000 of 4000) on, every rate
- *     / 10, the paper's schedule. A GAN's players never stop pushing each
- *     other; with large steps the codes circle the petals instead of settling.
- *  c. --d-steps 5 D updates per iteration, each on fresh prior samples against
- *     the same codes (D is tiny). A D that lags behind gives E a blurred
- *     picture of the thin petals; without it the unlabelled model can collapse.
- *  d. A noisy, shifted input: E sees each image shifted by up to --shift 1
- *     pixel, plus N(0, 0.3^2) noise per pixel (--noise), and G must still
- *     rebuild the CLEAN image (chapter 03's denoiser). With 5 000 digits and
- *     a 2-D code, E otherwise learns the training digits by heart, and the
- *     test digits, which is what a generative model is for, miss their boxes.
+ *  a. --lr-rec 1e-4 for step 1, 5e-4 for D and step 3: reconstruction wants
+ *     the digits far apart, the prior wants thin lines, and the ratio of the
+ *     rates sets who wins (section 3; Makhzani et al. use 10 to 1).
+ *  b. --lr-drop-at 3000: every rate / 10 from there on, the paper's schedule,
+ *     so that the codes settle in the petals instead of circling them.
+ *  c. --d-steps 5: D updates on fresh prior samples against the same codes;
+ *     a lagging D shows E a blurred picture of the thin petals.
+ *  d. --shift 1 --noise 0.3: E sees x shifted by up to a pixel, plus noise,
+ *     and G must rebuild the CLEAN x (chapter 03). Else E learns the 5 000
+ *     training digits by heart, and the test digits miss their boxes.
  *
- * All randomness comes from one generator r, in a fixed order, and nothing
- * else is needed to continue a run: a checkpoint (weights, the four Adams,
- * r's state, the step) resumes training bit for bit (tests/test_11_aae.c).
+ * One generator r draws everything, in a fixed order: a checkpoint (weights,
+ * Adams, r, the step) resumes bit for bit (tests/test_11_aae.c).
  * ------------------------------------------------------------------------- */
-typedef struct step_losses {
-    double rec, d, adv;
-} step_losses;
-
+typedef struct step_losses { double rec, d, adv; } step_losses;
 typedef struct train_data {
     const image_set *set;
     const unsigned char *known;    /* (set->n) 1 = the label may be shown    */
@@ -471,7 +379,7 @@ static void corrupt(const aae *A, gsl_rng *r, const gsl_matrix *X, gsl_matrix *o
 
 static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_losses *out)
 {
-    const size_t n = A->cfg.batch;
+    const size_t n = (size_t)A->cfg.batch;
     const double f = A->cfg.lr_drop_at > 0 && step >= A->cfg.lr_drop_at ? 0.1 : 1.0;
     A->optE_rec->lr = A->optG->lr = f * A->cfg.lr_rec;
     A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
@@ -485,8 +393,8 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
     optim_step(A->optE_rec);
     optim_step(A->optG);
 
-    /* step 2: D on prior samples (real) against the codes of x (fake);
-     * d_steps updates, each with fresh prior samples, on the same codes */
+    /* step 2: D, prior samples (real) against the codes of x (fake); d_steps
+     * updates, each with fresh prior samples, on the same codes */
     batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
     const gsl_matrix *z = mlp_forward(A->E, A->Xin);
     for (size_t i = 0; i < n; i++)
@@ -522,27 +430,19 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
 /* ----------------------------------------------------------------------------
  * 8. Measuring: does the code distribution match the prior?
  *
- * On the test digits x with labels y, with z = E(x):
+ * On the test digits, with z = E(x):
  *
- *     recon_mse        mean over pixels of (sigmoid(G(z)) - x)^2
- *     prior_match      share of codes inside SOME component's 3-sigma box
- *                      (section 2): 99.5 % for a perfect AAE; codes between
- *                      the petals or outside the circle do not count
- *     cluster_purity   share of digits of class k whose code is in the box
- *                      of component k: the labelled model's promise
- *     cluster_purity_any_order
- *                      the same, for the best one-to-one assignment of
- *                      classes to components (of 6! = 720): how well the
- *                      UNLABELLED model separates the classes, whichever
- *                      petal it chose for each
- *     components_used  how many components hold at least half their fair
- *                      share (1/12) of the codes. prior_match cannot see a
- *                      petal left EMPTY (codes crowded into four petals are
- *                      all "inside some box"); the prior is matched only
- *                      when all six are used.
+ *     recon_mse         mean over pixels of (sigmoid(G(z)) - x)^2
+ *     prior_match       share of codes inside some component's box
+ *                       (99.5 % for a perfect AAE)
+ *     cluster_purity    share of digits of class k in the box of component k
+ *     cluster_purity_any_order   the same, for the best one-to-one
+ *                       assignment of classes to components (of 720)
+ *     components_used   components holding half a fair share (1/12) of the
+ *                       codes: prior_match cannot see a petal left EMPTY
  * ------------------------------------------------------------------------- */
 typedef struct evaluation {
-    size_t n;                                 /* images measured             */
+    size_t n;                                 /* images measured            */
     double recon_mse, prior_match, purity, purity_any;
     int components_used;
     size_t count[N_CLASSES][N_CLASSES + 1];   /* [class][component, 6 = none] */
@@ -566,12 +466,12 @@ static size_t best_assignment(const size_t count[N_CLASSES][N_CLASSES + 1], size
 /* Encode (and decode) every image of S; the codes into Z (S->n, 2) if not NULL. */
 static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
 {
-    evaluation e;
-    memset(&e, 0, sizeof e);
+    evaluation e = {.n = S->n};
+    const size_t d = S->images->size2;
     double sq = 0.0;
     for (size_t off = 0; off < S->n; off += EVAL_CHUNK) {
         const size_t m = S->n - off < EVAL_CHUNK ? S->n - off : EVAL_CHUNK;
-        gsl_matrix_const_view x = gsl_matrix_const_submatrix(S->images, off, 0, m, S->images->size2);
+        gsl_matrix_const_view x = gsl_matrix_const_submatrix(S->images, off, 0, m, d);
         const gsl_matrix *z = mlp_forward(A->E, &x.matrix);
         for (size_t i = 0; i < m; i++) {
             const int k = component_of(gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1));
@@ -581,21 +481,17 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
             gsl_matrix_view codes = gsl_matrix_submatrix(Z, off, 0, m, CODE);
             gsl_matrix_memcpy(&codes.matrix, z);
         }
-        sq += mat_mse(decode(A, z), &x.matrix) * (double)(m * S->images->size2);
+        sq += mat_mse(decode(A, z), &x.matrix) * (double)(m * d);
     }
-    size_t inside = 0, pure = 0, in_k[N_CLASSES] = {0};
+    size_t pure = 0, in_k[N_CLASSES + 1] = {0};
     for (size_t c = 0; c < N_CLASSES; c++) {
         pure += e.count[c][c];
-        for (size_t k = 0; k < N_CLASSES; k++)
-        {
-            inside += e.count[c][k];
+        for (size_t k = 0; k <= N_CLASSES; k++)
             in_k[k] += e.count[c][k];
-        }
     }
     const double n = (double)S->n;
-    e.n = S->n;
-    e.recon_mse = sq / (n * (double)S->images->size2);
-    e.prior_match = (double)inside / n;
+    e.recon_mse = sq / (n * (double)d);
+    e.prior_match = (double)(S->n - in_k[N_CLASSES]) / n;
     e.purity = (double)pure / n;
     e.purity_any = (double)best_assignment(e.count, 0, 0) / n;
     for (size_t k = 0; k < N_CLASSES; k++)
@@ -606,14 +502,11 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
 /* ----------------------------------------------------------------------------
  * 9. Training: the models side by side
  *
- * The default run trains the unlabelled and the labelled model in one loop,
- * an iteration of each per step, from the same generator: a checkpoint holds
- * every model of the run plus that generator, and --resume continues all of
- * them exactly. Along the way we keep, per model, the losses of every step
- * (a history, common/history.h: its trailing means are the loss curves), the
- * test metrics at EVALS evenly spaced steps (a history of window 1) and the
- * test codes at N_SNAP steps. Measuring draws no random numbers, so it never
- * changes what training does.
+ * The models of a run train in one loop, an iteration of each per step, from
+ * one generator: a checkpoint holds them all and --resume continues them all.
+ * Per model we keep the losses (a history, history.h: its trailing means are
+ * the loss curves), the test metrics at EVALS steps (a history of window 1)
+ * and the test codes at N_SNAP steps. Measuring draws no random numbers.
  * ------------------------------------------------------------------------- */
 #define MAX_MODELS 3
 #define N_SNAP 4
@@ -624,26 +517,23 @@ static const double SNAP_AT[N_SNAP] = {0.02, 0.1, 0.3, 1.0};   /* of the steps *
 
 typedef struct model_record {
     aae *A;
-    history *loss;                 /* step, recon, D, adv, their trailing means */
-    history *evals;                /* step, test recon_mse, prior_match, purity, any order */
-    gsl_matrix *codes;             /* (n_test, 1 + 2 N_SNAP) class, then x y per snapshot */
+    history *loss, *evals;         /* recon D adv; test recon_mse prior_match purity any */
+    gsl_matrix *codes;             /* (n_test, 1 + 2 N_SNAP) class, x y per snapshot */
 } model_record;
 
 typedef struct run {
     size_t n_models;
     model_record m[MAX_MODELS];
     long step;                     /* iterations done (of every model)      */
-    long snap_step[N_SNAP];        /* when the codes are kept, ...          */
-    int snap_taken[N_SNAP];        /* ... and whether they were             */
+    long snap_step[N_SNAP];        /* when the codes are kept, and ...      */
+    int snap_taken[N_SNAP];        /* ... whether they were                 */
     const image_set *test;
 } run;
 
 static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps,
                      const image_set *test, gsl_rng *r)
 {
-    memset(R, 0, sizeof *R);
-    R->n_models = n_models;
-    R->test = test;
+    *R = (run){.n_models = n_models, .test = test};
     for (int k = 0; k < N_SNAP; k++)
         R->snap_step[k] = (long)ceil(SNAP_AT[k] * (double)steps);
     for (size_t i = 0; i < n_models; i++) {
@@ -668,7 +558,7 @@ static void run_free(run *R)
     }
 }
 
-/* The test codes of snapshot k into their columns of M->codes. */
+/* The test codes of snapshot k, into their two columns of M->codes. */
 static void keep_codes(run *R, model_record *M, int k)
 {
     gsl_matrix_view z = gsl_matrix_submatrix(M->codes, 0, 1 + 2 * (size_t)k, R->test->n, CODE);
@@ -719,27 +609,25 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
 /* ----------------------------------------------------------------------------
  * 10. Generating: decode prior samples, and judge them
  *
- * This is what the whole construction was for: draw z from the prior, decode
- * it. Sample j comes from component j % 6, so a grid of them can show
- * component k in row k: digits k for the labelled model, ONE kind of digit
- * per row at least for the unlabelled one. The judge (chapter 08's digit
- * classifier) checks both claims on 100 samples per component:
+ * What it was all for: draw z from the prior, decode it. Sample j comes from
+ * component j % 6, so a grid shows component k in row k: digits k for the
+ * labelled model, at least ONE kind of digit per row for the unlabelled one.
+ * The judge (chapter 08's digit classifier) checks both, 100 per component:
  *
  *     sample_class_accuracy   share of the samples of component k judged k
  *     component_consistency   per component, the share of its samples in its
  *                             most frequent judged class, averaged
  *     judge_confidence        the judge's mean top probability
  *
- * The samples come from a fixed generator of their own, not the run's, so
- * they do not depend on how long a run trained, and every model decodes the
- * same z. n may be large (--generate 100000): a chunk at a time.
+ * The samples come from a fixed generator of their own, so every model
+ * decodes the same z however long it trained; a chunk at a time.
  * ------------------------------------------------------------------------- */
 #define SAMPLES_PER_COMP 100
 #define SAMPLES_FIGURE_SEED 2000003UL  /* + --seed: the judged samples' generator */
 
 /* Prior samples first, first + 1, ... into the rows of Z (n, 2), sample j
- * from component j % 6 (comp[i] says which): a long run of samples drawn a
- * chunk at a time is the same numbers as all at once. */
+ * from component j % 6 (comp[i] says which): drawn a chunk at a time, they
+ * are the same numbers as drawn all at once. */
 static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z, unsigned char *comp)
 {
     for (size_t i = 0; i < Z->size1; i++) {
@@ -754,19 +642,17 @@ static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z, unsigned char *
 }
 
 typedef struct judged {
-    size_t hist[N_CLASSES][10], right, n;     /* [component][judged class] */
-    double confidence_sum;
-    double class_accuracy, consistency, confidence;
+    size_t hist[N_CLASSES][10], right, n;     /* [component][judged class]  */
+    double confidence_sum, class_accuracy, consistency, confidence;
 } judged;
 
 /* n decoded prior samples from a generator seeded with `seed`: the first
- * keep->size1 into keep, all of them to `pixels` if not NULL; the judge's
- * verdict if J is not NULL. */
+ * keep->size1 into keep, all of them to `pixels` if not NULL, and the judge's
+ * verdict on them if J is not NULL. */
 static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *keep, FILE *pixels,
                            judge *J)
 {
-    judged t;
-    memset(&t, 0, sizeof t);
+    judged t = {.n = 0};
     gsl_matrix *Z = gsl_matrix_alloc(EVAL_CHUNK, CODE);
     unsigned char comp[EVAL_CHUNK], cls[EVAL_CHUNK];
     double conf[EVAL_CHUNK];
@@ -780,17 +666,14 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
             if (off + i < keep->size1)
                 gsl_matrix_set_row(keep, off + i, &row.vector);
             for (size_t p = 0; pixels && p < IMG; p++)
-                fprintf(pixels, p ? " %.4f" : "%.4f", gsl_vector_get(&row.vector, p));
-            if (pixels)
-                fputc('\n', pixels);
+                fprintf(pixels, p + 1 < IMG ? "%.4f " : "%.4f\n", gsl_vector_get(&row.vector, p));
         }
-        if (J) {
+        if (J)
             judge_classify(J, img, cls, conf);
-            for (size_t i = 0; i < img->size1; i++, t.n++) {
-                t.hist[comp[i]][cls[i]]++;
-                t.right += cls[i] == comp[i];
-                t.confidence_sum += conf[i];
-            }
+        for (size_t i = 0; J && i < img->size1; i++, t.n++) {
+            t.hist[comp[i]][cls[i]]++;
+            t.right += cls[i] == comp[i];
+            t.confidence_sum += conf[i];
         }
     }
     for (size_t k = 0; J && k < N_CLASSES; k++) {                /* the verdict */
@@ -811,12 +694,11 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
 /* ----------------------------------------------------------------------------
  * 11. Results: what each model learned
  *
- * Per model, the metrics of section 8 on the test digits and on the training
- * digits (a gap between the two is memorisation, section 7d); the class ->
- * component table, row c counting where the codes of class c landed; and
- * the judge's verdict on decoded prior samples (section 10). A labelled model
- * that works has its counts on the diagonal; an unlabelled one, one large
- * count per row in a column of its choosing, and maybe empty columns.
+ * Section 8's metrics on the test digits, and on the training digits (a gap
+ * is memorisation); the class -> component table (where the codes of each
+ * class landed: a labelled model that works has them on the diagonal, an
+ * unlabelled one, one large count per row in a column of its own choosing);
+ * the judge's verdict on decoded prior samples (section 10).
  * ------------------------------------------------------------------------- */
 static void print_results(const char *v, long step, const evaluation *e, const evaluation *tr,
                           const judged *jd, const char *const *names)
@@ -843,68 +725,57 @@ static void print_results(const char *v, long step, const evaluation *e, const e
 /* ----------------------------------------------------------------------------
  * Appendix A. The figures' data (skip on a first reading)
  *
- *   prior            2000 prior samples, by component, and the 3-sigma boxes
- *   codes_V          the test codes at the 4 snapshots, by class, over the boxes
- *   manifold_V       the decoder over a 20 x 20 grid of the code plane
- *   samples_V        decoded prior samples, row k from component k
- *   losses_V         the three losses, and the test metrics while training
- *   generated_V      (--load F --generate K) the first 60 of K decoded samples
- *
- * V is the model: unlabelled, labels or source. The scripts are the .gp files
- * in chapters/11-aae/figures/; the program writes their data and values.gp.
+ * prior, codes_V (the snapshots), manifold_V (the decoder over a 20 x 20 grid
+ * of the code plane), samples_V (row k from component k), losses_V, and
+ * generated_V (--generate), V the model: chapters/11-aae/figures/ draws them.
  * ------------------------------------------------------------------------- */
 #define PLANE 2.4                  /* the manifold grid's half-width        */
 #define PLANE_N 20
 #define GRID_COLS 12               /* samples per component in samples_V    */
 
 /* "NAME_V" + ext into buf: the file or figure NAME of model v. */
-static const char *named(char *buf, size_t size, const char *name, variant_kind v, const char *ext)
+static const char *named(char buf[static 64], const char *name, variant_kind v, const char *ext)
 {
-    snprintf(buf, size, "%s_%s%s", name, VARIANT_NAME[v], ext);
+    snprintf(buf, 64, "%s_%s%s", name, VARIANT_NAME[v], ext);
     return buf;
 }
 
-/* The prior's own samples, from a fixed generator seeded with `seed`, and the
- * outline of each component's box (one block per component). */
+/* 2000 prior samples (x, y, component) and each box's outline (a block each). */
 static void figure_prior(const char *dir, unsigned long seed)
 {
-    enum { N = 2000 };
-    gsl_matrix *Z = gsl_matrix_alloc(N, CODE + 1);
-    gsl_matrix_view xy = gsl_matrix_submatrix(Z, 0, 0, N, CODE);
-    unsigned char comp[N];
+    gsl_matrix *Z = gsl_matrix_alloc(2000, CODE + 1);
+    gsl_matrix_view xy = gsl_matrix_submatrix(Z, 0, 0, Z->size1, CODE);
+    unsigned char comp[2000];
     gsl_rng *fixed = rng_new(seed);
     prior_batch(fixed, 0, &xy.matrix, comp);
-    for (size_t i = 0; i < N; i++)
+    for (size_t i = 0; i < Z->size1; i++)
         gsl_matrix_set(Z, i, CODE, comp[i]);
     out_write_matrix(dir, "prior.dat", "x y component: samples of the prior", Z);
     gsl_rng_free(fixed);
     gsl_matrix_free(Z);
     FILE *f = out_open(dir, "prior_boxes.dat");
     fprintf(f, "# x y: outline of each component's 3-sigma box, one block per component\n");
-    const double a[5] = {-1, 1, 1, -1, -1}, c[5] = {-1, -1, 1, 1, -1};
     for (size_t k = 0; k < N_CLASSES; k++) {
-        const double t = component_angle(k);
+        const double t = component_angle(k), a[5] = {-1, 1, 1, -1, -1}, c[5] = {-1, -1, 1, 1, -1};
         for (int j = 0; j < 5; j++) {
             const double u = PRIOR_SHIFT + a[j] * PRIOR_BOX * PRIOR_SD_ALONG;
             const double v = c[j] * PRIOR_BOX * PRIOR_SD_ACROSS;
-            fprintf(f, "%.6f %.6f\n", u * cos(t) - v * sin(t), u * sin(t) + v * cos(t));
+            fprintf(f, "%.6f %.6f\n%s", u * cos(t) - v * sin(t), u * sin(t) + v * cos(t), j == 4 ? "\n" : "");
         }
-        fprintf(f, "\n");
     }
     out_close(f, "prior_boxes.dat");
     fig_value("n_classes", N_CLASSES);
     fig_use("prior");
 }
 
-/* codes_V.dat: M->codes; values.gp gets, for panel i, the step and the
- * column of x (y is the next) of each snapshot taken, and the class names. */
-static void figure_codes(const char *dir, const run *R, const model_record *M,
-                         const char *const *names)
+/* codes_V.dat is M->codes; values.gp: per panel i, the step and the column
+ * of x of the snapshot it shows (y is the next). */
+static void figure_codes(const char *dir, const run *R, const model_record *M)
 {
     char name[64], key[96];
-    out_write_matrix(dir, named(name, sizeof name, "codes", M->A->cfg.variant, ".dat"),
+    out_write_matrix(dir, named(name, "codes", M->A->cfg.variant, ".dat"),
                      "class, then x y of the test images' codes at each snapshot", M->codes);
-    named(name, sizeof name, "codes", M->A->cfg.variant, "");
+    named(name, "codes", M->A->cfg.variant, "");
     int taken = 0;
     for (int k = 0; k < N_SNAP; k++)
         if (R->snap_taken[k]) {
@@ -915,110 +786,84 @@ static void figure_codes(const char *dir, const run *R, const model_record *M,
         }
     snprintf(key, sizeof key, "%s_n_snaps", name);
     fig_value(key, taken);
-    for (size_t c = 0; c < N_CLASSES; c++) {
-        snprintf(key, sizeof key, "class_name_%zu", c);
-        fig_text(key, "%s", names[c]);
-    }
     fig_use(name);
 }
 
-/* manifold_V: row i of the grid decodes z_2 = +PLANE .. -PLANE, column j
- * z_1 = -PLANE .. +PLANE. */
-static void figure_manifold(const char *dir, aae *A)
+/* manifold_V (row i of the grid: z_2 = +PLANE .. -PLANE, column j: z_1 =
+ * -PLANE .. +PLANE), samples_V, and losses_V if the model trained. */
+static void figure_model(const char *dir, const model_record *M, const gsl_matrix *samples)
 {
-    gsl_matrix *Z = gsl_matrix_alloc(PLANE_N * PLANE_N, CODE);
-    for (size_t i = 0; i < PLANE_N; i++)
-        for (size_t j = 0; j < PLANE_N; j++) {
-            gsl_matrix_set(Z, i * PLANE_N + j, 0, -PLANE + 2.0 * PLANE * (double)j / (PLANE_N - 1));
-            gsl_matrix_set(Z, i * PLANE_N + j, 1, PLANE - 2.0 * PLANE * (double)i / (PLANE_N - 1));
-        }
+    const variant_kind v = M->A->cfg.variant;
     char name[64];
-    fig_image_grid(dir, named(name, sizeof name, "manifold", A->cfg.variant, ""), decode(A, Z),
-                   28, 28, PLANE_N, PLANE_N);
+    gsl_matrix *Z = gsl_matrix_alloc(PLANE_N * PLANE_N, CODE), *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
+    for (size_t i = 0; i < PLANE_N * PLANE_N; i++) {
+        gsl_matrix_set(Z, i, 0, -PLANE + 2.0 * PLANE * (double)(i % PLANE_N) / (PLANE_N - 1));
+        gsl_matrix_set(Z, i, 1, PLANE - 2.0 * PLANE * (double)(i / PLANE_N) / (PLANE_N - 1));
+    }
+    fig_image_grid(dir, named(name, "manifold", v, ""), decode(M->A, Z), 28, 28, PLANE_N, PLANE_N);
+    fig_use(name);
     fig_value("manifold_half_width", PLANE);
+    for (size_t k = 0; k < N_CLASSES; k++)        /* sample j of component k: row j * 6 + k */
+        for (size_t j = 0; j < GRID_COLS; j++) {
+            gsl_vector_const_view from = gsl_matrix_const_row(samples, j * N_CLASSES + k);
+            gsl_matrix_set_row(grid, k * GRID_COLS + j, &from.vector);
+        }
+    fig_image_grid(dir, named(name, "samples", v, ""), grid, 28, 28, N_CLASSES, GRID_COLS);
     fig_use(name);
     gsl_matrix_free(Z);
-}
-
-/* samples_V: GRID_COLS of the judged samples (section 10) per component;
- * sample j of component k is row j * 6 + k of images. */
-static void figure_samples(const char *dir, variant_kind v, const gsl_matrix *images)
-{
-    gsl_matrix *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
-    for (size_t k = 0; k < N_CLASSES; k++)
-        for (size_t j = 0; j < GRID_COLS; j++) {
-            gsl_vector_view to = gsl_matrix_row(grid, k * GRID_COLS + j);
-            gsl_vector_const_view from = gsl_matrix_const_row(images, j * N_CLASSES + k);
-            gsl_vector_memcpy(&to.vector, &from.vector);
-        }
-    char name[64];
-    fig_image_grid(dir, named(name, sizeof name, "samples", v, ""), grid, 28, 28, N_CLASSES, GRID_COLS);
-    fig_use(name);
     gsl_matrix_free(grid);
-}
-
-/* losses_V: loss_V.dat and eval_V.dat, the two histories of section 9. */
-static void figure_losses(const char *dir, const model_record *M)
-{
-    char name[64];
-    const variant_kind v = M->A->cfg.variant;
-    history_write(M->loss, dir, named(name, sizeof name, "loss", v, ".dat"));
-    history_write(M->evals, dir, named(name, sizeof name, "eval", v, ".dat"));
+    if (M->loss->n == 0)
+        return;
+    history_write(M->loss, dir, named(name, "loss", v, ".dat"));
+    history_write(M->evals, dir, named(name, "eval", v, ".dat"));
     fig_value("loss_window", LOSS_WINDOW);
     fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
-    fig_use(named(name, sizeof name, "losses", v, ""));
+    fig_use(named(name, "losses", v, ""));
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix B. Keeping the models: the checkpoint, and --generate
+ * Appendix B. Keeping the models; every model's metrics and figures
  *
- * A checkpoint holds, for every model of the run, E, G and D and their four
- * Adams, then the step (and the session adds the generator). Block names
- * carry the variant, so a checkpoint of the labelled model does not load
- * into an unlabelled one.
+ * A checkpoint holds, per model, E, G, D and the four Adams under names that
+ * carry the variant, then the step (the session adds the generator). In a run
+ * of one model the metric names are plain; in the default run the labelled
+ * model's get the suffix _labels, except cluster_purity (its own metric).
  * ------------------------------------------------------------------------- */
 static void run_checkpoint(run *R, checkpoint *ck)
 {
-    static const char *const net[3] = {"E", "G", "D"};
-    static const char *const adam[4] = {"E.adam_rec", "G.adam", "D.adam", "E.adam_adv"};
+    static const char *const part[7] = {"E", "G", "D", "E.adam_rec", "G.adam", "D.adam", "E.adam_adv"};
     char name[CHECKPOINT_NAME_LEN];
     memset(ck, 0, sizeof *ck);
     for (size_t i = 0; i < R->n_models; i++) {
         aae *A = R->m[i].A;
         params *P[3] = {A->PE, A->PG, A->PD};
         optimizer *O[4] = {A->optE_rec, A->optG, A->optD, A->optE_adv};
-        for (int j = 0; j < 3; j++) {
-            snprintf(name, sizeof name, "%s.%s", VARIANT_NAME[A->cfg.variant], net[j]);
-            checkpoint_add_params(ck, name, P[j]);
-        }
-        for (int j = 0; j < 4; j++) {
-            snprintf(name, sizeof name, "%s.%s", VARIANT_NAME[A->cfg.variant], adam[j]);
-            checkpoint_add_optimizer(ck, name, O[j]);
+        for (int j = 0; j < 7; j++) {
+            snprintf(name, sizeof name, "%s.%s", VARIANT_NAME[A->cfg.variant], part[j]);
+            if (j < 3)
+                checkpoint_add_params(ck, name, P[j]);
+            else
+                checkpoint_add_optimizer(ck, name, O[j - 3]);
         }
     }
     checkpoint_add_long(ck, "step", &R->step);
 }
 
-/* --generate K: K prior samples (sample i from component i % 6, from the
- * session's fixed sample seed), decoded by every model from the same z. All
- * K images go to generated_V_pixels.dat a chunk at a time (100 000 images at
- * once would be 600 MB of doubles); the grid generated_V shows the first
- * GENERATE_SHOWN, ten rows of the six components. */
-#define GENERATE_SHOWN 60
-
+/* --generate K: K samples (section 10) from the session's sample seed, all to
+ * generated_V_pixels.dat, the first 60 (ten rows of six) to generated_V. */
 static void generate(run *R, judge *J, session *S)
 {
-    const size_t n = (size_t)S->generate, shown = n < GENERATE_SHOWN ? n : GENERATE_SHOWN;
+    const size_t n = (size_t)S->generate, shown = n < 60 ? n : 60;
     gsl_matrix *grid = gsl_matrix_alloc(shown, IMG);
     char name[64];
     for (size_t i = 0; i < R->n_models; i++) {
         const variant_kind v = R->m[i].A->cfg.variant;
-        FILE *f = out_open(S->cli.out, named(name, sizeof name, "generated", v, "_pixels.dat"));
+        FILE *f = out_open(S->cli.out, named(name, "generated", v, "_pixels.dat"));
         fprintf(f, "# 784 pixels in [0, 1] per row; row i decodes a prior sample of component i %% 6\n");
         const judged t = sample_prior(R->m[i].A, S->sample_seed, n, grid, f, J);
         out_close(f, name);
-        named(name, sizeof name, "generated", v, "");
-        fig_image_grid(S->cli.out, name, grid, 28, 28, (shown + N_CLASSES - 1) / N_CLASSES, N_CLASSES);
+        fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28,
+                       (shown + N_CLASSES - 1) / N_CLASSES, N_CLASSES);
         fig_value("generated_count", (double)n);
         fig_value("generated_shown", (double)shown);
         fig_use(name);
@@ -1027,105 +872,95 @@ static void generate(run *R, judge *J, session *S)
         if (J) {
             printf("%s: judge: %.3f judged as their component's class, consistency %.3f, confidence %.3f\n",
                    VARIANT_NAME[v], t.class_accuracy, t.consistency, t.confidence);
-            snprintf(name, sizeof name, "sample_class_accuracy_%s", VARIANT_NAME[v]);
-            metrics_set(&S->m, name, t.class_accuracy);
+            metrics_set(&S->m, named(name, "sample_class_accuracy", v, ""), t.class_accuracy);
         }
     }
     gsl_matrix_free(grid);
 }
 
-/* ----------------------------------------------------------------------------
- * Appendix C. Every model's results under their metric names, and its figures
- *
- * In a run of one model the names are plain: recon_mse, prior_match,
- * cluster_purity (models with labels), cluster_purity_any_order, ... In the
- * default run of two, the unlabelled model keeps the plain names and the
- * labelled one gets the suffix _labels -- except cluster_purity, which only
- * means something for the labelled model and keeps its plain name there.
- * ------------------------------------------------------------------------- */
+/* Sections 8, 10 and 11 for every model, its metrics and its figures. */
 static void report(run *R, const image_set *train_set, judge *J, const char *const *names,
                    session *S)
 {
     gsl_matrix *images = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
+    char key[64];
     figure_prior(S->cli.out, S->sample_seed);
-    if (!R->snap_taken[N_SNAP - 1]) {                   /* a loaded run: its codes now */
-        for (size_t i = 0; i < R->n_models; i++)
-            keep_codes(R, &R->m[i], N_SNAP - 1);
+    for (size_t c = 0; c < N_CLASSES; c++) {                   /* the legends */
+        snprintf(key, sizeof key, "class_name_%zu", c);
+        fig_text(key, "%s", names[c]);
+    }
+    if (!R->snap_taken[N_SNAP - 1]) {                          /* loaded: the codes now */
         R->snap_step[N_SNAP - 1] = R->step;
         R->snap_taken[N_SNAP - 1] = 1;
+        for (size_t i = 0; i < R->n_models; i++)
+            keep_codes(R, &R->m[i], N_SNAP - 1);
     }
     for (size_t i = 0; i < R->n_models; i++) {
         model_record *M = &R->m[i];
         const variant_kind v = M->A->cfg.variant;
-        const int labelled = v != VARIANT_UNLABELLED;
-        const char *sfx = R->n_models == 1 || !labelled ? "" : v == VARIANT_LABELS ? "_labels" : "_source";
+        const int lab = v != VARIANT_UNLABELLED;
+        const char *sfx = R->n_models == 1 || !lab ? "" : v == VARIANT_LABELS ? "_labels" : "_source";
         const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, train_set, NULL);
         const judged jd = sample_prior(M->A, (unsigned long)S->cli.seed + SAMPLES_FIGURE_SEED,
                                        images->size1, images, NULL, J);
         print_results(VARIANT_NAME[v], R->step, &e, &tr, J ? &jd : NULL, names);
         const struct { const char *name; double value; int kept; } m[] = {
             {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1},
-            {"cluster_purity", e.purity, labelled}, {"cluster_purity_any_order", e.purity_any, 1},
+            {"cluster_purity", e.purity, lab}, {"cluster_purity_any_order", e.purity_any, 1},
             {"components_used", e.components_used, 1}, {"prior_match_train", tr.prior_match, 1},
             {"component_consistency", jd.consistency, J != NULL},
-            {"sample_class_accuracy", jd.class_accuracy, J && labelled},
+            {"sample_class_accuracy", jd.class_accuracy, J && lab},
             {"judge_confidence", jd.confidence, J != NULL}};
         for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-            char name[64];
-            snprintf(name, sizeof name, "%s%s", m[k].name, k == 2 && v == VARIANT_LABELS ? "" : sfx);
+            snprintf(key, sizeof key, "%s%s", m[k].name, k == 2 && v == VARIANT_LABELS ? "" : sfx);
             if (m[k].kept)
-                metrics_set(&S->m, name, m[k].value);
+                metrics_set(&S->m, key, m[k].value);
         }
-        figure_samples(S->cli.out, v, images);
-        figure_codes(S->cli.out, R, M, names);
-        figure_manifold(S->cli.out, M->A);
-        if (M->loss->n > 0)
-            figure_losses(S->cli.out, M);
+        figure_codes(S->cli.out, R, M);
+        figure_model(S->cli.out, M, images);
     }
     gsl_matrix_free(images);
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix D. The flags, and the models they make
+ * Appendix C. The flags, and the models they make
  *
- * The chapter's flags and their defaults (config); recipe() completes them:
- * --labels, --quick's shorter run, the dataset (its directory, class names
- * and judge, common/dataset.h); model_configs() makes one aae_config per
- * model of the run. The common flags and --save/--load/--generate/--resume
- * are the session's (common/session.h).
+ * The flags and their defaults (config); recipe() completes them: --labels,
+ * --quick, the dataset (directory, class names, judge: dataset.h). The common
+ * flags and --save/--load/--generate/--resume are the session's (session.h).
  * ------------------------------------------------------------------------- */
 typedef struct config {
     const char *dataset, *data_dir, *judge_path, *variant, *recon;
-    long steps, batch, lr_drop_at, shift, d_steps;
-    double lr, lr_rec, label_share, beta1, noise;
+    long steps;
     int labels;                    /* --labels: = --variant labels          */
-    dataset_info data;             /* --dataset and --data, decided (dataset.h) */
+    aae_config model;              /* every model's knobs but its variant   */
+    dataset_info data;             /* --dataset and --data, decided         */
 } config;
 
-/* What the flags leave open: --labels, --quick's shorter run (flags given
- * explicitly win), the data directory and the class names of the dataset. */
 static void recipe(config *cfg, const cli *c)
 {
-    if (cfg->labels) {
-        if (cli_given(c, "variant") && strcmp(cfg->variant, "labels") != 0)
-            cli_usage_error(c, "--labels contradicts --variant");
+    if (cfg->labels && cli_given(c, "variant") && strcmp(cfg->variant, "labels") != 0)
+        cli_usage_error(c, "--labels contradicts --variant");
+    if (cfg->labels)
         cfg->variant = "labels";
-    }
-    if (c->quick) {
+    if (c->quick) {                /* flags given explicitly win */
         if (!cli_given(c, "steps")) cfg->steps = 30;
-        if (!cli_given(c, "batch")) cfg->batch = 50;
-        if (!cli_given(c, "lr-drop-at")) cfg->lr_drop_at = 20;
+        if (!cli_given(c, "batch")) cfg->model.batch = 50;
+        if (!cli_given(c, "lr-drop-at")) cfg->model.lr_drop_at = 20;
     }
+    cfg->model.recon = strcmp(cfg->recon, "mse") == 0 ? RECON_MSE : RECON_BCE;
     cfg->data = dataset_select(cfg->dataset, cfg->data_dir);
 }
 
-/* The flags into cfg, and recipe()'s usage errors, before anything is
- * written; then --out, the seed and the checkpoint files (session_open). */
+/* The flags, and recipe()'s usage errors, before anything is written; then
+ * --out, the seed and the checkpoint files (session_open). */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
     *cfg = (config){.dataset = "mnist", .variant = "both", .recon = "bce", .steps = 4000,
-                    .batch = 100, .lr_drop_at = 3000, .shift = 1, .d_steps = 5, .lr = 5e-4,
-                    .lr_rec = 1e-4, .label_share = 1.0, .beta1 = 0.9, .noise = 0.3};
+                    .model = {.x_dim = IMG, .h1 = 500, .h2 = 300, .d_hidden = 100, .batch = 100,
+                              .lr = 5e-4, .lr_rec = 1e-4, .beta1 = 0.9, .lr_drop_at = 3000,
+                              .noise = 0.3, .shift = 1, .d_steps = 5, .label_share = 1.0}};
+    aae_config *m = &cfg->model;
     const cli_option options[] = {
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
         {"data", CLI_STRING, &cfg->data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
@@ -1134,19 +969,19 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"variant", CLI_CHOICE, &cfg->variant, "both = unlabelled + labels; source = the source's labelled version",
          0, 0, "both|unlabelled|labels|source", 0},
         {"labels", CLI_FLAG, &cfg->labels, "only the label-conditioned model (= --variant labels)", 0, 0, NULL, 0},
-        {"label-share", CLI_REAL, &cfg->label_share, "labels: share of training images whose label D sees", 0, 1, NULL, 0},
+        {"label-share", CLI_REAL, &m->label_share, "labels: share of training images whose label D sees", 0, 1, NULL, 0},
         {"recon", CLI_CHOICE, &cfg->recon, "reconstruction loss on the sigmoid output", 0, 0, "bce|mse", 0},
         {"steps", CLI_INT, &cfg->steps, "training iterations (of each model)", 1, 10000000, NULL, 0},
-        {"batch", CLI_INT, &cfg->batch, "images per batch", 1, 10000, NULL, 0},
-        {"lr", CLI_REAL, &cfg->lr, "Adam learning rate of D and of the encoder's adversarial step", 1e-9, 10, NULL, 0},
-        {"lr-rec", CLI_REAL, &cfg->lr_rec, "Adam learning rate of the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
-        {"lr-drop-at", CLI_INT, &cfg->lr_drop_at, "from this iteration on, the learning rate is lr / 10 (0: never)",
+        {"batch", CLI_INT, &m->batch, "images per batch", 1, 10000, NULL, 0},
+        {"lr", CLI_REAL, &m->lr, "Adam learning rate of D and of the encoder's adversarial step", 1e-9, 10, NULL, 0},
+        {"lr-rec", CLI_REAL, &m->lr_rec, "Adam learning rate of the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
+        {"lr-drop-at", CLI_INT, &m->lr_drop_at, "from this iteration on, the learning rate is lr / 10 (0: never)",
          0, 10000000, NULL, 0},
-        {"noise", CLI_REAL, &cfg->noise, "sd of Gaussian noise added to the encoder's training input", 0, 10, NULL, 0},
-        {"shift", CLI_INT, &cfg->shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
-        {"d-steps", CLI_INT, &cfg->d_steps, "discriminator updates per iteration (fresh prior samples each)",
+        {"noise", CLI_REAL, &m->noise, "sd of Gaussian noise added to the encoder's training input", 0, 10, NULL, 0},
+        {"shift", CLI_INT, &m->shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
+        {"d-steps", CLI_INT, &m->d_steps, "discriminator updates per iteration (fresh prior samples each)",
          1, 100, NULL, 0},
-        {"beta1", CLI_REAL, &cfg->beta1, "Adam's beta1 (momentum), all four optimisers", 0, 0.999, NULL, 0},
+        {"beta1", CLI_REAL, &m->beta1, "Adam's beta1 (momentum), all four optimisers", 0, 0.999, NULL, 0},
     };
     session_parse(S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.",
                   42, options, sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME,
@@ -1155,36 +990,25 @@ static void start(session *S, config *cfg, int argc, char **argv)
     session_open(S);
 }
 
-/* The models of the run (--variant): one configuration each; returns how many. */
+/* The models of the run (--variant), with the recipe printed; how many. */
 static size_t model_configs(const config *cfg, aae_config models[MAX_MODELS])
 {
-    const aae_config base = {
-        .x_dim = IMG, .h1 = 500, .h2 = 300, .d_hidden = 100,        /* the source's sizes */
-        .variant = VARIANT_UNLABELLED, .recon = strcmp(cfg->recon, "mse") == 0 ? RECON_MSE : RECON_BCE,
-        .batch = (size_t)cfg->batch, .lr = cfg->lr, .lr_rec = cfg->lr_rec, .beta1 = cfg->beta1,
-        .lr_drop_at = cfg->lr_drop_at, .noise = cfg->noise, .shift = cfg->shift,
-        .d_steps = cfg->d_steps, .label_share = cfg->label_share};
-    const int both = strcmp(cfg->variant, "both") == 0;
-    const variant_kind kinds[3] = {VARIANT_UNLABELLED, VARIANT_LABELS, VARIANT_SOURCE};
+    const aae_config *m = &cfg->model;
     size_t n = 0;
-    for (int k = 0; k < 3; k++)
-        if ((both && kinds[k] != VARIANT_SOURCE) || strcmp(cfg->variant, VARIANT_NAME[kinds[k]]) == 0) {
-            models[n] = base;
-            models[n++].variant = kinds[k];
+    for (variant_kind v = VARIANT_UNLABELLED; v <= VARIANT_SOURCE; v++)
+        if ((!strcmp(cfg->variant, "both") && v != VARIANT_SOURCE) || !strcmp(cfg->variant, VARIANT_NAME[v])) {
+            models[n] = *m;
+            models[n++].variant = v;
         }
-    return n;
-}
-
-static void print_recipe(const config *cfg)
-{
     printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), "
            "D (2 or 2 + 7)-100-100-1\n", cfg->variant, cfg->recon);
     printf("Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n",
-           cfg->lr, cfg->beta1, cfg->lr_drop_at, cfg->batch, cfg->steps);
+           m->lr, m->beta1, m->lr_drop_at, m->batch, cfg->steps);
     printf("encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n",
-           cfg->shift, cfg->noise, cfg->label_share);
+           m->shift, m->noise, m->label_share);
     printf("prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n",
            PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
+    return n;
 }
 
 /* ----------------------------------------------------------------------------
@@ -1195,25 +1019,23 @@ int main(int argc, char **argv)
 {
     session S;
     config cfg;
-    start(&S, &cfg, argc, argv);                        /* the flags: Appendix D */
+    start(&S, &cfg, argc, argv);                        /* the flags: Appendix C */
 
     /* 1. the data: six classes, training and test; the judge of samples */
     image_set *train_set = load_six_classes(cfg.data.dir, "train");
     image_set *test_set = load_six_classes(cfg.data.dir, "t10k");
-    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", cfg.data.name, train_set->n,
-           test_set->n);
+    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", cfg.data.name,
+           train_set->n, test_set->n);
     judge *J = dataset_open_judge(&cfg.data, cfg.judge_path, "samples are not scored");
 
     /* 3, 9. the models of this run, side by side; 6. which labels D may see */
     aae_config models[MAX_MODELS];
-    const size_t n_models = model_configs(&cfg, models);
     run R;
-    run_init(&R, models, n_models, cfg.steps, test_set, S.rng);
-    unsigned char *known = labels_shown(train_set->n, cfg.label_share, S.rng);
+    run_init(&R, models, model_configs(&cfg, models), cfg.steps, test_set, S.rng);
+    unsigned char *known = labels_shown(train_set->n, cfg.model.label_share, S.rng);
     const train_data T = {train_set, known};
-    print_recipe(&cfg);
 
-    /* 9. train, or load what was trained (--resume: and train it on); Appendix B */
+    /* 9. train, or load what was trained (--resume: and train it on) */
     checkpoint ck;
     run_checkpoint(&R, &ck);
     if (S.load || S.resume) {
@@ -1221,18 +1043,17 @@ int main(int argc, char **argv)
         printf("loaded a checkpoint at iteration %ld\n", R.step);
         session_check_resume(&S, R.step, cfg.steps);
     }
-    if (S.generate) {                                   /* 10. samples, and only those */
-        generate(&R, J, &S);
+    if (S.generate) {
+        generate(&R, J, &S);                            /* 10. samples, and only those */
     } else {
         if (session_trains(&S)) {
-            printf("\n== 9. Training: %zu model%s side by side\n", n_models, n_models > 1 ? "s" : "");
+            printf("\n== 9. Training: %zu model%s side by side\n", R.n_models, R.n_models > 1 ? "s" : "");
             train(&R, &T, S.rng, cfg.steps, S.cli.quiet, stdout);
         }
-        report(&R, train_set, J, cfg.data.class_title, &S);   /* 8, 10, 11: measure, draw */
+        report(&R, train_set, J, cfg.data.class_title, &S);   /* 8, 10, 11, and the figures */
     }
     session_save(&S, &ck, "the run");
     session_finish(&S);
-
     run_free(&R);
     free(known);
     if (J)
