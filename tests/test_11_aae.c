@@ -177,7 +177,7 @@ static void test_prior(void **s)
     for (size_t k = 0; k < N_CLASSES; k++) {
         double sa = 0, saa = 0, scc = 0;
         size_t inside = 0;
-        const double t = component_angle(k);
+        const double t = ANGLE(k);
         for (size_t i = 0; i < N; i++) {
             double x, y;
             prior_sample(r, k, &x, &y);

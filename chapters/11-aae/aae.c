@@ -10,14 +10,10 @@
  *     decoder G    2 -> 300 -> 500 -> 784      code z  -> image (sigmoid)
  *     critic  D    2 -> 100 -> 100 -> 1        code    -> logit of "from the prior"
  *
- * Each iteration, E and G learn to rebuild x from E(x) (section 4), D learns
- * that prior samples are REAL and codes FAKE, and E learns to make the frozen
- * D call its codes real (section 5). Then decoding a prior sample gives a
- * plausible image. As in the source (seed 003, section 8): digits 0-5, a 2-D
- * code, six thin Gaussians as the prior. Two models train side by side: an
- * unlabelled one, and one whose D also sees the label (section 6), which
- * sends digit k to petal k. Running it, its figures, the source's errors
- * measured: README.md.
+ * As in the source (seed 003, section 8): digits 0-5, a 2-D code, six thin
+ * Gaussians as the prior. Two models train side by side: an unlabelled one,
+ * and one whose D also sees the label (section 6), which sends digit k to
+ * petal k. Running it, its figures, the source's errors measured: README.md.
  * ========================================================================== */
 #include "genlab.h"
 
@@ -51,27 +47,23 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
  *
  *     z = R(theta_k) (1.4 + u, v),   theta_k = 2 pi k / 6,   R = rotation
  *
- * a thin ellipse 1.4 from the origin. Rotating back tells where a code sits
- * relative to component k: a = x cos theta_k + y sin theta_k - 1.4 along it,
- * c = -x sin theta_k + y cos theta_k across. The code is "in component k"
- * inside its 3-sigma box, |a| <= 3 * 0.3 and |c| <= 3 * 0.05, where 99.5 %
- * of the component's own samples fall; the boxes do not overlap.
+ * Rotating back tells where a code sits relative to component k: a = x cos
+ * theta_k + y sin theta_k - 1.4 along it, c = -x sin theta_k + y cos theta_k
+ * across. The code is "in component k" inside its 3-sigma box, |a| <= 3 * 0.3
+ * and |c| <= 3 * 0.05, where 99.5 % of the component's own samples fall; the
+ * boxes do not overlap.
  * ------------------------------------------------------------------------- */
 #define PRIOR_SHIFT 1.4
 #define PRIOR_SD_ALONG 0.3
 #define PRIOR_SD_ACROSS 0.05
 #define PRIOR_BOX 3.0              /* the box: 3 sd in each direction      */
-
-static double component_angle(size_t k)
-{
-    return 2.0 * M_PI * (double)k / N_CLASSES;
-}
+#define ANGLE(k) (2.0 * M_PI * (double)(k) / N_CLASSES)    /* theta_k      */
 
 static void prior_sample(gsl_rng *r, size_t k, double *x, double *y)
 {
     const double u = gsl_ran_gaussian(r, PRIOR_SD_ALONG);
     const double v = gsl_ran_gaussian(r, PRIOR_SD_ACROSS);
-    const double t = component_angle(k);
+    const double t = ANGLE(k);
     *x = (PRIOR_SHIFT + u) * cos(t) - v * sin(t);
     *y = (PRIOR_SHIFT + u) * sin(t) + v * cos(t);
 }
@@ -80,7 +72,7 @@ static void prior_sample(gsl_rng *r, size_t k, double *x, double *y)
 static int component_of(double x, double y)
 {
     for (size_t k = 0; k < N_CLASSES; k++) {
-        const double t = component_angle(k);
+        const double t = ANGLE(k);
         const double a = x * cos(t) + y * sin(t) - PRIOR_SHIFT;
         const double c = -x * sin(t) + y * cos(t);
         if (fabs(a) <= PRIOR_BOX * PRIOR_SD_ALONG && fabs(c) <= PRIOR_BOX * PRIOR_SD_ACROSS)
@@ -93,28 +85,25 @@ static int component_of(double x, double y)
  * 3. The three networks
  *
  * MLPs with ReLU hidden layers (common/mlp.h) and linear outputs: E's code can
- * be anywhere; G's outputs are the image's LOGITS; D's is the logit of "real"
- * (not the source's sigmoid: loss_bce_logits is the stable form, chapter 05).
- * D sees the code, with labels followed by a 7-slot one-hot (section 6).
+ * be anywhere; G gives the image's LOGITS; D the logit of "real", not the
+ * source's sigmoid (loss_bce_logits is the stable form, chapter 05). D sees
+ * the code, with labels followed by a 7-slot one-hot (section 6).
  *
  * Each step has its own Adam, as each compiled Keras model of the source has
- * its own optimiser: E and G in step 1, D, and a SEPARATE one for E in step 3.
- * Adam divides every step by the running size of ITS gradient, so each pull
- * moves E by about its learning rate, whatever the size of its loss: the
- * learning rates set the balance of the two pulls (section 7a). The work
- * matrices are one workspace (workspace.h), allocated once for the largest
- * pass; a pass over n rows starts with ws_rows(ws, n).
+ * its own: E and G in step 1, D, and a SEPARATE one for E in step 3. Adam
+ * divides every step by the running size of ITS gradient, so each pull moves
+ * E by about its learning rate, whatever the size of its loss: the rates set
+ * the balance of the two pulls (section 7a). The work matrices are one
+ * workspace (workspace.h); a pass over n rows starts with ws_rows(ws, n).
  * ------------------------------------------------------------------------- */
-#define CODE 2                     /* the code's dimension                  */
-#define ONEHOT 7                   /* 6 classes + 1 "no label" slot         */
-#define NO_LABEL 6                 /* the index of the "no label" slot      */
+enum { CODE = 2, ONEHOT = 7, NO_LABEL = 6 };   /* the one-hot: 6 classes, "no label" */
 #define EVAL_CHUNK 500             /* rows per forward pass when measuring  */
 
 typedef enum { VARIANT_UNLABELLED, VARIANT_LABELS, VARIANT_SOURCE } variant_kind;
 typedef enum { RECON_BCE, RECON_MSE } recon_kind;
 static const char *const VARIANT_NAME[] = {"unlabelled", "labels", "source"};
 
-typedef struct aae_config {        /* one model's knobs (Appendix C)        */
+typedef struct aae_config {        /* one model's knobs (Appendix B)        */
     size_t x_dim, h1, h2, d_hidden;  /* 784, 500, 300, 100 (tests: smaller) */
     variant_kind variant;
     recon_kind recon;
@@ -149,20 +138,15 @@ static aae *aae_new(const aae_config *cfg, gsl_rng *r)
     const size_t B = (size_t)cfg->batch, rows = B > EVAL_CHUNK ? B : EVAL_CHUNK, x = cfg->x_dim;
     const size_t we[] = {x, cfg->h1, cfg->h2, CODE}, wg[] = {CODE, cfg->h2, cfg->h1, x};
     const size_t wd[] = {A->d_in, cfg->d_hidden, cfg->d_hidden, 1};
-    A->PE = params_alloc(mlp_size(we, 4));
-    A->PG = params_alloc(mlp_size(wg, 4));
-    A->PD = params_alloc(mlp_size(wd, 4));
-    A->E = mlp_new(A->PE, we, 4, ACT_RELU, ACT_IDENTITY, rows);
-    A->G = mlp_new(A->PG, wg, 4, ACT_RELU, ACT_IDENTITY, rows);
-    A->D = mlp_new(A->PD, wd, 4, ACT_RELU, ACT_IDENTITY, B);
-    mlp_init_xavier(A->E, r);
-    mlp_init_xavier(A->G, r);
-    mlp_init_xavier(A->D, r);
+    A->E = mlp_new(A->PE = params_alloc(mlp_size(we, 4)), we, 4, ACT_RELU, ACT_IDENTITY, rows);
+    A->G = mlp_new(A->PG = params_alloc(mlp_size(wg, 4)), wg, 4, ACT_RELU, ACT_IDENTITY, rows);
+    A->D = mlp_new(A->PD = params_alloc(mlp_size(wd, 4)), wd, 4, ACT_RELU, ACT_IDENTITY, B);
+    mlp_init_xavier(A->E, r), mlp_init_xavier(A->G, r), mlp_init_xavier(A->D, r);
     A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);   /* Keras's betas */
     A->optG = optim_adam(A->PG, cfg->lr_rec, cfg->beta1, 0.999);
     A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
     A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
-    A->ws = ws_new(rows);
+    A->ws = ws_new(rows);          /* a batch, or EVAL_CHUNK rows when measuring */
     gsl_matrix **buf[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits,
                           &A->real, &A->real2, &A->fake, &A->dDin, &A->dcode, &A->dlogit};
     const size_t width[] = {x, x, x, x, x, x, A->d_in, A->d_in, A->d_in, A->d_in, CODE, 1};
@@ -199,11 +183,10 @@ static const gsl_matrix *decode(aae *A, const gsl_matrix *Z)
  *     L_rec = -1/(n 784) sum [ x log p + (1 - x) log(1 - p) ]
  *     dL_rec/dl = (p - x) / (n 784)                       (loss_bce_logits)
  *
- * MNIST pixels are nearly binary, and BCE is the log-likelihood of "ink with
- * probability p". The source's MSE through a sigmoid would have the gradient
+ * MNIST pixels are nearly binary: BCE is the log-likelihood of "ink with
+ * probability p". The source's MSE, through a sigmoid, has the gradient
  * 2 (p - x) p (1 - p) / (n 784), which fades where a pixel saturates on the
- * WRONG side (README; --recon mse tries it). Backward: G gets dL/dl, and E
- * gets the dL/dz that G's backward pass hands down.
+ * WRONG side (--recon mse; README). G gets dL/dl, E the dL/dz G hands down.
  * ------------------------------------------------------------------------- */
 static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int want_grad)
 {
@@ -220,8 +203,7 @@ static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int
             act_backward(ACT_SIGMOID, l, A->img, A->dimg, A->dlogits);
     }
     if (want_grad) {
-        params_zero_grad(A->PE);
-        params_zero_grad(A->PG);
+        params_zero_grad(A->PE), params_zero_grad(A->PG);
         mlp_backward(A->G, A->dlogits, A->dcode);                   /* dz = dL/dz */
         mlp_backward(A->E, A->dcode, NULL);
     }
@@ -232,7 +214,7 @@ static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int
  * 5. Steps 2 and 3: a GAN in the code space
  *
  * The PRIOR's samples are real, the codes are fake: E plays the generator.
- * Step 2 trains D (E fixed; D trains on the NUMBERS E gave), s = D's logit:
+ * Step 2 trains D on the numbers E gave (E fixed), with s = D's logit:
  *
  *     L_D = BCE(s(prior samples), 1) + BCE(s(codes), 0)
  *
@@ -241,18 +223,16 @@ static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int
  *
  *     L_adv = BCE(s(E(x)), 1) = -mean log sigmoid(s),   dL_adv/ds = (sigmoid(s) - 1) / n
  *
- * chapter 05's non-saturating loss: "make D call my codes real", whose
- * gradient does not vanish when D wins clearly. It flows THROUGH D to D's
- * input (mlp_backward_input leaves D's gradients alone); the first two
- * columns are dL/dz, for E's backward pass. "Frozen" means D's Adam is not
- * called.
+ * chapter 05's non-saturating loss, whose gradient does not vanish when D
+ * wins clearly. It flows THROUGH D to D's input (mlp_backward_input leaves
+ * D's gradients alone); its first two columns are dL/dz, for E's backward
+ * pass. "Frozen" only means that D's Adam is not called.
  * ------------------------------------------------------------------------- */
 
 /* Row i of a D input: the code (x, y), then (with labels) the one-hot of slot. */
 static void set_din(gsl_matrix *Din, size_t i, double x, double y, unsigned slot)
 {
-    gsl_matrix_set(Din, i, 0, x);
-    gsl_matrix_set(Din, i, 1, y);
+    gsl_matrix_set(Din, i, 0, x), gsl_matrix_set(Din, i, 1, y);
     for (size_t j = CODE; j < Din->size2; j++)
         gsl_matrix_set(Din, i, j, j - CODE == slot ? 1.0 : 0.0);
 }
@@ -304,16 +284,13 @@ static double adv_loss(aae *A, const gsl_matrix *X, const unsigned char *slot, i
  *     real row i:  [ prior sample of component k_i ,  one-hot(k_i) ]
  *     fake row i:  [ E(x_i)                         ,  one-hot(k_i) ]   k_i = label of x_i
  *
- * D can learn "with label k, real codes are in petal k", and E can fool it
- * on a digit k only by putting its code into petal k: the label reaches E
- * through D's verdict on (code, label) PAIRS. A digit whose label is not
- * shown (--label-share < 1) goes to D with slot 6, "no label", paired with a
- * prior sample of a RANDOM component. The source (--variant source) sends
- * every code, to D and in E's step, with slot 6: D never sees a fake with a
- * class label, and the labels never reach E (README: measured).
+ * E can fool D on a digit k only by putting its code into petal k: the label
+ * reaches E through D's verdict on (code, label) PAIRS. A digit whose label
+ * is not shown (--label-share < 1) goes with slot 6, "no label", and a prior
+ * sample of a RANDOM component. The source (--variant source) sends EVERY
+ * code with slot 6: D never sees a fake with a class label, and the labels
+ * never reach E (README: measured).
  * ------------------------------------------------------------------------- */
-
-/* The slots of the rows of a batch: the labels D may see. */
 static void batch_slots(const aae *A, const unsigned char *labels, const unsigned char *known,
                         const size_t *idx, size_t n, unsigned char *slot)
 {
@@ -335,16 +312,15 @@ static unsigned char *labels_shown(size_t n, double share, gsl_rng *r)
  *
  * As in the source, an iteration draws two batches with replacement: x for
  * steps 1 and 2, x' for step 3. The source's recipe leaves the codes
- * jittering around the petals, wider than the prior's thin 0.05. Four
- * changes, each a flag, fix that (README: what each one is worth):
+ * jittering around the petals; four changes, each a flag, settle them
+ * (README: what each is worth):
  *
  *  a. --lr-rec 1e-4 for step 1, 5e-4 for D and step 3: reconstruction wants
  *     the digits far apart, the prior wants thin lines, and the ratio of the
  *     rates sets who wins (section 3; Makhzani et al. use 10 to 1).
- *  b. --lr-drop-at 3000: every rate / 10 from there on, the paper's schedule,
- *     so that the codes settle in the petals instead of circling them.
- *  c. --d-steps 5: D updates on fresh prior samples against the same codes;
- *     a lagging D shows E a blurred picture of the thin petals.
+ *  b. --lr-drop-at 3000: every rate / 10 from there on (the paper's schedule).
+ *  c. --d-steps 5 D updates, on fresh prior samples: a lagging D shows E a
+ *     blurred picture of the thin petals.
  *  d. --shift 1 --noise 0.3: E sees x shifted by up to a pixel, plus noise,
  *     and G must rebuild the CLEAN x (chapter 03). Else E learns the 5 000
  *     training digits by heart, and the test digits miss their boxes.
@@ -380,6 +356,7 @@ static void corrupt(const aae *A, gsl_rng *r, const gsl_matrix *X, gsl_matrix *o
 static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_losses *out)
 {
     const size_t n = (size_t)A->cfg.batch;
+    const int source = A->cfg.variant == VARIANT_SOURCE;
     const double f = A->cfg.lr_drop_at > 0 && step >= A->cfg.lr_drop_at ? 0.1 : 1.0;
     A->optE_rec->lr = A->optG->lr = f * A->cfg.lr_rec;
     A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
@@ -390,8 +367,7 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
     corrupt(A, r, A->X, A->Xin);
     out->rec = recon_loss(A, A->Xin, A->X, 1);
     check_finite(out->rec, "reconstruction loss", step);
-    optim_step(A->optE_rec);
-    optim_step(A->optG);
+    optim_step(A->optE_rec), optim_step(A->optG);
 
     /* step 2: D, prior samples (real) against the codes of x (fake); d_steps
      * updates, each with fresh prior samples, on the same codes */
@@ -405,15 +381,13 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
             const unsigned s = A->slot[i];              /* k_i, or 6: no label    */
             const size_t k = s < N_CLASSES ? s : gsl_rng_uniform_int(r, N_CLASSES);
             prior_sample(r, k, &px, &py);
-            if (A->cfg.variant != VARIANT_SOURCE) {
-                set_din(A->real, i, px, py, s);         /* (unlabelled: no one-hot) */
-            } else {                                    /* the source's two reals */
-                set_din(A->real, i, px, py, (unsigned)k);
+            set_din(A->real, i, px, py, source ? (unsigned)k : s);  /* (unlabelled: no one-hot) */
+            if (source) {                               /* the source's second real batch */
                 prior_sample(r, gsl_rng_uniform_int(r, N_CLASSES), &px, &py);
                 set_din(A->real2, i, px, py, NO_LABEL);
             }
         }
-        out->d = disc_loss(A, A->real, A->cfg.variant == VARIANT_SOURCE ? A->real2 : NULL, A->fake, 1);
+        out->d = disc_loss(A, A->real, source ? A->real2 : NULL, A->fake, 1);
         check_finite(out->d, "discriminator loss", step);
         optim_step(A->optD);
     }
@@ -433,8 +407,8 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
  * On the test digits, with z = E(x):
  *
  *     recon_mse         mean over pixels of (sigmoid(G(z)) - x)^2
- *     prior_match       share of codes inside some component's box
- *                       (99.5 % for a perfect AAE)
+ *     prior_match       share of codes inside some component's box (99.5 %
+ *                       for a perfect AAE)
  *     cluster_purity    share of digits of class k in the box of component k
  *     cluster_purity_any_order   the same, for the best one-to-one
  *                       assignment of classes to components (of 720)
@@ -508,11 +482,7 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
  * the loss curves), the test metrics at EVALS steps (a history of window 1)
  * and the test codes at N_SNAP steps. Measuring draws no random numbers.
  * ------------------------------------------------------------------------- */
-#define MAX_MODELS 3
-#define N_SNAP 4
-#define EVALS 20
-#define LOSS_WINDOW 50
-
+enum { MAX_MODELS = 3, N_SNAP = 4, EVALS = 20, LOSS_WINDOW = 50 };
 static const double SNAP_AT[N_SNAP] = {0.02, 0.1, 0.3, 1.0};   /* of the steps */
 
 typedef struct model_record {
@@ -524,9 +494,8 @@ typedef struct model_record {
 typedef struct run {
     size_t n_models;
     model_record m[MAX_MODELS];
-    long step;                     /* iterations done (of every model)      */
-    long snap_step[N_SNAP];        /* when the codes are kept, and ...      */
-    int snap_taken[N_SNAP];        /* ... whether they were                 */
+    long step, snap_step[N_SNAP];  /* iterations done; when the codes are kept */
+    int snap_taken[N_SNAP];
     const image_set *test;
 } run;
 
@@ -551,24 +520,27 @@ static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps
 static void run_free(run *R)
 {
     for (size_t i = 0; i < R->n_models; i++) {
-        aae_free(R->m[i].A);
-        history_free(R->m[i].loss);
-        history_free(R->m[i].evals);
+        aae_free(R->m[i].A), history_free(R->m[i].loss), history_free(R->m[i].evals);
         gsl_matrix_free(R->m[i].codes);
     }
 }
 
-/* The test codes of snapshot k, into their two columns of M->codes. */
-static void keep_codes(run *R, model_record *M, int k)
+/* Snapshot k: the test codes of every model into their columns of codes. */
+static void keep_codes(run *R, int k)
 {
-    gsl_matrix_view z = gsl_matrix_submatrix(M->codes, 0, 1 + 2 * (size_t)k, R->test->n, CODE);
-    evaluate(M->A, R->test, &z.matrix);
+    R->snap_taken[k] = 1;
+    for (size_t i = 0; i < R->n_models; i++) {
+        gsl_matrix_view z = gsl_matrix_submatrix(R->m[i].codes, 0, 1 + 2 * (size_t)k, R->test->n, CODE);
+        evaluate(R->m[i].A, R->test, &z.matrix);
+    }
 }
 
-static void record_eval(run *R, model_record *M)
+static void record_evals(run *R)
 {
-    const evaluation e = evaluate(M->A, R->test, NULL);
-    history_add(M->evals, R->step, (double[]){e.recon_mse, e.prior_match, e.purity, e.purity_any});
+    for (size_t i = 0; i < R->n_models; i++) {
+        const evaluation e = evaluate(R->m[i].A, R->test, NULL);
+        history_add(R->m[i].evals, R->step, (double[]){e.recon_mse, e.prior_match, e.purity, e.purity_any});
+    }
 }
 
 /* Train every model of R from R->step up to to_step; `log` gets about ten
@@ -578,8 +550,8 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
     const long from = R->step, every_eval = (to_step + EVALS - 1) / EVALS;
     progress prog;
     progress_start(&prog, to_step - from, quiet);
-    for (size_t i = 0; from == 0 && i < R->n_models; i++)
-        record_eval(R, &R->m[i]);
+    if (from == 0)
+        record_evals(R);
     while (R->step < to_step) {
         step_losses s[MAX_MODELS];
         for (size_t i = 0; i < R->n_models; i++) {
@@ -587,20 +559,16 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
             history_add(R->m[i].loss, R->step + 1, (double[]){s[i].rec, s[i].d, s[i].adv});
         }
         R->step++;
-        for (size_t i = 0; i < R->n_models; i++) {
-            model_record *M = &R->m[i];
-            if (R->step % every_eval == 0 || R->step == to_step)
-                record_eval(R, M);
-            for (int k = 0; k < N_SNAP; k++)
-                if (R->step == R->snap_step[k]) {
-                    keep_codes(R, M, k);
-                    R->snap_taken[k] = 1;
-                }
-            if (log && (R->step % (2 * every_eval) == 0 || R->step == to_step))
-                fprintf(log, "step %6ld  %-10s  recon %.4f  D %.3f  adv %.3f  prior_match %.3f  purity %.3f\n",
-                        R->step, VARIANT_NAME[M->A->cfg.variant], s[i].rec, s[i].d, s[i].adv,
-                        history_last(M->evals, 1), history_last(M->evals, 2));
-        }
+        if (R->step % every_eval == 0 || R->step == to_step)
+            record_evals(R);
+        for (int k = 0; k < N_SNAP; k++)
+            if (R->step == R->snap_step[k])
+                keep_codes(R, k);
+        const int log_now = log && (R->step % (2 * every_eval) == 0 || R->step == to_step);
+        for (size_t i = 0; log_now && i < R->n_models; i++)
+            fprintf(log, "step %6ld  %-10s  recon %.4f  D %.3f  adv %.3f  prior_match %.3f  purity %.3f\n",
+                    R->step, VARIANT_NAME[R->m[i].A->cfg.variant], s[i].rec, s[i].d, s[i].adv,
+                    history_last(R->m[i].evals, 1), history_last(R->m[i].evals, 2));
         progress_report(&prog, R->step - from, "recon %.4f  D %.3f  adv %.3f", s[0].rec, s[0].d, s[0].adv);
     }
     progress_end(&prog);
@@ -613,31 +581,25 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
  * component j % 6, so a grid shows component k in row k: digits k for the
  * labelled model, at least ONE kind of digit per row for the unlabelled one.
  * The judge (chapter 08's digit classifier) checks both, 100 per component:
- *
- *     sample_class_accuracy   share of the samples of component k judged k
- *     component_consistency   per component, the share of its samples in its
- *                             most frequent judged class, averaged
- *     judge_confidence        the judge's mean top probability
- *
- * The samples come from a fixed generator of their own, so every model
- * decodes the same z however long it trained; a chunk at a time.
+ * sample_class_accuracy (samples of component k judged k),
+ * component_consistency (per component, the share of its samples in its most
+ * frequent judged class) and judge_confidence (its mean top probability).
+ * The samples come from a generator of their own: every model decodes the
+ * same z, however long it trained.
  * ------------------------------------------------------------------------- */
 #define SAMPLES_PER_COMP 100
 #define SAMPLES_FIGURE_SEED 2000003UL  /* + --seed: the judged samples' generator */
 
-/* Prior samples first, first + 1, ... into the rows of Z (n, 2), sample j
- * from component j % 6 (comp[i] says which): drawn a chunk at a time, they
- * are the same numbers as drawn all at once. */
+/* Prior samples first, first + 1, ... into the rows of Z (n, 2+), sample j
+ * from component j % 6 (comp[i]): drawn a chunk at a time, the same numbers. */
 static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z, unsigned char *comp)
 {
     for (size_t i = 0; i < Z->size1; i++) {
-        const size_t k = (first + i) % N_CLASSES;
         double x, y;
-        prior_sample(r, k, &x, &y);
-        gsl_matrix_set(Z, i, 0, x);
-        gsl_matrix_set(Z, i, 1, y);
+        prior_sample(r, (first + i) % N_CLASSES, &x, &y);
+        gsl_matrix_set(Z, i, 0, x), gsl_matrix_set(Z, i, 1, y);
         if (comp)
-            comp[i] = (unsigned char)k;
+            comp[i] = (unsigned char)((first + i) % N_CLASSES);
     }
 }
 
@@ -646,9 +608,9 @@ typedef struct judged {
     double confidence_sum, class_accuracy, consistency, confidence;
 } judged;
 
-/* n decoded prior samples from a generator seeded with `seed`: the first
- * keep->size1 into keep, all of them to `pixels` if not NULL, and the judge's
- * verdict on them if J is not NULL. */
+/* n decoded prior samples from a generator seeded with `seed`, a chunk at a
+ * time: the first keep->size1 into keep, all to `pixels` if not NULL, and the
+ * judge's verdict if J is not NULL. */
 static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *keep, FILE *pixels,
                            judge *J)
 {
@@ -678,60 +640,74 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
     }
     for (size_t k = 0; J && k < N_CLASSES; k++) {                /* the verdict */
         size_t top = 0, tot = 0;
-        for (size_t d = 0; d < 10; d++) {
-            top = t.hist[k][d] > top ? t.hist[k][d] : top;
-            tot += t.hist[k][d];
-        }
+        for (size_t d = 0; d < 10; d++)
+            top = t.hist[k][d] > top ? t.hist[k][d] : top, tot += t.hist[k][d];
         t.consistency += tot ? (double)top / (double)tot / N_CLASSES : 0.0;
     }
     t.class_accuracy = J ? (double)t.right / (double)t.n : 0.0;
     t.confidence = J ? t.confidence_sum / (double)t.n : 0.0;
-    gsl_rng_free(fixed);
-    gsl_matrix_free(Z);
+    gsl_rng_free(fixed), gsl_matrix_free(Z);
     return t;
 }
 
 /* ----------------------------------------------------------------------------
  * 11. Results: what each model learned
  *
- * Section 8's metrics on the test digits, and on the training digits (a gap
- * is memorisation); the class -> component table (where the codes of each
- * class landed: a labelled model that works has them on the diagonal, an
- * unlabelled one, one large count per row in a column of its own choosing);
- * the judge's verdict on decoded prior samples (section 10).
+ * Section 8's metrics on the test and on the training digits (a gap is
+ * memorisation); where the codes of each class landed (a labelled model that
+ * works has them on the diagonal, an unlabelled one, one large count per row
+ * in a column of its choosing); the judge's verdict (section 10). In a run of
+ * two, the labelled model's metric names get "_labels", but cluster_purity.
  * ------------------------------------------------------------------------- */
-static void print_results(const char *v, long step, const evaluation *e, const evaluation *tr,
-                          const judged *jd, const char *const *names)
+static void results(const run *R, const model_record *M, const image_set *train_set,
+                    judge *J, const char *const *names, gsl_matrix *samples, session *S)
 {
-    printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n", v, step, e->n);
+    const variant_kind v = M->A->cfg.variant;
+    const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, train_set, NULL);
+    const judged jd = sample_prior(M->A, (unsigned long)S->cli.seed + SAMPLES_FIGURE_SEED,
+                                   samples->size1, samples, NULL, J);
+    printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n",
+           VARIANT_NAME[v], R->step, e.n);
     printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   "
-           "components used %d of 6\n",
-           e->recon_mse, e->prior_match, e->purity, e->purity_any, e->components_used);
+           "components used %d of 6\n", e.recon_mse, e.prior_match, e.purity, e.purity_any,
+           e.components_used);
     printf("  (on the %zu training images: recon_mse %.5f   prior_match %.3f   cluster_purity %.3f)\n",
-           tr->n, tr->recon_mse, tr->prior_match, tr->purity);
+           tr.n, tr.recon_mse, tr.prior_match, tr.purity);
     printf("  class -> component:    0    1    2    3    4    5 none\n");
     for (size_t c = 0; c < N_CLASSES; c++) {
         printf("  %-8s          ", names[c]);
         for (size_t k = 0; k <= N_CLASSES; k++)
-            printf(" %4zu", e->count[c][k]);
-        printf("\n");
+            printf(k < N_CLASSES ? " %4zu" : " %4zu\n", e.count[c][k]);
     }
-    if (jd)
+    if (J)
         printf("  judge on %d decoded prior samples per component: class k from component k %.3f, "
                "one class per component %.3f, confidence %.3f\n",
-               SAMPLES_PER_COMP, jd->class_accuracy, jd->consistency, jd->confidence);
+               SAMPLES_PER_COMP, jd.class_accuracy, jd.consistency, jd.confidence);
+    const int lab = v != VARIANT_UNLABELLED;
+    const char *sfx = R->n_models == 1 || !lab ? "" : v == VARIANT_LABELS ? "_labels" : "_source";
+    const struct { const char *name; double value; int kept; } m[] = {
+        {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1},
+        {"cluster_purity", e.purity, lab}, {"cluster_purity_any_order", e.purity_any, 1},
+        {"components_used", e.components_used, 1}, {"prior_match_train", tr.prior_match, 1},
+        {"component_consistency", jd.consistency, J != NULL},
+        {"sample_class_accuracy", jd.class_accuracy, J && lab}, {"judge_confidence", jd.confidence, J != NULL}};
+    for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s%s", m[k].name, k == 2 && v == VARIANT_LABELS ? "" : sfx);
+        if (m[k].kept)
+            metrics_set(&S->m, name, m[k].value);
+    }
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix A. The figures' data (skip on a first reading)
  *
- * prior, codes_V (the snapshots), manifold_V (the decoder over a 20 x 20 grid
- * of the code plane), samples_V (row k from component k), losses_V, and
- * generated_V (--generate), V the model: chapters/11-aae/figures/ draws them.
+ * prior, codes_V (the snapshots), manifold_V (the decoder over a grid of the
+ * code plane), samples_V (row k from component k), losses_V, generated_V
+ * (--generate); V is the model. The scripts: chapters/11-aae/figures/.
  * ------------------------------------------------------------------------- */
+enum { PLANE_N = 20, GRID_COLS = 12 };     /* manifold grid; samples per row */
 #define PLANE 2.4                  /* the manifold grid's half-width        */
-#define PLANE_N 20
-#define GRID_COLS 12               /* samples per component in samples_V    */
 
 /* "NAME_V" + ext into buf: the file or figure NAME of model v. */
 static const char *named(char buf[static 64], const char *name, variant_kind v, const char *ext)
@@ -740,78 +716,68 @@ static const char *named(char buf[static 64], const char *name, variant_kind v, 
     return buf;
 }
 
-/* 2000 prior samples (x, y, component) and each box's outline (a block each). */
-static void figure_prior(const char *dir, unsigned long seed)
+/* prior.dat: 2000 samples (x, y, component); prior_boxes.dat: each box's
+ * outline, a block each; the class names for the legends. */
+static void figure_prior(const char *dir, unsigned long seed, const char *const *names)
 {
     gsl_matrix *Z = gsl_matrix_alloc(2000, CODE + 1);
-    gsl_matrix_view xy = gsl_matrix_submatrix(Z, 0, 0, Z->size1, CODE);
     unsigned char comp[2000];
     gsl_rng *fixed = rng_new(seed);
-    prior_batch(fixed, 0, &xy.matrix, comp);
+    prior_batch(fixed, 0, Z, comp);
     for (size_t i = 0; i < Z->size1; i++)
         gsl_matrix_set(Z, i, CODE, comp[i]);
     out_write_matrix(dir, "prior.dat", "x y component: samples of the prior", Z);
-    gsl_rng_free(fixed);
-    gsl_matrix_free(Z);
+    gsl_rng_free(fixed), gsl_matrix_free(Z);
     FILE *f = out_open(dir, "prior_boxes.dat");
     fprintf(f, "# x y: outline of each component's 3-sigma box, one block per component\n");
-    for (size_t k = 0; k < N_CLASSES; k++) {
-        const double t = component_angle(k), a[5] = {-1, 1, 1, -1, -1}, c[5] = {-1, -1, 1, 1, -1};
-        for (int j = 0; j < 5; j++) {
-            const double u = PRIOR_SHIFT + a[j] * PRIOR_BOX * PRIOR_SD_ALONG;
-            const double v = c[j] * PRIOR_BOX * PRIOR_SD_ACROSS;
+    for (size_t k = 0; k < N_CLASSES; k++)
+        for (int j = 0; j < 5; j++) {              /* the corners (a, c), and back */
+            const double t = ANGLE(k), a = j == 1 || j == 2 ? 1 : -1, c = j == 2 || j == 3 ? 1 : -1;
+            const double u = PRIOR_SHIFT + a * PRIOR_BOX * PRIOR_SD_ALONG, v = c * PRIOR_BOX * PRIOR_SD_ACROSS;
             fprintf(f, "%.6f %.6f\n%s", u * cos(t) - v * sin(t), u * sin(t) + v * cos(t), j == 4 ? "\n" : "");
         }
-    }
     out_close(f, "prior_boxes.dat");
+    for (size_t c = 0; c < N_CLASSES; c++) {
+        char key[32];
+        snprintf(key, sizeof key, "class_name_%zu", c);
+        fig_text(key, "%s", names[c]);
+    }
     fig_value("n_classes", N_CLASSES);
     fig_use("prior");
 }
 
-/* codes_V.dat is M->codes; values.gp: per panel i, the step and the column
- * of x of the snapshot it shows (y is the next). */
-static void figure_codes(const char *dir, const run *R, const model_record *M)
-{
-    char name[64], key[96];
-    out_write_matrix(dir, named(name, "codes", M->A->cfg.variant, ".dat"),
-                     "class, then x y of the test images' codes at each snapshot", M->codes);
-    named(name, "codes", M->A->cfg.variant, "");
-    int taken = 0;
-    for (int k = 0; k < N_SNAP; k++)
-        if (R->snap_taken[k]) {
-            snprintf(key, sizeof key, "%s_step_%d", name, ++taken);
-            fig_value(key, (double)R->snap_step[k]);
-            snprintf(key, sizeof key, "%s_col_%d", name, taken);
-            fig_value(key, 2 + 2 * k);
-        }
-    snprintf(key, sizeof key, "%s_n_snaps", name);
-    fig_value(key, taken);
-    fig_use(name);
-}
-
-/* manifold_V (row i of the grid: z_2 = +PLANE .. -PLANE, column j: z_1 =
- * -PLANE .. +PLANE), samples_V, and losses_V if the model trained. */
-static void figure_model(const char *dir, const model_record *M, const gsl_matrix *samples)
+/* codes_V.dat (values.gp: per panel i, the step and the column of x of its
+ * snapshot), manifold_V (row i of the grid: z_2 = +PLANE .. -PLANE, column
+ * j: z_1 = -PLANE .. +PLANE), samples_V, and losses_V if it trained. */
+static void figures(const char *dir, const run *R, const model_record *M, const gsl_matrix *samples)
 {
     const variant_kind v = M->A->cfg.variant;
-    char name[64];
+    char name[64], key[96];
+    int taken = 0;
+    out_write_matrix(dir, named(name, "codes", v, ".dat"),
+                     "class, then x y of the test images' codes at each snapshot", M->codes);
+    for (int k = 0; k < N_SNAP; k++)
+        if (R->snap_taken[k]) {
+            snprintf(key, sizeof key, "codes_%s_step_%d", VARIANT_NAME[v], ++taken);
+            fig_value(key, (double)R->snap_step[k]);
+            snprintf(key, sizeof key, "codes_%s_col_%d", VARIANT_NAME[v], taken);
+            fig_value(key, 2 + 2 * k);
+        }
+    fig_value(named(key, "codes", v, "_n_snaps"), taken);
+    fig_use(named(name, "codes", v, ""));
     gsl_matrix *Z = gsl_matrix_alloc(PLANE_N * PLANE_N, CODE), *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
     for (size_t i = 0; i < PLANE_N * PLANE_N; i++) {
         gsl_matrix_set(Z, i, 0, -PLANE + 2.0 * PLANE * (double)(i % PLANE_N) / (PLANE_N - 1));
         gsl_matrix_set(Z, i, 1, PLANE - 2.0 * PLANE * (double)(i / PLANE_N) / (PLANE_N - 1));
     }
     fig_image_grid(dir, named(name, "manifold", v, ""), decode(M->A, Z), 28, 28, PLANE_N, PLANE_N);
-    fig_use(name);
-    fig_value("manifold_half_width", PLANE);
-    for (size_t k = 0; k < N_CLASSES; k++)        /* sample j of component k: row j * 6 + k */
-        for (size_t j = 0; j < GRID_COLS; j++) {
-            gsl_vector_const_view from = gsl_matrix_const_row(samples, j * N_CLASSES + k);
-            gsl_matrix_set_row(grid, k * GRID_COLS + j, &from.vector);
-        }
+    fig_use(name), fig_value("manifold_half_width", PLANE);
+    for (size_t i = 0; i < grid->size1; i++) {    /* row k, column j: sample j * 6 + k */
+        gsl_vector_const_view from = gsl_matrix_const_row(samples, i % GRID_COLS * N_CLASSES + i / GRID_COLS);
+        gsl_matrix_set_row(grid, i, &from.vector);
+    }
     fig_image_grid(dir, named(name, "samples", v, ""), grid, 28, 28, N_CLASSES, GRID_COLS);
-    fig_use(name);
-    gsl_matrix_free(Z);
-    gsl_matrix_free(grid);
+    fig_use(name), gsl_matrix_free(Z), gsl_matrix_free(grid);
     if (M->loss->n == 0)
         return;
     history_write(M->loss, dir, named(name, "loss", v, ".dat"));
@@ -822,12 +788,12 @@ static void figure_model(const char *dir, const model_record *M, const gsl_matri
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix B. Keeping the models; every model's metrics and figures
+ * Appendix B. Keeping the models, reporting them, and the flags
  *
  * A checkpoint holds, per model, E, G, D and the four Adams under names that
- * carry the variant, then the step (the session adds the generator). In a run
- * of one model the metric names are plain; in the default run the labelled
- * model's get the suffix _labels, except cluster_purity (its own metric).
+ * carry the variant, then the step (the session adds the generator). The
+ * flags fill config; recipe() completes it: --labels, --quick, the dataset
+ * (dataset.h). --save/--load/--generate/--resume are the session's.
  * ------------------------------------------------------------------------- */
 static void run_checkpoint(run *R, checkpoint *ck)
 {
@@ -840,10 +806,7 @@ static void run_checkpoint(run *R, checkpoint *ck)
         optimizer *O[4] = {A->optE_rec, A->optG, A->optD, A->optE_adv};
         for (int j = 0; j < 7; j++) {
             snprintf(name, sizeof name, "%s.%s", VARIANT_NAME[A->cfg.variant], part[j]);
-            if (j < 3)
-                checkpoint_add_params(ck, name, P[j]);
-            else
-                checkpoint_add_optimizer(ck, name, O[j - 3]);
+            j < 3 ? checkpoint_add_params(ck, name, P[j]) : checkpoint_add_optimizer(ck, name, O[j - 3]);
         }
     }
     checkpoint_add_long(ck, "step", &R->step);
@@ -864,8 +827,7 @@ static void generate(run *R, judge *J, session *S)
         out_close(f, name);
         fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28,
                        (shown + N_CLASSES - 1) / N_CLASSES, N_CLASSES);
-        fig_value("generated_count", (double)n);
-        fig_value("generated_shown", (double)shown);
+        fig_value("generated_count", (double)n), fig_value("generated_shown", (double)shown);
         fig_use(name);
         printf("%s: wrote %zu samples (the grid: the first %zu, column k from component k)\n",
                VARIANT_NAME[v], n, shown);
@@ -878,57 +840,22 @@ static void generate(run *R, judge *J, session *S)
     gsl_matrix_free(grid);
 }
 
-/* Sections 8, 10 and 11 for every model, its metrics and its figures. */
-static void report(run *R, const image_set *train_set, judge *J, const char *const *names,
-                   session *S)
+/* Section 11 and the figures of every model (a loaded run's codes: now). */
+static void report(run *R, const image_set *train_set, judge *J, const char *const *names, session *S)
 {
-    gsl_matrix *images = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
-    char key[64];
-    figure_prior(S->cli.out, S->sample_seed);
-    for (size_t c = 0; c < N_CLASSES; c++) {                   /* the legends */
-        snprintf(key, sizeof key, "class_name_%zu", c);
-        fig_text(key, "%s", names[c]);
-    }
-    if (!R->snap_taken[N_SNAP - 1]) {                          /* loaded: the codes now */
+    gsl_matrix *samples = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
+    figure_prior(S->cli.out, S->sample_seed, names);
+    if (!R->snap_taken[N_SNAP - 1]) {
         R->snap_step[N_SNAP - 1] = R->step;
-        R->snap_taken[N_SNAP - 1] = 1;
-        for (size_t i = 0; i < R->n_models; i++)
-            keep_codes(R, &R->m[i], N_SNAP - 1);
+        keep_codes(R, N_SNAP - 1);
     }
     for (size_t i = 0; i < R->n_models; i++) {
-        model_record *M = &R->m[i];
-        const variant_kind v = M->A->cfg.variant;
-        const int lab = v != VARIANT_UNLABELLED;
-        const char *sfx = R->n_models == 1 || !lab ? "" : v == VARIANT_LABELS ? "_labels" : "_source";
-        const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, train_set, NULL);
-        const judged jd = sample_prior(M->A, (unsigned long)S->cli.seed + SAMPLES_FIGURE_SEED,
-                                       images->size1, images, NULL, J);
-        print_results(VARIANT_NAME[v], R->step, &e, &tr, J ? &jd : NULL, names);
-        const struct { const char *name; double value; int kept; } m[] = {
-            {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1},
-            {"cluster_purity", e.purity, lab}, {"cluster_purity_any_order", e.purity_any, 1},
-            {"components_used", e.components_used, 1}, {"prior_match_train", tr.prior_match, 1},
-            {"component_consistency", jd.consistency, J != NULL},
-            {"sample_class_accuracy", jd.class_accuracy, J && lab},
-            {"judge_confidence", jd.confidence, J != NULL}};
-        for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-            snprintf(key, sizeof key, "%s%s", m[k].name, k == 2 && v == VARIANT_LABELS ? "" : sfx);
-            if (m[k].kept)
-                metrics_set(&S->m, key, m[k].value);
-        }
-        figure_codes(S->cli.out, R, M);
-        figure_model(S->cli.out, M, images);
+        results(R, &R->m[i], train_set, J, names, samples, S);
+        figures(S->cli.out, R, &R->m[i], samples);
     }
-    gsl_matrix_free(images);
+    gsl_matrix_free(samples);
 }
 
-/* ----------------------------------------------------------------------------
- * Appendix C. The flags, and the models they make
- *
- * The flags and their defaults (config); recipe() completes them: --labels,
- * --quick, the dataset (directory, class names, judge: dataset.h). The common
- * flags and --save/--load/--generate/--resume are the session's (session.h).
- * ------------------------------------------------------------------------- */
 typedef struct config {
     const char *dataset, *data_dir, *judge_path, *variant, *recon;
     long steps;
@@ -952,7 +879,7 @@ static void recipe(config *cfg, const cli *c)
     cfg->data = dataset_select(cfg->dataset, cfg->data_dir);
 }
 
-/* The flags, and recipe()'s usage errors, before anything is written; then
+/* The flags and recipe()'s usage errors before anything is written, then
  * --out, the seed and the checkpoint files (session_open). */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
@@ -1019,7 +946,7 @@ int main(int argc, char **argv)
 {
     session S;
     config cfg;
-    start(&S, &cfg, argc, argv);                        /* the flags: Appendix C */
+    start(&S, &cfg, argc, argv);                        /* the flags: Appendix B */
 
     /* 1. the data: six classes, training and test; the judge of samples */
     image_set *train_set = load_six_classes(cfg.data.dir, "train");
@@ -1054,12 +981,8 @@ int main(int argc, char **argv)
     }
     session_save(&S, &ck, "the run");
     session_finish(&S);
-    run_free(&R);
-    free(known);
-    if (J)
-        judge_free(J);
-    image_set_free(train_set);
-    image_set_free(test_set);
+    run_free(&R), free(known), judge_free(J);
+    image_set_free(train_set), image_set_free(test_set);
     return 0;
 }
 #endif
