@@ -2,27 +2,24 @@
  *
  * An autoencoder (chapter 02) learns WHERE the data lives in its code space,
  * but nothing shapes that space: decoding a random point gives garbage. The
- * adversarial autoencoder (Makhzani et al., 2015) chooses the distribution of
- * the codes in advance, a PRIOR p(z) we can sample from, and enforces it with
- * a GAN played in the code space:
+ * adversarial autoencoder (Makhzani et al., 2015) fixes the distribution of
+ * the codes, a PRIOR p(z), with a GAN played in the code space:
  *
  *     encoder E    784 -> 500 -> 300 -> 2      image x -> code z = E(x)
  *     decoder G    2 -> 300 -> 500 -> 784      code z  -> image (sigmoid)
  *     critic  D    2 -> 100 -> 100 -> 1        code    -> logit of "from the prior"
  *
  * As in the source (seed 003, section 8): digits 0-5, a 2-D code, six thin
- * Gaussians as the prior. Two models train side by side: an unlabelled one,
- * and one whose D also sees the label (section 6), which sends digit k to
- * petal k. Running it, its figures, the source's errors measured: README.md.
+ * Gaussians as the prior, and two models side by side, one whose D also sees
+ * the label (section 6). How to run it, and the source's errors: README.md.
  * ========================================================================== */
 #include "genlab.h"
 
 /* ----------------------------------------------------------------------------
  * 1. The data: six classes of MNIST (or Fashion-MNIST)
  *
- * Six classes, six clusters, six colours: about 5 100 training and 860 test
- * digits in the shipped split. All figures and metrics use the TEST digits.
- * The directory, class names and judge come with the dataset (dataset.h).
+ * Six classes, six colours: about 5 100 training and 860 test digits in the
+ * shipped split. Every figure and metric uses the TEST digits.
  * ------------------------------------------------------------------------- */
 #define N_CLASSES 6
 #define IMG 784                    /* 28 x 28 pixels in [0, 1]             */
@@ -32,10 +29,8 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
     static const unsigned char keep[N_CLASSES] = {0, 1, 2, 3, 4, 5};
     image_set *s = mnist_load(dir, prefix);
     image_set_filter(s, keep, N_CLASSES);
-    if (s->n == 0)
-        die("%s: no images of the classes 0-5 in the %s split", dir, prefix);
-    if (s->images->size2 != IMG)
-        die("%s: the images are not 28 x 28", dir);
+    if (s->n == 0 || s->images->size2 != IMG)
+        die("%s: no 28 x 28 images of the classes 0-5 in the %s split", dir, prefix);
     return s;
 }
 
@@ -47,11 +42,9 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
  *
  *     z = R(theta_k) (1.4 + u, v),   theta_k = 2 pi k / 6,   R = rotation
  *
- * Rotating back tells where a code sits relative to component k: a = x cos
- * theta_k + y sin theta_k - 1.4 along it, c = -x sin theta_k + y cos theta_k
- * across. The code is "in component k" inside its 3-sigma box, |a| <= 3 * 0.3
- * and |c| <= 3 * 0.05, where 99.5 % of the component's own samples fall; the
- * boxes do not overlap.
+ * Rotated back, a code is (a, c) = (x cos theta_k + y sin theta_k - 1.4,
+ * -x sin theta_k + y cos theta_k) from petal k: "in component k" inside the
+ * 3-sigma box |a| <= 3 * 0.3, |c| <= 3 * 0.05 (99.5 % of its own samples).
  * ------------------------------------------------------------------------- */
 #define PRIOR_SHIFT 1.4
 #define PRIOR_SD_ALONG 0.3
@@ -84,17 +77,13 @@ static int component_of(double x, double y)
 /* ----------------------------------------------------------------------------
  * 3. The three networks
  *
- * MLPs with ReLU hidden layers (common/mlp.h) and linear outputs: E's code can
- * be anywhere; G gives the image's LOGITS; D the logit of "real", not the
- * source's sigmoid (loss_bce_logits is the stable form, chapter 05). D sees
- * the code, with labels followed by a 7-slot one-hot (section 6).
- *
- * Each step has its own Adam, as each compiled Keras model of the source has
- * its own: E and G in step 1, D, and a SEPARATE one for E in step 3. Adam
- * divides every step by the running size of ITS gradient, so each pull moves
- * E by about its learning rate, whatever the size of its loss: the rates set
- * the balance of the two pulls (section 7a). The work matrices are one
- * workspace (workspace.h); a pass over n rows starts with ws_rows(ws, n).
+ * MLPs with ReLU hidden layers (mlp.h) and linear outputs: the code; the
+ * image's LOGITS; the logit of "real" (loss_bce_logits is the stable form of
+ * the source's sigmoid + BCE, chapter 05). With labels, D also sees a 7-slot
+ * one-hot (section 6). Each step has its own Adam, as in the source: E and G
+ * in step 1, D, and a SEPARATE one for E in step 3. Adam divides each step
+ * by the running size of ITS gradient, so each pull moves E by about its
+ * learning rate, whatever its loss: the rates set the balance (section 7a).
  * ------------------------------------------------------------------------- */
 enum { CODE = 2, ONEHOT = 7, NO_LABEL = 6 };   /* the one-hot: 6 classes, "no label" */
 #define EVAL_CHUNK 500             /* rows per forward pass when measuring  */
@@ -118,8 +107,8 @@ typedef struct aae_config {        /* one model's knobs (Appendix B)        */
 typedef struct aae {
     aae_config cfg;
     size_t d_in;                   /* D's input width: 2 or 2 + 7           */
+    mlp *E, *G, *D;                /* the networks, and their parameters:   */
     params *PE, *PG, *PD;
-    mlp *E, *G, *D;
     optimizer *optE_rec, *optG, *optD, *optE_adv;
     workspace *ws;                 /* n rows each:                          */
     gsl_matrix *X, *X2, *Xin;      /* (n, 784) images of steps 1-2 and 3; E's view of X */
@@ -142,10 +131,9 @@ static aae *aae_new(const aae_config *cfg, gsl_rng *r)
     A->G = mlp_new(A->PG = params_alloc(mlp_size(wg, 4)), wg, 4, ACT_RELU, ACT_IDENTITY, rows);
     A->D = mlp_new(A->PD = params_alloc(mlp_size(wd, 4)), wd, 4, ACT_RELU, ACT_IDENTITY, B);
     mlp_init_xavier(A->E, r), mlp_init_xavier(A->G, r), mlp_init_xavier(A->D, r);
-    A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);   /* Keras's betas */
+    A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);    /* beta2 0.999: Keras's */
     A->optG = optim_adam(A->PG, cfg->lr_rec, cfg->beta1, 0.999);
-    A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
-    A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
+    A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999), A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
     A->ws = ws_new(rows);          /* a batch, or EVAL_CHUNK rows when measuring */
     gsl_matrix **buf[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits,
                           &A->real, &A->real2, &A->fake, &A->dDin, &A->dcode, &A->dlogit};
@@ -176,17 +164,14 @@ static const gsl_matrix *decode(aae *A, const gsl_matrix *Z)
 /* ----------------------------------------------------------------------------
  * 4. Step 1: reconstruction, and why binary cross-entropy
  *
- * E and G are an ordinary autoencoder; E sees a noisy, shifted copy x~ of x
- * (section 7d) and G must rebuild the clean x. With l = G(E(x~)) the logits
- * and p = sigmoid(l), the loss is each pixel's binary cross-entropy:
- *
+ * E sees a noisy, shifted x~ (section 7d), G must rebuild the clean x. With
+ * l = G(E(x~)) and p = sigmoid(l), each pixel's binary cross-entropy:
  *     L_rec = -1/(n 784) sum [ x log p + (1 - x) log(1 - p) ]
  *     dL_rec/dl = (p - x) / (n 784)                       (loss_bce_logits)
  *
- * MNIST pixels are nearly binary: BCE is the log-likelihood of "ink with
- * probability p". The source's MSE, through a sigmoid, has the gradient
- * 2 (p - x) p (1 - p) / (n 784), which fades where a pixel saturates on the
- * WRONG side (--recon mse; README). G gets dL/dl, E the dL/dz G hands down.
+ * BCE is the log-likelihood of "ink with probability p"; the source's MSE, a
+ * sigmoid later, has 2 (p - x) p (1 - p) / (n 784), which fades where a
+ * pixel saturates on the WRONG side (--recon mse; README).
  * ------------------------------------------------------------------------- */
 static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int want_grad)
 {
@@ -213,20 +198,15 @@ static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int
 /* ----------------------------------------------------------------------------
  * 5. Steps 2 and 3: a GAN in the code space
  *
- * The PRIOR's samples are real, the codes are fake: E plays the generator.
- * Step 2 trains D on the numbers E gave (E fixed), with s = D's logit:
+ * The PRIOR's samples are real, the codes fake: E plays the generator. With
+ * s = D's logit, step 2 trains D (one Adam step on both halves) on the codes
+ * E gave, step 3 trains E to fool D on a fresh batch (D's Adam not called):
  *
- *     L_D = BCE(s(prior samples), 1) + BCE(s(codes), 0)
+ *     L_D   = BCE(s(prior samples), 1) + BCE(s(codes), 0)
+ *     L_adv = BCE(s(E(x)), 1),    dL_adv/ds = (sigmoid(s) - 1) / n
  *
- * one Adam step on both halves (the source takes one per half: README).
- * Step 3 trains E to fool D (D fixed), on a fresh batch:
- *
- *     L_adv = BCE(s(E(x)), 1) = -mean log sigmoid(s),   dL_adv/ds = (sigmoid(s) - 1) / n
- *
- * chapter 05's non-saturating loss, whose gradient does not vanish when D
- * wins clearly. It flows THROUGH D to D's input (mlp_backward_input leaves
- * D's gradients alone); its first two columns are dL/dz, for E's backward
- * pass. "Frozen" only means that D's Adam is not called.
+ * chapter 05's non-saturating loss. Its gradient flows THROUGH D to D's input
+ * (mlp_backward_input); the first two columns are dL/dz, for E.
  * ------------------------------------------------------------------------- */
 
 /* Row i of a D input: the code (x, y), then (with labels) the one-hot of slot. */
@@ -238,8 +218,7 @@ static void set_din(gsl_matrix *Din, size_t i, double x, double y, unsigned slot
 }
 
 /* L_D for the real rows (real2: a second real batch, or NULL) and fake rows. */
-static double disc_loss(aae *A, const gsl_matrix *real, const gsl_matrix *real2,
-                        const gsl_matrix *fake, int want_grad)
+static double disc_loss(aae *A, const gsl_matrix *real, const gsl_matrix *real2, const gsl_matrix *fake, int want_grad)
 {
     ws_rows(A->ws, fake->size1);
     const gsl_matrix *half[3] = {real, real2, fake};
@@ -264,8 +243,7 @@ static double adv_loss(aae *A, const gsl_matrix *X, const unsigned char *slot, i
     const gsl_matrix *z = mlp_forward(A->E, X);                     /* (n, 2)    */
     for (size_t i = 0; i < n; i++)
         set_din(A->fake, i, gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1), slot[i]);
-    const double loss = loss_bce_logits(mlp_forward(A->D, A->fake), NULL, 1.0,
-                                        want_grad ? A->dlogit : NULL);
+    const double loss = loss_bce_logits(mlp_forward(A->D, A->fake), NULL, 1.0, want_grad ? A->dlogit : NULL);
     if (want_grad) {
         mlp_backward_input(A->D, A->dlogit, A->dDin);              /* D frozen  */
         gsl_matrix_view dz = gsl_matrix_submatrix(A->dDin, 0, 0, n, CODE);
@@ -284,12 +262,10 @@ static double adv_loss(aae *A, const gsl_matrix *X, const unsigned char *slot, i
  *     real row i:  [ prior sample of component k_i ,  one-hot(k_i) ]
  *     fake row i:  [ E(x_i)                         ,  one-hot(k_i) ]   k_i = label of x_i
  *
- * E can fool D on a digit k only by putting its code into petal k: the label
- * reaches E through D's verdict on (code, label) PAIRS. A digit whose label
- * is not shown (--label-share < 1) goes with slot 6, "no label", and a prior
- * sample of a RANDOM component. The source (--variant source) sends EVERY
- * code with slot 6: D never sees a fake with a class label, and the labels
- * never reach E (README: measured).
+ * E fools D on a digit k only with a code in petal k: the label reaches E
+ * through D's verdict on PAIRS. An unshown label (--label-share) is slot 6,
+ * "no label", with a RANDOM component. The source (--variant source) gives
+ * EVERY code slot 6, so the labels never reach E (README: measured).
  * ------------------------------------------------------------------------- */
 static void batch_slots(const aae *A, const unsigned char *labels, const unsigned char *known,
                         const size_t *idx, size_t n, unsigned char *slot)
@@ -310,29 +286,20 @@ static unsigned char *labels_shown(size_t n, double share, gsl_rng *r)
 /* ----------------------------------------------------------------------------
  * 7. One training iteration, and four changes to the source's recipe
  *
- * As in the source, an iteration draws two batches with replacement: x for
- * steps 1 and 2, x' for step 3. The source's recipe leaves the codes
- * jittering around the petals; four changes, each a flag, settle them
- * (README: what each is worth):
- *
+ * Two batches drawn with replacement: x for steps 1 and 2, x' for step 3.
+ * The source's recipe leaves the codes jittering around the petals; four
+ * changes, each a flag, settle them (README: what each is worth):
  *  a. --lr-rec 1e-4 for step 1, 5e-4 for D and step 3: reconstruction wants
- *     the digits far apart, the prior wants thin lines, and the ratio of the
- *     rates sets who wins (section 3; Makhzani et al. use 10 to 1).
- *  b. --lr-drop-at 3000: every rate / 10 from there on (the paper's schedule).
- *  c. --d-steps 5 D updates, on fresh prior samples: a lagging D shows E a
- *     blurred picture of the thin petals.
- *  d. --shift 1 --noise 0.3: E sees x shifted by up to a pixel, plus noise,
- *     and G must rebuild the CLEAN x (chapter 03). Else E learns the 5 000
- *     training digits by heart, and the test digits miss their boxes.
- *
- * One generator r draws everything, in a fixed order: a checkpoint (weights,
- * Adams, r, the step) resumes bit for bit (tests/test_11_aae.c).
+ *     the digits far apart, the prior thin lines; the ratio of the rates
+ *     sets who wins (section 3; Makhzani et al. use 10 to 1);
+ *  b. --lr-drop-at 3000: every rate / 10 from there on, the paper's schedule;
+ *  c. --d-steps 5: a lagging D shows E a blurred picture of the thin petals;
+ *  d. --shift 1 --noise 0.3: E sees a shifted, noisy x, G must rebuild the
+ *     CLEAN x (chapter 03); else E learns the training digits by heart.
+ * One generator r draws everything, in order: a checkpoint resumes bit for bit.
  * ------------------------------------------------------------------------- */
 typedef struct step_losses { double rec, d, adv; } step_losses;
-typedef struct train_data {
-    const image_set *set;
-    const unsigned char *known;    /* (set->n) 1 = the label may be shown    */
-} train_data;
+typedef struct train_data { const image_set *set; const unsigned char *known; } train_data;  /* known: 1 = shown */
 
 /* What E sees of the clean images X while training: each image shifted by up
  * to cfg.shift pixels (28 x 28 only), plus N(0, noise^2) noise per pixel. */
@@ -361,14 +328,12 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
     A->optE_rec->lr = A->optG->lr = f * A->cfg.lr_rec;
     A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
     ws_rows(A->ws, n);
-
     /* step 1: reconstruction on a random batch x */
     batch_draw(r, T->set->images, A->idx, A->X);
     corrupt(A, r, A->X, A->Xin);
     out->rec = recon_loss(A, A->Xin, A->X, 1);
     check_finite(out->rec, "reconstruction loss", step);
     optim_step(A->optE_rec), optim_step(A->optG);
-
     /* step 2: D, prior samples (real) against the codes of x (fake); d_steps
      * updates, each with fresh prior samples, on the same codes */
     batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
@@ -391,7 +356,6 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
         check_finite(out->d, "discriminator loss", step);
         optim_step(A->optD);
     }
-
     /* step 3: E fools the frozen D, on a fresh batch x' */
     batch_draw(r, T->set->images, A->idx, A->X);
     corrupt(A, r, A->X, A->X2);
@@ -407,11 +371,9 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
  * On the test digits, with z = E(x):
  *
  *     recon_mse         mean over pixels of (sigmoid(G(z)) - x)^2
- *     prior_match       share of codes inside some component's box (99.5 %
- *                       for a perfect AAE)
- *     cluster_purity    share of digits of class k in the box of component k
- *     cluster_purity_any_order   the same, for the best one-to-one
- *                       assignment of classes to components (of 720)
+ *     prior_match       share of codes inside some component's box
+ *     cluster_purity    share of digits of class k in the box of component k,
+ *                       _any_order: for the best assignment (of 720)
  *     components_used   components holding half a fair share (1/12) of the
  *                       codes: prior_match cannot see a petal left EMPTY
  * ------------------------------------------------------------------------- */
@@ -423,8 +385,7 @@ typedef struct evaluation {
 } evaluation;
 
 /* Best sum over one-to-one assignments of the rows of count to columns. */
-static size_t best_assignment(const size_t count[N_CLASSES][N_CLASSES + 1], size_t row,
-                              unsigned used)
+static size_t best_assignment(const size_t count[N_CLASSES][N_CLASSES + 1], size_t row, unsigned used)
 {
     if (row == N_CLASSES)
         return 0;
@@ -476,11 +437,9 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
 /* ----------------------------------------------------------------------------
  * 9. Training: the models side by side
  *
- * The models of a run train in one loop, an iteration of each per step, from
- * one generator: a checkpoint holds them all and --resume continues them all.
- * Per model we keep the losses (a history, history.h: its trailing means are
- * the loss curves), the test metrics at EVALS steps (a history of window 1)
- * and the test codes at N_SNAP steps. Measuring draws no random numbers.
+ * An iteration of each model per step, from one generator. Per model: the
+ * losses (a history: its trailing means are the loss curves), the test
+ * metrics at EVALS steps (window 1) and the codes at N_SNAP steps.
  * ------------------------------------------------------------------------- */
 enum { MAX_MODELS = 3, N_SNAP = 4, EVALS = 20, LOSS_WINDOW = 50 };
 static const double SNAP_AT[N_SNAP] = {0.02, 0.1, 0.3, 1.0};   /* of the steps */
@@ -499,8 +458,7 @@ typedef struct run {
     const image_set *test;
 } run;
 
-static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps,
-                     const image_set *test, gsl_rng *r)
+static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps, const image_set *test, gsl_rng *r)
 {
     *R = (run){.n_models = n_models, .test = test};
     for (int k = 0; k < N_SNAP; k++)
@@ -519,16 +477,14 @@ static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps
 
 static void run_free(run *R)
 {
-    for (size_t i = 0; i < R->n_models; i++) {
-        aae_free(R->m[i].A), history_free(R->m[i].loss), history_free(R->m[i].evals);
-        gsl_matrix_free(R->m[i].codes);
-    }
+    for (size_t i = 0; i < R->n_models; i++)
+        aae_free(R->m[i].A), history_free(R->m[i].loss), history_free(R->m[i].evals), gsl_matrix_free(R->m[i].codes);
 }
 
-/* Snapshot k: the test codes of every model into their columns of codes. */
+/* Snapshot k, now: the test codes of every model into their columns of codes. */
 static void keep_codes(run *R, int k)
 {
-    R->snap_taken[k] = 1;
+    R->snap_step[k] = R->step, R->snap_taken[k] = 1;
     for (size_t i = 0; i < R->n_models; i++) {
         gsl_matrix_view z = gsl_matrix_submatrix(R->m[i].codes, 0, 1 + 2 * (size_t)k, R->test->n, CODE);
         evaluate(R->m[i].A, R->test, &z.matrix);
@@ -543,8 +499,7 @@ static void record_evals(run *R)
     }
 }
 
-/* Train every model of R from R->step up to to_step; `log` gets about ten
- * lines (NULL: none, as in the tests). */
+/* Every model of R from R->step to to_step; about ten lines to log (if not NULL). */
 static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int quiet, FILE *log)
 {
     const long from = R->step, every_eval = (to_step + EVALS - 1) / EVALS;
@@ -577,29 +532,21 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
 /* ----------------------------------------------------------------------------
  * 10. Generating: decode prior samples, and judge them
  *
- * What it was all for: draw z from the prior, decode it. Sample j comes from
- * component j % 6, so a grid shows component k in row k: digits k for the
- * labelled model, at least ONE kind of digit per row for the unlabelled one.
- * The judge (chapter 08's digit classifier) checks both, 100 per component:
- * sample_class_accuracy (samples of component k judged k),
- * component_consistency (per component, the share of its samples in its most
- * frequent judged class) and judge_confidence (its mean top probability).
- * The samples come from a generator of their own: every model decodes the
- * same z, however long it trained.
+ * The point of it all: decode z from the prior; sample j, from component j % 6,
+ * should be a k for the labelled model. The judge (chapter 08) scores 100 per
+ * component: sample_class_accuracy (judged k), component_consistency (share
+ * of the most frequent class), judge_confidence (its top probability).
  * ------------------------------------------------------------------------- */
 #define SAMPLES_PER_COMP 100
 #define SAMPLES_FIGURE_SEED 2000003UL  /* + --seed: the judged samples' generator */
 
-/* Prior samples first, first + 1, ... into the rows of Z (n, 2+), sample j
- * from component j % 6 (comp[i]): drawn a chunk at a time, the same numbers. */
-static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z, unsigned char *comp)
+/* Prior samples first, first + 1, ... (j from component j % 6) into Z's rows. */
+static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z)
 {
     for (size_t i = 0; i < Z->size1; i++) {
         double x, y;
         prior_sample(r, (first + i) % N_CLASSES, &x, &y);
         gsl_matrix_set(Z, i, 0, x), gsl_matrix_set(Z, i, 1, y);
-        if (comp)
-            comp[i] = (unsigned char)((first + i) % N_CLASSES);
     }
 }
 
@@ -611,17 +558,16 @@ typedef struct judged {
 /* n decoded prior samples from a generator seeded with `seed`, a chunk at a
  * time: the first keep->size1 into keep, all to `pixels` if not NULL, and the
  * judge's verdict if J is not NULL. */
-static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *keep, FILE *pixels,
-                           judge *J)
+static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *keep, FILE *pixels, judge *J)
 {
     judged t = {.n = 0};
     gsl_matrix *Z = gsl_matrix_alloc(EVAL_CHUNK, CODE);
-    unsigned char comp[EVAL_CHUNK], cls[EVAL_CHUNK];
+    unsigned char cls[EVAL_CHUNK];                              /* the judge's verdicts */
     double conf[EVAL_CHUNK];
     gsl_rng *fixed = rng_new(seed);
     for (size_t off = 0; off < n; off += EVAL_CHUNK) {
         gsl_matrix_view z = mat_rows(Z, n - off < EVAL_CHUNK ? n - off : EVAL_CHUNK);
-        prior_batch(fixed, off, &z.matrix, comp);
+        prior_batch(fixed, off, &z.matrix);
         const gsl_matrix *img = decode(A, &z.matrix);              /* (m, 784) */
         for (size_t i = 0; i < img->size1; i++) {
             gsl_vector_const_view row = gsl_matrix_const_row(img, i);
@@ -632,9 +578,9 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
         }
         if (J)
             judge_classify(J, img, cls, conf);
-        for (size_t i = 0; J && i < img->size1; i++, t.n++) {
-            t.hist[comp[i]][cls[i]]++;
-            t.right += cls[i] == comp[i];
+        for (size_t i = 0; J && i < img->size1; i++, t.n++) {         /* sample i: component (off + i) % 6 */
+            t.hist[(off + i) % N_CLASSES][cls[i]]++;
+            t.right += cls[i] == (off + i) % N_CLASSES;
             t.confidence_sum += conf[i];
         }
     }
@@ -653,24 +599,22 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
 /* ----------------------------------------------------------------------------
  * 11. Results: what each model learned
  *
- * Section 8's metrics on the test and on the training digits (a gap is
- * memorisation); where the codes of each class landed (a labelled model that
- * works has them on the diagonal, an unlabelled one, one large count per row
- * in a column of its choosing); the judge's verdict (section 10). In a run of
- * two, the labelled model's metric names get "_labels", but cluster_purity.
+ * Section 8 on test and training digits (a gap is memorisation), where each
+ * class's codes landed (a working labelled model: the diagonal), the judge's
+ * verdict. In a run of two, "_labels" names the labelled model's metrics.
  * ------------------------------------------------------------------------- */
-static void results(const run *R, const model_record *M, const image_set *train_set,
-                    judge *J, const char *const *names, gsl_matrix *samples, session *S)
+static void figures(const char *dir, const run *R, const model_record *M, const gsl_matrix *samples);
+static void results(const run *R, const model_record *M, const image_set *train_set, judge *J,
+                    const char *const *names, session *S)
 {
     const variant_kind v = M->A->cfg.variant;
+    gsl_matrix *samples = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
     const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, train_set, NULL);
-    const judged jd = sample_prior(M->A, (unsigned long)S->cli.seed + SAMPLES_FIGURE_SEED,
-                                   samples->size1, samples, NULL, J);
-    printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n",
-           VARIANT_NAME[v], R->step, e.n);
-    printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   "
-           "components used %d of 6\n", e.recon_mse, e.prior_match, e.purity, e.purity_any,
-           e.components_used);
+    const judged jd = sample_prior(M->A, (unsigned long)S->cli.seed + SAMPLES_FIGURE_SEED, samples->size1, samples,
+                                   NULL, J);
+    printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n", VARIANT_NAME[v], R->step, e.n);
+    printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   components used %d of 6\n",
+           e.recon_mse, e.prior_match, e.purity, e.purity_any, e.components_used);
     printf("  (on the %zu training images: recon_mse %.5f   prior_match %.3f   cluster_purity %.3f)\n",
            tr.n, tr.recon_mse, tr.prior_match, tr.purity);
     printf("  class -> component:    0    1    2    3    4    5 none\n");
@@ -680,31 +624,28 @@ static void results(const run *R, const model_record *M, const image_set *train_
             printf(k < N_CLASSES ? " %4zu" : " %4zu\n", e.count[c][k]);
     }
     if (J)
-        printf("  judge on %d decoded prior samples per component: class k from component k %.3f, "
-               "one class per component %.3f, confidence %.3f\n",
-               SAMPLES_PER_COMP, jd.class_accuracy, jd.consistency, jd.confidence);
-    const int lab = v != VARIANT_UNLABELLED;
-    const char *sfx = R->n_models == 1 || !lab ? "" : v == VARIANT_LABELS ? "_labels" : "_source";
+        printf("  judge on %d decoded prior samples per component: class k from component k %.3f, one class per "
+               "component %.3f, confidence %.3f\n", SAMPLES_PER_COMP, jd.class_accuracy, jd.consistency, jd.confidence);
+    const int lab = v != VARIANT_UNLABELLED;            /* (source runs alone) */
     const struct { const char *name; double value; int kept; } m[] = {
-        {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1},
-        {"cluster_purity", e.purity, lab}, {"cluster_purity_any_order", e.purity_any, 1},
-        {"components_used", e.components_used, 1}, {"prior_match_train", tr.prior_match, 1},
-        {"component_consistency", jd.consistency, J != NULL},
+        {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1}, {"cluster_purity", e.purity, lab},
+        {"cluster_purity_any_order", e.purity_any, 1}, {"components_used", e.components_used, 1},
+        {"prior_match_train", tr.prior_match, 1}, {"component_consistency", jd.consistency, J != NULL},
         {"sample_class_accuracy", jd.class_accuracy, J && lab}, {"judge_confidence", jd.confidence, J != NULL}};
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
         char name[64];
-        snprintf(name, sizeof name, "%s%s", m[k].name, k == 2 && v == VARIANT_LABELS ? "" : sfx);
+        snprintf(name, sizeof name, "%s%s", m[k].name, R->n_models > 1 && lab && k != 2 ? "_labels" : "");
         if (m[k].kept)
             metrics_set(&S->m, name, m[k].value);
     }
+    figures(S->cli.out, R, M, samples);                 /* Appendix A */
+    gsl_matrix_free(samples);
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix A. The figures' data (skip on a first reading)
- *
- * prior, codes_V (the snapshots), manifold_V (the decoder over a grid of the
- * code plane), samples_V (row k from component k), losses_V, generated_V
- * (--generate); V is the model. The scripts: chapters/11-aae/figures/.
+ * Appendix A. The figures' data (skip on a first reading): prior, codes_V,
+ * manifold_V, samples_V, losses_V, generated_V (V: the model), drawn by the
+ * scripts in chapters/11-aae/figures/.
  * ------------------------------------------------------------------------- */
 enum { PLANE_N = 20, GRID_COLS = 12 };     /* manifold grid; samples per row */
 #define PLANE 2.4                  /* the manifold grid's half-width        */
@@ -712,8 +653,7 @@ enum { PLANE_N = 20, GRID_COLS = 12 };     /* manifold grid; samples per row */
 /* "NAME_V" + ext into buf: the file or figure NAME of model v. */
 static const char *named(char buf[static 64], const char *name, variant_kind v, const char *ext)
 {
-    snprintf(buf, 64, "%s_%s%s", name, VARIANT_NAME[v], ext);
-    return buf;
+    return snprintf(buf, 64, "%s_%s%s", name, VARIANT_NAME[v], ext), buf;
 }
 
 /* prior.dat: 2000 samples (x, y, component); prior_boxes.dat: each box's
@@ -721,11 +661,10 @@ static const char *named(char buf[static 64], const char *name, variant_kind v, 
 static void figure_prior(const char *dir, unsigned long seed, const char *const *names)
 {
     gsl_matrix *Z = gsl_matrix_alloc(2000, CODE + 1);
-    unsigned char comp[2000];
     gsl_rng *fixed = rng_new(seed);
-    prior_batch(fixed, 0, Z, comp);
+    prior_batch(fixed, 0, Z);
     for (size_t i = 0; i < Z->size1; i++)
-        gsl_matrix_set(Z, i, CODE, comp[i]);
+        gsl_matrix_set(Z, i, CODE, (double)(i % N_CLASSES));
     out_write_matrix(dir, "prior.dat", "x y component: samples of the prior", Z);
     gsl_rng_free(fixed), gsl_matrix_free(Z);
     FILE *f = out_open(dir, "prior_boxes.dat");
@@ -742,20 +681,17 @@ static void figure_prior(const char *dir, unsigned long seed, const char *const 
         snprintf(key, sizeof key, "class_name_%zu", c);
         fig_text(key, "%s", names[c]);
     }
-    fig_value("n_classes", N_CLASSES);
-    fig_use("prior");
+    fig_value("n_classes", N_CLASSES), fig_use("prior");
 }
 
-/* codes_V.dat (values.gp: per panel i, the step and the column of x of its
- * snapshot), manifold_V (row i of the grid: z_2 = +PLANE .. -PLANE, column
- * j: z_1 = -PLANE .. +PLANE), samples_V, and losses_V if it trained. */
+/* codes_V (values.gp: panel i's step and column of x), manifold_V (z_1 from -PLANE
+ * left, z_2 from +PLANE at the top), samples_V, and losses_V if it trained. */
 static void figures(const char *dir, const run *R, const model_record *M, const gsl_matrix *samples)
 {
     const variant_kind v = M->A->cfg.variant;
     char name[64], key[96];
     int taken = 0;
-    out_write_matrix(dir, named(name, "codes", v, ".dat"),
-                     "class, then x y of the test images' codes at each snapshot", M->codes);
+    out_write_matrix(dir, named(name, "codes", v, ".dat"), "class, then x y of the test codes at each snapshot", M->codes);
     for (int k = 0; k < N_SNAP; k++)
         if (R->snap_taken[k]) {
             snprintf(key, sizeof key, "codes_%s_step_%d", VARIANT_NAME[v], ++taken);
@@ -782,18 +718,14 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
         return;
     history_write(M->loss, dir, named(name, "loss", v, ".dat"));
     history_write(M->evals, dir, named(name, "eval", v, ".dat"));
-    fig_value("loss_window", LOSS_WINDOW);
-    fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
+    fig_value("loss_window", LOSS_WINDOW), fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
     fig_use(named(name, "losses", v, ""));
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix B. Keeping the models, reporting them, and the flags
- *
- * A checkpoint holds, per model, E, G, D and the four Adams under names that
- * carry the variant, then the step (the session adds the generator). The
- * flags fill config; recipe() completes it: --labels, --quick, the dataset
- * (dataset.h). --save/--load/--generate/--resume are the session's.
+ * Appendix B. Keeping the models, reporting them, and the flags: a checkpoint
+ * holds E, G, D and the four Adams of each model, named with its variant,
+ * and the step; recipe() completes the flags (--labels, --quick, dataset.h).
  * ------------------------------------------------------------------------- */
 static void run_checkpoint(run *R, checkpoint *ck)
 {
@@ -825,10 +757,9 @@ static void generate(run *R, judge *J, session *S)
         fprintf(f, "# 784 pixels in [0, 1] per row; row i decodes a prior sample of component i %% 6\n");
         const judged t = sample_prior(R->m[i].A, S->sample_seed, n, grid, f, J);
         out_close(f, name);
-        fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28,
-                       (shown + N_CLASSES - 1) / N_CLASSES, N_CLASSES);
-        fig_value("generated_count", (double)n), fig_value("generated_shown", (double)shown);
-        fig_use(name);
+        fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28, (shown + N_CLASSES - 1) / N_CLASSES,
+                       N_CLASSES);
+        fig_value("generated_count", (double)n), fig_value("generated_shown", (double)shown), fig_use(name);
         printf("%s: wrote %zu samples (the grid: the first %zu, column k from component k)\n",
                VARIANT_NAME[v], n, shown);
         if (J) {
@@ -838,22 +769,6 @@ static void generate(run *R, judge *J, session *S)
         }
     }
     gsl_matrix_free(grid);
-}
-
-/* Section 11 and the figures of every model (a loaded run's codes: now). */
-static void report(run *R, const image_set *train_set, judge *J, const char *const *names, session *S)
-{
-    gsl_matrix *samples = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
-    figure_prior(S->cli.out, S->sample_seed, names);
-    if (!R->snap_taken[N_SNAP - 1]) {
-        R->snap_step[N_SNAP - 1] = R->step;
-        keep_codes(R, N_SNAP - 1);
-    }
-    for (size_t i = 0; i < R->n_models; i++) {
-        results(R, &R->m[i], train_set, J, names, samples, S);
-        figures(S->cli.out, R, &R->m[i], samples);
-    }
-    gsl_matrix_free(samples);
 }
 
 typedef struct config {
@@ -879,8 +794,7 @@ static void recipe(config *cfg, const cli *c)
     cfg->data = dataset_select(cfg->dataset, cfg->data_dir);
 }
 
-/* The flags and recipe()'s usage errors before anything is written, then
- * --out, the seed and the checkpoint files (session_open). */
+/* The flags and recipe()'s usage errors, before anything is written. */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
     *cfg = (config){.dataset = "mnist", .variant = "both", .recon = "bce", .steps = 4000,
@@ -890,29 +804,25 @@ static void start(session *S, config *cfg, int argc, char **argv)
     aae_config *m = &cfg->model;
     const cli_option options[] = {
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
-        {"data", CLI_STRING, &cfg->data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
-        {"judge", CLI_STRING, &cfg->judge_path, "the judge scoring decoded samples (default: build/judge/DATASET.judge, "
-                                                "skipped if absent)", 0, 0, NULL, 0},
-        {"variant", CLI_CHOICE, &cfg->variant, "both = unlabelled + labels; source = the source's labelled version",
+        {"data", CLI_STRING, &cfg->data_dir, "directory of the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
+        {"judge", CLI_STRING, &cfg->judge_path, "the judge of the samples (default: build/judge/DATASET.judge)", 0, 0, NULL, 0},
+        {"variant", CLI_CHOICE, &cfg->variant, "both = unlabelled + labels; source: the source's labelled version",
          0, 0, "both|unlabelled|labels|source", 0},
         {"labels", CLI_FLAG, &cfg->labels, "only the label-conditioned model (= --variant labels)", 0, 0, NULL, 0},
         {"label-share", CLI_REAL, &m->label_share, "labels: share of training images whose label D sees", 0, 1, NULL, 0},
         {"recon", CLI_CHOICE, &cfg->recon, "reconstruction loss on the sigmoid output", 0, 0, "bce|mse", 0},
         {"steps", CLI_INT, &cfg->steps, "training iterations (of each model)", 1, 10000000, NULL, 0},
         {"batch", CLI_INT, &m->batch, "images per batch", 1, 10000, NULL, 0},
-        {"lr", CLI_REAL, &m->lr, "Adam learning rate of D and of the encoder's adversarial step", 1e-9, 10, NULL, 0},
-        {"lr-rec", CLI_REAL, &m->lr_rec, "Adam learning rate of the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
-        {"lr-drop-at", CLI_INT, &m->lr_drop_at, "from this iteration on, the learning rate is lr / 10 (0: never)",
-         0, 10000000, NULL, 0},
-        {"noise", CLI_REAL, &m->noise, "sd of Gaussian noise added to the encoder's training input", 0, 10, NULL, 0},
+        {"lr", CLI_REAL, &m->lr, "Adam's learning rate: D and the encoder's adversarial step", 1e-9, 10, NULL, 0},
+        {"lr-rec", CLI_REAL, &m->lr_rec, "Adam's learning rate: the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
+        {"lr-drop-at", CLI_INT, &m->lr_drop_at, "from this iteration on, lr / 10 (0: never)", 0, 10000000, NULL, 0},
+        {"noise", CLI_REAL, &m->noise, "sd of the noise on the encoder's training input", 0, 10, NULL, 0},
         {"shift", CLI_INT, &m->shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
-        {"d-steps", CLI_INT, &m->d_steps, "discriminator updates per iteration (fresh prior samples each)",
-         1, 100, NULL, 0},
+        {"d-steps", CLI_INT, &m->d_steps, "D updates per iteration (fresh prior samples each)", 1, 100, NULL, 0},
         {"beta1", CLI_REAL, &m->beta1, "Adam's beta1 (momentum), all four optimisers", 0, 0.999, NULL, 0},
     };
-    session_parse(S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.",
-                  42, options, sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME,
-                  argc, argv);
+    session_parse(S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.", 42, options,
+                  sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
     recipe(cfg, &S->cli);
     session_open(S);
 }
@@ -923,10 +833,8 @@ static size_t model_configs(const config *cfg, aae_config models[MAX_MODELS])
     const aae_config *m = &cfg->model;
     size_t n = 0;
     for (variant_kind v = VARIANT_UNLABELLED; v <= VARIANT_SOURCE; v++)
-        if ((!strcmp(cfg->variant, "both") && v != VARIANT_SOURCE) || !strcmp(cfg->variant, VARIANT_NAME[v])) {
-            models[n] = *m;
-            models[n++].variant = v;
-        }
+        if (!strcmp(cfg->variant, "both") ? v != VARIANT_SOURCE : !strcmp(cfg->variant, VARIANT_NAME[v]))
+            models[n] = *m, models[n++].variant = v;
     printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), "
            "D (2 or 2 + 7)-100-100-1\n", cfg->variant, cfg->recon);
     printf("Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n",
@@ -951,8 +859,7 @@ int main(int argc, char **argv)
     /* 1. the data: six classes, training and test; the judge of samples */
     image_set *train_set = load_six_classes(cfg.data.dir, "train");
     image_set *test_set = load_six_classes(cfg.data.dir, "t10k");
-    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", cfg.data.name,
-           train_set->n, test_set->n);
+    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", cfg.data.name, train_set->n, test_set->n);
     judge *J = dataset_open_judge(&cfg.data, cfg.judge_path, "samples are not scored");
 
     /* 3, 9. the models of this run, side by side; 6. which labels D may see */
@@ -976,13 +883,16 @@ int main(int argc, char **argv)
         if (session_trains(&S)) {
             printf("\n== 9. Training: %zu model%s side by side\n", R.n_models, R.n_models > 1 ? "s" : "");
             train(&R, &T, S.rng, cfg.steps, S.cli.quiet, stdout);
+        } else {
+            keep_codes(&R, N_SNAP - 1);                 /* loaded: its codes, now */
         }
-        report(&R, train_set, J, cfg.data.class_title, &S);   /* 8, 10, 11, and the figures */
+        figure_prior(S.cli.out, S.sample_seed, cfg.data.class_title);
+        for (size_t i = 0; i < R.n_models; i++)         /* 11. what each model learned */
+            results(&R, &R.m[i], train_set, J, cfg.data.class_title, &S);
     }
     session_save(&S, &ck, "the run");
     session_finish(&S);
-    run_free(&R), free(known), judge_free(J);
-    image_set_free(train_set), image_set_free(test_set);
+    run_free(&R), free(known), judge_free(J), image_set_free(train_set), image_set_free(test_set);
     return 0;
 }
 #endif
