@@ -133,7 +133,8 @@ static aae *aae_new(const aae_config *cfg, gsl_rng *r)
     mlp_init_xavier(A->E, r), mlp_init_xavier(A->G, r), mlp_init_xavier(A->D, r);
     A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);    /* beta2 0.999: Keras's */
     A->optG = optim_adam(A->PG, cfg->lr_rec, cfg->beta1, 0.999);
-    A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999), A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
+    A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
+    A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
     A->ws = ws_new(rows);          /* a batch, or EVAL_CHUNK rows when measuring */
     gsl_matrix **buf[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits,
                           &A->real, &A->real2, &A->fake, &A->dDin, &A->dcode, &A->dlogit};
@@ -164,8 +165,9 @@ static const gsl_matrix *decode(aae *A, const gsl_matrix *Z)
 /* ----------------------------------------------------------------------------
  * 4. Step 1: reconstruction, and why binary cross-entropy
  *
- * E sees a noisy, shifted x~ (section 7d), G must rebuild the clean x. With
- * l = G(E(x~)) and p = sigmoid(l), each pixel's binary cross-entropy:
+ * E and G are an autoencoder: G rebuilds the clean x from E(x~), x~ a noisy,
+ * shifted copy of x (section 7d). With l = G(E(x~)) the logits and
+ * p = sigmoid(l), the loss is each pixel's binary cross-entropy:
  *     L_rec = -1/(n 784) sum [ x log p + (1 - x) log(1 - p) ]
  *     dL_rec/dl = (p - x) / (n 784)                       (loss_bce_logits)
  *
@@ -199,14 +201,16 @@ static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int
  * 5. Steps 2 and 3: a GAN in the code space
  *
  * The PRIOR's samples are real, the codes fake: E plays the generator. With
- * s = D's logit, step 2 trains D (one Adam step on both halves) on the codes
- * E gave, step 3 trains E to fool D on a fresh batch (D's Adam not called):
+ * s = D's logit, step 2 trains D on the codes E gave (one Adam step on both
+ * halves; the source takes one per half, README), and step 3 trains E to
+ * fool D, on a fresh batch, with D frozen: D's Adam is not called.
  *
  *     L_D   = BCE(s(prior samples), 1) + BCE(s(codes), 0)
  *     L_adv = BCE(s(E(x)), 1),    dL_adv/ds = (sigmoid(s) - 1) / n
  *
- * chapter 05's non-saturating loss. Its gradient flows THROUGH D to D's input
- * (mlp_backward_input); the first two columns are dL/dz, for E.
+ * chapter 05's non-saturating loss: its gradient does not vanish when D wins
+ * clearly. It flows THROUGH D to its input (mlp_backward_input); the first
+ * two columns are dL/dz, for E's backward pass.
  * ------------------------------------------------------------------------- */
 
 /* Row i of a D input: the code (x, y), then (with labels) the one-hot of slot. */
@@ -372,8 +376,8 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
  *
  *     recon_mse         mean over pixels of (sigmoid(G(z)) - x)^2
  *     prior_match       share of codes inside some component's box
- *     cluster_purity    share of digits of class k in the box of component k,
- *                       _any_order: for the best assignment (of 720)
+ *     cluster_purity    share of digits of class k in the box of component k
+ *     ..._any_order     the same for the best assignment of classes (of 720)
  *     components_used   components holding half a fair share (1/12) of the
  *                       codes: prior_match cannot see a petal left EMPTY
  * ------------------------------------------------------------------------- */
@@ -467,8 +471,7 @@ static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps
         model_record *M = &R->m[i];
         M->A = aae_new(&cfgs[i], r);
         M->loss = history_new((size_t)steps, LOSS_WINDOW, "recon D adv");
-        M->evals = history_new(EVALS + 2, 1, "test_recon_mse prior_match cluster_purity "
-                                             "cluster_purity_any_order");
+        M->evals = history_new(EVALS + 2, 1, "test_recon_mse prior_match cluster_purity cluster_purity_any_order");
         M->codes = gsl_matrix_calloc(test->n, 1 + 2 * N_SNAP);
         for (size_t j = 0; j < test->n; j++)
             gsl_matrix_set(M->codes, j, 0, test->labels[j]);
@@ -723,7 +726,7 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
 }
 
 /* ----------------------------------------------------------------------------
- * Appendix B. Keeping the models, reporting them, and the flags: a checkpoint
+ * Appendix B. Keeping the models, --generate, and the flags: a checkpoint
  * holds E, G, D and the four Adams of each model, named with its variant,
  * and the step; recipe() completes the flags (--labels, --quick, dataset.h).
  * ------------------------------------------------------------------------- */
@@ -835,14 +838,12 @@ static size_t model_configs(const config *cfg, aae_config models[MAX_MODELS])
     for (variant_kind v = VARIANT_UNLABELLED; v <= VARIANT_SOURCE; v++)
         if (!strcmp(cfg->variant, "both") ? v != VARIANT_SOURCE : !strcmp(cfg->variant, VARIANT_NAME[v]))
             models[n] = *m, models[n++].variant = v;
-    printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), "
-           "D (2 or 2 + 7)-100-100-1\n", cfg->variant, cfg->recon);
-    printf("Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n",
-           m->lr, m->beta1, m->lr_drop_at, m->batch, cfg->steps);
-    printf("encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n",
-           m->shift, m->noise, m->label_share);
-    printf("prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n",
-           PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
+    printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), D (2 or 2 + 7)-100-100-1\n"
+           "Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n"
+           "encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n"
+           "prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n", cfg->variant, cfg->recon, m->lr,
+           m->beta1, m->lr_drop_at, m->batch, cfg->steps, m->shift, m->noise, m->label_share, PRIOR_SHIFT,
+           PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
     return n;
 }
 
@@ -881,12 +882,12 @@ int main(int argc, char **argv)
         generate(&R, J, &S);                            /* 10. samples, and only those */
     } else {
         if (session_trains(&S)) {
-            printf("\n== 9. Training: %zu model%s side by side\n", R.n_models, R.n_models > 1 ? "s" : "");
+            printf("\n== 9. Training%s\n", R.n_models > 1 ? ": the models side by side" : "");
             train(&R, &T, S.rng, cfg.steps, S.cli.quiet, stdout);
         } else {
             keep_codes(&R, N_SNAP - 1);                 /* loaded: its codes, now */
         }
-        figure_prior(S.cli.out, S.sample_seed, cfg.data.class_title);
+        figure_prior(S.cli.out, S.sample_seed, cfg.data.class_title);      /* Appendix A */
         for (size_t i = 0; i < R.n_models; i++)         /* 11. what each model learned */
             results(&R, &R.m[i], train_set, J, cfg.data.class_title, &S);
     }
