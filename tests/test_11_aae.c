@@ -215,6 +215,10 @@ static void test_prior_batch_in_chunks(void **s)
         for (size_t i = 0; i < rows; i++) {
             for (size_t j = 0; j < CODE; j++)
                 assert_true(gsl_matrix_get(&z.matrix, i, j) == gsl_matrix_get(all, off + i, j));
+            /* on the ray of component (off + i) % 6: in front, 6 sd across at most */
+            const double t = ANGLE((off + i) % N_CLASSES);
+            const double x = gsl_matrix_get(&z.matrix, i, 0), y = gsl_matrix_get(&z.matrix, i, 1);
+            assert_true(x * cos(t) + y * sin(t) > 0 && fabs(-x * sin(t) + y * cos(t)) < 6 * PRIOR_SD_ACROSS);
         }
     }
     gsl_matrix_free(all);
