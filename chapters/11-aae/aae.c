@@ -171,9 +171,9 @@ static const gsl_matrix *decode(aae *A, const gsl_matrix *Z)
  *     L_rec = -1/(n 784) sum [ x log p + (1 - x) log(1 - p) ]
  *     dL_rec/dl = (p - x) / (n 784)                       (loss_bce_logits)
  *
- * BCE is the log-likelihood of "ink with probability p"; the source's MSE, a
- * sigmoid later, has 2 (p - x) p (1 - p) / (n 784), which fades where a
- * pixel saturates on the WRONG side (--recon mse; README).
+ * BCE is the log-likelihood of "ink with probability p". MSE through the
+ * sigmoid has 2 (p - x) p (1 - p) / (n 784), which fades where a pixel is
+ * confidently WRONG (--recon mse; the source's linear output: README).
  * ------------------------------------------------------------------------- */
 static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int want_grad)
 {
@@ -535,8 +535,9 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
 /* ----------------------------------------------------------------------------
  * 10. Generating: decode prior samples, and judge them
  *
- * The point of it all: decode z from the prior; sample j, from component j % 6,
- * should be a k for the labelled model. The judge (chapter 08) scores 100 per
+ * The point of it all: decode z drawn from the prior. Sample j comes from
+ * component k = j % 6 and should be a k for the labelled model, and one kind
+ * of digit per component for any. The judge (chapter 08) scores 100 per
  * component: sample_class_accuracy (judged k), component_consistency (share
  * of the most frequent class), judge_confidence (its top probability).
  * ------------------------------------------------------------------------- */
@@ -613,8 +614,7 @@ static void results(const run *R, const model_record *M, const image_set *train_
     const variant_kind v = M->A->cfg.variant;
     gsl_matrix *samples = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
     const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, train_set, NULL);
-    const judged jd = sample_prior(M->A, (unsigned long)S->cli.seed + SAMPLES_FIGURE_SEED, samples->size1, samples,
-                                   NULL, J);
+    const judged jd = sample_prior(M->A, S->cli.seed + SAMPLES_FIGURE_SEED, samples->size1, samples, NULL, J);
     printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n", VARIANT_NAME[v], R->step, e.n);
     printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   components used %d of 6\n",
            e.recon_mse, e.prior_match, e.purity, e.purity_any, e.components_used);
@@ -694,7 +694,7 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
     const variant_kind v = M->A->cfg.variant;
     char name[64], key[96];
     int taken = 0;
-    out_write_matrix(dir, named(name, "codes", v, ".dat"), "class, then x y of the test codes at each snapshot", M->codes);
+    out_write_matrix(dir, named(name, "codes", v, ".dat"), "class, then x y of the test codes per snapshot", M->codes);
     for (int k = 0; k < N_SNAP; k++)
         if (R->snap_taken[k]) {
             snprintf(key, sizeof key, "codes_%s_step_%d", VARIANT_NAME[v], ++taken);
@@ -808,11 +808,11 @@ static void start(session *S, config *cfg, int argc, char **argv)
     const cli_option options[] = {
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
         {"data", CLI_STRING, &cfg->data_dir, "directory of the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
-        {"judge", CLI_STRING, &cfg->judge_path, "the judge of the samples (default: build/judge/DATASET.judge)", 0, 0, NULL, 0},
+        {"judge", CLI_STRING, &cfg->judge_path, "the samples' judge (default: build/judge/DATASET.judge)", 0, 0, NULL, 0},
         {"variant", CLI_CHOICE, &cfg->variant, "both = unlabelled + labels; source: the source's labelled version",
          0, 0, "both|unlabelled|labels|source", 0},
         {"labels", CLI_FLAG, &cfg->labels, "only the label-conditioned model (= --variant labels)", 0, 0, NULL, 0},
-        {"label-share", CLI_REAL, &m->label_share, "labels: share of training images whose label D sees", 0, 1, NULL, 0},
+        {"label-share", CLI_REAL, &m->label_share, "share of the training images whose label D sees", 0, 1, NULL, 0},
         {"recon", CLI_CHOICE, &cfg->recon, "reconstruction loss on the sigmoid output", 0, 0, "bce|mse", 0},
         {"steps", CLI_INT, &cfg->steps, "training iterations (of each model)", 1, 10000000, NULL, 0},
         {"batch", CLI_INT, &m->batch, "images per batch", 1, 10000, NULL, 0},
