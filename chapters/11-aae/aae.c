@@ -808,7 +808,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
     const cli_option options[] = {
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
         {"data", CLI_STRING, &cfg->data_dir, "directory of the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
-        {"judge", CLI_STRING, &cfg->judge_path, "the samples' judge (default: build/judge/DATASET.judge)", 0, 0, NULL, 0},
+        {"judge", CLI_STRING, &cfg->judge_path, "the samples' judge [build/judge/DATASET.judge if built]", 0, 0, NULL, 0},
         {"variant", CLI_CHOICE, &cfg->variant, "both = unlabelled + labels; source: the source's labelled version",
          0, 0, "both|unlabelled|labels|source", 0},
         {"labels", CLI_FLAG, &cfg->labels, "only the label-conditioned model (= --variant labels)", 0, 0, NULL, 0},
