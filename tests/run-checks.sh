@@ -9,6 +9,8 @@
 #   judge     the digit judge's accuracy on the 10 000 test digits is at least 0.985
 #   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff)
 #   figures   every .gp of a --quick run renders to PNG without a word from gnuplot
+#   shape     every chapter file reads as one lesson (tests/lesson-shape.sh:
+#             at most 900 lines, the lesson two thirds, main at most 50 lines)
 #   badinput  tests/cases/NN.bad, plus cases every chapter must handle
 #   goals     tests/goals/NN.goals for seeds 1, 2, 3 (default runs; a line
 #             'seeds 4 5' changes the seeds for the lines after it; lines that
@@ -87,6 +89,15 @@ if want golden; then
         else
             numdiff $tol "$g" "$tmp/$c.out" > "$tmp/diff" 2>&1; bad "golden $c" "$tmp/diff"
         fi
+    done
+fi
+
+if want shape; then
+    for c in $chapters; do
+        for f in chapters/$c/*.c; do
+            if sh tests/lesson-shape.sh "$f" > "$tmp/shape" 2>&1; then ok "shape $(cat "$tmp/shape")"
+            else bad "shape $f" "$tmp/shape"; fi
+        done
     done
 fi
 

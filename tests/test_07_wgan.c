@@ -1,8 +1,8 @@
-/* test_07_wgan.c -- gradient checks of chapter 07's hand-written critic: its
- * input gradient dD/dx, its ordinary backward pass, the gradient penalty's
+/* test_07_wgan.c -- gradient checks of chapter 07's critic: its input
+ * gradient dD/dx (section 3), its backward pass, the gradient penalty's
  * double backward (section 5), the whole critic loss, and the generator's
  * gradient through the critic; proof that a wrong gradient is caught; and
- * the checkpoint of section 12 (save, load, the same samples; a model of
+ * the checkpoint of Appendix B (save, load, the same samples; a model of
  * another shape refused). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,32 @@
 #include "../chapters/07-wgan/wgan.c"
 
 #define TOL 1e-6
+
+/* the chapter's check_double_backward, in pieces: a critic of d inputs and
+ * `hidden` units with random weights AND biases, n random points x_hat */
+static gp_probe gp_probe_new(gsl_rng *r, size_t d, size_t hidden, size_t n, act_kind act)
+{
+    gp_probe p = {critic_new(d, hidden, act, n), gsl_matrix_alloc(n, d), 10.0, 0};
+    for (size_t i = 0; i < p.C->P->value->size; i++)
+        gsl_vector_set(p.C->P->value, i, gsl_ran_gaussian(r, 0.7));
+    rng_fill_gaussian(r, p.X, 0.0, 1.0);
+    return p;
+}
+
+static void gp_probe_free(gp_probe *p)
+{
+    critic_free(p->C);
+    gsl_matrix_free(p->X);
+}
+
+/* C->P->grad gets the analytic dP/dtheta; checked against central differences */
+static gradcheck_result gp_probe_check(gp_probe *p)
+{
+    params_zero_grad(p->C->P);
+    critic_gp(p->C, p->X, p->lambda, p->one_sided, 1, NULL);
+    return gradcheck(gp_probe_loss, p, p->C->P->value->data, p->C->P->grad->data, p->C->P->value->size,
+                     100000);
+}
 
 /* sum_i D(x_i): its gradient with respect to X is exactly g = dD/dx */
 static double sum_scores(void *ctx)
@@ -63,12 +89,12 @@ static double critic_loss(critic_probe *c, int want_grad)
     double loss = -mat_mean(critic_forward(C, c->real));
     if (want_grad) {
         gsl_matrix_set_all(c->dout, -1.0 / (double)n);
-        critic_backward(C, c->dout);
+        mlp_backward(C->net, c->dout, NULL);
     }
     loss += mat_mean(critic_forward(C, c->fake));
     if (want_grad) {
         gsl_matrix_set_all(c->dout, 1.0 / (double)n);
-        critic_backward(C, c->dout);
+        mlp_backward(C->net, c->dout, NULL);
     }
     if (c->gp.lambda > 0.0)
         loss += critic_gp(C, c->gp.X, c->gp.lambda, c->gp.one_sided, want_grad, NULL);
@@ -133,7 +159,7 @@ static void test_critic_backward(void **s)
         rng_fill_gaussian(r, w.v, 0.0, 1.0);
         params_zero_grad(w.gp.C->P);
         critic_forward(w.gp.C, w.gp.X);
-        critic_backward(w.gp.C, w.v);
+        mlp_backward(w.gp.C->net, w.v, NULL);
         params *P = w.gp.C->P;
         gradcheck_result res = gradcheck(weighted_scores, &w, P->value->data, P->grad->data,
                                          P->value->size, 100000);
@@ -210,37 +236,35 @@ static void test_wrong_gradient_is_caught(void **s)
     res = gradcheck(gp_probe_loss, &p, p.C->P->value->data, p.C->P->grad->data, p.C->P->value->size, 100000);
     assert_true(res.max_rel_err > 1e-3);
 
-    /* (b): recompute with every slope of layer 0 set to 1 inside the double
-     * backward only: run the penalty's forward, then overwrite M_0 and redo
-     * the backward by calling critic_gp on the same rows with M_0 = 1 */
+    /* (b): the same steps as critic_gp's double backward, but with the
+     * slopes M_0 forgotten (dS = dE instead of dE * M_0) */
     params_zero_grad(p.C->P);
     critic_forward(p.C, p.X);
     critic_input_grad(p.C);
-    gsl_matrix_set_all(&p.C->m[0].matrix, 1.0);
-    /* the same steps as critic_gp's backward, with the wrong masks */
     {
         critic *C = p.C;
         const size_t n = C->n;
-        gsl_matrix_view U = mat_rows(C->Ub, n);
-        const gsl_matrix *g = &C->grad.matrix;
+        gsl_matrix *U = C->U, *dE = C->dE, *dS = C->dS;
+        const gsl_matrix *g = C->grad;
         for (size_t i = 0; i < n; i++) {
             double norm = hypot(gsl_matrix_get(g, i, 0), gsl_matrix_get(g, i, 1));
             double coef = 2.0 * p.lambda / (double)n * (norm - 1.0) / norm;
             for (size_t j = 0; j < 2; j++)
-                gsl_matrix_set(&U.matrix, i, j, coef * gsl_matrix_get(g, i, j));
+                gsl_matrix_set(U, i, j, coef * gsl_matrix_get(g, i, j));
         }
-        gsl_matrix_view dE = mat_rows(C->dAb, n), dS = mat_rows(C->dZb, n);
-        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &U.matrix, &C->e[0].matrix, 1.0, &C->layer[0].dW.matrix);
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &U.matrix, &C->layer[0].W.matrix, 0.0, &dE.matrix);
+        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, U, E(C, 0), 1.0, &C->layer[0].dW.matrix);
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, U, &C->layer[0].W.matrix, 0.0, dE);
         for (size_t l = 1; l < DEPTH; l++) {
-            gsl_matrix_memcpy(&dS.matrix, &dE.matrix);
-            gsl_matrix_mul_elements(&dS.matrix, &C->m[l - 1].matrix);
-            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &dS.matrix, &C->e[l].matrix, 1.0, &C->layer[l].dW.matrix);
-            gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &dS.matrix, &C->layer[l].W.matrix, 0.0, &dE.matrix);
+            if (l == 1)
+                gsl_matrix_memcpy(dS, dE);                  /* the slip */
+            else
+                mask(C, l - 1, dE, dS);
+            gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, dS, E(C, l), 1.0, &C->layer[l].dW.matrix);
+            gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, dS, &C->layer[l].W.matrix, 0.0, dE);
         }
-        gsl_matrix_mul_elements(&dE.matrix, &C->m[DEPTH - 1].matrix);
+        mask(C, DEPTH - 1, dE, dS);
         gsl_vector_view dw = gsl_matrix_column(&C->layer[DEPTH].dW.matrix, 0);
-        mat_add_col_sums(&dw.vector, &dE.matrix);
+        mat_add_col_sums(&dw.vector, dS);
     }
     res = gradcheck(gp_probe_loss, &p, p.C->P->value->data, p.C->P->grad->data, p.C->P->value->size, 100000);
     assert_true(res.max_rel_err > 1e-3);
@@ -264,7 +288,7 @@ static void test_generator_gradient(void **s)
 {
     (void)s;
     gsl_rng *r = rng_new(17);
-    wgan_config cfg = {.method = METHOD_GP, .target = TARGET_RING, .steps = 1, .batch = 8, .n_critic = 1,
+    setting cfg = {.method = METHOD_GP, .target = TARGET_RING, .steps = 1, .batch = 8, .n_critic = 1,
                        .hidden = 6, .g_hidden = 5, .noise_dim = 3, .lr = 1e-4, .g_lr = 1e-4,
                        .clip = 0.01, .lambda = 10.0, .act = ACT_LEAKY_RELU};
     wgan *W = wgan_new(&cfg, r);
@@ -278,13 +302,13 @@ static void test_generator_gradient(void **s)
     gen_probe g = {W, gsl_matrix_alloc(8, 3)};
     rng_fill_gaussian(r, g.z, 0.0, 1.0);
     /* what generator_step computes, without its optimiser step */
-    gsl_matrix_view dx = mat_rows(W->dx, 8);
+    ws_rows(W->ws, 8);
     const gsl_matrix *x = mlp_forward(W->G, g.z);
     critic_forward(W->C, x);
-    gsl_matrix_memcpy(&dx.matrix, critic_input_grad(W->C));
-    gsl_matrix_scale(&dx.matrix, -1.0 / 8.0);
+    gsl_matrix_memcpy(W->dx, critic_input_grad(W->C));
+    gsl_matrix_scale(W->dx, -1.0 / 8.0);
     params_zero_grad(W->PG);
-    mlp_backward(W->G, &dx.matrix, NULL);
+    mlp_backward(W->G, W->dx, NULL);
     gradcheck_result res = gradcheck(gen_loss, &g, W->PG->value->data, W->PG->grad->data,
                                      W->PG->value->size, 100000);
     if (res.max_rel_err >= TOL)
@@ -294,34 +318,33 @@ static void test_generator_gradient(void **s)
     gsl_rng_free(r);
 }
 
-/* ---- section 12: checkpoints ---------------------------------------------- */
-static wgan_config tiny_config(method_kind method, target_kind target, long g_hidden, act_kind act)
+/* ---- Appendix B: checkpoints ---------------------------------------------- */
+static setting tiny_config(method_kind method, target_kind target, long g_hidden, act_kind act)
 {
-    return (wgan_config){.method = method, .target = target, .steps = 3, .batch = 8, .n_critic = 2,
+    return (setting){.method = method, .target = target, .steps = 3, .batch = 8, .n_critic = 2,
                          .hidden = 6, .g_hidden = g_hidden, .noise_dim = 2, .lr = 1e-3, .g_lr = 1e-3,
                          .clip = 0.01, .lambda = 10.0, .one_sided = 1, .act = act};
 }
 
 /* a clip run on the ring and a gp run on the bimodal target, as main builds them */
-static void tiny_runs(run **rs, gsl_rng *r, long g_hidden, act_kind act)
+static void tiny_runs(wgan **rs, gsl_rng *r, long g_hidden, act_kind act)
 {
-    wgan_config a = tiny_config(METHOD_CLIP, TARGET_RING, g_hidden, act);
-    wgan_config b = tiny_config(METHOD_GP, TARGET_BIMODAL, g_hidden, act);
-    rs[0] = run_new(&a, r);
-    rs[1] = run_new(&b, r);
+    setting a = tiny_config(METHOD_CLIP, TARGET_RING, g_hidden, act);
+    setting b = tiny_config(METHOD_GP, TARGET_BIMODAL, g_hidden, act);
+    rs[0] = wgan_new(&a, r);
+    rs[1] = wgan_new(&b, r);
 }
 
-/* what train_run does, without its log and measurements */
-static void tiny_train(run *R, gsl_rng *r)
+/* what train does, without its log and measurements */
+static void tiny_train(wgan *W, gsl_rng *r)
 {
-    step_stats st = {0};
-    for (long k = 0; k < R->cfg.steps; k++) {
-        for (long c = 0; c < R->cfg.n_critic; c++)
-            critic_step(R->W, r, &st);
-        generator_step(R->W, r, &st);
-        R->grad_norm = st.grad_norm;
+    for (long k = 0; k < W->set.steps; k++) {
+        for (long c = 0; c < W->set.n_critic; c++)
+            critic_step(W, r);
+        generator_step(W, r);
+        W->slope_at_xhat = W->grad_norm;
     }
-    R->step = R->cfg.steps;
+    W->step = W->set.steps;
 }
 
 static void test_checkpoint_roundtrip(void **s)
@@ -333,20 +356,20 @@ static void test_checkpoint_roundtrip(void **s)
     close(fd);
 
     gsl_rng *ra = rng_new(21);
-    run *a[2];
+    wgan *a[2];
     tiny_runs(a, ra, 5, ACT_LEAKY_RELU);
     for (int i = 0; i < 2; i++)
         tiny_train(a[i], ra);
-    checkpoint ck;                       /* what main's --save writes (section 12) */
+    checkpoint ck;                       /* what main's --save writes (Appendix B) */
     char err[1024] = "";
     describe_runs(&ck, a, 2);
     assert_int_equal(checkpoint_save(&ck, path, ra, err, sizeof err), 0);
 
     /* a fresh start from another seed: every number must come from the file */
     gsl_rng *rb = rng_new(999);
-    run *b[2];
+    wgan *b[2];
     tiny_runs(b, rb, 5, ACT_LEAKY_RELU);
-    assert_false(gsl_vector_equal(a[0]->W->PG->value, b[0]->W->PG->value));
+    assert_false(gsl_vector_equal(a[0]->PG->value, b[0]->PG->value));
     describe_runs(&ck, b, 2);            /* and what --load reads back */
     assert_int_equal(checkpoint_load(&ck, path, rb, err, sizeof err), 0);
     /* the training generator's state came back too */
@@ -354,21 +377,21 @@ static void test_checkpoint_roundtrip(void **s)
     gsl_rng *rz = rng_new(77);
     gsl_matrix *z = gsl_matrix_alloc(7, 2), *xa = gsl_matrix_alloc(7, 2);   /* (7, dim <= 2) */
     for (int i = 0; i < 2; i++) {
-        wgan *A = a[i]->W, *B = b[i]->W;
+        wgan *A = a[i], *B = b[i];
         assert_int_equal(b[i]->step, 3);
         assert_true(gsl_vector_equal(A->PG->value, B->PG->value));
         assert_true(gsl_vector_equal(A->C->P->value, B->C->P->value));
         assert_true(gsl_vector_equal(A->optG->v, B->optG->v));
         assert_true(gsl_vector_equal(A->optC->m, B->optC->m));
         assert_int_equal(A->optC->step, B->optC->step);
-        assert_true(a[i]->grad_norm == b[i]->grad_norm);
+        assert_true(a[i]->slope_at_xhat == b[i]->slope_at_xhat);
         /* the same noise through both generators: bit-identical samples */
         rng_fill_gaussian(rz, z, 0.0, 1.0);
         gsl_matrix_view xa_i = gsl_matrix_submatrix(xa, 0, 0, 7, A->dim);
         gsl_matrix_memcpy(&xa_i.matrix, mlp_forward(A->G, z));
         assert_true(gsl_matrix_equal(&xa_i.matrix, mlp_forward(B->G, z)));
     }
-    assert_int_equal(b[1]->grad_norm > 0.0, 1);            /* gp: a real number came back */
+    assert_int_equal(b[1]->slope_at_xhat > 0.0, 1);           /* gp: a real number came back */
 
     /* another shape, method or activation is refused, and the model is left alone */
     struct { long g_hidden; act_kind act; int swap; } other[] = {
@@ -378,25 +401,25 @@ static void test_checkpoint_roundtrip(void **s)
     };
     for (size_t k = 0; k < sizeof other / sizeof other[0]; k++) {
         gsl_rng *rc = rng_new(5);
-        run *c[2];
+        wgan *c[2];
         tiny_runs(c, rc, other[k].g_hidden, other[k].act);
         if (other[k].swap) {
-            run *t = c[0];
+            wgan *t = c[0];
             c[0] = c[1];
             c[1] = t;
         }
-        gsl_vector *before = gsl_vector_alloc(c[0]->W->PG->value->size);
-        gsl_vector_memcpy(before, c[0]->W->PG->value);
+        gsl_vector *before = gsl_vector_alloc(c[0]->PG->value->size);
+        gsl_vector_memcpy(before, c[0]->PG->value);
         err[0] = '\0';
         describe_runs(&ck, c, 2);
         assert_int_equal(checkpoint_load(&ck, path, rc, err, sizeof err), -1);
         assert_int_equal(ck.error, CHECKPOINT_ERR_MODEL); /* session_load: "the flags"   */
         assert_non_null(strstr(err, "this model"));      /* the message says what differs */
         assert_null(strchr(err, '\n'));                  /* in one line                   */
-        assert_true(gsl_vector_equal(before, c[0]->W->PG->value));
+        assert_true(gsl_vector_equal(before, c[0]->PG->value));
         gsl_vector_free(before);
-        run_free(c[0]);
-        run_free(c[1]);
+        wgan_free(c[0]);
+        wgan_free(c[1]);
         gsl_rng_free(rc);
     }
 
@@ -404,8 +427,8 @@ static void test_checkpoint_roundtrip(void **s)
     gsl_matrix_free(z);
     gsl_matrix_free(xa);
     for (int i = 0; i < 2; i++) {
-        run_free(a[i]);
-        run_free(b[i]);
+        wgan_free(a[i]);
+        wgan_free(b[i]);
     }
     gsl_rng_free(ra);
     gsl_rng_free(rb);

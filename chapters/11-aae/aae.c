@@ -1,59 +1,25 @@
 /* aae.c -- chapter 11: the adversarial autoencoder, without and with labels.
  *
- * An autoencoder (chapter 02) learns WHERE the data lives in its latent space,
- * but nobody tells it what that space should look like: the codes end up in
- * some arbitrary shape, different every run, with holes in between. Decoding
- * a random point then gives garbage, so an autoencoder is not a generative
- * model. The adversarial autoencoder (Makhzani et al., 2015) fixes the shape
- * of the code distribution in advance -- a PRIOR p(z) we can sample from --
- * and enforces it with a GAN played in the latent space:
+ * An autoencoder (chapter 02) learns WHERE the data lives in its code space,
+ * but nothing shapes that space: decoding a random point gives garbage. The
+ * adversarial autoencoder (Makhzani et al., 2015) fixes the distribution of
+ * the codes, a PRIOR p(z), with a GAN played in the code space:
  *
  *     encoder E    784 -> 500 -> 300 -> 2      image x -> code z = E(x)
  *     decoder G    2 -> 300 -> 500 -> 784      code z  -> image (sigmoid)
  *     critic  D    2 -> 100 -> 100 -> 1        code    -> logit of "from the prior"
  *
- * Each training iteration has three steps (section 5):
- *
- *     1. reconstruction   E and G learn to rebuild x from E(x)
- *     2. discriminator    D learns: prior samples are REAL, codes are FAKE
- *     3. regularisation   E learns to make D call its codes real (D frozen)
- *
- * When it works, the codes of the data fill the prior, and decoding a prior
- * sample gives a plausible image: a generative model.
- *
- * As in the source text (seed 003, section 8) we use the digits 0-5 and a
- * 2-dimensional code, so the code space can simply be drawn, and a prior of
- * six elongated Gaussians on a circle (section 2). Two variants train side by
- * side in the default run:
- *
- *     unlabelled   D sees the code only: the codes move into the petals,
- *                  but WHICH digit goes to which petal is up to chance, and
- *                  (we measure it in section 8) some petals stay empty;
- *     labels       D also sees a one-hot label (section 6): digit k is sent
- *                  to petal k, the latent space becomes a class map.
- *
- * Section 6 also explains, and measures, why the source's labelled version
- * cannot do that: its labels never reach the encoder. Section 7 lists the
- * four changes to the source's training recipe that the goals needed.
- *
- * Run:   make bin/11-aae && bin/11-aae            (both variants, ~5 min CPU)
- *        bin/11-aae --labels                      (the labelled one only)
- *        bin/11-aae --variant source              (the source's labelled version)
- *        bin/11-aae --dataset fashion             (classes 0-5 of Fashion-MNIST)
- *        bin/11-aae --help                        (every knob)
- * Look:  cd out/11-aae && gnuplot codes_labels.gp   (and the other .gp files)
+ * As in the source (seed 003, section 8): digits 0-5, a 2-D code, six thin
+ * Gaussians as the prior, and two models side by side, one whose D also sees
+ * the label (section 6). How to run it, and the source's errors: README.md.
  * ========================================================================== */
 #include "genlab.h"
 
 /* ----------------------------------------------------------------------------
  * 1. The data: six classes of MNIST (or Fashion-MNIST)
  *
- * Six classes keep the picture readable: six clusters, six colours. With the
- * shipped MNIST split that is about 5 100 training and 860 test digits. All
- * figures and metrics use the TEST digits, which the model never trained on.
- * The class names (digit 0 .. digit 5, or Fashion-MNIST's T-shirt ..
- * sandal), the data directory and the judge come with the dataset
- * (common/dataset.h).
+ * Six classes, six colours: about 5 100 training and 860 test digits in the
+ * shipped split. Every figure and metric uses the TEST digits.
  * ------------------------------------------------------------------------- */
 #define N_CLASSES 6
 #define IMG 784                    /* 28 x 28 pixels in [0, 1]             */
@@ -63,63 +29,34 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
     static const unsigned char keep[N_CLASSES] = {0, 1, 2, 3, 4, 5};
     image_set *s = mnist_load(dir, prefix);
     image_set_filter(s, keep, N_CLASSES);
-    if (s->n == 0)
-        die("%s: no images of the classes 0-5 in the %s split", dir, prefix);
-    if (s->images->size2 != IMG)
-        die("%s: the images are not 28 x 28", dir);
+    if (s->n == 0 || s->images->size2 != IMG)
+        die("%s: no 28 x 28 images of the classes 0-5 in the %s split", dir, prefix);
     return s;
 }
 
 /* ----------------------------------------------------------------------------
  * 2. The prior: six Gaussians on a circle
  *
- * The source's sampler draws, for each sample, a component k in 0..5 and two
- * independent normals, then places them in the k-th "petal":
+ * Draw a component k in 0..5 and two normals, u ~ N(0, 0.3^2) along the
+ * k-th "petal" and v ~ N(0, 0.05^2) across it, and rotate them into place:
  *
- *     u ~ N(0, 0.3^2)    along the petal (radially)
- *     v ~ N(0, 0.05^2)   across it
- *     theta_k = 2 pi k / 6
- *     z = R(theta_k) (1.4 + u, v)
- *       = ( (1.4 + u) cos theta_k - v sin theta_k,
- *           (1.4 + u) sin theta_k + v cos theta_k )
+ *     z = R(theta_k) (1.4 + u, v),   theta_k = 2 pi k / 6,   R = rotation
  *
- * R(theta) is the rotation by theta. So component k is a thin ellipse whose
- * centre sits 1.4 from the origin in direction theta_k, six times longer
- * (sd 0.3) along the radius than across it (sd 0.05).
- *
- * (The source names the two spreads x_var = 0.3 and y_var = 0.05, but passes
- * them to np.random.normal as the SCALE, which is the standard deviation: the
- * variances are 0.09 and 0.0025. We follow what the code does. It also draws
- * the component with Python's random.randint and the normals with NumPy,
- * two generators with two seeds, so fixing NumPy's seed alone does not make
- * its runs repeatable. Here one seeded generator draws everything.)
- *
- * Inverting the placement tells us where a code sits relative to component k:
- *
- *     a =  x cos theta_k + y sin theta_k - 1.4      (along, in units of 1)
- *     c = -x sin theta_k + y cos theta_k            (across)
- *
- * A code is "in component k" when it lies inside the component's 3-sigma box,
- * |a| <= 3 * 0.3 and |c| <= 3 * 0.05: 99.5 % of the prior's own samples of
- * that component do. The six boxes do not overlap, so a code is in one
- * component or in none. Section 8 builds the metrics on this test.
+ * Rotated back, a code is (a, c) = (x cos theta_k + y sin theta_k - 1.4,
+ * -x sin theta_k + y cos theta_k) from petal k: "in component k" inside the
+ * 3-sigma box |a| <= 3 * 0.3, |c| <= 3 * 0.05 (99.5 % of its own samples).
  * ------------------------------------------------------------------------- */
 #define PRIOR_SHIFT 1.4
 #define PRIOR_SD_ALONG 0.3
 #define PRIOR_SD_ACROSS 0.05
 #define PRIOR_BOX 3.0              /* the box: 3 sd in each direction      */
+#define ANGLE(k) (2.0 * M_PI * (double)(k) / N_CLASSES)    /* theta_k      */
 
-static double component_angle(size_t k)
-{
-    return 2.0 * M_PI * (double)k / N_CLASSES;
-}
-
-/* One sample of component k into (x, y). */
 static void prior_sample(gsl_rng *r, size_t k, double *x, double *y)
 {
     const double u = gsl_ran_gaussian(r, PRIOR_SD_ALONG);
     const double v = gsl_ran_gaussian(r, PRIOR_SD_ACROSS);
-    const double t = component_angle(k);
+    const double t = ANGLE(k);
     *x = (PRIOR_SHIFT + u) * cos(t) - v * sin(t);
     *y = (PRIOR_SHIFT + u) * sin(t) + v * cos(t);
 }
@@ -128,7 +65,7 @@ static void prior_sample(gsl_rng *r, size_t k, double *x, double *y)
 static int component_of(double x, double y)
 {
     for (size_t k = 0; k < N_CLASSES; k++) {
-        const double t = component_angle(k);
+        const double t = ANGLE(k);
         const double a = x * cos(t) + y * sin(t) - PRIOR_SHIFT;
         const double c = -x * sin(t) + y * cos(t);
         if (fabs(a) <= PRIOR_BOX * PRIOR_SD_ALONG && fabs(c) <= PRIOR_BOX * PRIOR_SD_ACROSS)
@@ -140,277 +77,165 @@ static int component_of(double x, double y)
 /* ----------------------------------------------------------------------------
  * 3. The three networks
  *
- * All three are plain MLPs with ReLU hidden layers (common/mlp.h), sized as
- * in the source:
- *
- *     E: 784 -> 500 -> 300 -> 2     linear output: a code can be anywhere
- *     G: 2 -> 300 -> 500 -> 784     linear output = LOGITS; the image is
- *                                   sigmoid(logits), pixels in (0, 1)
- *     D: d -> 100 -> 100 -> 1       linear output = logit of "real"
- *
- * d is 2 (the code) without labels, and 2 + 7 with labels (section 6).
- * D ends in a logit, not a sigmoid as in the source, so that its loss can be
- * computed in the stable form of loss_bce_logits (chapter 05): the same
- * mathematics, no log(0).
- *
- * Each step has its own Adam (betas 0.9 and 0.999, the Keras defaults the
- * source uses), just as each compiled Keras model has its own optimiser: one
- * for E and G in the reconstruction step, one for D, and a SEPARATE one for
- * E in the regularisation step. So the encoder's weights are moved by two
- * Adams with two sets of moment estimates. That matters: Adam divides every
- * step by the running size of ITS gradient, so the reconstruction pull and
- * the adversarial pull on E each move it by about their learning rate per
- * step, however different the sizes of the two losses are. The learning
- * rates, not the loss sizes, set the balance between the two pulls; section
- * 7a uses that (5e-4 for D and the adversarial step, as in the source, but
- * 1e-4 for reconstruction).
+ * MLPs with ReLU hidden layers (mlp.h) and linear outputs: the code; the
+ * image's LOGITS; the logit of "real" (loss_bce_logits is the stable form of
+ * the source's sigmoid + BCE, chapter 05). With labels, D also sees a 7-slot
+ * one-hot (section 6). Each step has its own Adam, as in the source: E and G
+ * in step 1, D, and a SEPARATE one for E in step 3. Adam divides each step
+ * by the running size of ITS gradient, so each pull moves E by about its
+ * learning rate, whatever its loss: the rates set the balance (section 7a).
  * ------------------------------------------------------------------------- */
-#define CODE 2                     /* the latent dimension                  */
-#define ONEHOT 7                   /* 6 classes + 1 "no label" slot         */
-#define NO_LABEL 6                 /* the index of the "no label" slot      */
-#define ENC_H1 500                 /* the source's sizes                   */
-#define ENC_H2 300
-#define D_HIDDEN 100
+enum { CODE = 2, ONEHOT = 7, NO_LABEL = 6 };   /* the one-hot: 6 classes, "no label" */
 #define EVAL_CHUNK 500             /* rows per forward pass when measuring  */
 
 typedef enum { VARIANT_UNLABELLED, VARIANT_LABELS, VARIANT_SOURCE } variant_kind;
 typedef enum { RECON_BCE, RECON_MSE } recon_kind;
+static const char *const VARIANT_NAME[] = {"unlabelled", "labels", "source"};
 
-static const char *variant_name(variant_kind v)
-{
-    return v == VARIANT_UNLABELLED ? "unlabelled" : v == VARIANT_LABELS ? "labels" : "source";
-}
-
-typedef struct aae_config {
-    size_t x_dim, h1, h2, d_hidden;  /* 784, 500, 300, 100 (the tests check
-                                        gradients on a small copy)         */
+typedef struct aae_config {        /* one model's knobs (Appendix B)        */
+    size_t x_dim, h1, h2, d_hidden;  /* 784, 500, 300, 100 (tests: smaller) */
     variant_kind variant;
     recon_kind recon;
-    size_t batch;
-    double lr;
-    double lr_rec;                 /* Adam's lr in step 1 (E and G)         */
-    double beta1;                  /* Adam's beta1, all four optimisers     */
+    long batch;
+    double lr, lr_rec, beta1;      /* Adam: D and step 3; step 1; all four  */
     long lr_drop_at;               /* from this iteration on, lr / 10 (0: never) */
-    double noise;                  /* sd of Gaussian noise on E's training input */
-    long shift;                    /* largest random shift (pixels) of it   */
-    long d_steps;                  /* D updates per iteration               */
-    double label_share;            /* labels: share of training digits whose
-                                      label D may see (section 6)            */
+    double noise;                  /* E's training input: noise sd, ...     */
+    long shift, d_steps;           /* ... largest shift; D updates per iteration */
+    double label_share;            /* share of the labels D may see         */
 } aae_config;
 
 typedef struct aae {
     aae_config cfg;
     size_t d_in;                   /* D's input width: 2 or 2 + 7           */
+    mlp *E, *G, *D;                /* the networks, and their parameters:   */
     params *PE, *PG, *PD;
-    mlp *E, *G, *D;
     optimizer *optE_rec, *optG, *optD, *optE_adv;
-    /* work matrices, allocated once (batch rows unless noted) */
-    gsl_matrix *X;                 /* (batch, 784) images of steps 1 and 2  */
-    gsl_matrix *X2;                /* (batch, 784) images of step 3         */
-    gsl_matrix *Xin;               /* (batch, 784) what E sees of X         */
-    gsl_matrix *img;               /* (max(batch, EVAL_CHUNK), 784) sigmoid */
-    gsl_matrix *dimg, *dlogits;    /* (batch, 784)                          */
-    gsl_matrix *dcode;             /* (batch, 2)                            */
-    gsl_matrix *real, *real2, *fake;  /* (batch, d_in) D's inputs           */
-    gsl_matrix *dlogit;            /* (batch, 1)                            */
-    gsl_matrix *dDin;              /* (batch, d_in) dLoss/d(D's input)      */
+    workspace *ws;                 /* n rows each:                          */
+    gsl_matrix *X, *X2, *Xin;      /* (n, 784) images of steps 1-2 and 3; E's view of X */
+    gsl_matrix *img, *dimg, *dlogits;  /* (n, 784) sigmoid(G), dL/dimg, dL/dlogits */
+    gsl_matrix *real, *real2, *fake, *dDin;  /* (n, d_in) D's inputs; dL/dinput */
+    gsl_matrix *dcode, *dlogit;    /* (n, 2) dL/dz; (n, 1) dL/ds            */
     size_t *idx;                   /* (batch) which training images         */
     unsigned char *slot;           /* (batch) one-hot slot per row          */
 } aae;
 
 static aae *aae_new(const aae_config *cfg, gsl_rng *r)
 {
-    aae *A = calloc(1, sizeof *A);
-    if (!A)
-        die("out of memory");
+    aae *A = xcalloc(1, sizeof *A, "a model");
     A->cfg = *cfg;
     A->d_in = cfg->variant == VARIANT_UNLABELLED ? CODE : CODE + ONEHOT;
-    const size_t B = cfg->batch, rows = B > EVAL_CHUNK ? B : EVAL_CHUNK;
-    const size_t x = cfg->x_dim;
-    const size_t we[] = {x, cfg->h1, cfg->h2, CODE};
-    const size_t wg[] = {CODE, cfg->h2, cfg->h1, x};
+    const size_t B = (size_t)cfg->batch, rows = B > EVAL_CHUNK ? B : EVAL_CHUNK, x = cfg->x_dim;
+    const size_t we[] = {x, cfg->h1, cfg->h2, CODE}, wg[] = {CODE, cfg->h2, cfg->h1, x};
     const size_t wd[] = {A->d_in, cfg->d_hidden, cfg->d_hidden, 1};
-    A->PE = params_alloc(mlp_size(we, 4));
-    A->PG = params_alloc(mlp_size(wg, 4));
-    A->PD = params_alloc(mlp_size(wd, 4));
-    A->E = mlp_new(A->PE, we, 4, ACT_RELU, ACT_IDENTITY, rows);
-    A->G = mlp_new(A->PG, wg, 4, ACT_RELU, ACT_IDENTITY, rows);
-    A->D = mlp_new(A->PD, wd, 4, ACT_RELU, ACT_IDENTITY, B);
-    mlp_init_xavier(A->E, r);
-    mlp_init_xavier(A->G, r);
-    mlp_init_xavier(A->D, r);
-    A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);
+    A->E = mlp_new(A->PE = params_alloc(mlp_size(we, 4)), we, 4, ACT_RELU, ACT_IDENTITY, rows);
+    A->G = mlp_new(A->PG = params_alloc(mlp_size(wg, 4)), wg, 4, ACT_RELU, ACT_IDENTITY, rows);
+    A->D = mlp_new(A->PD = params_alloc(mlp_size(wd, 4)), wd, 4, ACT_RELU, ACT_IDENTITY, B);
+    mlp_init_xavier(A->E, r), mlp_init_xavier(A->G, r), mlp_init_xavier(A->D, r);
+    A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);    /* beta2 0.999: Keras's */
     A->optG = optim_adam(A->PG, cfg->lr_rec, cfg->beta1, 0.999);
     A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
     A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
-    A->X = gsl_matrix_calloc(B, x);
-    A->X2 = gsl_matrix_calloc(B, x);
-    A->Xin = gsl_matrix_calloc(B, x);
-    A->img = gsl_matrix_calloc(rows, x);
-    A->dimg = gsl_matrix_calloc(B, x);
-    A->dlogits = gsl_matrix_calloc(B, x);
-    A->dcode = gsl_matrix_calloc(B, CODE);
-    A->real = gsl_matrix_calloc(B, A->d_in);
-    A->real2 = gsl_matrix_calloc(B, A->d_in);
-    A->fake = gsl_matrix_calloc(B, A->d_in);
-    A->dlogit = gsl_matrix_calloc(B, 1);
-    A->dDin = gsl_matrix_calloc(B, A->d_in);
-    A->idx = calloc(B, sizeof *A->idx);
-    A->slot = calloc(B, 1);
-    if (!A->idx || !A->slot)
-        die("out of memory");
+    A->ws = ws_new(rows);          /* a batch, or EVAL_CHUNK rows when measuring */
+    gsl_matrix **buf[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits,
+                          &A->real, &A->real2, &A->fake, &A->dDin, &A->dcode, &A->dlogit};
+    const size_t width[] = {x, x, x, x, x, x, A->d_in, A->d_in, A->d_in, A->d_in, CODE, 1};
+    for (size_t i = 0; i < sizeof width / sizeof width[0]; i++)
+        ws_add(A->ws, buf[i], width[i]);
+    A->idx = xcalloc(B, sizeof *A->idx, "a model");
+    A->slot = xcalloc(B, 1, "a model");
     return A;
 }
 
 static void aae_free(aae *A)
 {
-    mlp_free(A->E);
-    mlp_free(A->G);
-    mlp_free(A->D);
-    params_free(A->PE);
-    params_free(A->PG);
-    params_free(A->PD);
-    optim_free(A->optE_rec);
-    optim_free(A->optG);
-    optim_free(A->optD);
-    optim_free(A->optE_adv);
-    gsl_matrix *all[] = {A->X, A->X2, A->Xin, A->img, A->dimg, A->dlogits, A->dcode,
-                         A->real, A->real2, A->fake, A->dlogit, A->dDin};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        gsl_matrix_free(all[i]);
-    free(A->idx);
-    free(A->slot);
-    free(A);
+    mlp_free(A->E), mlp_free(A->G), mlp_free(A->D);
+    params_free(A->PE), params_free(A->PG), params_free(A->PD);
+    optim_free(A->optE_rec), optim_free(A->optG), optim_free(A->optD), optim_free(A->optE_adv);
+    ws_free(A->ws), free(A->idx), free(A->slot), free(A);
 }
 
-/* The decoder's images for the codes Z (n <= EVAL_CHUNK rows): sigmoid of
- * its logits, in the first n rows of A->img. */
-static gsl_matrix_view decode(aae *A, const gsl_matrix *Z)
+/* The decoder's images of the codes Z (n <= EVAL_CHUNK rows): sigmoid(G(Z)). */
+static const gsl_matrix *decode(aae *A, const gsl_matrix *Z)
 {
-    gsl_matrix_view out = mat_rows(A->img, Z->size1);
-    act_forward(ACT_SIGMOID, mlp_forward(A->G, Z), &out.matrix);
-    return out;
+    ws_rows(A->ws, Z->size1);
+    act_forward(ACT_SIGMOID, mlp_forward(A->G, Z), A->img);
+    return A->img;
 }
 
 /* ----------------------------------------------------------------------------
  * 4. Step 1: reconstruction, and why binary cross-entropy
  *
- * E and G together are an ordinary autoencoder. (While training, E sees a
- * noisy, shifted copy x~ of the image and G must rebuild the clean x: section
- * 7d. recon_loss takes both.) With l = G(E(x~)) the decoder's logits and
- * p = sigmoid(l) its image, we use the binary cross-entropy of every pixel,
- * averaged over the n * 784 entries:
- *
+ * E and G are an autoencoder: G rebuilds the clean x from E(x~), x~ a noisy,
+ * shifted copy of x (section 7d). With l = G(E(x~)) the logits and
+ * p = sigmoid(l), the loss is each pixel's binary cross-entropy:
  *     L_rec = -1/(n 784) sum [ x log p + (1 - x) log(1 - p) ]
  *     dL_rec/dl = (p - x) / (n 784)                       (loss_bce_logits)
  *
- * Why BCE and not the source's mean squared error? MNIST pixels are nearly
- * binary (most are exactly 0, the strokes are close to 1), and a sigmoid
- * output says "this pixel is ink with probability p": BCE is the
- * log-likelihood of exactly that model. Its gradient with respect to the
- * logit is simply p - x. MSE through a sigmoid has the gradient
- *
- *     dL_mse/dl = 2 (p - x) p (1 - p) / (n 784)
- *
- * which fades to nothing when the sigmoid saturates, even on the WRONG side
- * (p near 0 where x = 1), so confidently wrong pixels learn slowly. The
- * source avoids that by giving its decoder a linear output trained by MSE,
- * which works but lets pixels leave [0, 1]. --recon mse trains our sigmoid
- * decoder with MSE instead (exercise 3); recon_mse, the metric, is the mean
- * squared pixel error on the test digits in both cases.
- *
- * Backward: G gets dL/dl, E gets dL/dz = what G's backward pass hands down.
- * Both parameter blocks take one Adam step each.
+ * BCE is the log-likelihood of "ink with probability p". MSE through the
+ * sigmoid has 2 (p - x) p (1 - p) / (n 784), which fades where a pixel is
+ * confidently WRONG (--recon mse; the source's linear output: README).
  * ------------------------------------------------------------------------- */
 static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int want_grad)
 {
-    const size_t n = X->size1;
+    ws_rows(A->ws, X->size1);
     const gsl_matrix *z = mlp_forward(A->E, Xin);                   /* (n, 2)   */
     const gsl_matrix *l = mlp_forward(A->G, z);                     /* (n, 784) */
-    gsl_matrix_view dl = mat_rows(A->dlogits, n), dz = mat_rows(A->dcode, n);
     double loss;
     if (A->cfg.recon == RECON_BCE) {
-        loss = loss_bce_logits(l, X, 0.0, want_grad ? &dl.matrix : NULL);
+        loss = loss_bce_logits(l, X, 0.0, want_grad ? A->dlogits : NULL);
     } else {
-        gsl_matrix_view p = mat_rows(A->img, n), dp = mat_rows(A->dimg, n);
-        act_forward(ACT_SIGMOID, l, &p.matrix);                     /* p = sigmoid(l) */
-        loss = loss_mse(&p.matrix, X, want_grad ? &dp.matrix : NULL);
+        act_forward(ACT_SIGMOID, l, A->img);                        /* p = sigmoid(l) */
+        loss = loss_mse(A->img, X, want_grad ? A->dimg : NULL);
         if (want_grad)                                              /* dl = dp p (1 - p) */
-            act_backward(ACT_SIGMOID, l, &p.matrix, &dp.matrix, &dl.matrix);
+            act_backward(ACT_SIGMOID, l, A->img, A->dimg, A->dlogits);
     }
     if (want_grad) {
-        params_zero_grad(A->PE);
-        params_zero_grad(A->PG);
-        mlp_backward(A->G, &dl.matrix, &dz.matrix);                 /* dz = dL/dz */
-        mlp_backward(A->E, &dz.matrix, NULL);
+        params_zero_grad(A->PE), params_zero_grad(A->PG);
+        mlp_backward(A->G, A->dlogits, A->dcode);                   /* dz = dL/dz */
+        mlp_backward(A->E, A->dcode, NULL);
     }
     return loss;
 }
 
 /* ----------------------------------------------------------------------------
- * 5. Steps 2 and 3: a GAN in the latent space
+ * 5. Steps 2 and 3: a GAN in the code space
  *
- * Which side is "real"? The PRIOR's samples are real; the encoder's codes
- * are fake. The encoder plays the generator: it is the one that must learn
- * to produce samples (codes) that look as if they came from p(z). (Ports of
- * this model have swapped the two and then wondered why the codes never
- * move towards the prior; the labels below are the only correct choice.)
+ * The PRIOR's samples are real, the codes fake: E plays the generator. With
+ * s = D's logit, step 2 trains D on the codes E gave (one Adam step on both
+ * halves; the source takes one per half, README), and step 3 trains E to
+ * fool D, on a fresh batch, with D frozen: D's Adam is not called.
  *
- * Step 2, the discriminator (E fixed), with s = D's logit:
+ *     L_D   = BCE(s(prior samples), 1) + BCE(s(codes), 0)
+ *     L_adv = BCE(s(E(x)), 1),    dL_adv/ds = (sigmoid(s) - 1) / n
  *
- *     L_D = BCE(s(prior samples), 1) + BCE(s(codes), 0)
- *
- * Both terms backpropagate into D's gradient, then D takes one Adam step.
- * (The source calls train_on_batch twice, real then fake: two Adam steps per
- * iteration on one-sided batches. One step on both halves is the usual
- * form; we report the same sum of the two losses as the source's D_loss.)
- * The source sets encoder.trainable = False before compiling D "so that the
- * encoder is not affected". That line is harmless but does nothing: D is
- * trained on the NUMBERS encoder.predict returned, so no gradient could
- * reach the encoder anyway.
- *
- * Step 3, the encoder fools D (D fixed), on a fresh batch:
- *
- *     L_adv = BCE(s(E(x)), 1) = -mean log sigmoid(s)
- *     dL_adv/ds = (sigmoid(s) - 1) / n
- *
- * This is the non-saturating generator loss of chapter 05: "make D call my
- * codes real", rather than "minimise D's success" (whose gradient vanishes
- * exactly when D wins clearly, early on). The gradient flows THROUGH D to
- * its input, mlp_backward_input, which leaves D's parameter gradients
- * untouched; its first two columns are dL/dz, and E's backward pass takes it
- * from there. D's optimiser is not called: that is all "frozen" means.
+ * chapter 05's non-saturating loss: its gradient does not vanish when D wins
+ * clearly. It flows THROUGH D to its input (mlp_backward_input); the first
+ * two columns are dL/dz, for E's backward pass.
  * ------------------------------------------------------------------------- */
 
 /* Row i of a D input: the code (x, y), then (with labels) the one-hot of slot. */
 static void set_din(gsl_matrix *Din, size_t i, double x, double y, unsigned slot)
 {
-    gsl_matrix_set(Din, i, 0, x);
-    gsl_matrix_set(Din, i, 1, y);
+    gsl_matrix_set(Din, i, 0, x), gsl_matrix_set(Din, i, 1, y);
     for (size_t j = CODE; j < Din->size2; j++)
         gsl_matrix_set(Din, i, j, j - CODE == slot ? 1.0 : 0.0);
 }
 
-/* L_D for the given real rows (one or two batches) and fake rows. */
-static double disc_loss(aae *A, const gsl_matrix *real, const gsl_matrix *real2,
-                        const gsl_matrix *fake, int want_grad)
+/* L_D for the real rows (real2: a second real batch, or NULL) and fake rows. */
+static double disc_loss(aae *A, const gsl_matrix *real, const gsl_matrix *real2, const gsl_matrix *fake, int want_grad)
 {
-    const size_t n = fake->size1;
-    gsl_matrix_view ds = mat_rows(A->dlogit, n);
-    gsl_matrix *dsp = want_grad ? &ds.matrix : NULL;
+    ws_rows(A->ws, fake->size1);
+    const gsl_matrix *half[3] = {real, real2, fake};
+    gsl_matrix *ds = want_grad ? A->dlogit : NULL;
     if (want_grad)
         params_zero_grad(A->PD);
-    double loss = loss_bce_logits(mlp_forward(A->D, real), NULL, 1.0, dsp);   /* real: 1 */
-    if (want_grad)
-        mlp_backward(A->D, dsp, NULL);
-    if (real2) {
-        loss += loss_bce_logits(mlp_forward(A->D, real2), NULL, 1.0, dsp);
-        if (want_grad)
-            mlp_backward(A->D, dsp, NULL);
-    }
-    loss += loss_bce_logits(mlp_forward(A->D, fake), NULL, 0.0, dsp);        /* fake: 0 */
-    if (want_grad)
-        mlp_backward(A->D, dsp, NULL);
+    double loss = 0.0;
+    for (int h = 0; h < 3; h++)
+        if (half[h]) {
+            loss += loss_bce_logits(mlp_forward(A->D, half[h]), NULL, h < 2 ? 1.0 : 0.0, ds);
+            if (want_grad)
+                mlp_backward(A->D, ds, NULL);
+        }
     return loss;
 }
 
@@ -418,19 +243,17 @@ static double disc_loss(aae *A, const gsl_matrix *real, const gsl_matrix *real2,
 static double adv_loss(aae *A, const gsl_matrix *X, const unsigned char *slot, int want_grad)
 {
     const size_t n = X->size1;
+    ws_rows(A->ws, n);
     const gsl_matrix *z = mlp_forward(A->E, X);                     /* (n, 2)    */
-    gsl_matrix_view din = mat_rows(A->fake, n), ds = mat_rows(A->dlogit, n);
     for (size_t i = 0; i < n; i++)
-        set_din(&din.matrix, i, gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1), slot[i]);
-    const double loss = loss_bce_logits(mlp_forward(A->D, &din.matrix), NULL, 1.0,
-                                        want_grad ? &ds.matrix : NULL);
+        set_din(A->fake, i, gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1), slot[i]);
+    const double loss = loss_bce_logits(mlp_forward(A->D, A->fake), NULL, 1.0, want_grad ? A->dlogit : NULL);
     if (want_grad) {
-        gsl_matrix_view dD = mat_rows(A->dDin, n), dz = mat_rows(A->dcode, n);
-        mlp_backward_input(A->D, &ds.matrix, &dD.matrix);           /* D frozen  */
-        gsl_matrix_view dcols = gsl_matrix_submatrix(&dD.matrix, 0, 0, n, CODE);
-        gsl_matrix_memcpy(&dz.matrix, &dcols.matrix);               /* dL/dz     */
+        mlp_backward_input(A->D, A->dlogit, A->dDin);              /* D frozen  */
+        gsl_matrix_view dz = gsl_matrix_submatrix(A->dDin, 0, 0, n, CODE);
+        gsl_matrix_memcpy(A->dcode, &dz.matrix);                    /* dL/dz     */
         params_zero_grad(A->PE);
-        mlp_backward(A->E, &dz.matrix, NULL);
+        mlp_backward(A->E, A->dcode, NULL);
     }
     return loss;
 }
@@ -438,121 +261,52 @@ static double adv_loss(aae *A, const gsl_matrix *X, const unsigned char *slot, i
 /* ----------------------------------------------------------------------------
  * 6. Labels: what D is told, and why the source's version cannot work
  *
- * With labels, D sees the code together with a one-hot vector of 7 slots:
- * the six classes and one "no label" slot. The idea (Makhzani et al., 2015,
- * section 5) is that D judges a code GIVEN a class: prior samples of
- * component k arrive with one-hot(k), codes of digits k arrive with
- * one-hot(k) too. D can then learn "with label k, real codes are in petal
- * k", and the only way for E to fool it on a digit k is to put that digit's
- * code into petal k. That is how the label reaches the encoder: through D's
- * verdict on (code, label) PAIRS.
+ * With labels, D judges a code GIVEN a class (Makhzani et al., section 5):
  *
  *     real row i:  [ prior sample of component k_i ,  one-hot(k_i) ]
  *     fake row i:  [ E(x_i)                         ,  one-hot(k_i) ]   k_i = label of x_i
  *
- * We pair row for row: the real row i is drawn from the component of the
- * fake row i's label, so both halves carry the same labels and D cannot
- * tell them apart by the label alone. The "no label" slot is for digits
- * whose label we do not know (semi-supervised training, --label-share < 1):
- * such a digit goes to D with the slot 6, and its real partner is a prior
- * sample from a RANDOM component, also with slot 6. For those, D judges the
- * whole mixture, as in the unlabelled model.
- *
- * What the source does instead (--variant source reproduces it):
- *
- *     real:  [ prior sample of k , one-hot(k) ]       (a first real batch)
- *     real:  [ prior sample of k , one-hot(6) ]       (a second real batch)
- *     fake:  [ E(x)              , one-hot(6) ]       every code, "no label"
- *     E:     fools D with         one-hot(6)          every code, "no label"
- *
- * Every code D ever judges, and every code E is trained on, carries the
- * "no label" slot: the digit's label is never used at all (train_labels
- * appears only in the plotting function). D does learn the petals-with-
- * labels pairs, but it never sees a FAKE with a class label, so it can
- * simply answer "real" to anything with a class slot; what it must
- * discriminate is slot 6, the whole mixture against all codes: exactly the
- * unlabelled model. The source's labelled model is the unlabelled model with
- * an extra batch of real samples. Its cluster_purity (share of digits k in
- * petal k) is whatever the random assignment of digits to petals gives, like
- * the unlabelled model's; we measure it in the README.
+ * E fools D on a digit k only with a code in petal k: the label reaches E
+ * through D's verdict on PAIRS. An unshown label (--label-share) is slot 6,
+ * "no label", with a RANDOM component. The source (--variant source) gives
+ * EVERY code slot 6, so the labels never reach E (README: measured).
  * ------------------------------------------------------------------------- */
-
-/* The slots of the rows of a batch: the labels D may see. */
 static void batch_slots(const aae *A, const unsigned char *labels, const unsigned char *known,
                         const size_t *idx, size_t n, unsigned char *slot)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (A->cfg.variant == VARIANT_LABELS && known[idx[i]])
-            slot[i] = labels[idx[i]];                               /* its own label */
-        else
-            slot[i] = NO_LABEL;                                     /* source: always */
-    }
+    for (size_t i = 0; i < n; i++)
+        slot[i] = A->cfg.variant == VARIANT_LABELS && known[idx[i]] ? labels[idx[i]] : NO_LABEL;
+}
+
+/* Which training labels D may see (--label-share): 1 = shown. Draws from r. */
+static unsigned char *labels_shown(size_t n, double share, gsl_rng *r)
+{
+    unsigned char *known = xmalloc(n, "the labels shown");
+    for (size_t i = 0; i < n; i++)
+        known[i] = gsl_rng_uniform(r) < share;
+    return known;
 }
 
 /* ----------------------------------------------------------------------------
  * 7. One training iteration, and four changes to the source's recipe
  *
- * As in the source, each iteration draws its batches at random (with
- * replacement) from the training digits:
- *
- *     batch x (n digits)     step 1 on x; then step 2 with E(x) as fakes
- *     batch x' (n digits)    step 3 on x'
- *
- * Trained exactly as the source trains it (lr 5e-4 everywhere, constant,
- * one D update per iteration, clean inputs), our labelled model puts only
- * about 70 % of the TEST digits into the 3-sigma box of their component
- * after 4000 iterations (seed 1: 0.72, while 0.93 of the TRAINING digits
- * land there), and the unlabelled one about 20 %. The codes hover near the
- * petals but keep jittering around them, and they are wider across than the
- * prior's thin 0.05. Four changes, each a flag, fix that; the README shows
- * what removing each one costs:
- *
- *  a. A slower reconstruction step: --lr-rec 1e-4 for E and G in step 1,
- *     while D and the encoder's adversarial step keep the source's 5e-4.
- *     Reconstruction wants the codes of different digits far apart, in both
- *     directions; the prior wants them on thin lines. Each step has its own
- *     Adam, so each pulls E by about its learning rate per iteration
- *     (section 3): the ratio of the two rates sets who wins. Makhzani et al.
- *     themselves ran the regularisation phase at 10 times the reconstruction
- *     phase's learning rate. The price: slightly blurrier reconstructions
- *     (recon_mse about 0.051 instead of 0.045).
- *
- *  b. A learning-rate drop: from iteration --lr-drop-at (3000 of 4000) on,
- *     every rate is divided by 10, as in the paper's schedule. A GAN's two
- *     players never stop pushing each other around; with large steps the
- *     codes circle the petals instead of settling in them.
- *
- *  c. Several D updates per iteration: --d-steps 5, each on fresh prior
- *     samples against the same codes (D is tiny: 5 updates cost about 10 %
- *     of an iteration). A D that lags behind gives the encoder a blurred
- *     picture of the thin petals; without it, our unlabelled model can even
- *     collapse (seed 2: prior_match 0.06 instead of 0.97).
- *
- *  d. A noisy, shifted input: while training, the encoder sees each image
- *     shifted by up to --shift 1 pixel and with N(0, 0.3^2) noise added to
- *     each pixel (--noise), and the decoder must still rebuild the CLEAN
- *     image (chapter 03's denoising idea). With 5 000 training digits and
- *     a 2-D code, the encoder otherwise learns the training digits by heart:
- *     without it, 0.999 of the training digits but only 0.81 of the test
- *     digits land in their box (seed 2, --noise 0 --shift 0 --d-steps 1).
- *     We measure on test digits, which is what a generative model is for.
- *
- * All randomness comes from one generator r, in a fixed order, and nothing
- * else is needed to continue a run: that is why a checkpoint (weights, the
- * four optimisers' moments and step counts, r's state, the step) resumes
- * training exactly, bit for bit (tests/test_11_aae.c checks it).
+ * Two batches drawn with replacement: x for steps 1 and 2, x' for step 3.
+ * The source's recipe leaves the codes jittering around the petals; four
+ * changes, each a flag, settle them (README: what each is worth):
+ *  a. --lr-rec 1e-4 for step 1, 5e-4 for D and step 3: reconstruction wants
+ *     the digits far apart, the prior thin lines; the ratio of the rates
+ *     sets who wins (section 3; Makhzani et al. use 10 to 1);
+ *  b. --lr-drop-at 3000: every rate / 10 from there on, the paper's schedule;
+ *  c. --d-steps 5: a lagging D shows E a blurred picture of the thin petals;
+ *  d. --shift 1 --noise 0.3: E sees a shifted, noisy x, G must rebuild the
+ *     CLEAN x (chapter 03); else E learns the training digits by heart.
+ * One generator r draws everything, in order: a checkpoint resumes bit for bit.
  * ------------------------------------------------------------------------- */
-typedef struct step_losses {
-    double rec, d, adv;
-} step_losses;
+typedef struct step_losses { double rec, d, adv; } step_losses;
+typedef struct train_data { const image_set *set; const unsigned char *known; } train_data;  /* known: 1 = shown */
 
-typedef struct train_data {
-    const image_set *set;
-    const unsigned char *known;    /* (set->n) 1 = the label may be shown    */
-} train_data;
-
-/* What the encoder sees of the clean images X while training: each image
- * shifted by up to cfg.shift pixels (28 x 28 only), plus N(0, noise^2) noise. */
+/* What E sees of the clean images X while training: each image shifted by up
+ * to cfg.shift pixels (28 x 28 only), plus N(0, noise^2) noise per pixel. */
 static void corrupt(const aae *A, gsl_rng *r, const gsl_matrix *X, gsl_matrix *out)
 {
     const int s = A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0;
@@ -572,26 +326,21 @@ static void corrupt(const aae *A, gsl_rng *r, const gsl_matrix *X, gsl_matrix *o
 
 static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_losses *out)
 {
-    const size_t n = A->cfg.batch, N = T->set->n;
-    const unsigned char *labels = T->set->labels;
-    const int dropped = A->cfg.lr_drop_at > 0 && step >= A->cfg.lr_drop_at;
-    const double f = dropped ? 0.1 : 1.0;
+    const size_t n = (size_t)A->cfg.batch;
+    const int source = A->cfg.variant == VARIANT_SOURCE;
+    const double f = A->cfg.lr_drop_at > 0 && step >= A->cfg.lr_drop_at ? 0.1 : 1.0;
     A->optE_rec->lr = A->optG->lr = f * A->cfg.lr_rec;
     A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
-
+    ws_rows(A->ws, n);
     /* step 1: reconstruction on a random batch x */
-    for (size_t i = 0; i < n; i++)
-        A->idx[i] = gsl_rng_uniform_int(r, N);
-    mat_gather_rows(A->X, T->set->images, A->idx, n);
+    batch_draw(r, T->set->images, A->idx, A->X);
     corrupt(A, r, A->X, A->Xin);
     out->rec = recon_loss(A, A->Xin, A->X, 1);
     check_finite(out->rec, "reconstruction loss", step);
-    optim_step(A->optE_rec);
-    optim_step(A->optG);
-
-    /* step 2: D on prior samples (real) against the codes of x (fake);
-     * d_steps updates, each with fresh prior samples, on the same codes */
-    batch_slots(A, labels, T->known, A->idx, n, A->slot);
+    optim_step(A->optE_rec), optim_step(A->optG);
+    /* step 2: D, prior samples (real) against the codes of x (fake); d_steps
+     * updates, each with fresh prior samples, on the same codes */
+    batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
     const gsl_matrix *z = mlp_forward(A->E, A->Xin);
     for (size_t i = 0; i < n; i++)
         set_din(A->fake, i, gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1), A->slot[i]);
@@ -601,25 +350,20 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
             const unsigned s = A->slot[i];              /* k_i, or 6: no label    */
             const size_t k = s < N_CLASSES ? s : gsl_rng_uniform_int(r, N_CLASSES);
             prior_sample(r, k, &px, &py);
-            if (A->cfg.variant != VARIANT_SOURCE) {
-                set_din(A->real, i, px, py, s);         /* (unlabelled: no one-hot) */
-            } else {                                    /* the source's two reals */
-                set_din(A->real, i, px, py, (unsigned)k);
+            set_din(A->real, i, px, py, source ? (unsigned)k : s);  /* (unlabelled: no one-hot) */
+            if (source) {                               /* the source's second real batch */
                 prior_sample(r, gsl_rng_uniform_int(r, N_CLASSES), &px, &py);
                 set_din(A->real2, i, px, py, NO_LABEL);
             }
         }
-        out->d = disc_loss(A, A->real, A->cfg.variant == VARIANT_SOURCE ? A->real2 : NULL, A->fake, 1);
+        out->d = disc_loss(A, A->real, source ? A->real2 : NULL, A->fake, 1);
         check_finite(out->d, "discriminator loss", step);
         optim_step(A->optD);
     }
-
     /* step 3: E fools the frozen D, on a fresh batch x' */
-    for (size_t i = 0; i < n; i++)
-        A->idx[i] = gsl_rng_uniform_int(r, N);
-    mat_gather_rows(A->X, T->set->images, A->idx, n);
+    batch_draw(r, T->set->images, A->idx, A->X);
     corrupt(A, r, A->X, A->X2);
-    batch_slots(A, labels, T->known, A->idx, n, A->slot);
+    batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
     out->adv = adv_loss(A, A->X2, A->slot, 1);
     check_finite(out->adv, "adversarial loss", step);
     optim_step(A->optE_adv);
@@ -628,35 +372,24 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
 /* ----------------------------------------------------------------------------
  * 8. Measuring: does the code distribution match the prior?
  *
- * On the test digits x with labels y, with z = E(x):
+ * On the test digits, with z = E(x):
  *
- *     recon_mse        mean over pixels of (sigmoid(G(z)) - x)^2
- *     prior_match      share of test codes inside SOME component's 3-sigma
- *                      box (section 2); codes of a perfect AAE land there
- *                      99.5 % of the time, codes between the petals or
- *                      outside the circle do not count
- *     cluster_purity   share of test digits of class k whose code is in
- *                      the box of component k: the labelled model's promise
- *     cluster_purity_any_order
- *                      the same, for the best one-to-one assignment of
- *                      classes to components (of the 6! = 720): how well the
- *                      UNLABELLED model separates the classes, whichever
- *                      petal it chose for each
- *     components_used  how many components hold at least half their fair
- *                      share (1/12) of the test codes. prior_match alone
- *                      cannot see a petal left EMPTY: codes crowded into
- *                      four petals are all "inside some box". A prior is
- *                      only matched when all six are used.
+ *     recon_mse         mean over pixels of (sigmoid(G(z)) - x)^2
+ *     prior_match       share of codes inside some component's box
+ *     cluster_purity    share of digits of class k in the box of component k
+ *     ..._any_order     the same for the best assignment of classes (of 720)
+ *     components_used   components holding half a fair share (1/12) of the
+ *                       codes: prior_match cannot see a petal left EMPTY
  * ------------------------------------------------------------------------- */
-typedef struct scores {
+typedef struct evaluation {
+    size_t n;                                 /* images measured            */
     double recon_mse, prior_match, purity, purity_any;
-    int components_used;                      /* holding >= 1/12 of the codes */
-    size_t count[N_CLASSES][N_CLASSES + 1];   /* [class][component, or 6 = none] */
-} scores;
+    int components_used;
+    size_t count[N_CLASSES][N_CLASSES + 1];   /* [class][component, 6 = none] */
+} evaluation;
 
 /* Best sum over one-to-one assignments of the rows of count to columns. */
-static size_t best_assignment(const size_t count[N_CLASSES][N_CLASSES + 1], size_t row,
-                              unsigned used)
+static size_t best_assignment(const size_t count[N_CLASSES][N_CLASSES + 1], size_t row, unsigned used)
 {
     if (row == N_CLASSES)
         return 0;
@@ -669,730 +402,449 @@ static size_t best_assignment(const size_t count[N_CLASSES][N_CLASSES + 1], size
     return best;
 }
 
-/* Encode (and decode) every image of S; codes into Z (S->n, 2) if not NULL. */
-static void evaluate(aae *A, const image_set *S, gsl_matrix *Z, scores *sc)
+/* Encode (and decode) every image of S; the codes into Z (S->n, 2) if not NULL. */
+static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
 {
-    memset(sc, 0, sizeof *sc);
+    evaluation e = {.n = S->n};
+    const size_t d = S->images->size2;
     double sq = 0.0;
     for (size_t off = 0; off < S->n; off += EVAL_CHUNK) {
         const size_t m = S->n - off < EVAL_CHUNK ? S->n - off : EVAL_CHUNK;
-        gsl_matrix_const_view x = gsl_matrix_const_submatrix(S->images, off, 0, m, S->images->size2);
+        gsl_matrix_const_view x = gsl_matrix_const_submatrix(S->images, off, 0, m, d);
         const gsl_matrix *z = mlp_forward(A->E, &x.matrix);
         for (size_t i = 0; i < m; i++) {
-            const double zx = gsl_matrix_get(z, i, 0), zy = gsl_matrix_get(z, i, 1);
-            const int k = component_of(zx, zy);
-            sc->count[S->labels[off + i]][k < 0 ? N_CLASSES : (size_t)k]++;
-            if (Z) {
-                gsl_matrix_set(Z, off + i, 0, zx);
-                gsl_matrix_set(Z, off + i, 1, zy);
-            }
+            const int k = component_of(gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1));
+            e.count[S->labels[off + i]][k < 0 ? N_CLASSES : (size_t)k]++;
         }
-        gsl_matrix_view p = decode(A, z);
-        sq += mat_mse(&p.matrix, &x.matrix) * (double)(m * S->images->size2);
+        if (Z) {
+            gsl_matrix_view codes = gsl_matrix_submatrix(Z, off, 0, m, CODE);
+            gsl_matrix_memcpy(&codes.matrix, z);
+        }
+        sq += mat_mse(decode(A, z), &x.matrix) * (double)(m * d);
     }
-    size_t inside = 0, pure = 0;
+    size_t pure = 0, in_k[N_CLASSES + 1] = {0};
     for (size_t c = 0; c < N_CLASSES; c++) {
-        pure += sc->count[c][c];
-        for (size_t k = 0; k < N_CLASSES; k++)
-            inside += sc->count[c][k];
+        pure += e.count[c][c];
+        for (size_t k = 0; k <= N_CLASSES; k++)
+            in_k[k] += e.count[c][k];
     }
     const double n = (double)S->n;
-    sc->recon_mse = sq / (n * (double)S->images->size2);
-    sc->prior_match = (double)inside / n;
-    sc->purity = (double)pure / n;
-    sc->purity_any = (double)best_assignment(sc->count, 0, 0) / n;
-    for (size_t k = 0; k < N_CLASSES; k++) {
-        size_t in_k = 0;
-        for (size_t c = 0; c < N_CLASSES; c++)
-            in_k += sc->count[c][k];
-        sc->components_used += (double)in_k >= n / (2.0 * N_CLASSES);
-    }
+    e.recon_mse = sq / (n * (double)d);
+    e.prior_match = (double)(S->n - in_k[N_CLASSES]) / n;
+    e.purity = (double)pure / n;
+    e.purity_any = (double)best_assignment(e.count, 0, 0) / n;
+    for (size_t k = 0; k < N_CLASSES; k++)
+        e.components_used += (double)in_k[k] >= n / (2.0 * N_CLASSES);
+    return e;
 }
 
 /* ----------------------------------------------------------------------------
- * 9. A run: one or more models trained side by side
+ * 9. Training: the models side by side
  *
- * The default run trains the unlabelled and the labelled model in the same
- * loop, one iteration of each per step, drawing from the same generator. A
- * checkpoint then holds every model of the run plus that one generator, and
- * --resume continues all of them exactly. Along the way we keep:
- *
- *   - the three losses of every step (for the loss curves),
- *   - the test metrics at EVALS evenly spaced steps (for their curves),
- *   - the test codes at 4 snapshot steps (for the code-space figure).
+ * An iteration of each model per step, from one generator. Per model: the
+ * losses (a history: its trailing means are the loss curves), the test
+ * metrics at EVALS steps (window 1) and the codes at N_SNAP steps.
  * ------------------------------------------------------------------------- */
-#define MAX_MODELS 3
-#define N_SNAP 4
-#define EVALS 20
-
+enum { MAX_MODELS = 3, N_SNAP = 4, EVALS = 20, LOSS_WINDOW = 50 };
 static const double SNAP_AT[N_SNAP] = {0.02, 0.1, 0.3, 1.0};   /* of the steps */
 
 typedef struct model_record {
     aae *A;
-    gsl_matrix *loss;              /* (steps - from, 4) step, rec, d, adv   */
-    gsl_matrix *evals;             /* (EVALS + 2, 5) step, mse, match, purity, any */
-    size_t n_loss, n_evals;
-    gsl_matrix *snap[N_SNAP];      /* (n_test, 2) codes                     */
-    long snap_step[N_SNAP];
-    int snap_taken[N_SNAP];
-    scores final;
+    history *loss, *evals;         /* recon D adv; test recon_mse prior_match purity any */
+    gsl_matrix *codes;             /* (n_test, 1 + 2 N_SNAP) class, x y per snapshot */
 } model_record;
 
 typedef struct run {
     size_t n_models;
     model_record m[MAX_MODELS];
-    long step;                     /* iterations done (of every model)      */
-    long steps;                    /* the target                            */
+    long step, snap_step[N_SNAP];  /* iterations done; when the codes are kept */
+    int snap_taken[N_SNAP];
     const image_set *test;
 } run;
 
-static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps,
-                     const image_set *test, gsl_rng *r)
+static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps, const image_set *test, gsl_rng *r)
 {
-    memset(R, 0, sizeof *R);
-    R->n_models = n_models;
-    R->steps = steps;
-    R->test = test;
+    *R = (run){.n_models = n_models, .test = test};
+    for (int k = 0; k < N_SNAP; k++)
+        R->snap_step[k] = (long)ceil(SNAP_AT[k] * (double)steps);
     for (size_t i = 0; i < n_models; i++) {
         model_record *M = &R->m[i];
         M->A = aae_new(&cfgs[i], r);
-        M->loss = gsl_matrix_calloc((size_t)steps, 4);
-        M->evals = gsl_matrix_calloc(EVALS + 2, 5);
-        for (int k = 0; k < N_SNAP; k++) {
-            M->snap[k] = gsl_matrix_calloc(test->n, CODE);
-            M->snap_step[k] = (long)ceil(SNAP_AT[k] * (double)steps);
-        }
+        M->loss = history_new((size_t)steps, LOSS_WINDOW, "recon D adv");
+        M->evals = history_new(EVALS + 2, 1, "test_recon_mse prior_match cluster_purity cluster_purity_any_order");
+        M->codes = gsl_matrix_calloc(test->n, 1 + 2 * N_SNAP);
+        for (size_t j = 0; j < test->n; j++)
+            gsl_matrix_set(M->codes, j, 0, test->labels[j]);
     }
 }
 
 static void run_free(run *R)
 {
-    for (size_t i = 0; i < R->n_models; i++) {
-        model_record *M = &R->m[i];
-        aae_free(M->A);
-        gsl_matrix_free(M->loss);
-        gsl_matrix_free(M->evals);
-        for (int k = 0; k < N_SNAP; k++)
-            gsl_matrix_free(M->snap[k]);
-    }
+    for (size_t i = 0; i < R->n_models; i++)
+        aae_free(R->m[i].A), history_free(R->m[i].loss), history_free(R->m[i].evals), gsl_matrix_free(R->m[i].codes);
 }
 
-/* What a checkpoint of this run holds. Block names carry the variant, so a
- * checkpoint of the labelled model does not load into an unlabelled one. */
-static void run_checkpoint(run *R, checkpoint *ck)
+/* Snapshot k, now: the test codes of every model into their columns of codes. */
+static void keep_codes(run *R, int k)
 {
-    memset(ck, 0, sizeof *ck);
-    char name[CHECKPOINT_NAME_LEN];
+    R->snap_step[k] = R->step, R->snap_taken[k] = 1;
     for (size_t i = 0; i < R->n_models; i++) {
-        aae *A = R->m[i].A;
-        const char *v = variant_name(A->cfg.variant);
-        snprintf(name, sizeof name, "%s.E", v);        checkpoint_add_params(ck, name, A->PE);
-        snprintf(name, sizeof name, "%s.G", v);        checkpoint_add_params(ck, name, A->PG);
-        snprintf(name, sizeof name, "%s.D", v);        checkpoint_add_params(ck, name, A->PD);
-        snprintf(name, sizeof name, "%s.E.adam_rec", v); checkpoint_add_optimizer(ck, name, A->optE_rec);
-        snprintf(name, sizeof name, "%s.G.adam", v);   checkpoint_add_optimizer(ck, name, A->optG);
-        snprintf(name, sizeof name, "%s.D.adam", v);   checkpoint_add_optimizer(ck, name, A->optD);
-        snprintf(name, sizeof name, "%s.E.adam_adv", v); checkpoint_add_optimizer(ck, name, A->optE_adv);
+        gsl_matrix_view z = gsl_matrix_submatrix(R->m[i].codes, 0, 1 + 2 * (size_t)k, R->test->n, CODE);
+        evaluate(R->m[i].A, R->test, &z.matrix);
     }
-    checkpoint_add_long(ck, "step", &R->step);
 }
 
-static void record_eval(run *R, model_record *M)
+static void record_evals(run *R)
 {
-    scores sc;
-    evaluate(M->A, R->test, NULL, &sc);
-    if (M->n_evals < M->evals->size1) {
-        const double row[5] = {(double)R->step, sc.recon_mse, sc.prior_match, sc.purity, sc.purity_any};
-        for (size_t j = 0; j < 5; j++)
-            gsl_matrix_set(M->evals, M->n_evals, j, row[j]);
-        M->n_evals++;
+    for (size_t i = 0; i < R->n_models; i++) {
+        const evaluation e = evaluate(R->m[i].A, R->test, NULL);
+        history_add(R->m[i].evals, R->step, (double[]){e.recon_mse, e.prior_match, e.purity, e.purity_any});
     }
 }
 
-/* Train every model of R from R->step up to to_step. `log` gets a line now
- * and then (NULL: silent, as in the tests). Measuring uses no randomness, so
- * it never changes what training does. */
+/* Every model of R from R->step to to_step; about ten lines to log (if not NULL). */
 static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int quiet, FILE *log)
 {
     const long from = R->step, every_eval = (to_step + EVALS - 1) / EVALS;
-    const long every_log = 2 * every_eval;                  /* about 10 lines */
     progress prog;
     progress_start(&prog, to_step - from, quiet);
     if (from == 0)
-        for (size_t i = 0; i < R->n_models; i++)
-            record_eval(R, &R->m[i]);
+        record_evals(R);
     while (R->step < to_step) {
         step_losses s[MAX_MODELS];
         for (size_t i = 0; i < R->n_models; i++) {
-            model_record *M = &R->m[i];
-            aae_step(M->A, T, r, R->step, &s[i]);
-            if (M->n_loss < M->loss->size1) {
-                const double row[4] = {(double)(R->step + 1), s[i].rec, s[i].d, s[i].adv};
-                for (size_t j = 0; j < 4; j++)
-                    gsl_matrix_set(M->loss, M->n_loss, j, row[j]);
-                M->n_loss++;
-            }
+            aae_step(R->m[i].A, T, r, R->step, &s[i]);
+            history_add(R->m[i].loss, R->step + 1, (double[]){s[i].rec, s[i].d, s[i].adv});
         }
         R->step++;
-        for (size_t i = 0; i < R->n_models; i++) {
-            model_record *M = &R->m[i];
-            if (R->step % every_eval == 0 || R->step == to_step)
-                record_eval(R, M);
-            for (int k = 0; k < N_SNAP; k++)
-                if (R->step == M->snap_step[k]) {
-                    scores sc;
-                    evaluate(M->A, R->test, M->snap[k], &sc);
-                    M->snap_taken[k] = 1;
-                }
-            if (log && (R->step % every_log == 0 || R->step == to_step)) {
-                const gsl_matrix *e = M->evals;
-                const size_t last = M->n_evals - 1;
-                fprintf(log, "step %6ld  %-10s  recon %.4f  D %.3f  adv %.3f  prior_match %.3f  purity %.3f\n",
-                        R->step, variant_name(M->A->cfg.variant), s[i].rec, s[i].d, s[i].adv,
-                        gsl_matrix_get(e, last, 2), gsl_matrix_get(e, last, 3));
-            }
-        }
+        if (R->step % every_eval == 0 || R->step == to_step)
+            record_evals(R);
+        for (int k = 0; k < N_SNAP; k++)
+            if (R->step == R->snap_step[k])
+                keep_codes(R, k);
+        const int log_now = log && (R->step % (2 * every_eval) == 0 || R->step == to_step);
+        for (size_t i = 0; log_now && i < R->n_models; i++)
+            fprintf(log, "step %6ld  %-10s  recon %.4f  D %.3f  adv %.3f  prior_match %.3f  purity %.3f\n",
+                    R->step, VARIANT_NAME[R->m[i].A->cfg.variant], s[i].rec, s[i].d, s[i].adv,
+                    history_last(R->m[i].evals, 1), history_last(R->m[i].evals, 2));
         progress_report(&prog, R->step - from, "recon %.4f  D %.3f  adv %.3f", s[0].rec, s[0].d, s[0].adv);
     }
     progress_end(&prog);
 }
 
 /* ----------------------------------------------------------------------------
- * 10. Generating: decode prior samples
+ * 10. Generating: decode prior samples, and judge them
  *
- * This is what the whole construction was for. Draw z from the prior, decode
- * it. For the figures we arrange the samples by component: row k of a grid
- * decodes samples of component k, so for the labelled model row k should be
- * made of digits k, and for the unlabelled model each row should at least be
- * ONE kind of digit. The judge (chapter 08's digit classifier) checks both
- * claims on 100 samples per component:
- *
- *     sample_class_accuracy   share of the samples of component k judged k
- *     component_consistency   per component, the share of its samples in
- *                             its most frequent judged class, averaged
- *     judge_confidence        the judge's mean top probability
+ * The point of it all: decode z drawn from the prior. Sample j comes from
+ * component k = j % 6 and should be a k for the labelled model, and one kind
+ * of digit per component for any. The judge (chapter 08) scores 100 per
+ * component: sample_class_accuracy (judged k), component_consistency (share
+ * of the most frequent class), judge_confidence (its top probability).
  * ------------------------------------------------------------------------- */
 #define SAMPLES_PER_COMP 100
-#define GRID_COLS 12               /* samples per component in the figure  */
+#define SAMPLES_FIGURE_SEED 2000003UL  /* + --seed: the judged samples' generator */
 
-/* The figures' prior samples come from fixed generators of their own, not
- * from the run's: the prior figure and --generate from --seed +
- * SESSION_SAMPLE_SEED (session.h), the samples figure from --seed +
- * SAMPLES_FIGURE_SEED. So they do not depend on how long a run trained. */
-#define SAMPLES_FIGURE_SEED 2000003UL
-
-/* Prior samples first, first + 1, ... into the rows of Z (n, 2); sample j
- * is from component j % 6, and comp[i] says which (so a long run of samples
- * can be drawn a chunk at a time: the same numbers as all at once). */
-static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z, unsigned char *comp)
+/* Prior samples first, first + 1, ... (j from component j % 6) into Z's rows. */
+static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z)
 {
     for (size_t i = 0; i < Z->size1; i++) {
-        const size_t k = (first + i) % N_CLASSES;
         double x, y;
-        prior_sample(r, k, &x, &y);
-        gsl_matrix_set(Z, i, 0, x);
-        gsl_matrix_set(Z, i, 1, y);
-        if (comp)
-            comp[i] = (unsigned char)k;
-    }
-}
-
-/* Decode the codes Z (n, 2) into images (n, 784), EVAL_CHUNK rows at a time. */
-static void decode_all(aae *A, const gsl_matrix *Z, gsl_matrix *images)
-{
-    for (size_t off = 0; off < Z->size1; off += EVAL_CHUNK) {
-        const size_t m = Z->size1 - off < EVAL_CHUNK ? Z->size1 - off : EVAL_CHUNK;
-        gsl_matrix_const_view z = gsl_matrix_const_submatrix(Z, off, 0, m, CODE);
-        gsl_matrix_view out = gsl_matrix_submatrix(images, off, 0, m, images->size2);
-        gsl_matrix_view p = decode(A, &z.matrix);
-        gsl_matrix_memcpy(&out.matrix, &p.matrix);
+        prior_sample(r, (first + i) % N_CLASSES, &x, &y);
+        gsl_matrix_set(Z, i, 0, x), gsl_matrix_set(Z, i, 1, y);
     }
 }
 
 typedef struct judged {
-    double class_accuracy, consistency, confidence;
+    size_t hist[N_CLASSES][10], right, n;     /* [component][judged class]  */
+    double confidence_sum, class_accuracy, consistency, confidence;
 } judged;
 
-/* The judge's verdicts, counted as the samples come (a chunk at a time). */
-typedef struct judge_tally {
-    size_t hist[N_CLASSES][10];    /* [component][judged class]            */
-    size_t right, n;
-    double confidence;             /* sum of the top probabilities         */
-} judge_tally;
-
-/* Judge images (n, 784), image i decoded from a sample of component comp[i]. */
-static void judge_count(judge *J, const gsl_matrix *images, const unsigned char *comp,
-                        judge_tally *t)
+/* n decoded prior samples from a generator seeded with `seed`, a chunk at a
+ * time: the first keep->size1 into keep, all to `pixels` if not NULL, and the
+ * judge's verdict if J is not NULL. */
+static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *keep, FILE *pixels, judge *J)
 {
-    const size_t n = images->size1;
-    unsigned char *cls = malloc(n);
-    double *conf = malloc(n * sizeof *conf);
-    if (!cls || !conf)
-        die("out of memory");
-    judge_classify(J, images, cls, conf);
-    for (size_t i = 0; i < n; i++) {
-        t->hist[comp[i]][cls[i]]++;
-        t->right += cls[i] == comp[i];
-        t->confidence += conf[i];
-    }
-    t->n += n;
-    free(cls);
-    free(conf);
-}
-
-static judged judge_verdict(const judge_tally *t)
-{
-    double cons = 0.0;
-    for (size_t k = 0; k < N_CLASSES; k++) {
-        size_t top = 0, tot = 0;
-        for (size_t d = 0; d < 10; d++) {
-            top = t->hist[k][d] > top ? t->hist[k][d] : top;
-            tot += t->hist[k][d];
+    judged t = {.n = 0};
+    gsl_matrix *Z = gsl_matrix_alloc(EVAL_CHUNK, CODE);
+    unsigned char cls[EVAL_CHUNK];                              /* the judge's verdicts */
+    double conf[EVAL_CHUNK];
+    gsl_rng *fixed = rng_new(seed);
+    for (size_t off = 0; off < n; off += EVAL_CHUNK) {
+        gsl_matrix_view z = mat_rows(Z, n - off < EVAL_CHUNK ? n - off : EVAL_CHUNK);
+        prior_batch(fixed, off, &z.matrix);
+        const gsl_matrix *img = decode(A, &z.matrix);              /* (m, 784) */
+        for (size_t i = 0; i < img->size1; i++) {
+            gsl_vector_const_view row = gsl_matrix_const_row(img, i);
+            if (off + i < keep->size1)
+                gsl_matrix_set_row(keep, off + i, &row.vector);
+            for (size_t p = 0; pixels && p < IMG; p++)
+                fprintf(pixels, p + 1 < IMG ? "%.4f " : "%.4f\n", gsl_vector_get(&row.vector, p));
         }
-        cons += tot ? (double)top / (double)tot / N_CLASSES : 0.0;
+        if (J)
+            judge_classify(J, img, cls, conf);
+        for (size_t i = 0; J && i < img->size1; i++, t.n++) {         /* sample i: component (off + i) % 6 */
+            t.hist[(off + i) % N_CLASSES][cls[i]]++;
+            t.right += cls[i] == (off + i) % N_CLASSES;
+            t.confidence_sum += conf[i];
+        }
     }
-    return (judged){(double)t->right / (double)t->n, cons, t->confidence / (double)t->n};
+    for (size_t k = 0; J && k < N_CLASSES; k++) {                /* the verdict */
+        size_t top = 0, tot = 0;
+        for (size_t d = 0; d < 10; d++)
+            top = t.hist[k][d] > top ? t.hist[k][d] : top, tot += t.hist[k][d];
+        t.consistency += tot ? (double)top / (double)tot / N_CLASSES : 0.0;
+    }
+    t.class_accuracy = J ? (double)t.right / (double)t.n : 0.0;
+    t.confidence = J ? t.confidence_sum / (double)t.n : 0.0;
+    gsl_rng_free(fixed), gsl_matrix_free(Z);
+    return t;
 }
 
 /* ----------------------------------------------------------------------------
- * 11. Figures
+ * 11. Results: what each model learned
  *
- *   prior            2000 prior samples, coloured by component, with the
- *                    3-sigma boxes that the metrics count
- *   codes_V          the test digits' codes at 4 points of training,
- *                    coloured by class, over the same boxes
- *   manifold_V       the decoder over the code plane: the image decoded at
- *                    each point of a 20 x 20 grid on [-2.4, 2.4]^2
- *   samples_V        decoded prior samples, row k from component k
- *   losses_V         the three losses, and the test metrics while training
- *   generated_V      (--load F --generate K) the first 60 of K decoded
- *                    prior samples, column k from component k (all K:
- *                    the data file generated_V_pixels.dat)
- *
- * V is the model: unlabelled, labels or source. The scripts are the .gp files
- * in chapters/11-aae/figures/ (one per figure and model); the program writes
- * the data files and gives the scripts the numbers of this run (values.gp).
+ * Section 8 on test and training digits (a gap is memorisation), where each
+ * class's codes landed (a working labelled model: the diagonal), the judge's
+ * verdict. In a run of two, "_labels" names the labelled model's metrics.
  * ------------------------------------------------------------------------- */
-#define PLANE 2.4                  /* the manifold grid's half-width        */
-#define PLANE_N 20
-
-static void write_boxes(const char *dir)
+static void figures(const char *dir, const run *R, const model_record *M, const gsl_matrix *samples);
+static void results(const run *R, const model_record *M, const image_set *train_set, judge *J,
+                    const char *const *names, session *S)
 {
+    const variant_kind v = M->A->cfg.variant;
+    gsl_matrix *samples = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
+    const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, train_set, NULL);
+    const judged jd = sample_prior(M->A, S->cli.seed + SAMPLES_FIGURE_SEED, samples->size1, samples, NULL, J);
+    printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n", VARIANT_NAME[v], R->step, e.n);
+    printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   components used %d of 6\n",
+           e.recon_mse, e.prior_match, e.purity, e.purity_any, e.components_used);
+    printf("  (on the %zu training images: recon_mse %.5f   prior_match %.3f   cluster_purity %.3f)\n",
+           tr.n, tr.recon_mse, tr.prior_match, tr.purity);
+    printf("  class -> component:    0    1    2    3    4    5 none\n");
+    for (size_t c = 0; c < N_CLASSES; c++) {
+        printf("  %-8s          ", names[c]);
+        for (size_t k = 0; k <= N_CLASSES; k++)
+            printf(k < N_CLASSES ? " %4zu" : " %4zu\n", e.count[c][k]);
+    }
+    if (J)
+        printf("  judge on %d decoded prior samples per component: class k from component k %.3f, one class per "
+               "component %.3f, confidence %.3f\n", SAMPLES_PER_COMP, jd.class_accuracy, jd.consistency, jd.confidence);
+    const int lab = v != VARIANT_UNLABELLED;            /* (source runs alone) */
+    const struct { const char *name; double value; int kept; } m[] = {
+        {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1}, {"cluster_purity", e.purity, lab},
+        {"cluster_purity_any_order", e.purity_any, 1}, {"components_used", e.components_used, 1},
+        {"prior_match_train", tr.prior_match, 1}, {"component_consistency", jd.consistency, J != NULL},
+        {"sample_class_accuracy", jd.class_accuracy, J && lab}, {"judge_confidence", jd.confidence, J != NULL}};
+    for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s%s", m[k].name, R->n_models > 1 && lab && k != 2 ? "_labels" : "");
+        if (m[k].kept)
+            metrics_set(&S->m, name, m[k].value);
+    }
+    figures(S->cli.out, R, M, samples);                 /* Appendix A */
+    gsl_matrix_free(samples);
+}
+
+/* ----------------------------------------------------------------------------
+ * Appendix A. The figures' data (skip on a first reading): prior, codes_V,
+ * manifold_V, samples_V, losses_V, generated_V (V: the model), drawn by the
+ * scripts in chapters/11-aae/figures/.
+ * ------------------------------------------------------------------------- */
+enum { PLANE_N = 20, GRID_COLS = 12 };     /* manifold grid; samples per row */
+#define PLANE 2.4                  /* the manifold grid's half-width        */
+
+/* "NAME_V" + ext into buf: the file or figure NAME of model v. */
+static const char *named(char buf[static 64], const char *name, variant_kind v, const char *ext)
+{
+    return snprintf(buf, 64, "%s_%s%s", name, VARIANT_NAME[v], ext), buf;
+}
+
+/* prior.dat: 2000 samples (x, y, component); prior_boxes.dat: each box's
+ * outline, a block each; the class names for the legends. */
+static void figure_prior(const char *dir, unsigned long seed, const char *const *names)
+{
+    gsl_matrix *Z = gsl_matrix_alloc(2000, CODE + 1);
+    gsl_rng *fixed = rng_new(seed);
+    prior_batch(fixed, 0, Z);
+    for (size_t i = 0; i < Z->size1; i++)
+        gsl_matrix_set(Z, i, CODE, (double)(i % N_CLASSES));
+    out_write_matrix(dir, "prior.dat", "x y component: samples of the prior", Z);
+    gsl_rng_free(fixed), gsl_matrix_free(Z);
     FILE *f = out_open(dir, "prior_boxes.dat");
     fprintf(f, "# x y: outline of each component's 3-sigma box, one block per component\n");
-    const double a[5] = {-1, 1, 1, -1, -1}, c[5] = {-1, -1, 1, 1, -1};
-    for (size_t k = 0; k < N_CLASSES; k++) {
-        const double t = component_angle(k);
-        for (int j = 0; j < 5; j++) {
-            const double u = PRIOR_SHIFT + a[j] * PRIOR_BOX * PRIOR_SD_ALONG;
-            const double v = c[j] * PRIOR_BOX * PRIOR_SD_ACROSS;
-            fprintf(f, "%.6f %.6f\n", u * cos(t) - v * sin(t), u * sin(t) + v * cos(t));
+    for (size_t k = 0; k < N_CLASSES; k++)
+        for (int j = 0; j < 5; j++) {              /* the corners (a, c), and back */
+            const double t = ANGLE(k), a = j == 1 || j == 2 ? 1 : -1, c = j == 2 || j == 3 ? 1 : -1;
+            const double u = PRIOR_SHIFT + a * PRIOR_BOX * PRIOR_SD_ALONG, v = c * PRIOR_BOX * PRIOR_SD_ACROSS;
+            fprintf(f, "%.6f %.6f\n%s", u * cos(t) - v * sin(t), u * sin(t) + v * cos(t), j == 4 ? "\n" : "");
         }
-        fprintf(f, "\n");
-    }
     out_close(f, "prior_boxes.dat");
-}
-
-/* The prior's own samples, from a fixed generator seeded with `seed`. */
-static void figure_prior(const char *dir, unsigned long seed)
-{
-    enum { N = 2000 };
-    gsl_matrix *Z = gsl_matrix_alloc(N, CODE);
-    unsigned char comp[N];
-    gsl_rng *fixed = rng_new(seed);
-    prior_batch(fixed, 0, Z, comp);
-    gsl_rng_free(fixed);
-    FILE *f = out_open(dir, "prior.dat");
-    fprintf(f, "# x y component: samples of the prior\n");
-    for (size_t i = 0; i < N; i++)
-        fprintf(f, "%.6f %.6f %d\n", gsl_matrix_get(Z, i, 0), gsl_matrix_get(Z, i, 1), comp[i]);
-    out_close(f, "prior.dat");
-    gsl_matrix_free(Z);
-    write_boxes(dir);
-    fig_value("n_classes", N_CLASSES);
-    fig_use("prior");
-}
-
-static void figure_codes(const char *dir, const model_record *M, const image_set *test,
-                         const char *const *names)
-{
-    const char *v = variant_name(M->A->cfg.variant);
-    char file[64], name[64], key[96];
-    snprintf(file, sizeof file, "codes_%s.dat", v);
-    snprintf(name, sizeof name, "codes_%s", v);
-    FILE *f = out_open(dir, file);
-    fprintf(f, "# x y class: codes of the test images, one block per snapshot (gnuplot index)\n");
-    int taken = 0;
-    for (int k = 0; k < N_SNAP; k++) {
-        if (!M->snap_taken[k])
-            continue;
-        fprintf(f, "# step %ld\n", M->snap_step[k]);
-        for (size_t i = 0; i < test->n; i++)
-            fprintf(f, "%.5f %.5f %d\n", gsl_matrix_get(M->snap[k], i, 0),
-                    gsl_matrix_get(M->snap[k], i, 1), test->labels[i]);
-        fprintf(f, "\n\n");
-        taken++;
-        snprintf(key, sizeof key, "%s_step_%d", name, taken);   /* the panel's title */
-        fig_value(key, (double)M->snap_step[k]);
-    }
-    out_close(f, file);
-    snprintf(key, sizeof key, "%s_n_snaps", name);
-    fig_value(key, taken);
-    for (size_t c = 0; c < N_CLASSES; c++) {                    /* the legend */
+    for (size_t c = 0; c < N_CLASSES; c++) {
+        char key[32];
         snprintf(key, sizeof key, "class_name_%zu", c);
         fig_text(key, "%s", names[c]);
     }
-    fig_use(name);
+    fig_value("n_classes", N_CLASSES), fig_use("prior");
 }
 
-static void figure_manifold(const char *dir, aae *A)
+/* codes_V (values.gp: panel i's step and column of x), manifold_V (z_1 from -PLANE
+ * left, z_2 from +PLANE at the top), samples_V, and losses_V if it trained. */
+static void figures(const char *dir, const run *R, const model_record *M, const gsl_matrix *samples)
 {
-    gsl_matrix *Z = gsl_matrix_alloc(PLANE_N * PLANE_N, CODE);
-    gsl_matrix *images = gsl_matrix_alloc(PLANE_N * PLANE_N, IMG);
-    for (size_t i = 0; i < PLANE_N; i++)          /* row i: z_2 from +PLANE down */
-        for (size_t j = 0; j < PLANE_N; j++) {    /* column j: z_1 from -PLANE   */
-            gsl_matrix_set(Z, i * PLANE_N + j, 0, -PLANE + 2.0 * PLANE * (double)j / (PLANE_N - 1));
-            gsl_matrix_set(Z, i * PLANE_N + j, 1, PLANE - 2.0 * PLANE * (double)i / (PLANE_N - 1));
+    const variant_kind v = M->A->cfg.variant;
+    char name[64], key[96];
+    int taken = 0;
+    out_write_matrix(dir, named(name, "codes", v, ".dat"), "class, then x y of the test codes per snapshot", M->codes);
+    for (int k = 0; k < N_SNAP; k++)
+        if (R->snap_taken[k]) {
+            snprintf(key, sizeof key, "codes_%s_step_%d", VARIANT_NAME[v], ++taken);
+            fig_value(key, (double)R->snap_step[k]);
+            snprintf(key, sizeof key, "codes_%s_col_%d", VARIANT_NAME[v], taken);
+            fig_value(key, 2 + 2 * k);
         }
-    decode_all(A, Z, images);
-    char name[64];
-    snprintf(name, sizeof name, "manifold_%s", variant_name(A->cfg.variant));
-    fig_image_grid(dir, name, images, 28, 28, PLANE_N, PLANE_N);
-    fig_value("manifold_half_width", PLANE);
-    fig_use(name);
-    gsl_matrix_free(Z);
-    gsl_matrix_free(images);
-}
-
-/* Decoded prior samples: row k of the grid = component k. Returns the judge's
- * verdict on SAMPLES_PER_COMP samples per component if J is not NULL. */
-static judged figure_samples(const char *dir, aae *A, gsl_rng *fixed, judge *J)
-{
-    const size_t n = SAMPLES_PER_COMP * N_CLASSES;
-    gsl_matrix *Z = gsl_matrix_alloc(n, CODE), *images = gsl_matrix_alloc(n, IMG);
-    gsl_matrix *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
-    unsigned char *comp = malloc(n);
-    if (!comp)
-        die("out of memory");
-    prior_batch(fixed, 0, Z, comp);
-    decode_all(A, Z, images);
-    for (size_t k = 0; k < N_CLASSES; k++)        /* sample j of component k is row j*6 + k */
-        for (size_t j = 0; j < GRID_COLS; j++) {
-            gsl_vector_view to = gsl_matrix_row(grid, k * GRID_COLS + j);
-            gsl_vector_const_view from = gsl_matrix_const_row(images, j * N_CLASSES + k);
-            gsl_vector_memcpy(&to.vector, &from.vector);
-        }
-    char name[64];
-    snprintf(name, sizeof name, "samples_%s", variant_name(A->cfg.variant));
-    fig_image_grid(dir, name, grid, 28, 28, N_CLASSES, GRID_COLS);
-    fig_use(name);
-    judged jd = {0, 0, 0};
-    if (J) {
-        judge_tally t = {{{0}}, 0, 0, 0.0};
-        judge_count(J, images, comp, &t);
-        jd = judge_verdict(&t);
+    fig_value(named(key, "codes", v, "_n_snaps"), taken);
+    fig_use(named(name, "codes", v, ""));
+    gsl_matrix *Z = gsl_matrix_alloc(PLANE_N * PLANE_N, CODE), *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
+    for (size_t i = 0; i < PLANE_N * PLANE_N; i++) {
+        gsl_matrix_set(Z, i, 0, -PLANE + 2.0 * PLANE * (double)(i % PLANE_N) / (PLANE_N - 1));
+        gsl_matrix_set(Z, i, 1, PLANE - 2.0 * PLANE * (double)(i / PLANE_N) / (PLANE_N - 1));
     }
-    gsl_matrix_free(Z);
-    gsl_matrix_free(images);
-    gsl_matrix_free(grid);
-    free(comp);
-    return jd;
-}
-
-static void figure_losses(const char *dir, const model_record *M)
-{
-    const char *v = variant_name(M->A->cfg.variant);
-    enum { WINDOW = 50 };
-    char file[64], efile[64], name[64];
-    snprintf(file, sizeof file, "loss_%s.dat", v);
-    FILE *f = out_open(dir, file);
-    fprintf(f, "# step recon D adv, then trailing means over %d steps of the same three\n", WINDOW);
-    double sum[3] = {0, 0, 0};
-    for (size_t i = 0; i < M->n_loss; i++) {
-        for (size_t j = 0; j < 3; j++) {
-            sum[j] += gsl_matrix_get(M->loss, i, j + 1);
-            if (i >= WINDOW)
-                sum[j] -= gsl_matrix_get(M->loss, i - WINDOW, j + 1);
-        }
-        const double w = (double)(i + 1 < WINDOW ? i + 1 : WINDOW);
-        fprintf(f, "%.0f %.6g %.6g %.6g %.6g %.6g %.6g\n", gsl_matrix_get(M->loss, i, 0),
-                gsl_matrix_get(M->loss, i, 1), gsl_matrix_get(M->loss, i, 2),
-                gsl_matrix_get(M->loss, i, 3), sum[0] / w, sum[1] / w, sum[2] / w);
+    fig_image_grid(dir, named(name, "manifold", v, ""), decode(M->A, Z), 28, 28, PLANE_N, PLANE_N);
+    fig_use(name), fig_value("manifold_half_width", PLANE);
+    for (size_t i = 0; i < grid->size1; i++) {    /* row k, column j: sample j * 6 + k */
+        gsl_vector_const_view from = gsl_matrix_const_row(samples, i % GRID_COLS * N_CLASSES + i / GRID_COLS);
+        gsl_matrix_set_row(grid, i, &from.vector);
     }
-    out_close(f, file);
-    snprintf(efile, sizeof efile, "eval_%s.dat", v);
-    gsl_matrix_const_view ev = gsl_matrix_const_submatrix(M->evals, 0, 0, M->n_evals > 0 ? M->n_evals : 1, 5);
-    out_write_matrix(dir, efile, "step  test_recon_mse  prior_match  cluster_purity  cluster_purity_any_order",
-                     &ev.matrix);
-    snprintf(name, sizeof name, "losses_%s", v);
-    fig_value("loss_window", WINDOW);
-    fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
-    fig_use(name);
+    fig_image_grid(dir, named(name, "samples", v, ""), grid, 28, 28, N_CLASSES, GRID_COLS);
+    fig_use(name), gsl_matrix_free(Z), gsl_matrix_free(grid);
+    if (M->loss->n == 0)
+        return;
+    history_write(M->loss, dir, named(name, "loss", v, ".dat"));
+    history_write(M->evals, dir, named(name, "eval", v, ".dat"));
+    fig_value("loss_window", LOSS_WINDOW), fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
+    fig_use(named(name, "losses", v, ""));
 }
 
-/* --generate K: K prior samples of every model (sample i from component
- * i % 6), decoded from the same z by every model. All K images go to
- * generated_V_pixels.dat, a chunk at a time: K may be 100 000, and 100 000
- * images held at once would be 600 MB of doubles. The grid, generated_V,
- * shows the first GENERATE_SHOWN of them, ten rows of the six components. */
-#define GENERATE_SHOWN 60
-
-static void generate(run *R, judge *J, session *S)
+/* ----------------------------------------------------------------------------
+ * Appendix B. Keeping the models, --generate, and the flags: a checkpoint
+ * holds E, G, D and the four Adams of each model, named with its variant,
+ * and the step; recipe() completes the flags (--labels, --quick, dataset.h).
+ * ------------------------------------------------------------------------- */
+static void run_checkpoint(run *R, checkpoint *ck)
 {
-    const char *dir = S->cli.out;
-    const long K = S->generate;
-    const size_t n = (size_t)K, shown = n < GENERATE_SHOWN ? n : GENERATE_SHOWN;
-    gsl_matrix *Z = gsl_matrix_alloc(EVAL_CHUNK, CODE), *grid = gsl_matrix_alloc(shown, IMG);
-    unsigned char comp[EVAL_CHUNK];
+    static const char *const part[7] = {"E", "G", "D", "E.adam_rec", "G.adam", "D.adam", "E.adam_adv"};
+    char name[CHECKPOINT_NAME_LEN];
+    memset(ck, 0, sizeof *ck);
     for (size_t i = 0; i < R->n_models; i++) {
         aae *A = R->m[i].A;
-        const char *v = variant_name(A->cfg.variant);
-        char name[64];
-        snprintf(name, sizeof name, "generated_%s_pixels.dat", v);
-        FILE *f = out_open(dir, name);
-        fprintf(f, "# 784 pixels in [0, 1] per row; row i decodes a prior sample of component i %% 6\n");
-        gsl_rng *fixed = rng_new(S->sample_seed);   /* every model decodes the same z */
-        judge_tally t = {{{0}}, 0, 0, 0.0};
-        for (size_t off = 0; off < n; off += EVAL_CHUNK) {
-            const size_t rows = n - off < EVAL_CHUNK ? n - off : EVAL_CHUNK;
-            gsl_matrix_view z = mat_rows(Z, rows);
-            prior_batch(fixed, off, &z.matrix, comp);
-            gsl_matrix_view img = decode(A, &z.matrix);                 /* (rows, 784) */
-            for (size_t r = 0; r < rows; r++) {
-                for (size_t p = 0; p < IMG; p++)
-                    fprintf(f, p ? " %.4f" : "%.4f", gsl_matrix_get(&img.matrix, r, p));
-                fputc('\n', f);
-                if (off + r < shown) {
-                    gsl_vector_view to = gsl_matrix_row(grid, off + r);
-                    gsl_vector_view from = gsl_matrix_row(&img.matrix, r);
-                    gsl_vector_memcpy(&to.vector, &from.vector);
-                }
-            }
-            if (J)
-                judge_count(J, &img.matrix, comp, &t);
-        }
-        gsl_rng_free(fixed);
-        out_close(f, name);
-        snprintf(name, sizeof name, "generated_%s", v);
-        fig_image_grid(dir, name, grid, 28, 28, (shown + N_CLASSES - 1) / N_CLASSES, N_CLASSES);
-        fig_value("generated_count", (double)K);
-        fig_value("generated_shown", (double)shown);
-        fig_use(name);
-        printf("%s: wrote %ld samples (the grid: the first %zu, column k from component k)\n", v, K, shown);
-        if (J) {
-            judged jd = judge_verdict(&t);
-            printf("%s: judge: %.3f judged as their component's class, consistency %.3f, confidence %.3f\n",
-                   v, jd.class_accuracy, jd.consistency, jd.confidence);
-            snprintf(name, sizeof name, "sample_class_accuracy_%s", v);
-            metrics_set(&S->m, name, jd.class_accuracy);
+        params *P[3] = {A->PE, A->PG, A->PD};
+        optimizer *O[4] = {A->optE_rec, A->optG, A->optD, A->optE_adv};
+        for (int j = 0; j < 7; j++) {
+            snprintf(name, sizeof name, "%s.%s", VARIANT_NAME[A->cfg.variant], part[j]);
+            j < 3 ? checkpoint_add_params(ck, name, P[j]) : checkpoint_add_optimizer(ck, name, O[j - 3]);
         }
     }
-    gsl_matrix_free(Z);
+    checkpoint_add_long(ck, "step", &R->step);
+}
+
+/* --generate K: K samples (section 10) from the session's sample seed, all to
+ * generated_V_pixels.dat, the first 60 (ten rows of six) to generated_V. */
+static void generate(run *R, judge *J, session *S)
+{
+    const size_t n = (size_t)S->generate, shown = n < 60 ? n : 60;
+    gsl_matrix *grid = gsl_matrix_alloc(shown, IMG);
+    char name[64];
+    for (size_t i = 0; i < R->n_models; i++) {
+        const variant_kind v = R->m[i].A->cfg.variant;
+        FILE *f = out_open(S->cli.out, named(name, "generated", v, "_pixels.dat"));
+        fprintf(f, "# 784 pixels in [0, 1] per row; row i decodes a prior sample of component i %% 6\n");
+        const judged t = sample_prior(R->m[i].A, S->sample_seed, n, grid, f, J);
+        out_close(f, name);
+        fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28, (shown + N_CLASSES - 1) / N_CLASSES,
+                       N_CLASSES);
+        fig_value("generated_count", (double)n), fig_value("generated_shown", (double)shown), fig_use(name);
+        printf("%s: wrote %zu samples (the grid: the first %zu, column k from component k)\n",
+               VARIANT_NAME[v], n, shown);
+        if (J) {
+            printf("%s: judge: %.3f judged as their component's class, consistency %.3f, confidence %.3f\n",
+                   VARIANT_NAME[v], t.class_accuracy, t.consistency, t.confidence);
+            metrics_set(&S->m, named(name, "sample_class_accuracy", v, ""), t.class_accuracy);
+        }
+    }
     gsl_matrix_free(grid);
 }
 
-/* ----------------------------------------------------------------------------
- * 12. Results
- *
- * Metric names: in a run of one model, recon_mse, prior_match,
- * cluster_purity (models with labels) and cluster_purity_any_order. In the
- * default run of two, the unlabelled model keeps the plain names and the
- * labelled one gets the suffix _labels -- except cluster_purity, which only
- * means something for the labelled model and keeps its plain name there.
- * ------------------------------------------------------------------------- */
-static void report(run *R, const image_set *train_set, judge *J, const char *const *names,
-                   session *S)
-{
-    const char *dir = S->cli.out;
-    metrics *m = &S->m;
-    for (size_t i = 0; i < R->n_models; i++) {
-        model_record *M = &R->m[i];
-        aae *A = M->A;
-        const char *v = variant_name(A->cfg.variant);
-        const char *sfx = R->n_models == 1 || A->cfg.variant == VARIANT_UNLABELLED ? ""
-                        : A->cfg.variant == VARIANT_LABELS ? "_labels" : "_source";
-        const int labelled = A->cfg.variant != VARIANT_UNLABELLED;
-        scores *sc = &M->final;
-        evaluate(A, R->test, NULL, sc);
-        printf("\n%s model after %ld iterations, on %zu test images:\n", v, R->step, R->test->n);
-        printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   "
-               "components used %d of 6\n",
-               sc->recon_mse, sc->prior_match, sc->purity, sc->purity_any, sc->components_used);
-        scores tr;
-        evaluate(A, train_set, NULL, &tr);
-        printf("  (on the %zu training images: recon_mse %.5f   prior_match %.3f   cluster_purity %.3f)\n",
-               train_set->n, tr.recon_mse, tr.prior_match, tr.purity);
-        printf("  class -> component:    0    1    2    3    4    5 none\n");
-        for (size_t c = 0; c < N_CLASSES; c++) {
-            printf("  %-8s          ", names[c]);
-            for (size_t k = 0; k <= N_CLASSES; k++)
-                printf(" %4zu", sc->count[c][k]);
-            printf("\n");
-        }
-        char name[64];
-        snprintf(name, sizeof name, "recon_mse%s", sfx);
-        metrics_set(m, name, sc->recon_mse);
-        snprintf(name, sizeof name, "prior_match%s", sfx);
-        metrics_set(m, name, sc->prior_match);
-        if (labelled) {
-            snprintf(name, sizeof name, "cluster_purity%s",
-                     A->cfg.variant == VARIANT_LABELS || R->n_models == 1 ? "" : sfx);
-            metrics_set(m, name, sc->purity);
-        }
-        snprintf(name, sizeof name, "cluster_purity_any_order%s", sfx);
-        metrics_set(m, name, sc->purity_any);
-        snprintf(name, sizeof name, "components_used%s", sfx);
-        metrics_set(m, name, sc->components_used);
-        snprintf(name, sizeof name, "prior_match_train%s", sfx);
-        metrics_set(m, name, tr.prior_match);
-
-        /* every model decodes the same z */
-        gsl_rng *fixed = rng_new((unsigned long)S->cli.seed + SAMPLES_FIGURE_SEED);
-        judged jd = figure_samples(dir, A, fixed, J);
-        gsl_rng_free(fixed);
-        if (J) {
-            printf("  judge on %d decoded prior samples per component: class k from component k %.3f, "
-                   "one class per component %.3f, confidence %.3f\n",
-                   SAMPLES_PER_COMP, jd.class_accuracy, jd.consistency, jd.confidence);
-            snprintf(name, sizeof name, "component_consistency%s", sfx);
-            metrics_set(m, name, jd.consistency);
-            if (labelled) {
-                snprintf(name, sizeof name, "sample_class_accuracy%s", sfx);
-                metrics_set(m, name, jd.class_accuracy);
-            }
-            snprintf(name, sizeof name, "judge_confidence%s", sfx);
-            metrics_set(m, name, jd.confidence);
-        }
-        if (!M->snap_taken[N_SNAP - 1]) {       /* a loaded model: its codes now */
-            evaluate(A, R->test, M->snap[N_SNAP - 1], sc);
-            M->snap_step[N_SNAP - 1] = R->step;
-            M->snap_taken[N_SNAP - 1] = 1;
-        }
-        figure_codes(dir, M, R->test, names);
-        figure_manifold(dir, A);
-        if (M->n_loss > 0)
-            figure_losses(dir, M);
-    }
-}
-
-/* ----------------------------------------------------------------------------
- * Appendix (skip on a first reading): the flags, and what they make
- *
- * The flags of this chapter with their defaults; the recipe that completes
- * them (--quick, --labels, the dataset: directory, class names, and the
- * judge's default, common/dataset.h); the models of the run. The common
- * flags and --save/--load/--generate/--resume are the session's
- * (common/session.h).
- * ------------------------------------------------------------------------- */
-typedef struct aae_flags {
+typedef struct config {
     const char *dataset, *data_dir, *judge_path, *variant, *recon;
-    long steps, batch, lr_drop_at, shift, d_steps;
-    double lr, lr_rec, label_share, beta1, noise;
+    long steps;
     int labels;                    /* --labels: = --variant labels          */
-    dataset_info data;             /* --dataset and --data, decided (dataset.h) */
-} aae_flags;
+    aae_config model;              /* every model's knobs but its variant   */
+    dataset_info data;             /* --dataset and --data, decided         */
+} config;
 
-#define MAX_FLAGS 20
-
-/* The defaults into F, and the table through which the flags change them;
- * returns the number of flags. */
-static size_t declare_flags(aae_flags *F, cli_option *table)
+static void recipe(config *cfg, const cli *c)
 {
-    *F = (aae_flags){.dataset = "mnist", .variant = "both", .recon = "bce", .steps = 4000,
-                     .batch = 100, .lr_drop_at = 3000, .shift = 1, .d_steps = 5, .lr = 5e-4,
-                     .lr_rec = 1e-4, .label_share = 1.0, .beta1 = 0.9, .noise = 0.3};
-    const cli_option flags[] = {
-        {"dataset", CLI_CHOICE, &F->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
-        {"data", CLI_STRING, &F->data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
-        {"judge", CLI_STRING, &F->judge_path, "the judge scoring decoded samples (default: build/judge/DATASET.judge, "
-                                              "skipped if absent)", 0, 0, NULL, 0},
-        {"variant", CLI_CHOICE, &F->variant, "both = unlabelled + labels; source = the source's labelled version",
+    if (cfg->labels && cli_given(c, "variant") && strcmp(cfg->variant, "labels") != 0)
+        cli_usage_error(c, "--labels contradicts --variant");
+    if (cfg->labels)
+        cfg->variant = "labels";
+    if (c->quick) {                /* flags given explicitly win */
+        if (!cli_given(c, "steps")) cfg->steps = 30;
+        if (!cli_given(c, "batch")) cfg->model.batch = 50;
+        if (!cli_given(c, "lr-drop-at")) cfg->model.lr_drop_at = 20;
+    }
+    cfg->model.recon = strcmp(cfg->recon, "mse") == 0 ? RECON_MSE : RECON_BCE;
+    cfg->data = dataset_select(cfg->dataset, cfg->data_dir);
+}
+
+/* The flags and recipe()'s usage errors, before anything is written. */
+static void start(session *S, config *cfg, int argc, char **argv)
+{
+    *cfg = (config){.dataset = "mnist", .variant = "both", .recon = "bce", .steps = 4000,
+                    .model = {.x_dim = IMG, .h1 = 500, .h2 = 300, .d_hidden = 100, .batch = 100,
+                              .lr = 5e-4, .lr_rec = 1e-4, .beta1 = 0.9, .lr_drop_at = 3000,
+                              .noise = 0.3, .shift = 1, .d_steps = 5, .label_share = 1.0}};
+    aae_config *m = &cfg->model;
+    const cli_option options[] = {
+        {"dataset", CLI_CHOICE, &cfg->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
+        {"data", CLI_STRING, &cfg->data_dir, "directory of the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
+        {"judge", CLI_STRING, &cfg->judge_path, "the samples' judge [build/judge/DATASET.judge if built]", 0, 0, NULL, 0},
+        {"variant", CLI_CHOICE, &cfg->variant, "both = unlabelled + labels; source: the source's labelled version",
          0, 0, "both|unlabelled|labels|source", 0},
-        {"labels", CLI_FLAG, &F->labels, "only the label-conditioned model (= --variant labels)", 0, 0, NULL, 0},
-        {"label-share", CLI_REAL, &F->label_share, "labels: share of training images whose label D sees", 0, 1, NULL, 0},
-        {"recon", CLI_CHOICE, &F->recon, "reconstruction loss on the sigmoid output", 0, 0, "bce|mse", 0},
-        {"steps", CLI_INT, &F->steps, "training iterations (of each model)", 1, 10000000, NULL, 0},
-        {"batch", CLI_INT, &F->batch, "images per batch", 1, 10000, NULL, 0},
-        {"lr", CLI_REAL, &F->lr, "Adam learning rate of D and of the encoder's adversarial step", 1e-9, 10, NULL, 0},
-        {"lr-rec", CLI_REAL, &F->lr_rec, "Adam learning rate of the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
-        {"lr-drop-at", CLI_INT, &F->lr_drop_at, "from this iteration on, the learning rate is lr / 10 (0: never)",
-         0, 10000000, NULL, 0},
-        {"noise", CLI_REAL, &F->noise, "sd of Gaussian noise added to the encoder's training input", 0, 10, NULL, 0},
-        {"shift", CLI_INT, &F->shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
-        {"d-steps", CLI_INT, &F->d_steps, "discriminator updates per iteration (fresh prior samples each)",
-         1, 100, NULL, 0},
-        {"beta1", CLI_REAL, &F->beta1, "Adam's beta1 (momentum), all four optimisers", 0, 0.999, NULL, 0},
+        {"labels", CLI_FLAG, &cfg->labels, "only the label-conditioned model (= --variant labels)", 0, 0, NULL, 0},
+        {"label-share", CLI_REAL, &m->label_share, "share of the training images whose label D sees", 0, 1, NULL, 0},
+        {"recon", CLI_CHOICE, &cfg->recon, "reconstruction loss on the sigmoid output", 0, 0, "bce|mse", 0},
+        {"steps", CLI_INT, &cfg->steps, "training iterations (of each model)", 1, 10000000, NULL, 0},
+        {"batch", CLI_INT, &m->batch, "images per batch", 1, 10000, NULL, 0},
+        {"lr", CLI_REAL, &m->lr, "Adam's learning rate: D and the encoder's adversarial step", 1e-9, 10, NULL, 0},
+        {"lr-rec", CLI_REAL, &m->lr_rec, "Adam's learning rate: the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
+        {"lr-drop-at", CLI_INT, &m->lr_drop_at, "from this iteration on, lr / 10 (0: never)", 0, 10000000, NULL, 0},
+        {"noise", CLI_REAL, &m->noise, "sd of the noise on the encoder's training input", 0, 10, NULL, 0},
+        {"shift", CLI_INT, &m->shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
+        {"d-steps", CLI_INT, &m->d_steps, "D updates per iteration (fresh prior samples each)", 1, 100, NULL, 0},
+        {"beta1", CLI_REAL, &m->beta1, "Adam's beta1 (momentum), all four optimisers", 0, 0.999, NULL, 0},
     };
-    const size_t n = sizeof flags / sizeof flags[0];
-    if (n > MAX_FLAGS)
-        die("internal error: more than %d flags", MAX_FLAGS);
-    memcpy(table, flags, sizeof flags);
-    return n;
+    session_parse(S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.", 42, options,
+                  sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
+    recipe(cfg, &S->cli);
+    session_open(S);
 }
 
-/* What the flags leave open: --labels, --quick's shorter run (flags given
- * explicitly win), the data directory and the class names of the dataset. */
-static void recipe(aae_flags *F, const cli *c)
+/* The models of the run (--variant), with the recipe printed; how many. */
+static size_t model_configs(const config *cfg, aae_config models[MAX_MODELS])
 {
-    if (F->labels) {
-        if (cli_given(c, "variant") && strcmp(F->variant, "labels") != 0)
-            cli_usage_error(c, "--labels contradicts --variant");
-        F->variant = "labels";
-    }
-    if (c->quick) {
-        if (!cli_given(c, "steps")) F->steps = 30;
-        if (!cli_given(c, "batch")) F->batch = 50;
-        if (!cli_given(c, "lr-drop-at")) F->lr_drop_at = 20;
-    }
-    F->data = dataset_select(F->dataset, F->data_dir);
-}
-
-/* The models of the run (--variant): one configuration each; returns how many. */
-static size_t model_configs(const aae_flags *F, aae_config cfgs[MAX_MODELS])
-{
-    const aae_config base = {
-        .x_dim = IMG, .h1 = ENC_H1, .h2 = ENC_H2, .d_hidden = D_HIDDEN,
-        .variant = VARIANT_UNLABELLED,
-        .recon = strcmp(F->recon, "mse") == 0 ? RECON_MSE : RECON_BCE,
-        .batch = (size_t)F->batch, .lr = F->lr, .lr_rec = F->lr_rec, .beta1 = F->beta1,
-        .lr_drop_at = F->lr_drop_at, .noise = F->noise, .shift = F->shift,
-        .d_steps = F->d_steps, .label_share = F->label_share};
-    const int both = strcmp(F->variant, "both") == 0;
+    const aae_config *m = &cfg->model;
     size_t n = 0;
-    if (both || strcmp(F->variant, "unlabelled") == 0)
-        cfgs[n++] = base;
-    if (both || strcmp(F->variant, "labels") == 0) {
-        cfgs[n] = base;
-        cfgs[n++].variant = VARIANT_LABELS;
-    }
-    if (strcmp(F->variant, "source") == 0) {
-        cfgs[n] = base;
-        cfgs[n++].variant = VARIANT_SOURCE;
-    }
+    for (variant_kind v = VARIANT_UNLABELLED; v <= VARIANT_SOURCE; v++)
+        if (!strcmp(cfg->variant, "both") ? v != VARIANT_SOURCE : !strcmp(cfg->variant, VARIANT_NAME[v]))
+            models[n] = *m, models[n++].variant = v;
+    printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), D (2 or 2 + 7)-100-100-1\n"
+           "Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n"
+           "encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n"
+           "prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n", cfg->variant, cfg->recon, m->lr,
+           m->beta1, m->lr_drop_at, m->batch, cfg->steps, m->shift, m->noise, m->label_share, PRIOR_SHIFT,
+           PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
     return n;
-}
-
-/* Which training labels D may see (--label-share): 1 = shown. Draws from r. */
-static unsigned char *labels_shown(size_t n, double share, gsl_rng *r)
-{
-    unsigned char *known = malloc(n);
-    if (!known)
-        die("out of memory");
-    for (size_t i = 0; i < n; i++)
-        known[i] = gsl_rng_uniform(r) < share;
-    return known;
-}
-
-static void print_recipe(const aae_flags *F)
-{
-    printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), "
-           "D (2 or 2 + 7)-100-100-1\n", F->variant, F->recon);
-    printf("Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n",
-           F->lr, F->beta1, F->lr_drop_at, F->batch, F->steps);
-    printf("encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n",
-           F->shift, F->noise, F->label_share);
-    printf("prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n",
-           PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
 }
 
 /* ----------------------------------------------------------------------------
@@ -1401,57 +853,47 @@ static void print_recipe(const aae_flags *F)
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    aae_flags F;
-    cli_option flags[MAX_FLAGS];
-    const size_t n_flags = declare_flags(&F, flags);
     session S;
-    session_parse(&S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.",
-                  42, flags, n_flags, SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
-    recipe(&F, &S.cli);                 /* its usage errors come before anything is written */
-    session_open(&S);
+    config cfg;
+    start(&S, &cfg, argc, argv);                        /* the flags: Appendix B */
 
     /* 1. the data: six classes, training and test; the judge of samples */
-    image_set *train_set = load_six_classes(F.data.dir, "train");
-    image_set *test_set = load_six_classes(F.data.dir, "t10k");
-    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", F.data.name, train_set->n, test_set->n);
-    judge *J = dataset_open_judge(&F.data, F.judge_path, "samples are not scored");
+    image_set *train_set = load_six_classes(cfg.data.dir, "train");
+    image_set *test_set = load_six_classes(cfg.data.dir, "t10k");
+    printf("11-aae: %s classes 0-5, %zu training and %zu test images\n", cfg.data.name, train_set->n, test_set->n);
+    judge *J = dataset_open_judge(&cfg.data, cfg.judge_path, "samples are not scored");
 
     /* 3, 9. the models of this run, side by side; 6. which labels D may see */
-    aae_config cfgs[MAX_MODELS];
-    const size_t n_models = model_configs(&F, cfgs);
+    aae_config models[MAX_MODELS];
     run R;
-    run_init(&R, cfgs, n_models, F.steps, test_set, S.rng);
-    unsigned char *known = labels_shown(train_set->n, F.label_share, S.rng);
+    run_init(&R, models, model_configs(&cfg, models), cfg.steps, test_set, S.rng);
+    unsigned char *known = labels_shown(train_set->n, cfg.model.label_share, S.rng);
     const train_data T = {train_set, known};
-    print_recipe(&F);
 
-    /* 7, 9. train, or load what was trained (--resume: and train it on) */
+    /* 9. train, or load what was trained (--resume: and train it on) */
     checkpoint ck;
     run_checkpoint(&R, &ck);
     if (S.load || S.resume) {
         session_load(&S, &ck, "the run");
         printf("loaded a checkpoint at iteration %ld\n", R.step);
-        session_check_resume(&S, R.step, F.steps);
+        session_check_resume(&S, R.step, cfg.steps);
     }
-    if (S.generate) {                                   /* 10. samples, and only those */
-        generate(&R, J, &S);
+    if (S.generate) {
+        generate(&R, J, &S);                            /* 10. samples, and only those */
     } else {
         if (session_trains(&S)) {
-            printf("\ntraining\n");
-            train(&R, &T, S.rng, F.steps, S.cli.quiet, stdout);
+            printf("\n== 9. Training%s\n", R.n_models > 1 ? ": the models side by side" : "");
+            train(&R, &T, S.rng, cfg.steps, S.cli.quiet, stdout);
+        } else {
+            keep_codes(&R, N_SNAP - 1);                 /* loaded: its codes, now */
         }
-        figure_prior(S.cli.out, S.sample_seed);          /* 8, 11, 12. measure and draw */
-        report(&R, train_set, J, F.data.class_title, &S);
+        figure_prior(S.cli.out, S.sample_seed, cfg.data.class_title);      /* Appendix A */
+        for (size_t i = 0; i < R.n_models; i++)         /* 11. what each model learned */
+            results(&R, &R.m[i], train_set, J, cfg.data.class_title, &S);
     }
     session_save(&S, &ck, "the run");
     session_finish(&S);
-
-    run_free(&R);
-    free(known);
-    if (J)
-        judge_free(J);
-    image_set_free(train_set);
-    image_set_free(test_set);
+    run_free(&R), free(known), judge_free(J), image_set_free(train_set), image_set_free(test_set);
     return 0;
 }
 #endif

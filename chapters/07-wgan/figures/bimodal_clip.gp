@@ -1,8 +1,8 @@
 # bimodal_clip.gp -- the clip run on the 1D bimodal target at each of the n_snap
 # snapshot steps: the data density (black), G's histogram (blue bars) and the
 # critic's curve D(x) on the right axis. (bimodal_gp.gp: the gp run.)
-# snap_bimodal_clip.dat: x, real density, generated density, D(x); one block per
-# snapshot (gnuplot index 0 .. n_snap - 1).
+# snap_bimodal_clip_K.dat: x, real density, generated density, D(x) at the
+# K-th snapshot (K = 1 .. n_snap).
 load "values.gp"
 method = "clip"
 fig_name = "bimodal_clip"; fig_w = 1600; fig_h = 500
@@ -21,9 +21,9 @@ set key top left font ",10"
 do for [k = 1:n_snap] {
     set title sprintf("step %d", value(sprintf("snap_step_bimodal_%s_%d", method, k)))
     if (k == n_snap) { set y2label "critic value D(x)" }
-    plot sprintf("snap_bimodal_%s.dat", method) index (k - 1) using 1:3 \
+    plot sprintf("snap_bimodal_%s_%d.dat", method, k) using 1:3 \
             with boxes fs solid 0.4 lc 1 title "generated", \
-         "" index (k - 1) using 1:2 with lines lc rgb c_black title "data", \
-         "" index (k - 1) using 1:4 axes x1y2 with lines lt 4 title "D(x)"
+         "" using 1:2 with lines lc rgb c_black title "data", \
+         "" using 1:4 axes x1y2 with lines lt 4 title "D(x)"
 }
 unset multiplot

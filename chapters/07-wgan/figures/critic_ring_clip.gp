@@ -1,9 +1,8 @@
 # critic_ring_clip.gp -- the clip critic's value D(x) over the plane as a colour
 # map, with G's final samples (white dots) and the 8 mode centres on top.
 # (critic_ring_gp.gp: the gp run.)
-# critic_ring_clip.dat: x y D(x, y) on a 101 x 101 grid; snap_ring_clip.dat: G's
-# samples, one block per snapshot, the last (index n_snap - 1) at the end of
-# training; ring_centres.dat: x y of the centres.
+# critic_ring_clip.dat: x y D(x, y) on a 101 x 101 grid; snap_ring_clip_K.dat: G's
+# samples at the K-th snapshot, the last (K = n_snap) at the end of training; ring_centres.dat: x y of the centres.
 load "values.gp"
 method = "clip"
 fig_name = "critic_ring_clip"; fig_w = 1100; fig_h = 900
@@ -18,6 +17,6 @@ set cblabel "critic value D(x)"
 set palette defined (0 "#440154", 1 "#3b528b", 2 "#21918c", 3 "#5ec962", 4 "#fde725")
 set key outside bottom center horizontal opaque fc rgb "#666666" textcolor rgb "#ffffff"
 plot sprintf("critic_ring_%s.dat", method) using 1:2:3 with image notitle, \
-     sprintf("snap_ring_%s.dat", method) index (n_snap - 1) using 1:2 \
+     sprintf("snap_ring_%s_%d.dat", method, n_snap) using 1:2 \
         with points pt 7 ps 0.35 lc rgb "#ffffff" title "generated samples", \
      "ring_centres.dat" using 1:2 with points pt 6 ps 2 lw 2 lc rgb c_vermilion title "mode centres"

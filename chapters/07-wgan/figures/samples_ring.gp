@@ -1,8 +1,8 @@
 # samples_ring.gp -- G's samples on the 8-Gaussian ring at the n_snap snapshot
 # steps (before training, after 10 % and 33 % of it, at the end), one row per
 # method trained (clip, then gp), with the 8 mode centres as orange circles.
-# snap_ring_METHOD.dat: x y, one block per snapshot (gnuplot index 0 ..
-# n_snap - 1); ring_centres.dat: x y of the centres.
+# snap_ring_METHOD_K.dat: x y, the K-th snapshot (K = 1 .. n_snap);
+# ring_centres.dat: x y of the centres.
 load "values.gp"
 fig_name = "samples_ring"; fig_w = 1600; fig_h = 420 * (run_ring_clip + run_ring_gp) + 60
 load "style.gp"
@@ -21,7 +21,7 @@ do for [method in "clip gp"] {
         do for [k = 1:n_snap] {
             step = value(sprintf("snap_step_ring_%s_%d", method, k))
             set title sprintf("%s, step %d", method, step)
-            plot sprintf("snap_ring_%s.dat", method) index (k - 1) using 1:2 \
+            plot sprintf("snap_ring_%s_%d.dat", method, k) using 1:2 \
                     with points pt 7 ps 0.25 lc 1, \
                  "ring_centres.dat" using 1:2 with points pt 6 ps 1.8 lw 2 lc 2
         }

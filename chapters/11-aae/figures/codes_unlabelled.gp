@@ -2,9 +2,10 @@
 # the codes of the test images at (up to) four points of training, coloured
 # by class, over the prior's 3-sigma boxes; four square panels side by side,
 # and the legend in a fifth, narrow one.
-# codes_unlabelled.dat: x, y, class; one block per snapshot (gnuplot `index`), the
-# steps in values.gp as codes_unlabelled_step_1 ... codes_unlabelled_step_N (N =
-# codes_unlabelled_n_snaps). prior_boxes.dat: one closed outline per component.
+# codes_unlabelled.dat: class, then x and y of each snapshot's codes (columns 2-3,
+# 4-5, ...); for panel i = 1 .. N (N = codes_unlabelled_n_snaps), values.gp gives
+# its step, codes_unlabelled_step_i, and the column of its x, codes_unlabelled_col_i.
+# prior_boxes.dat: one closed outline per component.
 # (codes_unlabelled.gp, codes_labels.gp and codes_source.gp differ only in
 # `variant`.)
 load "values.gp"
@@ -30,8 +31,9 @@ do for [i = 1:n_snaps] {
     set origin 0.22 * (i - 1), 0
     set size 0.22, 0.93
     set title sprintf("step %d", value(sprintf("%s_step_%d", fig_name, i)))
+    xc = value(sprintf("%s_col_%d", fig_name, i))
     plot "prior_boxes.dat" using 1:2 with lines lc rgb c_black, \
-         for [c = 0:n_classes - 1] codes index (i - 1) using ($3 == c ? $1 : 1/0):2 \
+         for [c = 0:n_classes - 1] codes using ($1 == c ? column(xc) : 1/0):(column(xc + 1)) \
              with points pt 7 ps 0.35 lc rgb word(class_colours, c + 1)
 }
 set origin 0.88, 0.1

@@ -2,7 +2,8 @@
 # left, the three losses (trailing means over loss_window steps); right, the
 # test metrics. loss_unlabelled.dat: step, recon, D, adv, then the trailing means
 # of the three (columns 5-7). eval_unlabelled.dat: step, test recon MSE, prior
-# match, cluster purity, cluster purity in the best class order.
+# match, cluster purity, cluster purity in the best class order (columns 6-9
+# repeat them: a history of window 1). Both files are histories (history.h).
 # (losses_unlabelled.gp, losses_labels.gp and losses_source.gp differ only
 # in `variant`.)
 load "values.gp"
