@@ -124,36 +124,56 @@ void fjd_reference_free(fjd_reference *f)
     f->test = NULL;
 }
 
+judge_verdict judge_tally_verdict(const judge_tally *t)
+{
+    judge_verdict v = {0};
+    for (int a = 0; a < 10; a++) {
+        size_t asked = 0;
+        for (int b = 0; b < 10; b++)
+            asked += t->count[a][b];
+        for (int b = 0; b < 10; b++) {
+            v.hist[b] += t->n ? (double)t->count[a][b] / (double)t->n : 0.0;
+            v.confusion[a][b] = asked ? (double)t->count[a][b] / (double)asked : 0.0;
+        }
+        v.score += t->n ? (double)t->count[a][a] / (double)t->n : 0.0;
+    }
+    v.confidence = t->n ? t->confidence_sum / (double)t->n : 0.0;
+    return v;
+}
+
+/* The verdicts of `images` into the tally; the per-image verdicts, if asked,
+ * into judged and confidence (n each, not NULL) */
+static void tally_add(judge *j, const gsl_matrix *images, const unsigned char *want, judge_tally *t,
+                      unsigned char *judged, double *confidence)
+{
+    judge_classify(j, images, judged, confidence);
+    for (size_t i = 0; i < images->size1; i++) {
+        t->count[want[i]][judged[i]]++;
+        t->confidence_sum += confidence[i];
+    }
+    t->n += images->size1;
+}
+
+void judge_tally_add(judge *j, const gsl_matrix *images, const unsigned char *want, judge_tally *t)
+{
+    for (size_t start = 0; start < images->size1; start += JUDGE_MAX_BATCH) {
+        unsigned char cls[JUDGE_MAX_BATCH];
+        double conf[JUDGE_MAX_BATCH];
+        const size_t n = images->size1 - start < JUDGE_MAX_BATCH ? images->size1 - start : JUDGE_MAX_BATCH;
+        gsl_matrix_const_view X = gsl_matrix_const_submatrix(images, start, 0, n, images->size2);
+        tally_add(j, &X.matrix, want + start, t, cls, conf);
+    }
+}
+
 judge_verdict judge_verdicts(judge *j, const gsl_matrix *images, const unsigned char *want,
                              unsigned char *judged, double *confidence)
 {
-    const size_t n = images->size1;
-    unsigned char *cls = judged ? judged : xmalloc(n ? n : 1, "the judge's verdicts");
-    double *conf = confidence ? confidence : xmalloc((n ? n : 1) * sizeof *conf, "the judge's verdicts");
-    judge_classify(j, images, cls, conf);
-    judge_verdict v = {0};
-    double asked[10] = {0};
-    for (size_t i = 0; i < n; i++) {
-        v.score += cls[i] == want[i];
-        v.confidence += conf[i];
-        v.hist[cls[i]] += 1.0;
-        v.confusion[want[i]][cls[i]] += 1.0;
-        asked[want[i]] += 1.0;
-    }
-    for (int a = 0; a < 10 && n > 0; a++) {
-        v.hist[a] /= (double)n;
-        for (int b = 0; b < 10; b++)
-            v.confusion[a][b] = asked[a] > 0 ? v.confusion[a][b] / asked[a] : 0.0;
-    }
-    if (n > 0) {
-        v.score /= (double)n;
-        v.confidence /= (double)n;
-    }
-    if (!judged)
-        free(cls);
-    if (!confidence)
-        free(conf);
-    return v;
+    judge_tally t = {0};
+    if (judged && confidence)
+        tally_add(j, images, want, &t, judged, confidence);
+    else
+        judge_tally_add(j, images, want, &t);
+    return judge_tally_verdict(&t);
 }
 
 double mean_pair_distance(const gsl_matrix *images, const unsigned char *label, size_t n)

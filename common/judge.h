@@ -68,6 +68,16 @@ typedef struct judge_verdict {
 judge_verdict judge_verdicts(judge *j, const gsl_matrix *images, const unsigned char *want,
                              unsigned char *judged, double *confidence);
 
+/* The same over many batches (samples streamed a chunk at a time): add each
+ * chunk's verdicts to a tally (zero it first), then read the verdict. */
+typedef struct judge_tally {
+    size_t n, count[10][10];       /* [asked][judged]                       */
+    double confidence_sum;
+} judge_tally;
+
+void judge_tally_add(judge *j, const gsl_matrix *images, const unsigned char *want, judge_tally *t);
+judge_verdict judge_tally_verdict(const judge_tally *t);
+
 /* How varied images of a class are: the mean Euclidean distance of pairs of
  * rows with the same label, pairing the 1st and 2nd row of each class, then
  * the 3rd and 4th, ... among the first n rows. A generator's samples over

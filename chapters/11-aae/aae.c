@@ -443,9 +443,10 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
  *
  * An iteration of each model per step, from one generator. Per model: the
  * losses (a history: its trailing means are the loss curves), the test
- * metrics at EVALS steps (window 1) and the codes at N_SNAP steps.
+ * metrics at EVALS steps (window 1; on the first MONITOR_N test digits, the
+ * results on all of them) and the codes at N_SNAP steps.
  * ------------------------------------------------------------------------- */
-enum { MAX_MODELS = 3, N_SNAP = 4, EVALS = 20, LOSS_WINDOW = 50 };
+enum { MAX_MODELS = 3, N_SNAP = 4, EVALS = 20, LOSS_WINDOW = 50, MONITOR_N = 1000 };
 static const double SNAP_AT[N_SNAP] = {0.02, 0.1, 0.3, 1.0};   /* of the steps */
 
 typedef struct model_record {
@@ -460,26 +461,35 @@ typedef struct run {
     long step, snap_step[N_SNAP];  /* iterations done; when the codes are kept */
     int snap_taken[N_SNAP];
     const image_set *test;
+    image_set monitor;             /* the first MONITOR_N test digits: the curves */
+    judge *J;                      /* with a judge: fjd over training (section 10) */
+    fjd_reference ref;             /* the test digits' features, floor, noise */
+    gsl_matrix *fjd_samples;       /* (10 000, 784); --quick: 1000           */
+    unsigned long fjd_seed;
 } run;
 
 static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps, const image_set *test, gsl_rng *r)
 {
-    *R = (run){.n_models = n_models, .test = test};
+    *R = (run){.n_models = n_models, .test = test, .monitor = *test};
+    R->monitor.n = test->n < MONITOR_N ? test->n : MONITOR_N;
     for (int k = 0; k < N_SNAP; k++)
         R->snap_step[k] = (long)ceil(SNAP_AT[k] * (double)steps);
     for (size_t i = 0; i < n_models; i++) {
         model_record *M = &R->m[i];
         M->A = aae_new(&cfgs[i], r);
         M->loss = history_new((size_t)steps, LOSS_WINDOW, "recon D adv");
-        M->evals = history_new(EVALS + 2, 1, "test_recon_mse prior_match cluster_purity cluster_purity_any_order");
-        M->codes = gsl_matrix_calloc(test->n, 1 + 2 * N_SNAP);
-        for (size_t j = 0; j < test->n; j++)
+        M->evals = history_new(EVALS + 2, 1, "test_recon_mse prior_match cluster_purity cluster_purity_any_order fjd");
+        M->codes = gsl_matrix_calloc(R->monitor.n, 1 + 2 * N_SNAP);
+        for (size_t j = 0; j < R->monitor.n; j++)
             gsl_matrix_set(M->codes, j, 0, test->labels[j]);
     }
 }
 
 static void run_free(run *R)
 {
+    fjd_reference_free(&R->ref);
+    if (R->fjd_samples)
+        gsl_matrix_free(R->fjd_samples);
     for (size_t i = 0; i < R->n_models; i++)
         aae_free(R->m[i].A), history_free(R->m[i].loss), history_free(R->m[i].evals), gsl_matrix_free(R->m[i].codes);
 }
@@ -489,23 +499,26 @@ static void keep_codes(run *R, int k)
 {
     R->snap_step[k] = R->step, R->snap_taken[k] = 1;
     for (size_t i = 0; i < R->n_models; i++) {
-        gsl_matrix_view z = gsl_matrix_submatrix(R->m[i].codes, 0, 1 + 2 * (size_t)k, R->test->n, CODE);
-        evaluate(R->m[i].A, R->test, &z.matrix);
+        gsl_matrix_view z = gsl_matrix_submatrix(R->m[i].codes, 0, 1 + 2 * (size_t)k, R->monitor.n, CODE);
+        evaluate(R->m[i].A, &R->monitor, &z.matrix);
     }
 }
+
+static double fjd_now(const run *R, aae *A);
 
 static void record_evals(run *R)
 {
     for (size_t i = 0; i < R->n_models; i++) {
-        const evaluation e = evaluate(R->m[i].A, R->test, NULL);
-        history_add(R->m[i].evals, R->step, (double[]){e.recon_mse, e.prior_match, e.purity, e.purity_any});
+        const evaluation e = evaluate(R->m[i].A, &R->monitor, NULL);
+        const double fjd = R->J ? fjd_now(R, R->m[i].A) : 0.0;
+        history_add(R->m[i].evals, R->step, (double[]){e.recon_mse, e.prior_match, e.purity, e.purity_any, fjd});
     }
 }
 
 /* Every model of R from R->step to to_step; about ten lines to log (if not NULL). */
 static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int quiet, FILE *log)
 {
-    const long from = R->step, every_eval = (to_step + EVALS - 1) / EVALS;
+    const long from = R->step, every_eval = GSL_MAX((to_step + EVALS - 1) / EVALS, 100);   /* >= 100 steps */
     progress prog;
     progress_start(&prog, to_step - from, quiet);
     if (from == 0)
@@ -543,6 +556,7 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
  * ------------------------------------------------------------------------- */
 #define SAMPLES_PER_COMP 100
 #define SAMPLES_FIGURE_SEED 2000003UL  /* + --seed: the judged samples' generator */
+#define FJD_SEED 3000017UL             /* + --seed: fjd's samples and noise images */
 
 /* Prior samples first, first + 1, ... (j from component j % 6) into Z's rows. */
 static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z)
@@ -555,8 +569,8 @@ static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z)
 }
 
 typedef struct judged {
-    size_t hist[N_CLASSES][10], right, n;     /* [component][judged class]  */
-    double confidence_sum, class_accuracy, consistency, confidence;
+    judge_verdict v;               /* asked = the component (common/judge.h) */
+    double class_accuracy, consistency, confidence;
 } judged;
 
 /* n decoded prior samples from a generator seeded with `seed`, a chunk at a
@@ -564,10 +578,10 @@ typedef struct judged {
  * judge's verdict if J is not NULL. */
 static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *keep, FILE *pixels, judge *J)
 {
-    judged t = {.n = 0};
+    judged t = {0};
+    judge_tally tally = {0};
     gsl_matrix *Z = gsl_matrix_alloc(EVAL_CHUNK, CODE);
-    unsigned char cls[EVAL_CHUNK];                              /* the judge's verdicts */
-    double conf[EVAL_CHUNK];
+    unsigned char comp[EVAL_CHUNK];                             /* each sample's component */
     gsl_rng *fixed = rng_new(seed);
     for (size_t off = 0; off < n; off += EVAL_CHUNK) {
         gsl_matrix_view z = mat_rows(Z, n - off < EVAL_CHUNK ? n - off : EVAL_CHUNK);
@@ -575,29 +589,42 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
         const gsl_matrix *img = decode(A, &z.matrix);              /* (m, 784) */
         for (size_t i = 0; i < img->size1; i++) {
             gsl_vector_const_view row = gsl_matrix_const_row(img, i);
+            comp[i] = (unsigned char)((off + i) % N_CLASSES);
             if (off + i < keep->size1)
                 gsl_matrix_set_row(keep, off + i, &row.vector);
             for (size_t p = 0; pixels && p < IMG; p++)
                 fprintf(pixels, p + 1 < IMG ? "%.4f " : "%.4f\n", gsl_vector_get(&row.vector, p));
         }
         if (J)
-            judge_classify(J, img, cls, conf);
-        for (size_t i = 0; J && i < img->size1; i++, t.n++) {         /* sample i: component (off + i) % 6 */
-            t.hist[(off + i) % N_CLASSES][cls[i]]++;
-            t.right += cls[i] == (off + i) % N_CLASSES;
-            t.confidence_sum += conf[i];
-        }
+            judge_tally_add(J, img, comp, &tally);
     }
-    for (size_t k = 0; J && k < N_CLASSES; k++) {                /* the verdict */
-        size_t top = 0, tot = 0;
-        for (size_t d = 0; d < 10; d++)
-            top = t.hist[k][d] > top ? t.hist[k][d] : top, tot += t.hist[k][d];
-        t.consistency += tot ? (double)top / (double)tot / N_CLASSES : 0.0;
-    }
-    t.class_accuracy = J ? (double)t.right / (double)t.n : 0.0;
-    t.confidence = J ? t.confidence_sum / (double)t.n : 0.0;
+    t.v = judge_tally_verdict(&tally);                          /* the verdict */
+    for (size_t k = 0; k < N_CLASSES; k++)                      /* consistency: a component's top class */
+        t.consistency += gsl_stats_max(t.v.confusion[k], 1, 10) / N_CLASSES;
+    t.class_accuracy = t.v.score, t.confidence = t.v.confidence;
     gsl_rng_free(fixed), gsl_matrix_free(Z);
     return t;
+}
+
+/* fjd (chapter 08, common/judge.h): n decoded prior samples against the
+ * judge's features of the test digits; R->ref holds those, fjd_floor (the
+ * training digits) and fjd_noise. */
+static void fjd_init(run *R, judge *J, const image_set *train, int quick, unsigned long seed)
+{
+    const size_t n = quick ? 1000 : 10000, n_test = R->test->n < n ? R->test->n : n;
+    const size_t n_train = train->n < 6 * n ? train->n : 6 * n;         /* all, but with --quick */
+    gsl_matrix_const_view te = gsl_matrix_const_submatrix(R->test->images, 0, 0, n_test, IMG),
+                          tr = gsl_matrix_const_submatrix(train->images, 0, 0, n_train, IMG);
+    R->J = J, R->fjd_seed = seed, R->fjd_samples = gsl_matrix_alloc(n, IMG);
+    gsl_rng *noise = rng_new(seed + 1);
+    R->ref = fjd_reference_new(J, &te.matrix, &tr.matrix, n, noise);
+    gsl_rng_free(noise);
+}
+
+static double fjd_now(const run *R, aae *A)
+{
+    sample_prior(A, R->fjd_seed, R->fjd_samples->size1, R->fjd_samples, NULL, NULL);
+    return judge_fjd(R->J, R->ref.test, R->fjd_samples);
 }
 
 /* ----------------------------------------------------------------------------
@@ -613,7 +640,9 @@ static void results(const run *R, const model_record *M, const image_set *train_
 {
     const variant_kind v = M->A->cfg.variant;
     gsl_matrix *samples = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
-    const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, train_set, NULL);
+    image_set train_part = *train_set;                  /* as many training digits as test digits */
+    train_part.n = GSL_MIN(train_set->n, R->test->n);
+    const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, &train_part, NULL);
     const judged jd = sample_prior(M->A, S->cli.seed + SAMPLES_FIGURE_SEED, samples->size1, samples, NULL, J);
     printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n", VARIANT_NAME[v], R->step, e.n);
     printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   components used %d of 6\n",
@@ -629,18 +658,25 @@ static void results(const run *R, const model_record *M, const image_set *train_
     if (J)
         printf("  judge on %d decoded prior samples per component: class k from component k %.3f, one class per "
                "component %.3f, confidence %.3f\n", SAMPLES_PER_COMP, jd.class_accuracy, jd.consistency, jd.confidence);
+    const double fjd = history_last(M->evals, 4), fjd_start = gsl_matrix_get(M->evals->rows, 0, 5);
+    if (J)
+        printf("  Frechet judge distance of %zu decoded prior samples to the test digits %.2f (at the start %.1f;"
+               " training digits %.2f, noise %.1f)\n", R->fjd_samples->size1, fjd, fjd_start, R->ref.floor, R->ref.noise);
     const int lab = v != VARIANT_UNLABELLED;            /* (source runs alone) */
     const struct { const char *name; double value; int kept; } m[] = {
         {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1}, {"cluster_purity", e.purity, lab},
         {"cluster_purity_any_order", e.purity_any, 1}, {"components_used", e.components_used, 1},
         {"prior_match_train", tr.prior_match, 1}, {"component_consistency", jd.consistency, J != NULL},
-        {"sample_class_accuracy", jd.class_accuracy, J && lab}, {"judge_confidence", jd.confidence, J != NULL}};
+        {"sample_class_accuracy", jd.class_accuracy, J && lab}, {"judge_confidence", jd.confidence, J != NULL},
+        {"fjd", fjd, J != NULL}, {"fjd_start", fjd_start, J != NULL}, {"fjd_vs_start", fjd / fjd_start, J != NULL}};
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
         char name[64];
         snprintf(name, sizeof name, "%s%s", m[k].name, R->n_models > 1 && lab && k != 2 ? "_labels" : "");
         if (m[k].kept)
             metrics_set(&S->m, name, m[k].value);
     }
+    if (J)
+        metrics_set(&S->m, "fjd_floor", R->ref.floor), metrics_set(&S->m, "fjd_noise", R->ref.noise);
     figures(S->cli.out, R, M, samples);                 /* Appendix A */
     gsl_matrix_free(samples);
 }
@@ -867,6 +903,8 @@ int main(int argc, char **argv)
     aae_config models[MAX_MODELS];
     run R;
     run_init(&R, models, model_configs(&cfg, models), cfg.steps, test_set, S.rng);
+    if (J)                                              /* 10. fjd's yardsticks */
+        fjd_init(&R, J, train_set, S.cli.quick, S.cli.seed + FJD_SEED);
     unsigned char *known = labels_shown(train_set->n, cfg.model.label_share, S.rng);
     const train_data T = {train_set, known};
 
