@@ -280,3 +280,22 @@ int cli_given(const cli *c, const char *name)
             return c->options[k].given;
     return 0;
 }
+
+void cli_quick_default(const cli *c, const char *name, double value)
+{
+    for (size_t k = 0; k < c->n_options; k++) {
+        const cli_option *o = &c->options[k];
+        if (strcmp(o->name, name) != 0)
+            continue;
+        if (o->type != CLI_INT && o->type != CLI_REAL)
+            break;
+        if (c->quick && !o->given) {
+            if (o->type == CLI_INT)
+                *(long *)o->target = (long)value;
+            else
+                *(double *)o->target = value;
+        }
+        return;
+    }
+    die("internal error: --%s is not a numeric flag of %s", name, c->program);
+}

@@ -80,4 +80,9 @@ void cli_usage_error(const cli *c, const char *msg);
  * it so that --quick shortens a run without overriding an explicit --steps. */
 int cli_given(const cli *c, const char *name);
 
+/* --quick's value of a chapter flag: with --quick, unless the user gave
+ * --NAME, set its target to `value` (flags given explicitly win). NAME must
+ * be a CLI_INT or CLI_REAL flag of the table (else die(): a bug). */
+void cli_quick_default(const cli *c, const char *name, double value);
+
 #endif

@@ -186,6 +186,25 @@ void fig_valuef(double value, const char *fmt, ...)
     fig_value(name, value);
 }
 
+/* The same, for a name this file builds itself. */
+__attribute__((format(printf, 2, 3)))
+static void name_of(char name[FIG_NAME_LEN], const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    format_name(name, FIG_NAME_LEN, fmt, ap);
+    va_end(ap);
+}
+
+void fig_text_list(const char *prefix, const char *const *texts, size_t n)
+{
+    char name[FIG_NAME_LEN];
+    for (size_t i = 0; i < n; i++) {
+        name_of(name, "%s_%zu", prefix, i);
+        fig_text(name, "%s", texts[i]);
+    }
+}
+
 void fig_usef(const char *fmt, ...)
 {
     char name[FIG_NAME_LEN];

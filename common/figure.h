@@ -40,6 +40,10 @@ void fig_text(const char *name, const char *fmt, ...) __attribute__((format(prin
 void fig_valuef(double value, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void fig_usef(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The texts texts[0 .. n-1] as PREFIX_0, PREFIX_1, ...: a legend's class
+ * names, fig_text_list("class_name", names, 10) for class_name_0 .. _9. */
+void fig_text_list(const char *prefix, const char *const *texts, size_t n);
+
 /* The value recorded for `name` as it will appear in values.gp, or NULL. */
 const char *fig_lookup(const char *name);
 

@@ -30,6 +30,7 @@
  *   dataset.h    --dataset mnist|fashion: directory, classes, judge (08)
  *   conv.h       convolution and transposed convolution layers      (09)
  *   batchnorm.h  batch normalisation per channel                    (09)
+ *   assign.h     best one-to-one matching of classes to clusters    (11)
  */
 #ifndef GENLAB_H
 #define GENLAB_H
@@ -48,6 +49,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "activation.h"
+#include "assign.h"
 #include "batch.h"
 #include "batchnorm.h"
 #include "cli.h"

@@ -250,3 +250,10 @@ void image_set_filter(image_set *s, const unsigned char *keep, size_t n_keep)
     s->images->size1 = kept;
     s->n = kept;
 }
+
+image_set image_set_head(const image_set *s, size_t n)
+{
+    image_set head = *s;
+    head.n = n < s->n ? n : s->n;
+    return head;
+}

@@ -3,6 +3,8 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "guard.h"
+
 gsl_rng *rng_new(unsigned long seed)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -34,4 +36,12 @@ void rng_add_gaussian(gsl_rng *r, gsl_matrix *M, double sd)
 void rng_shuffle(gsl_rng *r, size_t *idx, size_t n)
 {
     gsl_ran_shuffle(r, idx, n, sizeof *idx);
+}
+
+unsigned char *rng_mask(gsl_rng *r, size_t n, double p)
+{
+    unsigned char *mask = xmalloc(n ? n : 1, "a mask");
+    for (size_t i = 0; i < n; i++)
+        mask[i] = gsl_rng_uniform(r) < p;
+    return mask;
 }

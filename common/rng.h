@@ -26,4 +26,9 @@ void rng_add_gaussian(gsl_rng *r, gsl_matrix *M, double sd);
 /* Shuffle the n indices idx[0..n-1] in place (Fisher-Yates, via GSL). */
 void rng_shuffle(gsl_rng *r, size_t *idx, size_t n);
 
+/* n coin flips: a new array (free it) whose entry i is 1 with probability p,
+ * else 0 (one uniform draw each, in order: gsl_rng_uniform(r) < p). Which
+ * items are kept, say which training labels a model may see (chapter 11). */
+unsigned char *rng_mask(gsl_rng *r, size_t n, double p);
+
 #endif

@@ -227,19 +227,6 @@ static void test_prior_batch_in_chunks(void **s)
     gsl_rng_free(r2);
 }
 
-static void test_best_assignment(void **s)
-{
-    (void)s;
-    size_t count[N_CLASSES][N_CLASSES + 1] = {{0}};
-    const size_t perm[N_CLASSES] = {3, 0, 5, 1, 4, 2};
-    for (size_t c = 0; c < N_CLASSES; c++) {
-        count[c][perm[c]] = 10 + c;      /* the right assignment    */
-        count[c][(perm[c] + 1) % N_CLASSES] = 5;
-        count[c][N_CLASSES] = 100;       /* "none" never counts     */
-    }
-    assert_int_equal(best_assignment(count, 0, 0), 10 * N_CLASSES + 15);
-}
-
 /* ---- exact resume ------------------------------------------------------- */
 static image_set *fake_set(gsl_rng *r, size_t n)
 {
@@ -358,7 +345,6 @@ int main(void)
         cmocka_unit_test(test_adv_labels),
         cmocka_unit_test(test_prior),
         cmocka_unit_test(test_prior_batch_in_chunks),
-        cmocka_unit_test(test_best_assignment),
         cmocka_unit_test(test_resume_is_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -296,6 +296,18 @@ static void test_cli_accepts(void **state)
     assert_int_equal(t.steps, 100);
     assert_string_equal(t.c.out, "out/test");
     assert_false(cli_given(&t.c, "steps"));
+    /* --quick's values: only for flags not given */
+    const char *quick[] = {"prog", "--quick", "--lr", "0.5"};
+    cli_case_init(&t);
+    assert_int_equal(parse(&t, 4, quick), CLI_OK);
+    cli_quick_default(&t.c, "steps", 30);
+    cli_quick_default(&t.c, "lr", 0.25);
+    assert_int_equal(t.steps, 30);
+    assert_double_equal(t.lr, 0.5, 0);
+    cli_case_init(&t);
+    assert_int_equal(parse(&t, 1, argv), CLI_OK);           /* without --quick: no change */
+    cli_quick_default(&t.c, "steps", 30);
+    assert_int_equal(t.steps, 100);
 }
 
 static void test_cli_rejects(void **state)
@@ -492,6 +504,11 @@ static void test_figure_values(void **state)
     assert_null(fig_lookup("nothing"));
     fig_valuef(0.25, "snap_%d_%s", 2, "ring");
     assert_string_equal(fig_lookup("snap_2_ring"), "0.25");
+    const char *const names[] = {"digit 0", "T-shirt"};
+    fig_text_list("class_name", names, 2);
+    assert_string_equal(fig_lookup("class_name_0"), "\"digit 0\"");
+    assert_string_equal(fig_lookup("class_name_1"), "\"T-shirt\"");
+    assert_null(fig_lookup("class_name_2"));
     fig_write(dir);
     snprintf(path, sizeof path, "%s/values.gp", dir);
     char *v = slurp(path);
@@ -503,6 +520,22 @@ static void test_figure_values(void **state)
     fig_reset();
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+/* ---- the first images of a set -------------------------------------------- */
+static void test_image_set_head(void **state)
+{
+    (void)state;
+    unsigned char labels[3] = {7, 1, 4};
+    gsl_matrix *images = gsl_matrix_calloc(3, 4);
+    const image_set s = {images, labels, 3, 2, 2};
+    const image_set two = image_set_head(&s, 2), all = image_set_head(&s, 10);
+    assert_int_equal(two.n, 2);
+    assert_ptr_equal(two.images, images);
+    assert_ptr_equal(two.labels, labels);
+    assert_int_equal(two.rows * two.cols, 4);
+    assert_int_equal(all.n, 3);
+    gsl_matrix_free(images);
 }
 
 /* ---- the shared matrix helpers ------------------------------------------- */
@@ -540,6 +573,24 @@ static void test_rng_is_deterministic(void **state)
     assert_false(gsl_matrix_equal(x, z));
     gsl_matrix_free(x); gsl_matrix_free(y); gsl_matrix_free(z);
     gsl_rng_free(a); gsl_rng_free(b); gsl_rng_free(c);
+}
+
+static void test_rng_mask(void **state)
+{
+    (void)state;
+    gsl_rng *a = rng_new(7), *b = rng_new(7);
+    const size_t n = 10000;
+    unsigned char *m = rng_mask(a, n, 0.3), *none = rng_mask(a, n, 0.0), *all = rng_mask(a, n, 1.0);
+    size_t ones = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(m[i], gsl_rng_uniform(b) < 0.3);     /* one draw each, in order */
+        ones += m[i];
+        assert_int_equal(none[i], 0);
+        assert_int_equal(all[i], 1);
+    }
+    assert_in_range(ones, 2800, 3200);
+    free(m); free(none); free(all);
+    gsl_rng_free(a); gsl_rng_free(b);
 }
 
 /* ---- workspace: register once, show n rows, free once -------------------- */
@@ -817,6 +868,73 @@ static void test_gauss_fit_from_samples(void **state)
     gsl_rng_free(r);
 }
 
+/* ---- the best one-to-one assignment (assign.h) ---------------------------- */
+/* Every way of making `left` more pairs from row `row` on, no column in `used`
+ * (rows may stay unmatched while enough rows remain): the plain search. */
+static double brute_assignment(const double *s, size_t rows, size_t cols, size_t row, unsigned used,
+                               size_t left)
+{
+    if (left == 0)
+        return 0.0;
+    double best = -INFINITY;
+    if (rows - row > left)                                 /* row stays unmatched */
+        best = brute_assignment(s, rows, cols, row + 1, used, left);
+    for (size_t j = 0; j < cols; j++)
+        if (!(used & (1u << j))) {
+            const double rest = brute_assignment(s, rows, cols, row + 1, used | 1u << j, left - 1);
+            best = fmax(best, s[row * cols + j] + rest);
+        }
+    return best;
+}
+
+static void test_best_assignment_known(void **state)
+{
+    (void)state;
+    /* 3 x 3 by hand: the six orders give 6, 11, 5, 9, 7, 6 */
+    const double s3[9] = {4, 1, 3,
+                          2, 0, 5,
+                          3, 2, 2};
+    assert_double_equal(best_assignment(s3, 3, 3), 11, 0);
+    /* chapter 11's case: class c mostly in petal perm[c], a few in the next */
+    double count[36] = {0};
+    const size_t perm[6] = {3, 0, 5, 1, 4, 2};
+    for (size_t c = 0; c < 6; c++) {
+        count[c * 6 + perm[c]] = 10.0 + (double)c;
+        count[c * 6 + (perm[c] + 1) % 6] = 5;
+    }
+    assert_double_equal(best_assignment(count, 6, 6), 10 * 6 + 15, 0);
+    /* not square: 2 rows pick 2 of 3 columns; 3 rows share 2 columns */
+    const double s23[6] = {1, 9, 8,
+                           7, 9, 1};
+    assert_double_equal(best_assignment(s23, 2, 3), 8 + 9, 0);
+    const double s32[6] = {1, 7,
+                           9, 9,
+                           8, 1};
+    assert_double_equal(best_assignment(s32, 3, 2), 8 + 9, 0);
+    assert_double_equal(best_assignment(s3, 0, 3), 0, 0);
+}
+
+static void test_best_assignment_brute_force(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(16);
+    const size_t shape[][2] = {{1, 1}, {5, 5}, {10, 10}, {4, 9}, {9, 4}, {7, 1}};
+    double s[100];
+    for (size_t t = 0; t < sizeof shape / sizeof shape[0]; t++) {
+        const size_t rows = shape[t][0], cols = shape[t][1];
+        for (size_t i = 0; i < rows * cols; i++)
+            s[i] = gsl_rng_uniform(r) * 10.0 - 3.0;       /* some negative */
+        const double brute = brute_assignment(s, rows, cols, 0, 0, rows < cols ? rows : cols);
+        assert_double_equal(best_assignment(s, rows, cols), brute, 1e-12);
+    }
+    /* the largest size, 16 x 16: the diagonal is the best order */
+    double big[16 * 16];
+    for (size_t i = 0; i < 16 * 16; i++)
+        big[i] = i % 17 == 0 ? 2.0 : gsl_rng_uniform(r);
+    assert_double_equal(best_assignment(big, 16, 16), 32.0, 0);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,7 +955,9 @@ int main(void)
         cmocka_unit_test(test_session_rules),
         cmocka_unit_test(test_mean_sigmoid),
         cmocka_unit_test(test_matrix_helpers),
+        cmocka_unit_test(test_image_set_head),
         cmocka_unit_test(test_rng_is_deterministic),
+        cmocka_unit_test(test_rng_mask),
         cmocka_unit_test(test_workspace),
         cmocka_unit_test(test_workspace_refuses_too_many_rows),
         cmocka_unit_test(test_batcher_epochs),
@@ -845,6 +965,8 @@ int main(void)
         cmocka_unit_test(test_frechet_closed_forms),
         cmocka_unit_test(test_spd_sqrt_squares_back),
         cmocka_unit_test(test_gauss_fit_from_samples),
+        cmocka_unit_test(test_best_assignment_known),
+        cmocka_unit_test(test_best_assignment_brute_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,9 +81,8 @@ static int component_of(double x, double y)
  * image's LOGITS; the logit of "real" (loss_bce_logits is the stable form of
  * the source's sigmoid + BCE, chapter 05). With labels, D also sees a 7-slot
  * one-hot (section 6). Each step has its own Adam, as in the source: E and G
- * in step 1, D, and a SEPARATE one for E in step 3. Adam divides each step
- * by the running size of ITS gradient, so each pull moves E by about its
- * learning rate, whatever its loss: the rates set the balance (section 7a).
+ * in step 1, D, and a SEPARATE one for E in step 3, so the learning rates,
+ * not the losses, set the balance of E's two pulls (section 7a, README).
  * ------------------------------------------------------------------------- */
 enum { CODE = 2, ONEHOT = 7, NO_LABEL = 6 };   /* the one-hot: 6 classes, "no label" */
 #define EVAL_CHUNK 500             /* rows per forward pass when measuring  */
@@ -278,15 +277,6 @@ static void batch_slots(const aae *A, const unsigned char *labels, const unsigne
         slot[i] = A->cfg.variant == VARIANT_LABELS && known[idx[i]] ? labels[idx[i]] : NO_LABEL;
 }
 
-/* Which training labels D may see (--label-share): 1 = shown. Draws from r. */
-static unsigned char *labels_shown(size_t n, double share, gsl_rng *r)
-{
-    unsigned char *known = xmalloc(n, "the labels shown");
-    for (size_t i = 0; i < n; i++)
-        known[i] = gsl_rng_uniform(r) < share;
-    return known;
-}
-
 /* ----------------------------------------------------------------------------
  * 7. One training iteration, and four changes to the source's recipe
  *
@@ -388,20 +378,6 @@ typedef struct evaluation {
     size_t count[N_CLASSES][N_CLASSES + 1];   /* [class][component, 6 = none] */
 } evaluation;
 
-/* Best sum over one-to-one assignments of the rows of count to columns. */
-static size_t best_assignment(const size_t count[N_CLASSES][N_CLASSES + 1], size_t row, unsigned used)
-{
-    if (row == N_CLASSES)
-        return 0;
-    size_t best = 0;
-    for (size_t k = 0; k < N_CLASSES; k++)
-        if (!(used & (1u << k))) {
-            const size_t s = count[row][k] + best_assignment(count, row + 1, used | (1u << k));
-            best = s > best ? s : best;
-        }
-    return best;
-}
-
 /* Encode (and decode) every image of S; the codes into Z (S->n, 2) if not NULL. */
 static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
 {
@@ -423,16 +399,19 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
         sq += mat_mse(decode(A, z), &x.matrix) * (double)(m * d);
     }
     size_t pure = 0, in_k[N_CLASSES + 1] = {0};
+    double in_box[N_CLASSES][N_CLASSES];      /* count without "none": best_assignment's scores */
     for (size_t c = 0; c < N_CLASSES; c++) {
         pure += e.count[c][c];
         for (size_t k = 0; k <= N_CLASSES; k++)
             in_k[k] += e.count[c][k];
+        for (size_t k = 0; k < N_CLASSES; k++)
+            in_box[c][k] = (double)e.count[c][k];
     }
     const double n = (double)S->n;
     e.recon_mse = sq / (n * (double)d);
     e.prior_match = (double)(S->n - in_k[N_CLASSES]) / n;
     e.purity = (double)pure / n;
-    e.purity_any = (double)best_assignment(e.count, 0, 0) / n;
+    e.purity_any = best_assignment(&in_box[0][0], N_CLASSES, N_CLASSES) / n;
     for (size_t k = 0; k < N_CLASSES; k++)
         e.components_used += (double)in_k[k] >= n / (2.0 * N_CLASSES);
     return e;
@@ -470,8 +449,7 @@ typedef struct run {
 
 static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps, const image_set *test, gsl_rng *r)
 {
-    *R = (run){.n_models = n_models, .test = test, .monitor = *test};
-    R->monitor.n = test->n < MONITOR_N ? test->n : MONITOR_N;
+    *R = (run){.n_models = n_models, .test = test, .monitor = image_set_head(test, MONITOR_N)};
     for (int k = 0; k < N_SNAP; k++)
         R->snap_step[k] = (long)ceil(SNAP_AT[k] * (double)steps);
     for (size_t i = 0; i < n_models; i++) {
@@ -488,8 +466,7 @@ static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps
 static void run_free(run *R)
 {
     fjd_reference_free(&R->ref);
-    if (R->fjd_samples)
-        gsl_matrix_free(R->fjd_samples);
+    gsl_matrix_free(R->fjd_samples);                    /* (NULL without a judge: nothing) */
     for (size_t i = 0; i < R->n_models; i++)
         aae_free(R->m[i].A), history_free(R->m[i].loss), history_free(R->m[i].evals), gsl_matrix_free(R->m[i].codes);
 }
@@ -504,16 +481,7 @@ static void keep_codes(run *R, int k)
     }
 }
 
-static double fjd_now(const run *R, aae *A);
-
-static void record_evals(run *R)
-{
-    for (size_t i = 0; i < R->n_models; i++) {
-        const evaluation e = evaluate(R->m[i].A, &R->monitor, NULL);
-        const double fjd = R->J ? fjd_now(R, R->m[i].A) : 0.0;
-        history_add(R->m[i].evals, R->step, (double[]){e.recon_mse, e.prior_match, e.purity, e.purity_any, fjd});
-    }
-}
+static void record_evals(run *R);                      /* section 10: the metrics, and fjd */
 
 /* Every model of R from R->step to to_step; about ten lines to log (if not NULL). */
 static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int quiet, FILE *log)
@@ -568,10 +536,7 @@ static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z)
     }
 }
 
-typedef struct judged {
-    judge_verdict v;               /* asked = the component (common/judge.h) */
-    double class_accuracy, consistency, confidence;
-} judged;
+typedef struct judged { judge_verdict v; double consistency; } judged;   /* asked: the component */
 
 /* n decoded prior samples from a generator seeded with `seed`, a chunk at a
  * time: the first keep->size1 into keep, all to `pixels` if not NULL, and the
@@ -601,7 +566,6 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
     t.v = judge_tally_verdict(&tally);                          /* the verdict */
     for (size_t k = 0; k < N_CLASSES; k++)                      /* consistency: a component's top class */
         t.consistency += gsl_stats_max(t.v.confusion[k], 1, 10) / N_CLASSES;
-    t.class_accuracy = t.v.score, t.confidence = t.v.confidence;
     gsl_rng_free(fixed), gsl_matrix_free(Z);
     return t;
 }
@@ -621,10 +585,17 @@ static void fjd_init(run *R, judge *J, const image_set *train, int quick, unsign
     gsl_rng_free(noise);
 }
 
-static double fjd_now(const run *R, aae *A)
+/* A row of each model's evals: section 8 on the first MONITOR_N test digits, and fjd. */
+static void record_evals(run *R)
 {
-    sample_prior(A, R->fjd_seed, R->fjd_samples->size1, R->fjd_samples, NULL, NULL);
-    return judge_fjd(R->J, R->ref.test, R->fjd_samples);
+    for (size_t i = 0; i < R->n_models; i++) {
+        const evaluation e = evaluate(R->m[i].A, &R->monitor, NULL);
+        if (R->J)
+            sample_prior(R->m[i].A, R->fjd_seed, R->fjd_samples->size1, R->fjd_samples, NULL, NULL);
+        const double fjd = R->J ? judge_fjd(R->J, R->ref.test, R->fjd_samples) : 0.0;
+        const double row[] = {e.recon_mse, e.prior_match, e.purity, e.purity_any, fjd};
+        history_add(R->m[i].evals, R->step, row);
+    }
 }
 
 /* ----------------------------------------------------------------------------
@@ -640,8 +611,7 @@ static void results(const run *R, const model_record *M, const image_set *train_
 {
     const variant_kind v = M->A->cfg.variant;
     gsl_matrix *samples = gsl_matrix_alloc(SAMPLES_PER_COMP * N_CLASSES, IMG);
-    image_set train_part = *train_set;                  /* as many training digits as test digits */
-    train_part.n = GSL_MIN(train_set->n, R->test->n);
+    const image_set train_part = image_set_head(train_set, R->test->n);   /* as many as the test */
     const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, &train_part, NULL);
     const judged jd = sample_prior(M->A, S->cli.seed + SAMPLES_FIGURE_SEED, samples->size1, samples, NULL, J);
     printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n", VARIANT_NAME[v], R->step, e.n);
@@ -657,8 +627,8 @@ static void results(const run *R, const model_record *M, const image_set *train_
     }
     if (J)
         printf("  judge on %d decoded prior samples per component: class k from component k %.3f, one class per "
-               "component %.3f, confidence %.3f\n", SAMPLES_PER_COMP, jd.class_accuracy, jd.consistency, jd.confidence);
-    const double fjd = history_last(M->evals, 4), fjd_start = gsl_matrix_get(M->evals->rows, 0, 5);
+               "component %.3f, confidence %.3f\n", SAMPLES_PER_COMP, jd.v.score, jd.consistency, jd.v.confidence);
+    const double fjd = history_last(M->evals, 4), fjd_start = history_average(M->evals, 4, 0, 1);
     if (J)
         printf("  Frechet judge distance of %zu decoded prior samples to the test digits %.2f (at the start %.1f;"
                " training digits %.2f, noise %.1f)\n", R->fjd_samples->size1, fjd, fjd_start, R->ref.floor, R->ref.noise);
@@ -667,14 +637,12 @@ static void results(const run *R, const model_record *M, const image_set *train_
         {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1}, {"cluster_purity", e.purity, lab},
         {"cluster_purity_any_order", e.purity_any, 1}, {"components_used", e.components_used, 1},
         {"prior_match_train", tr.prior_match, 1}, {"component_consistency", jd.consistency, J != NULL},
-        {"sample_class_accuracy", jd.class_accuracy, J && lab}, {"judge_confidence", jd.confidence, J != NULL},
+        {"sample_class_accuracy", jd.v.score, J && lab}, {"judge_confidence", jd.v.confidence, J != NULL},
         {"fjd", fjd, J != NULL}, {"fjd_start", fjd_start, J != NULL}, {"fjd_vs_start", fjd / fjd_start, J != NULL}};
-    for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-        char name[64];
-        snprintf(name, sizeof name, "%s%s", m[k].name, R->n_models > 1 && lab && k != 2 ? "_labels" : "");
+    for (size_t k = 0; k < sizeof m / sizeof m[0]; k++)
         if (m[k].kept)
-            metrics_set(&S->m, name, m[k].value);
-    }
+            metrics_setf(&S->m, m[k].value, "%s%s", m[k].name,
+                         R->n_models > 1 && lab && k != 2 ? "_labels" : "");
     if (J)
         metrics_set(&S->m, "fjd_floor", R->ref.floor), metrics_set(&S->m, "fjd_noise", R->ref.noise);
     figures(S->cli.out, R, M, samples);                 /* Appendix A */
@@ -715,11 +683,7 @@ static void figure_prior(const char *dir, unsigned long seed, const char *const 
             fprintf(f, "%.6f %.6f\n%s", u * cos(t) - v * sin(t), u * sin(t) + v * cos(t), j == 4 ? "\n" : "");
         }
     out_close(f, "prior_boxes.dat");
-    for (size_t c = 0; c < N_CLASSES; c++) {
-        char key[32];
-        snprintf(key, sizeof key, "class_name_%zu", c);
-        fig_text(key, "%s", names[c]);
-    }
+    fig_text_list("class_name", names, N_CLASSES);
     fig_value("n_classes", N_CLASSES), fig_use("prior");
 }
 
@@ -728,18 +692,16 @@ static void figure_prior(const char *dir, unsigned long seed, const char *const 
 static void figures(const char *dir, const run *R, const model_record *M, const gsl_matrix *samples)
 {
     const variant_kind v = M->A->cfg.variant;
-    char name[64], key[96];
+    char name[64];
     int taken = 0;
     out_write_matrix(dir, named(name, "codes", v, ".dat"), "class, then x y of the test codes per snapshot", M->codes);
     for (int k = 0; k < N_SNAP; k++)
         if (R->snap_taken[k]) {
-            snprintf(key, sizeof key, "codes_%s_step_%d", VARIANT_NAME[v], ++taken);
-            fig_value(key, (double)R->snap_step[k]);
-            snprintf(key, sizeof key, "codes_%s_col_%d", VARIANT_NAME[v], taken);
-            fig_value(key, 2 + 2 * k);
+            fig_valuef((double)R->snap_step[k], "codes_%s_step_%d", VARIANT_NAME[v], ++taken);
+            fig_valuef(2 + 2 * k, "codes_%s_col_%d", VARIANT_NAME[v], taken);
         }
-    fig_value(named(key, "codes", v, "_n_snaps"), taken);
-    fig_use(named(name, "codes", v, ""));
+    fig_valuef(taken, "codes_%s_n_snaps", VARIANT_NAME[v]);
+    fig_usef("codes_%s", VARIANT_NAME[v]);
     gsl_matrix *Z = gsl_matrix_alloc(PLANE_N * PLANE_N, CODE), *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
     for (size_t i = 0; i < PLANE_N * PLANE_N; i++) {
         gsl_matrix_set(Z, i, 0, -PLANE + 2.0 * PLANE * (double)(i % PLANE_N) / (PLANE_N - 1));
@@ -803,8 +765,8 @@ static void generate(run *R, judge *J, session *S)
                VARIANT_NAME[v], n, shown);
         if (J) {
             printf("%s: judge: %.3f judged as their component's class, consistency %.3f, confidence %.3f\n",
-                   VARIANT_NAME[v], t.class_accuracy, t.consistency, t.confidence);
-            metrics_set(&S->m, named(name, "sample_class_accuracy", v, ""), t.class_accuracy);
+                   VARIANT_NAME[v], t.v.score, t.consistency, t.v.confidence);
+            metrics_setf(&S->m, t.v.score, "sample_class_accuracy_%s", VARIANT_NAME[v]);
         }
     }
     gsl_matrix_free(grid);
@@ -824,11 +786,9 @@ static void recipe(config *cfg, const cli *c)
         cli_usage_error(c, "--labels contradicts --variant");
     if (cfg->labels)
         cfg->variant = "labels";
-    if (c->quick) {                /* flags given explicitly win */
-        if (!cli_given(c, "steps")) cfg->steps = 30;
-        if (!cli_given(c, "batch")) cfg->model.batch = 50;
-        if (!cli_given(c, "lr-drop-at")) cfg->model.lr_drop_at = 20;
-    }
+    cli_quick_default(c, "steps", 30);    /* --steps 30 with --quick, unless given */
+    cli_quick_default(c, "batch", 50);
+    cli_quick_default(c, "lr-drop-at", 20);
     cfg->model.recon = strcmp(cfg->recon, "mse") == 0 ? RECON_MSE : RECON_BCE;
     cfg->data = dataset_select(cfg->dataset, cfg->data_dir);
 }
@@ -905,7 +865,7 @@ int main(int argc, char **argv)
     run_init(&R, models, model_configs(&cfg, models), cfg.steps, test_set, S.rng);
     if (J)                                              /* 10. fjd's yardsticks */
         fjd_init(&R, J, train_set, S.cli.quick, S.cli.seed + FJD_SEED);
-    unsigned char *known = labels_shown(train_set->n, cfg.model.label_share, S.rng);
+    unsigned char *known = rng_mask(S.rng, train_set->n, cfg.model.label_share);  /* 1: shown */
     const train_data T = {train_set, known};
 
     /* 9. train, or load what was trained (--resume: and train it on) */
