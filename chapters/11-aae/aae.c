@@ -721,6 +721,9 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
     history_write(M->evals, dir, named(name, "eval", v, ".dat"));
     fig_value("loss_window", LOSS_WINDOW), fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
     fig_use(named(name, "losses", v, ""));
+    fig_value("with_fjd", R->J != NULL);                /* the third panel: fjd */
+    fig_value("fjd_floor", R->ref.floor);
+    fig_value("fjd_noise", R->ref.noise);
 }
 
 /* ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ set size ratio -1
 set xrange [-0.5:9.5]
 set yrange [9.5:-0.5]
 set cbrange [0:1]
-set cblabel sprintf("share of the %d samples of the row", cgan_eval_n / 10)
+set cblabel sprintf("share of the samples asked for the row's class (%d in all)", cgan_judged_n)
 set palette defined (0 "#ffffff", 0.5 c_sky, 1 c_blue)
 set xtics ()
 set ytics ()

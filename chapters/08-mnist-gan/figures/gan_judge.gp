@@ -16,7 +16,7 @@ set boxwidth 0.9
 set yrange [0:1.1]
 set key top right
 set grid noxtics
-plot "gan_judge.dat" using 2:xtic(value(sprintf("class_name_%d", int($1)))) lt 1 title sprintf("%d GAN samples (fixed z)", gan_eval_n), \
+plot "gan_judge.dat" using 2:xtic(value(sprintf("class_name_%d", int($1)))) lt 1 title sprintf("%d GAN samples", gan_judged_n), \
      "" using 3 lt 2 title sprintf("real test images of class %s", gan_class), \
      "" using ($0 - 1.0/6):($2 + 0.025):($2 >= 0.005 ? sprintf("%.1f", 100 * $2) : "") \
         with labels font ",10" notitle, \
