@@ -9,8 +9,9 @@ int main(void)
 {
     image_set *train_set = load_six_classes("datasets/mnist", "train");
     gsl_rng *r = rng_new(1);
-    const aae_config cfg = {IMG, ENC_H1, ENC_H2, D_HIDDEN, VARIANT_LABELS, RECON_BCE, 100, 5e-4, 1e-4,
-                            0.9, 0, 0.3, 1, 5, 1.0};
+    const aae_config cfg = {.x_dim = IMG, .h1 = 500, .h2 = 300, .d_hidden = 100, .variant = VARIANT_LABELS,
+                            .recon = RECON_BCE, .batch = 100, .lr = 5e-4, .lr_rec = 1e-4, .beta1 = 0.9,
+                            .lr_drop_at = 0, .noise = 0.3, .shift = 1, .d_steps = 5, .label_share = 1.0};
     aae *A = aae_new(&cfg, r);
     unsigned char *known = malloc(train_set->n);
     if (!known)
