@@ -585,22 +585,19 @@ static void measure(const gan *g, recorder *rec, const dataset_info *ds, metrics
     if (rec->f)             /* the final verdict: on fjd's 10 000 samples, not 1000 */
         rec->last.judged = judge_verdicts(rec->j, rec->f->images, rec->f->want, NULL, NULL);
     const judge_verdict v = rec->last.judged;
-    const size_t n_judged = rec->f ? rec->f->n : rec->e->n;
     metrics_setf(m, rec->last.diversity, "%s_diversity_ratio", tag);
     if (rec->j) {
         const image_set *test = rec->test;                          /* REAL images */
         rec->real = judge_verdicts(rec->j, test->images, test->labels, NULL, NULL);
-        double worst = 1.0;                             /* cGAN: the worst class */
-        for (int k = 0; k < N_CLASSES; k++)
-            worst = fmin(worst, v.confusion[k][k]);
+        const double worst = gsl_stats_min(v.confusion[0], N_CLASSES + 1, N_CLASSES);  /* the diagonal */
         if (cond)
             printf("cgan result: %.1f %% of %zu samples are judged the class asked for (worst class "
                    "%.1f %%), mean confidence %.3f\ncgan result: the judge itself is right on %.1f %% "
-                   "of real test images\n", 100 * v.score, n_judged, 100 * worst, v.confidence,
+                   "of real test images\n", 100 * v.score, rec->f->n, 100 * worst, v.confidence,
                    100 * rec->real.score);
         else
             printf("gan result: the judge calls %.1f %% of %zu samples a %s (mean confidence %.3f); "
-                   "real test images: %.1f %%\n", 100.0 * v.score, n_judged, ds->class_name[d],
+                   "real test images: %.1f %%\n", 100.0 * v.score, rec->f->n, ds->class_name[d],
                    v.confidence, 100.0 * rec->real.hist[d]);
         static const char *name[2][5] = {
             {"judge_share_target", "judge_mean_confidence", "judge_share_target_real", "gan_steps_to_goal"},
@@ -616,11 +613,10 @@ static void measure(const gan *g, recorder *rec, const dataset_info *ds, metrics
         printf("%s result: Frechet judge distance %.2f on %zu samples against %zu test digits "
                "(real training digits %.2f, noise %.1f; at step %ld %.1f)\n", tag, fjd, rec->f->n,
                rec->ref.test->n, rec->ref.floor, rec->ref.noise, rec->from, untrained);
-        metrics_setf(m, fjd, "%s_fjd", tag);
-        metrics_setf(m, rec->ref.floor, "%s_fjd_floor", tag);
-        metrics_setf(m, rec->ref.noise, "%s_fjd_noise", tag);
-        metrics_setf(m, untrained, "%s_fjd_start", tag);
-        metrics_setf(m, fjd / untrained, "%s_fjd_vs_start", tag);
+        const double fv[5] = {fjd, rec->ref.floor, rec->ref.noise, untrained, fjd / untrained};
+        static const char *fn[5] = {"fjd", "fjd_floor", "fjd_noise", "fjd_start", "fjd_vs_start"};
+        for (int k = 0; k < 5; k++)
+            metrics_setf(m, fv[k], "%s_%s", tag, fn[k]);
     }
     printf("%s result: samples differ %.2f times as much as real images of a class do\n",
            tag, rec->last.diversity);
