@@ -1,6 +1,8 @@
 /* output.c -- see output.h. */
 #include "output.h"
 
+#include <stdarg.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -135,4 +137,16 @@ void out_write_matrix(const char *dir, const char *name, const char *header,
         fputc('\n', f);
     }
     out_close(f, name);
+}
+
+const char *out_name(const char *fmt, ...)
+{
+    static char name[256];
+    va_list ap;
+    va_start(ap, fmt);
+    const int len = vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= sizeof name)
+        die("internal error: a name of %d characters (at most %zu)", len, sizeof name - 1);
+    return name;
 }

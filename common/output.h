@@ -34,6 +34,12 @@ void out_close(FILE *f, const char *name);
 /* dir/name into buf, or die() if it does not fit (never a silently cut path). */
 void out_path(char *buf, size_t size, const char *dir, const char *name);
 
+/* A name made like printf's (a file name, a checkpoint block, a figure
+ * value): out_name("loss_%s.dat", target). The text lives in a buffer that
+ * the next call reuses; a name longer than 255 characters is an error (die),
+ * never a cut name. */
+const char *out_name(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Write M as text columns: a "# header" line, then one row of M per line
  * (%.9g: enough digits for plots and for exact comparisons). */
 void out_write_matrix(const char *dir, const char *name, const char *header,

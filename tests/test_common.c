@@ -470,6 +470,7 @@ static void test_mean_sigmoid(void **state)
     /* printf-named metrics */
     metrics m = {0};
     metrics_setf(&m, 2.5, "w1_%s_%d", "ring", 3);
+    assert_string_equal(out_name("loss_%s_%d.dat", "ring", 2), "loss_ring_2.dat");
     assert_double_equal(metrics_get(&m, "w1_ring_3"), 2.5, 0);
 }
 

@@ -524,7 +524,6 @@ static evaluation run_dataset(vae_run *R, const config *c, gsl_rng *r, long ever
 }
 
 /* (in the appendices: a printf-made name, the log's model line, the figures) */
-__attribute__((format(printf, 1, 2))) static const char *key(const char *fmt, ...);
 static void print_model(const config *c, int first, long loaded_steps);
 static void draw_dataset(const char *dir, vae_run *R, const history *H, const evaluation *e);
 
@@ -608,7 +607,7 @@ static void kl_sweep(session *S, config *const *sets, size_t n_data, double chos
         gsl_matrix_view mine = gsl_matrix_submatrix(samples, row * N_PRIOR, 0, N_PRIOR, DATA_DIM);
         gsl_matrix_memcpy(&mine.matrix, R.samples);
         vae_run_free(&R);
-        report(NULL, key("  %-8s w %-4g", c.data, c.kl_weight), "", &e);
+        report(NULL, out_name("  %-8s w %-4g", c.data, c.kl_weight), "", &e);
         double v[SW_COLS] = {(double)(row / n_w), c.kl_weight, e.recon, e.kl, e.elbo,
                              e.support, e.min_share, (double)e.active_dims};
         gsl_vector_view table_row = gsl_vector_view_array(v, SW_COLS);
@@ -631,16 +630,6 @@ static void kl_sweep(session *S, config *const *sets, size_t n_data, double chos
 #define GRID_LINES 13      /* z = -3, -2.5, ..., 3                       */
 #define GRID_POINTS 61     /* points along each line                     */
 
-/* A name made like printf's; valid until the next call. */
-__attribute__((format(printf, 1, 2))) static const char *key(const char *fmt, ...)
-{
-    static char buf[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return buf;
-}
 
 /* dir/file: "# header", then per row the first two columns of A and of B (a
  * second column 0 if there is none), and the cluster if label is given. */
@@ -693,11 +682,11 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
     fig_value("grid_points", GRID_POINTS);
     ws_rows(m->ws, R->d.n);
     encode(m, R->d.X);
-    write_points(dir, key("%s_data.dat", N), "x y mu_1 mu_2 (0 if latent 1) cluster (0-based):"
+    write_points(dir, out_name("%s_data.dat", N), "x y mu_1 mu_2 (0 if latent 1) cluster (0-based):"
                  " the points and their encoded means", R->d.X, m->mu, R->d.label);
-    out_write_matrix(dir, key("%s_samples.dat", N), "x y: decoder(z) for z ~ N(0, I)", R->samples);
+    out_write_matrix(dir, out_name("%s_samples.dat", N), "x y: decoder(z) for z ~ N(0, I)", R->samples);
     if (H)
-        history_write(H, dir, key("%s_loss.dat", N));
+        history_write(H, dir, out_name("%s_loss.dat", N));
     ws_rows(m->ws, rows);
     gsl_matrix_set_zero(m->z);
     for (size_t row = 0; row < rows; row++) {
@@ -709,7 +698,7 @@ static void draw_dataset(const char *dir, vae_run *R, const history *H, const ev
             gsl_matrix_set(m->z, row, 1, second ? u : v);
     }
     decode(m, m->z);
-    write_points(dir, key("%s_grid.dat", N), "x y z_1 z_2: decoder(z), grid_points "
+    write_points(dir, out_name("%s_grid.dat", N), "x y z_1 z_2: decoder(z), grid_points "
                  "rows per line: grid_lines of constant z_1, then of z_2", m->xhat, m->z, NULL);
 }
 
@@ -733,7 +722,7 @@ static void draw_sweep(const char *dir, config *const *sets, size_t n_data, size
             pick = k;
     fig_value("sweep_pick", (double)pick);
     for (size_t i = 0; i < n_data; i++) {
-        fig_text(key("sweep_data_%zu", i + 1), "%s", sets[i]->data);
+        fig_text(out_name("sweep_data_%zu", i + 1), "%s", sets[i]->data);
         fig_usef("sweep_%s_samples", sets[i]->data);
     }
 }
@@ -812,10 +801,10 @@ static void run_checkpoint(vae_run *runs, size_t n, checkpoint *ck)
          * digits), so the longest block name, NAME.adam.step, fits in 47 */
         char base[CHECKPOINT_NAME_LEN];
         snprintf(base, sizeof base, "%s.w%g.b%g", R->cfg.data, R->cfg.kl_weight, R->cfg.beta);
-        checkpoint_add_params(ck, key("%s.vae", base), R->m->P);
-        checkpoint_add_optimizer(ck, key("%s.adam", base), R->opt);
+        checkpoint_add_params(ck, out_name("%s.vae", base), R->m->P);
+        checkpoint_add_optimizer(ck, out_name("%s.adam", base), R->opt);
         gsl_vector_view X = gsl_vector_view_array(R->d.X->data, R->d.n * DATA_DIM);
-        checkpoint_add_vector(ck, key("%s.data", base), &X.vector);     /* (n, 2): 2n doubles */
+        checkpoint_add_vector(ck, out_name("%s.data", base), &X.vector);     /* (n, 2): 2n doubles */
     }
 }
 
@@ -836,7 +825,7 @@ static void generate(session *S, vae_run *runs, size_t n)
         evaluation e = {0};
         decode_prior(runs[i].m, fixed, samples);
         grade_samples(d, samples, &e);
-        out_write_matrix(S->cli.out, key("generated_%s.dat", d->name),
+        out_write_matrix(S->cli.out, out_name("generated_%s.dat", d->name),
                          "x y: decoder(z) for z ~ N(0, I), one sample per row", samples);
         fig_usef("generated_%s", d->name);
         dataset_values(d);

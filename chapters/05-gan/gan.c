@@ -464,7 +464,6 @@ typedef struct snapshot {           /* section 8's picture after `step` steps, a
 } snapshot;
 
 /* In the appendices: a name printf makes ("w1_gaussian"), the figures' data */
-static const char *named(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void write_run_figures(const char *dir, const gan *g, const history *loss, const snapshot *snap);
 static void write_saturation_figure(const gsl_matrix *cmp, long head_start, const char *dir);
 
@@ -632,15 +631,6 @@ static size_t saturation_experiment(session *S, const run_plan *P, gan *g[CMP_RU
  * loss_<target>, snapshots_<target> (section 8's picture at four moments),
  * saturation (10), generated (C): scripts in chapters/05-gan/figures/.
  * ------------------------------------------------------------------------- */
-static const char *named(const char *fmt, ...)    /* valid until the next call */
-{
-    static char name[96];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    return name;
-}
 
 /* One picture of histogram_with_d as one index (a title, columns) of a file. */
 static void write_picture(FILE *f, const gsl_matrix *M, const char *title)
@@ -656,9 +646,9 @@ static void write_run_figures(const char *dir, const gan *g, const history *loss
 {
     const char *tn = g->name;
     char file[64], title[128];
-    history_write(loss, dir, named("loss_%s.dat", tn));
+    history_write(loss, dir, out_name("loss_%s.dat", tn));
     fig_usef("loss_%s", tn);
-    fig_text(named("loss_%s_g_loss", tn), "%s", gloss_name(g->setup.gloss));   /* G's level */
+    fig_text(out_name("loss_%s_g_loss", tn), "%s", gloss_name(g->setup.gloss));   /* G's level */
     snprintf(file, sizeof file, "snapshots_%s.dat", tn);
     FILE *f = out_open(dir, file);
     for (int k = 0; k < N_SNAP; k++) {                 /* panel k + 1: the picture, its title */
@@ -787,9 +777,9 @@ static void describe_models(checkpoint *ck, model_set *M)
         snprintf(D, sizeof D, "%s.%s.D%ld", role, act, s->hidden);
         checkpoint_add_params(ck, G, g->PG);
         checkpoint_add_params(ck, D, g->PD);
-        checkpoint_add_optimizer(ck, named("%s.%s", G, opt), g->optG);
-        checkpoint_add_optimizer(ck, named("%s.%s", D, opt), g->optD);
-        checkpoint_add_long(ck, named("%s.%s.step", role, act), &g->step);
+        checkpoint_add_optimizer(ck, out_name("%s.%s", G, opt), g->optG);
+        checkpoint_add_optimizer(ck, out_name("%s.%s", D, opt), g->optD);
+        checkpoint_add_long(ck, out_name("%s.%s.step", role, act), &g->step);
     }
 }
 
@@ -839,7 +829,7 @@ static void generate_samples(session *S, model_set *M, long K)
         gsl_matrix_view col = gsl_matrix_view_array(xs, n, 1);
         snprintf(title, sizeof title, "%ld samples x = G(z) of the %s model after %ld steps\n# x", K, g->name,
                  g->step);
-        out_write_matrix(S->cli.out, named("generated_%s.dat", g->name), title, &col.matrix);
+        out_write_matrix(S->cli.out, out_name("generated_%s.dat", g->name), title, &col.matrix);
         const double off = histogram_with_d(g, xs, n, H);
         const evaluation e = evaluate(g, fixed, xs, xs + n, n);          /* sorts xs */
         snprintf(title, sizeof title, "%s after %ld steps (mean %.3f, std %.3f, %.1f %% outside the plot)",
@@ -859,7 +849,7 @@ static void generate_samples(session *S, model_set *M, long K)
         printf(bimodal ? "  between the modes %.3f\n" : "\n", e.gap);
         for (char *p = strcpy(title, g->name); *p; p++)   /* "sgd saturating": in gnuplot */
             *p = *p == '_' ? ' ' : *p;                    /* titles, _ is a subscript     */
-        fig_text(named("generated_name_%zu", i + 1), "%s", title);
+        fig_text(out_name("generated_name_%zu", i + 1), "%s", title);
         gsl_rng_free(fixed);
     }
     out_close(h, "generated.dat");

@@ -555,8 +555,6 @@ static void train(wgan *W, gsl_rng *r, int quiet)
  * critic hands G), the share of clip's weights on a wall, gp's mean |dD/dx|
  * at x_hat over the last WINDOW steps; then the 1D ruler's floor: W1 between
  * plain draws from the target (a perfect G) and the stratified real sample. */
-static char name_buf[64];                  /* named(): a name made by printf, until the next */
-#define named(...) (snprintf(name_buf, sizeof name_buf, __VA_ARGS__), (const char *)name_buf)
 
 static void report(wgan *W, metrics *m)
 {
@@ -668,13 +666,13 @@ static void draw_run(wgan *W, const char *dir)
 {
     const char *mn = METHOD_NAME[W->set.method], *tn = TARGET_NAME[W->set.target];
     fig_valuef(1.0, "run_%s_%s", tn, mn);
-    fig_use(named(W->dim == 2 ? "critic_ring_%s" : "bimodal_%s", mn));
-    history_write(W->loss, dir, named("loss_%s_%s.dat", tn, mn));
+    fig_use(out_name(W->dim == 2 ? "critic_ring_%s" : "bimodal_%s", mn));
+    history_write(W->loss, dir, out_name("loss_%s_%s.dat", tn, mn));
     gsl_matrix_const_view ev = gsl_matrix_const_submatrix(W->evals, 0, 0, W->n_evals, 7);
-    out_write_matrix(dir, named("eval_%s_%s.dat", tn, mn), "step  w_estimate  w1_exact(1d)  modes_covered  "
+    out_write_matrix(dir, out_name("eval_%s_%s.dat", tn, mn), "step  w_estimate  w1_exact(1d)  modes_covered  "
                      "modes_reached  high_quality_share  w1_to_target(1d)", &ev.matrix);
     for (int k = 0; k < N_SNAP; k++) {
-        out_write_matrix(dir, named("snap_%s_%s_%d.dat", tn, mn, k + 1), W->dim == 2 ? "x y: G's samples"
+        out_write_matrix(dir, out_name("snap_%s_%s_%d.dat", tn, mn, k + 1), W->dim == 2 ? "x y: G's samples"
                          : "x  real_density  generated_density  D(x)", W->snap[k]);
         fig_valuef((double)W->snap_step[k], "snap_step_%s_%s_%d", tn, mn, k + 1);
     }
@@ -688,7 +686,7 @@ static void draw_run(wgan *W, const char *dir)
         gsl_matrix_view xy = gsl_matrix_submatrix(S, i, 0, GRID, 2), d = gsl_matrix_submatrix(S, i, 2, GRID, 1);
         gsl_matrix_memcpy(&d.matrix, critic_forward(W->C, &xy.matrix));
     }
-    out_write_matrix(dir, named("critic_ring_%s.dat", mn), "x y D(x, y): the critic over the plane", S);
+    out_write_matrix(dir, out_name("critic_ring_%s.dat", mn), "x y D(x, y): the critic over the plane", S);
     gsl_matrix_free(S);
 }
 
@@ -728,19 +726,19 @@ static void describe_runs(checkpoint *ck, wgan *const *runs, size_t n)
         wgan *W = runs[i];
         const char *opt = W->set.method == METHOD_CLIP ? "rmsprop" : "adam", *act = act_name(W->set.act);
         const char *t = TARGET_NAME[W->set.target], *m = METHOD_NAME[W->set.method];
-        checkpoint_add_params(ck, named("%s.%s.G", t, m), W->PG);
-        checkpoint_add_optimizer(ck, named("%s.%s.G.%s", t, m, opt), W->optG);
-        checkpoint_add_params(ck, named("%s.%s.C.%s", t, m, act), W->C->P);
-        checkpoint_add_optimizer(ck, named("%s.%s.C.%s.%s", t, m, act, opt), W->optC);
-        checkpoint_add_long(ck, named("%s.%s.step", t, m), &W->step);
+        checkpoint_add_params(ck, out_name("%s.%s.G", t, m), W->PG);
+        checkpoint_add_optimizer(ck, out_name("%s.%s.G.%s", t, m, opt), W->optG);
+        checkpoint_add_params(ck, out_name("%s.%s.C.%s", t, m, act), W->C->P);
+        checkpoint_add_optimizer(ck, out_name("%s.%s.C.%s.%s", t, m, act, opt), W->optC);
+        checkpoint_add_long(ck, out_name("%s.%s.step", t, m), &W->step);
         gsl_vector_view gn = gsl_vector_view_array(&W->slope_at_xhat, 1);   /* one double */
-        if (W->set.method == METHOD_GP) checkpoint_add_vector(ck, named("%s.%s.grad_norm", t, m), &gn.vector);
+        if (W->set.method == METHOD_GP) checkpoint_add_vector(ck, out_name("%s.%s.grad_norm", t, m), &gn.vector);
     }
 }
 
 static void load_runs(session *S, checkpoint *ck, wgan *const *runs, size_t n)
 {
-    session_load(S, ck, named("%zu run(s)", n));
+    session_load(S, ck, out_name("%zu run(s)", n));
     printf("\nB. Loaded from a checkpoint, no training\n");
     for (size_t i = 0; i < n; i++)
         printf("   %s on the %s: generator step %ld\n", METHOD_NAME[runs[i]->set.method],
@@ -764,7 +762,7 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
             gsl_matrix_view dst = gsl_matrix_submatrix(X, at, 0, K - at < rows ? K - at : rows, W->dim);
             gsl_matrix_memcpy(&dst.matrix, generate(W, fixed, dst.matrix.size1));
         }
-        out_write_matrix(S->cli.out, named("generated_%s_%s.dat", tn, mn), "samples of G, one per row", X);
+        out_write_matrix(S->cli.out, out_name("generated_%s_%s.dat", tn, mn), "samples of G, one per row", X);
         evaluation ev;
         if (W->dim == 1) real_stratified(fixed, real);
         measure_samples(W->set.target, X, real, xs, ys, &ev);
@@ -782,7 +780,7 @@ static void generate_samples(session *S, wgan *const *runs, size_t n)
             metrics_setf(&S->m, ev.w1_exact, "w1_exact_1d%s", W->set.method == METHOD_GP ? "" : "_clip");
             metrics_setf(&S->m, ev.w1_target, "w1_target_1d_%s", mn);
             histogram_1d(X, hist);
-            out_write_matrix(S->cli.out, named("generated_hist_bimodal_%s.dat", mn), "x  real_density  "
+            out_write_matrix(S->cli.out, out_name("generated_hist_bimodal_%s.dat", mn), "x  real_density  "
                              "generated_density", hist);
             fig_value("bimodal_x_lo", BI_LO); fig_value("bimodal_x_hi", BI_HI);
         }
@@ -891,7 +889,7 @@ int main(int argc, char **argv)
         measure_runs(&S, runs, cfg.n_runs);           /* 10. results                          */
         if (session_trains(&S)) draw_runs(&S, runs, cfg.n_runs);       /* A. the figures' data */
     }
-    session_save(&S, &ck, named("%zu run(s)", cfg.n_runs));   /* B. with --save                */
+    session_save(&S, &ck, out_name("%zu run(s)", cfg.n_runs));   /* B. with --save                */
     for (size_t i = 0; i < cfg.n_runs; i++) wgan_free(runs[i]);
     session_finish(&S);                               /* results, metrics.txt, the figures     */
     return 0;
