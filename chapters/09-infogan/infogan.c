@@ -245,7 +245,8 @@ static void d_backward(infogan *m, const gsl_matrix *X, int with_d, int with_q, 
  *
  *     L_Q = MSE(mu, c) + w_cat xent(Q's logits, cat)          (w_cat: --cat-weight)
  *
- * The codes come from their prior: z and c uniform on [-1, 1], cat uniform.
+ * lambda MSE is -log Q for sigma^2 = 1/lambda; lambda = 2 (--info-weight; the
+ * source's 1). The codes come from their prior: z, c uniform on [-1, 1].
  * ------------------------------------------------------------------------- */
 static void draw_codes(gsl_rng *r, gsl_matrix *in, size_t nz, size_t ncat, int gauss_z)
 {
@@ -641,7 +642,7 @@ static void measure(infogan *m, recorder *rec, judge *j, const dataset_info *ds,
         const double value[] = {v->q_mse[k], log(2.0) - 0.5 * log(2.0 * M_PI * M_E * v->q_mse[k]), effect[k], dslant[k]};
         for (int q = 0; q < 4; q++)
             metrics_setf(M, value[q], "%s_%zu", (const char *[]){"q_code_mse", "mi_bound", "code_effect", "code_slant"}[q], k + 1);
-        printf("result: c_%zu: Q's error %.4f, I(c_%zu; x) >= %.2f nats (of H(c) = 0.69), effect %.2f, slant %+.3f\n",
+        printf("result: c_%zu: Q's squared error %.4f, I(c_%zu; x) >= %.2f nats, effect %.2f, slant %+.3f\n",
                k + 1, value[0], k + 1, value[1], effect[k], dslant[k]);
     }
     if (m->ncat) {
@@ -809,7 +810,7 @@ typedef struct config {
 static void start(session *S, config *cfg, int argc, char **argv)
 {
     *cfg = (config){.recipe = "default", .dataset = "mnist", .wiring = "paper",
-                    .noise_dim = 62, .digit = 2, .d_steps = 2, .slope = 0.3, .info_w = 1.0, .cat_w = 1.0};
+                    .noise_dim = 62, .digit = 2, .d_steps = 2, .slope = 0.3, .cat_w = 1.0};
     const cli_option options[] = {
         {"recipe", CLI_CHOICE, &cfg->recipe, "default: narrow networks, batch 64; source: the source's model and settings", 0, 0, "default|source", 0},
         {"categorical", CLI_INT, &cfg->categorical, "values of a categorical code, all digits (0: none, one digit)", 0, 10, NULL, 0},
@@ -824,7 +825,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"beta1", CLI_REAL, &cfg->beta1, "Adam's beta1 (default 0.5; source 0.9, Keras's)", 0, 0.999, NULL, 0},
         {"d-steps", CLI_INT, &cfg->d_steps, "D steps per G step", 1, 10, NULL, 0},
         {"wiring", CLI_CHOICE, &cfg->wiring, "what Q's loss trains: trunk, Q and G (paper), or Q and G in a step of their own (source)", 0, 0, "paper|source", 0},
-        {"info-weight", CLI_REAL, &cfg->info_w, "lambda, the weight of Q's loss (0: a plain GAN)", 0, 100, NULL, 0},
+        {"info-weight", CLI_REAL, &cfg->info_w, "lambda, the weight of Q's loss (default 2; source 1; 0: a plain GAN)", 0, 100, NULL, 0},
         {"cat-weight", CLI_REAL, &cfg->cat_w, "weight of the categorical part of Q's loss", 0, 100, NULL, 0},
         {"slope", CLI_REAL, &cfg->slope, "LeakyReLU's slope in D and Q (Keras 0.3, the paper 0.1)", 0, 1, NULL, 0},
         {"digit", CLI_INT, &cfg->digit, "the digit a model without categorical code learns", 0, 9, NULL, 0},
@@ -857,7 +858,7 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
         .dense = PICK("dense", dense, quick ? 64 : src ? 1024 : 512),
         .channels = PICK("channels", channels, quick ? 8 : src ? 64 : 32),
         .noise_dim = cfg->noise_dim, .ncat = cfg->categorical, .digit = cfg->digit, .d_steps = cfg->d_steps,
-        .ln_eps = 1e-3, .slope = cfg->slope, .info_w = cfg->info_w, .cat_w = cfg->cat_w,
+        .ln_eps = 1e-3, .slope = cfg->slope, .info_w = PICK("info-weight", info_w, src ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
         .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5),
