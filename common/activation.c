@@ -24,6 +24,18 @@ static double stable_sigmoid(double z)
     return e / (1.0 + e);
 }
 
+/* One row of a leaky ReLU with slope s, forward and backward: shared by
+ * ACT_LEAKY_RELU (s = ACT_LEAKY_SLOPE) and leaky_relu_forward/backward. */
+static void leaky_row(double s, const double *z, double *a, size_t k)
+{
+    for (size_t j = 0; j < k; j++) a[j] = z[j] > 0.0 ? z[j] : s * z[j];
+}
+
+static void leaky_row_backward(double s, const double *z, const double *da, double *dz, size_t k)
+{
+    for (size_t j = 0; j < k; j++) dz[j] = z[j] > 0.0 ? da[j] : s * da[j];
+}
+
 /* The loops below walk each row through a plain pointer (rows of a view may
  * be apart by tda >= size2): this is the innermost work of every network. */
 void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
@@ -39,7 +51,7 @@ void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
             for (size_t j = 0; j < Z->size2; j++) a[j] = z[j] > 0.0 ? z[j] : 0.0;
             break;
         case ACT_LEAKY_RELU:
-            for (size_t j = 0; j < Z->size2; j++) a[j] = z[j] > 0.0 ? z[j] : ACT_LEAKY_SLOPE * z[j];
+            leaky_row(ACT_LEAKY_SLOPE, z, a, Z->size2);
             break;
         case ACT_SIGMOID:
             for (size_t j = 0; j < Z->size2; j++) a[j] = stable_sigmoid(z[j]);
@@ -66,7 +78,7 @@ void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
             for (size_t j = 0; j < Z->size2; j++) dz[j] = z[j] > 0.0 ? da[j] : 0.0;
             break;
         case ACT_LEAKY_RELU:
-            for (size_t j = 0; j < Z->size2; j++) dz[j] = z[j] > 0.0 ? da[j] : ACT_LEAKY_SLOPE * da[j];
+            leaky_row_backward(ACT_LEAKY_SLOPE, z, da, dz, Z->size2);
             break;
         case ACT_SIGMOID:   /* f' = a (1 - a) */
             for (size_t j = 0; j < Z->size2; j++) dz[j] = da[j] * (a[j] * (1.0 - a[j]));
@@ -76,6 +88,19 @@ void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
             break;
         }
     }
+}
+
+void leaky_relu_forward(double slope, const gsl_matrix *Z, gsl_matrix *A)
+{
+    for (size_t i = 0; i < Z->size1; i++)
+        leaky_row(slope, Z->data + i * Z->tda, A->data + i * A->tda, Z->size2);
+}
+
+void leaky_relu_backward(double slope, const gsl_matrix *Z, const gsl_matrix *dA, gsl_matrix *dZ)
+{
+    for (size_t i = 0; i < Z->size1; i++)
+        leaky_row_backward(slope, Z->data + i * Z->tda, dA->data + i * dA->tda,
+                           dZ->data + i * dZ->tda, Z->size2);
 }
 
 void softmax_forward(const gsl_matrix *Z, gsl_matrix *S)

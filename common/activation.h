@@ -39,6 +39,16 @@ void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A);
 void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
                   const gsl_matrix *dA, gsl_matrix *dZ);
 
+/* Leaky ReLU with a slope of your choice (introduced in chapter 09):
+ *
+ *     f(z) = z if z > 0 else s z          f'(z) = 1 if z > 0 else s
+ *
+ * ACT_LEAKY_RELU above is s = ACT_LEAKY_SLOPE = 0.2 (DCGAN's). Keras's
+ * LeakyReLU() defaults to s = 0.3, the InfoGAN paper uses 0.1: a network
+ * copied from either needs its own s. A may be Z; dZ may be dA (in place). */
+void leaky_relu_forward(double slope, const gsl_matrix *Z, gsl_matrix *A);
+void leaky_relu_backward(double slope, const gsl_matrix *Z, const gsl_matrix *dA, gsl_matrix *dZ);
+
 /* Row-wise softmax: S[i, j] = exp(Z[i, j] - m_i) / sum_k exp(Z[i, k] - m_i),
  * with m_i = max_k Z[i, k] subtracted so that exp() can never overflow. */
 void softmax_forward(const gsl_matrix *Z, gsl_matrix *S);

@@ -48,3 +48,15 @@ judge *dataset_open_judge(const dataset_info *d, const char *given, const char *
     fclose(f);
     return judge_load(d->judge_default);
 }
+
+image_set *dataset_load(const dataset_info *d, const char *split, int only_class)
+{
+    image_set *s = mnist_load(d->dir, split);
+    if (only_class >= 0)
+        image_set_filter(s, &(unsigned char){(unsigned char)only_class}, 1);
+    if (s->rows != 28 || s->cols != 28)
+        die("%s: images of %zu x %zu pixels, 28 x 28 expected", d->dir, s->rows, s->cols);
+    if (s->n == 0)
+        die("%s: no %s images of class %d", d->dir, split, only_class);
+    return s;
+}

@@ -30,6 +30,7 @@
 #ifndef GENLAB_DATASET_H
 #define GENLAB_DATASET_H
 
+#include "idx.h"
 #include "judge.h"
 
 #define DATASET_CLASSES 10
@@ -59,5 +60,11 @@ dataset_info dataset_select(const char *name, const char *data_dir);
  *     no judge at build/judge/NAME.judge (make TARGET): WITHOUT
  * where `without` says what the run then leaves out. */
 judge *dataset_open_judge(const dataset_info *d, const char *given, const char *without);
+
+/* One split ("train" or "t10k") of the dataset's 28 x 28 images; only_class
+ * >= 0 keeps that class alone. die() with one line if the files are not
+ * 28 x 28 images or hold no image of the class. (Chapter 09; 08 and 11
+ * carry their own copies.) */
+image_set *dataset_load(const dataset_info *d, const char *split, int only_class);
 
 #endif

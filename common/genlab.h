@@ -13,7 +13,7 @@
  *   matrix.h     batch helpers: one sample per row                  (01)
  *   params.h     all parameters and gradients in one flat block     (01)
  *   dense.h      the dense layer, forward and backward              (01)
- *   activation.h ReLU, LeakyReLU, sigmoid, tanh, softmax            (01)
+ *   activation.h ReLU, LeakyReLU of any slope, sigmoid, tanh, ...   (01, 09)
  *   loss.h       MSE, BCE on logits, softmax cross-entropy, KL      (01, 04)
  *   optim.h      SGD, Adam, RMSProp                                 (01, 07)
  *   gradcheck.h  finite-difference gradient checks                  (01)
@@ -31,6 +31,7 @@
  *   conv.h       convolution and transposed convolution layers      (09)
  *   batchnorm.h  batch normalisation per channel                    (09)
  *   assign.h     best one-to-one matching of classes to clusters    (11)
+ *   layernorm.h  layer normalisation per sample                     (09)
  */
 #ifndef GENLAB_H
 #define GENLAB_H
@@ -64,6 +65,7 @@
 #include "idx.h"
 #include "judge.h"
 #include "checkpoint.h"
+#include "layernorm.h"
 #include "loss.h"
 #include "matrix.h"
 #include "metrics.h"

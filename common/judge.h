@@ -85,6 +85,17 @@ judge_verdict judge_tally_verdict(const judge_tally *t);
  * varied as the data, near 0 for one image drawn again and again. */
 double mean_pair_distance(const gsl_matrix *images, const unsigned char *label, size_t n);
 
+/* Which class does each code value of an unsupervised model stand for?
+ * count[k][c] = how many samples of code value k (0 <= k < n_codes <= 10)
+ * the judge calls c. Returns the largest sum over k of count[k][match[k]]
+ * with every class used at most once, and that one-to-one matching in
+ * match[0..n_codes-1]: the assignment the Hungarian algorithm finds (here a
+ * dynamic programme over the 2^10 sets of classes already taken, exact).
+ * Divided by the number of samples it is a clustering accuracy (chapter 09's
+ * cat_code_accuracy). Greedy, largest cell first, can do worse: with rows
+ * (9, 8) and (8, 1) it takes 9 + 1 = 10, the best is 8 + 8 = 16. */
+double judge_best_matching(double count[][10], size_t n_codes, int *match);
+
 /* The yardsticks of the Frechet judge distance for a generator of some
  * classes: the judge's features of the REAL test digits of those classes
  * (the reference every sample set is compared with), and two distances to
