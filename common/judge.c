@@ -154,25 +154,31 @@ static void tally_add(judge *j, const gsl_matrix *images, const unsigned char *w
     t->n += images->size1;
 }
 
-void judge_tally_add(judge *j, const gsl_matrix *images, const unsigned char *want, judge_tally *t)
+/* Every row of images, JUDGE_MAX_BATCH at a time, into the tally; the
+ * per-image verdicts into judged and confidence where they are not NULL */
+static void tally_rows(judge *j, const gsl_matrix *images, const unsigned char *want, judge_tally *t,
+                       unsigned char *judged, double *confidence)
 {
     for (size_t start = 0; start < images->size1; start += JUDGE_MAX_BATCH) {
         unsigned char cls[JUDGE_MAX_BATCH];
         double conf[JUDGE_MAX_BATCH];
         const size_t n = images->size1 - start < JUDGE_MAX_BATCH ? images->size1 - start : JUDGE_MAX_BATCH;
         gsl_matrix_const_view X = gsl_matrix_const_submatrix(images, start, 0, n, images->size2);
-        tally_add(j, &X.matrix, want + start, t, cls, conf);
+        tally_add(j, &X.matrix, want + start, t, judged ? judged + start : cls,
+                  confidence ? confidence + start : conf);
     }
+}
+
+void judge_tally_add(judge *j, const gsl_matrix *images, const unsigned char *want, judge_tally *t)
+{
+    tally_rows(j, images, want, t, NULL, NULL);
 }
 
 judge_verdict judge_verdicts(judge *j, const gsl_matrix *images, const unsigned char *want,
                              unsigned char *judged, double *confidence)
 {
     judge_tally t = {0};
-    if (judged && confidence)
-        tally_add(j, images, want, &t, judged, confidence);
-    else
-        judge_tally_add(j, images, want, &t);
+    tally_rows(j, images, want, &t, judged, confidence);
     return judge_tally_verdict(&t);
 }
 

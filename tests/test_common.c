@@ -938,6 +938,54 @@ static void test_best_assignment_brute_force(void **state)
     gsl_rng_free(r);
 }
 
+/* ---- the judge's verdicts: per image, in chunks, and over a tally -------- */
+static void test_judge_verdicts(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(21);
+    judge *J = judge_new();
+    mlp_init_xavier(J->net, r);
+    const size_t n = 1234;                       /* more than two JUDGE_MAX_BATCH chunks */
+    gsl_matrix *X = gsl_matrix_alloc(n, 784);
+    rng_fill_uniform(r, X, 0.0, 1.0);
+    unsigned char *want = malloc(n), *cls = malloc(n), *ref = malloc(n);
+    double *conf = malloc(n * sizeof *conf);
+    for (size_t i = 0; i < n; i++)
+        want[i] = (unsigned char)(i % 10);
+    judge_classify(J, X, ref, conf);
+    /* judged alone (confidence NULL) is filled, and agrees with judge_classify */
+    const judge_verdict v = judge_verdicts(J, X, want, cls, NULL);
+    double right = 0, hist_sum = 0, conf_sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(cls[i], ref[i]);
+        right += ref[i] == want[i];
+        conf_sum += conf[i];
+    }
+    for (int k = 0; k < 10; k++)
+        hist_sum += v.hist[k];
+    assert_double_equal(v.score, right / (double)n, 1e-12);
+    assert_double_equal(v.confidence, conf_sum / (double)n, 1e-12);
+    assert_double_equal(hist_sum, 1.0, 1e-12);
+    for (int a = 0; a < 10; a++) {               /* confusion rows are shares */
+        double row = 0;
+        for (int b = 0; b < 10; b++)
+            row += v.confusion[a][b];
+        assert_double_equal(row, 1.0, 1e-12);
+    }
+    /* a tally over two pieces gives the same verdict as one call */
+    judge_tally t = {0};
+    gsl_matrix_view first = gsl_matrix_submatrix(X, 0, 0, 700, 784), rest = gsl_matrix_submatrix(X, 700, 0, n - 700, 784);
+    judge_tally_add(J, &first.matrix, want, &t);
+    judge_tally_add(J, &rest.matrix, want + 700, &t);
+    const judge_verdict w = judge_tally_verdict(&t);
+    assert_double_equal(w.score, v.score, 1e-12);
+    assert_double_equal(w.confidence, v.confidence, 1e-12);
+    free(want); free(cls); free(ref); free(conf);
+    gsl_matrix_free(X);
+    judge_free(J);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -965,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_workspace_refuses_too_many_rows),
         cmocka_unit_test(test_batcher_epochs),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_judge_verdicts),
         cmocka_unit_test(test_frechet_closed_forms),
         cmocka_unit_test(test_spd_sqrt_squares_back),
         cmocka_unit_test(test_gauss_fit_from_samples),
