@@ -245,8 +245,8 @@ static void d_backward(infogan *m, const gsl_matrix *X, int with_d, int with_q, 
  *
  *     L_Q = MSE(mu, c) + w_cat xent(Q's logits, cat)          (w_cat: --cat-weight)
  *
- * lambda MSE is -log Q for sigma^2 = 1/lambda; lambda = 2 (--info-weight; the
- * source's 1). The codes come from their prior: z, c uniform on [-1, 1].
+ * lambda MSE is -log Q for sigma^2 = 1/lambda: lambda = 2 (--info-weight; 1 with
+ * a categorical code, and the source's). z, c are uniform on [-1, 1].
  * ------------------------------------------------------------------------- */
 static void draw_codes(gsl_rng *r, gsl_matrix *in, size_t nz, size_t ncat, int gauss_z)
 {
@@ -814,7 +814,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
     const cli_option options[] = {
         {"recipe", CLI_CHOICE, &cfg->recipe, "default: narrow networks, batch 64; source: the source's model and settings", 0, 0, "default|source", 0},
         {"categorical", CLI_INT, &cfg->categorical, "values of a categorical code, all digits (0: none, one digit)", 0, 10, NULL, 0},
-        {"steps", CLI_INT, &cfg->steps, "training iterations (default 1000, categorical 5000; source 5000)", 1, 1e7, NULL, 0},
+        {"steps", CLI_INT, &cfg->steps, "training iterations (default 1000, categorical 3000; source 5000)", 1, 1e7, NULL, 0},
         {"batch", CLI_INT, &cfg->batch, "rows per batch (default 64; source 256)", 1, 4096, NULL, 0},
         {"dense", CLI_INT, &cfg->dense, "units of G's first and the trunk's last dense layer (default 512; source 1024)", 1, 8192, NULL, 0},
         {"channels", CLI_INT, &cfg->channels, "channels at 14 x 14, twice that at 7 x 7 (default 32; source 64)", 1, 512, NULL, 0},
@@ -823,9 +823,9 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"lr-g", CLI_REAL, &cfg->lr_g, "G's Adam learning rate (default 1e-3)", 1e-7, 1, NULL, 0},
         {"lr-q", CLI_REAL, &cfg->lr_q, "Q's head (and G's second Adam with --wiring source) (default 2e-4; source 1e-3)", 1e-7, 1, NULL, 0},
         {"beta1", CLI_REAL, &cfg->beta1, "Adam's beta1 (default 0.5; source 0.9, Keras's)", 0, 0.999, NULL, 0},
-        {"d-steps", CLI_INT, &cfg->d_steps, "D steps per G step", 1, 10, NULL, 0},
+        {"d-steps", CLI_INT, &cfg->d_steps, "D steps per G step (default 2, as the source; categorical 1)", 1, 10, NULL, 0},
         {"wiring", CLI_CHOICE, &cfg->wiring, "what Q's loss trains: trunk, Q and G (paper), or Q and G in a step of their own (source)", 0, 0, "paper|source", 0},
-        {"info-weight", CLI_REAL, &cfg->info_w, "lambda, the weight of Q's loss (default 2; source 1; 0: a plain GAN)", 0, 100, NULL, 0},
+        {"info-weight", CLI_REAL, &cfg->info_w, "lambda, the weight of Q's loss (default 2; categorical and source 1; 0: a plain GAN)", 0, 100, NULL, 0},
         {"cat-weight", CLI_REAL, &cfg->cat_w, "weight of the categorical part of Q's loss", 0, 100, NULL, 0},
         {"slope", CLI_REAL, &cfg->slope, "LeakyReLU's slope in D and Q (Keras 0.3, the paper 0.1)", 0, 1, NULL, 0},
         {"digit", CLI_INT, &cfg->digit, "the digit a model without categorical code learns", 0, 9, NULL, 0},
@@ -853,12 +853,12 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
 #define PICK(flag, field, value) (cli_given(c, flag) ? cfg->field : (value))
     const char *wiring = PICK("wiring", wiring, src ? "source" : "paper");
     return (ig_config){
-        .steps = PICK("steps", steps, quick ? 20 : src || cat ? 5000 : 1000),
+        .steps = PICK("steps", steps, quick ? 20 : src ? 5000 : cat ? 3000 : 1000),
         .batch = PICK("batch", batch, quick ? 16 : src ? 256 : 64),
         .dense = PICK("dense", dense, quick ? 64 : src ? 1024 : 512),
         .channels = PICK("channels", channels, quick ? 8 : src ? 64 : 32),
-        .noise_dim = cfg->noise_dim, .ncat = cfg->categorical, .digit = cfg->digit, .d_steps = cfg->d_steps,
-        .ln_eps = 1e-3, .slope = cfg->slope, .info_w = PICK("info-weight", info_w, src ? 1.0 : 2.0), .cat_w = cfg->cat_w,
+        .noise_dim = cfg->noise_dim, .ncat = cfg->categorical, .digit = cfg->digit, .d_steps = PICK("d-steps", d_steps, cat && !src ? 1 : 2),
+        .ln_eps = 1e-3, .slope = cfg->slope, .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
         .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5),
