@@ -6,17 +6,19 @@
 # score.dat: step, q_code_mse, judge share, cat_code_accuracy, q_cat_accuracy
 # (and the same four again: their means over one row).
 load "values.gp"
-fig_name = "q_error"; fig_w = 1200; fig_h = 750
+fig_name = "q_error"; fig_w = 1200; fig_h = 800
 load "style.gp"
 set title sprintf("InfoGAN, %s: can the codes be read back? (%d fixed-code samples)", model_title, eval_n)
 set xlabel "training step"
 set ylabel "Q's squared error on c_1, c_2 (mean)"
 set logscale y
+set yrange [0.005:2]
 set ytics nomirror
 set y2label "share of samples"
 set y2range [0:1.05]
 set y2tics 0.2
-set key bottom left opaque
+set key below maxrows 3 spacing 1.1
+set bmargin 9
 if (ncat > 0) {
     plot "score.dat" using 1:2 with linespoints lt 1 title "q\\_code\\_mse (left)", \
          1.0 / 3 with lines lt 1 dt 2 lw 1.5 title "1/3: Q knows nothing", \
