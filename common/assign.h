@@ -35,4 +35,8 @@
  * (counts) give an exact result. */
 double best_assignment(const double *score, size_t n_rows, size_t n_cols);
 
+/* The same, and the assignment itself: with n_rows <= n_cols, match[i] is
+ * the column row i takes (match has n_rows entries). */
+double best_assignment_match(const double *score, size_t n_rows, size_t n_cols, int *match);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "activation.h"
+#include "assign.h"
 #include "checkpoint.h"
 #include "guard.h"
 #include "rng.h"
@@ -207,26 +208,5 @@ double mean_pair_distance(const gsl_matrix *images, const unsigned char *label, 
 
 double judge_best_matching(double count[][10], size_t n_codes, int *match)
 {
-    enum { K = 10, SETS = 1 << 10 };
-    double best[SETS];     /* best[s]: the first popcount(s) codes on the classes in s */
-    int pick[SETS] = {0}, top = -1;
-    for (int s = 0; s < SETS; s++)
-        best[s] = s ? -1.0 : 0.0;
-    for (int s = 0; s < SETS; s++) {
-        size_t k = 0;                              /* codes placed = classes taken */
-        for (int c = 0; c < K; c++)
-            k += (size_t)(s >> c & 1);
-        if (best[s] < 0.0)
-            continue;
-        if (k == n_codes && (top < 0 || best[s] > best[top]))
-            top = s;
-        for (int c = 0; c < K && k < n_codes; c++)
-            if (!(s >> c & 1) && best[s] + count[k][c] > best[s | 1 << c]) {
-                best[s | 1 << c] = best[s] + count[k][c];
-                pick[s | 1 << c] = c;
-            }
-    }
-    for (int s = top, k = (int)n_codes - 1; k >= 0; s ^= 1 << pick[s], k--)
-        match[k] = pick[s];
-    return best[top];
+    return best_assignment_match(&count[0][0], n_codes, 10, match);    /* common/assign.h */
 }

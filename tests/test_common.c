@@ -986,6 +986,32 @@ static void test_judge_verdicts(void **state)
     gsl_rng_free(r);
 }
 
+/* the assignment itself: one-to-one, and worth the best sum */
+static void test_best_assignment_match(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(33);
+    for (int trial = 0; trial < 20; trial++) {
+        const size_t rows = 1 + (size_t)gsl_rng_uniform_int(r, 10), cols = rows + (size_t)gsl_rng_uniform_int(r, 11 - rows);
+        double score[10 * 10];
+        for (size_t i = 0; i < rows * cols; i++)
+            score[i] = (double)gsl_rng_uniform_int(r, 50);
+        int match[10];
+        const double best = best_assignment_match(score, rows, cols, match);
+        assert_double_equal(best, best_assignment(score, rows, cols), 0);
+        unsigned used = 0;
+        double sum = 0;
+        for (size_t i = 0; i < rows; i++) {
+            assert_true(match[i] >= 0 && (size_t)match[i] < cols);
+            assert_false(used >> match[i] & 1u);
+            used |= 1u << match[i];
+            sum += score[i * cols + (size_t)match[i]];
+        }
+        assert_double_equal(sum, best, 0);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1019,6 +1045,7 @@ int main(void)
         cmocka_unit_test(test_gauss_fit_from_samples),
         cmocka_unit_test(test_best_assignment_known),
         cmocka_unit_test(test_best_assignment_brute_force),
+        cmocka_unit_test(test_best_assignment_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
