@@ -535,10 +535,10 @@ static void train(infogan *m, long to_step, recorder *rec)
  * 8. Measuring what the codes mean
  *
  * q_code_mse: Q's squared error on c (1/3: Q knows nothing). With sigma^2 =
- * MSE, the bound of section 4 in nats (for a G one to one in c, I itself
- * is infinite): I(c_k; x) >= log 2 - 0.5 log(2 pi e MSE_k). The judge: the share called the model's digit; or
- * cat_code_accuracy, the share judged as the class matched to their code
- * value by the best one-to-one matching (judge.h: Hungarian, exact).
+ * MSE, the bound of section 4 in nats (I itself is infinite for a G one to
+ * one in c): I(c_k; x) >= log 2 - 0.5 log(2 pi e MSE_k). The judge: the
+ * share called the model's digit; or cat_code_accuracy, the share judged as
+ * the class matched to its code value (best one-to-one matching, judge.h).
  * code_effect_k: the mean pixel change from c_k = -1 to +1, z fixed, over
  * that between two z; code_slant_k: what c_k does to the slant (the ink's
  * drift per row down, > 0 leaning right).
