@@ -17,38 +17,7 @@
 
 #define TOL 1e-6
 
-static char dir[64];
-
-static int make_dir(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/genlab-08-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
-}
-
-/* n random 28 x 28 "images" in [0, 1], labels 0..9 in turn */
-static image_set *random_images(size_t n, unsigned long seed)
-{
-    gsl_rng *r = rng_new(seed);
-    image_set *s = calloc(1, sizeof *s);
-    s->images = gsl_matrix_alloc(n, IMG);
-    rng_fill_uniform(r, s->images, 0.0, 1.0);
-    s->labels = malloc(n);
-    for (size_t i = 0; i < n; i++)
-        s->labels[i] = (unsigned char)(i % N_CLASSES);
-    s->n = n;
-    s->rows = s->cols = SIDE;
-    gsl_rng_free(r);
-    return s;
-}
+#include "testlib.h"
 
 static gan_config small_config(model_kind kind, d_update_kind upd, act_kind act)
 {
@@ -100,7 +69,7 @@ static double g_loss_value(void *ctx) { return g_loss(ctx, 0); }
 
 static void check_d_loss(model_kind kind, act_kind act)
 {
-    image_set *data = random_images(20, 1);
+    image_set *data = random_images(20, 1, N_CLASSES);
     gan_config cfg = small_config(kind, D_JOINT, act);
     for (unsigned long seed = 1; seed <= 2; seed++) {
         gan *g = gan_new(&cfg, data, seed);
@@ -123,7 +92,7 @@ static void check_d_loss(model_kind kind, act_kind act)
 
 static void check_g_loss(model_kind kind, act_kind act)
 {
-    image_set *data = random_images(20, 2);
+    image_set *data = random_images(20, 2, N_CLASSES);
     gan_config cfg = small_config(kind, D_JOINT, act);
     for (unsigned long seed = 1; seed <= 2; seed++) {
         gan *g = gan_new(&cfg, data, seed);
@@ -171,7 +140,7 @@ static void g_grad_wrong_slice(gan *g)
 static void test_wrong_gradients_are_caught(void **s)
 {
     (void)s;
-    image_set *data = random_images(20, 3);
+    image_set *data = random_images(20, 3, N_CLASSES);
     gan_config cfg = small_config(MODEL_CGAN, D_JOINT, ACT_RELU);
     gan *g = gan_new(&cfg, data, 4);
     noise_batch(g, 1);
@@ -202,7 +171,7 @@ static void check_resume(model_kind kind, d_update_kind upd)
 {
     char path[128];
     snprintf(path, sizeof path, "%s/%s.ckpt", dir, model_tag(kind));
-    image_set *data = random_images(30, 5);
+    image_set *data = random_images(30, 5, N_CLASSES);
     gan_config cfg = small_config(kind, upd, ACT_RELU);
 
     gan *straight = gan_new(&cfg, data, 21);
@@ -258,7 +227,7 @@ static void test_resume_cgan(void **s) { (void)s; check_resume(MODEL_CGAN, D_JOI
 static void test_cgan_eval_grid(void **s)
 {
     (void)s;
-    image_set *data = random_images(20, 6);
+    image_set *data = random_images(20, 6, N_CLASSES);
     gan_config cfg = small_config(MODEL_CGAN, D_JOINT, ACT_RELU);
     gan *g = gan_new(&cfg, data, 1);
     sample_set *e = sample_set_new(g, 30, 77), *again = sample_set_new(g, 30, 77);

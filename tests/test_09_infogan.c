@@ -19,36 +19,7 @@
 #define GENLAB_TESTING
 #include "../chapters/09-infogan/infogan.c"
 
-static char dir[64];
-
-static int make_dir(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/genlab-09-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd);
-}
-
-/* n random 28 x 28 "images" in [0, 1] */
-static image_set *random_images(size_t n, unsigned long seed)
-{
-    gsl_rng *r = rng_new(seed);
-    image_set *s = calloc(1, sizeof *s);
-    s->images = gsl_matrix_alloc(n, IMG);
-    rng_fill_uniform(r, s->images, 0.0, 1.0);
-    s->labels = calloc(n, 1);
-    s->n = n;
-    s->rows = s->cols = SIDE;
-    gsl_rng_free(r);
-    return s;
-}
+#include "testlib.h"
 
 static ig_config small_config(long ncat, wiring_kind w)
 {
@@ -162,7 +133,7 @@ static void check_all(long ncat, wiring_kind w)
 {
     char what[64];
     const char *tag = w == WIRE_PAPER ? "paper" : "source";
-    image_set *data = random_images(12, 1);
+    image_set *data = random_images(12, 1, 1);
     ig_config cfg = small_config(ncat, w);
     for (unsigned long seed = 1; seed <= 2; seed++) {
         infogan *m = trained_a_little(&cfg, data, seed);
@@ -233,7 +204,7 @@ static void g_grad_heads_overwritten(infogan *m)
 static void test_wrong_gradient_is_caught(void **s)
 {
     (void)s;
-    image_set *data = random_images(12, 3);
+    image_set *data = random_images(12, 3, 1);
     ig_config cfg = small_config(0, WIRE_PAPER);
     infogan *m = trained_a_little(&cfg, data, 4);
     g_grad_heads_overwritten(m);
@@ -293,7 +264,7 @@ static void test_best_matching(void **s)
 static void test_sample_codes(void **s)
 {
     (void)s;
-    image_set *data = random_images(12, 6);
+    image_set *data = random_images(12, 6, 1);
     ig_config cfg = small_config(4, WIRE_PAPER);
     infogan *m = infogan_new(&cfg, data, 1);
     sample_set *e = sample_set_new(m, 12, 77, 0), *again = sample_set_new(m, 12, 77, 0);
@@ -335,7 +306,7 @@ static void check_resume(long ncat, wiring_kind w)
 {
     char path[128];
     snprintf(path, sizeof path, "%s/m.ckpt", dir);
-    image_set *data = random_images(20, 5);
+    image_set *data = random_images(20, 5, 1);
     ig_config cfg = small_config(ncat, w);
     infogan *straight = infogan_new(&cfg, data, 21), *first = infogan_new(&cfg, data, 21);
     train(straight, 30, NULL);                      /* N + M = 30 in one go     */
