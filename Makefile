@@ -24,6 +24,8 @@ DEB_PACKAGES := build-essential libgsl-dev libopenblas-dev gnuplot-nox numdiff \
                 zlib1g-dev libcmocka-dev fonts-dejavu-core dataset-fashion-mnist \
                 clang
 
+# make check and make figures run this many jobs at once (default: one per CPU)
+JOBS     ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_HDR := $(wildcard common/*.h)
 COMMON_OBJ := $(COMMON_SRC:common/%.c=build/common/%.o)
@@ -36,6 +38,9 @@ SAN_BINS   := $(CHAPTERS:%=build/san/bin/%)
 TEST_SRC   := $(wildcard tests/test_*.c)
 TESTS      := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TESTS  := $(TEST_SRC:tests/%.c=build/san/tests/%)
+# the MNIST chapters take minutes, the others seconds: start the long ones first
+FIGURE_ORDER := $(filter 08-% 09-% 10-% 11-%,$(CHAPTERS)) $(filter-out 08-% 09-% 10-% 11-%,$(CHAPTERS))
+FIGURE_BLAS  := $(if $(filter 1,$(JOBS)),,OPENBLAS_NUM_THREADS=1)
 
 
 .PHONY: judge goals
@@ -108,7 +113,7 @@ sanitize: $(SAN_BINS) $(SAN_TESTS) build/fuzz-mutate
 
 # make check: set-up first (a fresh machine has no GSL yet), then build, then test.
 check: deps-ok
-	@$(MAKE) --no-print-directory check-run
+	@$(MAKE) --no-print-directory -j$(JOBS) check-run
 check-run: $(BINS) $(TESTS) $(SAN_BINS) $(SAN_TESTS) $(BENCH_BINS) build/fuzz-mutate build/judge/mnist.judge
 	@sh tests/run-checks.sh $(CHAPTERS)
 
@@ -126,11 +131,17 @@ valgrind: $(BINS) $(TESTS)
 # program's code (its C sources and common/), the pictures on the data and the
 # scripts. Edit chapters/NN-name/figures/NAME.gp or common/style.gp, run
 # `make figures`: that chapter is re-rendered in seconds.
+#
+# The chapters run side by side, JOBS at a time (default: one per CPU), the
+# longest first, each on one OpenBLAS thread when several run at once; a
+# chapter's lines are printed together when it is done (--output-sync).
 figures: deps-ok
-	@$(MAKE) --no-print-directory $(CHAPTERS:%=figures/%/.rendered)
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(FIGURE_ORDER:%=figures/%/.rendered) && \
+	echo "make figures: $(words $(CHAPTERS)) chapters, $$(ls figures/*/*.png | wc -l) figures (PNG and PDF) in figures/, $$(( $$(date +%s) - start )) s wall, $(JOBS) at a time"
 figures/%/.data: $$(wildcard chapters/%/*.c) $(LIB) $(COMMON_HDR) | bin/% build/judge/mnist.judge
 	rm -rf figures/$* && mkdir -p figures/$*
-	bin/$* --out figures/$* --quiet > figures/$*/log.txt
+	$(FIGURE_BLAS) bin/$* --out figures/$* --quiet > figures/$*/log.txt
 	touch $@
 # (the run wrote the scripts of the figures it drew: refresh those from the source)
 figures/%/.rendered: figures/%/.data $$(wildcard chapters/%/figures/*.gp) common/style.gp

@@ -1,5 +1,6 @@
 /* cli.c -- see cli.h. */
 #include "cli.h"
+#include "blascore.h"
 
 #include <errno.h>
 #include <math.h>
@@ -205,6 +206,7 @@ void openblas_set_num_threads(int num_threads);
 void cli_parse_or_exit(cli *c, int argc, char **argv)
 {
     genlab_program = c->program;
+    blas_pick_core(argv);              /* OpenBLAS's fast kernels (blascore.h) */
     guard_install_gsl_handler();
     /* The course's matrices are small: OpenBLAS threads would mostly spin and
      * compete for the cores. One thread, unless the user asks for more with

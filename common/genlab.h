@@ -7,6 +7,7 @@
  *   rng.h        the one seeded random generator of a run           (00)
  *   guard.h      one-line errors, NaN/Inf checks in training        (00)
  *   cli.h        --help --seed --quick --out --quiet and friends    (00)
+ *   blascore.h   OpenBLAS's fast kernels on CPUs it does not know   (00)
  *   output.h     the --out directory, data files                    (00)
  *   metrics.h    metrics.txt and the results block                  (00)
  *   figure.h     what a run writes for its gnuplot figures             (00)
@@ -53,6 +54,7 @@
 #include "assign.h"
 #include "batch.h"
 #include "batchnorm.h"
+#include "blascore.h"
 #include "cli.h"
 #include "conv.h"
 #include "dataset.h"

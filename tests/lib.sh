@@ -2,6 +2,12 @@
 # Tests pin OpenBLAS to one thread: the same numbers on every run.
 export OPENBLAS_NUM_THREADS=1
 export LC_ALL=C
+# The test programs use the OpenBLAS kernels the chapters pick for this CPU
+# (common/blascore.h: on a CPU OpenBLAS does not know, not its slow fallback).
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -x bin/00-probability ]; then
+    OPENBLAS_CORETYPE=$(OPENBLAS_VERBOSE=2 bin/00-probability --help 2>&1 > /dev/null | sed -n 's/^Core: //p' | tail -n 1)
+    if [ -n "$OPENBLAS_CORETYPE" ]; then export OPENBLAS_CORETYPE; else unset OPENBLAS_CORETYPE; fi
+fi
 NUMDIFF_TOL="-a 1e-9 -r 1e-6"   # golden tolerance, unless tests/golden/NN.tol says otherwise
 
 # render_dir DIR FMT: render every figure script in DIR to FMT (png or pdf);

@@ -21,12 +21,39 @@
 #             (tests/fuzz.sh: every case exit 1 with one line on stderr)
 #   sanitize  --quick runs and unit tests built with ASan + UBSan, and a
 #             sample of the robust cases on the sanitized programs
+#
+# Without --only the groups run side by side, CHECK_JOBS at a time (default:
+# one per CPU), slowest first; each group's lines are printed together, in the
+# order above, once all have finished. CHECK_JOBS=1 runs them one by one.
 . tests/lib.sh
 only=""
 if [ "$1" = "--only" ]; then only=$2; shift 2; fi
 chapters="$*"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 pass=0; fail=0
+
+if [ -z "$only" ]; then
+    jobs=${CHECK_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
+    started=$(date +%s)
+    # slowest first, so that the last group to start is a short one
+    echo "make check: 12 test groups, $jobs at a time"
+    # shellcheck disable=SC2016
+    printf '%s\n' goals robust sanitize unit figures golden persist badinput clang judge shape blas |
+        xargs -P "$jobs" -I GROUP sh -c 's=$(date +%s); sh tests/run-checks.sh --only "$1" $2 > "$3/$1.log" 2>&1
+            echo "  $1: $(tail -n 1 "$3/$1.log") ($(( $(date +%s) - s )) s)"' _ GROUP "$chapters" "$tmp"
+    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize; do
+        if tail -n 1 "$tmp/$g.log" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
+            sed '$d' "$tmp/$g.log"
+        else
+            cat "$tmp/$g.log"; echo "FAIL  group $g did not finish"
+        fi
+    done > "$tmp/all.log"
+    cat "$tmp/all.log"
+    pass=$(grep -c '^PASS  ' "$tmp/all.log"); fail=$(grep -c '^FAIL  ' "$tmp/all.log")
+    echo "(test groups: $(( $(date +%s) - started )) s wall)"
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]; exit
+fi
 
 ok()  { pass=$((pass + 1)); echo "PASS  $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL  $1"; if [ -n "$2" ] && [ -f "$2" ]; then sed 's/^/        /' "$2" | head -20; fi; }
@@ -67,6 +94,12 @@ fi
 if want blas; then
     for c in $chapters; do
         if ldd "bin/$c" | grep -q openblas; then ok "blas $c links OpenBLAS"; else ldd "bin/$c" > "$tmp/ldd"; bad "blas $c links OpenBLAS" "$tmp/ldd"; fi
+        # on a CPU with AVX, never OpenBLAS's Prescott fallback (common/blascore.h)
+        if grep -qw avx /proc/cpuinfo 2> /dev/null; then
+            core=$(env -u OPENBLAS_CORETYPE OPENBLAS_VERBOSE=2 bin/$c --help 2>&1 >/dev/null | sed -n 's/^Core: //p' | tail -n 1)
+            if [ -n "$core" ] && [ "$core" != Prescott ]; then ok "blas $c runs OpenBLAS's $core kernels"
+            else echo "OpenBLAS kernels: ${core:-unknown}" > "$tmp/core"; bad "blas $c runs fast kernels, not the Prescott fallback" "$tmp/core"; fi
+        fi
     done
 fi
 

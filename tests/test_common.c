@@ -44,6 +44,20 @@ static void test_blas_is_openblas(void **state)
 }
 
 /* ---- dense layer on numbers we can do by hand ---------------------------- */
+/* OpenBLAS's fallback on an unknown CPU is replaced by the best kernels the
+ * CPU's flags allow; a CPU OpenBLAS recognised is left alone. */
+static void test_blas_better_core(void **state)
+{
+    (void)state;
+    assert_string_equal(blas_better_core("Prescott", 1, 1, 1), "SkylakeX");
+    assert_string_equal(blas_better_core("Prescott", 0, 1, 1), "Haswell");
+    assert_string_equal(blas_better_core("Prescott", 0, 0, 1), "SandyBridge");
+    assert_null(blas_better_core("Prescott", 0, 0, 0));
+    assert_null(blas_better_core("Haswell", 1, 1, 1));
+    assert_null(blas_better_core("Zen", 0, 1, 1));
+    assert_null(blas_better_core(NULL, 1, 1, 1));
+}
+
 static void test_dense_forward_backward_by_hand(void **state)
 {
     (void)state;
@@ -1016,6 +1030,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blas_is_openblas),
+        cmocka_unit_test(test_blas_better_core),
         cmocka_unit_test(test_dense_forward_backward_by_hand),
         cmocka_unit_test(test_loss_values),
         cmocka_unit_test(test_softmax_stable),
