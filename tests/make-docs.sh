@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2016
 # make-docs.sh OUT FIGURES CHAPTER... -- the course as a static site in OUT
 # (`make docs`: docs/site, from figures/), to be opened from disk: relative
 # links only, math as MathML, no script, nothing fetched from the network.
@@ -70,6 +71,7 @@ pandoc_page "$work/index.md" "$out/index.html" . "" "genlab: generative models f
 
 # ---- one page per chapter -------------------------------------------------
 prev=""
+# shellcheck disable=SC2086
 set -- $chapters
 while [ $# -gt 0 ]; do
     c=$1 next=${2:-}; shift

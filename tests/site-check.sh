@@ -15,6 +15,7 @@
 # the source listings (src/, plain generated HTML) get the same link checks
 # without the browser. A screenshot of the first chapter's page is kept as
 # build/site-check.png. Prints PASS/FAIL lines; exit 0 when all pass.
+# shellcheck disable=SC2016
 # shellcheck source=tests/lib.sh
 . tests/lib.sh
 base=build/site-check
@@ -33,7 +34,7 @@ done
 # ---- a stand-in for the last make figures: one chapter's --quick run ------
 stand_in=""
 for c in "$@"; do
-    ls chapters/"$c"/figures/*.gp > /dev/null 2>&1 && [ -x "bin/$c" ] || continue
+    if ! ls chapters/"$c"/figures/*.gp > /dev/null 2>&1 || [ ! -x "bin/$c" ]; then continue; fi
     mkdir -p "$figs"
     if bin/"$c" --quick --seed 1 --quiet --out "$figs/$c" > /dev/null 2> "$tmp/err" && render_dir "$figs/$c" png > "$tmp/err" 2>&1
     then stand_in=$c; else bad "stand-in figures of $c" "$tmp/err"; fi
@@ -82,11 +83,10 @@ has_math() {
     (cd "$site" && find src -name '*.md.html') | while read -r p; do q=${p#src/}; echo "$p ${q%.html}"; done
 } > "$tmp/pages"
 n=0
+# shellcheck disable=SC2016
 while read -r page md; do
     n=$((n + 1)); echo "$n $site/$page"
-done < "$tmp/pages" |
-    # shellcheck disable=SC2016
-    xargs -P 2 -L 1 sh -c 'chromium --headless --no-sandbox --disable-gpu --user-data-dir="$0/profile-$1" \
+done < "$tmp/pages" | xargs -P 2 -L 1 sh -c 'chromium --headless --no-sandbox --disable-gpu --user-data-dir="$0/profile-$1" \
         --dump-dom "file://$2" > "$0/dom-$1.html" 2> /dev/null; rm -rf "$0/profile-$1"' "$tmp" 2> /dev/null
 n=0
 while read -r page md; do
@@ -126,7 +126,7 @@ else ok "source listings: $(wc -l < "$tmp/listings") pages under src/, every lin
 # ---- the figures: embedded where make figures ran, a note where it did not ---
 for c in "$@"; do
     if [ "$c" = "$stand_in" ]; then
-        want=$(ls "$figs/$c"/*.png | wc -l)
+        want=$(find "$figs/$c" -maxdepth 1 -name "*.png" | wc -l)
         got=$(grep -o "<img src=\"$c/figures/[^\"]*\.png\"" "$site/$c.html" | wc -l)
         if [ "$got" -eq "$want" ] && grep -q '<td><code>[a-z_0-9]*</code></td>' "$site/$c.html"; then
             ok "$c.html: the $want figures and the metrics table of the stand-in figures/$c"
