@@ -242,33 +242,29 @@ if want goals; then
     done
 fi
 
-if want persist; then
-    sh tests/persist.sh > "$tmp/persist" 2>&1
+# run_lines PREFIX SCRIPT ARGS...: a test script's PASS/FAIL lines counted like
+# ours (PREFIX before each), its indented details and "robust: " notes shown;
+# a script that fails without a FAIL line is a failure of its own
+run_lines() {
+    prefix=$1; shift
+    sh "$@" > "$tmp/lines" 2>&1; lines_status=$?
     while IFS= read -r line; do
         case "$line" in
-            "PASS  "*) ok "${line#PASS  }" ;;
-            "FAIL  "*) bad "${line#FAIL  }" ;;
-            "        "*) echo "$line" ;;
-        esac
-    done < "$tmp/persist"
-fi
-
-# robust: PASS/FAIL lines of tests/fuzz.sh, counted like the others
-run_fuzz() {
-    sh tests/fuzz.sh "$1" build/fuzz-mutate "$2" > "$tmp/fuzz" 2>&1
-    fuzz_status=$?
-    while IFS= read -r line; do
-        case "$line" in
-            "PASS  "*) ok "${3}${line#PASS  }" ;;
-            "FAIL  "*) bad "${3}${line#FAIL  }"; echo "$line" > "$tmp/fuzz-one" ;;
+            "PASS  "*) ok "$prefix${line#PASS  }" ;;
+            "FAIL  "*) bad "$prefix${line#FAIL  }" ;;
             "        "*) echo "$line" ;;
             "robust: "*) echo "      $line" ;;
         esac
-    done < "$tmp/fuzz"
-    if [ $fuzz_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/fuzz"; then bad "${3}robust (tests/fuzz.sh exit $fuzz_status)" "$tmp/fuzz"; fi
+    done < "$tmp/lines"
+    if [ $lines_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/lines"; then bad "$prefix$1 (exit $lines_status)" "$tmp/lines"; fi
 }
+
+if want persist; then
+    run_lines "" tests/persist.sh
+fi
+
 if want robust; then
-    run_fuzz bin 200 ""
+    run_lines "" tests/fuzz.sh bin build/fuzz-mutate 200
     # the largest models the flags allow, in 1.5 GB: one line, exit 1 (GSL's
     # own handler would abort with a core dump)
     for case in "05-gan --hidden 4096 --batch 100000" "07-wgan --hidden 4096 --batch 100000" \
@@ -293,28 +289,16 @@ if want sanitize; then
         if "$t" > "$tmp/err" 2>&1; then ok "sanitize $(basename "$t")"; else bad "sanitize $(basename "$t")" "$tmp/err"; fi
     done
     # the loaders under ASan and UBSan: 20 cases a file (the full set runs above)
-    run_fuzz build/san/bin 20 "sanitize "
+    run_lines "sanitize " tests/fuzz.sh build/san/bin build/fuzz-mutate 20
 fi
 
-# diagrams and site: PASS/FAIL lines of their scripts, counted like the others
-run_lines() {
-    sh "$@" > "$tmp/lines" 2>&1; lines_status=$?
-    while IFS= read -r line; do
-        case "$line" in
-            "PASS  "*) ok "${line#PASS  }" ;;
-            "FAIL  "*) bad "${line#FAIL  }" ;;
-            "        "*) echo "$line" ;;
-        esac
-    done < "$tmp/lines"
-    if [ $lines_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/lines"; then bad "$1 (exit $lines_status)" "$tmp/lines"; fi
-}
 if want diagrams; then
     # shellcheck disable=SC2086
-    run_lines tests/diagram-sizes.sh $chapters
+    run_lines "" tests/diagram-sizes.sh $chapters
 fi
 if want site; then
     # shellcheck disable=SC2086
-    run_lines tests/site-check.sh $chapters
+    run_lines "" tests/site-check.sh $chapters
 fi
 
 echo "$pass passed, $fail failed"
