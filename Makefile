@@ -98,7 +98,7 @@ build/san/tests/%: tests/%.c $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -Wno-unused-function -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
 
 # ---- per-iteration benchmarks: a chapter's model timed from its own code ------
-BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c))
+BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c)) build/bench/layers
 build/bench:
 	mkdir -p $@
 build/bench/%: bench/%.c bench/iter-common.h $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
@@ -166,6 +166,7 @@ bench: $(BINS) $(BENCH_BINS)
 # only the per-iteration comparison with PyTorch (a few minutes less)
 bench-iter: $(BENCH_BINS)
 	@sh bench/compare.sh
+	@echo && build/bench/layers
 
 # ---- dependencies -------------------------------------------------------------
 MISSING = $$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done)
