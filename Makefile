@@ -162,6 +162,7 @@ datasets:
 bench: $(BINS) $(BENCH_BINS)
 	@sh tests/bench.sh $(CHAPTERS)
 	@sh bench/compare.sh
+	@echo && build/bench/layers
 
 # only the per-iteration comparison with PyTorch (a few minutes less)
 bench-iter: $(BENCH_BINS)
