@@ -167,6 +167,7 @@ typedef struct layer { layer_kind kind; dense d; conv c; layernorm *ln; } layer;
 
 typedef struct net {
     size_t n_layers, in_width, out_width;
+    double slope;                /* the LeakyReLUs' (SLOPE; tests: 1, no kinks) */
     layer L[MAX_LAYERS];
     params *P;
     optimizer *opt;
@@ -178,6 +179,7 @@ typedef struct net {
 static net *net_new(size_t c, size_t h, size_t w, const spec *s, size_t n, size_t rows, double lr, double beta1, gsl_rng *r)
 {
     net *N = xcalloc(1, sizeof *N, "a network");
+    N->slope = SLOPE;
     size_t size = 0, shape[MAX_LAYERS + 1][3], work = 1;
     shape[0][0] = c; shape[0][1] = h; shape[0][2] = w;
     for (size_t k = 0; k < n; k++) {                   /* sizes first: one params block */
@@ -265,7 +267,7 @@ static const gsl_matrix *net_forward(net *N, const gsl_matrix *X)   /* (n, in) -
         case L_CONV:    conv_forward(&L->c, in, out, N->work); break;
         case L_CONVT:   convt_forward(&L->c, in, out, N->work); break;
         case L_NORM:    layernorm_forward(L->ln, in, out); break;        /* each pixel's channels */
-        case L_LRELU:   leaky_relu_forward(SLOPE, in, out); break;
+        case L_LRELU:   leaky_relu_forward(N->slope, in, out); break;
         case L_SIGMOID: act_forward(ACT_SIGMOID, in, out); break;        /* pixels in (0, 1) */
         case L_CLAMP:   clamp_forward(in, out); break;                   /* pixels in [0, 1] */
         }
@@ -285,7 +287,7 @@ static void net_backward(net *N)
         case L_CONV:    conv_backward(&L->c, in, dout, din, N->work); break;
         case L_CONVT:   convt_backward(&L->c, in, dout, din, N->work); break;
         case L_NORM:    layernorm_backward(L->ln, in, dout, din); break;
-        case L_LRELU:   leaky_relu_backward(SLOPE, in, dout, din); break;
+        case L_LRELU:   leaky_relu_backward(N->slope, in, dout, din); break;
         case L_SIGMOID: act_backward(ACT_SIGMOID, in, N->v[k + 1], dout, din); break;
         case L_CLAMP:   clamp_backward(in, dout, din); break;
         }
@@ -337,7 +339,7 @@ static net *make_generator(const cg_config *c, gsl_rng *r)
                            {L_DENSE, H, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0},                              /* code    */
                            {L_DENSE, 2 * C * 49, 0, 0, 0, 7}, {L_NORM, 0, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0},
                            {L_CONVT, C, 4, 2, 1, 0}, {L_NORM, 0, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0},     /* 14 x 14 */
-                           {L_CONVT, 1, 4, 2, 1, 0}, {L_SIGMOID, 0, 0, 0, 0, 0}};                           /* 28 x 28 */
+                           {L_CONVT, 1, 4, 2, 1, 0}, {L_CLAMP, 0, 0, 0, 0, 0}};                             /* 28 x 28 */
     if (c->gen == GEN_MLP)
         return net_new(2, 1, 1, two_d, 5, n, c->lr_g, c->beta1, r);
     if (c->gen == GEN_LOCAL)
@@ -997,14 +999,14 @@ typedef struct config {
 
 static void start(session *S, config *cfg, int argc, char **argv)
 {
-    *cfg = (config){.generator = "local", .compare = "all", .lambda = 10.0, .restarts = 6, .beta1 = 0.5};
+    *cfg = (config){.generator = "local", .compare = "all", .lambda = 10.0, .restarts = 4, .beta1 = 0.5};
     const cli_option options[] = {
         {"generator", CLI_CHOICE, &cfg->generator, "the main model's generator: local (3x3 convolutions) or global (encoder-decoder)", 0, 0, "local|global", 0},
         {"lambda", CLI_REAL, &cfg->lambda, "weight of the cycle loss (0: the naive model)", 0, 1000, NULL, 0},
         {"identity", CLI_REAL, &cfg->identity, "weight of the identity loss, times lambda (default: local 0, global 0.5)", 0, 10, NULL, 0},
         {"one-sided", CLI_FLAG, &cfg->one_sided, "no D_X: only G_XY's outputs are judged (the source's shortcut)", 0, 0, NULL, 0},
         {"compare", CLI_CHOICE, &cfg->compare, "train also: nothing, the main model at lambda 0, or that and the other generator at lambda and 0", 0, 0, "none|lambda0|all", 0},
-        {"steps", CLI_INT, &cfg->steps, "training steps of each image model (default: local 600, global 1500)", 1, 1e7, NULL, 0},
+        {"steps", CLI_INT, &cfg->steps, "training steps of each image model (default: local 300, global 1000)", 1, 1e7, NULL, 0},
         {"batch", CLI_INT, &cfg->batch, "rows per batch (default 32)", 1, 4096, NULL, 0},
         {"width", CLI_INT, &cfg->width, "channels C of the generators (default: local 8, global 8)", 1, 256, NULL, 0},
         {"code", CLI_INT, &cfg->code, "the global generator's code size H (default 128)", 1, 4096, NULL, 0},
@@ -1014,7 +1016,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"lr-d", CLI_REAL, &cfg->lr_d, "the discriminators' Adam learning rate (default 2e-4)", 1e-7, 1, NULL, 0},
         {"beta1", CLI_REAL, &cfg->beta1, "Adam's beta1", 0, 0.999, NULL, 0},
         {"restarts", CLI_INT, &cfg->restarts, "restarts of the 2-D warm-up at each lambda (0: skip it)", 0, 1000, NULL, 0},
-        {"toy-steps", CLI_INT, &cfg->toy_steps, "training steps of a 2-D restart (default 2000)", 1, 1e7, NULL, 0},
+        {"toy-steps", CLI_INT, &cfg->toy_steps, "training steps of a 2-D restart (default 4000)", 1, 1e7, NULL, 0},
         {"data", CLI_STRING, &cfg->data_dir, "directory with the four MNIST IDX files (default datasets/mnist)", 0, 0, NULL, 0},
         {"judge", CLI_STRING, &cfg->judge_path, "the judge (default: build/judge/mnist.judge)", 0, 0, NULL, 0},
     };
@@ -1038,7 +1040,7 @@ static cg_config recipe(const config *cfg, const cli *c, int quick, gen_kind gen
 #define PICK(flag, field, value) (cli_given(c, flag) ? cfg->field : (value))
     return (cg_config){
         .gen = gen, .lambda = cfg->lambda, .one_sided = cfg->one_sided, .beta1 = cfg->beta1,
-        .steps = toy ? PICK("toy-steps", toy_steps, quick ? 200 : 2000) : PICK("steps", steps, quick ? 20 : glob ? 1500 : 600),
+        .steps = toy ? PICK("toy-steps", toy_steps, quick ? 200 : 4000) : PICK("steps", steps, quick ? 20 : glob ? 1000 : 300),
         .batch = toy ? 128 : PICK("batch", batch, quick ? 8 : 32),
         .width = toy ? 32 : PICK("width", width, quick ? 4 : 8),
         .code = PICK("code", code, quick ? 16 : 128), .d_hidden = toy ? 32 : PICK("d-hidden", d_hidden, quick ? 32 : 256),
