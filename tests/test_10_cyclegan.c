@@ -121,32 +121,17 @@ static domains test_domains(gen_kind g, unsigned long seed)
 /* The clamp's kinks at 0 and 1: with hundreds of output pixels near 0, a
  * difference quotient of a weight that moves them all straddles a kink.
  * Outputs kept inside (0, 1) for the check (the last layer's weights / 2,
- * its bias 1/2); the clamp's cut-off gradient is tested on its own below. */
+ * its bias 1/2); the clamp's cut-off gradient is tested in test_seqnet. */
 static void smooth_outputs(cyclegan *m, double slope)
 {
-    net *gens[] = {m->gxy, m->gyx}, *all[] = {m->gxy, m->gyx, m->dx, m->dy};
+    seqnet *gens[] = {m->gxy, m->gyx}, *all[] = {m->gxy, m->gyx, m->dx, m->dy};
     for (int k = 0; k < 4; k++)
         if (all[k])
             all[k]->slope = slope;
     for (int k = 0; k < 2 && m->dom->dim == IMG; k++) {
-        layer *L = &gens[k]->L[gens[k]->n_layers - 2];
+        seq_layer *L = &gens[k]->L[gens[k]->n_layers - 2];
         gsl_matrix_scale(&L->c.W.matrix, 0.5);
         gsl_vector_set_all(&L->c.b.vector, 0.5);
-    }
-}
-
-static void test_clamp(void **s)
-{
-    (void)s;
-    double x[] = {-0.5, 0.0, 0.3, 1.0, 1.7}, y[5], dy[] = {1, 2, 3, 4, 5}, dx[5];
-    gsl_matrix_view X = gsl_matrix_view_array(x, 1, 5), Y = gsl_matrix_view_array(y, 1, 5),
-                    dY = gsl_matrix_view_array(dy, 1, 5), dX = gsl_matrix_view_array(dx, 1, 5);
-    clamp_forward(&X.matrix, &Y.matrix);
-    clamp_backward(&X.matrix, &dY.matrix, &dX.matrix);
-    const double want_y[] = {0, 0, 0.3, 1, 1}, want_dx[] = {0, 0, 3, 0, 0};
-    for (int k = 0; k < 5; k++) {
-        assert_double_equal(y[k], want_y[k], 0);
-        assert_double_equal(dx[k], want_dx[k], 0);
     }
 }
 
@@ -163,7 +148,7 @@ static void check_model(gen_kind g, double lambda, double identity, int one_side
         draw_batch(m->r, d.X, m->x); draw_batch(m->r, d.Y, m->y);
         double v[4];
         g_loss(m, 1, v);                           /* the generators' gradients */
-        net *gens[] = {m->gxy, m->gyx};
+        seqnet *gens[] = {m->gxy, m->gyx};
         for (int k = 0; k < 2; k++) {
             gsl_vector *grad = copy_of(gens[k]->P->grad);
             snprintf(what, sizeof what, "%s G_%s, lambda %g, id %g%s, slope %g", GEN_NAME[g], k ? "YX" : "XY", lambda,
@@ -173,7 +158,7 @@ static void check_model(gen_kind g, double lambda, double identity, int one_side
         }
         gsl_matrix_memcpy(m->px, m->fx); gsl_matrix_memcpy(m->py, m->fy);
         d_loss(m, 1);                              /* the discriminators' gradients */
-        net *ds[] = {m->dx, m->dy};
+        seqnet *ds[] = {m->dx, m->dy};
         for (int k = 0; k < 2; k++) {
             if (!ds[k]) {
                 assert_true(one_sided);
@@ -193,58 +178,12 @@ static void check_model(gen_kind g, double lambda, double identity, int one_side
 /* The global generator has thousands of LeakyReLUs between a weight of its
  * code layer and the loss: at slope 0.2 dozens of them sit within h of their
  * kink. Its check runs at slope 1 (the same code, no kinks; the LeakyReLU's
- * own backward is tested in test_common); the others at the chapter's 0.2 too. */
+ * own backward is tested in test_common, whole networks at 0.2 in test_seqnet);
+ * the others at the chapter's 0.2 too. */
 static void test_grad_toy(void **s) { (void)s; check_model(GEN_MLP, 10, 0, 0, SLOPE); check_model(GEN_MLP, 0, 0, 0, SLOPE); }
 static void test_grad_local(void **s) { (void)s; check_model(GEN_LOCAL, 10, 0, 0, SLOPE); check_model(GEN_LOCAL, 0, 0, 0, 1); }
 static void test_grad_global(void **s) { (void)s; check_model(GEN_GLOBAL, 10, 0.5, 0, 1); check_model(GEN_GLOBAL, 0, 0, 0, 1); }
 static void test_grad_identity_one_sided(void **s) { (void)s; check_model(GEN_LOCAL, 3, 0.7, 1, 1); check_model(GEN_GLOBAL, 10, 0.5, 1, 1); }
-
-/* one network alone: L = sum(W * net(X)) for fixed random W, against its
- * parameters and its input (d[0], what the cycle passes on) */
-typedef struct net_ctx { net *N; const gsl_matrix *X, *W; } net_ctx;
-static double net_value(void *ctx)
-{
-    net_ctx *c = ctx;
-    const gsl_matrix *Y = net_forward(c->N, c->X);
-    double L = 0.0;
-    for (size_t k = 0; k < Y->size1 * Y->size2; k++)
-        L += Y->data[k] * c->W->data[k];
-    return L;
-}
-
-static void check_net(gen_kind g, double slope)
-{
-    char what[64];
-    gsl_rng *r = rng_new(8);
-    cg_config cfg = small_config(g, 10, 0, 0);
-    net *N = make_generator(&cfg, r);
-    N->slope = slope;
-    gsl_matrix *X = gsl_matrix_alloc(3, N->in_width), *W = gsl_matrix_alloc(3, N->out_width);
-    rng_fill_uniform(r, X, 0.05, 0.95); rng_fill_gaussian(r, W, 0, 1);
-    layer *last = &N->L[N->n_layers - 2];
-    if (g != GEN_MLP)
-        gsl_vector_set_all(&last->c.b.vector, 0.5);
-    net_ctx c = {N, X, W};
-    net_forward(N, X);
-    gsl_matrix_memcpy(N->d[N->n_layers], W);
-    params_zero_grad(N->P);
-    net_backward(N);
-    gsl_vector *grad = copy_of(N->P->grad);
-    gsl_matrix *dX = gsl_matrix_alloc(3, N->in_width);
-    gsl_matrix_memcpy(dX, N->d[0]);
-    snprintf(what, sizeof what, "%s network alone, params, slope %g", GEN_NAME[g], slope);
-    expect_good(check_entries(net_value, &c, N->P->value->data, grad->data, grad->size), grad->size, what);
-    snprintf(what, sizeof what, "%s network alone, input, slope %g", GEN_NAME[g], slope);
-    expect_good(check_entries(net_value, &c, X->data, dX->data, X->size1 * X->size2), X->size1 * X->size2, what);
-    gsl_vector_free(grad); gsl_matrix_free(dX); gsl_matrix_free(X); gsl_matrix_free(W);
-    net_free(N); gsl_rng_free(r);
-}
-
-static void test_grad_nets(void **s)
-{
-    (void)s;
-    check_net(GEN_MLP, SLOPE); check_net(GEN_LOCAL, SLOPE); check_net(GEN_GLOBAL, 1.0); check_net(GEN_GLOBAL, SLOPE);
-}
 
 /* the losses alone, against finite differences, and their values on a case
  * worked by hand */
@@ -360,7 +299,7 @@ static void test_evaluate_known(void **s)
     cg_config cfg = small_config(GEN_LOCAL, 10, 0, 0);
     cyclegan *m = cyclegan_new(&cfg, &d, 1);
     for (int k = 0; k < 2; k++) {                     /* both generators: y = clamp(x) = x */
-        net *G = k ? m->gyx : m->gxy;
+        seqnet *G = k ? m->gyx : m->gxy;
         gsl_vector_set_zero(G->P->value);
         for (size_t l = 0; l < 5; l += 2)             /* channel 0 to channel 0, centre tap 1 */
             gsl_matrix_set(&G->L[l].c.W.matrix, 0, 4, 1.0);
@@ -395,7 +334,7 @@ static void check_resume(gen_kind g, int one_sided)
     gsl_rng_free(S.rng);
     assert_int_equal(resumed->step, 12);
     train(resumed, 30, NULL);                       /* M = 18 more              */
-    net *a[] = {straight->gxy, straight->gyx, straight->dx, straight->dy}, *b[] = {resumed->gxy, resumed->gyx, resumed->dx, resumed->dy};
+    seqnet *a[] = {straight->gxy, straight->gyx, straight->dx, straight->dy}, *b[] = {resumed->gxy, resumed->gyx, resumed->dx, resumed->dy};
     for (int k = 0; k < 4; k++) {
         if (!a[k])
             continue;
@@ -414,13 +353,11 @@ static void test_resume_global_one_sided(void **s) { (void)s; check_resume(GEN_G
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grad_nets),
         cmocka_unit_test(test_grad_toy),
         cmocka_unit_test(test_grad_local),
         cmocka_unit_test(test_grad_global),
         cmocka_unit_test(test_grad_identity_one_sided),
         cmocka_unit_test(test_losses),
-        cmocka_unit_test(test_clamp),
         cmocka_unit_test(test_dilation),
         cmocka_unit_test(test_toy_map),
         cmocka_unit_test(test_spread_and_distance),

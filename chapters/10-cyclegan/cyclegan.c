@@ -12,14 +12,13 @@
  * (README): the cycle loss is necessary, not sufficient. A generator that
  * can only look 3 pixels around keeps the content with or without it; one
  * that sees the whole image loses the content without it.
- * What the source leaves out and we add (section 4): the least-squares GAN
+ * What the source leaves out and we add (section 3): the least-squares GAN
  * loss, an identity loss, a history buffer of fakes, and lambda = 10.
  * ========================================================================== */
 #include "genlab.h"
 
 #define SIDE 28
 #define IMG (SIDE * SIDE)  /* 784 pixels per image                            */
-#define MAX_LAYERS 16
 #define SLOPE 0.2          /* LeakyReLU's slope everywhere                     */
 #define SHOW 8             /* digits per direction in the translation figure   */
 #define MAX_VARIANTS 4
@@ -149,170 +148,32 @@ static void domains_free(domains *d)
 }
 
 /* ----------------------------------------------------------------------------
- * 2. A network as a list of layers
- *
- * Four networks, three kinds of generator: a list of layers is the least
- * code that builds them all. Forward runs the list, keeping every layer's
- * output v[k + 1] (v[0] is a copy of the input); backward runs it in
- * reverse, from d[n] = dL/d(output) to d[0] = dL/d(input), adding each
- * layer's weight gradients into the network's params (common/dense.h,
- * conv.h, layernorm.h give each layer's formulas). Images are NCHW rows:
- * (n, C x H x W). A spec names a layer by its output: DENSE k units (with
- * `side`, the k units are then read as k / side^2 channels of side x side),
- * CONV / CONVT k channels, kernel, stride, padding.
- * ------------------------------------------------------------------------- */
-typedef enum { L_DENSE, L_CONV, L_CONVT, L_NORM, L_LRELU, L_SIGMOID, L_CLAMP } layer_kind;
-typedef struct spec { layer_kind kind; size_t out, k, stride, pad, side; } spec;
-typedef struct layer { layer_kind kind; dense d; conv c; layernorm *ln; } layer;
-
-typedef struct net {
-    size_t n_layers, in_width, out_width;
-    double slope;                /* the LeakyReLUs' (SLOPE; tests: 1, no kinks) */
-    layer L[MAX_LAYERS];
-    params *P;
-    optimizer *opt;
-    gsl_matrix *v[MAX_LAYERS + 1], *d[MAX_LAYERS + 1];  /* outputs; their gradients */
-    gsl_vector *work;            /* the convolutions' scratch                  */
-    workspace *ws;               /* owns v and d, (batch, width) each          */
-} net;
-
-static net *net_new(size_t c, size_t h, size_t w, const spec *s, size_t n, size_t rows, double lr, double beta1, gsl_rng *r)
-{
-    net *N = xcalloc(1, sizeof *N, "a network");
-    N->slope = SLOPE;
-    size_t size = 0, shape[MAX_LAYERS + 1][3], work = 1;
-    shape[0][0] = c; shape[0][1] = h; shape[0][2] = w;
-    for (size_t k = 0; k < n; k++) {                   /* sizes first: one params block */
-        size_t *a = shape[k], *b = shape[k + 1];
-        b[0] = a[0]; b[1] = a[1]; b[2] = a[2];
-        if (s[k].kind == L_DENSE) {
-            size += dense_size(a[0] * a[1] * a[2], s[k].out);
-            b[1] = b[2] = s[k].side ? s[k].side : 1;
-            b[0] = s[k].out / (b[1] * b[2]);
-        } else if (s[k].kind == L_CONV || s[k].kind == L_CONVT) {
-            size += conv_size(a[0], s[k].out, s[k].k);
-            b[0] = s[k].out;
-            b[1] = s[k].kind == L_CONV ? conv_out_size(a[1], s[k].k, s[k].stride, s[k].pad)
-                                       : convt_out_size(a[1], s[k].k, s[k].stride, s[k].pad);
-            b[2] = b[1];
-        } else if (s[k].kind == L_NORM) {
-            size += layernorm_size(a[0]);
-        }
-    }
-    N->P = params_alloc(size);
-    N->n_layers = n;
-    N->ws = ws_new(rows);
-    for (size_t k = 0; k < n; k++) {                   /* then bind and initialise */
-        layer *L = &N->L[k];
-        const size_t *a = shape[k];
-        L->kind = s[k].kind;
-        if (L->kind == L_DENSE) {
-            dense_bind(&L->d, N->P, a[0] * a[1] * a[2], s[k].out);
-            dense_init_xavier(&L->d, r);
-        } else if (L->kind == L_CONV || L->kind == L_CONVT) {
-            (L->kind == L_CONV ? conv_bind : convt_bind)(&L->c, N->P, a[0], s[k].out, a[1], a[2], s[k].k, s[k].stride, s[k].pad);
-            conv_init_xavier(&L->c, r);
-            work = GSL_MAX(work, conv_work_size(&L->c));
-        } else if (L->kind == L_NORM) {
-            L->ln = layernorm_new(N->P, a[0], a[1] * a[2]);
-        }
-    }
-    for (size_t k = 0; k <= n; k++) {
-        ws_add(N->ws, &N->v[k], shape[k][0] * shape[k][1] * shape[k][2]);
-        ws_add(N->ws, &N->d[k], shape[k][0] * shape[k][1] * shape[k][2]);
-    }
-    N->in_width = c * h * w;
-    N->out_width = shape[n][0] * shape[n][1] * shape[n][2];
-    N->work = gsl_vector_alloc(work);
-    N->opt = optim_adam(N->P, lr, beta1, 0.999);
-    return N;
-}
-
-static void net_free(net *N)
-{
-    if (!N)
-        return;
-    for (size_t k = 0; k < N->n_layers; k++)
-        if (N->L[k].ln)
-            layernorm_free(N->L[k].ln);
-    params_free(N->P); optim_free(N->opt); ws_free(N->ws); gsl_vector_free(N->work); free(N);
-}
-
-/* y = min(max(x, 0), 1): an image's pixels, with dy/dx = 1 inside, 0 outside */
-static void clamp_forward(const gsl_matrix *X, gsl_matrix *Y)
-{
-    for (size_t i = 0; i < X->size1; i++)
-        for (size_t j = 0; j < X->size2; j++)
-            gsl_matrix_set(Y, i, j, fmin(fmax(gsl_matrix_get(X, i, j), 0.0), 1.0));
-}
-
-static void clamp_backward(const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX)
-{
-    for (size_t i = 0; i < X->size1; i++)
-        for (size_t j = 0; j < X->size2; j++) {
-            const double x = gsl_matrix_get(X, i, j);
-            gsl_matrix_set(dX, i, j, x > 0.0 && x < 1.0 ? gsl_matrix_get(dY, i, j) : 0.0);
-        }
-}
-
-static const gsl_matrix *net_forward(net *N, const gsl_matrix *X)   /* (n, in) -> (n, out) */
-{
-    gsl_matrix_memcpy(N->v[0], X);
-    for (size_t k = 0; k < N->n_layers; k++) {
-        layer *L = &N->L[k];
-        const gsl_matrix *in = N->v[k];
-        gsl_matrix *out = N->v[k + 1];
-        switch (L->kind) {
-        case L_DENSE:   dense_forward(&L->d, in, out); break;            /* x W + b          */
-        case L_CONV:    conv_forward(&L->c, in, out, N->work); break;
-        case L_CONVT:   convt_forward(&L->c, in, out, N->work); break;
-        case L_NORM:    layernorm_forward(L->ln, in, out); break;        /* each pixel's channels */
-        case L_LRELU:   leaky_relu_forward(N->slope, in, out); break;
-        case L_SIGMOID: act_forward(ACT_SIGMOID, in, out); break;        /* pixels in (0, 1) */
-        case L_CLAMP:   clamp_forward(in, out); break;                   /* pixels in [0, 1] */
-        }
-    }
-    return N->v[N->n_layers];
-}
-
-/* from d[n] = dL/d(output): params->grad += dL/dtheta, d[0] = dL/d(input) */
-static void net_backward(net *N)
-{
-    for (size_t k = N->n_layers; k-- > 0;) {
-        layer *L = &N->L[k];
-        const gsl_matrix *in = N->v[k], *dout = N->d[k + 1];
-        gsl_matrix *din = N->d[k];
-        switch (L->kind) {
-        case L_DENSE:   dense_backward(&L->d, in, dout, din); break;
-        case L_CONV:    conv_backward(&L->c, in, dout, din, N->work); break;
-        case L_CONVT:   convt_backward(&L->c, in, dout, din, N->work); break;
-        case L_NORM:    layernorm_backward(L->ln, in, dout, din); break;
-        case L_LRELU:   leaky_relu_backward(N->slope, in, dout, din); break;
-        case L_SIGMOID: act_backward(ACT_SIGMOID, in, N->v[k + 1], dout, din); break;
-        case L_CLAMP:   clamp_backward(in, dout, din); break;
-        }
-    }
-}
-
-/* ----------------------------------------------------------------------------
- * 3. The generators and the discriminators
+ * 2. The generators and the discriminators
  *
  * The source draws G as an encoder-decoder: squeeze the image into a code,
  * rebuild it in the other style. We build three generators, because WHAT A
  * GENERATOR CAN SEE decides what the cycle loss has to do:
  *
  *   mlp     (2-D) 2 -> H -> H -> 2, LeakyReLU; a linear output.
- *   local   three 3x3 convolutions, stride 1: 1 -> C -> C -> 1, sigmoid.
- *           An output pixel sees a 7 x 7 window of the input and nothing
- *           else: it can thicken a stroke, it cannot move a digit.
+ *   local   three 3x3 convolutions, stride 1: 1 -> C -> C -> 1. An output
+ *           pixel sees a 7 x 7 window of the input and nothing else: it can
+ *           thicken a stroke, it cannot move a digit.
  *   global  the encoder-decoder: conv 4x4/2 (C, 14 x 14), conv 4x4/2 (2C,
  *           7 x 7), dense H (the code), dense back to 2C x 7 x 7, convT
- *           (C, 14 x 14), convT (1, 28 x 28), sigmoid; layer norm after
- *           every convolution. The dense code sees every pixel: this
- *           generator CAN draw any digit for any input.
+ *           (C, 14 x 14), convT (1, 28 x 28); layer norm after every
+ *           convolution. The code sees every pixel: this generator CAN draw
+ *           any digit for any input.
  *
- * Discriminators are MLPs: 2 -> H -> H -> 1 (2-D), 784 -> H_D -> 1 (images),
- * one raw score out (no sigmoid: section 4).
+ * An image generator ends in a clamp to [0, 1], not a sigmoid: it starts
+ * near 0, the background, and cannot saturate. (With a sigmoid, which starts
+ * every pixel at 1/2, lambda 10 trapped the local generator in an inverted
+ * or an all-black map on two of three seeds: README.) Discriminators are
+ * MLPs, 2 -> H -> H -> 1 or 784 -> H_D -> 1, one raw score out (section 3).
+ *
+ * Each network is a list of layers (common/seqnet.h): forward runs the list
+ * keeping every output v[k], backward runs it in reverse from d[n] =
+ * dL/d(output) to d[0] = dL/d(input), adding each layer's weight gradients.
+ * The passes of section 4 are written here, in the chapter.
  * ------------------------------------------------------------------------- */
 typedef enum { GEN_MLP, GEN_LOCAL, GEN_GLOBAL } gen_kind;
 typedef struct config config;    /* the flags (Appendix C) */
@@ -327,38 +188,38 @@ typedef struct cg_config {   /* one model's settings, from recipe() (Appendix C)
     int one_sided;            /* no D_X: only G_XY is judged                   */
 } cg_config;
 
-static net *make_generator(const cg_config *c, gsl_rng *r)
+static seqnet *make_generator(const cg_config *c, gsl_rng *r)
 {
     const size_t C = (size_t)c->width, H = (size_t)c->code, n = (size_t)c->batch;
-    const spec two_d[] = {{L_DENSE, C, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0}, {L_DENSE, C, 0, 0, 0, 0},
-                        {L_LRELU, 0, 0, 0, 0, 0}, {L_DENSE, 2, 0, 0, 0, 0}};
-    const spec local[] = {{L_CONV, C, 3, 1, 1, 0}, {L_LRELU, 0, 0, 0, 0, 0}, {L_CONV, C, 3, 1, 1, 0},
-                          {L_LRELU, 0, 0, 0, 0, 0}, {L_CONV, 1, 3, 1, 1, 0}, {L_CLAMP, 0, 0, 0, 0, 0}};
-    const spec global[] = {{L_CONV, C, 4, 2, 1, 0}, {L_NORM, 0, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0},      /* 14 x 14 */
-                           {L_CONV, 2 * C, 4, 2, 1, 0}, {L_NORM, 0, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0},  /* 7 x 7   */
-                           {L_DENSE, H, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0},                              /* code    */
-                           {L_DENSE, 2 * C * 49, 0, 0, 0, 7}, {L_NORM, 0, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0},
-                           {L_CONVT, C, 4, 2, 1, 0}, {L_NORM, 0, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0},     /* 14 x 14 */
-                           {L_CONVT, 1, 4, 2, 1, 0}, {L_CLAMP, 0, 0, 0, 0, 0}};                             /* 28 x 28 */
+    const seq_spec two_d[] = {{SEQ_DENSE, C, 0, 0, 0, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0}, {SEQ_DENSE, C, 0, 0, 0, 0},
+                        {SEQ_LRELU, 0, 0, 0, 0, 0}, {SEQ_DENSE, 2, 0, 0, 0, 0}};
+    const seq_spec local[] = {{SEQ_CONV, C, 3, 1, 1, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0}, {SEQ_CONV, C, 3, 1, 1, 0},
+                          {SEQ_LRELU, 0, 0, 0, 0, 0}, {SEQ_CONV, 1, 3, 1, 1, 0}, {SEQ_CLAMP, 0, 0, 0, 0, 0}};
+    const seq_spec global[] = {{SEQ_CONV, C, 4, 2, 1, 0}, {SEQ_NORM, 0, 0, 0, 0, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0},      /* 14 x 14 */
+                           {SEQ_CONV, 2 * C, 4, 2, 1, 0}, {SEQ_NORM, 0, 0, 0, 0, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0},  /* 7 x 7   */
+                           {SEQ_DENSE, H, 0, 0, 0, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0},                              /* code    */
+                           {SEQ_DENSE, 2 * C * 49, 0, 0, 0, 7}, {SEQ_NORM, 0, 0, 0, 0, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0},
+                           {SEQ_CONVT, C, 4, 2, 1, 0}, {SEQ_NORM, 0, 0, 0, 0, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0},     /* 14 x 14 */
+                           {SEQ_CONVT, 1, 4, 2, 1, 0}, {SEQ_CLAMP, 0, 0, 0, 0, 0}};                             /* 28 x 28 */
     if (c->gen == GEN_MLP)
-        return net_new(2, 1, 1, two_d, 5, n, c->lr_g, c->beta1, r);
+        return seqnet_new(2, 1, 1, two_d, 5, n, c->lr_g, c->beta1, r);
     if (c->gen == GEN_LOCAL)
-        return net_new(1, SIDE, SIDE, local, 6, n, c->lr_g, c->beta1, r);
-    return net_new(1, SIDE, SIDE, global, 16, n, c->lr_g, c->beta1, r);
+        return seqnet_new(1, SIDE, SIDE, local, 6, n, c->lr_g, c->beta1, r);
+    return seqnet_new(1, SIDE, SIDE, global, 16, n, c->lr_g, c->beta1, r);
 }
 
-static net *make_discriminator(const cg_config *c, gsl_rng *r)
+static seqnet *make_discriminator(const cg_config *c, gsl_rng *r)
 {
     const size_t H = (size_t)c->d_hidden;
-    const spec toy[] = {{L_DENSE, H, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0}, {L_DENSE, H, 0, 0, 0, 0},
-                        {L_LRELU, 0, 0, 0, 0, 0}, {L_DENSE, 1, 0, 0, 0, 0}};
-    const spec img[] = {{L_DENSE, H, 0, 0, 0, 0}, {L_LRELU, 0, 0, 0, 0, 0}, {L_DENSE, 1, 0, 0, 0, 0}};
-    return c->gen == GEN_MLP ? net_new(2, 1, 1, toy, 5, (size_t)c->batch, c->lr_d, c->beta1, r)
-                             : net_new(IMG, 1, 1, img, 3, (size_t)c->batch, c->lr_d, c->beta1, r);
+    const seq_spec toy[] = {{SEQ_DENSE, H, 0, 0, 0, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0}, {SEQ_DENSE, H, 0, 0, 0, 0},
+                        {SEQ_LRELU, 0, 0, 0, 0, 0}, {SEQ_DENSE, 1, 0, 0, 0, 0}};
+    const seq_spec img[] = {{SEQ_DENSE, H, 0, 0, 0, 0}, {SEQ_LRELU, 0, 0, 0, 0, 0}, {SEQ_DENSE, 1, 0, 0, 0, 0}};
+    return c->gen == GEN_MLP ? seqnet_new(2, 1, 1, toy, 5, (size_t)c->batch, c->lr_d, c->beta1, r)
+                             : seqnet_new(IMG, 1, 1, img, 3, (size_t)c->batch, c->lr_d, c->beta1, r);
 }
 
 /* ----------------------------------------------------------------------------
- * 4. The losses
+ * 3. The losses
  *
  * Adversarial. The source leaves the GAN loss as chapter 05's cross-entropy;
  * Zhu et al. use the LEAST-SQUARES GAN (Mao et al. 2017): D outputs a raw
@@ -412,7 +273,7 @@ static double l1(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *dA, doubl
 }
 
 /* ----------------------------------------------------------------------------
- * 5. One training step
+ * 4. One training step
  *
  * The generators' step. Both generators move together, on one loss made of
  * passes, each one forward and straight back (a network's buffers hold one
@@ -429,7 +290,7 @@ static double l1(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *dA, doubl
 typedef struct cyclegan {
     cg_config cfg;
     const domains *dom;
-    net *gxy, *gyx, *dx, *dy;    /* D_X is NULL when one-sided                 */
+    seqnet *gxy, *gyx, *dx, *dy;    /* D_X is NULL when one-sided                 */
     workspace *ws;
     gsl_matrix *x, *y;           /* (n, dim) this step's batches              */
     gsl_matrix *fx, *fy;         /* G_YX(y), G_XY(x): the fakes of this step   */
@@ -456,45 +317,45 @@ static cyclegan *cyclegan_new(const cg_config *c, const domains *dom, unsigned l
 
 static void cyclegan_free(cyclegan *m)
 {
-    net_free(m->gxy); net_free(m->gyx); net_free(m->dx); net_free(m->dy);
+    seqnet_free(m->gxy); seqnet_free(m->gyx); seqnet_free(m->dx); seqnet_free(m->dy);
     ws_free(m->ws); gsl_matrix_free(m->pool_x); gsl_matrix_free(m->pool_y); gsl_rng_free(m->r); free(m);
 }
 
 /* in -> G -> fake -> F -> back; D judges fake (D may be NULL). Returns the
  * adversarial term, *cyc = mean |back - in|; with want_grad, their gradient
  * (adv + lambda cyc) is added into G's and F's params. */
-static double cycle_pass(cyclegan *m, net *G, net *F, net *D, const gsl_matrix *in, gsl_matrix *fake,
+static double cycle_pass(cyclegan *m, seqnet *G, seqnet *F, seqnet *D, const gsl_matrix *in, gsl_matrix *fake,
                          double *cyc, int want_grad)
 {
     const size_t gn = G->n_layers, fn = F->n_layers;
     const double lambda = m->cfg.lambda;
-    gsl_matrix_memcpy(fake, net_forward(G, in));                 /* (n, dim)         */
+    gsl_matrix_memcpy(fake, seqnet_forward(G, in));                 /* (n, dim)         */
     double adv = 0.0;
     gsl_matrix_set_zero(G->d[gn]);
     if (D) {
-        adv = lsgan(net_forward(D, fake), 1.0, want_grad ? D->d[D->n_layers] : NULL);
+        adv = lsgan(seqnet_forward(D, fake), 1.0, want_grad ? D->d[D->n_layers] : NULL);
         if (want_grad) {
-            net_backward(D);                                     /* D->d[0] = dL_adv/dfake */
+            seqnet_backward(D);                                     /* D->d[0] = dL_adv/dfake */
             gsl_matrix_memcpy(G->d[gn], D->d[0]);
         }
     }
-    *cyc = l1(net_forward(F, fake), in, want_grad ? F->d[fn] : NULL, lambda);
+    *cyc = l1(seqnet_forward(F, fake), in, want_grad ? F->d[fn] : NULL, lambda);
     if (want_grad) {
         if (lambda > 0) {
-            net_backward(F);                                     /* F->d[0] = lambda dL_cyc/dfake */
+            seqnet_backward(F);                                     /* F->d[0] = lambda dL_cyc/dfake */
             gsl_matrix_add(G->d[gn], F->d[0]);                   /* the two roads add */
         }
-        net_backward(G);
+        seqnet_backward(G);
     }
     return adv;
 }
 
 /* G(in) ~ in, weight w: mean |G(in) - in| (gradient added into G's params) */
-static double identity_pass(net *G, const gsl_matrix *in, double w, int want_grad)
+static double identity_pass(seqnet *G, const gsl_matrix *in, double w, int want_grad)
 {
-    const double L = l1(net_forward(G, in), in, want_grad ? G->d[G->n_layers] : NULL, w);
+    const double L = l1(seqnet_forward(G, in), in, want_grad ? G->d[G->n_layers] : NULL, w);
     if (want_grad)
-        net_backward(G);
+        seqnet_backward(G);
     return L;
 }
 
@@ -514,20 +375,20 @@ static double g_loss(cyclegan *m, int want_grad, double *v)
     return v[0] + lambda * (v[1] + v[2]) + w_id * v[3];
 }
 
-/* The discriminators' step, at fixed fakes m->px, m->py: L_D of section 4,
+/* The discriminators' step, at fixed fakes m->px, m->py: L_D of section 3,
  * for D_Y (real y, fake G_XY(x)) and D_X (real x, fake G_YX(y)). */
-static double d_one(net *D, const gsl_matrix *real, const gsl_matrix *fake, int want_grad)
+static double d_one(seqnet *D, const gsl_matrix *real, const gsl_matrix *fake, int want_grad)
 {
     gsl_matrix *ds = D->d[D->n_layers];
-    double L = 0.5 * lsgan(net_forward(D, real), 1.0, want_grad ? ds : NULL);
+    double L = 0.5 * lsgan(seqnet_forward(D, real), 1.0, want_grad ? ds : NULL);
     if (want_grad) {
         gsl_matrix_scale(ds, 0.5);
-        net_backward(D);
+        seqnet_backward(D);
     }
-    L += 0.5 * lsgan(net_forward(D, fake), 0.0, want_grad ? ds : NULL);
+    L += 0.5 * lsgan(seqnet_forward(D, fake), 0.0, want_grad ? ds : NULL);
     if (want_grad) {
         gsl_matrix_scale(ds, 0.5);
-        net_backward(D);
+        seqnet_backward(D);
     }
     return L;
 }
@@ -596,7 +457,7 @@ static void iteration(cyclegan *m, double *v)
 }
 
 /* ----------------------------------------------------------------------------
- * 6. Measuring a translation against the truth
+ * 5. Measuring a translation against the truth
  *
  * On test inputs, for both directions, with T known:
  *   cycle_l1_x        mean |G_YX(G_XY(x)) - x| per pixel (the source's loss)
@@ -616,20 +477,6 @@ typedef struct evaluation {
     double cycle[2], truth[2];   /* [0]: x -> y (-> x), [1]: y -> x (-> y)     */
     double kept[2], fjd[2];      /* images, with a judge                       */
 } evaluation;
-
-/* out = G(in), batch by batch (rows of in and out: any number) */
-static void translate(net *G, const gsl_matrix *in, gsl_matrix *out)
-{
-    const size_t n = ws_max_rows(G->ws);
-    for (size_t s = 0; s < in->size1; s += n) {
-        const size_t k = GSL_MIN(n, in->size1 - s);
-        ws_rows(G->ws, k);
-        gsl_matrix_const_view a = gsl_matrix_const_submatrix(in, s, 0, k, in->size2);
-        gsl_matrix_view b = gsl_matrix_submatrix(out, s, 0, k, out->size2);
-        gsl_matrix_memcpy(&b.matrix, net_forward(G, &a.matrix));
-    }
-    ws_rows(G->ws, n);
-}
 
 static double spread(const gsl_matrix *A)           /* sqrt(mean |a - mean a|^2) */
 {
@@ -661,11 +508,11 @@ static double kept(judge *j, const gsl_matrix *images, const unsigned char *labe
 }
 
 /* One direction k: G from the test inputs, F back; out and back (n, dim) */
-static void measure_direction(net *G, net *F, const gsl_matrix *in, const gsl_matrix *truth, gsl_matrix *out,
+static void measure_direction(seqnet *G, seqnet *F, const gsl_matrix *in, const gsl_matrix *truth, gsl_matrix *out,
                               gsl_matrix *back, int toy, evaluation *e, int k)
 {
-    translate(G, in, out);
-    translate(F, out, back);
+    seqnet_apply(G, in, out);
+    seqnet_apply(F, out, back);
     if (toy) {
         e->truth[k] = mean_distance(out, truth) / spread(truth);
         e->cycle[k] = mean_distance(back, in) / spread(in);
@@ -698,9 +545,9 @@ static evaluation evaluate(cyclegan *m, size_t n, judge *j, const gauss_fit *ref
 }
 
 /* ----------------------------------------------------------------------------
- * 7. Training, and a record of it
+ * 6. Training, and a record of it
  *
- * Every step logs the losses (a history, section 4's terms); ten times a run
+ * Every step logs the losses (a history, section 3's terms); ten times a run
  * the log prints them with the scores on a fixed 200 test inputs, so one
  * sees the cycle error fall, and whether the truth error follows it.
  * ------------------------------------------------------------------------- */
@@ -750,10 +597,10 @@ static void train(cyclegan *m, long to_step, recorder *rec)
 }
 
 /* ----------------------------------------------------------------------------
- * 8. The 2-D warm-up: does a consistent cycle find the true map?
+ * 7. The 2-D warm-up: does a consistent cycle find the true map?
  *
  * R restarts (fresh networks, the same data) with lambda = 10 and R with
- * lambda = 0. For each: the cycle error and the truth error (section 6).
+ * lambda = 0. For each: the cycle error and the truth error (section 5).
  * A cycle-consistent G_XY need not be A: any bijection that carries p_X onto
  * p_Y, with G_YX its inverse, has a zero cycle loss and fools both D's.
  * Three blobs of unequal weight pin down which blob goes where, not how each
@@ -773,13 +620,13 @@ static void keep_map(cyclegan *m, gsl_matrix *into)
     gsl_matrix_view a = gsl_matrix_submatrix(into, 0, 0, n, 2), g = gsl_matrix_submatrix(into, 0, 2, n, 2),
                     b = gsl_matrix_submatrix(into, 0, 4, n, 2);
     gsl_matrix_memcpy(&a.matrix, &x.matrix);
-    translate(m->gxy, &x.matrix, &g.matrix);
+    seqnet_apply(m->gxy, &x.matrix, &g.matrix);
     gsl_matrix_memcpy(&b.matrix, &t.matrix);
 }
 
 static toy_result toy_warmup(const cg_config *base, long restarts, gsl_rng *r)
 {
-    printf("\n== 8. The 2-D warm-up: %ld restarts at lambda %g and at lambda 0, %ld steps each\n", restarts,
+    printf("\n== 7. The 2-D warm-up: %ld restarts at lambda %g and at lambda 0, %ld steps each\n", restarts,
            base->lambda, base->steps);
     domains d = toy_new(r, 4096, 1000);
     toy_result t = {.right = gsl_matrix_alloc(200, 6), .wrong = gsl_matrix_alloc(200, 6), .right_err = INFINITY, .wrong_err = -1};
@@ -816,7 +663,7 @@ static toy_result toy_warmup(const cg_config *base, long restarts, gsl_rng *r)
 static void draw_toy(const toy_result *t, const char *out);
 
 /* ----------------------------------------------------------------------------
- * 9. The experiment: which generator, which lambda
+ * 8. The experiment: which generator, which lambda
  *
  * The main model is the flags' (default: the local generator, lambda 10);
  * the comparison trains, with the same data and seed, the same at lambda 0,
@@ -867,7 +714,7 @@ static size_t variants(const cg_config *main_cfg, const cg_config *other, int co
  * ------------------------------------------------------------------------- */
 static void describe(checkpoint *ck, cyclegan *m, gsl_vector_view *pools)
 {
-    net *nets[] = {m->gxy, m->gyx, m->dx, m->dy};
+    seqnet *nets[] = {m->gxy, m->gyx, m->dx, m->dy};
     const char *names[] = {"G_XY", "G_YX", "D_X", "D_Y"};
     char name[CHECKPOINT_NAME_LEN];
     *ck = (checkpoint){0};
@@ -919,8 +766,8 @@ static void translation_rows(cyclegan *m, gsl_matrix *tiles, size_t v)
     for (int k = 0; k < 2; k++) {
         gsl_matrix_const_view in = gsl_matrix_const_submatrix(k ? d->ty : d->tx, 0, 0, SHOW, IMG),
                               truth = gsl_matrix_const_submatrix(k ? d->ty_true : d->tx_true, 0, 0, SHOW, IMG);
-        translate(k ? m->gyx : m->gxy, &in.matrix, out);
-        translate(k ? m->gxy : m->gyx, out, back);
+        seqnet_apply(k ? m->gyx : m->gxy, &in.matrix, out);
+        seqnet_apply(k ? m->gxy : m->gyx, out, back);
         const gsl_matrix *rows[] = {&in.matrix, out, back, &truth.matrix};
         for (size_t r = 0; r < 4; r++)
             for (size_t i = 0; i < SHOW; i++)
@@ -963,7 +810,7 @@ static void generate(cyclegan *m, session *S)
     fprintf(f, "# row i: the test digit's label, direction (0: G_XY(x), 1: G_YX(y)), then %zu pixels\n", dim);
     for (int k = 0; k < 2; k++) {
         gsl_matrix_const_view in = gsl_matrix_const_submatrix(k ? m->dom->ty : m->dom->tx, 0, 0, K, dim);
-        translate(k ? m->gyx : m->gxy, &in.matrix, out);
+        seqnet_apply(k ? m->gyx : m->gxy, &in.matrix, out);
         for (size_t i = 0; i < K; i++) {
             fprintf(f, "%d %d", m->dom->label[i], k);
             for (size_t p = 0; p < dim; p++)
@@ -1049,7 +896,7 @@ static cg_config recipe(const config *cfg, const cli *c, int quick, gen_kind gen
 #undef PICK
 }
 
-/* section 8 with the flags' restarts; its metrics and figure */
+/* section 7 with the flags' restarts; its metrics and figure */
 static void run_toy(session *S, const config *cfg)
 {
     const cg_config c = recipe(cfg, &S->cli, S->cli.quick, GEN_MLP);
@@ -1088,7 +935,7 @@ static void run_images(session *S, const config *cfg, const domains *d, const re
             cyclegan_free(m);
             break;
         }
-        printf("\n== 7. Training %s: %s generator (C %ld%s), lambda %g, identity %g, %s, pool %ld; Adam(%g) G %g, D %g; "
+        printf("\n== 6. Training %s: %s generator (C %ld%s), lambda %g, identity %g, %s, pool %ld; Adam(%g) G %g, D %g; "
                "batch %ld", *v[k].tag ? v[k].tag : "the main model", GEN_NAME[c->gen], c->width,
                c->gen == GEN_GLOBAL ? out_name(", H %ld", c->code) : "", c->lambda, c->identity,
                c->one_sided ? "one-sided (D_Y only)" : "D_X and D_Y", c->pool, c->beta1, c->lr_g, c->lr_d, c->batch);
@@ -1141,14 +988,14 @@ int main(int argc, char **argv)
     session S;
     config cfg;
     start(&S, &cfg, argc, argv);                                        /* Appendix C */
-    if (cfg.restarts > 0 && session_trains(&S))
-        run_toy(&S, &cfg);                                              /* section 8 */
     image_set *train_set = mnist_load(cfg.ds.dir, "train"), *test_set = mnist_load(cfg.ds.dir, "t10k");
     printf("\n== 1. The domains: X = %zu plain digits, Y = %zu other digits, dilated; %zu test digits\n",
            train_set->n / 2, train_set->n - train_set->n / 2, cfg.eval_n);
     domains d = digits_new(train_set, test_set, cfg.eval_n);            /* section 1 */
-    refs rf = judge_truth(&cfg, &d, &S.m);                              /* section 6 */
-    run_images(&S, &cfg, &d, &rf);                                      /* sections 2-7, 9 */
+    refs rf = judge_truth(&cfg, &d, &S.m);                              /* section 5 */
+    run_images(&S, &cfg, &d, &rf);                                      /* sections 2-6, 8 */
+    if (cfg.restarts > 0 && session_trains(&S))
+        run_toy(&S, &cfg);                                              /* section 7 */
     if (rf.x)
         gauss_fit_free(rf.x), gauss_fit_free(rf.y);
     domains_free(&d);
