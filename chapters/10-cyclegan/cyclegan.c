@@ -99,7 +99,7 @@ static gsl_matrix *rows_of(const gsl_matrix *A, size_t from, size_t n, int dilat
 
 static domains digits_new(const image_set *train, const image_set *test, size_t n_test)
 {
-    const size_t half = train->n / 2, n_ref = test->n - n_test;
+    const size_t half = train->n / 2, n_ref = GSL_MIN(test->n - n_test, 2 * n_test);
     domains d = {.dim = IMG, .X = rows_of(train->images, 0, half, 0), .Y = rows_of(train->images, half, train->n - half, 1),
                  .tx = rows_of(test->images, 0, n_test, 0), .tx_true = rows_of(test->images, 0, n_test, 1),
                  .ty = rows_of(test->images, 0, n_test, 1), .ty_true = rows_of(test->images, 0, n_test, 0),
@@ -683,9 +683,9 @@ static void run_images(session *S, const config *cfg, const domains *d, gauss_fi
             cyclegan_free(m);
             break;
         }
-        printf("\n== 6. Training %s: %s generator (C %ld, H %ld), lambda %g, identity %g, %s, pool %ld; Adam(%g) G %g, "
+        printf("\n== 6. Training %s: %s generator (C %ld, H %ld), lambda %g, identity weight %g, %s, pool %ld; Adam(%g) G %g, "
                "D %g; batch %ld", *v[k].tag ? v[k].tag : "the main model", GEN_NAME[c->gen], c->width, c->code, c->lambda,
-               c->identity, c->one_sided ? "D_Y only" : "D_X and D_Y", c->pool, c->beta1, c->lr_g, c->lr_d, c->batch);
+               c->identity * c->lambda, c->one_sided ? "D_Y only" : "D_X and D_Y", c->pool, c->beta1, c->lr_g, c->lr_d, c->batch);
         printf(S->load ? "\n" : "; %ld steps\n", c->steps);
         if (k == 0)
             session_check_resume(S, m->step, c->steps);
@@ -848,7 +848,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
     cli_quick_default(&S->cli, "restarts", 2);
     for (int k = 0; k < 2; k++)              /* every random number from S->rng, in this order */
         cfg->seed[k] = gsl_rng_get(S->rng);
-    cfg->eval_n = S->cli.quick ? 200 : 2000;
+    cfg->eval_n = S->cli.quick ? 100 : 2000;
     cfg->ds = dataset_select("mnist", cfg->data_dir);
     cfg->j = dataset_open_judge(&cfg->ds, cfg->judge_path, "no label_kept or fjd in this run");
     note("data from %s", cfg->ds.dir);
