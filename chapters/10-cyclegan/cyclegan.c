@@ -48,8 +48,7 @@ static void dilate(const double *x, double *y)           /* one image, T(x)  */
                     fmax(c > 0 ? x[p - 1] : 0, c < SIDE - 1 ? x[p + 1] : 0));
 }
 
-static const double TOY_W[3] = {0.6, 0.3, 0.1}, TOY_C[3][2] = {{-1.2, -0.6}, {1.2, -0.6}, {0.0, 1.2}};
-#define TOY_SD 0.35
+static const double TOY_W[3] = {0.6, 0.3, 0.1}, TOY_C[3][2] = {{-1.2, -0.6}, {1.2, -0.6}, {0.0, 1.2}}, TOY_SD = 0.35;
 
 static void toy_draw(gsl_rng *r, gsl_matrix *X)          /* rows of X ~ p_X   */
 {
@@ -790,7 +789,7 @@ static void draw_images(const gsl_matrix *tiles, size_t n_var, const variant *v,
                  v[k].cfg.one_sided ? ", one-sided" : v[k].cfg.identity > 0 && v[k].cfg.lambda > 0 ? ", identity" : "");
     if (loss && loss->n > 0) {
         history_write(loss, out, "loss.dat");
-        fig_value("loss_mean_steps", SMOOTH); fig_value("lambda", v[0].cfg.lambda);
+        fig_value("loss_mean_steps", SMOOTH); fig_value("lambda", v[0].cfg.lambda); fig_value("identity_weight", v[0].cfg.identity);
         fig_use("loss");
     }
 }
@@ -799,7 +798,8 @@ static void draw_images(const gsl_matrix *tiles, size_t n_var, const variant *v,
 static void generate(cyclegan *m, session *S)
 {
     const size_t K = GSL_MIN((size_t)S->generate, m->dom->tx->size1), shown = GSL_MIN(K, 100);
-    FILE *f = out_open(S->cli.out, "generated_samples.dat");      /* label, 0: G_XY(x) or 1: G_YX(y), pixels */
+    FILE *f = out_open(S->cli.out, "generated_samples.dat");
+    fprintf(f, "# a test digit's label, 0: G_XY(x) or 1: G_YX(y), then %d pixels\n", IMG);
     for (int k = 0; k < 2; k++) {
         gsl_matrix_const_view in = gsl_matrix_const_submatrix(k ? m->dom->ty : m->dom->tx, 0, 0, K, IMG);
         gsl_matrix_view out = gsl_matrix_submatrix(m->out, 0, 0, K, IMG);

@@ -24,5 +24,5 @@ set logscale y
 set yrange [*:*]
 plot "loss.dat" using 1:9 with lines lt 3 title "cycle x -> y -> x", \
      "" using 1:10 with lines lt 4 title "cycle y -> x -> y", \
-     "" using 1:($11 > 0 ? $11 : 1/0) with lines lt 5 title "identity |G(y) - y|"
+     "" using 1:($11 > 0 ? $11 : 1/0) with lines lt 5 title (identity_weight > 0 ? "identity |G(y) - y|" : "")
 unset multiplot

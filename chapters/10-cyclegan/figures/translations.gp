@@ -17,7 +17,7 @@ set label 2 "Y -> X: y, G_{YX}(y), G_{XY}(G_{YX}(y)), T^{-1}(y)" at 3 * show * t
 set ytics scale 0 font ",11" ()
 rows = "input translated back truth"
 do for [v = 1:n_variants] {
-    set label 10 + v value(sprintf("variant_%d", v)) at -95, ((v - 1) * 4 + 2) * tile center rotate by 90 font ",12" tc rgb c_blue
+    set label 10 + v value(sprintf("variant_%d", v)) at -95, ((v - 1) * 4 + 2) * tile center rotate by 90 font ",10" tc rgb c_blue
     do for [r = 1:4] { set ytics add (word(rows, r) ((v - 1) * 4 + r - 0.5) * tile) }
 }
 set ytics
