@@ -162,7 +162,7 @@ typedef struct cg_config {   /* one model's settings, from recipe() (Appendix C)
     long steps, batch, width, code, d_hidden, pool;  /* C or H; the code; D's H; the buffer */
     double lambda, identity;  /* cycle weight; identity weight / lambda        */
     double lr_g, lr_d, beta1;
-    int one_sided;            /* no D_X: only G_XY is judged                   */
+    int one_sided, decay;     /* no D_X, only G_XY is judged; lr to 0 in the 2nd half */
 } cg_config;
 
 #define DENSE(k) {SEQ_DENSE, k, 0, 0, 0, 0}
@@ -278,8 +278,7 @@ static cyclegan *cyclegan_new(const cg_config *c, const domains *dom, unsigned l
     cyclegan *m = xcalloc(1, sizeof *m, "the model");
     *m = (cyclegan){.cfg = *c, .dom = dom, .r = rng_new(seed), .ws = ws_new((size_t)c->batch)};
     m->gxy = make_generator(c, m->r); m->gyx = make_generator(c, m->r);
-    m->dy = make_discriminator(c, m->r);
-    m->dx = c->one_sided ? NULL : make_discriminator(c, m->r);
+    m->dy = make_discriminator(c, m->r); m->dx = c->one_sided ? NULL : make_discriminator(c, m->r);
     gsl_matrix **b[] = {&m->x, &m->y, &m->fx, &m->fy, &m->px, &m->py};
     for (int k = 0; k < 6; k++)
         ws_add(m->ws, b[k], dom->dim);
@@ -295,9 +294,8 @@ static void cyclegan_free(cyclegan *m)
     gsl_matrix_free(m->pool_x); gsl_matrix_free(m->pool_y); gsl_matrix_free(m->out); gsl_matrix_free(m->back); free(m);
 }
 
-/* in -> G -> fake -> F -> back, D judges fake (D may be NULL). Returns the
- * adversarial term, *cyc = mean |back - in|; want_grad: adds the gradient of
- * adv + lambda cyc into G's and F's params. */
+/* in -> G -> fake -> F -> back, D (or NULL) judges fake. Returns the adversarial
+ * term, *cyc = mean |back - in|; want_grad: adds d(adv + lambda cyc) into G, F. */
 static double cycle_pass(cyclegan *m, seqnet *G, seqnet *F, seqnet *D, const gsl_matrix *in, gsl_matrix *fake,
                          double *cyc, int want_grad)
 {
@@ -399,12 +397,15 @@ static void draw_batch(gsl_rng *r, const gsl_matrix *from, gsl_matrix *to)   /* 
                to->size2 * sizeof(double));
 }
 
-/* One iteration: fresh x and y, the generators' step, then the D's on this
- * step's fakes through the pool. v: D loss, then g_loss's v. */
+/* One iteration: fresh x, y; G's step; D's on the pool's fakes. v: D loss, g_loss's v */
 static void iteration(cyclegan *m, double *v)
 {
-    draw_batch(m->r, m->dom->X, m->x);
-    draw_batch(m->r, m->dom->Y, m->y);
+    const double f = m->cfg.decay ? fmin(1.0, 2.0 - 2.0 * (double)m->step / (double)m->cfg.steps) : 1.0;
+    m->gxy->opt->lr = m->gyx->opt->lr = f * m->cfg.lr_g;      /* (2-D) Zhu et al.'s schedule: */
+    m->dy->opt->lr = f * m->cfg.lr_d;                            /* constant, then linear to 0 */
+    if (m->dx)
+        m->dx->opt->lr = f * m->cfg.lr_d;
+    draw_batch(m->r, m->dom->X, m->x); draw_batch(m->r, m->dom->Y, m->y);
     const double L = g_loss(m, 1, v + 1);
     optim_step(m->gxy->opt); optim_step(m->gyx->opt);
     pool_query(m, m->fy, m->pool_y, m->py, m->pool_n);
@@ -458,8 +459,7 @@ static double mean_distance(const gsl_matrix *A, const gsl_matrix *B)   /* mean 
 static evaluation evaluate(cyclegan *m, size_t n, judge *j, gauss_fit *const *ref)
 {
     evaluation e = {0};
-    const domains *d = m->dom;
-    const int toy = d->dim == 2;
+    const domains *d = m->dom; const int toy = d->dim == 2;
     gsl_matrix_view out = gsl_matrix_submatrix(m->out, 0, 0, n, d->dim), back = gsl_matrix_submatrix(m->back, 0, 0, n, d->dim);
     for (int k = 0; k < 2; k++) {
         gsl_matrix_const_view in = gsl_matrix_const_submatrix(k ? d->ty : d->tx, 0, 0, n, d->dim),
@@ -862,7 +862,7 @@ static cg_config recipe(const config *cfg, const cli *c, int quick, gen_kind gen
     const int glob = gen == GEN_GLOBAL, toy = gen == GEN_MLP;
 #define PICK(flag, field, value) (cli_given(c, flag) ? cfg->field : (value))
     return (cg_config){
-        .gen = gen, .lambda = cfg->lambda, .one_sided = cfg->one_sided, .beta1 = cfg->beta1,
+        .gen = gen, .lambda = cfg->lambda, .one_sided = cfg->one_sided, .beta1 = cfg->beta1, .decay = toy,
         .steps = toy ? PICK("toy-steps", toy_steps, quick ? 200 : 4000) : PICK("steps", steps, quick ? 20 : glob ? 1000 : 300),
         .batch = toy ? 128 : PICK("batch", batch, quick ? 8 : 32),
         .width = toy ? 32 : PICK("width", width, quick ? 4 : 8),
