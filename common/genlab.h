@@ -77,6 +77,7 @@
 #include "params.h"
 #include "progress.h"
 #include "rng.h"
+#include "seqnet.h"
 #include "session.h"
 #include "toy.h"
 #include "workspace.h"

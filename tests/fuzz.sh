@@ -99,7 +99,8 @@ fuzz_killed_saves() {
 # Two jobs at a time (one per core), each into its own log, printed in order.
 set -- "04-vae --single" "05-gan --target gaussian --compare-steps 0" \
        "06-mode-collapse --method vanilla" "07-wgan --method gp --target bimodal" \
-       "08-mnist-gan --model gan" "09-infogan --digit 2" "11-aae --variant unlabelled" idx killed
+       "08-mnist-gan --model gan" "09-infogan --digit 2" "10-cyclegan --compare none --restarts 0" \
+       "11-aae --variant unlabelled" idx killed
 running=0 logs="" n=0
 for job in "$@"; do
     n=$((n + 1)) log=$tmp/job-$n.log

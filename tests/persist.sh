@@ -82,6 +82,7 @@ done <<EOF
 07-wgan|--method gp --target bimodal|
 08-mnist-gan|--model gan|10
 09-infogan|--digit 2|10
+10-cyclegan|--compare none --restarts 0|10
 11-aae|--variant unlabelled|10
 EOF
 [ $fails -eq 0 ]
