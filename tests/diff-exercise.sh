@@ -29,6 +29,7 @@ c=$(ex_chapter "$1") || { echo "diff-exercise: no chapter '$1' in chapters/" >&2
 k=$2 sub=$3 limit=${4:-120}
 patch=chapters/$c/solutions/$k.patch
 [ -f "$patch" ] || { echo "diff-exercise: no exercise '$k' for $c (no $patch)" >&2; usage; }
+[ -f "chapters/$c/solutions/$k.out" ] || { echo "diff-exercise: no chapters/$c/solutions/$k.out (make golden-solutions)" >&2; exit 2; }
 [ -e "$sub" ] || { echo "diff-exercise: no submission $sub" >&2; usage; }
 case "$limit" in ''|*[!0-9]*) echo "diff-exercise: LIMIT must be a number of seconds" >&2; usage ;; esac
 src=$(ex_source "$c")

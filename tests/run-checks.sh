@@ -21,6 +21,11 @@
 #             (tests/fuzz.sh: every case exit 1 with one line on stderr)
 #   sanitize  --quick runs and unit tests built with ASan + UBSan, and a
 #             sample of the robust cases on the sanitized programs
+#   solutions every code exercise's reference solution (chapters/NN/solutions/
+#             K.patch) still applies, builds (gcc and clang, -Werror) and
+#             prints K.out (tests/solutions.sh)
+#   grading   every verdict of make diff-exercise on fixture submissions,
+#             its time limit and its sandbox (tests/diff-exercise-test.sh)
 #
 # Without --only the groups run side by side, CHECK_JOBS at a time (default:
 # one per CPU), slowest first; each group's lines are printed together, in the
@@ -36,12 +41,12 @@ if [ -z "$only" ]; then
     jobs=${CHECK_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
     started=$(date +%s)
     # slowest first, so that the last group to start is a short one
-    echo "make check: 12 test groups, $jobs at a time"
+    echo "make check: 14 test groups, $jobs at a time"
     # shellcheck disable=SC2016
-    printf '%s\n' goals robust sanitize unit figures golden persist badinput clang judge shape blas |
+    printf '%s\n' goals robust sanitize solutions unit figures golden persist badinput grading clang judge shape blas |
         xargs -P "$jobs" -I GROUP sh -c 's=$(date +%s); sh tests/run-checks.sh --only "$1" $2 > "$3/$1.log" 2>&1
             echo "  $1: $(tail -n 1 "$3/$1.log") ($(( $(date +%s) - s )) s)"' _ GROUP "$chapters" "$tmp"
-    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize; do
+    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize solutions grading; do
         if tail -n 1 "$tmp/$g.log" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
             sed '$d' "$tmp/$g.log"
         else
@@ -246,6 +251,28 @@ if want persist; then
             "        "*) echo "$line" ;;
         esac
     done < "$tmp/persist"
+fi
+
+# run_script SCRIPT ARGS...: its PASS/FAIL lines, counted like the others
+run_script() {
+    sh "$@" > "$tmp/script" 2>&1; script_status=$?
+    while IFS= read -r line; do
+        case "$line" in
+            "PASS  "*) ok "${line#PASS  }" ;;
+            "FAIL  "*) bad "${line#FAIL  }" ;;
+            "        "*) echo "$line" ;;
+        esac
+    done < "$tmp/script"
+    if [ $script_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/script"; then bad "$1 exit $script_status" "$tmp/script"; fi
+}
+
+if want solutions; then
+    # shellcheck disable=SC2086
+    run_script tests/solutions.sh $chapters
+fi
+
+if want grading; then
+    run_script tests/diff-exercise-test.sh
 fi
 
 # robust: PASS/FAIL lines of tests/fuzz.sh, counted like the others
