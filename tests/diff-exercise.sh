@@ -57,7 +57,7 @@ report() {
     fi
     tol=$(ex_tol "$c" "$k")
     if ! ex_build "$c" "$f" "$t"; then
-        cat "$t/build.log" | head -20 | sed 's/^/    /'
+        head -20 "$t/build.log" | sed 's/^/    /'
         verdict="does not compile: $(ex_first_error "$t")"
     else
         # shellcheck disable=SC2046

@@ -14,9 +14,9 @@
 # The sandbox. A submission is a stranger's C program; the instructor runs it
 # on their own machine. What ex_run does:
 #   - a wall-clock limit (timeout, TERM then KILL) and a CPU-time limit;
-#   - limits on memory (ulimit -v), on the size of any file it writes
-#     (ulimit -f, stdout included), no core files; and, when we are root, on
-#     the number of processes (ulimit -u; root itself is exempt from it);
+#   - limits (prlimit) on memory (address space), on the size of any file it
+#     writes (stdout included), no core files; and, when we are root, on the
+#     number of processes (root itself would be exempt from that limit);
 #   - cwd is its scratch directory DIR, --out is DIR/out;
 #   - with unshare (util-linux, in every Debian): its own mount namespace in
 #     which every mount is read-only except DIR, its own network namespace
@@ -41,23 +41,23 @@ ex_chapter() {
     case "$1" in
         chapters/*) c=${1#chapters/}; c=${c%/} ;;
         [0-9][0-9]-*) c=$1 ;;
-        [0-9][0-9]) c=$(cd chapters && ls -d "$1"-* 2> /dev/null | head -n 1) ;;
+        [0-9][0-9]) c=""; for d in chapters/"$1"-*; do [ -d "$d" ] && c=${d#chapters/} && break; done ;;
         *) c="" ;;
     esac
     [ -n "$c" ] && [ -d "chapters/$c" ] && echo "$c"
 }
 
 # the chapter's own C file (one per chapter)
-ex_source() { ls chapters/"$1"/*.c | head -n 1; }
+ex_source() { for f in chapters/"$1"/*.c; do echo "$f"; return; done; }
 
 # ex_build CH SRC DIR: the course's compiler and flags (make exercise-bin), under
 # a time and memory limit; 0 when DIR/prog was built
 ex_build() {
     mkdir -p "$3"
     cp "$2" "$3/$(basename "$(ex_source "$1")")"
-    (ulimit -v "$EX_MEM_KB"; ulimit -f "$EX_FILE_BLOCKS"
-     exec timeout -k 5 "$EX_BUILD_LIMIT" make -s --no-print-directory exercise-bin EXCH="$1" \
-         EXSRC="$3/$(basename "$(ex_source "$1")")" EXBIN="$3/prog") > "$3/build.log" 2>&1
+    prlimit --as=$((EX_MEM_KB * 1024)) --fsize=$((EX_FILE_BLOCKS * 512)) -- \
+        timeout -k 5 "$EX_BUILD_LIMIT" make -s --no-print-directory exercise-bin EXCH="$1" \
+        EXSRC="$3/$(basename "$(ex_source "$1")")" EXBIN="$3/prog" > "$3/build.log" 2>&1
 }
 
 # the first compiler error of DIR/build.log, on one line
@@ -91,9 +91,8 @@ ex_run() {
     mkdir -p "$dir/build"; [ -d build/judge ] && ln -sfn "$PWD/build/judge" "$dir/build/judge"
     start=$(date +%s)
     if [ "${EXERCISE_SANDBOX:-}" = limits ]; then
-        (cd "$dir" && ulimit -c 0 && ulimit -v "$EX_MEM_KB" && ulimit -f "$EX_FILE_BLOCKS" &&
-         ulimit -t "$EX_CPU" && exec timeout -k 3 "$limit" ./prog --out out "$@") \
-            > "$dir/stdout" 2> "$dir/stderr"
+        (cd "$dir" && exec prlimit --core=0 --as=$((EX_MEM_KB * 1024)) --fsize=$((EX_FILE_BLOCKS * 512)) \
+            --cpu="$EX_CPU" -- timeout -k 3 "$limit" ./prog --out out "$@") > "$dir/stdout" 2> "$dir/stderr"
         ex_status=$?
     elif ex_can_sandbox; then
         timeout -k 3 "$limit" sh tests/exercise-sandbox.sh "$(cd "$dir" && pwd -P)" ./prog --out out "$@" \

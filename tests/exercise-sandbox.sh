@@ -29,7 +29,7 @@ awk '{ print $5 }' /proc/self/mountinfo | sort -u | while IFS= read -r m; do
     [ "$m" = "$dir" ] || mount -o remount,bind,ro "$m" 2> /dev/null
 done
 for p in / /tmp /var/tmp /dev/shm "$HOME" "${TMPDIR:-/tmp}" "$dir/.." "$OLDPWD"; do
-    [ -n "$p" ] && [ -d "$p" ] || continue
+    if [ -z "$p" ] || [ ! -d "$p" ]; then continue; fi
     if (: > "$p/.genlab-sandbox-probe") 2> /dev/null; then
         rm -f "$p/.genlab-sandbox-probe"; echo "sandbox: $p is still writable" >&2; exit 90
     fi

@@ -18,7 +18,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 chmod 711 "$tmp"    # the sandboxed run (as nobody) must reach its directory
 fails=0
 ok()  { echo "PASS  solutions $1"; }
-bad() { fails=$((fails + 1)); echo "FAIL  solutions $1"; [ -f "$2" ] && sed 's/^/        /' "$2" | head -12; }
+bad() { fails=$((fails + 1)); echo "FAIL  solutions $1"; if [ -f "$2" ]; then sed 's/^/        /' "$2" | head -12; fi; }
 
 for c in "$@"; do
     for p in chapters/"$c"/solutions/*.patch; do
