@@ -101,8 +101,9 @@ build/san/tests/%: tests/%.c $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san
 BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c))
 build/bench:
 	mkdir -p $@
-build/bench/%: bench/%.c bench/iter-common.h $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -o $@ $< $(LIB) $(LDLIBS)
+# (--wrap: bench/flops.h counts every gsl_blas_dgemm call, to check its count)
+build/bench/%: bench/%.c bench/iter-common.h bench/flops.h $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -o $@ $< -Wl,--wrap=gsl_blas_dgemm $(LIB) $(LDLIBS)
 
 # the damaged-file generator of the robustness group (tests/fuzz.sh)
 build/fuzz-mutate: tests/fuzz-mutate.c | build/tests
