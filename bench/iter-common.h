@@ -13,14 +13,15 @@
  *
  * and prints one line (bench/run.sh reads them):
  *
- *   NAME BATCH MEDIAN_MS P10_MS MFLOP GFLOPS DGEMM_GFLOPS M N K TATB
+ *   NAME BATCH MEDIAN_MS P10_MS MFLOP GFLOPS DGEMM_GFLOPS M N K TATB ITERS
  *
  * MEDIAN_MS and P10_MS: the median and the 10th percentile (the value at
  * index floor(0.1 (iters - 1)) of the sorted times) of the iteration times;
  * MFLOP: 2 x multiply-adds of one iteration / 1e6; GFLOPS: MFLOP over the
  * median; DGEMM_GFLOPS: 2 m n k over the median time of one dgemm call.
- * A first line "# core C threads T" names OpenBLAS's kernels and threads
- * (OPENBLAS_NUM_THREADS; OpenBLAS reads it when it is loaded).
+ * A first line "# core C threads T OpenBLAS ..." names OpenBLAS's kernels,
+ * threads (OPENBLAS_NUM_THREADS; OpenBLAS reads it when it is loaded) and
+ * build (openblas_get_config()).
  *
  * Flags: --iters N, --warmup N (every model), --only NAME (one model),
  * --dgemm-seconds S (default 0.3). Exit status 1 if a count disagrees.
@@ -39,6 +40,7 @@
 #include "flops.h"
 
 char *openblas_get_corename(void);
+char *openblas_get_config(void);
 int openblas_get_num_threads(void);
 
 typedef struct bench_opts {
@@ -83,7 +85,7 @@ static bench_opts bench_start(int argc, char **argv)
     }
     if (o.iters < 0 || o.dgemm_seconds < 0)
         bench_usage(argv[0]);
-    printf("# core %s threads %d\n", openblas_get_corename(), openblas_get_num_threads());
+    printf("# core %s threads %d %s\n", openblas_get_corename(), openblas_get_num_threads(), openblas_get_config());
     fflush(stdout);
     return o;
 }
@@ -171,9 +173,9 @@ static void bench_model(bench_opts *o, const char *name, long batch, void (*step
     const double med = median_sorted(t, (size_t)iters), p10 = t[(size_t)(0.1 * (double)(iters - 1))];
     const double flop = 2.0 * (double)f->macs, big = 2.0 * (double)f->big.m * (double)f->big.n * (double)f->big.k;
     const double dgemm = time_dgemm(&f->big, o->dgemm_seconds);
-    printf("%-12s %4ld %9.3f %9.3f %9.1f %7.2f %7.2f %5zu %5zu %5zu %c%c\n", name, batch, 1e3 * med, 1e3 * p10,
-           flop / 1e6, flop / med / 1e9, big / dgemm / 1e9, f->big.m, f->big.n, f->big.k,
-           f->big.ta ? 'T' : 'N', f->big.tb ? 'T' : 'N');
+    printf("%-12s %4ld %9.3f %9.3f %9.1f %7.2f %7.2f %5zu %5zu %5zu %c%c %5ld\n", name, batch, 1e3 * med,
+           1e3 * p10, flop / 1e6, flop / med / 1e9, big / dgemm / 1e9, f->big.m, f->big.n, f->big.k,
+           f->big.ta ? 'T' : 'N', f->big.tb ? 'T' : 'N', iters);
     fflush(stdout);
     free(t);
 }

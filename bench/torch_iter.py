@@ -16,7 +16,7 @@ Usage: python3 bench/torch_iter.py THREADS BITS [--iters N] [--warmup N] [--only
            OPENBLAS_NUM_THREADS set to the same, as bench/run.sh does)
   BITS     64 or 32: float64 (the course's precision) or float32
 Prints "# torch VERSION threads T float64", then one line per model:
-NAME BATCH MEDIAN_MS P10_MS (iterations timed one by one, as bench/iter-common.h).
+NAME BATCH MEDIAN_MS P10_MS ITERS (iterations timed one by one, as bench/iter-common.h).
 """
 import math
 import sys
@@ -61,7 +61,8 @@ def timed(name, batch, step, warmup=20, iters=200):
     t.sort()
     k = len(t) // 2
     med = t[k] if len(t) % 2 else 0.5 * (t[k - 1] + t[k])
-    print(f"{name:<12s} {batch:4d} {1e3 * med:9.3f} {1e3 * t[int(0.1 * (len(t) - 1))]:9.3f}", flush=True)
+    p10 = t[int(0.1 * (len(t) - 1))]
+    print(f"{name:<12s} {batch:4d} {1e3 * med:9.3f} {1e3 * p10:9.3f} {iters:5d}", flush=True)
 
 
 def gan(conditional):
