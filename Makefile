@@ -3,8 +3,9 @@
 #   make            build every chapter into bin/
 #   make check      unit, gradient, golden, figure, bad-input and sanitizer tests
 #   make figures    run every chapter in full, render figures/NN-name/*.png|pdf
-#   make bench      time every chapter's default run, and the MNIST models
-#                   per iteration against PyTorch (make bench-iter: only that)
+#   make bench      one table in bench/results/: every chapter's wall time, the
+#                   MNIST models per iteration against PyTorch and against dgemm
+#                   (make bench-iter: the models only, into build/bench-results/)
 #   make deps       install the Debian packages the course needs
 #   make goals      every goal in tests/goals, the slow ones too
 #   make golden     rewrite tests/golden/*.out (say why in the commit message)
@@ -161,12 +162,11 @@ datasets:
 	sh datasets/build-mnist.sh
 
 bench: $(BINS) $(BENCH_BINS)
-	@sh tests/bench.sh $(CHAPTERS)
-	@sh bench/compare.sh
+	@sh bench/run.sh --chapters "$(CHAPTERS)"
 
 # only the per-iteration comparison with PyTorch (a few minutes less)
 bench-iter: $(BENCH_BINS)
-	@sh bench/compare.sh
+	@sh bench/run.sh --chapters none --out build/bench-results
 
 # ---- dependencies -------------------------------------------------------------
 MISSING = $$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done)

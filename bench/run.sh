@@ -24,14 +24,15 @@
 # check): --quick-only skips the default runs, --iters/--warmup/--only go to
 # the per-iteration programs and to PyTorch. Numbers to watch: never fails
 # because something is slow; exit status 1 only if a step broke.
-out=bench/results chapters="" runs=3 quick_only=0 torch=1 long=60 passon=""
+out=bench/results chapters="" runs=3 quick_only=0 torch=1 long=60 passon="" torch_passon=""
 while [ $# -gt 0 ]; do
     case $1 in
         --out) out=$2; shift 2 ;;
         --chapters) chapters=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --quick-only) quick_only=1; shift ;;
-        --iters|--warmup|--only|--dgemm-seconds) passon="$passon $1 $2"; shift 2 ;;
+        --iters|--warmup|--only) passon="$passon $1 $2"; torch_passon="$torch_passon $1 $2"; shift 2 ;;
+        --dgemm-seconds) passon="$passon $1 $2"; shift 2 ;;
         --no-torch) torch=0; shift ;;
         *) echo "usage: sh bench/run.sh [--out DIR] [--chapters LIST|none] [--runs N] [--quick-only]" \
                 "[--iters N] [--warmup N] [--only MODEL] [--dgemm-seconds S] [--no-torch]" >&2; exit 2 ;;
@@ -42,7 +43,7 @@ done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out" || exit 1
 status=0
-stamp=$(date -u +%Y-%m-%d-%H%M)
+stamp=$(date -u +%Y-%m-%d-%H%M) started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load1() { cut -d' ' -f1 /proc/loadavg; }
 load_before=$(load1)
 
@@ -101,14 +102,14 @@ if [ $torch = 1 ] && "$py" -c "import torch" 2> /dev/null; then
         for t in 1 2; do
             # shellcheck disable=SC2086
             env ${tcore:+OPENBLAS_CORETYPE=$tcore} OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t \
-                "$py" bench/torch_iter.py $t $bits $passon > "$tmp/p$bits-$t" || { echo "bench: PyTorch failed" >&2; status=1; }
+                "$py" bench/torch_iter.py $t $bits $torch_passon > "$tmp/p$bits-$t" || { echo "bench: PyTorch failed" >&2; status=1; }
         done
     done
 fi
 
 # ---- the table ------------------------------------------------------------------
 {
-    echo "make bench  $(date -u '+%Y-%m-%d %H:%M UTC')  genlab $(git rev-parse --short HEAD 2> /dev/null || echo '?')"
+    echo "make bench  $started  genlab $(git rev-parse --short HEAD 2> /dev/null || echo '?')"
     echo "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(getconf _NPROCESSORS_ONLN) CPUs;" \
          "${blas:-OpenBLAS}, core ${core:-?}; load average (1 min) before $load_before, after $(load1)"
     if [ -n "$torch_version" ]; then
@@ -135,11 +136,11 @@ fi
     }
     function row(name, d, q, t, m) {
         printf "%-18s %3s %9s %7s", name, t, d, q
-        printf " %14s", cell(med["g" t, m], p10["g" t, m])
-        if (have_torch) printf " %14s %14s", cell(med["p64-" t, m], p10["p64-" t, m]), cell(med["p32-" t, m], p10["p32-" t, m])
+        printf " %16s", cell(med["g" t, m], p10["g" t, m])
+        if (have_torch) printf " %16s %16s", cell(med["p64-" t, m], p10["p64-" t, m]), cell(med["p32-" t, m], p10["p32-" t, m])
         if (m == "") { printf "\n"; return }
         printf " %7s %6.1f %6.1f %5.2f", t == 1 ? sprintf("%.1f", mflop[m]) : "", gf["g" t, m], dg["g" t, m], gf["g" t, m] / dg["g" t, m]
-        printf " %5s\n", t == 2 ? sprintf("%.2f", med["g1", m] / med["g2", m]) : ""
+        printf " %7s\n", t == 2 ? sprintf("%.2f", med["g1", m] / med["g2", m]) : ""
     }
     function models_of(prefix,    i) {
         for (i = 1; i <= nm; i++)
@@ -153,12 +154,12 @@ fi
         read_models(dir "/g1", "g1"); read_models(dir "/g2", "g2")
         if (have_torch) { read_models(dir "/p64-1", "p64-1"); read_models(dir "/p64-2", "p64-2")
                           read_models(dir "/p32-1", "p32-1"); read_models(dir "/p32-2", "p32-2") }
-        printf "%-18s %3s %9s %7s %14s", "", "", "wall s", "", "ms per iter"
-        if (have_torch) printf " %14s %14s", "PyTorch", "PyTorch"
-        if (nm) printf " %7s %-13s %5s %5s", "", " GFLOP/s", "", ""
-        printf "\n%-18s %3s %9s %7s %14s", "chapter / model", "thr", "default", "quick", "genlab f64"
-        if (have_torch) printf " %14s %14s", "f64", "f32"
-        if (nm) printf " %7s %6s %6s %5s %5s", "MFLOP", "genlab", "dgemm", "ratio", "2t/1t"
+        printf "%-18s %3s %9s %7s %16s", "", "", "wall s", "", "ms per iter"
+        if (have_torch) printf " %16s %16s", "PyTorch", "PyTorch"
+        if (nm) printf " %7s %-13s %5s %7s", "", " GFLOP/s", "", ""
+        printf "\n%-18s %3s %9s %7s %16s", "chapter / model", "thr", "default", "quick", "genlab f64"
+        if (have_torch) printf " %16s %16s", "f64", "f32"
+        if (nm) printf " %7s %6s %6s %5s %7s", "MFLOP", "genlab", "dgemm", "ratio", "speedup"
         printf "\n"
         while ((getline line < (dir "/chapters")) > 0) {
             split(line, f, " ")
@@ -180,8 +181,9 @@ fi
             print "MFLOP: 2 x the multiply-adds of every forward and backward GEMM/convolution of one iteration"
             print "  (bench/flops.h; checked against every gsl_blas_dgemm call). GFLOP/s genlab: MFLOP / median;"
             print "  dgemm: gsl_blas_dgemm alone on the largest product, same run; ratio = genlab / dgemm"
-            printf "largest product (m x n x k):"
-            for (i = 1; i <= nm; i++) printf " %s %s%s", model[i], shape[model[i]], i < nm ? ";" : "\n"
+            print "  speedup: genlab at 1 thread (median) / genlab at 2 threads (median)"
+            print "largest product (m x n x k, A B transposed or not):"
+            for (i = 1; i <= nm; i++) printf "  %-12s %s\n", model[i], shape[model[i]]
         }
     }'
 } > "$tmp/table"
