@@ -3,8 +3,9 @@
 #   make            build every chapter into bin/
 #   make check      unit, gradient, golden, figure, bad-input and sanitizer tests
 #   make figures    run every chapter in full, render figures/NN-name/*.png|pdf
-#   make bench      time every chapter's default run, and the MNIST models
-#                   per iteration against PyTorch (make bench-iter: only that)
+#   make bench      one table in bench/results/: every chapter's wall time, the
+#                   MNIST models per iteration against PyTorch and against dgemm
+#                   (make bench-iter: the models only, into build/bench-results/)
 #   make deps       install the Debian packages the course needs
 #   make goals      every goal in tests/goals, the slow ones too
 #   make golden     rewrite tests/golden/*.out (say why in the commit message)
@@ -123,8 +124,12 @@ build/san/tests/%: tests/%.c $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san
 BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c)) build/bench/layers
 build/bench:
 	mkdir -p $@
-build/bench/%: bench/%.c bench/iter-common.h $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -o $@ $< $(LIB) $(LDLIBS)
+# the layer table times common/'s layers alone (no count to check)
+build/bench/layers: bench/layers.c $(LIB) $(COMMON_HDR) | build/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+# (--wrap: bench/flops.h counts every gsl_blas_dgemm call, to check its count)
+build/bench/%: bench/%.c bench/iter-common.h bench/flops.h $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -o $@ $< -Wl,--wrap=gsl_blas_dgemm $(LIB) $(LDLIBS)
 
 # the damaged-file generator of the robustness group (tests/fuzz.sh)
 build/fuzz-mutate: tests/fuzz-mutate.c | build/tests
@@ -182,13 +187,12 @@ datasets:
 	sh datasets/build-mnist.sh
 
 bench: $(BINS) $(BENCH_BINS)
-	@sh tests/bench.sh $(CHAPTERS)
-	@sh bench/compare.sh
+	@sh bench/run.sh --chapters "$(CHAPTERS)"
 	@echo && build/bench/layers
 
 # only the per-iteration comparison with PyTorch (a few minutes less)
 bench-iter: $(BENCH_BINS)
-	@sh bench/compare.sh
+	@sh bench/run.sh --chapters none --out build/bench-results
 	@echo && build/bench/layers
 
 # ---- dependencies -------------------------------------------------------------

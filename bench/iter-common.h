@@ -1,20 +1,54 @@
 /* iter-common.h -- the clock of the per-iteration benchmarks (bench/iter-*.c).
  *
- * Each benchmark builds one chapter's model exactly as its default run does,
- * trains WARMUP iterations (page faults, caches, Adam's first steps), then
- * times ITERS more and prints one line:
+ * Each benchmark builds one chapter's models exactly as a run of the chapter
+ * does, from the chapter's own code, and for each model:
  *
- *     NAME  MS_PER_ITERATION
+ *   1. trains `warmup` iterations untimed (page faults, caches, Adam's first
+ *      steps), then `iters` more, each timed on its own (CLOCK_MONOTONIC);
+ *   2. checks that the gsl_blas_dgemm calls made per iteration add up to the
+ *      multiply-adds counted from the model's shapes (flops.h);
+ *   3. times gsl_blas_dgemm alone on the iteration's largest product, same
+ *      shape and transposes, in the same process and thread count: at least
+ *      5 calls and dgemm_seconds seconds, after 2 untimed calls.
  *
- * bench/compare.sh puts these next to the same models in PyTorch. */
+ * and prints one line (bench/run.sh reads them):
+ *
+ *   NAME BATCH MEDIAN_MS P10_MS MFLOP GFLOPS DGEMM_GFLOPS M N K TATB ITERS
+ *
+ * MEDIAN_MS and P10_MS: the median and the 10th percentile (the value at
+ * index floor(0.1 (iters - 1)) of the sorted times) of the iteration times;
+ * MFLOP: 2 x multiply-adds of one iteration / 1e6; GFLOPS: MFLOP over the
+ * median; DGEMM_GFLOPS: 2 m n k over the median time of one dgemm call.
+ * A first line "# core C threads T OpenBLAS ..." names OpenBLAS's kernels,
+ * threads (OPENBLAS_NUM_THREADS; OpenBLAS reads it when it is loaded) and
+ * build (openblas_get_config()).
+ *
+ * Flags: --iters N, --warmup N (every model), --only NAME (one model),
+ * --dgemm-seconds S (default 0.3). Exit status 1 if a count disagrees.
+ */
 #ifndef ITER_COMMON_H
 #define ITER_COMMON_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-#define WARMUP 20
-#define ITERS 200
+#include <gsl/gsl_rng.h>
+
+#include "blascore.h"
+#include "flops.h"
+
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
+int openblas_get_num_threads(void);
+
+typedef struct bench_opts {
+    long iters, warmup;          /* 0: the model's own default                */
+    const char *only;            /* NULL: every model                         */
+    double dgemm_seconds;
+    int failed;                  /* a count disagreed                         */
+} bench_opts;
 
 static double seconds_now(void)
 {
@@ -23,9 +57,127 @@ static double seconds_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static void report_ms(const char *name, double seconds, long iterations)
+static void bench_usage(const char *prog)
 {
-    printf("%-8s %8.3f\n", name, 1e3 * seconds / (double)iterations);
+    fprintf(stderr, "usage: %s [--iters N] [--warmup N] [--only NAME] [--dgemm-seconds S]\n", prog);
+    exit(2);
+}
+
+/* OpenBLAS's fast kernels first (re-executes this program once, blascore.h),
+ * then the flags */
+static bench_opts bench_start(int argc, char **argv)
+{
+    blas_pick_core(argv);
+    bench_opts o = {0, -1, NULL, 0.3, 0};
+    for (int a = 1; a < argc; a++) {
+        if (a + 1 >= argc)
+            bench_usage(argv[0]);
+        if (!strcmp(argv[a], "--iters"))
+            o.iters = atol(argv[++a]);
+        else if (!strcmp(argv[a], "--warmup"))
+            o.warmup = atol(argv[++a]);
+        else if (!strcmp(argv[a], "--only"))
+            o.only = argv[++a];
+        else if (!strcmp(argv[a], "--dgemm-seconds"))
+            o.dgemm_seconds = atof(argv[++a]);
+        else
+            bench_usage(argv[0]);
+    }
+    if (o.iters < 0 || o.dgemm_seconds < 0)
+        bench_usage(argv[0]);
+    printf("# core %s threads %d %s\n", openblas_get_corename(), openblas_get_num_threads(), openblas_get_config());
+    fflush(stdout);
+    return o;
+}
+
+static int bench_wants(const bench_opts *o, const char *name)
+{
+    return !o->only || !strcmp(o->only, name);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_sorted(const double *t, size_t n)
+{
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+/* seconds per call of gsl_blas_dgemm on shape s (median of the calls) */
+static double time_dgemm(const gemm_shape *s, double min_seconds)
+{
+    gsl_matrix *A = s->ta ? gsl_matrix_alloc(s->k, s->m) : gsl_matrix_alloc(s->m, s->k);
+    gsl_matrix *B = s->tb ? gsl_matrix_alloc(s->n, s->k) : gsl_matrix_alloc(s->k, s->n);
+    gsl_matrix *C = gsl_matrix_calloc(s->m, s->n);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);          /* seed 0: the same numbers every run */
+    for (size_t i = 0; i < A->size1 * A->size2; i++)
+        A->data[i] = gsl_rng_uniform(r) - 0.5;
+    for (size_t i = 0; i < B->size1 * B->size2; i++)
+        B->data[i] = gsl_rng_uniform(r) - 0.5;
+    const CBLAS_TRANSPOSE_t ta = s->ta ? CblasTrans : CblasNoTrans, tb = s->tb ? CblasTrans : CblasNoTrans;
+    size_t cap = 64, n = 0;
+    double *t = malloc(cap * sizeof *t), spent = 0.0;
+    if (!t)
+        abort();
+    for (int w = 0; w < 2; w++)
+        gsl_blas_dgemm(ta, tb, 1.0, A, B, 0.0, C);
+    while (n < 5 || spent < min_seconds) {
+        if (n == cap && !(t = realloc(t, (cap *= 2) * sizeof *t)))
+            abort();
+        const double t0 = seconds_now();
+        gsl_blas_dgemm(ta, tb, 1.0, A, B, 0.0, C);
+        t[n] = seconds_now() - t0;
+        spent += t[n++];
+    }
+    qsort(t, n, sizeof *t, cmp_double);
+    const double med = median_sorted(t, n);
+    free(t);
+    gsl_rng_free(r);
+    gsl_matrix_free(A);
+    gsl_matrix_free(B);
+    gsl_matrix_free(C);
+    return med;
+}
+
+/* Time `step` (one training iteration of `model`) and print the line above.
+ * f: the multiply-adds of one iteration, counted from the shapes. */
+static void bench_model(bench_opts *o, const char *name, long batch, void (*step)(void *), void *model,
+                        const flops *f, long warmup, long iters)
+{
+    if (o->iters > 0)
+        iters = o->iters;
+    if (o->warmup >= 0)
+        warmup = o->warmup;
+    for (long i = 0; i < warmup; i++)
+        step(model);
+    double *t = malloc((size_t)iters * sizeof *t);
+    if (!t)
+        abort();
+    const uint64_t macs0 = wrap_macs, calls0 = wrap_calls;
+    for (long i = 0; i < iters; i++) {
+        const double t0 = seconds_now();
+        step(model);
+        t[i] = seconds_now() - t0;
+    }
+    const uint64_t macs = (wrap_macs - macs0) / (uint64_t)iters, calls = (wrap_calls - calls0) / (uint64_t)iters;
+    if (macs != f->macs || calls != f->calls) {
+        fprintf(stderr, "%s: counted from the shapes %llu multiply-adds in %llu GEMMs per iteration, "
+                "gsl_blas_dgemm saw %llu in %llu\n", name, (unsigned long long)f->macs,
+                (unsigned long long)f->calls, (unsigned long long)macs, (unsigned long long)calls);
+        o->failed = 1;
+    }
+    qsort(t, (size_t)iters, sizeof *t, cmp_double);
+    const double med = median_sorted(t, (size_t)iters), p10 = t[(size_t)(0.1 * (double)(iters - 1))];
+    const double flop = 2.0 * (double)f->macs, big = 2.0 * (double)f->big.m * (double)f->big.n * (double)f->big.k;
+    const double dgemm = time_dgemm(&f->big, o->dgemm_seconds);
+    printf("%-12s %4ld %9.3f %9.3f %9.1f %7.2f %7.2f %5zu %5zu %5zu %c%c %5ld\n", name, batch, 1e3 * med,
+           1e3 * p10, flop / 1e6, flop / med / 1e9, big / dgemm / 1e9, f->big.m, f->big.n, f->big.k,
+           f->big.ta ? 'T' : 'N', f->big.tb ? 'T' : 'N', iters);
+    fflush(stdout);
+    free(t);
 }
 
 #endif

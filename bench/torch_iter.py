@@ -1,18 +1,22 @@
-"""torch_iter.py -- the models of chapters 08 and 11 (and 09's planned
-InfoGAN/DCGAN, bench/iter-dcgan.c) in PyTorch, to time them.
+"""torch_iter.py -- the MNIST models of chapters 08, 09 and 11 in PyTorch, to
+time them against the chapters' own code (bench/iter-*.c).
 
 Each model is the chapter's own: the same layer sizes, batch, losses,
-optimisers and steps per iteration, in float64 on the CPU, on random data of
-the same shape (the arithmetic does not depend on the pixel values). Where
-PyTorch code usually does extra work we spare it that work, so the comparison
-favours PyTorch: D's parameters are frozen during the generator's step (no
-weight gradients for D), and inputs are made once outside the timed loop
-where the C code makes them inside it (the noise and prior samples are drawn
-inside, as in C).
+optimisers and steps per iteration, on the CPU, on random data of the same
+shape (the arithmetic does not depend on the pixel values). Where PyTorch
+code usually does extra work we spare it that work, so the comparison
+favours PyTorch: a network the C code backpropagates THROUGH without
+updating it (D during G's step, and Q in 09's G step) is frozen here, so no
+weight gradients are computed for it; and inputs are made once outside the
+timed loop where the C code makes them inside it (the noise, codes and prior
+samples are drawn inside, as in C).
 
-Usage: python3 bench/torch_iter.py [THREADS]    (default 1, like the chapters)
-Prints one line per model: NAME  MS_PER_ITERATION (the format of
-bench/iter-*.c).
+Usage: python3 bench/torch_iter.py THREADS BITS [--iters N] [--warmup N] [--only NAME]
+  THREADS  torch.set_num_threads (run it with OMP_NUM_THREADS and
+           OPENBLAS_NUM_THREADS set to the same, as bench/run.sh does)
+  BITS     64 or 32: float64 (the course's precision) or float32
+Prints "# torch VERSION threads T float64", then one line per model:
+NAME BATCH MEDIAN_MS P10_MS ITERS (iterations timed one by one, as bench/iter-common.h).
 """
 import math
 import sys
@@ -22,7 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-WARMUP, ITERS = 20, 200
+OPTS = {"iters": 0, "warmup": -1, "only": None}
 
 
 def mlp(*sizes, out=None):
@@ -40,13 +44,25 @@ def bce(logits, target):
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
 
 
-def timed(name, step):
-    for _ in range(WARMUP):
+def timed(name, batch, step, warmup=20, iters=200):
+    """warmup untimed iterations, then iters timed one by one: the median and
+    the 10th percentile (index floor(0.1 (iters - 1)) of the sorted times)"""
+    if OPTS["only"] not in (None, name):
+        return
+    iters = OPTS["iters"] or iters
+    warmup = warmup if OPTS["warmup"] < 0 else OPTS["warmup"]
+    for _ in range(warmup):
         step()
-    t0 = time.perf_counter()
-    for _ in range(ITERS):
+    t = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
         step()
-    print(f"{name:<8s} {1e3 * (time.perf_counter() - t0) / ITERS:8.3f}", flush=True)
+        t.append(time.perf_counter() - t0)
+    t.sort()
+    k = len(t) // 2
+    med = t[k] if len(t) % 2 else 0.5 * (t[k - 1] + t[k])
+    p10 = t[int(0.1 * (len(t) - 1))]
+    print(f"{name:<12s} {batch:4d} {1e3 * med:9.3f} {1e3 * p10:9.3f} {iters:5d}", flush=True)
 
 
 def gan(conditional):
@@ -59,7 +75,7 @@ def gan(conditional):
     labels = torch.randint(0, 10, (8000,))
 
     def onehot(c):
-        return F.one_hot(c, 10).to(torch.float64)
+        return F.one_hot(c, 10).to(torch.get_default_dtype())
 
     def step():
         idx = torch.randint(0, data.shape[0], (n,))
@@ -96,7 +112,7 @@ def gan(conditional):
         for p in D.parameters():
             p.requires_grad_(True)
 
-    timed("cgan" if conditional else "gan", step)
+    timed("08-cgan" if conditional else "08-gan", n, step)
 
 
 def aae():
@@ -122,13 +138,13 @@ def aae():
         return shifted.reshape(-1, 784) + 0.3 * torch.randn_like(x)
 
     def prior(k):                                 # component k: along 0.3, across 0.05, rotated
-        a = 2 * math.pi * k.to(torch.float64) / K
-        u = 1.4 + 0.3 * torch.randn(k.shape[0], dtype=torch.float64)
-        v = 0.05 * torch.randn(k.shape[0], dtype=torch.float64)
+        a = 2 * math.pi * k.to(torch.get_default_dtype()) / K
+        u = 1.4 + 0.3 * torch.randn(k.shape[0])
+        v = 0.05 * torch.randn(k.shape[0])
         return torch.stack([u * torch.cos(a) - v * torch.sin(a), u * torch.sin(a) + v * torch.cos(a)], 1)
 
     def slot(c):
-        return F.one_hot(c, 7).to(torch.float64)
+        return F.one_hot(c, 7).to(torch.get_default_dtype())
 
     def step():
         idx = torch.randint(0, data.shape[0], (n,))
@@ -156,74 +172,127 @@ def aae():
         for p in D.parameters():
             p.requires_grad_(True)
 
-    timed("aae", step)
+    timed("11-aae", n, step)
 
 
-def dcgan(narrow=False, warmup=3, iters=15):
-    """InfoGAN's MNIST networks on a DCGAN backbone (bench/iter-dcgan.c): batch
-    64; D step = D on 64 real and 64 fake images, G step = G, D and the Q
-    head with BCE + class cross-entropy + MSE on the continuous codes, Adam
-    on G and Q. Fewer iterations than the others: one takes most of a second."""
-    n, nz, ncat, ncont = 64, 62, 10, 2
-    gh, g1, g2, d1, d2, dh = (512, 64, 32, 32, 64, 512) if narrow else (1024, 128, 64, 64, 128, 1024)
-    lrelu = lambda: nn.LeakyReLU(0.1)
+class ChannelNorm(nn.Module):
+    """common/layernorm.h after a convolution: each pixel's C channels
+    normalised on their own, a gain and a bias per channel (Keras's
+    LayerNormalization on channels-last images; not nn.LayerNorm([C, H, W]))."""
+
+    def __init__(self, channels, eps):
+        super().__init__()
+        self.norm = nn.LayerNorm(channels, eps=eps)
+
+    def forward(self, x):
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+def infogan(source):
+    """chapter 09's InfoGAN (chapters/09-infogan/infogan.c, iteration()), one
+    class, two continuous codes, batch 64. Default: H 512, F 32, wiring paper
+    (D's steps train trunk, D head and Q on L_D + lambda L_Q of the fakes; G's
+    step trains G on L_G + lambda L_Q), lambda 2, Adam beta1 0.5. source: the
+    source's networks and wiring, --recipe source --batch 64: H 1024, F 64,
+    D's steps L_D only, G's step L_G only, then a Q step training Q and G (a
+    second Adam, lr 1e-3) on lambda L_Q through the frozen trunk; lambda 1,
+    beta1 0.9. Both: 2 D steps per G step, LeakyReLU 0.3, layer norm eps 1e-3,
+    z and c uniform on [-1, 1]."""
+    n, nz, nc = 64, 62, 2
+    H, Fc = (1024, 64) if source else (512, 32)
+    S = 2 * Fc * 49
+    lam, beta1, lr_q = (1.0, 0.9, 1e-3) if source else (2.0, 0.5, 2e-4)
+    betas = (beta1, 0.999)
+    lrelu = lambda: nn.LeakyReLU(0.3)
     G = nn.Sequential(
-        nn.Linear(nz + ncat + ncont, gh), nn.BatchNorm1d(gh), nn.ReLU(),
-        nn.Linear(gh, g1 * 7 * 7), nn.Unflatten(1, (g1, 7, 7)), nn.BatchNorm2d(g1), nn.ReLU(),
-        nn.ConvTranspose2d(g1, g2, 4, 2, 1), nn.BatchNorm2d(g2), nn.ReLU(),
-        nn.ConvTranspose2d(g2, 1, 4, 2, 1), nn.Sigmoid(), nn.Flatten())
+        nn.Linear(nz + nc, H), nn.BatchNorm1d(H), nn.ReLU(),
+        nn.Linear(H, S), nn.BatchNorm1d(S), nn.ReLU(),          # per unit, before the reshape
+        nn.Unflatten(1, (2 * Fc, 7, 7)),
+        nn.ConvTranspose2d(2 * Fc, Fc, 4, 2, 1), nn.BatchNorm2d(Fc), nn.ReLU(),
+        nn.ConvTranspose2d(Fc, 1, 4, 2, 1), nn.Sigmoid(), nn.Flatten())
     trunk = nn.Sequential(
         nn.Unflatten(1, (1, 28, 28)),
-        nn.Conv2d(1, d1, 4, 2, 1), lrelu(),
-        nn.Conv2d(d1, d2, 4, 2, 1), nn.BatchNorm2d(d2), lrelu(), nn.Flatten(),
-        nn.Linear(d2 * 7 * 7, dh), nn.BatchNorm1d(dh), lrelu())
-    head = nn.Linear(dh, 1)
-    Q = nn.Sequential(nn.Linear(dh, 128), nn.BatchNorm1d(128), lrelu(), nn.Linear(128, ncat + ncont))
+        nn.Conv2d(1, Fc, 4, 2, 1), lrelu(),
+        nn.Conv2d(Fc, 2 * Fc, 4, 2, 1), ChannelNorm(2 * Fc, 1e-3), lrelu(), nn.Flatten(),
+        nn.Linear(S, H), nn.LayerNorm(H, eps=1e-3), lrelu())
+    head = nn.Linear(H, 1)
+    Q = nn.Sequential(nn.Linear(H, 128), nn.LayerNorm(128, eps=1e-3), lrelu(), nn.Linear(128, nc))
     D = list(trunk.parameters()) + list(head.parameters())
-    optD = torch.optim.Adam(D, lr=2e-4, betas=(0.5, 0.999))
-    optG = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.999))
-    optQ = torch.optim.Adam(Q.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    data = torch.rand(1024, 784)
+    optD = torch.optim.Adam(D, lr=2e-4, betas=betas)
+    optG = torch.optim.Adam(G.parameters(), lr=1e-3, betas=betas)
+    optQ = torch.optim.Adam(Q.parameters(), lr=lr_q, betas=betas)
+    optGq = torch.optim.Adam(G.parameters(), lr=lr_q, betas=betas) if source else None
+    data = torch.rand(5958, 784)                  # the training 2s
 
     def codes():
-        c = torch.randint(0, ncat, (n,))
-        u = 2 * torch.rand(n, ncont) - 1
-        return torch.cat([torch.randn(n, nz), F.one_hot(c, ncat).to(torch.float64), u], 1), c, u
+        return 2 * torch.rand(n, nz + nc) - 1
+
+    def info(q, zin):                             # L_Q: MSE of Q's means on c
+        return F.mse_loss(q, zin[:, nz:])
+
+    def frozen(params, on):
+        for p in params:
+            p.requires_grad_(not on)
 
     def step():
-        x = data[torch.randint(0, data.shape[0], (n,))]
-        optD.zero_grad()
-        with torch.no_grad():
-            fake = G(codes()[0])
-        loss = bce(head(trunk(x)), 1.0) + bce(head(trunk(fake)), 0.0)
-        loss.backward()
-        optD.step()
-        for p in D:
-            p.requires_grad_(False)
+        for _ in range(2):                        # D's steps
+            x = data[torch.randint(0, data.shape[0], (n,))]
+            zin = codes()
+            optD.zero_grad()
+            optQ.zero_grad()
+            loss = bce(head(trunk(x)), 1.0)
+            with torch.no_grad():
+                fake = G(zin)
+            h = trunk(fake)
+            loss = loss + bce(head(h), 0.0)
+            if not source:
+                loss = loss + lam * info(Q(h), zin)
+            loss.backward()
+            optD.step()
+            if not source:
+                optQ.step()
+        frozen(D, True)                           # G's step: only G changes
+        frozen(Q.parameters(), True)
+        zin = codes()
         optG.zero_grad()
-        optQ.zero_grad()
-        zin, c, u = codes()
         h = trunk(G(zin))
-        q = Q(h)
-        loss = bce(head(h), 1.0) + F.cross_entropy(q[:, :ncat], c) + F.mse_loss(q[:, ncat:], u)
+        loss = bce(head(h), 1.0)
+        if not source:
+            loss = loss + lam * info(Q(h), zin)
         loss.backward()
         optG.step()
-        optQ.step()
-        for p in D:
-            p.requires_grad_(True)
+        frozen(Q.parameters(), False)
+        if source:                                # the source's Q step: Q and G
+            zin = codes()
+            optGq.zero_grad()
+            optQ.zero_grad()
+            (lam * info(Q(trunk(G(zin))), zin)).backward()
+            optGq.step()
+            optQ.step()
+        frozen(D, False)
 
-    global WARMUP, ITERS
-    saved = WARMUP, ITERS
-    WARMUP, ITERS = warmup, iters
-    timed("dcgan-n" if narrow else "dcgan", step)
-    WARMUP, ITERS = saved
+    if source:
+        timed("09-info-src", n, step, warmup=2, iters=20)
+    else:
+        timed("09-infogan", n, step, warmup=5, iters=60)
 
 
 if __name__ == "__main__":
-    torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
-    torch.set_default_dtype(torch.float64)
+    args = sys.argv[1:]
+    if len(args) < 2 or args[1] not in ("64", "32"):
+        sys.exit("usage: torch_iter.py THREADS 64|32 [--iters N] [--warmup N] [--only NAME]")
+    threads, bits = int(args[0]), args[1]
+    for flag, value in zip(args[2::2], args[3::2]):
+        key = flag.lstrip("-")
+        if key not in OPTS:
+            sys.exit(f"torch_iter.py: unknown flag {flag}")
+        OPTS[key] = value if key == "only" else int(value)
+    torch.set_num_threads(threads)
+    torch.set_default_dtype(torch.float64 if bits == "64" else torch.float32)
     torch.manual_seed(1)
+    print(f"# torch {torch.__version__} threads {torch.get_num_threads()} float{bits}", flush=True)
     gan(False)
     gan(True)
     aae()
-    dcgan()
+    infogan(False)
+    infogan(True)

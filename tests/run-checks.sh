@@ -31,6 +31,10 @@
 #             prints K.out (tests/solutions.sh)
 #   grading   every verdict of make diff-exercise on fixture submissions,
 #             its time limit and its sandbox (tests/diff-exercise-test.sh)
+#   bench     make bench's plumbing on one tiny case (bench/run.sh: one quick
+#             run, two iterations of one model, no PyTorch): the table and its
+#             files appear; every benchmark's multiply-add count agrees with
+#             the gsl_blas_dgemm calls it makes; OpenBLAS's fast kernels
 #
 # Without --only the groups run side by side, CHECK_JOBS at a time (default:
 # one per CPU), slowest first; each group's lines are printed together, in the
@@ -46,12 +50,12 @@ if [ -z "$only" ]; then
     jobs=${CHECK_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
     started=$(date +%s)
     # slowest first, so that the last group to start is a short one
-    echo "make check: 16 test groups, $jobs at a time"
+    echo "make check: 17 test groups, $jobs at a time"
     # shellcheck disable=SC2016
-    printf '%s\n' goals robust sanitize solutions unit site figures golden persist badinput grading clang judge diagrams shape blas |
+    printf '%s\n' goals robust sanitize solutions unit site figures golden persist badinput grading clang judge bench diagrams shape blas |
         xargs -P "$jobs" -I GROUP sh -c 's=$(date +%s); sh tests/run-checks.sh --only "$1" $2 > "$3/$1.log" 2>&1
             echo "  $1: $(tail -n 1 "$3/$1.log") ($(( $(date +%s) - s )) s)"' _ GROUP "$chapters" "$tmp"
-    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize diagrams site solutions grading; do
+    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize diagrams site solutions grading bench; do
         if tail -n 1 "$tmp/$g.log" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
             sed '$d' "$tmp/$g.log"
         else
@@ -311,6 +315,28 @@ fi
 if want site; then
     # shellcheck disable=SC2086
     run_lines "" tests/site-check.sh $chapters
+fi
+if want bench; then
+    # the numbers are not checked (a benchmark never fails the build), only
+    # that make bench's steps run and write their table, text files and chart
+    first=${chapters%% *}
+    if sh bench/run.sh --out "$tmp/bench" --chapters "$first" --runs 1 --quick-only --iters 2 --warmup 0 \
+            --only 08-gan --dgemm-seconds 0.01 --no-torch > "$tmp/out" 2>&1 &&
+       grep -q "^$first " "$tmp/bench/latest.txt" && grep -q "^  08-gan b100 " "$tmp/bench/latest.txt" &&
+       [ -n "$(find "$tmp/bench" -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9].txt')" ] &&
+       [ -s "$tmp/bench/latest.png" ]; then ok "bench: bench/run.sh writes the table, its dated copy and the chart"
+    else bad "bench: bench/run.sh writes the table, its dated copy and the chart" "$tmp/out"; fi
+    # one iteration of every model: the count from the shapes (bench/flops.h) = what gsl_blas_dgemm sees
+    for b in build/bench/iter-*; do
+        if OPENBLAS_NUM_THREADS=1 "$b" --iters 1 --warmup 0 --dgemm-seconds 0 > "$tmp/out" 2>&1
+        then ok "bench $(basename "$b"): multiply-adds counted from the shapes = gsl_blas_dgemm's"
+        else bad "bench $(basename "$b"): multiply-adds counted from the shapes = gsl_blas_dgemm's" "$tmp/out"; fi
+        if grep -qw avx /proc/cpuinfo 2> /dev/null; then
+            core=$(env -u OPENBLAS_CORETYPE OPENBLAS_VERBOSE=2 "$b" --only none 2>&1 | sed -n 's/^Core: //p' | tail -n 1)
+            if [ -n "$core" ] && [ "$core" != Prescott ]; then ok "bench $(basename "$b") runs OpenBLAS's $core kernels"
+            else echo "OpenBLAS kernels: ${core:-unknown}" > "$tmp/core"; bad "bench $(basename "$b") runs fast kernels" "$tmp/core"; fi
+        fi
+    done
 fi
 
 echo "$pass passed, $fail failed"
