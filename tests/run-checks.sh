@@ -26,6 +26,11 @@
 #             prints K.out (tests/solutions.sh)
 #   grading   every verdict of make diff-exercise on fixture submissions,
 #             its time limit and its sandbox (tests/diff-exercise-test.sh)
+#   diagrams  every chapters/NN/diagrams/*.dot draws the sizes bin/NN --help
+#             prints as defaults (tests/diagram-sizes.sh)
+#   site      the docs site, built from the READMEs and diagrams, opened page
+#             by page in headless Chromium: no broken link, missing image or
+#             raw math (tests/site-check.sh; screenshot: build/site-check.png)
 #
 # Without --only the groups run side by side, CHECK_JOBS at a time (default:
 # one per CPU), slowest first; each group's lines are printed together, in the
@@ -41,12 +46,12 @@ if [ -z "$only" ]; then
     jobs=${CHECK_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
     started=$(date +%s)
     # slowest first, so that the last group to start is a short one
-    echo "make check: 14 test groups, $jobs at a time"
+    echo "make check: 16 test groups, $jobs at a time"
     # shellcheck disable=SC2016
-    printf '%s\n' goals robust sanitize solutions unit figures golden persist badinput grading clang judge shape blas |
+    printf '%s\n' goals robust sanitize solutions unit site figures golden persist badinput grading clang judge diagrams shape blas |
         xargs -P "$jobs" -I GROUP sh -c 's=$(date +%s); sh tests/run-checks.sh --only "$1" $2 > "$3/$1.log" 2>&1
             echo "  $1: $(tail -n 1 "$3/$1.log") ($(( $(date +%s) - s )) s)"' _ GROUP "$chapters" "$tmp"
-    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize solutions grading; do
+    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize diagrams site solutions grading; do
         if tail -n 1 "$tmp/$g.log" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
             sed '$d' "$tmp/$g.log"
         else
@@ -242,55 +247,38 @@ if want goals; then
     done
 fi
 
-if want persist; then
-    sh tests/persist.sh > "$tmp/persist" 2>&1
+# run_lines PREFIX SCRIPT ARGS...: a test script's PASS/FAIL lines counted like
+# ours (PREFIX before each), its indented details and "robust: " notes shown;
+# a script that fails without a FAIL line is a failure of its own
+run_lines() {
+    prefix=$1; shift
+    sh "$@" > "$tmp/lines" 2>&1; lines_status=$?
     while IFS= read -r line; do
         case "$line" in
-            "PASS  "*) ok "${line#PASS  }" ;;
-            "FAIL  "*) bad "${line#FAIL  }" ;;
-            "        "*) echo "$line" ;;
-        esac
-    done < "$tmp/persist"
-fi
-
-# run_script SCRIPT ARGS...: its PASS/FAIL lines, counted like the others
-run_script() {
-    sh "$@" > "$tmp/script" 2>&1; script_status=$?
-    while IFS= read -r line; do
-        case "$line" in
-            "PASS  "*) ok "${line#PASS  }" ;;
-            "FAIL  "*) bad "${line#FAIL  }" ;;
-            "        "*) echo "$line" ;;
-        esac
-    done < "$tmp/script"
-    if [ $script_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/script"; then bad "$1 exit $script_status" "$tmp/script"; fi
-}
-
-if want solutions; then
-    # shellcheck disable=SC2086
-    run_script tests/solutions.sh $chapters
-fi
-
-if want grading; then
-    run_script tests/diff-exercise-test.sh
-fi
-
-# robust: PASS/FAIL lines of tests/fuzz.sh, counted like the others
-run_fuzz() {
-    sh tests/fuzz.sh "$1" build/fuzz-mutate "$2" > "$tmp/fuzz" 2>&1
-    fuzz_status=$?
-    while IFS= read -r line; do
-        case "$line" in
-            "PASS  "*) ok "${3}${line#PASS  }" ;;
-            "FAIL  "*) bad "${3}${line#FAIL  }"; echo "$line" > "$tmp/fuzz-one" ;;
+            "PASS  "*) ok "$prefix${line#PASS  }" ;;
+            "FAIL  "*) bad "$prefix${line#FAIL  }" ;;
             "        "*) echo "$line" ;;
             "robust: "*) echo "      $line" ;;
         esac
-    done < "$tmp/fuzz"
-    if [ $fuzz_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/fuzz"; then bad "${3}robust (tests/fuzz.sh exit $fuzz_status)" "$tmp/fuzz"; fi
+    done < "$tmp/lines"
+    if [ $lines_status -ne 0 ] && ! grep -q "^FAIL" "$tmp/lines"; then bad "$prefix$1 (exit $lines_status)" "$tmp/lines"; fi
 }
+
+if want persist; then
+    run_lines "" tests/persist.sh
+fi
+
+if want solutions; then
+    # shellcheck disable=SC2086
+    run_lines "" tests/solutions.sh $chapters
+fi
+
+if want grading; then
+    run_lines "" tests/diff-exercise-test.sh
+fi
+
 if want robust; then
-    run_fuzz bin 200 ""
+    run_lines "" tests/fuzz.sh bin build/fuzz-mutate 200
     # the largest models the flags allow, in 1.5 GB: one line, exit 1 (GSL's
     # own handler would abort with a core dump)
     for case in "05-gan --hidden 4096 --batch 100000" "07-wgan --hidden 4096 --batch 100000" \
@@ -315,7 +303,16 @@ if want sanitize; then
         if "$t" > "$tmp/err" 2>&1; then ok "sanitize $(basename "$t")"; else bad "sanitize $(basename "$t")" "$tmp/err"; fi
     done
     # the loaders under ASan and UBSan: 20 cases a file (the full set runs above)
-    run_fuzz build/san/bin 20 "sanitize "
+    run_lines "sanitize " tests/fuzz.sh build/san/bin build/fuzz-mutate 20
+fi
+
+if want diagrams; then
+    # shellcheck disable=SC2086
+    run_lines "" tests/diagram-sizes.sh $chapters
+fi
+if want site; then
+    # shellcheck disable=SC2086
+    run_lines "" tests/site-check.sh $chapters
 fi
 
 echo "$pass passed, $fail failed"
