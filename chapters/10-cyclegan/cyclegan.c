@@ -863,7 +863,7 @@ static cg_config recipe(const config *cfg, const cli *c, int quick, gen_kind gen
 #define PICK(flag, field, value) (cli_given(c, flag) ? cfg->field : (value))
     return (cg_config){
         .gen = gen, .lambda = cfg->lambda, .one_sided = cfg->one_sided, .beta1 = cfg->beta1, .decay = toy,
-        .steps = toy ? PICK("toy-steps", toy_steps, quick ? 200 : 4000) : PICK("steps", steps, quick ? 20 : glob ? 1000 : 300),
+        .steps = toy ? PICK("toy-steps", toy_steps, quick ? 200 : 4000) : PICK("steps", steps, quick ? (glob ? 6 : 20) : glob ? 1000 : 300),
         .batch = toy ? 128 : PICK("batch", batch, quick ? 8 : 32),
         .width = toy ? 32 : PICK("width", width, quick ? 4 : 8),
         .code = PICK("code", code, quick ? 16 : 128), .d_hidden = toy ? 32 : PICK("d-hidden", d_hidden, quick ? 32 : 256),
