@@ -17,8 +17,9 @@ set grid noxtics ytics
 set origin 0, 0
 set size 0.66, 0.92
 set logscale y
+set yrange [1:*]
 set ylabel "ms per iteration (median)"
-set key top left horizontal maxcols 2 font ",11"
+set key below horizontal maxcols 3 font ",11"
 if (have_torch) {
     plot dat using 2:xtic(1) title "genlab f64, 1 thread" lt 1, '' using 3 title "genlab f64, 2 threads" lt 5, \
          '' using 4 title "PyTorch f64, 1 thread" lt 2, '' using 5 title "PyTorch f64, 2 threads" lt 7, \
@@ -30,10 +31,15 @@ if (have_torch) {
 set origin 0.66, 0
 set size 0.34, 0.92
 unset logscale y
-set yrange [0:1.15]
+set autoscale y
+stats dat using ($8 / $9) nooutput
+r_max = STATS_max
+stats dat using ($10 / $11) nooutput
+r_max = STATS_max > r_max ? STATS_max : r_max
+set yrange [0:(r_max > 1 ? 1.15 * r_max : 1.15)]
 set ylabel "genlab GFLOP/s / dgemm's GFLOP/s"
-set key top right vertical
-set label 1 "1 = as fast as one big dgemm" at graph 0.02, first 1.03 font ",10" tc rgb c_grey
+set key below vertical
+set label 1 "1 = as fast as one big dgemm" at graph 0.98, first 1 right offset 0, 0.6 font ",10" tc rgb c_grey
 set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb c_grey
 plot dat using ($8 / $9):xtic(1) title "1 thread" lt 1, '' using ($10 / $11) title "2 threads" lt 5
 unset multiplot

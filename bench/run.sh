@@ -165,13 +165,13 @@ fi
             split(line, f, " ")
             d = f[2] == "-" || f[2] == "failed" ? f[2] : f[2] (f[3] < runs ? "*" : "")
             if (f[3] < runs && f[2] != "-" && f[2] != "failed") starred = 1
-            printf "%-18s %3s %9s %7s\n", f[1], "", d, f[4]
+            printf "%-18s %3s %9s %7s\n", f[1], "", d, f[4]; nchap++
             split(f[1], num, "-")
             models_of(num[1] "-")
         }
         models_of("")
         print ""
-        print "wall s: median of " runs " runs of the whole process (bin/NN --quiet, and --quick)" \
+        if (nchap) print "wall s: median of " runs " runs of the whole process (bin/NN --quiet, and --quick)" \
               (starred ? "; * a default run over " long " s, timed once" : "")
         if (nm) {
             print "ms per iter: median (10th percentile) of the iterations timed one by one, after a warm-up;" 
@@ -201,5 +201,5 @@ if grep -qv '^#' "$tmp/g1" 2> /dev/null && command -v gnuplot > /dev/null; then
             -e "subtitle = '$(sed -n 2p "$tmp/table" | sed "s/'//g; s/; load.*//")'" bench/plot.gp 2> "$tmp/gp" && [ ! -s "$tmp/gp" ] ||
         { echo "bench: gnuplot:" >&2; cat "$tmp/gp" >&2; status=1; }
 fi
-echo "(bench/results: $stamp.txt, latest.txt, latest.png)"
+echo "($out: $stamp.txt, latest.txt, latest.png)"
 exit $status
