@@ -115,7 +115,7 @@ judge: build/judge/mnist.judge
 # chapter's main() is left out), so tests depend on every chapter source.
 # (-Wno-unused-function: a test uses only some of the chapter's functions.)
 CHAPTER_SRC := $(wildcard chapters/*/*.c)
-build/tests/%: tests/%.c $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/tests
+build/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -o $@ $< $(LIB) $(LDLIBS) -lcmocka
 build/san/tests/%: tests/%.c $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -Wno-unused-function -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
