@@ -33,6 +33,7 @@
  *   batchnorm.h  batch normalisation per channel                    (09)
  *   assign.h     best one-to-one matching of classes to clusters    (11)
  *   layernorm.h  layer normalisation per sample                     (09)
+ *   norm.h       layer or batch normalisation, chosen at run time   (09)
  */
 #ifndef GENLAB_H
 #define GENLAB_H
@@ -68,6 +69,7 @@
 #include "judge.h"
 #include "checkpoint.h"
 #include "layernorm.h"
+#include "norm.h"
 #include "loss.h"
 #include "matrix.h"
 #include "metrics.h"

@@ -82,7 +82,14 @@ done <<EOF
 07-wgan|--method gp --target bimodal|
 08-mnist-gan|--model gan|10
 09-infogan|--digit 2|10
+09-infogan|--categorical 10 --d-norm batch|10
 10-cyclegan|--compare none --restarts 0|10
 11-aae|--variant unlabelled|10
 EOF
+# 09's two normalisations have the same parameter sizes: the checkpoint says
+# which one it holds, and the other is refused
+b=bin/09-infogan
+expect 0 "09-infogan --d-norm layer --save" $b --quick --save "$tmp/ln.ckpt"
+expect 1 "09-infogan --d-norm batch --load of a layer-norm model" $b --quick --d-norm batch --load "$tmp/ln.ckpt"
+expect 1 "09-infogan --d-norm batch --resume of a layer-norm model" $b --quick --d-norm batch --resume "$tmp/ln.ckpt" --steps 30
 [ $fails -eq 0 ]

@@ -22,11 +22,14 @@
 #include "kinkcheck.h"
 #include "testlib.h"
 
+static long use_bn;   /* 1: the small models normalise D and Q with batch norm (--d-norm batch) */
+
 static ig_config small_config(long ncat, wiring_kind w)
 {
     return (ig_config){.steps = 30, .batch = 8, .noise_dim = 3, .ncat = ncat, .dense = 6, .channels = 2,
                        .digit = 2, .d_steps = 2, .lr_d = 2e-3, .lr_g = 1e-2, .lr_q = 2e-3, .beta1 = 0.5,
-                       .slope = 0.3, .ln_eps = 1e-3, .info_w = 0.7, .cat_w = 1.3, .wiring = w};
+                       .slope = 0.3, .ln_eps = 1e-3, .info_w = 0.7, .cat_w = 1.3, .wiring = w,
+                       .d_bn = use_bn};
 }
 
 /* ---- gradient checks --------------------------------------------------------
@@ -77,7 +80,7 @@ static infogan *trained_a_little(const ig_config *cfg, const image_set *data, un
 static void check_all(long ncat, wiring_kind w)
 {
     char what[64];
-    const char *tag = w == WIRE_PAPER ? "paper" : "source";
+    const char *tag = w == WIRE_PAPER ? (use_bn ? "paper, BN" : "paper") : (use_bn ? "source, BN" : "source");
     image_set *data = random_images(12, 1, 1);
     ig_config cfg = small_config(ncat, w);
     for (unsigned long seed = 1; seed <= 2; seed++) {
@@ -120,6 +123,15 @@ static void test_grad_paper_continuous(void **s) { (void)s; check_all(0, WIRE_PA
 static void test_grad_paper_categorical(void **s) { (void)s; check_all(4, WIRE_PAPER); }
 static void test_grad_source_continuous(void **s) { (void)s; check_all(0, WIRE_SOURCE); }
 static void test_grad_source_categorical(void **s) { (void)s; check_all(4, WIRE_SOURCE); }
+/* --d-norm batch: the batch statistics of D's real and fake passes, and of G's */
+static void test_grad_batchnorm(void **s)
+{
+    (void)s;
+    use_bn = 1;
+    check_all(4, WIRE_PAPER);
+    check_all(0, WIRE_SOURCE);
+    use_bn = 0;
+}
 
 /* The heads' backward with Q's share of dL/df written over D's instead of
  * added to it: it runs, it trains something; only the check says it is wrong. */
@@ -133,13 +145,13 @@ static void g_grad_heads_overwritten(infogan *m)
     dense_backward(&m->dh, m->f.v, m->logit.d, m->f.d);
     dense_backward(&m->q2, m->r1.v, m->qo.d, m->r1.d);
     leaky_relu_backward(m->cfg.slope, m->m1.v, m->r1.d, m->m1.d);
-    layernorm_backward(m->ql1, m->u1.v, m->m1.d, m->u1.d);
+    norm_backward(&m->ql1, m->u1.v, m->m1.d, m->u1.d);
     dense_backward(&m->q1, m->f.v, m->u1.d, m->f.d);           /* = instead of += */
     leaky_relu_backward(m->cfg.slope, m->l3.v, m->f.d, m->l3.d);
-    layernorm_backward(m->dl3, m->t3.v, m->l3.d, m->t3.d);
+    norm_backward(&m->dl3, m->t3.v, m->l3.d, m->t3.d);
     dense_backward(&m->d3, m->s2.v, m->t3.d, m->s2.d);
     leaky_relu_backward(m->cfg.slope, m->l2.v, m->s2.d, m->l2.d);
-    layernorm_backward(m->dl2, m->t2.v, m->l2.d, m->t2.d);
+    norm_backward(&m->dl2, m->t2.v, m->l2.d, m->t2.d);
     conv_backward(&m->d2, m->s1.v, m->t2.d, m->s1.d, m->work);
     leaky_relu_backward(m->cfg.slope, m->t1.v, m->s1.d, m->t1.d);
     conv_backward(&m->d1, m->x.v, m->t1.d, m->x.d, m->work);
@@ -293,6 +305,7 @@ static void check_resume(long ncat, wiring_kind w)
 static void test_resume_paper(void **s) { (void)s; check_resume(0, WIRE_PAPER); }
 static void test_resume_source(void **s) { (void)s; check_resume(0, WIRE_SOURCE); }
 static void test_resume_categorical(void **s) { (void)s; check_resume(3, WIRE_PAPER); }
+static void test_resume_batchnorm(void **s) { (void)s; use_bn = 1; check_resume(3, WIRE_PAPER); use_bn = 0; }
 
 int main(void)
 {
@@ -301,12 +314,14 @@ int main(void)
         cmocka_unit_test(test_grad_paper_categorical),
         cmocka_unit_test(test_grad_source_continuous),
         cmocka_unit_test(test_grad_source_categorical),
+        cmocka_unit_test(test_grad_batchnorm),
         cmocka_unit_test(test_wrong_gradient_is_caught),
         cmocka_unit_test(test_best_matching),
         cmocka_unit_test(test_sample_codes),
         cmocka_unit_test(test_resume_paper),
         cmocka_unit_test(test_resume_source),
         cmocka_unit_test(test_resume_categorical),
+        cmocka_unit_test(test_resume_batchnorm),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

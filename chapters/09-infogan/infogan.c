@@ -35,22 +35,24 @@
  *
  *     G:  [z | cat | c] -> dense H, BN, ReLU -> dense 2F x 7 x 7, BN, ReLU
  *         -> convT F (14 x 14), BN, ReLU -> convT 1 (28 x 28), sigmoid
- *     trunk: x -> conv F (14 x 14), LReLU -> conv 2F (7 x 7), LN, LReLU
- *         -> dense H, LN, LReLU = features f, shared by the two heads:
- *     D: dense 1 (a logit)          Q: dense 128, LN, LReLU -> dense ncat + 2
+ *     trunk: x -> conv F (14 x 14), LReLU -> conv 2F (7 x 7), N, LReLU
+ *         -> dense H, N, LReLU = features f, shared by the two heads:
+ *     D: dense 1 (a logit)          Q: dense 128, N, LReLU -> dense ncat + 2
  *
  * The source: H = 1024, F = 64, LeakyReLU slope 0.3 (Keras's default).
  * Batch norm (common/batchnorm.h) normalises each unit of the dense 2F x 7
  * x 7 layer (Keras does it before the reshape; per channel, G collapses:
- * README), each channel of the convT. Layer norm (common/layernorm.h) keeps
- * D's verdict on an image independent of its batch. Biases are kept.
+ * README), each channel of the convT. N (common/norm.h): the source's layer
+ * norm, D's verdict on an image independent of its batch; or (--d-norm batch)
+ * the paper's batch norm, with the statistics of the batch D is shown, real
+ * and fake apart: D sees how a batch differs from real ones. Biases are kept.
  * ------------------------------------------------------------------------- */
 typedef enum { WIRE_PAPER, WIRE_SOURCE } wiring_kind;
 typedef struct ig_config {    /* one model's settings, from recipe() (Appendix C) */
     long steps, batch, noise_dim; /* iterations; rows per batch; z's size (62)     */
     long ncat, digit;         /* categorical code's values (0: none, one digit: this) */
     long dense, channels;     /* H and F above                                     */
-    long d_steps;             /* D updates per G update (the source: 2)            */
+    long d_steps, d_bn;       /* D updates per G update (source: 2); N: batch norm? */
     double lr_d, lr_g, lr_q, beta1, slope, ln_eps;  /* Adam; LeakyReLU; layer norm */
     double info_w, cat_w;     /* lambda: weight of L_Q; of its categorical part    */
     wiring_kind wiring;       /* which parameters L_Q trains (section 5)           */
@@ -64,7 +66,7 @@ typedef struct infogan {
     params *PG, *PD, *PQ;            /* G; trunk + D head; Q head                 */
     optimizer *optG, *optD, *optQ, *optGq;  /* optGq: --wiring source's 2nd Adam of G */
     dense g1, g2, d3, dh, q1, q2;    conv g3, g4, d1, d2;     /* the layers, as drawn */
-    batchnorm *gb1, *gb2, *gb3;      layernorm *dl2, *dl3, *ql1;
+    batchnorm *gb1, *gb2, *gb3;      anynorm dl2, dl3, ql1;
     buf in, h1, n1, a1, h2, n2, a2, h3, n3, a3, h4, x;        /* G, in its order  */
     buf t1, s1, t2, l2, s2, t3, l3, f, logit, u1, m1, r1, qo; /* trunk, heads     */
     gsl_matrix *real;                /* (n, 784) a batch of training images       */
@@ -79,26 +81,23 @@ static infogan *infogan_new(const ig_config *cfg, const image_set *data, unsigne
 {
     infogan *m = xcalloc(1, sizeof *m, "the model");
     const size_t H = (size_t)cfg->dense, F = (size_t)cfg->channels, n = (size_t)cfg->batch, S = 2 * F * 49;
-    *m = (infogan){.cfg = *cfg, .nz = (size_t)cfg->noise_dim, .ncat = (size_t)cfg->ncat, .n = n,
-                   .r = rng_new(seed), .data = data};
-    m->nin = m->nz + m->ncat + N_CONT;
-    m->nq = m->ncat + N_CONT;
+    *m = (infogan){.cfg = *cfg, .nz = (size_t)cfg->noise_dim, .ncat = (size_t)cfg->ncat, .n = n, .r = rng_new(seed),
+                   .nin = (size_t)(cfg->noise_dim + cfg->ncat) + N_CONT, .nq = (size_t)cfg->ncat + N_CONT, .data = data};
     m->PG = params_alloc(dense_size(m->nin, H) + dense_size(H, S) + conv_size(2 * F, F, 4) + conv_size(F, 1, 4)
                          + batchnorm_size(H) + batchnorm_size(S) + batchnorm_size(F));
     m->PD = params_alloc(conv_size(1, F, 4) + conv_size(F, 2 * F, 4) + dense_size(S, H) + dense_size(H, 1)
-                         + layernorm_size(2 * F) + layernorm_size(H));
+                         + layernorm_size(2 * F) + layernorm_size(H));     /* = batchnorm_size */
     m->PQ = params_alloc(dense_size(H, 128) + layernorm_size(128) + dense_size(128, m->nq));
     dense_bind(&m->g1, m->PG, m->nin, H);                m->gb1 = batchnorm_new(m->PG, H, 1);
     dense_bind(&m->g2, m->PG, H, S);                     m->gb2 = batchnorm_new(m->PG, S, 1);
     convt_bind(&m->g3, m->PG, 2 * F, F, 7, 7, 4, 2, 1);  m->gb3 = batchnorm_new(m->PG, F, 196);
     convt_bind(&m->g4, m->PG, F, 1, 14, 14, 4, 2, 1);
     conv_bind(&m->d1, m->PD, 1, F, SIDE, SIDE, 4, 2, 1);
-    conv_bind(&m->d2, m->PD, F, 2 * F, 14, 14, 4, 2, 1); m->dl2 = layernorm_new(m->PD, 2 * F, 49);
-    dense_bind(&m->d3, m->PD, S, H);                     m->dl3 = layernorm_new(m->PD, H, 1);
+    conv_bind(&m->d2, m->PD, F, 2 * F, 14, 14, 4, 2, 1); m->dl2 = norm_new(m->PD, 2 * F, 49, (int)cfg->d_bn, cfg->ln_eps);
+    dense_bind(&m->d3, m->PD, S, H);                     m->dl3 = norm_new(m->PD, H, 1, (int)cfg->d_bn, cfg->ln_eps);
     dense_bind(&m->dh, m->PD, H, 1);
-    dense_bind(&m->q1, m->PQ, H, 128);                   m->ql1 = layernorm_new(m->PQ, 128, 1);
+    dense_bind(&m->q1, m->PQ, H, 128);                   m->ql1 = norm_new(m->PQ, 128, 1, (int)cfg->d_bn, cfg->ln_eps);
     dense_bind(&m->q2, m->PQ, 128, m->nq);
-    m->dl2->eps = m->dl3->eps = m->ql1->eps = cfg->ln_eps;
     dense *dl[] = {&m->g1, &m->g2, &m->d3, &m->dh, &m->q1, &m->q2};
     conv *cl[] = {&m->g3, &m->g4, &m->d1, &m->d2};
     for (int k = 0; k < 6; k++)     /* Xavier: Keras's Glorot default, as a normal */
@@ -114,10 +113,8 @@ static infogan *infogan_new(const ig_config *cfg, const image_set *data, unsigne
                 &m->s2, &m->h3, &m->n3, &m->a3, &m->t1, &m->s1, &m->u1, &m->m1, &m->r1, &m->h4, &m->x, &m->logit, &m->qo};
     const size_t w[] = {m->nin, H, H, H, H, H, H, S, S, S, S, S, S, F * 196, F * 196, F * 196, F * 196, F * 196,
                         128, 128, 128, IMG, IMG, 1, m->nq};
-    for (size_t k = 0; k < sizeof w / sizeof w[0]; k++) {
-        ws_add(m->ws, &b[k]->v, w[k]);
-        ws_add(m->ws, &b[k]->d, w[k]);
-    }
+    for (size_t k = 0; k < sizeof w / sizeof w[0]; k++)
+        ws_add(m->ws, &b[k]->v, w[k]), ws_add(m->ws, &b[k]->d, w[k]);
     ws_add(m->ws, &m->real, IMG);
     m->work = gsl_vector_alloc(16 * (F * 49 > 196 ? F * 49 : 196));  /* im2col: g3, d2 | g4, d1 */
     return m;
@@ -128,7 +125,7 @@ static void infogan_free(infogan *m)
     params_free(m->PG); params_free(m->PD); params_free(m->PQ);
     optim_free(m->optG); optim_free(m->optD); optim_free(m->optQ); optim_free(m->optGq);
     batchnorm_free(m->gb1); batchnorm_free(m->gb2); batchnorm_free(m->gb3);
-    layernorm_free(m->dl2); layernorm_free(m->dl3); layernorm_free(m->ql1);
+    norm_free(&m->dl2); norm_free(&m->dl3); norm_free(&m->ql1);
     ws_free(m->ws); gsl_vector_free(m->work); gsl_rng_free(m->r); free(m);
 }
 
@@ -185,16 +182,16 @@ static void d_forward(infogan *m, const gsl_matrix *X, int with_q)
     conv_forward(&m->d1, X, m->t1.v, m->work);               /* (n, F x 14 x 14)  */
     leaky_relu_forward(s, m->t1.v, m->s1.v);
     conv_forward(&m->d2, m->s1.v, m->t2.v, m->work);         /* (n, 2F x 7 x 7)   */
-    layernorm_forward(m->dl2, m->t2.v, m->l2.v);             /* each pixel's 2F channels */
+    norm_forward(&m->dl2, m->t2.v, m->l2.v);                 /* LN: each pixel's 2F channels */
     leaky_relu_forward(s, m->l2.v, m->s2.v);
     dense_forward(&m->d3, m->s2.v, m->t3.v);                 /* (n, H)            */
-    layernorm_forward(m->dl3, m->t3.v, m->l3.v);
+    norm_forward(&m->dl3, m->t3.v, m->l3.v);
     leaky_relu_forward(s, m->l3.v, m->f.v);                  /* features f        */
     dense_forward(&m->dh, m->f.v, m->logit.v);               /* D: (n, 1) logit   */
     if (!with_q)
         return;
     dense_forward(&m->q1, m->f.v, m->u1.v);                  /* Q: (n, 128)       */
-    layernorm_forward(m->ql1, m->u1.v, m->m1.v);
+    norm_forward(&m->ql1, m->u1.v, m->m1.v);
     leaky_relu_forward(s, m->m1.v, m->r1.v);
     dense_forward(&m->q2, m->r1.v, m->qo.v);                 /* (n, ncat + 2)     */
 }
@@ -209,16 +206,16 @@ static void d_backward(infogan *m, const gsl_matrix *X, int with_d, int with_q, 
     if (with_q) {
         dense_backward(&m->q2, m->r1.v, m->qo.d, m->r1.d);
         leaky_relu_backward(s, m->m1.v, m->r1.d, m->m1.d);
-        layernorm_backward(m->ql1, m->u1.v, m->m1.d, m->u1.d);
+        norm_backward(&m->ql1, m->u1.v, m->m1.d, m->u1.d);
         dense_backward(&m->q1, m->f.v, m->u1.d, with_d ? m->l3.d : m->f.d);
         if (with_d)
             gsl_matrix_add(m->f.d, m->l3.d);                 /* df = D's share + Q's */
     }
     leaky_relu_backward(s, m->l3.v, m->f.d, m->l3.d);
-    layernorm_backward(m->dl3, m->t3.v, m->l3.d, m->t3.d);
+    norm_backward(&m->dl3, m->t3.v, m->l3.d, m->t3.d);
     dense_backward(&m->d3, m->s2.v, m->t3.d, m->s2.d);
     leaky_relu_backward(s, m->l2.v, m->s2.d, m->l2.d);
-    layernorm_backward(m->dl2, m->t2.v, m->l2.d, m->t2.d);
+    norm_backward(&m->dl2, m->t2.v, m->l2.d, m->t2.d);
     conv_backward(&m->d2, m->s1.v, m->t2.d, m->s1.d, m->work);
     leaky_relu_backward(s, m->t1.v, m->s1.d, m->t1.d);
     conv_backward(&m->d1, X, m->t1.d, dX, m->work);
@@ -262,10 +259,7 @@ static void draw_codes(gsl_rng *r, gsl_matrix *in, size_t nz, size_t ncat, int g
     }
 }
 
-static gsl_matrix_view cols(gsl_matrix *A, size_t from, size_t k)
-{
-    return gsl_matrix_submatrix(A, 0, from, A->size1, k);
-}
+static gsl_matrix_view cols(gsl_matrix *A, size_t from, size_t k) { return gsl_matrix_submatrix(A, 0, from, A->size1, k); }
 
 /* L_Q of Q's output qo for the codes in m->in; with want_grad, qo.d = dL_Q/dqo
  * times `scale` (lambda, the weight the caller gives it) */
@@ -426,8 +420,8 @@ static sample_set *sample_set_new(const infogan *m, size_t n, unsigned long seed
 
 static void sample_set_free(sample_set *e)
 {
-    gsl_rng_free(e->r); gsl_matrix_free(e->codes); gsl_matrix_free(e->images); gsl_matrix_free(e->q); free(e->want);
-    free(e->judged); free(e);
+    gsl_rng_free(e->r); gsl_matrix_free(e->codes); gsl_matrix_free(e->images); gsl_matrix_free(e->q);
+    free(e->want); free(e->judged); free(e);
 }
 
 /* images = G(codes), BN's running averages; q = Q(images) if q; batch by batch */
@@ -473,8 +467,9 @@ static void recorder_init(recorder *rec, const session *S, const infogan *m, jud
 {
     const ig_config *c = &m->cfg;
     printf("\n== 7. Training on %zu images: H %ld, F %ld, slope %g; Adam(%g) lr D %g, G %g, Q %g; batch %ld; %ld "
-           "D steps per G step; wiring %s; lambda %g", m->data->n, c->dense, c->channels, c->slope, c->beta1, c->lr_d,
-           c->lr_g, c->lr_q, c->batch, c->d_steps, c->wiring == WIRE_PAPER ? "paper" : "source", c->info_w);
+           "D steps per G step; wiring %s; lambda %g%s", m->data->n, c->dense, c->channels, c->slope, c->beta1, c->lr_d,
+           c->lr_g, c->lr_q, c->batch, c->d_steps, c->wiring == WIRE_PAPER ? "paper" : "source", c->info_w,
+           c->d_bn ? "; batch norm in D and Q" : "");
     printf(S->load ? "\n" : "; %ld steps\n", c->steps);
     session_check_resume(S, m->step, c->steps);
     const long from = m->step, to = S->load ? from : c->steps, span = to - from;
@@ -695,6 +690,7 @@ static void describe(checkpoint *ck, infogan *m)
         checkpoint_add_vector(ck, name[k], k % 2 ? bn[k / 2]->running_var : bn[k / 2]->running_mean);
     }
     checkpoint_add_long(ck, "step", &m->step); checkpoint_add_long(ck, "digit", &m->cfg.digit);
+    checkpoint_add_long(ck, "d_batchnorm", &m->cfg.d_bn);
 }
 
 static void save_model(session *S, infogan *m)
@@ -712,12 +708,14 @@ static void save_model(session *S, infogan *m)
 static void load_model(session *S, infogan *m)
 {
     checkpoint ck;
-    const long digit = m->cfg.digit;
+    const long digit = m->cfg.digit, d_bn = m->cfg.d_bn;
     describe(&ck, m);
     session_load(S, &ck, "InfoGAN");
     gsl_rng_memcpy(m->r, S->rng);
     if (!m->ncat && m->cfg.digit != digit)
         die("%s: a model of the digit %ld; add --digit %ld", S->load ? S->load : S->resume, m->cfg.digit, m->cfg.digit);
+    if (m->cfg.d_bn != d_bn)                 /* same sizes, another layer: refuse */
+        die("%s: a model with --d-norm %s", S->load ? S->load : S->resume, m->cfg.d_bn ? "batch" : "layer");
 }
 
 /* ----------------------------------------------------------------------------
@@ -798,7 +796,7 @@ static void generate(infogan *m, session *S)
  * --save, --load, --generate, --resume) and the recipes.
  * ------------------------------------------------------------------------- */
 typedef struct config {
-    const char *recipe, *dataset, *data_dir, *judge_path, *wiring;
+    const char *recipe, *dataset, *data_dir, *judge_path, *wiring, *d_norm;
     long steps, batch, noise_dim, dense, channels, digit, categorical, d_steps;
     double lr_d, lr_g, lr_q, beta1, slope, info_w, cat_w;
     dataset_info ds;
@@ -809,7 +807,7 @@ typedef struct config {
 
 static void start(session *S, config *cfg, int argc, char **argv)
 {
-    *cfg = (config){.recipe = "default", .dataset = "mnist", .wiring = "paper",
+    *cfg = (config){.recipe = "default", .dataset = "mnist", .wiring = "paper", .d_norm = "layer",
                     .noise_dim = 62, .digit = 2, .d_steps = 2, .slope = 0.3, .cat_w = 1.0};
     const cli_option options[] = {
         {"recipe", CLI_CHOICE, &cfg->recipe, "default: narrow networks, batch 64; source: the source's model and settings", 0, 0, "default|source", 0},
@@ -828,6 +826,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"info-weight", CLI_REAL, &cfg->info_w, "lambda, the weight of Q's loss (default 2; categorical and source 1; 0: a plain GAN)", 0, 100, NULL, 0},
         {"cat-weight", CLI_REAL, &cfg->cat_w, "weight of the categorical part of Q's loss", 0, 100, NULL, 0},
         {"slope", CLI_REAL, &cfg->slope, "LeakyReLU's slope in D and Q (Keras 0.3, the paper 0.1)", 0, 1, NULL, 0},
+        {"d-norm", CLI_CHOICE, &cfg->d_norm, "normalisation in D and Q: layer (the source) or batch (the paper)", 0, 0, "layer|batch", 0},
         {"digit", CLI_INT, &cfg->digit, "the digit a model without categorical code learns", 0, 9, NULL, 0},
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images", 0, 0, "mnist|fashion", 0},
         {"data", CLI_STRING, &cfg->data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
@@ -858,6 +857,7 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
         .dense = PICK("dense", dense, quick ? 64 : src ? 1024 : 512),
         .channels = PICK("channels", channels, quick ? 8 : src ? 64 : 32),
         .noise_dim = cfg->noise_dim, .ncat = cfg->categorical, .digit = cfg->digit, .d_steps = PICK("d-steps", d_steps, cat && !src ? 1 : 2),
+        .d_bn = strcmp(cfg->d_norm, "batch") == 0,
         .ln_eps = 1e-3, .slope = cfg->slope, .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
