@@ -602,9 +602,10 @@ static void results(const run *R, const model_record *M, const image_set *train_
     const evaluation e = evaluate(M->A, R->test, NULL), tr = evaluate(M->A, &train_part, NULL);
     const judged jd = sample_prior(M->A, S->cli.seed + SAMPLES_FIGURE_SEED, samples->size1, samples, NULL, J);
     printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n", VARIANT_NAME[v], R->step, e.n);
-    printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   components used %d of 6\n"
-           "  style_match %.3f (%ld style numbers)\n", e.recon_mse, e.prior_match, e.purity, e.purity_any,
-           e.components_used, e.style_match, M->A->cfg.style);
+    printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   components used %d of 6\n",
+           e.recon_mse, e.prior_match, e.purity, e.purity_any, e.components_used);
+    if (M->A->cfg.style > 0)
+        printf("  style_match %.3f (the %ld style numbers in the prior's 99.5 %% ball)\n", e.style_match, M->A->cfg.style);
     printf("  (on the %zu training images: recon_mse %.5f   prior_match %.3f   cluster_purity %.3f)\n",
            tr.n, tr.recon_mse, tr.prior_match, tr.purity);
     printf("  class -> component:    0    1    2    3    4    5 none\n");
@@ -632,8 +633,7 @@ static void results(const run *R, const model_record *M, const image_set *train_
             metrics_setf(&S->m, m[k].value, "%s%s", m[k].name, R->n_models > 1 && lab && k != 2 ? "_labels" : "");
     if (J)
         metrics_set(&S->m, "fjd_floor", R->ref.floor), metrics_set(&S->m, "fjd_noise", R->ref.noise);
-    figures(S->cli.out, R, M, samples);                 /* Appendix A */
-    gsl_matrix_free(samples);
+    figures(S->cli.out, R, M, samples), gsl_matrix_free(samples);      /* Appendix A */
 }
 
 /* ----------------------------------------------------------------------------
