@@ -10,8 +10,8 @@ load "values.gp"
 variant = "source"
 fig_name = "styles_" . variant
 grid_w = value(fig_name . "_w"); grid_h = value(fig_name . "_h")
-fig_w = 600; fig_h = int(600.0 * grid_h / grid_w) + 60
+fig_w = 700; fig_h = int(700.0 * grid_h / grid_w) + 60
 load "style.gp"
 eval image_grid_setup
-set title sprintf("%s model: one style s per row, column k at the centre of petal k", variant)
+set title sprintf("%s model: a style s per row, petal k in column k", variant)
 plot fig_name . ".dat" matrix with image
