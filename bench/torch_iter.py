@@ -116,10 +116,10 @@ def gan(conditional):
 
 
 def aae():
-    n, K, S = 100, 6, 8                           # S: the code's style numbers (--style-dims)
-    E = mlp(784, 500, 300, 2 + S)
-    Gd = mlp(2 + S, 300, 500, 784)                # logits
-    D = mlp(2 + S + 7, 100, 100, 1)
+    n, K = 100, 6
+    E = mlp(784, 500, 300, 2)
+    Gd = mlp(2, 300, 500, 784)                    # logits
+    D = mlp(2 + 7, 100, 100, 1)
     optE_rec = torch.optim.Adam(E.parameters(), lr=1e-4)
     optG = torch.optim.Adam(Gd.parameters(), lr=1e-4)
     optD = torch.optim.Adam(D.parameters(), lr=5e-4)
@@ -137,12 +137,11 @@ def aae():
         shifted = img[torch.arange(x.shape[0]).view(-1, 1, 1), rows, cols]
         return shifted.reshape(-1, 784) + 0.3 * torch.randn_like(x)
 
-    def prior(k):                                 # component k: along 0.3, across 0.05, rotated; style N(0, I)
+    def prior(k):                                 # component k: along 0.3, across 0.05, rotated
         a = 2 * math.pi * k.to(torch.get_default_dtype()) / K
         u = 1.4 + 0.3 * torch.randn(k.shape[0])
         v = 0.05 * torch.randn(k.shape[0])
-        petal = torch.stack([u * torch.cos(a) - v * torch.sin(a), u * torch.sin(a) + v * torch.cos(a)], 1)
-        return torch.cat([petal, torch.randn(k.shape[0], S)], 1)
+        return torch.stack([u * torch.cos(a) - v * torch.sin(a), u * torch.sin(a) + v * torch.cos(a)], 1)
 
     def slot(c):
         return F.one_hot(c, 7).to(torch.get_default_dtype())

@@ -11,8 +11,9 @@
  *
  * As in the source (seed 003, section 8): digits 0-5, six thin Gaussians in
  * a plane as the prior, two models side by side, one whose D also sees the
- * label (section 6). Unlike the source, the code has S more "style" numbers
- * (section 2). How to run it, and the source's errors: README.md.
+ * label (section 6). The code may have S more "style" numbers (section 2;
+ * the source's S = 0, the default). How to run it, and the source's errors:
+ * README.md.
  * ========================================================================== */
 #include "genlab.h"
 #include "jitter.h"
@@ -51,9 +52,9 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
  *
  * A decoder maps each code to ONE image: with two numbers per digit, a point
  * of a petal must stand for every handwriting of its class that lands there,
- * and G draws their blurred mean. So the code has S more numbers, the STYLE
- * s ~ N(0, I_S) (--style-dims; the source's S = 0): z = (petal, s). The
- * petal says WHICH digit, s how it is written; only the petal is drawn.
+ * and G draws their blurred mean. --style-dims S gives the code S more
+ * numbers, the STYLE s ~ N(0, I_S): z = (petal, s). The petal says WHICH
+ * digit, s how it is written (default S = 0, the source's; README).
  * ------------------------------------------------------------------------- */
 #define PRIOR_SHIFT 1.4
 #define PRIOR_SD_ALONG 0.3
@@ -373,8 +374,7 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
 {
     evaluation e = {.n = S->n};
     const size_t d = S->images->size2, style = (size_t)A->cfg.style;
-    const double ball = style ? gsl_cdf_chisq_Pinv(0.995, (double)style) : 0.0;
-    double sq = 0.0, in_ball = 0.0;
+    double sq = 0.0, in_ball = 0.0, ball = style ? gsl_cdf_chisq_Pinv(0.995, (double)style) : 0.0;
     for (size_t off = 0; off < S->n; off += EVAL_CHUNK) {
         const size_t m = S->n - off < EVAL_CHUNK ? S->n - off : EVAL_CHUNK;
         gsl_matrix_const_view x = gsl_matrix_const_submatrix(S->images, off, 0, m, d);
@@ -789,7 +789,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
     *cfg = (config){.dataset = "mnist", .variant = "both", .recon = "bce", .steps = 4000,
                     .model = {.x_dim = IMG, .h1 = 500, .h2 = 300, .d_hidden = 100, .batch = 100,
                               .lr = 5e-4, .lr_rec = 1e-4, .beta1 = 0.9, .lr_drop_at = 3000,
-                              .noise = 0.3, .shift = 1, .d_steps = 5, .label_share = 1.0, .style = 8}};
+                              .noise = 0.3, .shift = 1, .d_steps = 5, .label_share = 1.0, .style = 0}};
     aae_config *m = &cfg->model;
     const cli_option options[] = {
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
@@ -821,8 +821,6 @@ static void start(session *S, config *cfg, int argc, char **argv)
     cli_quick_default(c, "steps", 30);    /* --steps 30 with --quick, unless given */
     cli_quick_default(c, "batch", 50);
     cli_quick_default(c, "lr-drop-at", 20);
-    if (!strcmp(cfg->variant, "source") && !cli_given(c, "style-dims"))  /* the source's: the petals alone */
-        cfg->model.style = 0;
     cfg->model.recon = strcmp(cfg->recon, "mse") == 0 ? RECON_MSE : RECON_BCE;
     cfg->data = dataset_select(cfg->dataset, cfg->data_dir);
     session_open(S);
@@ -840,9 +838,11 @@ static size_t model_configs(const config *cfg, aae_config models[MAX_MODELS])
     printf("models: %s; encoder 784-500-300-%d, decoder %d-300-500-784 (sigmoid, %s loss), D (%d or %d + 7)-100-100-1\n"
            "Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n"
            "encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n"
-           "prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across, and %ld style numbers ~ N(0, 1)\n",
+           "prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n",
            cfg->variant, c, c, cfg->recon, c, c, m->lr, m->beta1, m->lr_drop_at, m->batch, cfg->steps, m->shift,
-           m->noise, m->label_share, PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS, m->style);
+           m->noise, m->label_share, PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
+    if (m->style > 0)
+        printf("  and %ld style numbers, each ~ N(0, 1)\n", m->style);
     return n;
 }
 
