@@ -46,7 +46,7 @@ static double check_recon(recon_kind rk, double wrong_factor, long style)
 {
     /* (with a style, seed 11 draws a decoder weight whose gradient is 1.0e-6,
      * at gradcheck's floor: its central difference is rounding noise, rel err
-     * 8e-6 though the two agree to 1e-11; seed 12 has no such entry) */
+     * 8e-6 though the two differ by 2e-11; seed 12 has no such entry) */
     gsl_rng *r = rng_new(style ? 12 : 11);
     rec_probe p = {small_model(VARIANT_UNLABELLED, rk, ROWS, style, r), gsl_matrix_alloc(ROWS, XD)};
     rng_fill_uniform(r, p.X, 0.0, 1.0);
