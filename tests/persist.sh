@@ -92,4 +92,16 @@ b=bin/09-infogan
 expect 0 "09-infogan --d-norm layer --save" $b --quick --save "$tmp/ln.ckpt"
 expect 1 "09-infogan --d-norm batch --load of a layer-norm model" $b --quick --d-norm batch --load "$tmp/ln.ckpt"
 expect 1 "09-infogan --d-norm batch --resume of a layer-norm model" $b --quick --d-norm batch --resume "$tmp/ln.ckpt" --steps 30
+
+# 11-aae: a checkpoint names the code's style numbers; another --style-dims
+# is refused in one line that names both values
+if bin/11-aae --quick --variant unlabelled --style-dims 2 --save "$tmp/style2.ckpt" --quiet --out "$tmp/s2" > /dev/null 2>&1; then
+    if expect 1 "11-aae --load of a --style-dims 2 checkpoint with the default" bin/11-aae --quick --variant unlabelled --load "$tmp/style2.ckpt"; then
+        if grep -q -- "--style-dims 2.*--style-dims 0" "$tmp/stderr"; then ok "11-aae another --style-dims: the error names both"
+        else bad "11-aae another --style-dims: the error names both" "$tmp/stderr"; fi
+    fi
+    expect 0 "11-aae --load with the --style-dims it was saved with" bin/11-aae --quick --variant unlabelled --style-dims 2 --load "$tmp/style2.ckpt"
+else
+    bad "11-aae --style-dims 2 --save"
+fi
 [ $fails -eq 0 ]

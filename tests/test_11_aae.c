@@ -1,8 +1,10 @@
 /* test_11_aae.c -- chapter 11: gradient checks of the adversarial autoencoder's
  * three losses (reconstruction, discriminator, the encoder's adversarial
- * loss through a frozen D), proof that a wrong gradient is caught, the
- * prior's sampler and box test (and its samples drawn in chunks), and exact
- * resume: N steps, save, load, M steps == N + M steps, bit for bit. */
+ * loss through a frozen D), for the source's 2-D code and for a code with
+ * style numbers, proof that a wrong gradient is caught, the prior's sampler
+ * and box test (its style part, and its samples drawn in chunks), style_match,
+ * and exact resume: N steps, save, load, M steps == N + M steps, bit for bit;
+ * a checkpoint of another --style-dims is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,10 +19,12 @@
 #define ROWS 3
 #define XD 6            /* "pixels" of the small copy of the model          */
 
-static aae *small_model(variant_kind v, recon_kind rk, size_t batch, gsl_rng *r)
+#define STYLE 3         /* style numbers of the small model with a style    */
+
+static aae *small_model(variant_kind v, recon_kind rk, size_t batch, long style, gsl_rng *r)
 {
     aae_config cfg = {.x_dim = XD, .h1 = 7, .h2 = 6, .d_hidden = 5, .variant = v, .recon = rk,
-                      .batch = batch, .lr = 5e-4, .lr_rec = 5e-4, .beta1 = 0.9,
+                      .batch = batch, .style = style, .lr = 5e-4, .lr_rec = 5e-4, .beta1 = 0.9,
                       .lr_drop_at = 0, .noise = 0, .shift = 0, .d_steps = 1,
                       .label_share = 1.0};
     return aae_new(&cfg, r);
@@ -38,10 +42,13 @@ static double rec_value(void *ctx)
     return recon_loss(p->A, p->X, p->X, 0);
 }
 
-static double check_recon(recon_kind rk, double wrong_factor)
+static double check_recon(recon_kind rk, double wrong_factor, long style)
 {
-    gsl_rng *r = rng_new(11);
-    rec_probe p = {small_model(VARIANT_UNLABELLED, rk, ROWS, r), gsl_matrix_alloc(ROWS, XD)};
+    /* (with a style, seed 11 draws a decoder weight whose gradient is 1.0e-6,
+     * at gradcheck's floor: its central difference is rounding noise, rel err
+     * 8e-6 though the two differ by 2e-11; seed 12 has no such entry) */
+    gsl_rng *r = rng_new(style ? 12 : 11);
+    rec_probe p = {small_model(VARIANT_UNLABELLED, rk, ROWS, style, r), gsl_matrix_alloc(ROWS, XD)};
     rng_fill_uniform(r, p.X, 0.0, 1.0);
     recon_loss(p.A, p.X, p.X, 1);
     gsl_vector_scale(p.A->PE->grad, wrong_factor);
@@ -58,15 +65,23 @@ static double check_recon(recon_kind rk, double wrong_factor)
 static void test_recon_bce(void **s)
 {
     (void)s;
-    double err = check_recon(RECON_BCE, 1.0);
+    double err = check_recon(RECON_BCE, 1.0, 0);
     if (err >= TOL)
         fail_msg("BCE reconstruction gradient: rel err %g", err);
+}
+
+static void test_recon_bce_style(void **s)
+{
+    (void)s;
+    double err = check_recon(RECON_BCE, 1.0, STYLE);
+    if (err >= TOL)
+        fail_msg("BCE reconstruction gradient, %d style numbers: rel err %g", STYLE, err);
 }
 
 static void test_recon_mse(void **s)
 {
     (void)s;
-    double err = check_recon(RECON_MSE, 1.0);
+    double err = check_recon(RECON_MSE, 1.0, 0);
     if (err >= TOL)
         fail_msg("MSE reconstruction gradient: rel err %g", err);
 }
@@ -75,7 +90,7 @@ static void test_recon_mse(void **s)
 static void test_wrong_gradient_is_caught(void **s)
 {
     (void)s;
-    double err = check_recon(RECON_BCE, 1.01);
+    double err = check_recon(RECON_BCE, 1.01, STYLE);
     if (err < 1e-3)
         fail_msg("a gradient 1 %% too large passed the check (rel err %g)", err);
 }
@@ -92,25 +107,33 @@ static double disc_value(void *ctx)
     return disc_loss(p->A, p->real, p->real2, p->fake, 0);
 }
 
-static void check_disc(variant_kind v)
+static void check_disc(variant_kind v, long style)
 {
     gsl_rng *r = rng_new(12);
-    disc_probe p = {small_model(v, RECON_BCE, ROWS, r), NULL, NULL, NULL};
-    const size_t d = p.A->d_in;
+    disc_probe p = {small_model(v, RECON_BCE, ROWS, style, r), NULL, NULL, NULL};
+    const size_t d = p.A->d_in, c = p.A->code;
+    assert_int_equal(c, 2 + style);
+    assert_int_equal(d, v == VARIANT_UNLABELLED ? c : c + ONEHOT);
     p.real = gsl_matrix_alloc(ROWS, d);
     p.fake = gsl_matrix_alloc(ROWS, d);
     for (size_t i = 0; i < ROWS; i++) {
-        double x, y;
-        prior_sample(r, i % N_CLASSES, &x, &y);
-        set_din(p.real, i, x, y, (unsigned)(i % N_CLASSES));
-        set_din(p.fake, i, gsl_ran_gaussian(r, 1.0), gsl_ran_gaussian(r, 1.0), (unsigned)((i + 1) % ONEHOT));
+        double z[2 + STYLE], f[2 + STYLE];
+        prior_sample(r, i % N_CLASSES, z, c);
+        for (size_t j = 0; j < c; j++)
+            f[j] = gsl_ran_gaussian(r, 1.0);
+        set_din(p.A, p.real, i, z, (unsigned)(i % N_CLASSES));
+        set_din(p.A, p.fake, i, f, (unsigned)((i + 1) % ONEHOT));
+        /* the code first, then the one-hot (labels) */
+        for (size_t j = 0; j < d; j++)
+            assert_true(gsl_matrix_get(p.real, i, j) ==
+                        (j < c ? z[j] : j - c == i % N_CLASSES ? 1.0 : 0.0));
     }
     if (v == VARIANT_SOURCE) {
         p.real2 = gsl_matrix_alloc(ROWS, d);
         for (size_t i = 0; i < ROWS; i++) {
-            double x, y;
-            prior_sample(r, (i + 2) % N_CLASSES, &x, &y);
-            set_din(p.real2, i, x, y, NO_LABEL);
+            double z[2 + STYLE];
+            prior_sample(r, (i + 2) % N_CLASSES, z, c);
+            set_din(p.A, p.real2, i, z, NO_LABEL);
         }
     }
     disc_loss(p.A, p.real, p.real2, p.fake, 1);
@@ -126,9 +149,11 @@ static void check_disc(variant_kind v)
     gsl_rng_free(r);
 }
 
-static void test_disc_unlabelled(void **s) { (void)s; check_disc(VARIANT_UNLABELLED); }
-static void test_disc_labels(void **s) { (void)s; check_disc(VARIANT_LABELS); }
-static void test_disc_source(void **s) { (void)s; check_disc(VARIANT_SOURCE); }
+static void test_disc_unlabelled(void **s) { (void)s; check_disc(VARIANT_UNLABELLED, 0); }
+static void test_disc_labels(void **s) { (void)s; check_disc(VARIANT_LABELS, 0); }
+static void test_disc_source(void **s) { (void)s; check_disc(VARIANT_SOURCE, 0); }
+static void test_disc_unlabelled_style(void **s) { (void)s; check_disc(VARIANT_UNLABELLED, STYLE); }
+static void test_disc_labels_style(void **s) { (void)s; check_disc(VARIANT_LABELS, STYLE); }
 
 /* ---- the encoder against a frozen D ------------------------------------- */
 typedef struct adv_probe {
@@ -143,10 +168,10 @@ static double adv_value(void *ctx)
     return adv_loss(p->A, p->X, p->slot, 0);
 }
 
-static void check_adv(variant_kind v)
+static void check_adv(variant_kind v, long style)
 {
     gsl_rng *r = rng_new(13);
-    adv_probe p = {small_model(v, RECON_BCE, ROWS, r), gsl_matrix_alloc(ROWS, XD), {0}};
+    adv_probe p = {small_model(v, RECON_BCE, ROWS, style, r), gsl_matrix_alloc(ROWS, XD), {0}};
     rng_fill_uniform(r, p.X, 0.0, 1.0);
     for (size_t i = 0; i < ROWS; i++)
         p.slot[i] = (unsigned char)(i % ONEHOT);
@@ -165,8 +190,10 @@ static void check_adv(variant_kind v)
     gsl_rng_free(r);
 }
 
-static void test_adv_unlabelled(void **s) { (void)s; check_adv(VARIANT_UNLABELLED); }
-static void test_adv_labels(void **s) { (void)s; check_adv(VARIANT_LABELS); }
+static void test_adv_unlabelled(void **s) { (void)s; check_adv(VARIANT_UNLABELLED, 0); }
+static void test_adv_labels(void **s) { (void)s; check_adv(VARIANT_LABELS, 0); }
+static void test_adv_unlabelled_style(void **s) { (void)s; check_adv(VARIANT_UNLABELLED, STYLE); }
+static void test_adv_labels_style(void **s) { (void)s; check_adv(VARIANT_LABELS, STYLE); }
 
 /* ---- the prior ---------------------------------------------------------- */
 static void test_prior(void **s)
@@ -179,8 +206,9 @@ static void test_prior(void **s)
         size_t inside = 0;
         const double t = ANGLE(k);
         for (size_t i = 0; i < N; i++) {
-            double x, y;
-            prior_sample(r, k, &x, &y);
+            double z[2];
+            prior_sample(r, k, z, 2);
+            const double x = z[0], y = z[1];
             const double a = x * cos(t) + y * sin(t) - PRIOR_SHIFT, c = -x * sin(t) + y * cos(t);
             sa += a;
             saa += a * a;
@@ -206,14 +234,14 @@ static void test_prior_batch_in_chunks(void **s)
     (void)s;
     enum { N = 23, CHUNK = 5 };
     gsl_rng *r1 = rng_new(15), *r2 = rng_new(15);
-    gsl_matrix *all = gsl_matrix_alloc(N, CODE), *part = gsl_matrix_alloc(CHUNK, CODE);
+    gsl_matrix *all = gsl_matrix_alloc(N, 2 + STYLE), *part = gsl_matrix_alloc(CHUNK, 2 + STYLE);
     prior_batch(r1, 0, all);
     for (size_t off = 0; off < N; off += CHUNK) {
         const size_t rows = N - off < CHUNK ? N - off : CHUNK;
         gsl_matrix_view z = mat_rows(part, rows);
         prior_batch(r2, off, &z.matrix);
         for (size_t i = 0; i < rows; i++) {
-            for (size_t j = 0; j < CODE; j++)
+            for (size_t j = 0; j < 2 + STYLE; j++)
                 assert_true(gsl_matrix_get(&z.matrix, i, j) == gsl_matrix_get(all, off + i, j));
             /* on the ray of component (off + i) % 6: in front, 6 sd across at most */
             const double t = ANGLE((off + i) % N_CLASSES);
@@ -225,6 +253,62 @@ static void test_prior_batch_in_chunks(void **s)
     gsl_matrix_free(part);
     gsl_rng_free(r1);
     gsl_rng_free(r2);
+}
+
+/* the style part of a code: N(0, 1) in each direction, independent of the
+ * petal; the petal part draws the same numbers as with no style at all */
+static void test_prior_style(void **s)
+{
+    (void)s;
+    enum { N = 20000, W = 2 + STYLE };
+    gsl_rng *r = rng_new(16);
+    double sum[W] = {0}, sq[W] = {0};
+    for (size_t i = 0; i < N; i++) {
+        double z[W];
+        prior_sample(r, i % N_CLASSES, z, W);
+        for (size_t j = 2; j < W; j++)
+            sum[j] += z[j], sq[j] += z[j] * z[j];
+    }
+    for (size_t j = 2; j < W; j++) {
+        assert_true(fabs(sum[j] / N) < 0.03);
+        assert_true(fabs(sqrt(sq[j] / N) - 1.0) < 0.02);
+    }
+    gsl_rng *a = rng_new(17), *b = rng_new(17);
+    double za[2], zb[W];
+    prior_sample(a, 4, za, 2);
+    prior_sample(b, 4, zb, W);
+    assert_true(za[0] == zb[0] && za[1] == zb[1]);
+    gsl_rng_free(r);
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
+/* style_match: an encoder whose codes are prior samples would score about
+ * 0.995; here we set E's last layer so that every code is a fixed point, its
+ * style inside the chi^2 ball or far outside it */
+static void test_style_match(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(18);
+    aae *A = small_model(VARIANT_UNLABELLED, RECON_BCE, ROWS, STYLE, r);
+    gsl_rng *rd = rng_new(19);
+    image_set *set = calloc(1, sizeof *set);
+    set->images = gsl_matrix_alloc(10, XD), set->labels = calloc(10, 1), set->n = 10;
+    rng_fill_uniform(rd, set->images, 0.0, 1.0);
+    for (int far = 0; far < 2; far++) {
+        /* E's output = its last bias: W = 0, b = (1.4, 0, s, s, s) */
+        dense *last = &A->E->layer[A->E->n_layers - 1];
+        gsl_matrix_set_zero(&last->W.matrix);
+        for (size_t j = 0; j < A->code; j++)
+            gsl_vector_set(&last->b.vector, j, j == 0 ? 1.4 : j == 1 ? 0.0 : far ? 3.0 : 0.5);
+        const evaluation e = evaluate(A, set, NULL);
+        assert_true(e.prior_match == 1.0);       /* (1.4, 0): petal 0's centre */
+        assert_true(e.style_match == (far ? 0.0 : 1.0));   /* 3 * 3^2 = 27 > 12.8 */
+    }
+    image_set_free(set);
+    aae_free(A);
+    gsl_rng_free(r);
+    gsl_rng_free(rd);
 }
 
 /* ---- exact resume ------------------------------------------------------- */
@@ -242,11 +326,22 @@ static image_set *fake_set(gsl_rng *r, size_t n)
     return s;
 }
 
+/* the three variants of a run, with `style` style numbers each */
+static void resume_configs(aae_config cfgs[3], long style)
+{
+    const aae_config base = {.x_dim = XD, .h1 = 7, .h2 = 6, .d_hidden = 5, .variant = VARIANT_UNLABELLED,
+                             .recon = RECON_BCE, .batch = 8, .style = style, .lr = 5e-4, .lr_rec = 3e-4,
+                             .beta1 = 0.9, .lr_drop_at = 6, .noise = 0.1, .shift = 0, .d_steps = 2,
+                             .label_share = 1.0};
+    cfgs[0] = cfgs[1] = cfgs[2] = base;
+    cfgs[1].variant = VARIANT_LABELS, cfgs[1].noise = 0.0, cfgs[1].d_steps = 1, cfgs[1].label_share = 0.5;
+    cfgs[2].variant = VARIANT_SOURCE, cfgs[2].recon = RECON_MSE;
+}
+
 static void new_run(run *R, gsl_rng **r, const image_set *test, long steps)
 {
-    aae_config cfgs[3] = {{XD, 7, 6, 5, VARIANT_UNLABELLED, RECON_BCE, 8, 5e-4, 3e-4, 0.9, 6, 0.1, 0, 2, 1.0},
-                          {XD, 7, 6, 5, VARIANT_LABELS, RECON_BCE, 8, 5e-4, 3e-4, 0.9, 6, 0.0, 0, 1, 0.5},
-                          {XD, 7, 6, 5, VARIANT_SOURCE, RECON_MSE, 8, 5e-4, 3e-4, 0.9, 6, 0.1, 0, 2, 1.0}};
+    aae_config cfgs[3];
+    resume_configs(cfgs, STYLE);
     *r = rng_new(7);
     run_init(R, cfgs, 3, steps, test, *r);
 }
@@ -286,9 +381,8 @@ static void test_resume_is_exact(void **s)
     /* a fresh process-like start (different seed), load, M more steps */
     run C;
     gsl_rng *rc = rng_new(12345);
-    aae_config cfgs[3] = {{XD, 7, 6, 5, VARIANT_UNLABELLED, RECON_BCE, 8, 5e-4, 3e-4, 0.9, 6, 0.1, 0, 2, 1.0},
-                          {XD, 7, 6, 5, VARIANT_LABELS, RECON_BCE, 8, 5e-4, 3e-4, 0.9, 6, 0.0, 0, 1, 0.5},
-                          {XD, 7, 6, 5, VARIANT_SOURCE, RECON_MSE, 8, 5e-4, 3e-4, 0.9, 6, 0.1, 0, 2, 1.0}};
+    aae_config cfgs[3];
+    resume_configs(cfgs, STYLE);
     run_init(&C, cfgs, 3, N + M, test_s, rc);
     checkpoint ckc;
     run_checkpoint(&C, &ckc);
@@ -318,6 +412,20 @@ static void test_resume_is_exact(void **s)
     run_checkpoint(&D, &ckd);
     assert_int_not_equal(checkpoint_load(&ckd, path, rdd, err, sizeof err), 0);
 
+    /* nor one of another code width, and the error names the flag */
+    run E;
+    gsl_rng *re = rng_new(1);
+    aae_config other[3];
+    resume_configs(other, STYLE + 1);
+    run_init(&E, other, 3, 10, test_s, re);
+    checkpoint cke;
+    run_checkpoint(&E, &cke);
+    assert_int_not_equal(checkpoint_load(&cke, path, re, err, sizeof err), 0);
+    if (!strstr(err, "--style-dims 3") || !strstr(err, "--style-dims 4") || strchr(err, '\n'))
+        fail_msg("the refusal should name both --style-dims on one line: %s", err);
+    run_free(&E);
+    gsl_rng_free(re);
+
     remove(path);
     run_free(&A);
     run_free(&B);
@@ -336,13 +444,20 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recon_bce),
+        cmocka_unit_test(test_recon_bce_style),
         cmocka_unit_test(test_recon_mse),
         cmocka_unit_test(test_wrong_gradient_is_caught),
         cmocka_unit_test(test_disc_unlabelled),
         cmocka_unit_test(test_disc_labels),
         cmocka_unit_test(test_disc_source),
+        cmocka_unit_test(test_disc_unlabelled_style),
+        cmocka_unit_test(test_disc_labels_style),
         cmocka_unit_test(test_adv_unlabelled),
         cmocka_unit_test(test_adv_labels),
+        cmocka_unit_test(test_adv_unlabelled_style),
+        cmocka_unit_test(test_adv_labels_style),
+        cmocka_unit_test(test_prior_style),
+        cmocka_unit_test(test_style_match),
         cmocka_unit_test(test_prior),
         cmocka_unit_test(test_prior_batch_in_chunks),
         cmocka_unit_test(test_resume_is_exact),

@@ -5,15 +5,19 @@
  * adversarial autoencoder (Makhzani et al., 2015) fixes the distribution of
  * the codes, a PRIOR p(z), with a GAN played in the code space:
  *
- *     encoder E    784 -> 500 -> 300 -> 2      image x -> code z = E(x)
- *     decoder G    2 -> 300 -> 500 -> 784      code z  -> image (sigmoid)
- *     critic  D    2 -> 100 -> 100 -> 1        code    -> logit of "from the prior"
+ *     encoder E    784 -> 500 -> 300 -> 2+S    image x -> code z = E(x)
+ *     decoder G    2+S -> 300 -> 500 -> 784    code z  -> image (sigmoid)
+ *     critic  D    2+S -> 100 -> 100 -> 1      code    -> logit of "from the prior"
  *
- * As in the source (seed 003, section 8): digits 0-5, a 2-D code, six thin
- * Gaussians as the prior, and two models side by side, one whose D also sees
- * the label (section 6). How to run it, and the source's errors: README.md.
+ * As in the source (seed 003, section 8): digits 0-5, six thin Gaussians in
+ * a plane as the prior, two models side by side, one whose D also sees the
+ * label (section 6). The code may have S more "style" numbers (section 2;
+ * the source's S = 0, the default). How to run it, and the source's errors:
+ * README.md.
  * ========================================================================== */
 #include "genlab.h"
+#include "jitter.h"
+#include <gsl/gsl_cdf.h>
 
 /* ----------------------------------------------------------------------------
  * 1. The data: six classes of MNIST (or Fashion-MNIST)
@@ -35,7 +39,7 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
 }
 
 /* ----------------------------------------------------------------------------
- * 2. The prior: six Gaussians on a circle
+ * 2. The prior: six Gaussians on a circle, and S style numbers
  *
  * Draw a component k in 0..5 and two normals, u ~ N(0, 0.3^2) along the
  * k-th "petal" and v ~ N(0, 0.05^2) across it, and rotate them into place:
@@ -45,29 +49,37 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
  * Rotated back, a code is (a, c) = (x cos theta_k + y sin theta_k - 1.4,
  * -x sin theta_k + y cos theta_k) from petal k: "in component k" inside the
  * 3-sigma box |a| <= 3 * 0.3, |c| <= 3 * 0.05 (99.5 % of its own samples).
+ *
+ * A decoder maps each code to ONE image: with two numbers per digit, a point
+ * of a petal must stand for every handwriting of its class that lands there,
+ * and G draws their blurred mean. --style-dims S gives the code S more
+ * numbers, the STYLE s ~ N(0, I_S): z = (petal, s). The petal says WHICH
+ * digit, s how it is written (default S = 0, the source's; README).
  * ------------------------------------------------------------------------- */
 #define PRIOR_SHIFT 1.4
 #define PRIOR_SD_ALONG 0.3
 #define PRIOR_SD_ACROSS 0.05
 #define PRIOR_BOX 3.0              /* the box: 3 sd in each direction      */
 #define ANGLE(k) (2.0 * M_PI * (double)(k) / N_CLASSES)    /* theta_k      */
+enum { PETAL = 2, MAX_STYLE = 64 };   /* the petal plane; --style-dims at most */
 
-static void prior_sample(gsl_rng *r, size_t k, double *x, double *y)
+/* A code of component k into z[0 .. width - 1]: the petal, then the style. */
+static void prior_sample(gsl_rng *r, size_t k, double *z, size_t width)
 {
     const double u = gsl_ran_gaussian(r, PRIOR_SD_ALONG);
     const double v = gsl_ran_gaussian(r, PRIOR_SD_ACROSS);
     const double t = ANGLE(k);
-    *x = (PRIOR_SHIFT + u) * cos(t) - v * sin(t);
-    *y = (PRIOR_SHIFT + u) * sin(t) + v * cos(t);
+    z[0] = (PRIOR_SHIFT + u) * cos(t) - v * sin(t);
+    z[1] = (PRIOR_SHIFT + u) * sin(t) + v * cos(t);
+    for (size_t j = PETAL; j < width; j++)
+        z[j] = gsl_ran_gaussian(r, 1.0);
 }
 
 /* The component whose 3-sigma box holds (x, y), or -1 for none. */
 static int component_of(double x, double y)
 {
     for (size_t k = 0; k < N_CLASSES; k++) {
-        const double t = ANGLE(k);
-        const double a = x * cos(t) + y * sin(t) - PRIOR_SHIFT;
-        const double c = -x * sin(t) + y * cos(t);
+        const double t = ANGLE(k), a = x * cos(t) + y * sin(t) - PRIOR_SHIFT, c = -x * sin(t) + y * cos(t);
         if (fabs(a) <= PRIOR_BOX * PRIOR_SD_ALONG && fabs(c) <= PRIOR_BOX * PRIOR_SD_ACROSS)
             return (int)k;
     }
@@ -84,9 +96,8 @@ static int component_of(double x, double y)
  * in step 1, D, and a SEPARATE one for E in step 3, so the learning rates,
  * not the losses, set the balance of E's two pulls (section 7a, README).
  * ------------------------------------------------------------------------- */
-enum { CODE = 2, ONEHOT = 7, NO_LABEL = 6 };   /* the one-hot: 6 classes, "no label" */
+enum { ONEHOT = 7, NO_LABEL = 6 };     /* the one-hot: 6 classes, "no label" */
 #define EVAL_CHUNK 500             /* rows per forward pass when measuring  */
-
 typedef enum { VARIANT_UNLABELLED, VARIANT_LABELS, VARIANT_SOURCE } variant_kind;
 typedef enum { RECON_BCE, RECON_MSE } recon_kind;
 static const char *const VARIANT_NAME[] = {"unlabelled", "labels", "source"};
@@ -95,7 +106,7 @@ typedef struct aae_config {        /* one model's knobs (Appendix B)        */
     size_t x_dim, h1, h2, d_hidden;  /* 784, 500, 300, 100 (tests: smaller) */
     variant_kind variant;
     recon_kind recon;
-    long batch;
+    long batch, style;             /* images per batch; S, the style numbers */
     double lr, lr_rec, beta1;      /* Adam: D and step 3; step 1; all four  */
     long lr_drop_at;               /* from this iteration on, lr / 10 (0: never) */
     double noise;                  /* E's training input: noise sd, ...     */
@@ -105,7 +116,7 @@ typedef struct aae_config {        /* one model's knobs (Appendix B)        */
 
 typedef struct aae {
     aae_config cfg;
-    size_t d_in;                   /* D's input width: 2 or 2 + 7           */
+    size_t code, d_in;             /* 2 + S; D's input width: code (+ 7)    */
     mlp *E, *G, *D;                /* the networks, and their parameters:   */
     params *PE, *PG, *PD;
     optimizer *optE_rec, *optG, *optD, *optE_adv;
@@ -113,7 +124,7 @@ typedef struct aae {
     gsl_matrix *X, *X2, *Xin;      /* (n, 784) images of steps 1-2 and 3; E's view of X */
     gsl_matrix *img, *dimg, *dlogits;  /* (n, 784) sigmoid(G), dL/dimg, dL/dlogits */
     gsl_matrix *real, *real2, *fake, *dDin;  /* (n, d_in) D's inputs; dL/dinput */
-    gsl_matrix *dcode, *dlogit;    /* (n, 2) dL/dz; (n, 1) dL/ds            */
+    gsl_matrix *dcode, *dlogit;    /* (n, code) dL/dz; (n, 1) dL/ds         */
     size_t *idx;                   /* (batch) which training images         */
     unsigned char *slot;           /* (batch) one-hot slot per row          */
 } aae;
@@ -122,33 +133,31 @@ static aae *aae_new(const aae_config *cfg, gsl_rng *r)
 {
     aae *A = xcalloc(1, sizeof *A, "a model");
     A->cfg = *cfg;
-    A->d_in = cfg->variant == VARIANT_UNLABELLED ? CODE : CODE + ONEHOT;
-    const size_t B = (size_t)cfg->batch, rows = B > EVAL_CHUNK ? B : EVAL_CHUNK, x = cfg->x_dim;
-    const size_t we[] = {x, cfg->h1, cfg->h2, CODE}, wg[] = {CODE, cfg->h2, cfg->h1, x};
+    A->code = PETAL + (size_t)cfg->style;
+    A->d_in = cfg->variant == VARIANT_UNLABELLED ? A->code : A->code + ONEHOT;
+    const size_t B = (size_t)cfg->batch, rows = B > EVAL_CHUNK ? B : EVAL_CHUNK, x = cfg->x_dim, c = A->code;
+    const size_t we[] = {x, cfg->h1, cfg->h2, c}, wg[] = {c, cfg->h2, cfg->h1, x};
     const size_t wd[] = {A->d_in, cfg->d_hidden, cfg->d_hidden, 1};
     A->E = mlp_new(A->PE = params_alloc(mlp_size(we, 4)), we, 4, ACT_RELU, ACT_IDENTITY, rows);
     A->G = mlp_new(A->PG = params_alloc(mlp_size(wg, 4)), wg, 4, ACT_RELU, ACT_IDENTITY, rows);
     A->D = mlp_new(A->PD = params_alloc(mlp_size(wd, 4)), wd, 4, ACT_RELU, ACT_IDENTITY, B);
     mlp_init_xavier(A->E, r), mlp_init_xavier(A->G, r), mlp_init_xavier(A->D, r);
     A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);    /* beta2 0.999: Keras's */
-    A->optG = optim_adam(A->PG, cfg->lr_rec, cfg->beta1, 0.999);
-    A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
+    A->optG = optim_adam(A->PG, cfg->lr_rec, cfg->beta1, 0.999), A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
     A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
     A->ws = ws_new(rows);          /* a batch, or EVAL_CHUNK rows when measuring */
     gsl_matrix **buf[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits,
                           &A->real, &A->real2, &A->fake, &A->dDin, &A->dcode, &A->dlogit};
-    const size_t width[] = {x, x, x, x, x, x, A->d_in, A->d_in, A->d_in, A->d_in, CODE, 1};
+    const size_t width[] = {x, x, x, x, x, x, A->d_in, A->d_in, A->d_in, A->d_in, c, 1};
     for (size_t i = 0; i < sizeof width / sizeof width[0]; i++)
         ws_add(A->ws, buf[i], width[i]);
-    A->idx = xcalloc(B, sizeof *A->idx, "a model");
-    A->slot = xcalloc(B, 1, "a model");
+    A->idx = xcalloc(B, sizeof *A->idx, "a model"), A->slot = xcalloc(B, 1, "a model");
     return A;
 }
 
 static void aae_free(aae *A)
 {
-    mlp_free(A->E), mlp_free(A->G), mlp_free(A->D);
-    params_free(A->PE), params_free(A->PG), params_free(A->PD);
+    mlp_free(A->E), mlp_free(A->G), mlp_free(A->D), params_free(A->PE), params_free(A->PG), params_free(A->PD);
     optim_free(A->optE_rec), optim_free(A->optG), optim_free(A->optD), optim_free(A->optE_adv);
     ws_free(A->ws), free(A->idx), free(A->slot), free(A);
 }
@@ -177,7 +186,7 @@ static const gsl_matrix *decode(aae *A, const gsl_matrix *Z)
 static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int want_grad)
 {
     ws_rows(A->ws, X->size1);
-    const gsl_matrix *z = mlp_forward(A->E, Xin);                   /* (n, 2)   */
+    const gsl_matrix *z = mlp_forward(A->E, Xin);                   /* (n, code) */
     const gsl_matrix *l = mlp_forward(A->G, z);                     /* (n, 784) */
     double loss;
     if (A->cfg.recon == RECON_BCE) {
@@ -209,15 +218,14 @@ static double recon_loss(aae *A, const gsl_matrix *Xin, const gsl_matrix *X, int
  *
  * chapter 05's non-saturating loss: its gradient does not vanish when D wins
  * clearly. It flows THROUGH D to its input (mlp_backward_input); the first
- * two columns are dL/dz, for E's backward pass.
+ * 2 + S columns are dL/dz, for E's backward pass. D sees the WHOLE code, so
+ * the style is pulled to N(0, I) as the plane is to the petals.
  * ------------------------------------------------------------------------- */
-
-/* Row i of a D input: the code (x, y), then (with labels) the one-hot of slot. */
-static void set_din(gsl_matrix *Din, size_t i, double x, double y, unsigned slot)
+/* Row i of a D input: the code z[0 .. code - 1], then (with labels) the one-hot of slot. */
+static void set_din(const aae *A, gsl_matrix *Din, size_t i, const double *z, unsigned slot)
 {
-    gsl_matrix_set(Din, i, 0, x), gsl_matrix_set(Din, i, 1, y);
-    for (size_t j = CODE; j < Din->size2; j++)
-        gsl_matrix_set(Din, i, j, j - CODE == slot ? 1.0 : 0.0);
+    for (size_t j = 0; j < Din->size2; j++)
+        gsl_matrix_set(Din, i, j, j < A->code ? z[j] : j - A->code == slot ? 1.0 : 0.0);
 }
 
 /* L_D for the real rows (real2: a second real batch, or NULL) and fake rows. */
@@ -243,13 +251,13 @@ static double adv_loss(aae *A, const gsl_matrix *X, const unsigned char *slot, i
 {
     const size_t n = X->size1;
     ws_rows(A->ws, n);
-    const gsl_matrix *z = mlp_forward(A->E, X);                     /* (n, 2)    */
+    const gsl_matrix *z = mlp_forward(A->E, X);                     /* (n, code) */
     for (size_t i = 0; i < n; i++)
-        set_din(A->fake, i, gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1), slot[i]);
+        set_din(A, A->fake, i, gsl_matrix_const_ptr(z, i, 0), slot[i]);
     const double loss = loss_bce_logits(mlp_forward(A->D, A->fake), NULL, 1.0, want_grad ? A->dlogit : NULL);
     if (want_grad) {
         mlp_backward_input(A->D, A->dlogit, A->dDin);              /* D frozen  */
-        gsl_matrix_view dz = gsl_matrix_submatrix(A->dDin, 0, 0, n, CODE);
+        gsl_matrix_view dz = gsl_matrix_submatrix(A->dDin, 0, 0, n, A->code);
         gsl_matrix_memcpy(A->dcode, &dz.matrix);                    /* dL/dz     */
         params_zero_grad(A->PE);
         mlp_backward(A->E, A->dcode, NULL);
@@ -283,48 +291,29 @@ static void batch_slots(const aae *A, const unsigned char *labels, const unsigne
  * Two batches drawn with replacement: x for steps 1 and 2, x' for step 3.
  * The source's recipe leaves the codes jittering around the petals; four
  * changes, each a flag, settle them (README: what each is worth):
- *  a. --lr-rec 1e-4 for step 1, 5e-4 for D and step 3: reconstruction wants
- *     the digits far apart, the prior thin lines; the ratio of the rates
- *     sets who wins (section 3; Makhzani et al. use 10 to 1);
+ *  a. --lr-rec 1e-4 for step 1, 5e-4 for D and step 3: the ratio of the
+ *     rates sets who wins, spread digits or thin petals (section 3);
  *  b. --lr-drop-at 3000: every rate / 10 from there on, the paper's schedule;
  *  c. --d-steps 5: a lagging D shows E a blurred picture of the thin petals;
- *  d. --shift 1 --noise 0.3: E sees a shifted, noisy x, G must rebuild the
- *     CLEAN x (chapter 03); else E learns the training digits by heart.
+ *  d. --shift 1 --noise 0.3: E sees a shifted, noisy x, G rebuilds the CLEAN
+ *     x (chapter 03); else E learns the training digits by heart.
  * One generator r draws everything, in order: a checkpoint resumes bit for bit.
  * ------------------------------------------------------------------------- */
 typedef struct step_losses { double rec, d, adv; } step_losses;
 typedef struct train_data { const image_set *set; const unsigned char *known; } train_data;  /* known: 1 = shown */
 
-/* What E sees of the clean images X while training: each image shifted by up
- * to cfg.shift pixels (28 x 28 only), plus N(0, noise^2) noise per pixel. */
-static void corrupt(const aae *A, gsl_rng *r, const gsl_matrix *X, gsl_matrix *out)
-{
-    const int s = A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0;
-    for (size_t i = 0; i < X->size1; i++) {
-        const int dx = s ? (int)gsl_rng_uniform_int(r, (unsigned long)(2 * s + 1)) - s : 0;
-        const int dy = s ? (int)gsl_rng_uniform_int(r, (unsigned long)(2 * s + 1)) - s : 0;
-        for (size_t p = 0; p < X->size2; p++) {
-            const int y = s ? (int)p / 28 - dy : 0, x = s ? (int)p % 28 - dx : 0;
-            double v = !s ? gsl_matrix_get(X, i, p)
-                     : (x >= 0 && x < 28 && y >= 0 && y < 28) ? gsl_matrix_get(X, i, (size_t)(y * 28 + x)) : 0.0;
-            if (A->cfg.noise > 0)
-                v += gsl_ran_gaussian_ziggurat(r, A->cfg.noise);
-            gsl_matrix_set(out, i, p, v);
-        }
-    }
-}
-
 static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_losses *out)
 {
     const size_t n = (size_t)A->cfg.batch;
-    const int source = A->cfg.variant == VARIANT_SOURCE;
+    const int source = A->cfg.variant == VARIANT_SOURCE, shift = A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0;
     const double f = A->cfg.lr_drop_at > 0 && step >= A->cfg.lr_drop_at ? 0.1 : 1.0;
     A->optE_rec->lr = A->optG->lr = f * A->cfg.lr_rec;
     A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
     ws_rows(A->ws, n);
-    /* step 1: reconstruction on a random batch x */
+    /* step 1: reconstruction on a random batch x; E sees it shifted by up to
+     * `shift` pixels, plus N(0, noise^2) per pixel (change d, common/jitter.h) */
     batch_draw(r, T->set->images, A->idx, A->X);
-    corrupt(A, r, A->X, A->Xin);
+    image_jitter(r, A->X, A->Xin, 28, 28, shift, A->cfg.noise);
     out->rec = recon_loss(A, A->Xin, A->X, 1);
     check_finite(out->rec, "reconstruction loss", step);
     optim_step(A->optE_rec), optim_step(A->optG);
@@ -333,17 +322,17 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
     batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
     const gsl_matrix *z = mlp_forward(A->E, A->Xin);
     for (size_t i = 0; i < n; i++)
-        set_din(A->fake, i, gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1), A->slot[i]);
+        set_din(A, A->fake, i, gsl_matrix_const_ptr(z, i, 0), A->slot[i]);
     for (long t = 0; t < A->cfg.d_steps; t++) {
         for (size_t i = 0; i < n; i++) {
-            double px, py;
+            double p[PETAL + MAX_STYLE];                /* a prior sample         */
             const unsigned s = A->slot[i];              /* k_i, or 6: no label    */
             const size_t k = s < N_CLASSES ? s : gsl_rng_uniform_int(r, N_CLASSES);
-            prior_sample(r, k, &px, &py);
-            set_din(A->real, i, px, py, source ? (unsigned)k : s);  /* (unlabelled: no one-hot) */
+            prior_sample(r, k, p, A->code);
+            set_din(A, A->real, i, p, source ? (unsigned)k : s);  /* (unlabelled: no one-hot) */
             if (source) {                               /* the source's second real batch */
-                prior_sample(r, gsl_rng_uniform_int(r, N_CLASSES), &px, &py);
-                set_din(A->real2, i, px, py, NO_LABEL);
+                prior_sample(r, gsl_rng_uniform_int(r, N_CLASSES), p, A->code);
+                set_din(A, A->real2, i, p, NO_LABEL);
             }
         }
         out->d = disc_loss(A, A->real, source ? A->real2 : NULL, A->fake, 1);
@@ -352,7 +341,7 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
     }
     /* step 3: E fools the frozen D, on a fresh batch x' */
     batch_draw(r, T->set->images, A->idx, A->X);
-    corrupt(A, r, A->X, A->X2);
+    image_jitter(r, A->X, A->X2, 28, 28, shift, A->cfg.noise);
     batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
     out->adv = adv_loss(A, A->X2, A->slot, 1);
     check_finite(out->adv, "adversarial loss", step);
@@ -363,27 +352,29 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
  * 8. Measuring: does the code distribution match the prior?
  *
  * On the test digits, with z = E(x):
- *
  *     recon_mse         mean over pixels of (sigmoid(G(z)) - x)^2
  *     prior_match       share of codes inside some component's box
  *     cluster_purity    share of digits of class k in the box of component k
  *     ..._any_order     the same for the best assignment of classes (of 720)
  *     components_used   components holding half a fair share (1/12) of the
  *                       codes: prior_match cannot see a petal left EMPTY
+ *     style_match       share of codes whose style has |s|^2 below the 99.5 %
+ *                       quantile of chi^2_S (a ball: 3-sigma boxes would hold
+ *                       0.9973^S of the prior). The rest: the petal plane only
  * ------------------------------------------------------------------------- */
 typedef struct evaluation {
     size_t n;                                 /* images measured            */
-    double recon_mse, prior_match, purity, purity_any;
+    double recon_mse, prior_match, purity, purity_any, style_match;
     int components_used;
     size_t count[N_CLASSES][N_CLASSES + 1];   /* [class][component, 6 = none] */
 } evaluation;
 
-/* Encode (and decode) every image of S; the codes into Z (S->n, 2) if not NULL. */
+/* Encode (and decode) every image of S; the petals into Z (S->n, 2) if not NULL. */
 static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
 {
     evaluation e = {.n = S->n};
-    const size_t d = S->images->size2;
-    double sq = 0.0;
+    const size_t d = S->images->size2, style = (size_t)A->cfg.style;
+    double sq = 0.0, in_ball = 0.0, ball = style ? gsl_cdf_chisq_Pinv(0.995, (double)style) : 0.0;
     for (size_t off = 0; off < S->n; off += EVAL_CHUNK) {
         const size_t m = S->n - off < EVAL_CHUNK ? S->n - off : EVAL_CHUNK;
         gsl_matrix_const_view x = gsl_matrix_const_submatrix(S->images, off, 0, m, d);
@@ -391,10 +382,13 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
         for (size_t i = 0; i < m; i++) {
             const int k = component_of(gsl_matrix_get(z, i, 0), gsl_matrix_get(z, i, 1));
             e.count[S->labels[off + i]][k < 0 ? N_CLASSES : (size_t)k]++;
+            const double *s = gsl_matrix_const_ptr(z, i, 0) + PETAL;     /* the style s: |s|^2 */
+            in_ball += cblas_ddot((int)style, s, 1, s, 1) <= ball;      /* (S = 0: 0 <= 0) */
         }
         if (Z) {
-            gsl_matrix_view codes = gsl_matrix_submatrix(Z, off, 0, m, CODE);
-            gsl_matrix_memcpy(&codes.matrix, z);
+            gsl_matrix_view codes = gsl_matrix_submatrix(Z, off, 0, m, PETAL);
+            gsl_matrix_const_view petal = gsl_matrix_const_submatrix(z, 0, 0, m, PETAL);
+            gsl_matrix_memcpy(&codes.matrix, &petal.matrix);
         }
         sq += mat_mse(decode(A, z), &x.matrix) * (double)(m * d);
     }
@@ -410,6 +404,7 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
     const double n = (double)S->n;
     e.recon_mse = sq / (n * (double)d);
     e.prior_match = (double)(S->n - in_k[N_CLASSES]) / n;
+    e.style_match = in_ball / n;
     e.purity = (double)pure / n;
     e.purity_any = best_assignment(&in_box[0][0], N_CLASSES, N_CLASSES) / n;
     for (size_t k = 0; k < N_CLASSES; k++)
@@ -421,13 +416,11 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
  * 9. Training: the models side by side
  *
  * An iteration of each model per step, from one generator. Per model: the
- * losses (a history: its trailing means are the loss curves), the test
- * metrics at EVALS steps (window 1; on the first MONITOR_N test digits, the
- * results on all of them) and the codes at N_SNAP steps.
+ * losses (their trailing means: the loss curves), the metrics at EVALS steps
+ * (on the first MONITOR_N test digits) and the codes at N_SNAP steps.
  * ------------------------------------------------------------------------- */
 enum { MAX_MODELS = 3, N_SNAP = 4, EVALS = 20, LOSS_WINDOW = 50, MONITOR_N = 1000 };
 static const double SNAP_AT[N_SNAP] = {0.02, 0.1, 0.3, 1.0};   /* of the steps */
-
 typedef struct model_record {
     aae *A;
     history *loss, *evals;         /* recon D adv; test recon_mse prior_match purity any */
@@ -476,7 +469,7 @@ static void keep_codes(run *R, int k)
 {
     R->snap_step[k] = R->step, R->snap_taken[k] = 1;
     for (size_t i = 0; i < R->n_models; i++) {
-        gsl_matrix_view z = gsl_matrix_submatrix(R->m[i].codes, 0, 1 + 2 * (size_t)k, R->monitor.n, CODE);
+        gsl_matrix_view z = gsl_matrix_submatrix(R->m[i].codes, 0, 1 + 2 * (size_t)k, R->monitor.n, PETAL);
         evaluate(R->m[i].A, &R->monitor, &z.matrix);
     }
 }
@@ -516,11 +509,10 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
 /* ----------------------------------------------------------------------------
  * 10. Generating: decode prior samples, and judge them
  *
- * The point of it all: decode z drawn from the prior. Sample j comes from
- * component k = j % 6 and should be a k for the labelled model, and one kind
- * of digit per component for any. The judge (chapter 08) scores 100 per
- * component: sample_class_accuracy (judged k), component_consistency (share
- * of the most frequent class), judge_confidence (its top probability).
+ * The point of it all: decode z drawn from the prior, sample j from petal
+ * k = j % 6: a k for the labelled model. The judge (chapter 08) scores 100
+ * per petal: sample_class_accuracy (judged k), component_consistency (share
+ * of the top class), judge_confidence (its top probability).
  * ------------------------------------------------------------------------- */
 #define SAMPLES_PER_COMP 100
 #define SAMPLES_FIGURE_SEED 2000003UL  /* + --seed: the judged samples' generator */
@@ -529,11 +521,8 @@ static void train(run *R, const train_data *T, gsl_rng *r, long to_step, int qui
 /* Prior samples first, first + 1, ... (j from component j % 6) into Z's rows. */
 static void prior_batch(gsl_rng *r, size_t first, gsl_matrix *Z)
 {
-    for (size_t i = 0; i < Z->size1; i++) {
-        double x, y;
-        prior_sample(r, (first + i) % N_CLASSES, &x, &y);
-        gsl_matrix_set(Z, i, 0, x), gsl_matrix_set(Z, i, 1, y);
-    }
+    for (size_t i = 0; i < Z->size1; i++)
+        prior_sample(r, (first + i) % N_CLASSES, gsl_matrix_ptr(Z, i, 0), Z->size2);
 }
 
 typedef struct judged { judge_verdict v; double consistency; } judged;   /* asked: the component */
@@ -545,7 +534,7 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
 {
     judged t = {0};
     judge_tally tally = {0};
-    gsl_matrix *Z = gsl_matrix_alloc(EVAL_CHUNK, CODE);
+    gsl_matrix *Z = gsl_matrix_alloc(EVAL_CHUNK, A->code);
     unsigned char comp[EVAL_CHUNK];                             /* each sample's component */
     gsl_rng *fixed = rng_new(seed);
     for (size_t off = 0; off < n; off += EVAL_CHUNK) {
@@ -581,8 +570,7 @@ static void fjd_init(run *R, judge *J, const image_set *train, int quick, unsign
                           tr = gsl_matrix_const_submatrix(train->images, 0, 0, n_train, IMG);
     R->J = J, R->fjd_seed = seed, R->fjd_samples = gsl_matrix_alloc(n, IMG);
     gsl_rng *noise = rng_new(seed + 1);
-    R->ref = fjd_reference_new(J, &te.matrix, &tr.matrix, n, noise);
-    gsl_rng_free(noise);
+    R->ref = fjd_reference_new(J, &te.matrix, &tr.matrix, n, noise), gsl_rng_free(noise);
 }
 
 /* A row of each model's evals: section 8 on the first MONITOR_N test digits, and fjd. */
@@ -593,8 +581,7 @@ static void record_evals(run *R)
         if (R->J)
             sample_prior(R->m[i].A, R->fjd_seed, R->fjd_samples->size1, R->fjd_samples, NULL, NULL);
         const double fjd = R->J ? judge_fjd(R->J, R->ref.test, R->fjd_samples) : 0.0;
-        const double row[] = {e.recon_mse, e.prior_match, e.purity, e.purity_any, fjd};
-        history_add(R->m[i].evals, R->step, row);
+        history_add(R->m[i].evals, R->step, (double[]){e.recon_mse, e.prior_match, e.purity, e.purity_any, fjd});
     }
 }
 
@@ -617,6 +604,8 @@ static void results(const run *R, const model_record *M, const image_set *train_
     printf("\n== 11. Results: %s model after %ld iterations, on %zu test images:\n", VARIANT_NAME[v], R->step, e.n);
     printf("  recon_mse %.5f   prior_match %.3f   cluster_purity %.3f   any order %.3f   components used %d of 6\n",
            e.recon_mse, e.prior_match, e.purity, e.purity_any, e.components_used);
+    if (M->A->cfg.style > 0)
+        printf("  style_match %.3f (the %ld style numbers in the prior's 99.5 %% ball)\n", e.style_match, M->A->cfg.style);
     printf("  (on the %zu training images: recon_mse %.5f   prior_match %.3f   cluster_purity %.3f)\n",
            tr.n, tr.recon_mse, tr.prior_match, tr.purity);
     printf("  class -> component:    0    1    2    3    4    5 none\n");
@@ -625,11 +614,10 @@ static void results(const run *R, const model_record *M, const image_set *train_
         for (size_t k = 0; k <= N_CLASSES; k++)
             printf(k < N_CLASSES ? " %4zu" : " %4zu\n", e.count[c][k]);
     }
-    if (J)
-        printf("  judge on %d decoded prior samples per component: class k from component k %.3f, one class per "
-               "component %.3f, confidence %.3f\n", SAMPLES_PER_COMP, jd.v.score, jd.consistency, jd.v.confidence);
     const double fjd = history_last(M->evals, 4), fjd_start = history_average(M->evals, 4, 0, 1);
     if (J)
+        printf("  judge on %d decoded prior samples per component: class k from component k %.3f, one class per "
+               "component %.3f, confidence %.3f\n", SAMPLES_PER_COMP, jd.v.score, jd.consistency, jd.v.confidence),
         printf("  Frechet judge distance of %zu decoded prior samples to the test digits %.2f (at the start %.1f;"
                " training digits %.2f, noise %.1f)\n", R->fjd_samples->size1, fjd, fjd_start, R->ref.floor, R->ref.noise);
     const int lab = v != VARIANT_UNLABELLED;            /* (source runs alone) */
@@ -638,15 +626,14 @@ static void results(const run *R, const model_record *M, const image_set *train_
         {"cluster_purity_any_order", e.purity_any, 1}, {"components_used", e.components_used, 1},
         {"prior_match_train", tr.prior_match, 1}, {"component_consistency", jd.consistency, J != NULL},
         {"sample_class_accuracy", jd.v.score, J && lab}, {"judge_confidence", jd.v.confidence, J != NULL},
-        {"fjd", fjd, J != NULL}, {"fjd_start", fjd_start, J != NULL}, {"fjd_vs_start", fjd / fjd_start, J != NULL}};
+        {"fjd", fjd, J != NULL}, {"fjd_start", fjd_start, J != NULL}, {"fjd_vs_start", fjd / fjd_start, J != NULL},
+        {"style_match", e.style_match, M->A->cfg.style > 0}};
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++)
         if (m[k].kept)
-            metrics_setf(&S->m, m[k].value, "%s%s", m[k].name,
-                         R->n_models > 1 && lab && k != 2 ? "_labels" : "");
+            metrics_setf(&S->m, m[k].value, "%s%s", m[k].name, R->n_models > 1 && lab && k != 2 ? "_labels" : "");
     if (J)
         metrics_set(&S->m, "fjd_floor", R->ref.floor), metrics_set(&S->m, "fjd_noise", R->ref.noise);
-    figures(S->cli.out, R, M, samples);                 /* Appendix A */
-    gsl_matrix_free(samples);
+    figures(S->cli.out, R, M, samples), gsl_matrix_free(samples);      /* Appendix A */
 }
 
 /* ----------------------------------------------------------------------------
@@ -654,7 +641,7 @@ static void results(const run *R, const model_record *M, const image_set *train_
  * manifold_V, samples_V, losses_V, generated_V (V: the model), drawn by the
  * scripts in chapters/11-aae/figures/.
  * ------------------------------------------------------------------------- */
-enum { PLANE_N = 20, GRID_COLS = 12 };     /* manifold grid; samples per row */
+enum { PLANE_N = 20, GRID_COLS = 12, STYLE_ROWS = 8 };  /* manifold grid; samples per row; styles */
 #define PLANE 2.4                  /* the manifold grid's half-width        */
 
 /* "NAME_V" + ext into buf: the file or figure NAME of model v. */
@@ -663,15 +650,16 @@ static const char *named(char buf[static 64], const char *name, variant_kind v, 
     return snprintf(buf, 64, "%s_%s%s", name, VARIANT_NAME[v], ext), buf;
 }
 
-/* prior.dat: 2000 samples (x, y, component); prior_boxes.dat: each box's
- * outline, a block each; the class names for the legends. */
+/* prior.dat: 2000 samples (x, y, component) of the petal plane;
+ * prior_boxes.dat: each box's outline, a block each; the class names. */
 static void figure_prior(const char *dir, unsigned long seed, const char *const *names)
 {
-    gsl_matrix *Z = gsl_matrix_alloc(2000, CODE + 1);
+    gsl_matrix *Z = gsl_matrix_alloc(2000, PETAL + 1);
+    gsl_matrix_view plane = gsl_matrix_submatrix(Z, 0, 0, Z->size1, PETAL);
     gsl_rng *fixed = rng_new(seed);
-    prior_batch(fixed, 0, Z);
+    prior_batch(fixed, 0, &plane.matrix);
     for (size_t i = 0; i < Z->size1; i++)
-        gsl_matrix_set(Z, i, CODE, (double)(i % N_CLASSES));
+        gsl_matrix_set(Z, i, PETAL, (double)(i % N_CLASSES));
     out_write_matrix(dir, "prior.dat", "x y component: samples of the prior", Z);
     gsl_rng_free(fixed), gsl_matrix_free(Z);
     FILE *f = out_open(dir, "prior_boxes.dat");
@@ -700,15 +688,28 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
             fig_valuef((double)R->snap_step[k], "codes_%s_step_%d", VARIANT_NAME[v], ++taken);
             fig_valuef(2 + 2 * k, "codes_%s_col_%d", VARIANT_NAME[v], taken);
         }
-    fig_valuef(taken, "codes_%s_n_snaps", VARIANT_NAME[v]);
-    fig_usef("codes_%s", VARIANT_NAME[v]);
-    gsl_matrix *Z = gsl_matrix_alloc(PLANE_N * PLANE_N, CODE), *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
-    for (size_t i = 0; i < PLANE_N * PLANE_N; i++) {
-        gsl_matrix_set(Z, i, 0, -PLANE + 2.0 * PLANE * (double)(i % PLANE_N) / (PLANE_N - 1));
+    fig_valuef(taken, "codes_%s_n_snaps", VARIANT_NAME[v]), fig_usef("codes_%s", VARIANT_NAME[v]);
+    const size_t code = M->A->code;
+    gsl_matrix *Z = gsl_matrix_calloc(PLANE_N * PLANE_N, code), *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
+    for (size_t i = 0; i < PLANE_N * PLANE_N; i++)      /* (style s = 0) */
+        gsl_matrix_set(Z, i, 0, -PLANE + 2.0 * PLANE * (double)(i % PLANE_N) / (PLANE_N - 1)),
         gsl_matrix_set(Z, i, 1, PLANE - 2.0 * PLANE * (double)(i / PLANE_N) / (PLANE_N - 1));
-    }
     fig_image_grid(dir, named(name, "manifold", v, ""), decode(M->A, Z), 28, 28, PLANE_N, PLANE_N);
     fig_use(name), fig_value("manifold_half_width", PLANE);
+    gsl_rng *fixed = rng_new(SAMPLES_FIGURE_SEED);      /* styles_V: row i one style s_i, */
+    gsl_matrix_view styles = mat_rows(Z, STYLE_ROWS * N_CLASSES);   /* column k petal k's centre */
+    for (size_t i = 0; code > PETAL && i < styles.matrix.size1; i++) {
+        double *z = gsl_matrix_ptr(Z, i, 0);
+        if (i % N_CLASSES == 0)
+            prior_sample(fixed, 0, z, code);            /* a new s */
+        else
+            memcpy(z + PETAL, z + PETAL - Z->tda, (code - PETAL) * sizeof *z);    /* the row's s */
+        z[0] = PRIOR_SHIFT * cos(ANGLE(i % N_CLASSES)), z[1] = PRIOR_SHIFT * sin(ANGLE(i % N_CLASSES));
+    }
+    if (code > PETAL)
+        fig_image_grid(dir, named(name, "styles", v, ""), decode(M->A, &styles.matrix), 28, 28, STYLE_ROWS, N_CLASSES),
+        fig_use(name);
+    gsl_rng_free(fixed);
     for (size_t i = 0; i < grid->size1; i++) {    /* row k, column j: sample j * 6 + k */
         gsl_vector_const_view from = gsl_matrix_const_row(samples, i % GRID_COLS * N_CLASSES + i / GRID_COLS);
         gsl_matrix_set_row(grid, i, &from.vector);
@@ -722,20 +723,21 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
     fig_value("loss_window", LOSS_WINDOW), fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
     fig_use(named(name, "losses", v, ""));
     fig_value("with_fjd", R->J != NULL);                /* the third panel: fjd */
-    fig_value("fjd_floor", R->ref.floor);
-    fig_value("fjd_noise", R->ref.noise);
+    fig_value("fjd_floor", R->ref.floor), fig_value("fjd_noise", R->ref.noise);
 }
 
 /* ----------------------------------------------------------------------------
  * Appendix B. Keeping the models, --generate, and the flags: a checkpoint
- * holds E, G, D and the four Adams of each model, named with its variant,
- * and the step; recipe() completes the flags (--labels, --quick, dataset.h).
+ * holds S (named: another S is refused), E, G, D and the four Adams of each
+ * model, named with its variant, and the step.
  * ------------------------------------------------------------------------- */
 static void run_checkpoint(run *R, checkpoint *ck)
 {
     static const char *const part[7] = {"E", "G", "D", "E.adam_rec", "G.adam", "D.adam", "E.adam_adv"};
     char name[CHECKPOINT_NAME_LEN];
     memset(ck, 0, sizeof *ck);
+    snprintf(name, sizeof name, "--style-dims %ld", R->m[0].A->cfg.style);  /* first: checked first */
+    checkpoint_add_long(ck, name, &R->m[0].A->cfg.style);
     for (size_t i = 0; i < R->n_models; i++) {
         aae *A = R->m[i].A;
         params *P[3] = {A->PE, A->PG, A->PD};
@@ -761,16 +763,13 @@ static void generate(run *R, judge *J, session *S)
         fprintf(f, "# 784 pixels in [0, 1] per row; row i decodes a prior sample of component i %% 6\n");
         const judged t = sample_prior(R->m[i].A, S->sample_seed, n, grid, f, J);
         out_close(f, name);
-        fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28, (shown + N_CLASSES - 1) / N_CLASSES,
-                       N_CLASSES);
+        fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28, (shown + 5) / N_CLASSES, N_CLASSES);
         fig_value("generated_count", (double)n), fig_value("generated_shown", (double)shown), fig_use(name);
-        printf("%s: wrote %zu samples (the grid: the first %zu, column k from component k)\n",
-               VARIANT_NAME[v], n, shown);
-        if (J) {
+        printf("%s: wrote %zu samples (the grid: the first %zu, column k from component k)\n", VARIANT_NAME[v], n, shown);
+        if (J)
             printf("%s: judge: %.3f judged as their component's class, consistency %.3f, confidence %.3f\n",
-                   VARIANT_NAME[v], t.v.score, t.consistency, t.v.confidence);
+                   VARIANT_NAME[v], t.v.score, t.consistency, t.v.confidence),
             metrics_setf(&S->m, t.v.score, "sample_class_accuracy_%s", VARIANT_NAME[v]);
-        }
     }
     gsl_matrix_free(grid);
 }
@@ -783,26 +782,14 @@ typedef struct config {
     dataset_info data;             /* --dataset and --data, decided         */
 } config;
 
-static void recipe(config *cfg, const cli *c)
-{
-    if (cfg->labels && cli_given(c, "variant") && strcmp(cfg->variant, "labels") != 0)
-        cli_usage_error(c, "--labels contradicts --variant");
-    if (cfg->labels)
-        cfg->variant = "labels";
-    cli_quick_default(c, "steps", 30);    /* --steps 30 with --quick, unless given */
-    cli_quick_default(c, "batch", 50);
-    cli_quick_default(c, "lr-drop-at", 20);
-    cfg->model.recon = strcmp(cfg->recon, "mse") == 0 ? RECON_MSE : RECON_BCE;
-    cfg->data = dataset_select(cfg->dataset, cfg->data_dir);
-}
-
-/* The flags and recipe()'s usage errors, before anything is written. */
+/* The flags, then what they decide (--labels, --quick, dataset.h): usage
+ * errors before anything is written. */
 static void start(session *S, config *cfg, int argc, char **argv)
 {
     *cfg = (config){.dataset = "mnist", .variant = "both", .recon = "bce", .steps = 4000,
                     .model = {.x_dim = IMG, .h1 = 500, .h2 = 300, .d_hidden = 100, .batch = 100,
                               .lr = 5e-4, .lr_rec = 1e-4, .beta1 = 0.9, .lr_drop_at = 3000,
-                              .noise = 0.3, .shift = 1, .d_steps = 5, .label_share = 1.0}};
+                              .noise = 0.3, .shift = 1, .d_steps = 5, .label_share = 1.0, .style = 0}};
     aae_config *m = &cfg->model;
     const cli_option options[] = {
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
@@ -822,10 +809,20 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"shift", CLI_INT, &m->shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
         {"d-steps", CLI_INT, &m->d_steps, "D updates per iteration (fresh prior samples each)", 1, 100, NULL, 0},
         {"beta1", CLI_REAL, &m->beta1, "Adam's beta1 (momentum), all four optimisers", 0, 0.999, NULL, 0},
+        {"style-dims", CLI_INT, &m->style, "style numbers in the code, after the petal's 2", 0, MAX_STYLE, NULL, 0},
     };
     session_parse(S, "11-aae", "Adversarial autoencoder on digits 0-5: unlabelled and label-conditioned.", 42, options,
                   sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
-    recipe(cfg, &S->cli);
+    const cli *c = &S->cli;
+    if (cfg->labels && cli_given(c, "variant") && strcmp(cfg->variant, "labels") != 0)
+        cli_usage_error(c, "--labels contradicts --variant");
+    if (cfg->labels)
+        cfg->variant = "labels";
+    cli_quick_default(c, "steps", 30);    /* --steps 30 with --quick, unless given */
+    cli_quick_default(c, "batch", 50);
+    cli_quick_default(c, "lr-drop-at", 20);
+    cfg->model.recon = strcmp(cfg->recon, "mse") == 0 ? RECON_MSE : RECON_BCE;
+    cfg->data = dataset_select(cfg->dataset, cfg->data_dir);
     session_open(S);
 }
 
@@ -837,12 +834,15 @@ static size_t model_configs(const config *cfg, aae_config models[MAX_MODELS])
     for (variant_kind v = VARIANT_UNLABELLED; v <= VARIANT_SOURCE; v++)
         if (!strcmp(cfg->variant, "both") ? v != VARIANT_SOURCE : !strcmp(cfg->variant, VARIANT_NAME[v]))
             models[n] = *m, models[n++].variant = v;
-    printf("models: %s; encoder 784-500-300-2, decoder 2-300-500-784 (sigmoid, %s loss), D (2 or 2 + 7)-100-100-1\n"
+    const int c = PETAL + (int)m->style;
+    printf("models: %s; encoder 784-500-300-%d, decoder %d-300-500-784 (sigmoid, %s loss), D (%d or %d + 7)-100-100-1\n"
            "Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n"
            "encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n"
-           "prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n", cfg->variant, cfg->recon, m->lr,
-           m->beta1, m->lr_drop_at, m->batch, cfg->steps, m->shift, m->noise, m->label_share, PRIOR_SHIFT,
-           PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
+           "prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n",
+           cfg->variant, c, c, cfg->recon, c, c, m->lr, m->beta1, m->lr_drop_at, m->batch, cfg->steps, m->shift,
+           m->noise, m->label_share, PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
+    if (m->style > 0)
+        printf("  and %ld style numbers, each ~ N(0, 1)\n", m->style);
     return n;
 }
 
