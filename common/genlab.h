@@ -32,6 +32,7 @@
  *   conv.h       convolution and transposed convolution layers      (09)
  *   batchnorm.h  batch normalisation per channel                    (09)
  *   assign.h     best one-to-one matching of classes to clusters    (11)
+ *   jitter.h     a shifted, noisy copy of a batch of images         (11)
  *   layernorm.h  layer normalisation per sample                     (09)
  *   norm.h       layer or batch normalisation, chosen at run time   (09)
  */
@@ -66,6 +67,7 @@
 #include "history.h"
 #include "guard.h"
 #include "idx.h"
+#include "jitter.h"
 #include "judge.h"
 #include "checkpoint.h"
 #include "layernorm.h"
