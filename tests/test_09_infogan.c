@@ -107,9 +107,9 @@ static void check_all(long ncat, wiring_kind w)
         if (w == WIRE_SOURCE) {                                 /* the Q step: G and Q's head */
             g_loss(m, 0, 1, 1, &q);
             gsl_vector *qg = copy_of(m->PG->grad), *qq = copy_of(m->PQ->grad);
-            snprintf(what, sizeof what, "Q loss, G params (source, ncat %ld)", ncat);
+            snprintf(what, sizeof what, "Q loss, G params (%s, ncat %ld)", tag, ncat);
             expect_good(check_entries(q_loss_value, m, m->PG->value->data, qg->data, qg->size), qg->size, what);
-            snprintf(what, sizeof what, "Q loss, Q params (source, ncat %ld)", ncat);
+            snprintf(what, sizeof what, "Q loss, Q params (%s, ncat %ld)", tag, ncat);
             expect_good(check_entries(q_loss_value, m, m->PQ->value->data, qq->data, qq->size), qq->size, what);
             gsl_vector_free(qg); gsl_vector_free(qq);
         }

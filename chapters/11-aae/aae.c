@@ -616,9 +616,9 @@ static void results(const run *R, const model_record *M, const image_set *train_
     const double fjd = history_last(M->evals, 4), fjd_start = history_average(M->evals, 4, 0, 1);
     if (J)
         printf("  judge on %d decoded prior samples per component: class k from component k %.3f, one class per "
-               "component %.3f, confidence %.3f\n", SAMPLES_PER_COMP, jd.v.score, jd.consistency, jd.v.confidence),
-        printf("  Frechet judge distance of %zu decoded prior samples to the test digits %.2f (at the start %.1f;"
-               " training digits %.2f, noise %.1f)\n", R->fjd_samples->size1, fjd, fjd_start, R->ref.floor, R->ref.noise);
+               "component %.3f, confidence %.3f\n  Frechet judge distance of %zu decoded prior samples to the test "
+               "digits %.2f (at the start %.1f; training digits %.2f, noise %.1f)\n", SAMPLES_PER_COMP, jd.v.score,
+               jd.consistency, jd.v.confidence, R->fjd_samples->size1, fjd, fjd_start, R->ref.floor, R->ref.noise);
     const int lab = v != VARIANT_UNLABELLED;            /* (source runs alone) */
     const struct { const char *name; double value; int kept; } m[] = {
         {"recon_mse", e.recon_mse, 1}, {"prior_match", e.prior_match, 1}, {"cluster_purity", e.purity, lab},
@@ -695,20 +695,20 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
         gsl_matrix_set(Z, i, 1, PLANE - 2.0 * PLANE * (double)(i / PLANE_N) / (PLANE_N - 1));
     fig_image_grid(dir, named(name, "manifold", v, ""), decode(M->A, Z), 28, 28, PLANE_N, PLANE_N);
     fig_use(name), fig_value("manifold_half_width", PLANE);
-    gsl_rng *fixed = rng_new(SAMPLES_FIGURE_SEED);      /* styles_V: row i one style s_i, */
-    gsl_matrix_view styles = mat_rows(Z, STYLE_ROWS * N_CLASSES);   /* column k petal k's centre */
-    for (size_t i = 0; code > PETAL && i < styles.matrix.size1; i++) {
-        double *z = gsl_matrix_ptr(Z, i, 0);
-        if (i % N_CLASSES == 0)
-            prior_sample(fixed, 0, z, code);            /* a new s */
-        else
-            memcpy(z + PETAL, z + PETAL - Z->tda, (code - PETAL) * sizeof *z);    /* the row's s */
-        z[0] = PRIOR_SHIFT * cos(ANGLE(i % N_CLASSES)), z[1] = PRIOR_SHIFT * sin(ANGLE(i % N_CLASSES));
+    if (code > PETAL) {                                 /* styles_V: row i one style s_i, */
+        gsl_rng *fixed = rng_new(SAMPLES_FIGURE_SEED);  /* column k petal k's centre */
+        gsl_matrix_view styles = mat_rows(Z, STYLE_ROWS * N_CLASSES);
+        for (size_t i = 0; i < styles.matrix.size1; i++) {
+            double *z = gsl_matrix_ptr(Z, i, 0);
+            if (i % N_CLASSES == 0)
+                prior_sample(fixed, 0, z, code);        /* a new s */
+            else
+                memcpy(z + PETAL, z + PETAL - Z->tda, (code - PETAL) * sizeof *z);    /* the row's s */
+            z[0] = PRIOR_SHIFT * cos(ANGLE(i % N_CLASSES)), z[1] = PRIOR_SHIFT * sin(ANGLE(i % N_CLASSES));
+        }
+        fig_image_grid(dir, named(name, "styles", v, ""), decode(M->A, &styles.matrix), 28, 28, STYLE_ROWS, N_CLASSES);
+        fig_use(name), gsl_rng_free(fixed);
     }
-    if (code > PETAL)
-        fig_image_grid(dir, named(name, "styles", v, ""), decode(M->A, &styles.matrix), 28, 28, STYLE_ROWS, N_CLASSES),
-        fig_use(name);
-    gsl_rng_free(fixed);
     for (size_t i = 0; i < grid->size1; i++) {    /* row k, column j: sample j * 6 + k */
         gsl_vector_const_view from = gsl_matrix_const_row(samples, i % GRID_COLS * N_CLASSES + i / GRID_COLS);
         gsl_matrix_set_row(grid, i, &from.vector);
@@ -753,7 +753,7 @@ static void run_checkpoint(run *R, checkpoint *ck)
  * generated_V_pixels.dat, the first 60 (ten rows of six) to generated_V. */
 static void generate(run *R, judge *J, session *S)
 {
-    const size_t n = (size_t)S->generate, shown = n < 60 ? n : 60;
+    const size_t n = (size_t)S->generate, shown = n < 60 ? n : 60, rows = (shown + N_CLASSES - 1) / N_CLASSES;
     gsl_matrix *grid = gsl_matrix_alloc(shown, IMG);
     char name[64];
     for (size_t i = 0; i < R->n_models; i++) {
@@ -762,13 +762,14 @@ static void generate(run *R, judge *J, session *S)
         fprintf(f, "# 784 pixels in [0, 1] per row; row i decodes a prior sample of component i %% 6\n");
         const judged t = sample_prior(R->m[i].A, S->sample_seed, n, grid, f, J);
         out_close(f, name);
-        fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28, (shown + 5) / N_CLASSES, N_CLASSES);
+        fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28, rows, N_CLASSES);
         fig_value("generated_count", (double)n), fig_value("generated_shown", (double)shown), fig_use(name);
         printf("%s: wrote %zu samples (the grid: the first %zu, column k from component k)\n", VARIANT_NAME[v], n, shown);
-        if (J)
+        if (J) {
             printf("%s: judge: %.3f judged as their component's class, consistency %.3f, confidence %.3f\n",
-                   VARIANT_NAME[v], t.v.score, t.consistency, t.v.confidence),
+                   VARIANT_NAME[v], t.v.score, t.consistency, t.v.confidence);
             metrics_setf(&S->m, t.v.score, "sample_class_accuracy_%s", VARIANT_NAME[v]);
+        }
     }
     gsl_matrix_free(grid);
 }
