@@ -85,6 +85,11 @@ ex_run() {
     EX_CPU=$((limit + 1)); export EX_CPU EX_MEM_KB EX_FILE_BLOCKS EX_NPROC
     if [ "$(id -u)" = 0 ]; then    # the program runs as nobody
         chown -R nobody:nogroup "$dir"; chmod 755 "$dir"
+        d=$PWD                     # ... who must reach datasets/ and the judge from here:
+        while [ "$d" != / ]; do    # a checkout inside a mktemp -d (mode 700) gets o+x
+            [ "$(stat -c %A "$d" | cut -c10)" = - ] && chmod o+x "$d"
+            d=$(dirname "$d")
+        done
     fi
     # the MNIST chapters read datasets/ and the judge from the current directory
     ln -sfn "$PWD/datasets" "$dir/datasets"
