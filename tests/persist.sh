@@ -83,15 +83,17 @@ done <<EOF
 08-mnist-gan|--model gan|10
 09-infogan|--digit 2|10
 09-infogan|--categorical 10 --d-norm batch|10
+09-infogan|--categorical 10|10
 10-cyclegan|--compare none --restarts 0|10
 11-aae|--variant unlabelled|10
 EOF
-# 09's two normalisations have the same parameter sizes: the checkpoint says
+# 09's three normalisations have the same parameter sizes: the checkpoint says
 # which one it holds, and the other is refused
 b=bin/09-infogan
 expect 0 "09-infogan --d-norm layer --save" $b --quick --save "$tmp/ln.ckpt"
 expect 1 "09-infogan --d-norm batch --load of a layer-norm model" $b --quick --d-norm batch --load "$tmp/ln.ckpt"
 expect 1 "09-infogan --d-norm batch --resume of a layer-norm model" $b --quick --d-norm batch --resume "$tmp/ln.ckpt" --steps 30
+expect 1 "09-infogan --d-norm conv --load of a layer-norm model" $b --quick --d-norm conv --load "$tmp/ln.ckpt"
 
 # 11-aae: a checkpoint names the code's style numbers; another --style-dims
 # is refused in one line that names both values

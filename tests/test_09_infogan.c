@@ -22,14 +22,14 @@
 #include "kinkcheck.h"
 #include "testlib.h"
 
-static long use_bn;   /* 1: the small models normalise D and Q with batch norm (--d-norm batch) */
+static long d_norm = NORM_LAYER;   /* the small models' normalisation in D and Q (--d-norm) */
 
 static ig_config small_config(long ncat, wiring_kind w)
 {
     return (ig_config){.steps = 30, .batch = 8, .noise_dim = 3, .ncat = ncat, .dense = 6, .channels = 2,
                        .digit = 2, .d_steps = 2, .lr_d = 2e-3, .lr_g = 1e-2, .lr_q = 2e-3, .beta1 = 0.5,
                        .slope = 0.3, .ln_eps = 1e-3, .info_w = 0.7, .cat_w = 1.3, .wiring = w,
-                       .d_bn = use_bn};
+                       .d_norm = d_norm};
 }
 
 /* ---- gradient checks --------------------------------------------------------
@@ -79,8 +79,8 @@ static infogan *trained_a_little(const ig_config *cfg, const image_set *data, un
 
 static void check_all(long ncat, wiring_kind w)
 {
-    char what[64];
-    const char *tag = w == WIRE_PAPER ? (use_bn ? "paper, BN" : "paper") : (use_bn ? "source, BN" : "source");
+    char what[96], tag[32];
+    snprintf(tag, sizeof tag, "%s, %s norm", w == WIRE_PAPER ? "paper" : "source", D_NORMS[d_norm]);
     image_set *data = random_images(12, 1, 1);
     ig_config cfg = small_config(ncat, w);
     for (unsigned long seed = 1; seed <= 2; seed++) {
@@ -123,14 +123,15 @@ static void test_grad_paper_continuous(void **s) { (void)s; check_all(0, WIRE_PA
 static void test_grad_paper_categorical(void **s) { (void)s; check_all(4, WIRE_PAPER); }
 static void test_grad_source_continuous(void **s) { (void)s; check_all(0, WIRE_SOURCE); }
 static void test_grad_source_categorical(void **s) { (void)s; check_all(4, WIRE_SOURCE); }
-/* --d-norm batch: the batch statistics of D's real and fake passes, and of G's */
+/* --d-norm batch and conv: the batch statistics of D's real and fake passes, and of G's */
 static void test_grad_batchnorm(void **s)
 {
     (void)s;
-    use_bn = 1;
-    check_all(4, WIRE_PAPER);
-    check_all(0, WIRE_SOURCE);
-    use_bn = 0;
+    for (d_norm = NORM_BATCH; d_norm <= NORM_CONV; d_norm++) {
+        check_all(4, WIRE_PAPER);
+        check_all(0, WIRE_SOURCE);
+    }
+    d_norm = NORM_LAYER;
 }
 
 /* The heads' backward with Q's share of dL/df written over D's instead of
@@ -305,7 +306,13 @@ static void check_resume(long ncat, wiring_kind w)
 static void test_resume_paper(void **s) { (void)s; check_resume(0, WIRE_PAPER); }
 static void test_resume_source(void **s) { (void)s; check_resume(0, WIRE_SOURCE); }
 static void test_resume_categorical(void **s) { (void)s; check_resume(3, WIRE_PAPER); }
-static void test_resume_batchnorm(void **s) { (void)s; use_bn = 1; check_resume(3, WIRE_PAPER); use_bn = 0; }
+static void test_resume_batchnorm(void **s)
+{
+    (void)s;
+    for (d_norm = NORM_BATCH; d_norm <= NORM_CONV; d_norm++)
+        check_resume(3, WIRE_PAPER);
+    d_norm = NORM_LAYER;
+}
 
 int main(void)
 {

@@ -45,14 +45,16 @@
  * README), each channel of the convT. N (common/norm.h): the source's layer
  * norm, D's verdict on an image independent of its batch; or (--d-norm batch)
  * the paper's batch norm, with the statistics of the batch D is shown, real
- * and fake apart: D sees how a batch differs from real ones. Biases are kept.
+ * and fake apart (D sees how a batch differs from real ones); or (conv, the
+ * categorical default) batch norm only after the convolution. Biases kept.
  * ------------------------------------------------------------------------- */
 typedef enum { WIRE_PAPER, WIRE_SOURCE } wiring_kind;
+enum { NORM_LAYER, NORM_BATCH, NORM_CONV }; static const char *const D_NORMS[] = {"layer", "batch", "conv"}; /* N */
 typedef struct ig_config {    /* one model's settings, from recipe() (Appendix C) */
     long steps, batch, noise_dim; /* iterations; rows per batch; z's size (62)     */
     long ncat, digit;         /* categorical code's values (0: none, one digit: this) */
     long dense, channels;     /* H and F above                                     */
-    long d_steps, d_bn;       /* D updates per G update (source: 2); N: batch norm? */
+    long d_steps, d_norm;     /* D updates per G update (source: 2); N: NORM_*     */
     double lr_d, lr_g, lr_q, beta1, slope, ln_eps;  /* Adam; LeakyReLU; layer norm */
     double info_w, cat_w;     /* lambda: weight of L_Q; of its categorical part    */
     wiring_kind wiring;       /* which parameters L_Q trains (section 5)           */
@@ -93,10 +95,10 @@ static infogan *infogan_new(const ig_config *cfg, const image_set *data, unsigne
     convt_bind(&m->g3, m->PG, 2 * F, F, 7, 7, 4, 2, 1);  m->gb3 = batchnorm_new(m->PG, F, 196);
     convt_bind(&m->g4, m->PG, F, 1, 14, 14, 4, 2, 1);
     conv_bind(&m->d1, m->PD, 1, F, SIDE, SIDE, 4, 2, 1);
-    conv_bind(&m->d2, m->PD, F, 2 * F, 14, 14, 4, 2, 1); m->dl2 = norm_new(m->PD, 2 * F, 49, (int)cfg->d_bn, cfg->ln_eps);
-    dense_bind(&m->d3, m->PD, S, H);                     m->dl3 = norm_new(m->PD, H, 1, (int)cfg->d_bn, cfg->ln_eps);
+    conv_bind(&m->d2, m->PD, F, 2 * F, 14, 14, 4, 2, 1); m->dl2 = norm_new(m->PD, 2 * F, 49, cfg->d_norm != NORM_LAYER, cfg->ln_eps);
+    dense_bind(&m->d3, m->PD, S, H);                     m->dl3 = norm_new(m->PD, H, 1, cfg->d_norm == NORM_BATCH, cfg->ln_eps);
     dense_bind(&m->dh, m->PD, H, 1);
-    dense_bind(&m->q1, m->PQ, H, 128);                   m->ql1 = norm_new(m->PQ, 128, 1, (int)cfg->d_bn, cfg->ln_eps);
+    dense_bind(&m->q1, m->PQ, H, 128);                   m->ql1 = norm_new(m->PQ, 128, 1, cfg->d_norm == NORM_BATCH, cfg->ln_eps);
     dense_bind(&m->q2, m->PQ, 128, m->nq);
     dense *dl[] = {&m->g1, &m->g2, &m->d3, &m->dh, &m->q1, &m->q2};
     conv *cl[] = {&m->g3, &m->g4, &m->d1, &m->d2};
@@ -313,9 +315,8 @@ static double d_part(infogan *m, const gsl_matrix *X, double target, int with_q,
  * want_grad, PD->grad and PQ->grad hold its gradient */
 static double d_loss(infogan *m, int want_grad)
 {
-    if (want_grad) {
-        params_zero_grad(m->PD); params_zero_grad(m->PQ);
-    }
+    if (want_grad)
+        params_zero_grad(m->PD), params_zero_grad(m->PQ);
     const double L = d_part(m, m->real, 1.0, 0, want_grad);
     const gsl_matrix *x = g_forward(m, m->in.v, BN_TRAIN);   /* the fakes          */
     return L + d_part(m, x, 0.0, m->cfg.wiring == WIRE_PAPER, want_grad);
@@ -469,7 +470,7 @@ static void recorder_init(recorder *rec, const session *S, const infogan *m, jud
     printf("\n== 7. Training on %zu images: H %ld, F %ld, slope %g; Adam(%g) lr D %g, G %g, Q %g; batch %ld; %ld "
            "D steps per G step; wiring %s; lambda %g%s", m->data->n, c->dense, c->channels, c->slope, c->beta1, c->lr_d,
            c->lr_g, c->lr_q, c->batch, c->d_steps, c->wiring == WIRE_PAPER ? "paper" : "source", c->info_w,
-           c->d_bn ? "; batch norm in D and Q" : "");
+           (const char *[]){"", "; batch norm in D and Q", "; batch norm after D's convolution"}[c->d_norm]);
     printf(S->load ? "\n" : "; %ld steps\n", c->steps);
     session_check_resume(S, m->step, c->steps);
     const long from = m->step, to = S->load ? from : c->steps, span = to - from;
@@ -690,7 +691,7 @@ static void describe(checkpoint *ck, infogan *m)
         checkpoint_add_vector(ck, name[k], k % 2 ? bn[k / 2]->running_var : bn[k / 2]->running_mean);
     }
     checkpoint_add_long(ck, "step", &m->step); checkpoint_add_long(ck, "digit", &m->cfg.digit);
-    checkpoint_add_long(ck, "d_batchnorm", &m->cfg.d_bn);
+    checkpoint_add_long(ck, "d_norm", &m->cfg.d_norm);
 }
 
 static void save_model(session *S, infogan *m)
@@ -708,14 +709,14 @@ static void save_model(session *S, infogan *m)
 static void load_model(session *S, infogan *m)
 {
     checkpoint ck;
-    const long digit = m->cfg.digit, d_bn = m->cfg.d_bn;
+    const long digit = m->cfg.digit, d_norm = m->cfg.d_norm;
     describe(&ck, m);
     session_load(S, &ck, "InfoGAN");
     gsl_rng_memcpy(m->r, S->rng);
     if (!m->ncat && m->cfg.digit != digit)
         die("%s: a model of the digit %ld; add --digit %ld", S->load ? S->load : S->resume, m->cfg.digit, m->cfg.digit);
-    if (m->cfg.d_bn != d_bn)                 /* same sizes, another layer: refuse */
-        die("%s: a model with --d-norm %s", S->load ? S->load : S->resume, m->cfg.d_bn ? "batch" : "layer");
+    if (m->cfg.d_norm != d_norm)      /* same sizes, other layers (or a bad file): refuse */
+        die("%s: a model with --d-norm %s", S->load ? S->load : S->resume, (unsigned long)m->cfg.d_norm <= NORM_CONV ? D_NORMS[m->cfg.d_norm] : "?");
 }
 
 /* ----------------------------------------------------------------------------
@@ -812,7 +813,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
     const cli_option options[] = {
         {"recipe", CLI_CHOICE, &cfg->recipe, "default: narrow networks, batch 64; source: the source's model and settings", 0, 0, "default|source", 0},
         {"categorical", CLI_INT, &cfg->categorical, "values of a categorical code, all digits (0: none, one digit)", 0, 10, NULL, 0},
-        {"steps", CLI_INT, &cfg->steps, "training iterations (default 1000, categorical 3000; source 5000)", 1, 1e7, NULL, 0},
+        {"steps", CLI_INT, &cfg->steps, "training iterations (default 1000, categorical 6000; source 5000)", 1, 1e7, NULL, 0},
         {"batch", CLI_INT, &cfg->batch, "rows per batch (default 64; source 256)", 1, 4096, NULL, 0},
         {"dense", CLI_INT, &cfg->dense, "units of G's first and the trunk's last dense layer (default 512; source 1024)", 1, 8192, NULL, 0},
         {"channels", CLI_INT, &cfg->channels, "channels at 14 x 14, twice that at 7 x 7 (default 32; source 64)", 1, 512, NULL, 0},
@@ -825,8 +826,8 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"wiring", CLI_CHOICE, &cfg->wiring, "what Q's loss trains: trunk, Q and G (paper), or Q and G in a step of their own (source)", 0, 0, "paper|source", 0},
         {"info-weight", CLI_REAL, &cfg->info_w, "lambda, the weight of Q's loss (default 2; categorical and source 1; 0: a plain GAN)", 0, 100, NULL, 0},
         {"cat-weight", CLI_REAL, &cfg->cat_w, "weight of the categorical part of Q's loss", 0, 100, NULL, 0},
-        {"slope", CLI_REAL, &cfg->slope, "LeakyReLU's slope in D and Q (Keras 0.3, the paper 0.1)", 0, 1, NULL, 0},
-        {"d-norm", CLI_CHOICE, &cfg->d_norm, "normalisation in D and Q: layer (the source) or batch (the paper)", 0, 0, "layer|batch", 0},
+        {"slope", CLI_REAL, &cfg->slope, "LeakyReLU's slope in D and Q (default 0.3, Keras's; categorical 0.1, the paper's)", 0, 1, NULL, 0},
+        {"d-norm", CLI_CHOICE, &cfg->d_norm, "D's and Q's normalisation (default layer; categorical conv): layer (source), batch (paper), conv (batch norm after the conv only)", 0, 0, "layer|batch|conv", 0},
         {"digit", CLI_INT, &cfg->digit, "the digit a model without categorical code learns", 0, 9, NULL, 0},
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images", 0, 0, "mnist|fashion", 0},
         {"data", CLI_STRING, &cfg->data_dir, "directory with the four IDX files (default: by --dataset)", 0, 0, NULL, 0},
@@ -850,15 +851,15 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
 {
     const int src = strcmp(cfg->recipe, "source") == 0, cat = cfg->categorical > 0;
 #define PICK(flag, field, value) (cli_given(c, flag) ? cfg->field : (value))
-    const char *wiring = PICK("wiring", wiring, src ? "source" : "paper");
+    const char *wiring = PICK("wiring", wiring, src ? "source" : "paper"), *d_norm = PICK("d-norm", d_norm, cat && !src ? "conv" : "layer");
     return (ig_config){
-        .steps = PICK("steps", steps, quick ? 20 : src ? 5000 : cat ? 3000 : 1000),
+        .steps = PICK("steps", steps, quick ? 20 : src ? 5000 : cat ? 6000 : 1000),
         .batch = PICK("batch", batch, quick ? 16 : src ? 256 : 64),
         .dense = PICK("dense", dense, quick ? 64 : src ? 1024 : 512),
         .channels = PICK("channels", channels, quick ? 8 : src ? 64 : 32),
         .noise_dim = cfg->noise_dim, .ncat = cfg->categorical, .digit = cfg->digit, .d_steps = PICK("d-steps", d_steps, cat && !src ? 1 : 2),
-        .d_bn = strcmp(cfg->d_norm, "batch") == 0,
-        .ln_eps = 1e-3, .slope = cfg->slope, .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
+        .d_norm = d_norm[0] == 'l' ? NORM_LAYER : d_norm[0] == 'b' ? NORM_BATCH : NORM_CONV,
+        .ln_eps = 1e-3, .slope = PICK("slope", slope, cat && !src ? 0.1 : 0.3), .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
         .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5),
