@@ -9,6 +9,7 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ----------------------------------------------------------------------------
  * 1. Sizes, parameters, initialisation
@@ -156,29 +157,53 @@ static windows conv_windows(const conv *L)
                      L->out_h, L->out_w};
 }
 
+/* Which window columns ox see an image column x = ox*s - p + kx inside the
+ * image, 0 <= x < W: the half-open range [lo, hi). Outside it the window hangs
+ * over the padding. Computing the range once per kernel column keeps the
+ * copying loops below free of a test per number. */
+typedef struct span {
+    size_t lo, hi;
+} span;
+
+static span inside(const windows *g, size_t kx)
+{
+    const long W = (long)g->W, p = (long)g->p, s = (long)g->s, gw = (long)g->gw;
+    long lo = p > (long)kx ? (p - (long)kx + s - 1) / s : 0;      /* x >= 0: ox >= (p - kx) / s, up  */
+    long hi = (W + p - (long)kx + s - 1) / s;                      /* x < W:  ox < (W + p - kx) / s, up */
+    if (hi > gw)
+        hi = gw;
+    if (lo > hi)
+        lo = hi;
+    return (span){(size_t)lo, (size_t)hi};
+}
+
 /* col[(c,ky,kx), (oy,ox)] = img[c, oy*s - p + ky, ox*s - p + kx], 0 off the image.
  * img (C, H, W) contiguous; col (C k^2, gh gw) contiguous. */
 static void im2col(const windows *g, const double *img, double *col)
 {
-    const long H = (long)g->H, W = (long)g->W, p = (long)g->p, s = (long)g->s;
-    size_t P = g->gh * g->gw;
+    const long H = (long)g->H, p = (long)g->p, s = (long)g->s;
+    const size_t P = g->gh * g->gw, gw = g->gw, step = g->s;
     for (size_t c = 0; c < g->C; c++)
         for (size_t ky = 0; ky < g->k; ky++)
             for (size_t kx = 0; kx < g->k; kx++) {
                 double *row = col + ((c * g->k + ky) * g->k + kx) * P;   /* row (c,ky,kx) */
+                const span in = inside(g, kx);
                 for (size_t oy = 0; oy < g->gh; oy++) {
-                    double *out = row + oy * g->gw;
+                    double *out = row + oy * gw;
                     long y = (long)oy * s - p + (long)ky;                /* image row */
                     if (y < 0 || y >= H) {                               /* padding   */
-                        for (size_t ox = 0; ox < g->gw; ox++)
-                            out[ox] = 0.0;
+                        memset(out, 0, gw * sizeof *out);
                         continue;
                     }
-                    const double *line = img + (c * g->H + (size_t)y) * g->W;
-                    for (size_t ox = 0; ox < g->gw; ox++) {
-                        long x = (long)ox * s - p + (long)kx;            /* image column */
-                        out[ox] = (x >= 0 && x < W) ? line[x] : 0.0;
+                    for (size_t ox = 0; ox < in.lo; ox++)
+                        out[ox] = 0.0;                                   /* left padding  */
+                    if (in.lo < in.hi) {  /* from: the pixel of column lo, x = lo s - p + kx >= 0 */
+                        const double *from = img + (c * g->H + (size_t)y) * g->W + (in.lo * step + kx - (size_t)p);
+                        for (size_t ox = in.lo, x = 0; ox < in.hi; ox++, x += step)
+                            out[ox] = from[x];                           /* x = ox s - p + kx */
                     }
+                    for (size_t ox = in.hi; ox < gw; ox++)
+                        out[ox] = 0.0;                                   /* right padding */
                 }
             }
 }
@@ -187,25 +212,22 @@ static void im2col(const windows *g, const double *img, double *col)
  * for every entry that lands on the image: the adjoint of im2col. */
 static void col2im(const windows *g, const double *col, double *img)
 {
-    const long H = (long)g->H, W = (long)g->W, p = (long)g->p, s = (long)g->s;
-    size_t P = g->gh * g->gw;
-    for (size_t j = 0; j < g->C * g->H * g->W; j++)
-        img[j] = 0.0;
+    const long H = (long)g->H, p = (long)g->p, s = (long)g->s;
+    const size_t P = g->gh * g->gw, gw = g->gw, step = g->s;
+    memset(img, 0, g->C * g->H * g->W * sizeof *img);
     for (size_t c = 0; c < g->C; c++)
         for (size_t ky = 0; ky < g->k; ky++)
             for (size_t kx = 0; kx < g->k; kx++) {
                 const double *row = col + ((c * g->k + ky) * g->k + kx) * P;
+                const span in = inside(g, kx);
                 for (size_t oy = 0; oy < g->gh; oy++) {
                     long y = (long)oy * s - p + (long)ky;
-                    if (y < 0 || y >= H)
+                    if (y < 0 || y >= H || in.lo == in.hi)
                         continue;                    /* fell on the padding: dropped */
-                    const double *in = row + oy * g->gw;
-                    double *line = img + (c * g->H + (size_t)y) * g->W;
-                    for (size_t ox = 0; ox < g->gw; ox++) {
-                        long x = (long)ox * s - p + (long)kx;
-                        if (x >= 0 && x < W)
-                            line[x] += in[ox];
-                    }
+                    const double *from = row + oy * gw;
+                    double *to = img + (c * g->H + (size_t)y) * g->W + (in.lo * step + kx - (size_t)p);
+                    for (size_t ox = in.lo, x = 0; ox < in.hi; ox++, x += step)
+                        to[x] += from[ox];           /* the rest fell on the padding */
                 }
             }
 }
