@@ -2,7 +2,7 @@
  *
  * For each convolution and transposed convolution of 09's networks (the
  * default, F = 32, and the source's, F = 64; batch 64), the forward and the
- * backward pass are timed (median of REPS calls after a warm-up) and turned
+ * backward pass are timed (medians of REPS rounds after two warm-up rounds) and turned
  * into GFLOP/s from their multiply-adds:
  *
  *     convolution      n * out_c * out_h * out_w * in_c * k^2     (forward)
@@ -26,7 +26,7 @@
 #include <time.h>
 
 #define BATCH 64
-#define REPS 15
+#define REPS 21
 
 static double now(void)
 {
@@ -41,20 +41,54 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* median seconds of REPS calls of what(L) after two warm-up calls */
+/* seconds one call of what(ctx) takes */
 typedef void (*timed_fn)(void *ctx);
+static double seconds(timed_fn what, void *ctx)
+{
+    const double t0 = now();
+    what(ctx);
+    return now() - t0;
+}
+
+static double median(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof t[0], by_value);
+    return t[n / 2];
+}
+
+/* The timings of one layer: REPS rounds after two warm-up rounds, each round
+ * timing the forward pass, the backward pass and dgemm once, one after the
+ * other. A shared machine has slow spells lasting seconds; a ratio taken
+ * within one round (tens of milliseconds) sees the layer and dgemm in the same
+ * spell, so the ratios are medians of per-round ratios, not ratios of medians. */
+typedef struct timings {
+    double fwd, bwd, gemm;        /* median seconds                          */
+    double fwd_ratio, bwd_ratio;  /* median of per-round time(dgemm) / time(layer),
+                                     times 1 and 2 (backward does twice the flops) */
+} timings;
+
+static timings time_layer(timed_fn fwd, timed_fn bwd, timed_fn gemm, void *ctx)
+{
+    double tf[REPS], tb[REPS], tg[REPS], rf[REPS], rb[REPS];
+    for (int r = -2; r < REPS; r++) {
+        const double f = seconds(fwd, ctx), b = seconds(bwd, ctx), g = seconds(gemm, ctx);
+        if (r < 0)
+            continue;                 /* warm-up: caches, OpenBLAS's buffers */
+        tf[r] = f; tb[r] = b; tg[r] = g;
+        rf[r] = g / f; rb[r] = 2 * g / b;
+    }
+    return (timings){median(tf, REPS), median(tb, REPS), median(tg, REPS), median(rf, REPS), median(rb, REPS)};
+}
+
+/* median seconds of REPS calls of what(ctx) after two warm-up calls */
 static double median_seconds(timed_fn what, void *ctx)
 {
     double t[REPS];
     what(ctx);
     what(ctx);
-    for (int r = 0; r < REPS; r++) {
-        const double t0 = now();
-        what(ctx);
-        t[r] = now() - t0;
-    }
-    qsort(t, REPS, sizeof t[0], by_value);
-    return t[REPS / 2];
+    for (int r = 0; r < REPS; r++)
+        t[r] = seconds(what, ctx);
+    return median(t, REPS);
 }
 
 typedef struct layer_case {
@@ -125,10 +159,10 @@ static void bench_layer(const char *name, int transposed, size_t in_c, size_t ou
     c.C = gsl_matrix_alloc(M, BATCH * pix);
     const double flops = 2.0 * (double)M * (double)K * (double)(BATCH * pix);
 
-    const double tf = median_seconds(run_forward, &c), tb = median_seconds(run_backward, &c);
-    const double tg = median_seconds(run_dgemm, &c);
-    const double gf = flops / tf * 1e-9, gb = 2 * flops / tb * 1e-9, gg = flops / tg * 1e-9;
-    printf("%-34s %8.3f %7.2f %8.3f %7.2f %8.2f %6.2f %6.2f\n", name, 1e3 * tf, gf, 1e3 * tb, gb, gg, gf / gg, gb / gg);
+    const timings t = time_layer(run_forward, run_backward, run_dgemm, &c);
+    const double tf = t.fwd, tb = t.bwd;
+    const double gf = flops / tf * 1e-9, gb = 2 * flops / tb * 1e-9, gg = flops / t.gemm * 1e-9;
+    printf("%-34s %8.3f %7.2f %8.3f %7.2f %8.2f %6.2f %6.2f\n", name, 1e3 * tf, gf, 1e3 * tb, gb, gg, t.fwd_ratio, t.bwd_ratio);
     if (norm == 'b' || norm == 'l') {
         if (norm == 'b')
             c.bn = batchnorm_new(P, out_c, c.L.out_h * c.L.out_w);
@@ -155,7 +189,7 @@ int main(int argc, char **argv)
     (void)argc;
     blas_pick_core(argv);              /* the fast kernels, as the chapters */
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    printf("09's image layers, batch %d, k 4 stride 2 (median of %d calls; GF/s = GFLOP/s)\n", BATCH, REPS);
+    printf("09's image layers, batch %d, k 4 stride 2 (medians of %d rounds; GF/s = GFLOP/s)\n", BATCH, REPS);
     printf("%-34s %8s %7s %8s %7s %8s %6s %6s\n", "layer", "fwd ms", "GF/s", "bwd ms", "GF/s", "dgemm", "fwd/dg", "bwd/dg");
     for (size_t F = 32; F <= 64; F *= 2) {
         char name[64];
@@ -169,7 +203,8 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "D conv %zu -> %zu, 14 -> 7", F, 2 * F);
         bench_layer(name, 0, F, 2 * F, 14, 'l', r);
     }
-    printf("(fwd/dg, bwd/dg: the layer's GFLOP/s over dgemm's on the whole-batch product)\n");
+    printf("(fwd/dg, bwd/dg: the layer's GFLOP/s over dgemm's on the whole-batch product, the median of\n"
+           " per-round ratios: each round times forward, backward and dgemm back to back)\n");
     gsl_rng_free(r);
     return 0;
 }
