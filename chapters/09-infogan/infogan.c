@@ -813,8 +813,8 @@ static void start(session *S, config *cfg, int argc, char **argv)
     const cli_option options[] = {
         {"recipe", CLI_CHOICE, &cfg->recipe, "default: narrow networks, batch 64; source: the source's model and settings", 0, 0, "default|source", 0},
         {"categorical", CLI_INT, &cfg->categorical, "values of a categorical code, all digits (0: none, one digit)", 0, 10, NULL, 0},
-        {"steps", CLI_INT, &cfg->steps, "training iterations (default 1000, categorical 6000; source 5000)", 1, 1e7, NULL, 0},
-        {"batch", CLI_INT, &cfg->batch, "rows per batch (default 64; source 256)", 1, 4096, NULL, 0},
+        {"steps", CLI_INT, &cfg->steps, "training iterations (default 1000, categorical 12000; source 5000)", 1, 1e7, NULL, 0},
+        {"batch", CLI_INT, &cfg->batch, "rows per batch (default 64, categorical 32; source 256)", 1, 4096, NULL, 0},
         {"dense", CLI_INT, &cfg->dense, "units of G's first and the trunk's last dense layer (default 512; source 1024)", 1, 8192, NULL, 0},
         {"channels", CLI_INT, &cfg->channels, "channels at 14 x 14, twice that at 7 x 7 (default 32; source 64)", 1, 512, NULL, 0},
         {"noise-dim", CLI_INT, &cfg->noise_dim, "size of z", 1, 10000, NULL, 0},
@@ -853,8 +853,8 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
 #define PICK(flag, field, value) (cli_given(c, flag) ? cfg->field : (value))
     const char *wiring = PICK("wiring", wiring, src ? "source" : "paper"), *d_norm = PICK("d-norm", d_norm, cat && !src ? "conv" : "layer");
     return (ig_config){
-        .steps = PICK("steps", steps, quick ? 20 : src ? 5000 : cat ? 6000 : 1000),
-        .batch = PICK("batch", batch, quick ? 16 : src ? 256 : 64),
+        .steps = PICK("steps", steps, quick ? 20 : src ? 5000 : cat ? 12000 : 1000),
+        .batch = PICK("batch", batch, quick ? 16 : src ? 256 : cat ? 32 : 64),
         .dense = PICK("dense", dense, quick ? 64 : src ? 1024 : 512),
         .channels = PICK("channels", channels, quick ? 8 : src ? 64 : 32),
         .noise_dim = cfg->noise_dim, .ncat = cfg->categorical, .digit = cfg->digit, .d_steps = PICK("d-steps", d_steps, cat && !src ? 1 : 2),
