@@ -64,8 +64,9 @@ all: $(BINS)
 # ---- the library ----------------------------------------------------------
 # build/flags records the compiler and flags the objects were built with; it is
 # rewritten (and everything rebuilt) only when they change, e.g. `make OPT=-O0`.
+BUILD_FLAGS := $(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(LDLIBS)
 build/flags: FORCE | build/common
-	@echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(LDLIBS)' | cmp -s - $@ || echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(LDLIBS)' > $@
+	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' > $@
 .PHONY: FORCE
 build/common/%.o: common/%.c $(COMMON_HDR) build/flags | build/common
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@

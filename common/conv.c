@@ -168,8 +168,10 @@ typedef struct span {
 static span inside(const windows *g, size_t kx)
 {
     const long W = (long)g->W, p = (long)g->p, s = (long)g->s, gw = (long)g->gw;
-    long lo = p > (long)kx ? (p - (long)kx + s - 1) / s : 0;      /* x >= 0: ox >= (p - kx) / s, up  */
-    long hi = (W + p - (long)kx + s - 1) / s;                      /* x < W:  ox < (W + p - kx) / s, up */
+    const long left = p - (long)kx, right = W + p - (long)kx;    /* x >= 0: ox s >= left; x < W: ox s < right */
+    long lo = left > 0 ? (left + s - 1) / s : 0;                   /* ceil(left / s), at least 0  */
+    long hi = right > 0 ? (right + s - 1) / s : 0;                 /* ceil(right / s), at least 0: a kernel
+                                                                      column past the image sees none of it */
     if (hi > gw)
         hi = gw;
     if (lo > hi)

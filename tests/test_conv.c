@@ -35,17 +35,18 @@ typedef struct geom {
 
 /* convolutions: strides 1 and 2, paddings 0 and 1, non-square inputs, a
  * stride that does not divide H + 2p - k (the last column is never read),
- * DCGAN's k = 4, and a 1 x 1 kernel */
+ * DCGAN's k = 4, a 1 x 1 kernel, and a kernel wider than image and one side's
+ * padding together (k 5, W 1, p 2: its last columns see only padding) */
 static const geom conv_cases[] = {
     {3, 4, 5, 6, 3, 1, 0}, {3, 4, 5, 6, 3, 1, 1}, {3, 4, 5, 6, 3, 2, 0},
     {3, 4, 5, 6, 3, 2, 1}, {2, 3, 6, 5, 4, 2, 1}, {2, 3, 4, 7, 2, 2, 0},
-    {4, 2, 5, 6, 1, 1, 0},
+    {4, 2, 5, 6, 1, 1, 0}, {2, 3, 2, 1, 5, 1, 2},
 };
 /* transposed convolutions (H x W is the small input that is grown) */
 static const geom convt_cases[] = {
     {3, 4, 3, 4, 3, 1, 0}, {3, 4, 3, 4, 3, 1, 1}, {3, 4, 3, 4, 3, 2, 0},
     {3, 4, 3, 4, 3, 2, 1}, {2, 3, 3, 4, 4, 2, 1}, {2, 3, 4, 3, 2, 2, 0},
-    {4, 2, 3, 5, 1, 1, 0},
+    {4, 2, 3, 5, 1, 1, 0}, {2, 3, 2, 1, 5, 1, 2},
 };
 #define N_CASES(a) (sizeof (a) / sizeof (a)[0])
 
