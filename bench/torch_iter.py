@@ -116,12 +116,12 @@ def gan(conditional):
 
 
 def aae():
-    n, K = 100, 6
-    E = mlp(784, 500, 300, 2)
-    Gd = mlp(2, 300, 500, 784)                    # logits
-    D = mlp(2 + 7, 100, 100, 1)
+    n, K, S = 100, 6, 4                           # S style numbers after the petal plane
+    E = mlp(784, 500, 300, 2 + S)
+    Gd = mlp(2 + S, 300, 500, 784)                # logits
+    D = mlp(2 + S + 7, 100, 100, 1)
     optE_rec = torch.optim.Adam(E.parameters(), lr=1e-4)
-    optG = torch.optim.Adam(Gd.parameters(), lr=1e-4)
+    optG = torch.optim.Adam(Gd.parameters(), lr=1e-3)
     optD = torch.optim.Adam(D.parameters(), lr=5e-4)
     optE_adv = torch.optim.Adam(E.parameters(), lr=5e-4)
     data = torch.rand(5139, 784)
@@ -137,11 +137,12 @@ def aae():
         shifted = img[torch.arange(x.shape[0]).view(-1, 1, 1), rows, cols]
         return shifted.reshape(-1, 784) + 0.3 * torch.randn_like(x)
 
-    def prior(k):                                 # component k: along 0.3, across 0.05, rotated
+    def prior(k):                                 # component k: along 0.3, across 0.05, rotated; style N(0, I)
         a = 2 * math.pi * k.to(torch.get_default_dtype()) / K
         u = 1.4 + 0.3 * torch.randn(k.shape[0])
         v = 0.05 * torch.randn(k.shape[0])
-        return torch.stack([u * torch.cos(a) - v * torch.sin(a), u * torch.sin(a) + v * torch.cos(a)], 1)
+        petal = torch.stack([u * torch.cos(a) - v * torch.sin(a), u * torch.sin(a) + v * torch.cos(a)], 1)
+        return torch.cat([petal, torch.randn(k.shape[0], S)], 1)
 
     def slot(c):
         return F.one_hot(c, 7).to(torch.get_default_dtype())
@@ -157,7 +158,7 @@ def aae():
         optG.step()
         with torch.no_grad():
             fake = torch.cat([E(xin), slot(c)], 1)
-        for _ in range(5):
+        for _ in range(10):
             real = torch.cat([prior(c), slot(c)], 1)
             optD.zero_grad()
             (bce(D(real), 1.0) + bce(D(fake), 0.0)).backward()

@@ -98,8 +98,8 @@ expect 1 "09-infogan --d-norm conv --load of a layer-norm model" $b --quick --d-
 # 11-aae: a checkpoint names the code's style numbers; another --style-dims
 # is refused in one line that names both values
 if bin/11-aae --quick --variant unlabelled --style-dims 2 --save "$tmp/style2.ckpt" --quiet --out "$tmp/s2" > /dev/null 2>&1; then
-    if expect 1 "11-aae --load of a --style-dims 2 checkpoint with the default" bin/11-aae --quick --variant unlabelled --load "$tmp/style2.ckpt"; then
-        if grep -q -- "--style-dims 2.*--style-dims 0" "$tmp/stderr"; then ok "11-aae another --style-dims: the error names both"
+    if expect 1 "11-aae --load of a --style-dims 2 checkpoint with the default (4)" bin/11-aae --quick --variant unlabelled --load "$tmp/style2.ckpt"; then
+        if grep -q -- "--style-dims 2.*--style-dims 4" "$tmp/stderr"; then ok "11-aae another --style-dims: the error names both"
         else bad "11-aae another --style-dims: the error names both" "$tmp/stderr"; fi
     fi
     expect 0 "11-aae --load with the --style-dims it was saved with" bin/11-aae --quick --variant unlabelled --style-dims 2 --load "$tmp/style2.ckpt"

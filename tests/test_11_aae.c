@@ -24,7 +24,7 @@
 static aae *small_model(variant_kind v, recon_kind rk, size_t batch, long style, gsl_rng *r)
 {
     aae_config cfg = {.x_dim = XD, .h1 = 7, .h2 = 6, .d_hidden = 5, .variant = v, .recon = rk,
-                      .batch = batch, .style = style, .lr = 5e-4, .lr_rec = 5e-4, .beta1 = 0.9,
+                      .batch = batch, .style = style, .lr = 5e-4, .lr_rec = 5e-4, .lr_dec = 5e-4, .beta1 = 0.9,
                       .lr_drop_at = 0, .noise = 0, .shift = 0, .d_steps = 1,
                       .label_share = 1.0};
     return aae_new(&cfg, r);
@@ -331,7 +331,7 @@ static void resume_configs(aae_config cfgs[3], long style)
 {
     const aae_config base = {.x_dim = XD, .h1 = 7, .h2 = 6, .d_hidden = 5, .variant = VARIANT_UNLABELLED,
                              .recon = RECON_BCE, .batch = 8, .style = style, .lr = 5e-4, .lr_rec = 3e-4,
-                             .beta1 = 0.9, .lr_drop_at = 6, .noise = 0.1, .shift = 0, .d_steps = 2,
+                             .lr_dec = 2e-3, .beta1 = 0.9, .lr_drop_at = 6, .noise = 0.1, .shift = 0, .d_steps = 2,
                              .label_share = 1.0};
     cfgs[0] = cfgs[1] = cfgs[2] = base;
     cfgs[1].variant = VARIANT_LABELS, cfgs[1].noise = 0.0, cfgs[1].d_steps = 1, cfgs[1].label_share = 0.5;
@@ -440,6 +440,33 @@ static void test_resume_is_exact(void **s)
     image_set_free(test_s);
 }
 
+/* each Adam of an iteration runs at its own rate: D and E's adversarial step
+ * at lr, E's reconstruction step at lr_rec, the decoder at lr_dec; all / 10
+ * from lr_drop_at on */
+static void test_learning_rates(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(5);
+    aae_config cfgs[3];
+    resume_configs(cfgs, STYLE);
+    aae *A = aae_new(&cfgs[0], r);
+    image_set *train_s = fake_set(r, 20);
+    unsigned char known[20] = {0};
+    const train_data T = {train_s, known};
+    step_losses l;
+    for (long step = 0; step <= cfgs[0].lr_drop_at; step += cfgs[0].lr_drop_at) {
+        aae_step(A, &T, r, step, &l);
+        const double f = step >= cfgs[0].lr_drop_at ? 0.1 : 1.0;
+        assert_float_equal(A->optD->lr, f * cfgs[0].lr, 1e-15);
+        assert_float_equal(A->optE_adv->lr, f * cfgs[0].lr, 1e-15);
+        assert_float_equal(A->optE_rec->lr, f * cfgs[0].lr_rec, 1e-15);
+        assert_float_equal(A->optG->lr, f * cfgs[0].lr_dec, 1e-15);
+    }
+    aae_free(A);
+    image_set_free(train_s);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_prior),
         cmocka_unit_test(test_prior_batch_in_chunks),
         cmocka_unit_test(test_resume_is_exact),
+        cmocka_unit_test(test_learning_rates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

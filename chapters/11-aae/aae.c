@@ -11,9 +11,8 @@
  *
  * As in the source (seed 003, section 8): digits 0-5, six thin Gaussians in
  * a plane as the prior, two models side by side, one whose D also sees the
- * label (section 6). The code may have S more "style" numbers (section 2;
- * the source's S = 0, the default). How to run it, and the source's errors:
- * README.md.
+ * label (section 6). The code has S more "style" numbers (section 2; the
+ * source's S = 0, ours 4). How to run it, and the source's errors: README.md.
  * ========================================================================== */
 #include "genlab.h"
 #include <gsl/gsl_cdf.h>
@@ -53,7 +52,7 @@ static image_set *load_six_classes(const char *dir, const char *prefix)
  * of a petal must stand for every handwriting of its class that lands there,
  * and G draws their blurred mean. --style-dims S gives the code S more
  * numbers, the STYLE s ~ N(0, I_S): z = (petal, s). The petal says WHICH
- * digit, s how it is written (default S = 0, the source's; README).
+ * digit, s how it is written (the source's S = 0; our default 4, README).
  * ------------------------------------------------------------------------- */
 #define PRIOR_SHIFT 1.4
 #define PRIOR_SD_ALONG 0.3
@@ -106,7 +105,7 @@ typedef struct aae_config {        /* one model's knobs (Appendix B)        */
     variant_kind variant;
     recon_kind recon;
     long batch, style;             /* images per batch; S, the style numbers */
-    double lr, lr_rec, beta1;      /* Adam: D and step 3; step 1; all four  */
+    double lr, lr_rec, lr_dec, beta1;  /* Adam: D, step 3; E, step 1; G; all */
     long lr_drop_at;               /* from this iteration on, lr / 10 (0: never) */
     double noise;                  /* E's training input: noise sd, ...     */
     long shift, d_steps;           /* ... largest shift; D updates per iteration */
@@ -142,7 +141,7 @@ static aae *aae_new(const aae_config *cfg, gsl_rng *r)
     A->D = mlp_new(A->PD = params_alloc(mlp_size(wd, 4)), wd, 4, ACT_RELU, ACT_IDENTITY, B);
     mlp_init_xavier(A->E, r), mlp_init_xavier(A->G, r), mlp_init_xavier(A->D, r);
     A->optE_rec = optim_adam(A->PE, cfg->lr_rec, cfg->beta1, 0.999);    /* beta2 0.999: Keras's */
-    A->optG = optim_adam(A->PG, cfg->lr_rec, cfg->beta1, 0.999), A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
+    A->optG = optim_adam(A->PG, cfg->lr_dec, cfg->beta1, 0.999), A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
     A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
     A->ws = ws_new(rows);          /* a batch, or EVAL_CHUNK rows when measuring */
     gsl_matrix **buf[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits,
@@ -285,17 +284,20 @@ static void batch_slots(const aae *A, const unsigned char *labels, const unsigne
 }
 
 /* ----------------------------------------------------------------------------
- * 7. One training iteration, and four changes to the source's recipe
+ * 7. One training iteration, and five changes to the source's recipe
  *
  * Two batches drawn with replacement: x for steps 1 and 2, x' for step 3.
- * The source's recipe leaves the codes jittering around the petals; four
- * changes, each a flag, settle them (README: what each is worth):
- *  a. --lr-rec 1e-4 for step 1, 5e-4 for D and step 3: the ratio of the
+ * The source's recipe leaves the codes jittering around the petals and
+ * decodes blurred digits; five changes, each a flag (README: what each is worth):
+ *  a. --lr-rec 1e-4 for E in step 1, 5e-4 for D and step 3: the ratio of the
  *     rates sets who wins, spread digits or thin petals (section 3);
  *  b. --lr-drop-at 3000: every rate / 10 from there on, the paper's schedule;
- *  c. --d-steps 5: a lagging D shows E a blurred picture of the thin petals;
+ *  c. --d-steps 10: a lagging D shows E a blurred picture of the thin petals,
+ *     which style numbers hide among S more directions;
  *  d. --shift 1 --noise 0.3: E sees a shifted, noisy x, G rebuilds the CLEAN
- *     x (chapter 03); else E learns the training digits by heart.
+ *     x (chapter 03); else E learns the training digits by heart;
+ *  e. --lr-dec 1e-3 for G: no adversary pulls on the decoder, so nothing asks
+ *     it to be slow; at E's 1e-4 its digits are still blurred at the end.
  * One generator r draws everything, in order: a checkpoint resumes bit for bit.
  * ------------------------------------------------------------------------- */
 typedef struct step_losses { double rec, d, adv; } step_losses;
@@ -306,7 +308,7 @@ static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_lo
     const size_t n = (size_t)A->cfg.batch;
     const int source = A->cfg.variant == VARIANT_SOURCE, shift = A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0;
     const double f = A->cfg.lr_drop_at > 0 && step >= A->cfg.lr_drop_at ? 0.1 : 1.0;
-    A->optE_rec->lr = A->optG->lr = f * A->cfg.lr_rec;
+    A->optE_rec->lr = f * A->cfg.lr_rec, A->optG->lr = f * A->cfg.lr_dec;
     A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
     ws_rows(A->ws, n);
     /* step 1: reconstruction on a random batch x; E sees it shifted by up to
@@ -721,8 +723,7 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
     history_write(M->evals, dir, named(name, "eval", v, ".dat"));
     fig_value("loss_window", LOSS_WINDOW), fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
     fig_use(named(name, "losses", v, ""));
-    fig_value("with_fjd", R->J != NULL);                /* the third panel: fjd */
-    fig_value("fjd_floor", R->ref.floor), fig_value("fjd_noise", R->ref.noise);
+    fig_value("with_fjd", R->J != NULL), fig_value("fjd_floor", R->ref.floor), fig_value("fjd_noise", R->ref.noise);
 }
 
 /* ----------------------------------------------------------------------------
@@ -788,8 +789,8 @@ static void start(session *S, config *cfg, int argc, char **argv)
 {
     *cfg = (config){.dataset = "mnist", .variant = "both", .recon = "bce", .steps = 4000,
                     .model = {.x_dim = IMG, .h1 = 500, .h2 = 300, .d_hidden = 100, .batch = 100,
-                              .lr = 5e-4, .lr_rec = 1e-4, .beta1 = 0.9, .lr_drop_at = 3000,
-                              .noise = 0.3, .shift = 1, .d_steps = 5, .label_share = 1.0, .style = 0}};
+                              .lr = 5e-4, .lr_rec = 1e-4, .lr_dec = 1e-3, .beta1 = 0.9, .lr_drop_at = 3000,
+                              .noise = 0.3, .shift = 1, .d_steps = 10, .label_share = 1.0, .style = 4}};
     aae_config *m = &cfg->model;
     const cli_option options[] = {
         {"dataset", CLI_CHOICE, &cfg->dataset, "which images (classes 0-5 of either)", 0, 0, "mnist|fashion", 0},
@@ -803,7 +804,8 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"steps", CLI_INT, &cfg->steps, "training iterations (of each model)", 1, 10000000, NULL, 0},
         {"batch", CLI_INT, &m->batch, "images per batch", 1, 10000, NULL, 0},
         {"lr", CLI_REAL, &m->lr, "Adam's learning rate: D and the encoder's adversarial step", 1e-9, 10, NULL, 0},
-        {"lr-rec", CLI_REAL, &m->lr_rec, "Adam's learning rate: the reconstruction step (E and G)", 1e-9, 10, NULL, 0},
+        {"lr-rec", CLI_REAL, &m->lr_rec, "Adam's learning rate: the encoder's reconstruction step", 1e-9, 10, NULL, 0},
+        {"lr-dec", CLI_REAL, &m->lr_dec, "Adam's learning rate: the decoder (reconstruction step)", 1e-9, 10, NULL, 0},
         {"lr-drop-at", CLI_INT, &m->lr_drop_at, "from this iteration on, lr / 10 (0: never)", 0, 10000000, NULL, 0},
         {"noise", CLI_REAL, &m->noise, "sd of the noise on the encoder's training input", 0, 10, NULL, 0},
         {"shift", CLI_INT, &m->shift, "largest random shift (pixels) of the encoder's training input", 0, 6, NULL, 0},
@@ -836,13 +838,11 @@ static size_t model_configs(const config *cfg, aae_config models[MAX_MODELS])
             models[n] = *m, models[n++].variant = v;
     const int c = PETAL + (int)m->style;
     printf("models: %s; encoder 784-500-300-%d, decoder %d-300-500-784 (sigmoid, %s loss), D (%d or %d + 7)-100-100-1\n"
-           "Adam lr %g (beta1 %g), lr / 10 from iteration %ld, batch %ld, %ld iterations each\n"
-           "encoder's training input: shifted by up to %ld px, noise sd %g; label share %g\n"
-           "prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across\n",
-           cfg->variant, c, c, cfg->recon, c, c, m->lr, m->beta1, m->lr_drop_at, m->batch, cfg->steps, m->shift,
-           m->noise, m->label_share, PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS);
-    if (m->style > 0)
-        printf("  and %ld style numbers, each ~ N(0, 1)\n", m->style);
+           "Adam lr %g (D, E's step 3), %g (E's step 1), %g (G), beta1 %g, all / 10 from iteration %ld\n"
+           "batch %ld, %ld iterations each, %ld D updates each; E's input shifted by up to %ld px, noise sd %g\n"
+           "label share %g; prior: 6 Gaussians at radius %.1f, sd %.2f along x %.2f across, %ld style numbers ~ N(0, 1)\n",
+           cfg->variant, c, c, cfg->recon, c, c, m->lr, m->lr_rec, m->lr_dec, m->beta1, m->lr_drop_at, m->batch,
+           cfg->steps, m->d_steps, m->shift, m->noise, m->label_share, PRIOR_SHIFT, PRIOR_SD_ALONG, PRIOR_SD_ACROSS, m->style);
     return n;
 }
 
