@@ -4,7 +4,8 @@
  * frozen trunk; continuous codes and a categorical one), proof that the
  * check sees the classic slip (the two heads' shares of dL/df not added),
  * the one-to-one matching of code values to classes against brute force,
- * the fixed evaluation codes, and exact resume: N steps, save, load, M
+ * the fixed evaluation codes, fjd over training (training unchanged by it,
+ * fjd_start, fjd_vs_start), and exact resume: N steps, save, load, M
  * steps == N + M steps, bit for bit, in both wirings.
  *
  * The networks are tiny (dense 6, channels 2) and the "images" random, so
@@ -263,6 +264,86 @@ static void test_sample_codes(void **s)
     image_set_free(data);
 }
 
+/* ---- fjd over training, measured on the side -------------------------------------
+ * A recorder with a judge (fresh random weights) and fjd's samples: training is
+ * bit for bit what it is without one (no measurement draws a training random
+ * number), fjd_start is the untrained G's fjd on fjd's own samples, every
+ * evaluation adds an fjd (on its eval_n images) to score.dat's curve, the final
+ * fjd is on fjd_start's samples and fjd_vs_start is fjd / fjd_start. A run that
+ * starts from a checkpoint reports no fjd_start. */
+static recorder small_recorder(infogan *m, judge *j, long to)
+{
+    recorder rec = {.j = j, .e = sample_set_new(m, 10, 5, 0), .from = m->step, .to = to, .eval_every = 3,
+                    .log_every = 6, .snaps = gsl_matrix_calloc(MAX_SNAPS * GRID, IMG),
+                    .loss = history_new(30, SMOOTH, "d_loss g_loss q_loss"),
+                    .score = history_new(30, 1, "q_code_mse judge_share cat_code_accuracy q_cat_accuracy fjd")};
+    progress_start(&rec.prog, to - m->step, 1);
+    fjd_init(&rec, m, random_images(30, 7, 10), 8);         /* 100 samples, 30 "test digits" */
+    return rec;
+}
+
+static void recorder_done(recorder *rec)
+{
+    history_free(rec->loss); history_free(rec->score); gsl_matrix_free(rec->snaps); sample_set_free(rec->e);
+}
+
+static int has_metric(const metrics *M, const char *name)
+{
+    for (size_t i = 0; i < M->n; i++)
+        if (strcmp(M->name[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_fjd_record(void **s)
+{
+    (void)s;
+    image_set *data = random_images(20, 5, 1);
+    ig_config cfg = small_config(0, WIRE_PAPER);
+    infogan *watched = infogan_new(&cfg, data, 21), *alone = infogan_new(&cfg, data, 21),
+            *untrained = infogan_new(&cfg, data, 21);
+    judge *j = judge_new();
+    gsl_rng *r = rng_new(4);
+    mlp_init_xavier(j->net, r);
+    recorder rec = small_recorder(watched, j, 12);
+    assert_int_equal(rec.f->n, 100);                        /* FJD_N / EVAL_N times eval_n */
+    train(watched, 12, &rec);
+    train(alone, 12, NULL);
+    assert_true(gsl_vector_equal(watched->PG->value, alone->PG->value));      /* bit for bit */
+    assert_true(gsl_vector_equal(watched->PD->value, alone->PD->value));
+    assert_true(gsl_vector_equal(watched->PQ->value, alone->PQ->value));
+    assert_true(gsl_vector_equal(watched->gb3->running_mean, alone->gb3->running_mean));
+    assert_true(gsl_rng_get(watched->r) == gsl_rng_get(alone->r));          /* the same draws taken */
+    /* fjd_start: the untrained G on fjd's samples, against the same reference */
+    const double start = judge_fjd(j, rec.ref.test, run_samples(untrained, rec.f->codes, rec.f->images, NULL));
+    assert_true(rec.fjd_start > 0.0 && rec.fjd_start == start);
+    /* the curve: at steps 0, 3, ..., 12, the last on the last evaluation's images */
+    assert_int_equal(rec.score->n, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_true(gsl_matrix_get(rec.score->rows, i, 5) > 0.0);
+    assert_true(history_last(rec.score, 4) == judge_fjd(j, rec.ref.test, rec.e->images));
+    /* measure: the final fjd on the same samples, and the ratio */
+    static metrics M;
+    measure(watched, &rec, j, 9, &M);
+    assert_true(metrics_get(&M, "fjd") == rec.fjd_end && rec.fjd_end > 0.0);
+    assert_true(metrics_get(&M, "fjd_start") == start);
+    assert_true(fabs(metrics_get(&M, "fjd_vs_start") - rec.fjd_end / start) <= 1e-15);
+    assert_null(rec.f);                                     /* fjd's samples freed */
+    recorder_done(&rec);
+    /* from a checkpoint (here: the model at step 12), no fjd_start */
+    recorder later = small_recorder(watched, j, 15);
+    train(watched, 15, &later);
+    assert_true(later.fjd_start == 0.0);
+    assert_int_equal(later.score->n, 2);                    /* steps 12 and 15 */
+    static metrics M2;
+    measure(watched, &later, j, 9, &M2);
+    assert_true(has_metric(&M2, "fjd") && !has_metric(&M2, "fjd_start") && !has_metric(&M2, "fjd_vs_start"));
+    recorder_done(&later);
+    gsl_rng_free(r); judge_free(j);
+    infogan_free(watched); infogan_free(alone); infogan_free(untrained);
+    image_set_free(data);
+}
+
 /* ---- exact resume ------------------------------------------------------------------ */
 static void check_resume(long ncat, wiring_kind w)
 {
@@ -325,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_wrong_gradient_is_caught),
         cmocka_unit_test(test_best_matching),
         cmocka_unit_test(test_sample_codes),
+        cmocka_unit_test(test_fjd_record),
         cmocka_unit_test(test_resume_paper),
         cmocka_unit_test(test_resume_source),
         cmocka_unit_test(test_resume_categorical),

@@ -126,8 +126,7 @@ static void infogan_free(infogan *m)
 {
     params_free(m->PG); params_free(m->PD); params_free(m->PQ);
     optim_free(m->optG); optim_free(m->optD); optim_free(m->optQ); optim_free(m->optGq);
-    batchnorm_free(m->gb1); batchnorm_free(m->gb2); batchnorm_free(m->gb3);
-    norm_free(&m->dl2); norm_free(&m->dl3); norm_free(&m->ql1);
+    batchnorm_free(m->gb1); batchnorm_free(m->gb2); batchnorm_free(m->gb3); norm_free(&m->dl2); norm_free(&m->dl3); norm_free(&m->ql1);
     ws_free(m->ws); gsl_vector_free(m->work); gsl_rng_free(m->r); free(m);
 }
 
@@ -379,8 +378,7 @@ static void iteration(infogan *m, double *v)
         optim_step(m->optGq);
         optim_step(m->optQ);
     }
-    check_finite(v[0] + v[1] + v[2], "D, G or Q loss", m->step);
-    m->step++;
+    check_finite(v[0] + v[1] + v[2], "D, G or Q loss", m->step); m->step++;
 }
 
 /* ----------------------------------------------------------------------------
@@ -426,7 +424,7 @@ static void sample_set_free(sample_set *e)
 }
 
 /* images = G(codes), BN's running averages; q = Q(images) if q; batch by batch */
-static void run_samples(infogan *m, const gsl_matrix *codes, gsl_matrix *images, gsl_matrix *q)
+static const gsl_matrix *run_samples(infogan *m, const gsl_matrix *codes, gsl_matrix *images, gsl_matrix *q)
 {
     for (size_t s = 0; s < codes->size1; s += m->n) {
         const size_t k = codes->size1 - s < m->n ? codes->size1 - s : m->n;
@@ -442,6 +440,7 @@ static void run_samples(infogan *m, const gsl_matrix *codes, gsl_matrix *images,
         }
     }
     ws_rows(m->ws, m->n);
+    return images;
 }
 
 typedef struct evaluation {
@@ -456,15 +455,29 @@ typedef struct recorder {
     judge *j;                               /* NULL: no judge scores               */
     sample_set *e;                          /* the fixed-code samples              */
     long from, to, log_every, eval_every;   /* the steps this run trains           */
-    long snap_step[MAX_SNAPS];              /* snapshots: at from + k (to - from) / 7 */
-    size_t n_snaps;
+    long snap_step[MAX_SNAPS];  size_t n_snaps;   /* snapshots: at from + k (to - from) / 7 */
     history *loss, *score;      /* every step: v of iteration(); every evaluation: section 8's */
     gsl_matrix *snaps;          /* (MAX_SNAPS * 10, 784) samples while training */
-    evaluation last;
-    progress prog;
+    evaluation last;            progress prog;
+    sample_set *f;              /* with a judge: fjd's FJD_N samples, their own codes */
+    fjd_reference ref;          /* the test digits' features, fjd_floor, fjd_noise */
+    double fjd_start, fjd_end;  /* fjd of f: untrained G (0: not from scratch), trained */
 } recorder;
 
-static void recorder_init(recorder *rec, const session *S, const infogan *m, judge *j, sample_set *e)
+/* fjd (chapter 08, common/judge.h): fjd's samples of the model against the
+ * judge's features of the test digits (freed here), and the two yardsticks.
+ * Set up before training: the same samples score the untrained G (fjd_start). */
+static void fjd_init(recorder *rec, const infogan *m, image_set *test, unsigned long seed)
+{
+    sample_set *f = rec->f = sample_set_new(m, rec->e->n * (FJD_N / EVAL_N), seed, 0);
+    const size_t n_test = test->n < f->n ? test->n : f->n, n_train = m->data->n < 6 * f->n ? m->data->n : 6 * f->n;
+    gsl_matrix_const_view te = gsl_matrix_const_submatrix(test->images, 0, 0, n_test, IMG),
+                          tr = gsl_matrix_const_submatrix(m->data->images, 0, 0, n_train, IMG);
+    rec->ref = fjd_reference_new(rec->j, &te.matrix, &tr.matrix, f->n, f->r);   /* noise: f's generator */
+    image_set_free(test);
+}
+
+static void recorder_init(recorder *rec, const session *S, const infogan *m, judge *j, sample_set *e, const dataset_info *ds, unsigned long fjd_seed)
 {
     const ig_config *c = &m->cfg;
     printf("\n== 7. Training on %zu images: H %ld, F %ld, slope %g; Adam(%g) lr D %g, G %g, Q %g; batch %ld; %ld "
@@ -480,7 +493,9 @@ static void recorder_init(recorder *rec, const session *S, const infogan *m, jud
                       .eval_every = span >= 20 ? span / 20 : 1};     /* 20 evaluations, 10 log lines */
     rec->log_every = span >= 20 ? 2 * rec->eval_every : 1;
     rec->loss = history_new((size_t)(span > 0 ? span : 1), SMOOTH, "d_loss g_loss q_loss");
-    rec->score = history_new((size_t)(span / rec->eval_every + 4), 1, "q_code_mse judge_share cat_code_accuracy q_cat_accuracy");
+    rec->score = history_new((size_t)(span / rec->eval_every + 4), 1, "q_code_mse judge_share cat_code_accuracy q_cat_accuracy fjd");
+    if (j)
+        fjd_init(rec, m, dataset_load(ds, "t10k", m->ncat ? -1 : (int)c->digit), fjd_seed);
     progress_start(&rec->prog, span, S->cli.quiet);
 }
 
@@ -490,8 +505,11 @@ static void record(recorder *rec, infogan *m, const double *v)
     if (done > 0)
         history_add(rec->loss, step, v);
     if (done % rec->eval_every == 0 || step == rec->to) {
-        const evaluation ev = rec->last = evaluate(m, rec->e, rec->j);
-        history_add(rec->score, step, (const double[]){ev.q_mse[N_CONT], ev.judged.score, ev.cat_acc, ev.q_cat});
+        const evaluation ev = rec->last = evaluate(m, rec->e, rec->j);   /* fjd of its eval_n images: */
+        const double fjd = rec->f ? judge_fjd(rec->j, rec->ref.test, rec->e->images) : 0.0;     /* cheap, biased up */
+        history_add(rec->score, step, (const double[]){ev.q_mse[N_CONT], ev.judged.score, ev.cat_acc, ev.q_cat, fjd});
+        if (rec->f && step == 0)          /* from scratch: fjd_start, on fjd's own FJD_N samples */
+            rec->fjd_start = judge_fjd(rec->j, rec->ref.test, run_samples(m, rec->f->codes, rec->f->images, NULL));
     }
     if (rec->n_snaps < MAX_SNAPS && done >= (long)rec->n_snaps * span / (MAX_SNAPS - 1)) {
         gsl_matrix_view rows = gsl_matrix_submatrix(rec->snaps, rec->n_snaps * GRID, 0, GRID, IMG);
@@ -500,8 +518,7 @@ static void record(recorder *rec, infogan *m, const double *v)
         rec->snap_step[rec->n_snaps++] = step;
     }
     if (done > 0 && (done % rec->log_every == 0 || step == rec->to)) {
-        const size_t b = rec->loss->n, a = b >= (size_t)rec->log_every ? b - rec->log_every : 0;
-        const evaluation *l = &rec->last;
+        const size_t b = rec->loss->n, a = b >= (size_t)rec->log_every ? b - rec->log_every : 0; const evaluation *l = &rec->last;
         printf("step %6ld  D %.3f  G %.3f  Q %.4f  q_code_mse %.4f", step, history_average(rec->loss, 0, a, b),
                history_average(rec->loss, 1, a, b), history_average(rec->loss, 2, a, b), l->q_mse[N_CONT]);
         if (m->ncat)
@@ -541,8 +558,7 @@ static void train(infogan *m, long to_step, recorder *rec)
  * ------------------------------------------------------------------------- */
 static evaluation evaluate(infogan *m, sample_set *e, judge *j)
 {
-    evaluation v = {0};
-    double count[N_CLASSES][N_CLASSES] = {{0}};
+    evaluation v = {0}; double count[N_CLASSES][N_CLASSES] = {{0}};
     run_samples(m, e->codes, e->images, e->q);
     for (size_t i = 0; i < e->n; i++) {
         for (size_t k = 0; k < N_CONT; k++) {
@@ -574,8 +590,7 @@ static void sweep(infogan *m, const sample_set *e, size_t k, size_t rows, size_t
         for (size_t c = 0; c < N_CONT; c++)
             gsl_matrix_set(codes, i, m->nz + m->ncat + c, c == k ? -1.0 + 2.0 * (double)(i % ncols) / (double)(ncols - 1) : 0.0);
     }
-    run_samples(m, codes, images, NULL);
-    gsl_matrix_free(codes);
+    run_samples(m, codes, images, NULL); gsl_matrix_free(codes);
 }
 
 static double pixel_change(const double *a, const double *b)     /* mean |a - b| */
@@ -623,8 +638,8 @@ static void code_effects(infogan *m, const sample_set *e, double *effect, double
 }
 
 /* The last evaluation's scores, the bound, what the codes do, the scores
- * with the source's Gaussian z, and fjd (as chapter 08) */
-static void measure(infogan *m, recorder *rec, judge *j, const dataset_info *ds, const unsigned long *seed, metrics *M)
+ * with the source's Gaussian z, fjd and fjd_vs_start (as chapter 08) */
+static void measure(infogan *m, recorder *rec, judge *j, unsigned long gauss_seed, metrics *M)
 {
     printf("\n== 8. What the codes mean\n");
     const evaluation *v = &rec->last;
@@ -632,8 +647,7 @@ static void measure(infogan *m, recorder *rec, judge *j, const dataset_info *ds,
     for (size_t c = 0; c < 3 && nl > 0; c++)
         metrics_set(M, (const char *[]){"d_loss", "g_loss", "q_loss"}[c], history_average(rec->loss, c, nl - tenth, nl));
     metrics_set(M, "steps", (double)m->step); metrics_set(M, "q_code_mse", v->q_mse[N_CONT]);
-    double effect[N_CONT], dslant[N_CONT];
-    code_effects(m, rec->e, effect, dslant);
+    double effect[N_CONT], dslant[N_CONT]; code_effects(m, rec->e, effect, dslant);
     for (size_t k = 0; k < N_CONT; k++) {
         const double value[] = {v->q_mse[k], log(2.0) - 0.5 * log(2.0 * M_PI * M_E * v->q_mse[k]), effect[k], dslant[k]};
         for (int q = 0; q < 4; q++)
@@ -647,7 +661,7 @@ static void measure(infogan *m, recorder *rec, judge *j, const dataset_info *ds,
     }
     if (!j)
         return;
-    sample_set *g = sample_set_new(m, rec->e->n, seed[0], 1);   /* the source's plots: Gaussian z */
+    sample_set *g = sample_set_new(m, rec->e->n, gauss_seed, 1);   /* the source's plots: Gaussian z */
     const evaluation vg = evaluate(m, g, j);
     const char *share = m->ncat ? "cat_code_accuracy" : "judge_share_target";
     const double s = m->ncat ? v->cat_acc : v->judged.score, sg = m->ncat ? vg.cat_acc : vg.judged.score;
@@ -655,19 +669,16 @@ static void measure(infogan *m, recorder *rec, judge *j, const dataset_info *ds,
     printf("result: %s %.3f; with Gaussian z, as the source plots: %.3f (q_code_mse %.4f)\n", share, s, sg, vg.q_mse[N_CONT]);
     for (size_t k = 0; k < m->ncat; k++)
         metrics_setf(M, (double)v->match[k], "cat_code_class_%zu", k);
-    image_set *test = dataset_load(ds, "t10k", m->ncat ? -1 : (int)m->cfg.digit);    /* fjd */
-    sample_set *f = sample_set_new(m, rec->e->n * (FJD_N / EVAL_N), seed[1], 0);
-    const size_t n_test = test->n < f->n ? test->n : f->n, n_train = m->data->n < 6 * f->n ? m->data->n : 6 * f->n;
-    gsl_matrix_const_view te = gsl_matrix_const_submatrix(test->images, 0, 0, n_test, IMG),
-                          tr = gsl_matrix_const_submatrix(m->data->images, 0, 0, n_train, IMG);
-    fjd_reference ref = fjd_reference_new(j, &te.matrix, &tr.matrix, f->n, f->r);
-    run_samples(m, f->codes, f->images, NULL);
-    const double fjd = judge_fjd(j, ref.test, f->images), val[] = {fjd, ref.floor, ref.noise};
-    for (int k = 0; k < 3; k++)
-        metrics_set(M, (const char *[]){"fjd", "fjd_floor", "fjd_noise"}[k], val[k]);
+    sample_set_free(g);
+    const double fjd = rec->fjd_end = judge_fjd(j, rec->ref.test, run_samples(m, rec->f->codes, rec->f->images, NULL)),
+                 s0 = rec->fjd_start, val[] = {fjd, rec->ref.floor, rec->ref.noise, s0, fjd / s0};
+    for (int k = 0; k < (s0 > 0 ? 5 : 3); k++)     /* fjd: fjd_start's samples; fjd_start: from scratch only */
+        metrics_set(M, (const char *[]){"fjd", "fjd_floor", "fjd_noise", "fjd_start", "fjd_vs_start"}[k], val[k]);
     printf("result: Frechet judge distance %.2f on %zu samples against %zu test digits (real training digits %.2f, "
-           "noise %.1f)\n", fjd, f->n, ref.test->n, ref.floor, ref.noise);
-    fjd_reference_free(&ref); sample_set_free(f); sample_set_free(g); image_set_free(test);
+           "noise %.1f)\n", fjd, rec->f->n, rec->ref.test->n, rec->ref.floor, rec->ref.noise);
+    printf(s0 > 0 ? "result: the untrained G's, on the same samples: fjd_start %.2f; fjd_vs_start %.4f\n"
+                  : "result: no fjd_start: this run started from a checkpoint, not from an untrained G\n", s0, fjd / s0);
+    fjd_reference_free(&rec->ref); sample_set_free(rec->f); rec->f = NULL;   /* (floor, noise: kept) */
 }
 
 /* ----------------------------------------------------------------------------
@@ -690,8 +701,7 @@ static void describe(checkpoint *ck, infogan *m)
         snprintf(name[k], sizeof name[k], "G.bn%d.running_%s", k / 2 + 1, k % 2 ? "var" : "mean");
         checkpoint_add_vector(ck, name[k], k % 2 ? bn[k / 2]->running_var : bn[k / 2]->running_mean);
     }
-    checkpoint_add_long(ck, "step", &m->step); checkpoint_add_long(ck, "digit", &m->cfg.digit);
-    checkpoint_add_long(ck, "d_norm", &m->cfg.d_norm);
+    checkpoint_add_long(ck, "step", &m->step); checkpoint_add_long(ck, "digit", &m->cfg.digit); checkpoint_add_long(ck, "d_norm", &m->cfg.d_norm);
 }
 
 static void save_model(session *S, infogan *m)
@@ -700,18 +710,15 @@ static void save_model(session *S, infogan *m)
     char what[64];
     if (!S->save)
         return;
-    describe(&ck, m);
-    gsl_rng_memcpy(S->rng, m->r);
-    snprintf(what, sizeof what, "InfoGAN at step %ld", m->step);
-    session_save(S, &ck, what);
+    describe(&ck, m); gsl_rng_memcpy(S->rng, m->r);          /* and the training generator */
+    snprintf(what, sizeof what, "InfoGAN at step %ld", m->step); session_save(S, &ck, what);
 }
 
 static void load_model(session *S, infogan *m)
 {
     checkpoint ck;
     const long digit = m->cfg.digit, d_norm = m->cfg.d_norm;
-    describe(&ck, m);
-    session_load(S, &ck, "InfoGAN");
+    describe(&ck, m); session_load(S, &ck, "InfoGAN");
     gsl_rng_memcpy(m->r, S->rng);
     if (!m->ncat && m->cfg.digit != digit)
         die("%s: a model of the digit %ld; add --digit %ld", S->load ? S->load : S->resume, m->cfg.digit, m->cfg.digit);
@@ -721,8 +728,8 @@ static void load_model(session *S, infogan *m)
 
 /* ----------------------------------------------------------------------------
  * Appendix B. Figures (chapters/09-infogan/figures/NAME.gp): the data of
- * loss, q_error, progress, sweep_c1/2, samples or cat_grid, cat_confusion,
- * generated; and values.gp.
+ * loss, q_error, fjd, progress, sweep_c1/2, samples or cat_grid,
+ * cat_confusion, generated; and values.gp.
  * ------------------------------------------------------------------------- */
 static void draw(infogan *m, const recorder *rec, const dataset_info *ds, const char *out)
 {
@@ -737,6 +744,10 @@ static void draw(infogan *m, const recorder *rec, const dataset_info *ds, const 
         history_write(rec->loss, out, "loss.dat"); history_write(rec->score, out, "score.dat");
         fig_use("loss"); fig_use("q_error");
     }
+    if (rec->j && rec->loss->n > 0) {                        /* fjd over training */
+        fig_value("fjd_floor", rec->ref.floor); fig_value("fjd_noise", rec->ref.noise); fig_value("fjd_n", (double)(FJD_N / EVAL_N * rec->e->n));
+        fig_value("fjd_start", rec->fjd_start); fig_value("fjd_end", rec->fjd_end); fig_use("fjd");
+    }
     gsl_matrix_const_view snaps = gsl_matrix_const_submatrix(rec->snaps, 0, 0, rec->n_snaps * GRID, IMG);
     fig_image_grid(out, "progress", &snaps.matrix, SIDE, SIDE, rec->n_snaps, GRID); fig_use("progress");
     for (size_t r = 0; r < rec->n_snaps; r++)
@@ -744,8 +755,7 @@ static void draw(infogan *m, const recorder *rec, const dataset_info *ds, const 
     gsl_matrix *x = gsl_matrix_alloc(SWEEP * SWEEP, IMG);     /* rows: z, columns: c_k */
     for (size_t k = 0; k < N_CONT; k++) {
         sweep(m, rec->e, k, SWEEP, SWEEP, x);
-        fig_image_grid(out, k ? "sweep_c2" : "sweep_c1", x, SIDE, SIDE, SWEEP, SWEEP);
-        fig_usef("sweep_c%zu", k + 1);
+        fig_image_grid(out, k ? "sweep_c2" : "sweep_c1", x, SIDE, SIDE, SWEEP, SWEEP); fig_usef("sweep_c%zu", k + 1);
     }
     gsl_matrix_free(x);
     const char *grid = m->ncat ? "cat_grid" : "samples";
@@ -756,8 +766,7 @@ static void draw(infogan *m, const recorder *rec, const dataset_info *ds, const 
     for (size_t k = 0; k < m->ncat; k++)                    /* code value -> judged class */
         fig_valuef(rec->last.match[k], "cat_match_%zu", k);
     gsl_matrix_const_view M = gsl_matrix_const_view_array(rec->last.judged.confusion[0], N_CLASSES, N_CLASSES);
-    out_write_matrix(out, "cat_confusion.dat", "row k: code value k; column c: the share the judge calls c", &M.matrix);
-    fig_use("cat_confusion");
+    out_write_matrix(out, "cat_confusion.dat", "row k: code value k; column c: the share the judge calls c", &M.matrix); fig_use("cat_confusion");
 }
 
 /* --generate K: K samples of the loaded model, their codes first (the first
@@ -784,9 +793,7 @@ static void generate(infogan *m, session *S)
             fputc('\n', f);
         }
     }
-    out_close(f, "generated_samples.dat");
-    sample_set_free(e);
-    fig_use("generated");
+    out_close(f, "generated_samples.dat"); sample_set_free(e); fig_use("generated");
     fig_value("generated_shown", (double)shown); fig_value("generated_step", (double)m->step); fig_value("ncat", (double)m->ncat);
     printf("wrote %zu samples of the model at step %ld\n", K, m->step);
     metrics_set(&S->m, "generated_samples", (double)K);
@@ -801,8 +808,7 @@ typedef struct config {
     long steps, batch, noise_dim, dense, channels, digit, categorical, d_steps;
     double lr_d, lr_g, lr_q, beta1, slope, info_w, cat_w;
     dataset_info ds;
-    judge *j;                    /* NULL: no judge available                    */
-    size_t eval_n;
+    judge *j;  size_t eval_n;    /* NULL: no judge available; fixed-code samples */
     unsigned long seed[4];       /* training, evaluation, Gaussian-z and fjd samples */
 } config;
 
@@ -837,10 +843,8 @@ static void start(session *S, config *cfg, int argc, char **argv)
                   options, sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
     for (int k = 0; k < 4; k++)              /* every random number from S->rng, in this order */
         cfg->seed[k] = gsl_rng_get(S->rng);
-    cfg->eval_n = S->cli.quick ? EVAL_N / 10 : EVAL_N;
-    cfg->ds = dataset_select(cfg->dataset, cfg->data_dir);
-    cfg->j = dataset_open_judge(&cfg->ds, cfg->judge_path, "no judge scores in this run");
-    note("data from %s", cfg->ds.dir);
+    cfg->eval_n = S->cli.quick ? EVAL_N / 10 : EVAL_N; cfg->ds = dataset_select(cfg->dataset, cfg->data_dir);
+    cfg->j = dataset_open_judge(&cfg->ds, cfg->judge_path, "no judge scores in this run"); note("data from %s", cfg->ds.dir);
     printf("09-infogan: seed %ld, %s, recipe %s, %s%s\n", S->cli.seed, cfg->ds.title, cfg->recipe,
            cfg->categorical ? "all classes and a categorical code" : "one class and two continuous codes",
            cfg->j ? "; scored by the judge" : "; no judge");
@@ -871,8 +875,7 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    session S;
-    config cfg;
+    session S; config cfg;
     start(&S, &cfg, argc, argv);                                        /* Appendix C */
     const ig_config gc = recipe(&cfg, &S.cli, S.cli.quick);
     image_set *data = dataset_load(&cfg.ds, "train", gc.ncat ? -1 : (int)gc.digit);
@@ -883,18 +886,15 @@ int main(int argc, char **argv)
         generate(m, &S);                                         /* Appendix B */
     } else {
         recorder rec;
-        recorder_init(&rec, &S, m, cfg.j, sample_set_new(m, cfg.eval_n, cfg.seed[1], 0));
+        recorder_init(&rec, &S, m, cfg.j, sample_set_new(m, cfg.eval_n, cfg.seed[1], 0), &cfg.ds, cfg.seed[3]);
         train(m, rec.to, &rec);                                         /* sections 4-7 */
-        measure(m, &rec, cfg.j, &cfg.ds, cfg.seed + 2, &S.m);           /* section 8 */
+        measure(m, &rec, cfg.j, cfg.seed[2], &S.m);                     /* section 8 */
         draw(m, &rec, &cfg.ds, S.cli.out);                              /* Appendix B */
         save_model(&S, m);                                              /* Appendix A */
         history_free(rec.loss); history_free(rec.score); gsl_matrix_free(rec.snaps); sample_set_free(rec.e);
     }
-    infogan_free(m);
-    image_set_free(data);
-    judge_free(cfg.j);
-    printf("\n");
-    session_finish(&S);
+    infogan_free(m); image_set_free(data); judge_free(cfg.j);
+    printf("\n"); session_finish(&S);
     return 0;
 }
 #endif

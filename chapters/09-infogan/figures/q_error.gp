@@ -3,8 +3,8 @@
 # axis, log scale), and on the right axis the judge's share of samples of the
 # model's digit, or (categorical code) cat_code_accuracy and Q's accuracy on
 # its own categorical code.
-# score.dat: step, q_code_mse, judge share, cat_code_accuracy, q_cat_accuracy
-# (and the same four again: their means over one row).
+# score.dat: step, q_code_mse, judge share, cat_code_accuracy, q_cat_accuracy,
+# fjd (drawn by fjd.gp), and the same five again: their means over one row.
 load "values.gp"
 fig_name = "q_error"; fig_w = 1200; fig_h = 800
 load "style.gp"
