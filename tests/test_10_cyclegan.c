@@ -3,8 +3,9 @@
  * each discriminator's, the cycle, identity and least-squares losses, for
  * all three generators, two-sided and one-sided), the measuring helpers on
  * cases with a known answer (the dilation, the 2-D map, spread and
- * distances, the history buffer), and exact resume: N steps, save, load, M
- * steps == N + M steps, bit for bit.
+ * distances, the history buffer), exact resume: N steps, save, load, M
+ * steps == N + M steps, bit for bit, and that measuring (fjd_start, the fjd
+ * curve, its yardsticks) leaves training bit for bit as it was.
  *
  * The networks are tiny (width 2, code 4, D 6 units, batch 3) and the
  * "images" random, so that this runs in seconds; the code paths are the
@@ -98,7 +99,8 @@ static void check_model(gen_kind g, double lambda, double identity, int one_side
         cyclegan *m = cyclegan_new(&cfg, &d, seed);
         train(m, 3, NULL);                         /* off the initial symmetry */
         smooth_outputs(m, slope);
-        draw_batch(m->r, d.X, m->x); draw_batch(m->r, d.Y, m->y);
+        size_t rows[3];
+        batch_draw(m->r, d.X, rows, m->x); batch_draw(m->r, d.Y, rows, m->y);
         double v[4];
         g_loss(m, 1, v);                           /* the generators' gradients */
         seqnet *gens[] = {m->gxy, m->gyx};
@@ -278,11 +280,11 @@ static void check_resume(gen_kind g, int one_sided)
     train(straight, 30, NULL);                      /* N + M = 30 in one go     */
     train(first, 12, NULL);                         /* N = 12, then save        */
     session S = {.save = path, .rng = rng_new(1)};
-    save_model(&S, first);
+    save_or_load(&S, first, 1);
     gsl_rng_free(S.rng);
     cyclegan *resumed = cyclegan_new(&cfg, &d, 999);    /* another start: the file wins */
     S = (session){.resume = path, .rng = rng_new(2)};
-    load_model(&S, resumed);
+    save_or_load(&S, resumed, 0);
     gsl_rng_free(S.rng);
     assert_int_equal(resumed->step, 12);
     train(resumed, 30, NULL);                       /* M = 18 more              */
@@ -296,6 +298,62 @@ static void check_resume(gen_kind g, int one_sided)
     assert_true(gsl_matrix_equal(straight->pool_y, resumed->pool_y));
     assert_false(gsl_vector_equal(first->gxy->P->value, resumed->gxy->P->value));   /* it did train */
     cyclegan_free(straight); cyclegan_free(first); cyclegan_free(resumed);
+    domains_free(&d);
+}
+
+/* ---- measuring never touches training -----------------------------------------------
+ * What run_images measures around training: fjd_start of the untrained
+ * generators (before a checkpoint loads), a point of the fjd curve at the
+ * start and ten times a run, fjd's yardsticks (whose noise images come from a
+ * generator of their own). With all of it, and a save and resume halfway,
+ * training ends bit for bit where training alone does. */
+static void test_measuring_leaves_training_alone(void **s)
+{
+    (void)s;
+    char path[128];
+    snprintf(path, sizeof path, "%s/measured.ckpt", dir);
+    domains d = test_domains(GEN_LOCAL, 11);
+    cg_config cfg = small_config(GEN_LOCAL, 10, 0, 0);
+    judge *j = judge_new();                         /* a random judge: features that vary */
+    gsl_rng *r = rng_new(5);
+    for (size_t i = 0; i < j->P->value->size; i++)
+        gsl_vector_set(j->P->value, i, gsl_ran_gaussian(r, 0.1));
+    fjd_reference ref[2];
+    ref[0] = fjd_reference_new(j, d.ref_y, d.Y, d.tx->size1, r);
+    ref[1] = fjd_reference_new(j, d.ref_x, d.X, d.tx->size1, r);
+    cyclegan *plain = cyclegan_new(&cfg, &d, 21), *first = cyclegan_new(&cfg, &d, 21), *second = cyclegan_new(&cfg, &d, 21);
+    train(plain, 20, NULL);
+    const evaluation e0 = evaluate(first, d.tx->size1, j, ref);         /* fjd_start */
+    assert_true(e0.fjd[0] > 0 && e0.fjd[1] > 0 && isfinite(e0.fjd[0]) && isfinite(e0.fjd[1]));
+    recorder rec;
+    recorder_init(&rec, first, 10, j, ref, 1);
+    train(first, 10, &rec);
+    assert_int_equal(rec.fjd->n, 1 + 10);             /* the start, then every step */
+    history_free(rec.loss); history_free(rec.fjd);
+    session S = {.save = path, .rng = rng_new(1)};
+    save_or_load(&S, first, 1);
+    gsl_rng_free(S.rng);
+    evaluate(second, d.tx->size1, j, ref);            /* as run_images: before the load */
+    S = (session){.resume = path, .rng = rng_new(2)};
+    save_or_load(&S, second, 0);
+    gsl_rng_free(S.rng);
+    recorder_init(&rec, second, 20, j, ref, 1);
+    train(second, 20, &rec);
+    assert_int_equal(rec.fjd->n, 1 + 10);
+    for (size_t i = 0; i < rec.fjd->n; i++)
+        assert_true(gsl_matrix_get(rec.fjd->rows, i, 1) > 0 && isfinite(gsl_matrix_get(rec.fjd->rows, i, 2)));
+    history_free(rec.loss); history_free(rec.fjd);
+    seqnet *a[] = {plain->gxy, plain->gyx, plain->dx, plain->dy}, *b[] = {second->gxy, second->gyx, second->dx, second->dy};
+    for (int k = 0; k < 4; k++) {
+        assert_true(gsl_vector_equal(a[k]->P->value, b[k]->P->value));         /* bit for bit */
+        assert_true(gsl_vector_equal(a[k]->opt->v, b[k]->opt->v));
+    }
+    assert_true(gsl_matrix_equal(plain->pool_x, second->pool_x));
+    assert_true(gsl_rng_get(plain->r) == gsl_rng_get(second->r));            /* the same next draw */
+    cyclegan_free(plain); cyclegan_free(first); cyclegan_free(second);
+    fjd_reference_free(&ref[0]); fjd_reference_free(&ref[1]);
+    judge_free(j);
+    gsl_rng_free(r);
     domains_free(&d);
 }
 
@@ -317,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_evaluate_known),
         cmocka_unit_test(test_resume_local),
         cmocka_unit_test(test_resume_global_one_sided),
+        cmocka_unit_test(test_measuring_leaves_training_alone),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

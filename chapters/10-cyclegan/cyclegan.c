@@ -14,11 +14,12 @@
  * GAN loss, an identity loss, a history buffer of fakes, lambda = 10.
  * ========================================================================== */
 #include "genlab.h"
-
 #define SIDE 28
 #define IMG (SIDE * SIDE)  /* 784 pixels per image                            */
 #define SHOW 8             /* digits per direction in the translation figure   */
 #define SMOOTH 50          /* steps in the trailing mean of the loss curves    */
+#define CURVE_N 200        /* test inputs of each point of the curves over training */
+#define FJD_SEED 3000017UL /* + --seed: fjd_noise's images (not training's generator) */
 
 /* ----------------------------------------------------------------------------
  * 1. Two domains whose true map we know
@@ -113,8 +114,7 @@ static domains toy_new(gsl_rng *r, size_t n_train, size_t n_test)
     domains d = {.dim = 2, .X = gsl_matrix_alloc(n_train, 2), .Y = gsl_matrix_alloc(n_train, 2),
                  .tx = gsl_matrix_alloc(n_test, 2), .tx_true = gsl_matrix_alloc(n_test, 2),
                  .ty = gsl_matrix_alloc(n_test, 2), .ty_true = gsl_matrix_alloc(n_test, 2)};
-    toy_draw(r, d.X);
-    toy_draw(r, d.Y);                       /* other x's ...                     */
+    toy_draw(r, d.X); toy_draw(r, d.Y);     /* other x's ...                     */
     toy_map(d.Y, d.Y, 0);                   /* ... mapped: nothing is paired     */
     toy_draw(r, d.tx); toy_map(d.tx, d.tx_true, 0);
     toy_draw(r, d.ty_true); toy_map(d.ty_true, d.ty, 0);
@@ -231,8 +231,7 @@ static double lsgan(const gsl_matrix *s, double target, gsl_matrix *ds)   /* s (
 /* mean |A - B|; if dA, dA = w sign(A - B) / (n d) (the caller's weight w) */
 static double l1(const gsl_matrix *A, const gsl_matrix *B, gsl_matrix *dA, double w)
 {
-    double L = 0.0;
-    const double nd = (double)(A->size1 * A->size2);
+    double L = 0.0, nd = (double)(A->size1 * A->size2);
     for (size_t i = 0; i < A->size1; i++) {
         const double *a = gsl_matrix_const_ptr(A, i, 0), *b = gsl_matrix_const_ptr(B, i, 0);
         double *g = dA ? gsl_matrix_ptr(dA, i, 0) : NULL;
@@ -360,10 +359,8 @@ static double d_one(seqnet *D, const gsl_matrix *real, const gsl_matrix *fake, i
 
 static double d_loss(cyclegan *m, int want_grad)
 {
-    if (want_grad && m->dx)
-        params_zero_grad(m->dx->P);
     if (want_grad)
-        params_zero_grad(m->dy->P);
+        params_zero_grad(m->dy->P), m->dx ? params_zero_grad(m->dx->P) : (void)0;
     return d_one(m->dy, m->y, m->py, want_grad) + (m->dx ? d_one(m->dx, m->x, m->px, want_grad) : 0.0);
 }
 
@@ -390,13 +387,6 @@ static void pool_query(cyclegan *m, const gsl_matrix *fresh, gsl_matrix *pool, g
     }
 }
 
-static void draw_batch(gsl_rng *r, const gsl_matrix *from, gsl_matrix *to)   /* with replacement */
-{
-    for (size_t i = 0; i < to->size1; i++)
-        memcpy(gsl_matrix_ptr(to, i, 0), gsl_matrix_const_ptr(from, gsl_rng_uniform_int(r, from->size1), 0),
-               to->size2 * sizeof(double));
-}
-
 /* One iteration: fresh x, y; G's step; D's on the pool's fakes. v: D loss, g_loss's v */
 static void iteration(cyclegan *m, double *v)
 {
@@ -405,13 +395,13 @@ static void iteration(cyclegan *m, double *v)
     m->dy->opt->lr = f * m->cfg.lr_d;                            /* constant, then linear to 0 */
     if (m->dx)
         m->dx->opt->lr = f * m->cfg.lr_d;
-    draw_batch(m->r, m->dom->X, m->x); draw_batch(m->r, m->dom->Y, m->y);
+    size_t rows[4096];                                           /* (--batch <= 4096) */
+    batch_draw(m->r, m->dom->X, rows, m->x), batch_draw(m->r, m->dom->Y, rows, m->y);   /* with replacement */
     const double L = g_loss(m, 1, v + 1);
     optim_step(m->gxy->opt); optim_step(m->gyx->opt);
     pool_query(m, m->fy, m->pool_y, m->py, m->pool_n);
     pool_query(m, m->fx, m->pool_x, m->px, m->pool_n);
-    if (m->cfg.pool > 0)
-        m->pool_n = GSL_MIN(m->cfg.pool, m->pool_n + m->cfg.batch);
+    m->pool_n = GSL_MIN(m->cfg.pool, m->pool_n + m->cfg.batch);       /* (no pool: 0) */
     v[0] = d_loss(m, 1);
     optim_step(m->dy->opt);
     if (m->dx)
@@ -429,7 +419,9 @@ static void iteration(cyclegan *m, double *v)
  *                      matters, and that a real CycleGAN cannot measure
  *   label_kept_xy      share of G_XY(x) the judge reads as x's digit (its
  *                      reading of T(x) itself is the ceiling)
- *   fjd_xy             Frechet judge distance to real dilated digits
+ *   fjd_xy             Frechet judge distance to real dilated digits; next
+ *                      to fjd_floor_xy (dilated TRAINING digits: section 8),
+ *                      fjd_noise_xy (noise) and fjd_start_xy (untrained G_XY)
  * 2-D: Euclidean distances over the spread of the target (RMS distance to
  * its mean); a restart FINDS THE TRUE MAP below 10 % of it both ways.
  * ------------------------------------------------------------------------- */
@@ -456,7 +448,7 @@ static double mean_distance(const gsl_matrix *A, const gsl_matrix *B)   /* mean 
 
 /* the first n test inputs, both directions; with a judge label_kept, with
  * references (real y, real x) fjd */
-static evaluation evaluate(cyclegan *m, size_t n, judge *j, gauss_fit *const *ref)
+static evaluation evaluate(cyclegan *m, size_t n, judge *j, const fjd_reference *ref)
 {
     evaluation e = {0};
     const domains *d = m->dom; const int toy = d->dim == 2;
@@ -470,8 +462,8 @@ static evaluation evaluate(cyclegan *m, size_t n, judge *j, gauss_fit *const *re
         e.cycle[k] = toy ? mean_distance(&back.matrix, &in.matrix) / spread(&in.matrix) : l1(&back.matrix, &in.matrix, NULL, 0);
         if (j && !toy)
             e.kept[k] = judge_verdicts(j, &out.matrix, d->label, NULL, NULL).score;
-        if (j && ref && ref[k])
-            e.fjd[k] = judge_fjd(j, ref[k], &out.matrix);
+        if (j && ref && ref[k].test)
+            e.fjd[k] = judge_fjd(j, ref[k].test, &out.matrix);
     }
     return e;
 }
@@ -480,20 +472,24 @@ static evaluation evaluate(cyclegan *m, size_t n, judge *j, gauss_fit *const *re
  * 6. Training, and a record of it
  *
  * Every step logs section 3's terms; ten times a run the log adds the
- * scores of 200 test inputs: does the truth error follow the cycle error?
+ * scores of CURVE_N test inputs: does the truth error follow the cycle
+ * error? With a judge, their fjd both ways makes a curve from the start on
+ * (fjd.png; biased upwards by so few: its yardstick lines are as few).
  * ------------------------------------------------------------------------- */
 typedef struct recorder {
     long from, to, every;
-    judge *j;                    /* NULL: no judge                            */
-    history *loss;               /* d_loss adv cycle_x cycle_y identity       */
+    judge *j; const fjd_reference *ref;   /* NULL: no judge; fjd's real y, real x (section 8) */
+    history *loss, *fjd;         /* d_loss adv cycle_x cycle_y identity; fjd_xy fjd_yx */
     progress prog;
 } recorder;
 
-static void recorder_init(recorder *rec, const cyclegan *m, long to, judge *j, int quiet)
+static void recorder_init(recorder *rec, cyclegan *m, long to, judge *j, const fjd_reference *ref, int quiet)
 {
-    const long span = to - m->step;
-    *rec = (recorder){.from = m->step, .to = to, .every = span >= 10 ? span / 10 : 1, .j = j,
-                      .loss = history_new((size_t)(span > 0 ? span : 1), SMOOTH, "d_loss g_adv cycle_x cycle_y identity")};
+    const long span = to - m->step, every = span >= 10 ? span / 10 : 1;
+    *rec = (recorder){.from = m->step, .to = to, .every = every, .j = j, .ref = ref,
+                      .loss = history_new((size_t)(span > 0 ? span : 1), SMOOTH, "d_loss g_adv cycle_x cycle_y identity"),
+                      .fjd = history_new((size_t)(span / every) + 2, 1, "fjd_xy fjd_yx")};
+    history_add(rec->fjd, m->step, evaluate(m, GSL_MIN(CURVE_N, m->dom->tx->size1), j, ref).fjd);   /* the start */
     progress_start(&rec->prog, span, quiet);
 }
 
@@ -502,7 +498,8 @@ static void record(recorder *rec, cyclegan *m, const double *v)
     const long done = m->step - rec->from;
     history_add(rec->loss, m->step, v);
     if (done % rec->every == 0 || m->step == rec->to) {
-        const evaluation e = evaluate(m, GSL_MIN(200, m->dom->tx->size1), rec->j, NULL);
+        const evaluation e = evaluate(m, GSL_MIN(CURVE_N, m->dom->tx->size1), rec->j, rec->ref);
+        history_add(rec->fjd, m->step, e.fjd);
         const size_t b = rec->loss->n, a = b > (size_t)rec->every ? b - (size_t)rec->every : 0;
         printf("step %5ld  D %.3f  G %.3f  cycle %.4f %.4f  truth %.4f %.4f  kept %.3f %.3f\n", m->step,
                history_average(rec->loss, 0, a, b), history_average(rec->loss, 1, a, b), e.cycle[0], e.cycle[1], e.truth[0],
@@ -589,8 +586,7 @@ static void toy_warmup(session *S, const cg_config *base, long restarts, unsigne
     }
     draw_toy(&t, S->cli.out);
     gsl_matrix_free(t.right); gsl_matrix_free(t.wrong);
-    domains_free(&d);
-    gsl_rng_free(r);
+    domains_free(&d), gsl_rng_free(r);
 }
 
 /* ----------------------------------------------------------------------------
@@ -613,22 +609,24 @@ typedef struct config {        /* the flags (Appendix C)                      */
 } config;
 typedef struct variant { cg_config cfg; char tag[32]; } variant;
 static cg_config recipe(const config *cfg, const cli *c, int quick, gen_kind gen);           /* Appendix C */
-static void save_model(session *S, cyclegan *m);                                             /* Appendix A */
-static void load_model(session *S, cyclegan *m);
-static void generate(cyclegan *m, session *S);                                              /* Appendix B */
-static void translation_rows(cyclegan *m, gsl_matrix *tiles, size_t v);
+static void save_or_load(session *S, cyclegan *m, int save);                                 /* Appendix A */
+static void generate(cyclegan *m, session *S); static void translation_rows(cyclegan *m, gsl_matrix *tiles, size_t v);  /* B */
 static void draw_images(const gsl_matrix *tiles, size_t n_var, const variant *v, const history *loss, const char *out);
-static void report(const char *tag, const evaluation *e, double steps, metrics *M)
+/* e: trained; e0: untrained (with a judge: fjd_start, and fjd_vs_start = fjd / fjd_start) */
+static void report(const char *tag, const evaluation *e, const evaluation *e0, double steps, metrics *M)
 {
-    const char *names[] = {"cycle_l1_x", "cycle_l1_y", "translation_l1_vs_truth_xy", "translation_l1_vs_truth_yx",
-                           "label_kept_xy", "label_kept_yx", "fjd_xy", "fjd_yx"};
-    const double val[] = {e->cycle[0], e->cycle[1], e->truth[0], e->truth[1], e->kept[0], e->kept[1], e->fjd[0], e->fjd[1]};
-    for (int k = 0; k < 8; k++)
+    const char *names[] = {"cycle_l1_x", "cycle_l1_y", "translation_l1_vs_truth_xy", "translation_l1_vs_truth_yx", "label_kept_xy",
+                           "label_kept_yx", "fjd_xy", "fjd_yx", "fjd_start_xy", "fjd_start_yx", "fjd_vs_start_xy", "fjd_vs_start_yx"};
+    const double val[] = {e->cycle[0], e->cycle[1], e->truth[0], e->truth[1], e->kept[0], e->kept[1], e->fjd[0], e->fjd[1],
+                          e0->fjd[0], e0->fjd[1], e->fjd[0] / e0->fjd[0], e->fjd[1] / e0->fjd[1]};
+    for (int k = 0; k < (e0->fjd[0] > 0 ? 12 : 8); k++)
         metrics_setf(M, val[k], "%s%s%s", tag, *tag ? "_" : "", names[k]);
     if (!*tag)
         metrics_set(M, "fjd", e->fjd[0]), metrics_set(M, "steps", steps);
     printf("result: %-14s cycle %.4f %.4f  vs truth %.4f %.4f  label kept %.3f %.3f  fjd %.1f %.1f\n", *tag ? tag : "main",
            e->cycle[0], e->cycle[1], e->truth[0], e->truth[1], e->kept[0], e->kept[1], e->fjd[0], e->fjd[1]);
+    if (e0->fjd[0] > 0)
+        printf("result: %-14s fjd untrained %.1f %.1f, now %.4f %.4f of it\n", *tag ? tag : "main", val[8], val[9], val[10], val[11]);
 }
 
 /* the variants of a run (--compare none: 1, lambda0: 2, all: 4), main first */
@@ -644,25 +642,40 @@ static size_t variants(const cg_config *main_cfg, const cg_config *other, int co
     return n;
 }
 
-/* The judge on the TRUE translations (label_kept's ceiling); fjd's references:
- * real test digits that are not inputs, [0] dilated */
-static void judge_truth(const config *cfg, const domains *d, gauss_fit **ref, metrics *M)
+/* The judge on the TRUE translations (label_kept's ceiling). fjd's references
+ * ([0] dilated): real test digits that are not inputs; its yardsticks (as
+ * many images as the final fjd): floor, the target domain's TRAINING digits
+ * (a perfect translator of these inputs scores less: fjd_true_y, _x), noise. */
+static void judge_truth(session *S, const config *cfg, const domains *d, fjd_reference *ref)
 {
     if (!cfg->j)
         return;
-    const double ky = judge_verdicts(cfg->j, d->tx_true, d->label, NULL, NULL).score,
-                 kx = judge_verdicts(cfg->j, d->ty_true, d->label, NULL, NULL).score;
-    ref[0] = judge_feature_fit(cfg->j, d->ref_y); ref[1] = judge_feature_fit(cfg->j, d->ref_x);
-    gauss_fit_keep_root(ref[0]); gauss_fit_keep_root(ref[1]);
-    const double fy = judge_fjd(cfg->j, ref[0], d->tx_true), id = l1(d->tx, d->tx_true, NULL, 0.0), v[] = {ky, kx, fy, id};
-    for (int k = 0; k < 4; k++)
-        metrics_set(M, (const char *[]){"judge_reads_true_y", "judge_reads_true_x", "fjd_true_y", "identity_l1_xy"}[k], v[k]);
-    printf("the judge reads T(x) as x's digit %.3f, x itself %.3f; fjd of T(x) %.2f; an identity G: L1 %.4f\n",
-           ky, kx, fy, id);
+    const size_t n = d->tx->size1, n_curve = GSL_MIN(CURVE_N, n);
+    gsl_rng *noise = rng_new((unsigned long)S->cli.seed + FJD_SEED);
+    for (int k = 0; k < 2; k++) {                    /* floor: the target domain's training digits */
+        const gsl_matrix *train = k ? d->X : d->Y, *truth = k ? d->ty_true : d->tx_true;
+        gsl_matrix_const_view tr = gsl_matrix_const_submatrix(train, 0, 0, n, IMG), few = gsl_matrix_const_submatrix(train, 0, 0, n_curve, IMG),
+                              t = gsl_matrix_const_submatrix(truth, 0, 0, n_curve, IMG);     /* fjd.gp: the curve's n_curve */
+        ref[k] = fjd_reference_new(cfg->j, k ? d->ref_x : d->ref_y, &tr.matrix, n, noise);
+        fig_valuef(judge_fjd(cfg->j, ref[k].test, &few.matrix), "fjd_floor_curve_%s", k ? "yx" : "xy");
+        fig_valuef(judge_fjd(cfg->j, ref[k].test, &t.matrix), "fjd_true_curve_%s", k ? "yx" : "xy");
+        fig_valuef(ref[k].noise, "fjd_noise_%s", k ? "yx" : "xy");
+    }
+    fig_value("fjd_curve_n", (double)n_curve), gsl_rng_free(noise);
+    const double v[] = {judge_verdicts(cfg->j, d->tx_true, d->label, NULL, NULL).score,       /* the judge on T(x), */
+                        judge_verdicts(cfg->j, d->ty_true, d->label, NULL, NULL).score,       /* on x             */
+                        judge_fjd(cfg->j, ref[0].test, d->tx_true), l1(d->tx, d->tx_true, NULL, 0.0),
+                        ref[0].floor, ref[0].noise, ref[1].floor, ref[1].noise, judge_fjd(cfg->j, ref[1].test, d->ty_true)};
+    for (int k = 0; k < 9; k++)
+        metrics_set(&S->m, (const char *[]){"judge_reads_true_y", "judge_reads_true_x", "fjd_true_y", "identity_l1_xy", "fjd_floor_xy",
+                                             "fjd_noise_xy", "fjd_floor_yx", "fjd_noise_yx", "fjd_true_x"}[k], v[k]);
+    printf("the judge reads T(x) as x's digit %.3f, x itself %.3f; fjd of T(x) %.2f; an identity G: L1 %.4f\nfjd's yardsticks, "
+           "%zu images each: X -> Y: dilated training digits %.2f, noise %.1f; Y -> X: training digits %.2f, noise %.1f, the "
+           "true T^-1(y) %.2f\n", v[0], v[1], v[2], v[3], n, v[4], v[5], v[6], v[7], v[8]);
 }
 
 /* train (or load) and measure every variant; only the main model is kept */
-static void run_images(session *S, const config *cfg, const domains *d, gauss_fit **ref)
+static void run_images(session *S, const config *cfg, const domains *d, const fjd_reference *ref)
 {
     const gen_kind g = strcmp(cfg->generator, "global") == 0 ? GEN_GLOBAL : GEN_LOCAL;
     const cg_config main_cfg = recipe(cfg, &S->cli, S->cli.quick, g),
@@ -674,12 +687,12 @@ static void run_images(session *S, const config *cfg, const domains *d, gauss_fi
     history *main_loss = NULL;
     for (size_t k = 0; k < n_var; k++) {
         const cg_config *c = &v[k].cfg;
-        cyclegan *m = cyclegan_new(c, d, cfg->seed[0]);
+        cyclegan *m = cyclegan_new(c, d, cfg->seed[0]);    /* untrained: fjd_start (--load: of the seed's start) */
+        const evaluation e0 = S->generate ? (evaluation){0} : evaluate(m, d->tx->size1, cfg->j, ref);
         if (k == 0 && (S->load || S->resume))
-            load_model(S, m);                                              /* Appendix A */
-        if (S->generate) {
-            generate(m, S);                                                /* Appendix B */
-            cyclegan_free(m);
+            save_or_load(S, m, 0);                                         /* Appendix A */
+        if (S->generate) {                                                 /* Appendix B */
+            generate(m, S), cyclegan_free(m);
             break;
         }
         printf("\n== 6. Training %s: %s generator (C %ld, H %ld), lambda %g, identity weight %g, %s, pool %ld; Adam(%g) G %g, "
@@ -691,21 +704,23 @@ static void run_images(session *S, const config *cfg, const domains *d, gauss_fi
         if (m->step > 0)
             printf("starts from a checkpoint at step %ld; %s\n", m->step, S->load ? "no training" : "training on");
         recorder rec;
-        recorder_init(&rec, m, S->load ? m->step : c->steps, cfg->j, S->cli.quiet);
+        recorder_init(&rec, m, S->load ? m->step : c->steps, cfg->j, ref, S->cli.quiet);
         train(m, rec.to, &rec);
         const evaluation e = evaluate(m, d->tx->size1, cfg->j, ref);                       /* section 5 */
-        report(v[k].tag, &e, (double)m->step, &S->m);
+        report(v[k].tag, &e, &e0, (double)m->step, &S->m);
+        if (cfg->j && rec.fjd->n > 1)                                   /* the curve (Appendix B) */
+            history_write(rec.fjd, S->cli.out, out_name("fjd_%zu.dat", k + 1)), fig_use("fjd");
+        history_free(rec.fjd);
         translation_rows(m, tiles, k);
         if (k == 0)
-            save_model(S, m), main_loss = rec.loss;
+            save_or_load(S, m, 1), main_loss = rec.loss;
         else
             history_free(rec.loss);
         cyclegan_free(m);
     }
     if (!S->generate)
         draw_images(tiles, n_var, v, main_loss, S->cli.out);              /* Appendix B */
-    history_free(main_loss);
-    gsl_matrix_free(tiles);
+    history_free(main_loss), gsl_matrix_free(tiles);
 }
 
 /* ============================================================================
@@ -728,23 +743,15 @@ static void describe(checkpoint *ck, cyclegan *m, gsl_vector_view *pools)
     checkpoint_add_vector(ck, "pool_x", &pools[0].vector); checkpoint_add_vector(ck, "pool_y", &pools[1].vector);
     checkpoint_add_long(ck, "pool_n", &m->pool_n); checkpoint_add_long(ck, "step", &m->step);
 }
-
-static void save_model(session *S, cyclegan *m)
+static void save_or_load(session *S, cyclegan *m, int save)      /* save: if --save; load: --load, --resume */
 {
     checkpoint ck;
     gsl_vector_view pools[2];
     describe(&ck, m, pools);
-    gsl_rng_memcpy(S->rng, m->r);
-    session_save(S, &ck, out_name("CycleGAN (%s) at step %ld", GEN_NAME[m->cfg.gen], m->step));  /* (if --save) */
-}
-
-static void load_model(session *S, cyclegan *m)
-{
-    checkpoint ck;
-    gsl_vector_view pools[2];
-    describe(&ck, m, pools);
-    session_load(S, &ck, "CycleGAN");
-    gsl_rng_memcpy(m->r, S->rng);
+    if (save)
+        gsl_rng_memcpy(S->rng, m->r), session_save(S, &ck, out_name("CycleGAN (%s) at step %ld", GEN_NAME[m->cfg.gen], m->step));
+    else
+        session_load(S, &ck, "CycleGAN"), gsl_rng_memcpy(m->r, S->rng);
 }
 
 /* ----------------------------------------------------------------------------
@@ -769,20 +776,16 @@ static void translation_rows(cyclegan *m, gsl_matrix *tiles, size_t v)
                        IMG * sizeof(double));
     }
 }
-
 static void draw_toy(const toy_result *t, const char *out)
 {
     out_write_matrix(out, "toy_right.dat", "x1 x2, G_XY(x) 1 2, A x 1 2: the best lambda-10 restart", t->right);
     out_write_matrix(out, "toy_wrong.dat", "x1 x2, G_XY(x) 1 2, A x 1 2: the worst restart", t->wrong);
     fig_value("toy_right_err", t->right_err); fig_value("toy_wrong_err", t->wrong_err);
-    fig_value("toy_wrong_lambda", t->wrong_lambda);
-    fig_use("toy_maps");
+    fig_value("toy_wrong_lambda", t->wrong_lambda), fig_use("toy_maps");
 }
-
 static void draw_images(const gsl_matrix *tiles, size_t n_var, const variant *v, const history *loss, const char *out)
 {
-    fig_image_grid(out, "translations", tiles, SIDE, SIDE, 4 * n_var, 2 * SHOW);
-    fig_use("translations");
+    fig_image_grid(out, "translations", tiles, SIDE, SIDE, 4 * n_var, 2 * SHOW), fig_use("translations");
     fig_value("n_variants", (double)n_var); fig_value("show", SHOW); fig_value("image_side", SIDE);
     for (size_t k = 0; k < n_var; k++)
         fig_text(out_name("variant_%zu", k + 1), "%s, lambda %g%s", GEN_NAME[v[k].cfg.gen], v[k].cfg.lambda,
@@ -846,8 +849,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
     session_start(S, "10-cyclegan", "CycleGAN on unpaired domains whose true map we know", 42,
                   options, sizeof options / sizeof options[0], SESSION_SAVE_LOAD | SESSION_RESUME, argc, argv);
     cli_quick_default(&S->cli, "restarts", 2);
-    for (int k = 0; k < 2; k++)              /* every random number from S->rng, in this order */
-        cfg->seed[k] = gsl_rng_get(S->rng);
+    cfg->seed[0] = gsl_rng_get(S->rng), cfg->seed[1] = gsl_rng_get(S->rng);   /* every random number from S->rng, in order */
     cfg->eval_n = S->cli.quick ? 100 : 2000;
     cfg->ds = dataset_select("mnist", cfg->data_dir);
     cfg->j = dataset_open_judge(&cfg->ds, cfg->judge_path, "no label_kept or fjd in this run");
@@ -883,16 +885,14 @@ int main(int argc, char **argv)
     printf("\n== 1. The domains: X = %zu plain digits, Y = %zu other digits, dilated; %zu test digits\n",
            train_set->n / 2, train_set->n - train_set->n / 2, cfg.eval_n);
     domains d = digits_new(train_set, test_set, cfg.eval_n);            /* section 1 */
-    gauss_fit *ref[2] = {NULL, NULL};                                   /* fjd's real Y, real X */
-    judge_truth(&cfg, &d, ref, &S.m);                                   /* section 8 */
+    fjd_reference ref[2] = {{NULL, 0, 0}, {NULL, 0, 0}};                /* fjd's real Y, real X */
+    judge_truth(&S, &cfg, &d, ref);                                     /* section 8 */
     run_images(&S, &cfg, &d, ref);                                      /* sections 2-6, 8 */
     const cg_config toy = recipe(&cfg, &S.cli, S.cli.quick, GEN_MLP);   /* 2-D, section 7 */
     if (cfg.restarts > 0 && session_trains(&S))
         toy_warmup(&S, &toy, cfg.restarts, cfg.seed[1]);
-    gauss_fit_free(ref[0]); gauss_fit_free(ref[1]);
-    domains_free(&d);
-    image_set_free(train_set); image_set_free(test_set);
-    judge_free(cfg.j);
+    fjd_reference_free(&ref[0]); fjd_reference_free(&ref[1]); domains_free(&d);
+    image_set_free(train_set); image_set_free(test_set); judge_free(cfg.j);
     printf("\n");
     session_finish(&S);
     return 0;
