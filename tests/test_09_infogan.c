@@ -5,7 +5,7 @@
  * check sees the classic slip (the two heads' shares of dL/df not added),
  * the one-to-one matching of code values to classes against brute force,
  * the fixed evaluation codes, fjd over training (training unchanged by it,
- * fjd_start, fjd_vs_start), and exact resume: N steps, save, load, M
+ * fjd_start, fjd_vs_start), the learning-rate drop, and exact resume: N steps, save, load, M
  * steps == N + M steps, bit for bit, in both wirings.
  *
  * The networks are tiny (dense 6, channels 2) and the "images" random, so
@@ -30,7 +30,7 @@ static ig_config small_config(long ncat, wiring_kind w)
     return (ig_config){.steps = 30, .batch = 8, .noise_dim = 3, .ncat = ncat, .dense = 6, .channels = 2,
                        .digit = 2, .d_steps = 2, .lr_d = 2e-3, .lr_g = 1e-2, .lr_q = 2e-3, .beta1 = 0.5,
                        .slope = 0.3, .ln_eps = 1e-3, .info_w = 0.7, .cat_w = 1.3, .wiring = w,
-                       .d_norm = d_norm};
+                       .d_norm = d_norm, .lr_drop_at = 20};   /* resume crosses the drop */
 }
 
 /* ---- gradient checks --------------------------------------------------------
@@ -344,6 +344,30 @@ static void test_fjd_record(void **s)
     image_set_free(data);
 }
 
+/* ---- the learning-rate drop: every Adam at its rate up to lr_drop_at, a tenth
+ * of it from there on (both wirings: the source's has G's second Adam) ---- */
+static void test_learning_rates(void **s)
+{
+    (void)s;
+    image_set *data = random_images(20, 5, 1);
+    for (wiring_kind w = WIRE_PAPER; w <= WIRE_SOURCE; w++) {
+        ig_config cfg = small_config(3, w);
+        infogan *m = infogan_new(&cfg, data, 4);
+        double v[3];
+        for (long step = 0; step < 22; step++) {
+            iteration(m, v);                        /* the rates of step `step` */
+            const double f = step >= cfg.lr_drop_at ? 0.1 : 1.0;
+            assert_float_equal(m->optD->lr, f * cfg.lr_d, 1e-15);
+            assert_float_equal(m->optG->lr, f * cfg.lr_g, 1e-15);
+            assert_float_equal(m->optQ->lr, f * cfg.lr_q, 1e-15);
+            if (w == WIRE_SOURCE)
+                assert_float_equal(m->optGq->lr, f * cfg.lr_q, 1e-15);
+        }
+        infogan_free(m);
+    }
+    image_set_free(data);
+}
+
 /* ---- exact resume ------------------------------------------------------------------ */
 static void check_resume(long ncat, wiring_kind w)
 {
@@ -407,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_best_matching),
         cmocka_unit_test(test_sample_codes),
         cmocka_unit_test(test_fjd_record),
+        cmocka_unit_test(test_learning_rates),
         cmocka_unit_test(test_resume_paper),
         cmocka_unit_test(test_resume_source),
         cmocka_unit_test(test_resume_categorical),

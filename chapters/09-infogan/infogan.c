@@ -55,6 +55,7 @@ typedef struct ig_config {    /* one model's settings, from recipe() (Appendix C
     long ncat, digit;         /* categorical code's values (0: none, one digit: this) */
     long dense, channels;     /* H and F above                                     */
     long d_steps, d_norm;     /* D updates per G update (source: 2); N: NORM_*     */
+    long lr_drop_at;          /* from this iteration on, every rate / 10 (0: never) */
     double lr_d, lr_g, lr_q, beta1, slope, ln_eps;  /* Adam; LeakyReLU; layer norm */
     double info_w, cat_w;     /* lambda: weight of L_Q; of its categorical part    */
     wiring_kind wiring;       /* which parameters L_Q trains (section 5)           */
@@ -365,6 +366,10 @@ static double g_loss(infogan *m, int with_d, int with_q, int want_grad, double *
 static void iteration(infogan *m, double *v)
 {
     const int paper = m->cfg.wiring == WIRE_PAPER;
+    const double f = m->cfg.lr_drop_at > 0 && m->step >= m->cfg.lr_drop_at ? 0.1 : 1.0;  /* settle */
+    m->optD->lr = f * m->cfg.lr_d, m->optG->lr = f * m->cfg.lr_g, m->optQ->lr = f * m->cfg.lr_q;
+    if (m->optGq)
+        m->optGq->lr = f * m->cfg.lr_q;
     v[0] = 0.0;
     for (long k = 0; k < m->cfg.d_steps; k++)
         v[0] += d_step(m) / (double)m->cfg.d_steps;
@@ -805,7 +810,7 @@ static void generate(infogan *m, session *S)
  * ------------------------------------------------------------------------- */
 typedef struct config {
     const char *recipe, *dataset, *data_dir, *judge_path, *wiring, *d_norm;
-    long steps, batch, noise_dim, dense, channels, digit, categorical, d_steps;
+    long steps, batch, noise_dim, dense, channels, digit, categorical, d_steps, lr_drop_at;
     double lr_d, lr_g, lr_q, beta1, slope, info_w, cat_w;
     dataset_info ds;
     judge *j;  size_t eval_n;    /* NULL: no judge available; fixed-code samples */
@@ -827,6 +832,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"lr-d", CLI_REAL, &cfg->lr_d, "Adam learning rate of the trunk and D's head (default 2e-4)", 1e-7, 1, NULL, 0},
         {"lr-g", CLI_REAL, &cfg->lr_g, "G's Adam learning rate (default 1e-3)", 1e-7, 1, NULL, 0},
         {"lr-q", CLI_REAL, &cfg->lr_q, "Q's head (and G's second Adam with --wiring source) (default 2e-4; source 1e-3)", 1e-7, 1, NULL, 0},
+        {"lr-drop-at", CLI_INT, &cfg->lr_drop_at, "from this iteration on, every rate / 10 (0: never; categorical 20000)", 0, 1e7, NULL, 0},
         {"beta1", CLI_REAL, &cfg->beta1, "Adam's beta1 (default 0.5; source 0.9, Keras's)", 0, 0.999, NULL, 0},
         {"d-steps", CLI_INT, &cfg->d_steps, "D steps per G step (default 2, as the source; categorical 1)", 1, 10, NULL, 0},
         {"wiring", CLI_CHOICE, &cfg->wiring, "what Q's loss trains: trunk, Q and G (paper), or Q and G in a step of their own (source)", 0, 0, "paper|source", 0},
@@ -866,7 +872,7 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
         .ln_eps = 1e-3, .slope = PICK("slope", slope, cat && !src ? 0.1 : 0.3), .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
-        .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5),
+        .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5), .lr_drop_at = PICK("lr-drop-at", lr_drop_at, 0),
         .wiring = strcmp(wiring, "source") == 0 ? WIRE_SOURCE : WIRE_PAPER};
 #undef PICK
 }
