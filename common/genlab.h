@@ -34,6 +34,7 @@
  *   batchnorm.h  batch normalisation per channel                    (09)
  *   assign.h     best one-to-one matching of classes to clusters    (11)
  *   jitter.h     a shifted, noisy copy of a batch of images         (11)
+ *   ink.h        how a digit image leans: its slant                 (09)
  *   layernorm.h  layer normalisation per sample                     (09)
  *   norm.h       layer or batch normalisation, chosen at run time   (09)
  */
@@ -69,6 +70,7 @@
 #include "guard.h"
 #include "idx.h"
 #include "jitter.h"
+#include "ink.h"
 #include "judge.h"
 #include "checkpoint.h"
 #include "layernorm.h"

@@ -108,6 +108,27 @@ static void test_loss_values(void **state)
     gsl_matrix_free(Z); gsl_matrix_free(T);
 }
 
+/* the slant of a stroke at 45 degrees leaning right, one leaning left at
+ * half that, an upright one, and of an empty image */
+static void test_ink_slant(void **state)
+{
+    (void)state;
+    double x[28 * 28] = {0};
+    for (size_t row = 4; row < 24; row++)
+        x[row * 28 + 26 - row] = 1.0;                  /* top right to bottom left */
+    assert_double_equal(ink_slant(x, 28, 28), 1.0, 1e-12);
+    memset(x, 0, sizeof x);
+    for (size_t row = 4; row < 24; row++)
+        x[row * 28 + 4 + row / 2] = 0.5;               /* leaning left, 1 column in 2 rows */
+    assert_true(ink_slant(x, 28, 28) < -0.45 && ink_slant(x, 28, 28) > -0.55);
+    memset(x, 0, sizeof x);
+    for (size_t row = 4; row < 24; row++)
+        x[row * 28 + 14] = 1.0;
+    assert_double_equal(ink_slant(x, 28, 28), 0.0, 1e-12);
+    memset(x, 0, sizeof x);
+    assert_true(isnan(ink_slant(x, 28, 28)));
+}
+
 /* the clustering term: its two extremes, and its gradient by central
  * differences (the loss alone; 09's tests check it inside the network) */
 static void test_cluster_entropy(void **state)
@@ -1061,7 +1082,7 @@ int main(void)
         cmocka_unit_test(test_blas_better_core),
         cmocka_unit_test(test_dense_forward_backward_by_hand),
         cmocka_unit_test(test_loss_values),
-        cmocka_unit_test(test_softmax_stable), cmocka_unit_test(test_cluster_entropy),
+        cmocka_unit_test(test_softmax_stable), cmocka_unit_test(test_cluster_entropy), cmocka_unit_test(test_ink_slant),
         cmocka_unit_test(test_sgd_converges),
         cmocka_unit_test(test_adam_converges),
         cmocka_unit_test(test_adam_first_step_is_lr),

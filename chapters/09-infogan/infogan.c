@@ -574,8 +574,8 @@ static void train(infogan *m, long to_step, recorder *rec)
  * share called the model's digit; or cat_code_accuracy, the share judged as
  * the class matched to its code value (best one-to-one matching, judge.h).
  * code_effect_k: the mean pixel change from c_k = -1 to +1, z fixed, over
- * that between two z; code_slant_k: what c_k does to the slant (the ink's
- * drift per row down, > 0 leaning right).
+ * that between two z; code_slant_k: what c_k does to the slant (common/ink.h,
+ * > 0 leaning right).
  * ------------------------------------------------------------------------- */
 static evaluation evaluate(infogan *m, sample_set *e, judge *j)
 {
@@ -622,21 +622,6 @@ static double pixel_change(const double *a, const double *b)     /* mean |a - b|
     return s;
 }
 
-/* -cov(column, row) / var(row) of the ink: rows grow downwards, so a digit
- * leaning right has its columns falling as its rows grow */
-static double slant(const double *x)
-{
-    double w = 0.0, mx = 0.0, my = 0.0, cxy = 0.0, cyy = 0.0;
-    for (size_t p = 0; p < IMG; p++)
-        w += x[p], mx += x[p] * (double)(p % SIDE), my += x[p] * (double)(p / SIDE);
-    mx /= w; my /= w;                                        /* the ink's centre  */
-    for (size_t p = 0; p < IMG; p++) {
-        cxy += x[p] * ((double)(p % SIDE) - mx) * ((double)(p / SIDE) - my);
-        cyy += x[p] * ((double)(p / SIDE) - my) * ((double)(p / SIDE) - my);
-    }
-    return -cxy / cyy;
-}
-
 /* code_effect_k and code_slant_k over the first half of e's codes */
 static void code_effects(infogan *m, const sample_set *e, double *effect, double *dslant)
 {
@@ -652,7 +637,7 @@ static void code_effects(infogan *m, const sample_set *e, double *effect, double
         for (size_t r = 0; r < rows; r++) {
             const double *lo = gsl_matrix_ptr(x, 2 * r, 0), *hi = gsl_matrix_ptr(x, 2 * r + 1, 0);
             effect[k] += pixel_change(hi, lo) / dz / (double)rows;
-            dslant[k] += (slant(hi) - slant(lo)) / (double)rows;
+            dslant[k] += (ink_slant(hi, SIDE, SIDE) - ink_slant(lo, SIDE, SIDE)) / (double)rows;
         }
     }
     gsl_matrix_free(x);
