@@ -95,7 +95,7 @@ int main(int argc, char **argv)
     const dataset_info ds = dataset_select("mnist", NULL);
     image_set *train_set = mnist_load(ds.dir, "train"), *test_set = mnist_load(ds.dir, "t10k");
     domains d = digits_new(train_set, test_set, 2000);
-    run(&o, "10-cyclegan", GEN_LOCAL, &d, 5, 60);          /* ~0.1 s an iteration: 09's counts */
+    run(&o, "10-cyclegan", GEN_LOCAL, &d, 5, 60);          /* 09-infogan's counts: a few s a model */
     run(&o, "10-cg-global", GEN_GLOBAL, &d, 5, 60);
     domains_free(&d);
     image_set_free(train_set);
