@@ -2,10 +2,10 @@
  * model's shapes, and gsl_blas_dgemm's own speed on the largest of its GEMMs.
  *
  * Every layer of the course does its arithmetic in gsl_blas_dgemm calls
- * (common/dense.c, common/conv.c, common/mlp.c). A product C (m, n) = A B
- * with the inner size k costs m n k multiply-adds, 2 m n k flops. The
- * functions below add, for each forward or backward pass of a layer, the
- * GEMMs that pass makes, with the shapes the layer's code uses:
+ * (common/dense.c, common/conv.c, common/mlp.c, common/seqnet.c). A product
+ * C (m, n) = A B with the inner size k costs m n k multiply-adds, 2 m n k
+ * flops. The functions below add, for each forward or backward pass of a
+ * layer, the GEMMs that pass makes, with the shapes the layer's code uses:
  *
  *   dense (rows r, in i, out o)    forward   Y = X W           r x o x i
  *                                  backward  dW += X^T dY      i x o x r
@@ -39,6 +39,7 @@
 #include "conv.h"
 #include "dense.h"
 #include "mlp.h"
+#include "seqnet.h"
 
 typedef struct gemm_shape {
     size_t m, n, k;              /* C (m, n), inner size k                    */
@@ -112,6 +113,33 @@ static void flops_mlp_bwd(flops *f, size_t rows, const mlp *net, int weights, in
         flops_dense_bwd(f, rows, &net->layer[l], weights, din);
         if (!din)
             break;
+    }
+}
+
+/* common/seqnet.c (chapter 10): the dense and (transposed) convolution
+ * layers in order; norms, activations and the clamp are not products */
+static void flops_seq_fwd(flops *f, size_t rows, const seqnet *net)
+{
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const seq_layer *L = &net->L[l];
+        if (L->kind == SEQ_DENSE)
+            flops_dense_fwd(f, rows, &L->d);
+        else if (L->kind == SEQ_CONV || L->kind == SEQ_CONVT)
+            flops_conv_fwd(f, rows, &L->c);
+    }
+}
+
+/* seqnet_backward always passes every layer its d[k]: the weights' and the
+ * input's products of every layer, down to dL/dX of the first (which the
+ * caller may not use: a batch of data, a frozen D's input) */
+static void flops_seq_bwd(flops *f, size_t rows, const seqnet *net)
+{
+    for (size_t l = net->n_layers; l-- > 0;) {
+        const seq_layer *L = &net->L[l];
+        if (L->kind == SEQ_DENSE)
+            flops_dense_bwd(f, rows, &L->d, 1, 1);
+        else if (L->kind == SEQ_CONV || L->kind == SEQ_CONVT)
+            flops_conv_bwd(f, rows, &L->c, 1);
     }
 }
 

@@ -1,15 +1,16 @@
-"""torch_iter.py -- the MNIST models of chapters 08, 09 and 11 in PyTorch, to
-time them against the chapters' own code (bench/iter-*.c).
+"""torch_iter.py -- the MNIST models of chapters 08, 09, 10 and 11 in PyTorch,
+to time them against the chapters' own code (bench/iter-*.c).
 
 Each model is the chapter's own: the same layer sizes, batch, losses,
 optimisers and steps per iteration, on the CPU, on random data of the same
 shape (the arithmetic does not depend on the pixel values). Where PyTorch
 code usually does extra work we spare it that work, so the comparison
 favours PyTorch: a network the C code backpropagates THROUGH without
-updating it (D during G's step, and Q in 09's G step) is frozen here, so no
-weight gradients are computed for it; and inputs are made once outside the
-timed loop where the C code makes them inside it (the noise, codes and prior
-samples are drawn inside, as in C).
+updating it (D during G's step, Q in 09's G step, D_X and D_Y in 10's
+generators' step) is frozen here, so no weight gradients are computed for
+it; and inputs are made once outside the timed loop where the C code makes
+them inside it (the noise, codes and prior samples are drawn inside, as in
+C).
 
 Usage: python3 bench/torch_iter.py THREADS BITS [--iters N] [--warmup N] [--only NAME]
   THREADS  torch.set_num_threads (run it with OMP_NUM_THREADS and
@@ -278,6 +279,104 @@ def infogan(source):
         timed("09-infogan", n, step, warmup=5, iters=60)
 
 
+def cyclegan(glob):
+    """chapter 10's CycleGAN (chapters/10-cyclegan/cyclegan.c, iteration()),
+    as a default run trains it: batch 32, G_XY, G_YX and D_X, D_Y (784 ->
+    256 -> 1, a raw score), LeakyReLU 0.2, lambda 10, a pool of 50 fakes per
+    D, Adam(0.5, 0.999), G 1e-3, D 2e-4. Default: the main model, local
+    generators (three 3x3 convolutions 1 -> 8 -> 8 -> 1, padding 1). glob:
+    the encoder-decoder the run compares it with (C 8, code 128, layer norm
+    over each pixel's channels after every convolution and after the dense
+    layer back to 2C x 7 x 7, eps 1e-5) with the identity loss, weight 0.5
+    lambda. Both end in a clamp to [0, 1] (nn.Hardtanh(0, 1): its gradient
+    is 1 strictly inside, as seqnet.c's clamp).
+
+    One iteration: the generators' step (least-squares adversarial terms
+    through the frozen D_Y, D_X, lambda times the per-pixel L1 cycle losses,
+    and for glob the identity losses), the history buffers, then the
+    discriminators' step (1/2 of each least-squares loss on real images and
+    on the buffer's fakes). The C code's seqnet_backward also computes dL/dX
+    of a network's first layer where nothing uses it (the data in G's step,
+    both inputs of D's step); PyTorch is spared that too."""
+    name = "10-cg-global" if glob else "10-cyclegan"
+    if OPTS["only"] not in (None, name):          # (not 2 x 30 000 images for nothing)
+        return
+    n, C, H, P, lam = 32, 8, 128, 50, 10.0
+    w_id = 0.5 * lam if glob else 0.0
+    betas = (0.5, 0.999)
+    lrelu = lambda: nn.LeakyReLU(0.2)
+
+    def generator():
+        if not glob:
+            return nn.Sequential(
+                nn.Unflatten(1, (1, 28, 28)),
+                nn.Conv2d(1, C, 3, 1, 1), lrelu(), nn.Conv2d(C, C, 3, 1, 1), lrelu(),
+                nn.Conv2d(C, 1, 3, 1, 1), nn.Hardtanh(0.0, 1.0), nn.Flatten())
+        return nn.Sequential(
+            nn.Unflatten(1, (1, 28, 28)),
+            nn.Conv2d(1, C, 4, 2, 1), ChannelNorm(C, 1e-5), lrelu(),                 # C x 14 x 14
+            nn.Conv2d(C, 2 * C, 4, 2, 1), ChannelNorm(2 * C, 1e-5), lrelu(),         # 2C x 7 x 7
+            nn.Flatten(), nn.Linear(2 * C * 49, H), lrelu(),                         # the code
+            nn.Linear(H, 2 * C * 49), nn.Unflatten(1, (2 * C, 7, 7)),
+            ChannelNorm(2 * C, 1e-5), lrelu(),                                       # 2C x 7 x 7
+            nn.ConvTranspose2d(2 * C, C, 4, 2, 1), ChannelNorm(C, 1e-5), lrelu(),    # C x 14 x 14
+            nn.ConvTranspose2d(C, 1, 4, 2, 1), nn.Hardtanh(0.0, 1.0), nn.Flatten())  # 1 x 28 x 28
+
+    Gxy, Gyx = generator(), generator()
+    Dy, Dx = [nn.Sequential(nn.Linear(784, 256), lrelu(), nn.Linear(256, 1)) for _ in range(2)]
+    D = list(Dy.parameters()) + list(Dx.parameters())
+    # one Adam per network in C; Adam works number by number, so one over both
+    # generators (and one over both discriminators) makes the same update
+    optG = torch.optim.Adam(list(Gxy.parameters()) + list(Gyx.parameters()), lr=1e-3, betas=betas)
+    optD = torch.optim.Adam(D, lr=2e-4, betas=betas)
+    X, Y = torch.rand(30000, 784), torch.rand(30000, 784)    # plain digits; the other half, dilated
+    pool_x, pool_y = torch.zeros(P, 784), torch.zeros(P, 784)
+    filled = [0]
+
+    def lsgan(s, target):                         # mean (s - t)^2
+        return ((s - target) ** 2).mean()
+
+    def query(pool, fresh):
+        """pool_query(): while the pool fills, a fake goes in and is shown;
+        then with probability 1/2 a random old fake is shown and the new one
+        takes its place. (Two rows drawing the same slot both show its old
+        fake here, where C shows the first row's to the second: the same
+        work.)"""
+        k = min(P - filled[0], n)
+        pool[filled[0]:filled[0] + k] = fresh[:k]
+        shown = fresh.clone()
+        old = torch.nonzero(torch.rand(n - k) < 0.5).squeeze(1) + k
+        slot = torch.randint(0, P, (old.shape[0],))
+        shown[old] = pool[slot]
+        pool[slot] = fresh[old]
+        return shown
+
+    def frozen(params, on):
+        for p in params:
+            p.requires_grad_(not on)
+
+    def step():
+        x = X[torch.randint(0, X.shape[0], (n,))]
+        y = Y[torch.randint(0, Y.shape[0], (n,))]
+        frozen(D, True)                           # the generators' step: only G_XY, G_YX change
+        optG.zero_grad()
+        fy, fx = Gxy(x), Gyx(y)                   # the X cycle, the Y cycle
+        loss = lsgan(Dy(fy), 1.0) + lam * F.l1_loss(Gyx(fy), x)
+        loss = loss + lsgan(Dx(fx), 1.0) + lam * F.l1_loss(Gxy(fx), y)
+        if w_id > 0:
+            loss = loss + w_id * (F.l1_loss(Gxy(y), y) + F.l1_loss(Gyx(x), x))
+        loss.backward()
+        optG.step()
+        frozen(D, False)
+        py, px = query(pool_y, fy.detach()), query(pool_x, fx.detach())
+        filled[0] = min(P, filled[0] + n)
+        optD.zero_grad()
+        (0.5 * (lsgan(Dy(y), 1.0) + lsgan(Dy(py), 0.0) + lsgan(Dx(x), 1.0) + lsgan(Dx(px), 0.0))).backward()
+        optD.step()
+
+    timed(name, n, step, warmup=5, iters=60)
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     if len(args) < 2 or args[1] not in ("64", "32"):
@@ -297,3 +396,5 @@ if __name__ == "__main__":
     aae()
     infogan(False)
     infogan(True)
+    cyclegan(False)
+    cyclegan(True)
