@@ -15,8 +15,7 @@
  *   params.h     all parameters and gradients in one flat block     (01)
  *   dense.h      the dense layer, forward and backward              (01)
  *   activation.h ReLU, LeakyReLU of any slope, sigmoid, tanh, ...   (01, 09)
- *   loss.h       MSE, BCE on logits, softmax cross-entropy, KL;     (01, 04,
- *                a clustering entropy                              09)
+ *   loss.h       MSE, BCE on logits, softmax cross-entropy, KL      (01, 04)
  *   optim.h      SGD, Adam, RMSProp                                 (01, 07)
  *   gradcheck.h  finite-difference gradient checks                  (01)
  *   progress.h   progress lines on stderr                           (01)

@@ -3,8 +3,6 @@
 
 #include <math.h>
 
-#include "guard.h"
-
 double loss_mse(const gsl_matrix *P, const gsl_matrix *T, gsl_matrix *dP)
 {
     const double count = (double)(P->size1 * P->size2);
@@ -57,48 +55,6 @@ double loss_softmax_xent(const gsl_matrix *Z, const gsl_matrix *Y, gsl_matrix *d
         }
     }
     return sum / n;
-}
-
-/* log sum_k e^z_k of row i, stably */
-static double row_log_norm(const gsl_matrix *Z, size_t i)
-{
-    gsl_vector_const_view z = gsl_matrix_const_row(Z, i);
-    const double m = gsl_vector_max(&z.vector);
-    double total = 0.0;
-    for (size_t k = 0; k < Z->size2; k++)
-        total += exp(gsl_matrix_get(Z, i, k) - m);
-    return m + log(total);
-}
-
-double loss_cluster_entropy(const gsl_matrix *Z, gsl_matrix *dZ)
-{
-    const size_t n = Z->size1, K = Z->size2;
-    double pbar[LOSS_MAX_CLASSES] = {0}, log_pbar[LOSS_MAX_CLASSES], h_bar = 0.0, h_rows = 0.0;
-    if (K > LOSS_MAX_CLASSES)
-        die("loss_cluster_entropy: %zu classes (at most %d)", K, LOSS_MAX_CLASSES);
-    for (size_t i = 0; i < n; i++) {                         /* pbar = mean of the rows */
-        const double log_norm = row_log_norm(Z, i);
-        for (size_t j = 0; j < K; j++)
-            pbar[j] += exp(gsl_matrix_get(Z, i, j) - log_norm) / (double)n;
-    }
-    for (size_t j = 0; j < K; j++) {
-        log_pbar[j] = log(pbar[j] > 1e-300 ? pbar[j] : 1e-300);
-        h_bar -= pbar[j] * log_pbar[j];
-    }
-    for (size_t i = 0; i < n; i++) {
-        const double log_norm = row_log_norm(Z, i);
-        double h = 0.0, s = 0.0;                             /* H(p_i), S_i */
-        for (size_t j = 0; j < K; j++) {
-            const double log_p = gsl_matrix_get(Z, i, j) - log_norm, p = exp(log_p);
-            h -= p * log_p, s += p * log_pbar[j];
-        }
-        h_rows += h;
-        for (size_t j = 0; dZ && j < K; j++) {
-            const double log_p = gsl_matrix_get(Z, i, j) - log_norm, p = exp(log_p);
-            gsl_matrix_set(dZ, i, j, p * ((log_pbar[j] - s) - (log_p + h)) / (double)n);
-        }
-    }
-    return h_rows / (double)n - h_bar;
 }
 
 double loss_kl_normal(const gsl_matrix *mu, const gsl_matrix *logvar,

@@ -1,7 +1,6 @@
 /* loss.h -- loss functions, each with its gradient.
  *
- * Introduced in chapter 01 (MSE, BCE, cross-entropy), chapter 04 (KL) and
- * chapter 09 (the clustering entropy).
+ * Introduced in chapter 01 (MSE, BCE, cross-entropy) and chapter 04 (KL).
  * Every function returns the loss (a mean, so its size does not depend on the
  * batch) and, when the gradient matrix is not NULL, OVERWRITES it with the
  * derivative of exactly that returned number. The normalisation is part of the
@@ -34,16 +33,6 @@ double loss_bce_logits(const gsl_matrix *logits, const gsl_matrix *Y, double lab
  *     L = -1/n sum_i sum_j Y_ij log softmax(Z_i)_j
  *     dL/dZ = (softmax(Z) - Y) / n                                          */
 double loss_softmax_xent(const gsl_matrix *Z, const gsl_matrix *Y, gsl_matrix *dZ);
-
-/* The clustering term of a categorical GAN (Springenberg 2016, CatGAN) on
- * logits Z (n, k), k <= LOSS_MAX_CLASSES: with p_i = softmax(Z_i), H the
- * entropy and pbar = 1/n sum_i p_i the batch's mix of classes,
- *     L = 1/n sum_i H(p_i) - H(pbar)
- * low when every row is sure of its class AND the rows use all k classes
- * equally (its least value is -log k). With S_i = sum_k p_ik log pbar_k,
- *     dL/dZ_ij = p_ij [ (log pbar_j - S_i) - (log p_ij + H(p_i)) ] / n     */
-#define LOSS_MAX_CLASSES 64
-double loss_cluster_entropy(const gsl_matrix *Z, gsl_matrix *dZ);
 
 /* KL( N(mu, sigma^2) || N(0, 1) ) for a diagonal Gaussian, summed over the
  * latent dimensions and averaged over the n rows, with logvar = log sigma^2:

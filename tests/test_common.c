@@ -129,34 +129,6 @@ static void test_ink_slant(void **state)
     assert_true(isnan(ink_slant(x, 28, 28)));
 }
 
-/* the clustering term: its two extremes, and its gradient by central
- * differences (the loss alone; 09's tests check it inside the network) */
-static void test_cluster_entropy(void **state)
-{
-    (void)state;
-    gsl_matrix *Z = gsl_matrix_calloc(6, 3), *dZ = gsl_matrix_alloc(6, 3);
-    assert_double_equal(loss_cluster_entropy(Z, NULL), 0.0, 1e-15);   /* all unsure: H(p_i) = H(pbar) */
-    for (size_t i = 0; i < 6; i++)                    /* sure, two rows per class */
-        gsl_matrix_set(Z, i, i % 3, 200.0);
-    assert_double_equal(loss_cluster_entropy(Z, NULL), -log(3.0), 1e-12);
-    for (size_t i = 0; i < 6; i++)                    /* sure, all one class: 0 again */
-        gsl_matrix_set(Z, i, i % 3, 0.0), gsl_matrix_set(Z, i, 0, 200.0);
-    assert_double_equal(loss_cluster_entropy(Z, NULL), 0.0, 1e-12);
-    gsl_rng *r = rng_new(3);
-    rng_fill_gaussian(r, Z, 0.0, 1.5);
-    loss_cluster_entropy(Z, dZ);
-    for (size_t k = 0; k < 18; k++) {
-        const double z0 = Z->data[k], h = 1e-5;
-        Z->data[k] = z0 + h;
-        const double up = loss_cluster_entropy(Z, NULL);
-        Z->data[k] = z0 - h;
-        const double down = loss_cluster_entropy(Z, NULL);
-        Z->data[k] = z0;
-        assert_true(fabs((up - down) / (2 * h) - dZ->data[k]) < 1e-9);
-    }
-    gsl_rng_free(r); gsl_matrix_free(Z); gsl_matrix_free(dZ);
-}
-
 static void test_softmax_stable(void **state)
 {
     (void)state;
@@ -1082,7 +1054,7 @@ int main(void)
         cmocka_unit_test(test_blas_better_core),
         cmocka_unit_test(test_dense_forward_backward_by_hand),
         cmocka_unit_test(test_loss_values),
-        cmocka_unit_test(test_softmax_stable), cmocka_unit_test(test_cluster_entropy), cmocka_unit_test(test_ink_slant),
+        cmocka_unit_test(test_softmax_stable), cmocka_unit_test(test_ink_slant),
         cmocka_unit_test(test_sgd_converges),
         cmocka_unit_test(test_adam_converges),
         cmocka_unit_test(test_adam_first_step_is_lr),

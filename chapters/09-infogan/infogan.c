@@ -58,7 +58,6 @@ typedef struct ig_config {    /* one model's settings, from recipe() (Appendix C
     long lr_drop_at;          /* from this iteration on, every rate / 10 (0: never) */
     double lr_d, lr_g, lr_q, beta1, slope, ln_eps;  /* Adam; LeakyReLU; layer norm */
     double info_w, cat_w;     /* lambda: weight of L_Q; of its categorical part    */
-    double cluster_w;         /* weight of Q's clustering of real images (0: none) */
     wiring_kind wiring;       /* which parameters L_Q trains (section 5)           */
 } ig_config;
 
@@ -301,28 +300,14 @@ static double info_loss(infogan *m, double scale, int want_grad)
  * Adam step on the whole L_D (the source's Keras code takes two, real then
  * fake: chapter 08's --d-update split).
  * ------------------------------------------------------------------------- */
-enum { Q_NONE, Q_INFO, Q_CLUSTER };
-static double cluster_loss(infogan *m, int want_grad)
+static double d_part(infogan *m, const gsl_matrix *X, double target, int with_q, int want_grad)
 {
-    gsl_matrix_view lg = cols(m->qo.v, 0, m->ncat), dlg = cols(m->qo.d, 0, m->ncat);
-    if (want_grad)
-        gsl_matrix_set_zero(m->qo.d);
-    const double L = loss_cluster_entropy(&lg.matrix, want_grad ? &dlg.matrix : NULL);
-    if (want_grad)
-        gsl_matrix_scale(&dlg.matrix, m->cfg.cluster_w);
-    return m->cfg.cluster_w * L;
-}
-
-static double d_part(infogan *m, const gsl_matrix *X, double target, int q_term, int want_grad)
-{
-    d_forward(m, X, q_term != Q_NONE);
+    d_forward(m, X, with_q);
     double L = loss_bce_logits(m->logit.v, NULL, target, want_grad ? m->logit.d : NULL);
-    if (q_term == Q_INFO)
+    if (with_q)
         L += m->cfg.info_w * info_loss(m, m->cfg.info_w, want_grad);
-    if (q_term == Q_CLUSTER)
-        L += cluster_loss(m, want_grad);
     if (want_grad)
-        d_backward(m, X, 1, q_term != Q_NONE, NULL);         /* += dL/dtheta_D (and Q) */
+        d_backward(m, X, 1, with_q, NULL);                   /* += dL/dtheta_D (and Q) */
     return L;
 }
 
@@ -332,10 +317,9 @@ static double d_loss(infogan *m, int want_grad)
 {
     if (want_grad)
         params_zero_grad(m->PD), params_zero_grad(m->PQ);
-    const int paper = m->cfg.wiring == WIRE_PAPER;
-    const double L = d_part(m, m->real, 1.0, paper && m->ncat && m->cfg.cluster_w > 0 ? Q_CLUSTER : Q_NONE, want_grad);
+    const double L = d_part(m, m->real, 1.0, 0, want_grad);
     const gsl_matrix *x = g_forward(m, m->in.v, BN_TRAIN);   /* the fakes          */
-    return L + d_part(m, x, 0.0, paper ? Q_INFO : Q_NONE, want_grad);
+    return L + d_part(m, x, 0.0, m->cfg.wiring == WIRE_PAPER, want_grad);
 }
 
 static double d_step(infogan *m)
@@ -812,7 +796,7 @@ static void generate(infogan *m, session *S)
 typedef struct config {
     const char *recipe, *dataset, *data_dir, *judge_path, *wiring, *d_norm;
     long steps, batch, noise_dim, dense, channels, digit, categorical, d_steps, lr_drop_at;
-    double lr_d, lr_g, lr_q, beta1, slope, info_w, cat_w, cluster_w;
+    double lr_d, lr_g, lr_q, beta1, slope, info_w, cat_w;
     dataset_info ds;
     judge *j;  size_t eval_n;    /* NULL: no judge available; fixed-code samples */
     unsigned long seed[4];       /* training, evaluation, Gaussian-z and fjd samples */
@@ -839,7 +823,6 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"wiring", CLI_CHOICE, &cfg->wiring, "what Q's loss trains: trunk, Q and G (paper), or Q and G in a step of their own (source)", 0, 0, "paper|source", 0},
         {"info-weight", CLI_REAL, &cfg->info_w, "lambda, the weight of Q's loss (default 2; categorical and source 1; 0: a plain GAN)", 0, 100, NULL, 0},
         {"cat-weight", CLI_REAL, &cfg->cat_w, "weight of the categorical part of Q's loss", 0, 100, NULL, 0},
-        {"cluster-weight", CLI_REAL, &cfg->cluster_w, "weight of Q's clustering of real images (confident, all values alike; 0: none)", 0, 100, NULL, 0},
         {"slope", CLI_REAL, &cfg->slope, "LeakyReLU's slope in D and Q (default 0.3, Keras's; categorical 0.1, the paper's)", 0, 1, NULL, 0},
         {"d-norm", CLI_CHOICE, &cfg->d_norm, "D's and Q's normalisation (default layer; categorical conv): layer (source), batch (paper), conv (batch norm after the conv only)", 0, 0, "layer|batch|conv", 0},
         {"digit", CLI_INT, &cfg->digit, "the digit a model without categorical code learns", 0, 9, NULL, 0},
@@ -871,7 +854,7 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
         .channels = PICK("channels", channels, quick ? 8 : src ? 64 : 32),
         .noise_dim = cfg->noise_dim, .ncat = cfg->categorical, .digit = cfg->digit, .d_steps = PICK("d-steps", d_steps, cat && !src ? 1 : 2),
         .d_norm = d_norm[0] == 'l' ? NORM_LAYER : d_norm[0] == 'b' ? NORM_BATCH : NORM_CONV,
-        .ln_eps = 1e-3, .slope = PICK("slope", slope, cat && !src ? 0.1 : 0.3), .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w, .cluster_w = cfg->cluster_w,
+        .ln_eps = 1e-3, .slope = PICK("slope", slope, cat && !src ? 0.1 : 0.3), .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
         .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5), .lr_drop_at = PICK("lr-drop-at", lr_drop_at, 0),
