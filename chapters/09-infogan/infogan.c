@@ -817,7 +817,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"lr-d", CLI_REAL, &cfg->lr_d, "Adam learning rate of the trunk and D's head (default 2e-4)", 1e-7, 1, NULL, 0},
         {"lr-g", CLI_REAL, &cfg->lr_g, "G's Adam learning rate (default 1e-3)", 1e-7, 1, NULL, 0},
         {"lr-q", CLI_REAL, &cfg->lr_q, "Q's head (and G's second Adam with --wiring source) (default 2e-4; source 1e-3)", 1e-7, 1, NULL, 0},
-        {"lr-drop-at", CLI_INT, &cfg->lr_drop_at, "from this iteration on, every rate / 10 (0: never; categorical 20000)", 0, 1e7, NULL, 0},
+        {"lr-drop-at", CLI_INT, &cfg->lr_drop_at, "from this iteration on, every Adam rate / 10 (0: never)", 0, 1e7, NULL, 0},
         {"beta1", CLI_REAL, &cfg->beta1, "Adam's beta1 (default 0.5; source 0.9, Keras's)", 0, 0.999, NULL, 0},
         {"d-steps", CLI_INT, &cfg->d_steps, "D steps per G step (default 2, as the source; categorical 1)", 1, 10, NULL, 0},
         {"wiring", CLI_CHOICE, &cfg->wiring, "what Q's loss trains: trunk, Q and G (paper), or Q and G in a step of their own (source)", 0, 0, "paper|source", 0},
@@ -857,7 +857,7 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
         .ln_eps = 1e-3, .slope = PICK("slope", slope, cat && !src ? 0.1 : 0.3), .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
-        .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5), .lr_drop_at = PICK("lr-drop-at", lr_drop_at, 0),
+        .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5), .lr_drop_at = cfg->lr_drop_at,
         .wiring = strcmp(wiring, "source") == 0 ? WIRE_SOURCE : WIRE_PAPER};
 #undef PICK
 }
