@@ -361,12 +361,13 @@ static double g_loss(infogan *m, int with_d, int with_q, int want_grad, double *
     return L + m->cfg.info_w * *q_part;
 }
 
-/* One iteration: d_steps D steps, then G (and the source's Q step).
- * v: the mean D loss, G's BCE term, L_Q. */
+/* One iteration: d_steps D steps, then G (and the source's Q step); from
+ * --lr-drop-at on, every Adam at a tenth of its rate, to settle the end of a
+ * run. v: the mean D loss, G's BCE term, L_Q. */
 static void iteration(infogan *m, double *v)
 {
     const int paper = m->cfg.wiring == WIRE_PAPER;
-    const double f = m->cfg.lr_drop_at > 0 && m->step >= m->cfg.lr_drop_at ? 0.1 : 1.0;  /* settle */
+    const double f = m->cfg.lr_drop_at > 0 && m->step >= m->cfg.lr_drop_at ? 0.1 : 1.0;  /* the last stretch: / 10 */
     m->optD->lr = f * m->cfg.lr_d, m->optG->lr = f * m->cfg.lr_g, m->optQ->lr = f * m->cfg.lr_q;
     if (m->optGq)
         m->optGq->lr = f * m->cfg.lr_q;
@@ -383,7 +384,8 @@ static void iteration(infogan *m, double *v)
         optim_step(m->optGq);
         optim_step(m->optQ);
     }
-    check_finite(v[0] + v[1] + v[2], "D, G or Q loss", m->step); m->step++;
+    check_finite(v[0] + v[1] + v[2], "D, G or Q loss", m->step);
+    m->step++;
 }
 
 /* ----------------------------------------------------------------------------
@@ -523,7 +525,8 @@ static void record(recorder *rec, infogan *m, const double *v)
         rec->snap_step[rec->n_snaps++] = step;
     }
     if (done > 0 && (done % rec->log_every == 0 || step == rec->to)) {
-        const size_t b = rec->loss->n, a = b >= (size_t)rec->log_every ? b - rec->log_every : 0; const evaluation *l = &rec->last;
+        const size_t b = rec->loss->n, a = b >= (size_t)rec->log_every ? b - rec->log_every : 0;
+        const evaluation *l = &rec->last;
         printf("step %6ld  D %.3f  G %.3f  Q %.4f  q_code_mse %.4f", step, history_average(rec->loss, 0, a, b),
                history_average(rec->loss, 1, a, b), history_average(rec->loss, 2, a, b), l->q_mse[N_CONT]);
         if (m->ncat)
@@ -563,7 +566,8 @@ static void train(infogan *m, long to_step, recorder *rec)
  * ------------------------------------------------------------------------- */
 static evaluation evaluate(infogan *m, sample_set *e, judge *j)
 {
-    evaluation v = {0}; double count[N_CLASSES][N_CLASSES] = {{0}};
+    evaluation v = {0};
+    double count[N_CLASSES][N_CLASSES] = {{0}};
     run_samples(m, e->codes, e->images, e->q);
     for (size_t i = 0; i < e->n; i++) {
         for (size_t k = 0; k < N_CONT; k++) {
@@ -866,7 +870,8 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    session S; config cfg;
+    session S;
+    config cfg;
     start(&S, &cfg, argc, argv);                                        /* Appendix C */
     const ig_config gc = recipe(&cfg, &S.cli, S.cli.quick);
     image_set *data = dataset_load(&cfg.ds, "train", gc.ncat ? -1 : (int)gc.digit);
@@ -884,8 +889,11 @@ int main(int argc, char **argv)
         save_model(&S, m);                                              /* Appendix A */
         history_free(rec.loss); history_free(rec.score); gsl_matrix_free(rec.snaps); sample_set_free(rec.e);
     }
-    infogan_free(m); image_set_free(data); judge_free(cfg.j);
-    printf("\n"); session_finish(&S);
+    infogan_free(m);
+    image_set_free(data);
+    judge_free(cfg.j);
+    printf("\n");
+    session_finish(&S);
     return 0;
 }
 #endif
