@@ -54,6 +54,15 @@ void checkpoint_add_optimizer(checkpoint *ck, const char *name, optimizer *o)
     checkpoint_add_long(ck, full, &o->step);
 }
 
+void checkpoint_add_batchnorm(checkpoint *ck, const char *name, batchnorm *L)
+{
+    char full[CHECKPOINT_NAME_LEN + 16];
+    snprintf(full, sizeof full, "%s.running_mean", name);
+    checkpoint_add_vector(ck, full, L->running_mean);
+    snprintf(full, sizeof full, "%s.running_var", name);
+    checkpoint_add_vector(ck, full, L->running_var);
+}
+
 void checkpoint_add_long(checkpoint *ck, const char *name, long *value)
 {
     add(ck, name, NULL, 1, value);

@@ -38,6 +38,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_vector.h>
 
+#include "batchnorm.h"
 #include "optim.h"
 #include "params.h"
 
@@ -71,6 +72,7 @@ void checkpoint_add_vector(checkpoint *ck, const char *name, gsl_vector *v);
 void checkpoint_add_params(checkpoint *ck, const char *name, params *P);      /* NAME.params */
 void checkpoint_add_optimizer(checkpoint *ck, const char *name, optimizer *o);/* NAME.m .v .step */
 void checkpoint_add_long(checkpoint *ck, const char *name, long *value);
+void checkpoint_add_batchnorm(checkpoint *ck, const char *name, batchnorm *L); /* NAME.running_mean, _var */
 
 /* Write / read the described blocks and r's state (r may be NULL: not saved /
  * not restored). Return 0, or -1 with a one-line message in err and the kind

@@ -140,6 +140,17 @@ void fig_write(const char *dir)
     }
 }
 
+void fig_snapshot_grid(const char *dir, const char *name, const gsl_matrix *snaps,
+                       size_t side, size_t rows, size_t cols, const long *step)
+{
+    gsl_matrix_const_view taken = gsl_matrix_const_submatrix(snaps, 0, 0, rows * cols, snaps->size2);
+    fig_image_grid(dir, name, &taken.matrix, side, side, rows, cols);
+    fig_use(name);
+    fig_valuef((double)rows, "%s_rows", name);
+    for (size_t r = 0; r < rows; r++)
+        fig_valuef((double)step[r], "%s_step_%zu", name, r + 1);
+}
+
 void fig_image_grid(const char *dir, const char *name, const gsl_matrix *images,
                     size_t h, size_t w, size_t grid_rows, size_t grid_cols)
 {

@@ -67,6 +67,12 @@ void fig_write(const char *dir);
 void fig_image_grid(const char *dir, const char *name, const gsl_matrix *images,
                     size_t h, size_t w, size_t grid_rows, size_t grid_cols);
 
+/* Snapshots taken while training, as an image grid NAME (rows of cols
+ * images, the first rows * cols rows of snaps) drawn by NAME.gp, with
+ * NAME_rows and NAME_step_1, _2, ... (each row's training step). */
+void fig_snapshot_grid(const char *dir, const char *name, const gsl_matrix *snaps,
+                       size_t side, size_t rows, size_t cols, const long *step);
+
 /* The scripts a program carries (generated at build time; a test binary has
  * none). */
 typedef struct fig_script {

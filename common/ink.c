@@ -17,3 +17,11 @@ double ink_slant(const double *x, size_t width, size_t height)
     }
     return cyy > 0.0 ? -cxy / cyy : NAN;
 }
+
+double ink_change(const double *a, const double *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t p = 0; p < n; p++)
+        s += fabs(a[p] - b[p]) / (double)n;
+    return s;
+}

@@ -1,4 +1,4 @@
-/* ink.h -- how a grey-level digit image leans.
+/* ink.h -- how a grey-level digit image leans, and how much two differ.
  *
  * Introduced in chapter 09, where a continuous code of InfoGAN often learns
  * the slant of the digits without being told: this measures it, so that the
@@ -20,5 +20,10 @@
 
 /* x: width * height pixels, row by row */
 double ink_slant(const double *x, size_t width, size_t height);
+
+/* How much ink differs between two images of n pixels: the mean of
+ * |a_p - b_p| (0: the same image; 1: black where the other is blank, all
+ * over). Chapter 09 compares what a code does to an image with this. */
+double ink_change(const double *a, const double *b, size_t n);
 
 #endif

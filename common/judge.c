@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <gsl/gsl_math.h>
+
 #include "activation.h"
 #include "assign.h"
 #include "checkpoint.h"
@@ -117,6 +119,14 @@ fjd_reference fjd_reference_new(judge *j, const gsl_matrix *test, const gsl_matr
     f.noise = judge_fjd(j, f.test, noise);
     gsl_matrix_free(noise);
     return f;
+}
+
+fjd_reference fjd_reference_for(judge *j, const gsl_matrix *test, const gsl_matrix *train,
+                                size_t n, gsl_rng *r)
+{
+    gsl_matrix_const_view te = gsl_matrix_const_submatrix(test, 0, 0, GSL_MIN(test->size1, n), test->size2),
+                          tr = gsl_matrix_const_submatrix(train, 0, 0, GSL_MIN(train->size1, 6 * n), train->size2);
+    return fjd_reference_new(j, &te.matrix, &tr.matrix, n, r);
 }
 
 void fjd_reference_free(fjd_reference *f)

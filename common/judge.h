@@ -116,4 +116,10 @@ fjd_reference fjd_reference_new(judge *j, const gsl_matrix *test, const gsl_matr
                                 size_t n_noise, gsl_rng *r);
 void fjd_reference_free(fjd_reference *f);
 
+/* The yardsticks for scoring n samples: the first n test digits (all, if
+ * fewer), the first 6n training digits (all, if fewer: --quick), n noise
+ * images. */
+fjd_reference fjd_reference_for(judge *j, const gsl_matrix *test, const gsl_matrix *train,
+                                size_t n, gsl_rng *r);
+
 #endif

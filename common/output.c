@@ -139,6 +139,15 @@ void out_write_matrix(const char *dir, const char *name, const char *header,
     out_close(f, name);
 }
 
+void out_write_rows(FILE *f, const gsl_matrix *A, const gsl_matrix *B)
+{
+    for (size_t i = 0; i < A->size1; i++) {
+        for (size_t j = 0; j < A->size2 + B->size2; j++)
+            fprintf(f, j ? " %.9g" : "%.9g", j < A->size2 ? gsl_matrix_get(A, i, j) : gsl_matrix_get(B, i, j - A->size2));
+        fputc('\n', f);
+    }
+}
+
 const char *out_name(const char *fmt, ...)
 {
     static char name[256];

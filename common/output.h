@@ -45,4 +45,8 @@ const char *out_name(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 void out_write_matrix(const char *dir, const char *name, const char *header,
                       const gsl_matrix *M);
 
+/* Append A and B side by side to an open file, one line a row (%.9g): for
+ * files written in blocks, such as --generate's samples. Same row count. */
+void out_write_rows(FILE *f, const gsl_matrix *A, const gsl_matrix *B);
+
 #endif

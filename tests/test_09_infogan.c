@@ -5,8 +5,9 @@
  * check sees the classic slip (the two heads' shares of dL/df not added),
  * the one-to-one matching of code values to classes against brute force,
  * the fixed evaluation codes, fjd over training (training unchanged by it,
- * fjd_start, fjd_vs_start), the learning-rate drop, and exact resume: N steps, save, load, M
- * steps == N + M steps, bit for bit, in both wirings.
+ * fjd_start, fjd_vs_start), the learning-rate drop, re-seeding a starved
+ * code value, and exact resume: N steps, save, load, M steps == N + M steps,
+ * bit for bit, in both wirings (the categorical runs re-seed on the way).
  *
  * The networks are tiny (dense 6, channels 2) and the "images" random, so
  * that this runs in a few seconds; the code paths are the chapter's own. */
@@ -278,7 +279,10 @@ static recorder small_recorder(infogan *m, judge *j, long to)
                     .loss = history_new(30, SMOOTH, "d_loss g_loss q_loss"),
                     .score = history_new(30, 1, "q_code_mse judge_share cat_code_accuracy q_cat_accuracy fjd")};
     progress_start(&rec.prog, to - m->step, 1);
-    fjd_init(&rec, m, random_images(30, 7, 10), 8);         /* 100 samples, 30 "test digits" */
+    image_set *test = random_images(30, 7, 10);              /* as recorder_init: 100 samples, 30 "test digits" */
+    rec.f = sample_set_new(m, rec.e->n * (FJD_N / EVAL_N), 8, 0);
+    rec.ref = fjd_reference_for(j, test->images, m->data->images, rec.f->n, rec.f->r);
+    image_set_free(test);
     return rec;
 }
 
@@ -368,6 +372,42 @@ static void test_learning_rates(void **s)
     image_set_free(data);
 }
 
+/* ---- re-seeding: Q reads every real image as value 0, so value 1 (the first
+ * idlest) becomes a copy of it, G's input row within the noise and Q's column
+ * and bias exactly, and nothing else moves ---- */
+static void test_reseed(void **s)
+{
+    (void)s;
+    image_set *data = random_images(20, 5, 1);
+    ig_config cfg = small_config(3, WIRE_PAPER);
+    infogan *m = infogan_new(&cfg, data, 5);
+    gsl_vector_set(&m->q2.b.vector, 0, 100.0);
+    gsl_vector *G0 = gsl_vector_alloc(m->PG->value->size), *Q0 = gsl_vector_alloc(m->PQ->value->size);
+    gsl_vector_memcpy(G0, m->PG->value); gsl_vector_memcpy(Q0, m->PQ->value);
+    m->cfg.reseed = 2.0;
+    reseed_codes(m);
+    gsl_matrix *W = &m->g1.W.matrix, *V = &m->q2.W.matrix;
+    double rms = 0.0, most = 0.0;
+    for (size_t j = 0; j < W->size2; j++) {
+        const double hi = gsl_matrix_get(W, m->nz, j), d = fabs(gsl_matrix_get(W, m->nz + 1, j) - hi);
+        rms += hi * hi / (double)W->size2;
+        most = d > most ? d : most;
+    }
+    assert_true(most > 0.0 && most < 0.6 * sqrt(rms));          /* a tenth of rms, under 6 sd */
+    for (size_t j = 0; j < V->size1; j++)
+        assert_true(gsl_matrix_get(V, j, 1) == gsl_matrix_get(V, j, 0));
+    assert_true(gsl_vector_get(&m->q2.b.vector, 1) == 100.0);
+    size_t moved = 0;                                            /* G's row nz + 1, Q's column 1 and bias 1 */
+    for (size_t k = 0; k < G0->size; k++)
+        moved += gsl_vector_get(G0, k) != gsl_vector_get(m->PG->value, k);
+    for (size_t k = 0; k < Q0->size; k++)
+        moved += gsl_vector_get(Q0, k) != gsl_vector_get(m->PQ->value, k);
+    assert_true(moved <= W->size2 + V->size1 + 1);
+    gsl_vector_free(G0); gsl_vector_free(Q0);
+    infogan_free(m);
+    image_set_free(data);
+}
+
 /* ---- exact resume ------------------------------------------------------------------ */
 static void check_resume(long ncat, wiring_kind w)
 {
@@ -375,6 +415,8 @@ static void check_resume(long ncat, wiring_kind w)
     snprintf(path, sizeof path, "%s/m.ckpt", dir);
     image_set *data = random_images(20, 5, 1);
     ig_config cfg = small_config(ncat, w);
+    cfg.reseed = 1.0;           /* 16 random images never split evenly: with a categorical code,
+                                   a re-seed every 2 steps up to 20, so resume crosses several */
     infogan *straight = infogan_new(&cfg, data, 21), *first = infogan_new(&cfg, data, 21);
     train(straight, 30, NULL);                      /* N + M = 30 in one go     */
     train(first, 12, NULL);                         /* N = 12, then save        */
@@ -432,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_sample_codes),
         cmocka_unit_test(test_fjd_record),
         cmocka_unit_test(test_learning_rates),
+        cmocka_unit_test(test_reseed),
         cmocka_unit_test(test_resume_paper),
         cmocka_unit_test(test_resume_source),
         cmocka_unit_test(test_resume_categorical),

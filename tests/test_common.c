@@ -129,6 +129,18 @@ static void test_ink_slant(void **state)
     assert_true(isnan(ink_slant(x, 28, 28)));
 }
 
+/* ink_change: 0 for the same image, 1 for black against blank, the mean of
+ * |a - b| in between */
+static void test_ink_change(void **state)
+{
+    (void)state;
+    double a[4] = {0, 0, 0, 0}, b[4] = {1, 1, 1, 1}, c[4] = {0.5, 0, 1, 0.25};
+    assert_double_equal(ink_change(a, a, 4), 0.0, 0);
+    assert_double_equal(ink_change(a, b, 4), 1.0, 1e-15);
+    assert_double_equal(ink_change(c, a, 4), 0.4375, 1e-15);
+    assert_double_equal(ink_change(a, c, 4), ink_change(c, a, 4), 0);
+}
+
 static void test_softmax_stable(void **state)
 {
     (void)state;
@@ -1056,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_loss_values),
         cmocka_unit_test(test_softmax_stable),
         cmocka_unit_test(test_ink_slant),
+        cmocka_unit_test(test_ink_change),
         cmocka_unit_test(test_sgd_converges),
         cmocka_unit_test(test_adam_converges),
         cmocka_unit_test(test_adam_first_step_is_lr),

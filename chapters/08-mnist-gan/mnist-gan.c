@@ -494,11 +494,7 @@ static void recorder_init(recorder *rec, const session *S, const gan *g, const d
     rec->fjd = history_new(rec->loss->cap / rec->log_every + 2, 1, "fjd");
     if (j) {
         rec->f = fjd_samples(g, rec->test, FJD_PER_EVAL * e->n, fjd_seed);
-        const size_t n_test = rec->test->n < rec->f->n ? rec->test->n : rec->f->n;    /* --quick: */
-        const size_t n_train = g->data->n < 6 * rec->f->n ? g->data->n : 6 * rec->f->n;   /* fewer */
-        gsl_matrix_const_view te = gsl_matrix_const_submatrix(rec->test->images, 0, 0, n_test, IMG),
-                              tr = gsl_matrix_const_submatrix(g->data->images, 0, 0, n_train, IMG);
-        rec->ref = fjd_reference_new(j, &te.matrix, &tr.matrix, rec->f->n, rec->f->r);
+        rec->ref = fjd_reference_for(j, rec->test->images, g->data->images, rec->f->n, rec->f->r);
     }
     progress_start(&rec->prog, span, S->cli.quiet);
 }
@@ -730,12 +726,7 @@ static void draw(const gan *g, const recorder *rec, const dataset_info *ds, cons
         fig_use(judged);
     }
     snprintf(name, sizeof name, "%s_progress", tag);       /* P_progress: the snapshots */
-    gsl_matrix_const_view snaps = gsl_matrix_const_submatrix(rec->snaps, 0, 0, rec->n_snaps * GRID, IMG);
-    fig_image_grid(out, name, &snaps.matrix, SIDE, SIDE, rec->n_snaps, GRID);
-    fig_use(name);
-    fig_valuef((double)rec->n_snaps, "%s_rows", name);
-    for (size_t r = 0; r < rec->n_snaps; r++)              /* the step of each row */
-        fig_valuef((double)rec->snap_step[r], "%s_step_%zu", name, r + 1);
+    fig_snapshot_grid(out, name, rec->snaps, SIDE, rec->n_snaps, GRID, rec->snap_step);
     gsl_matrix_const_view first = gsl_matrix_const_submatrix(rec->e->images, 0, 0, GRID * GRID, IMG);
     fig_image_grid(out, grid, &first.matrix, SIDE, SIDE, GRID, GRID);
     fig_use(grid);

@@ -4,10 +4,8 @@
  * something you can see (a slant, a loop; with a categorical code, the
  * digit). Part 1: the source's model, the digit 2 and two continuous codes.
  * Part 2 (--categorical 10): the paper's, all digits and a ten-way code.
- * Differences from the source, measured in the README: narrower default
- * networks (--recipe source: the source's), Q's loss wired as in the paper's
- * code (section 5), uniform z in the figures too (the source plots Gaussian z).
- */
+ * Unlike the source (README): narrower networks by default (--recipe source),
+ * Q's loss wired as in the paper's code, uniform z in the figures too. */
 #include "genlab.h"
 
 #define SIDE 28
@@ -56,6 +54,7 @@ typedef struct ig_config {    /* one model's settings, from recipe() (Appendix C
     long dense, channels;     /* H and F above                                     */
     long d_steps, d_norm;     /* D updates per G update (source: 2); N: NORM_*     */
     long lr_drop_at;          /* from this iteration on, every rate / 10 (0: never) */
+    double reseed;            /* section 7: copy a code value at this imbalance (0: never) */
     double lr_d, lr_g, lr_q, beta1, slope, ln_eps;  /* Adam; LeakyReLU; layer norm */
     double info_w, cat_w;     /* lambda: weight of L_Q; of its categorical part    */
     wiring_kind wiring;       /* which parameters L_Q trains (section 5)           */
@@ -101,12 +100,10 @@ static infogan *infogan_new(const ig_config *cfg, const image_set *data, unsigne
     dense_bind(&m->dh, m->PD, H, 1);
     dense_bind(&m->q1, m->PQ, H, 128);                   m->ql1 = norm_new(m->PQ, 128, 1, cfg->d_norm == NORM_BATCH, cfg->ln_eps);
     dense_bind(&m->q2, m->PQ, 128, m->nq);
-    dense *dl[] = {&m->g1, &m->g2, &m->d3, &m->dh, &m->q1, &m->q2};
-    conv *cl[] = {&m->g3, &m->g4, &m->d1, &m->d2};
-    for (int k = 0; k < 6; k++)     /* Xavier: Keras's Glorot default, as a normal */
-        dense_init_xavier(dl[k], m->r);
-    for (int k = 0; k < 4; k++)
-        conv_init_xavier(cl[k], m->r);
+    for (dense **L = (dense *[]){&m->g1, &m->g2, &m->d3, &m->dh, &m->q1, &m->q2, NULL}; *L; L++)
+        dense_init_xavier(*L, m->r);                /* Xavier: Keras's Glorot default, as a normal */
+    for (conv **L = (conv *[]){&m->g3, &m->g4, &m->d1, &m->d2, NULL}; *L; L++)
+        conv_init_xavier(*L, m->r);
     m->optG = optim_adam(m->PG, cfg->lr_g, cfg->beta1, 0.999);
     m->optD = optim_adam(m->PD, cfg->lr_d, cfg->beta1, 0.999);
     m->optQ = optim_adam(m->PQ, cfg->lr_q, cfg->beta1, 0.999);
@@ -471,19 +468,6 @@ typedef struct recorder {
     double fjd_start, fjd_end;  /* fjd of f: untrained G (0: not from scratch), trained */
 } recorder;
 
-/* fjd (chapter 08, common/judge.h): fjd's samples of the model against the
- * judge's features of the test digits (freed here), and the two yardsticks.
- * Set up before training: the same samples score the untrained G (fjd_start). */
-static void fjd_init(recorder *rec, const infogan *m, image_set *test, unsigned long seed)
-{
-    sample_set *f = rec->f = sample_set_new(m, rec->e->n * (FJD_N / EVAL_N), seed, 0);
-    const size_t n_test = test->n < f->n ? test->n : f->n, n_train = m->data->n < 6 * f->n ? m->data->n : 6 * f->n;
-    gsl_matrix_const_view te = gsl_matrix_const_submatrix(test->images, 0, 0, n_test, IMG),
-                          tr = gsl_matrix_const_submatrix(m->data->images, 0, 0, n_train, IMG);
-    rec->ref = fjd_reference_new(rec->j, &te.matrix, &tr.matrix, f->n, f->r);   /* noise: f's generator */
-    image_set_free(test);
-}
-
 static void recorder_init(recorder *rec, const session *S, const infogan *m, judge *j, sample_set *e, const dataset_info *ds, unsigned long fjd_seed)
 {
     const ig_config *c = &m->cfg;
@@ -501,8 +485,12 @@ static void recorder_init(recorder *rec, const session *S, const infogan *m, jud
     rec->log_every = span >= 20 ? 2 * rec->eval_every : 1;
     rec->loss = history_new((size_t)(span > 0 ? span : 1), SMOOTH, "d_loss g_loss q_loss");
     rec->score = history_new((size_t)(span / rec->eval_every + 4), 1, "q_code_mse judge_share cat_code_accuracy q_cat_accuracy fjd");
-    if (j)
-        fjd_init(rec, m, dataset_load(ds, "t10k", m->ncat ? -1 : (int)c->digit), fjd_seed);
+    if (j) {   /* fjd (chapter 08, common/judge.h) before training: the same samples score the untrained G */
+        image_set *test = dataset_load(ds, "t10k", m->ncat ? -1 : (int)c->digit);
+        rec->f = sample_set_new(m, e->n * (FJD_N / EVAL_N), fjd_seed, 0);
+        rec->ref = fjd_reference_for(j, test->images, m->data->images, rec->f->n, rec->f->r);   /* noise: f's generator */
+        image_set_free(test);
+    }
     progress_start(&rec->prog, span, S->cli.quiet);
 }
 
@@ -538,6 +526,37 @@ static void record(recorder *rec, infogan *m, const double *v)
     progress_report(&rec->prog, done, "D %.3f  G %.3f  Q %.4f", v[0], v[1], v[2]);
 }
 
+/* Re-seeding a starved code value (--reseed). Two digits sharing a code
+ * value leave another split over two (README), and Q shows it on REAL digits
+ * with no label: of 64 batches of training images, the share whose likeliest
+ * value is k is near twice the mean for the shared value, half of it for a
+ * half of the split digit. As k-means does for an empty cluster (VQ-VAE for
+ * a dead code), the idlest value becomes a copy of the busiest: G's input
+ * row (plus a tenth of noise), Q's output column and bias. L_Q pushes the
+ * twins apart; the digits they shared are the largest difference there is. */
+static void reseed_codes(infogan *m)
+{
+    double share[N_CLASSES] = {0};
+    const size_t probe = GSL_MIN(64, m->data->n / m->n) * m->n;
+    for (size_t s = 0; s < probe; s += m->n) {              /* Q's reading of real digits */
+        gsl_matrix_const_view X = gsl_matrix_const_submatrix(m->data->images, s, 0, m->n, IMG);
+        d_forward(m, &X.matrix, 1);
+        for (size_t i = 0; i < m->n; i++)                   /* the likeliest: the largest logit */
+            share[gsl_stats_max_index(gsl_matrix_const_ptr(m->qo.v, i, 0), 1, m->ncat)] += 1.0 / (double)probe;
+    }
+    const size_t lo = gsl_stats_min_index(share, 1, m->ncat), hi = gsl_stats_max_index(share, 1, m->ncat);
+    if (share[hi] <= m->cfg.reseed * share[lo])
+        return;
+    gsl_vector_view g_hi = gsl_matrix_row(&m->g1.W.matrix, m->nz + hi), g_lo = gsl_matrix_row(&m->g1.W.matrix, m->nz + lo),
+                    q_hi = gsl_matrix_column(&m->q2.W.matrix, hi), q_lo = gsl_matrix_column(&m->q2.W.matrix, lo);
+    const double noise = 0.1 * gsl_blas_dnrm2(&g_hi.vector) / sqrt((double)g_hi.vector.size);   /* a tenth of its rms */
+    for (size_t j = 0; j < g_hi.vector.size; j++)
+        gsl_vector_set(&g_lo.vector, j, gsl_vector_get(&g_hi.vector, j) + gsl_ran_gaussian(m->r, noise));
+    gsl_vector_memcpy(&q_lo.vector, &q_hi.vector);
+    gsl_vector_set(&m->q2.b.vector, lo, gsl_vector_get(&m->q2.b.vector, hi));
+    printf("step %6ld  code value %zu (%.3f of the real digits) re-seeded from value %zu (%.3f)\n", m->step, lo, share[lo], hi, share[hi]);
+}
+
 static void train(infogan *m, long to_step, recorder *rec)
 {
     double v[3] = {0};
@@ -545,6 +564,8 @@ static void train(infogan *m, long to_step, recorder *rec)
         record(rec, m, v);                                   /* the starting point */
     while (m->step < to_step) {
         iteration(m, v);
+        if (m->ncat && m->cfg.reseed > 0 && m->step % GSL_MAX(m->cfg.steps / 12, 1) == 0 && 3 * m->step <= 2 * m->cfg.steps)
+            reseed_codes(m);                                 /* every 12th of the run, in its first 2/3 */
         if (rec)
             record(rec, m, v);
     }
@@ -575,10 +596,8 @@ static evaluation evaluate(infogan *m, sample_set *e, judge *j)
             v.q_mse[k] += d * d / (double)e->n;
             v.q_mse[N_CONT] += d * d / (double)(e->n * N_CONT);
         }
-        if (m->ncat) {                                       /* Q's guess: its largest logit */
-            gsl_vector_const_view l = gsl_matrix_const_subrow(e->q, i, 0, m->ncat);
-            v.q_cat += (gsl_vector_max_index(&l.vector) == e->want[i]) / (double)e->n;
-        }
+        if (m->ncat)                                         /* Q's guess: its largest logit */
+            v.q_cat += (gsl_stats_max_index(gsl_matrix_const_ptr(e->q, i, 0), 1, m->ncat) == e->want[i]) / (double)e->n;
     }
     if (!j)
         return v;
@@ -602,14 +621,6 @@ static void sweep(infogan *m, const sample_set *e, size_t k, size_t rows, size_t
     run_samples(m, codes, images, NULL); gsl_matrix_free(codes);
 }
 
-static double pixel_change(const double *a, const double *b)     /* mean |a - b| */
-{
-    double s = 0.0;
-    for (size_t p = 0; p < IMG; p++)
-        s += fabs(a[p] - b[p]) / IMG;
-    return s;
-}
-
 /* code_effect_k and code_slant_k over the first half of e's codes */
 static void code_effects(infogan *m, const sample_set *e, double *effect, double *dslant)
 {
@@ -618,13 +629,13 @@ static void code_effects(infogan *m, const sample_set *e, double *effect, double
     sweep(m, e, N_CONT, rows, 1, x);
     double dz = 0.0;                 /* two z, the same codes (in blocks: the same cat) */
     for (size_t r = 0; r + block < rows; r++)
-        dz += pixel_change(gsl_matrix_ptr(x, r, 0), gsl_matrix_ptr(x, r + block, 0)) / (double)(rows - block);
+        dz += ink_change(gsl_matrix_ptr(x, r, 0), gsl_matrix_ptr(x, r + block, 0), IMG) / (double)(rows - block);
     for (size_t k = 0; k < N_CONT; k++) {
         sweep(m, e, k, rows, 2, x);                          /* c_k = -1, then +1 */
         effect[k] = dslant[k] = 0.0;
         for (size_t r = 0; r < rows; r++) {
             const double *lo = gsl_matrix_ptr(x, 2 * r, 0), *hi = gsl_matrix_ptr(x, 2 * r + 1, 0);
-            effect[k] += pixel_change(hi, lo) / dz / (double)rows;
+            effect[k] += ink_change(hi, lo, IMG) / dz / (double)rows;
             dslant[k] += (ink_slant(hi, SIDE, SIDE) - ink_slant(lo, SIDE, SIDE)) / (double)rows;
         }
     }
@@ -683,18 +694,13 @@ static void measure(infogan *m, recorder *rec, judge *j, unsigned long gauss_see
  * ------------------------------------------------------------------------- */
 static void describe(checkpoint *ck, infogan *m)
 {
-    static char name[6][CHECKPOINT_NAME_LEN];
-    batchnorm *bn[] = {m->gb1, m->gb2, m->gb3};
     *ck = (checkpoint){0};
     checkpoint_add_params(ck, "G", m->PG); checkpoint_add_params(ck, "D", m->PD); checkpoint_add_params(ck, "Q", m->PQ);
     checkpoint_add_optimizer(ck, "G.adam", m->optG); checkpoint_add_optimizer(ck, "D.adam", m->optD);
     checkpoint_add_optimizer(ck, "Q.adam", m->optQ);
     if (m->optGq)                                            /* --wiring source */
         checkpoint_add_optimizer(ck, "G.adam_q", m->optGq);
-    for (int k = 0; k < 6; k++) {
-        snprintf(name[k], sizeof name[k], "G.bn%d.running_%s", k / 2 + 1, k % 2 ? "var" : "mean");
-        checkpoint_add_vector(ck, name[k], k % 2 ? bn[k / 2]->running_var : bn[k / 2]->running_mean);
-    }
+    checkpoint_add_batchnorm(ck, "G.bn1", m->gb1); checkpoint_add_batchnorm(ck, "G.bn2", m->gb2); checkpoint_add_batchnorm(ck, "G.bn3", m->gb3);
     checkpoint_add_long(ck, "step", &m->step); checkpoint_add_long(ck, "digit", &m->cfg.digit); checkpoint_add_long(ck, "d_norm", &m->cfg.d_norm);
 }
 
@@ -729,7 +735,7 @@ static void draw(infogan *m, const recorder *rec, const dataset_info *ds, const 
 {
     fig_value("image_side", SIDE); fig_value("steps", (double)m->step); fig_value("eval_n", (double)rec->e->n);
     fig_value("ncat", (double)m->ncat); fig_value("with_judge", rec->j != NULL);
-    fig_value("loss_mean_steps", SMOOTH); fig_value("progress_rows", (double)rec->n_snaps);
+    fig_value("loss_mean_steps", SMOOTH);
     if (m->ncat)
         fig_text("model_title", "all digits, a %zu-way categorical code", m->ncat);
     else
@@ -742,10 +748,7 @@ static void draw(infogan *m, const recorder *rec, const dataset_info *ds, const 
         fig_value("fjd_floor", rec->ref.floor); fig_value("fjd_noise", rec->ref.noise); fig_value("fjd_n", (double)(FJD_N / EVAL_N * rec->e->n));
         fig_value("fjd_start", rec->fjd_start); fig_value("fjd_end", rec->fjd_end); fig_use("fjd");
     }
-    gsl_matrix_const_view snaps = gsl_matrix_const_submatrix(rec->snaps, 0, 0, rec->n_snaps * GRID, IMG);
-    fig_image_grid(out, "progress", &snaps.matrix, SIDE, SIDE, rec->n_snaps, GRID); fig_use("progress");
-    for (size_t r = 0; r < rec->n_snaps; r++)
-        fig_valuef((double)rec->snap_step[r], "progress_step_%zu", r + 1);
+    fig_snapshot_grid(out, "progress", rec->snaps, SIDE, rec->n_snaps, GRID, rec->snap_step);
     gsl_matrix *x = gsl_matrix_alloc(SWEEP * SWEEP, IMG);     /* rows: z, columns: c_k */
     for (size_t k = 0; k < N_CONT; k++) {
         sweep(m, rec->e, k, SWEEP, SWEEP, x);
@@ -779,13 +782,8 @@ static void generate(infogan *m, session *S)
         run_samples(m, &codes.matrix, &x.matrix, NULL);
         if (start == 0)
             fig_image_grid(S->cli.out, "generated", &x.matrix, SIDE, SIDE, (shown + GRID - 1) / GRID, GRID);
-        for (size_t i = 0; i < k; i++) {
-            for (size_t c = m->nz; c < m->nin; c++)
-                fprintf(f, "%s%.9g", c > m->nz ? " " : "", gsl_matrix_get(e->codes, i, c));
-            for (size_t p = 0; p < IMG; p++)
-                fprintf(f, " %.9g", gsl_matrix_get(e->images, i, p));
-            fputc('\n', f);
-        }
+        gsl_matrix_view c = gsl_matrix_submatrix(e->codes, 0, m->nz, k, m->nin - m->nz);   /* cat, c_1, c_2 */
+        out_write_rows(f, &c.matrix, &x.matrix);
     }
     out_close(f, "generated_samples.dat"); sample_set_free(e); fig_use("generated");
     fig_value("generated_shown", (double)shown); fig_value("generated_step", (double)m->step); fig_value("ncat", (double)m->ncat);
@@ -800,7 +798,7 @@ static void generate(infogan *m, session *S)
 typedef struct config {
     const char *recipe, *dataset, *data_dir, *judge_path, *wiring, *d_norm;
     long steps, batch, noise_dim, dense, channels, digit, categorical, d_steps, lr_drop_at;
-    double lr_d, lr_g, lr_q, beta1, slope, info_w, cat_w;
+    double lr_d, lr_g, lr_q, beta1, slope, info_w, cat_w, reseed;
     dataset_info ds;
     judge *j;  size_t eval_n;    /* NULL: no judge available; fixed-code samples */
     unsigned long seed[4];       /* training, evaluation, Gaussian-z and fjd samples */
@@ -822,6 +820,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"lr-g", CLI_REAL, &cfg->lr_g, "G's Adam learning rate (default 1e-3)", 1e-7, 1, NULL, 0},
         {"lr-q", CLI_REAL, &cfg->lr_q, "Q's head (and G's second Adam with --wiring source) (default 2e-4; source 1e-3)", 1e-7, 1, NULL, 0},
         {"lr-drop-at", CLI_INT, &cfg->lr_drop_at, "from this iteration on, every Adam rate / 10 (0: never)", 0, 1e7, NULL, 0},
+        {"reseed", CLI_REAL, &cfg->reseed, "re-seed the code value real digits claim least when the busiest claims this many times more (0: never)", 0, 100, NULL, 0},
         {"beta1", CLI_REAL, &cfg->beta1, "Adam's beta1 (default 0.5; source 0.9, Keras's)", 0, 0.999, NULL, 0},
         {"d-steps", CLI_INT, &cfg->d_steps, "D steps per G step (default 2, as the source; categorical 1)", 1, 10, NULL, 0},
         {"wiring", CLI_CHOICE, &cfg->wiring, "what Q's loss trains: trunk, Q and G (paper), or Q and G in a step of their own (source)", 0, 0, "paper|source", 0},
@@ -861,7 +860,7 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
         .ln_eps = 1e-3, .slope = PICK("slope", slope, cat && !src ? 0.1 : 0.3), .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
-        .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5), .lr_drop_at = cfg->lr_drop_at,
+        .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5), .lr_drop_at = cfg->lr_drop_at, .reseed = cfg->reseed,
         .wiring = strcmp(wiring, "source") == 0 ? WIRE_SOURCE : WIRE_PAPER};
 #undef PICK
 }

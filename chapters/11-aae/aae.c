@@ -565,13 +565,10 @@ static judged sample_prior(aae *A, unsigned long seed, size_t n, gsl_matrix *kee
  * training digits) and fjd_noise. */
 static void fjd_init(run *R, judge *J, const image_set *train, int quick, unsigned long seed)
 {
-    const size_t n = quick ? 1000 : 10000, n_test = R->test->n < n ? R->test->n : n;
-    const size_t n_train = train->n < 6 * n ? train->n : 6 * n;         /* all, but with --quick */
-    gsl_matrix_const_view te = gsl_matrix_const_submatrix(R->test->images, 0, 0, n_test, IMG),
-                          tr = gsl_matrix_const_submatrix(train->images, 0, 0, n_train, IMG);
+    const size_t n = quick ? 1000 : 10000;
     R->J = J, R->fjd_seed = seed, R->fjd_samples = gsl_matrix_alloc(n, IMG);
     gsl_rng *noise = rng_new(seed + 1);
-    R->ref = fjd_reference_new(J, &te.matrix, &tr.matrix, n, noise), gsl_rng_free(noise);
+    R->ref = fjd_reference_for(J, R->test->images, train->images, n, noise), gsl_rng_free(noise);
 }
 
 /* A row of each model's evals: section 8 on the first MONITOR_N test digits, and fjd. */
