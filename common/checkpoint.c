@@ -36,31 +36,33 @@ void checkpoint_add_vector(checkpoint *ck, const char *name, gsl_vector *v)
     add(ck, name, v->data, v->size, NULL);
 }
 
+/* "NAME.SUFFIX" in buf (add() refuses what is too long for a block's name) */
+enum { DOTTED_LEN = CHECKPOINT_NAME_LEN + 16 };
+static const char *dotted(char *buf, const char *name, const char *suffix)
+{
+    snprintf(buf, DOTTED_LEN, "%s.%s", name, suffix);
+    return buf;
+}
+
 void checkpoint_add_params(checkpoint *ck, const char *name, params *P)
 {
-    char full[CHECKPOINT_NAME_LEN + 8];
-    snprintf(full, sizeof full, "%s.params", name);
-    checkpoint_add_vector(ck, full, P->value);
+    char full[DOTTED_LEN];
+    checkpoint_add_vector(ck, dotted(full, name, "params"), P->value);
 }
 
 void checkpoint_add_optimizer(checkpoint *ck, const char *name, optimizer *o)
 {
-    char full[CHECKPOINT_NAME_LEN + 8];
-    snprintf(full, sizeof full, "%s.m", name);
-    checkpoint_add_vector(ck, full, o->m);
-    snprintf(full, sizeof full, "%s.v", name);
-    checkpoint_add_vector(ck, full, o->v);
-    snprintf(full, sizeof full, "%s.step", name);
-    checkpoint_add_long(ck, full, &o->step);
+    char full[DOTTED_LEN];
+    checkpoint_add_vector(ck, dotted(full, name, "m"), o->m);
+    checkpoint_add_vector(ck, dotted(full, name, "v"), o->v);
+    checkpoint_add_long(ck, dotted(full, name, "step"), &o->step);
 }
 
 void checkpoint_add_batchnorm(checkpoint *ck, const char *name, batchnorm *L)
 {
-    char full[CHECKPOINT_NAME_LEN + 16];
-    snprintf(full, sizeof full, "%s.running_mean", name);
-    checkpoint_add_vector(ck, full, L->running_mean);
-    snprintf(full, sizeof full, "%s.running_var", name);
-    checkpoint_add_vector(ck, full, L->running_var);
+    char full[DOTTED_LEN];
+    checkpoint_add_vector(ck, dotted(full, name, "running_mean"), L->running_mean);
+    checkpoint_add_vector(ck, dotted(full, name, "running_var"), L->running_var);
 }
 
 void checkpoint_add_long(checkpoint *ck, const char *name, long *value)
