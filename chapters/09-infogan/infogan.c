@@ -564,8 +564,9 @@ static void train(infogan *m, long to_step, recorder *rec)
         record(rec, m, v);                                   /* the starting point */
     while (m->step < to_step) {
         iteration(m, v);
-        if (m->ncat && m->cfg.reseed > 0 && m->step % GSL_MAX(m->cfg.steps / 12, 1) == 0 && 3 * m->step <= 2 * m->cfg.steps)
-            reseed_codes(m);                                 /* every 12th of the run, in its first 2/3 */
+        if (m->ncat && m->cfg.reseed > 0 && m->step % GSL_MAX(m->cfg.steps / 12, 1) == 0 && 4 * m->step >= m->cfg.steps
+            && 3 * m->step <= 2 * m->cfg.steps)
+            reseed_codes(m);           /* every 12th of the run, from 1/4 (sooner, values still form: README) to 2/3 */
         if (rec)
             record(rec, m, v);
     }
