@@ -10,17 +10,30 @@ gsl_matrix_view mat_rows(gsl_matrix *M, size_t n)
 
 void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b)
 {
-    for (size_t i = 0; i < Y->size1; i++) {
-        gsl_vector_view row = gsl_matrix_row(Y, i);
-        gsl_vector_add(&row.vector, b);
+    if (b->size != Y->size2)
+        GSL_ERROR_VOID("mat_add_row_vector: vector and rows differ in length", GSL_EBADLEN);
+    const double *add = b->data;
+    const size_t stride = b->stride;
+    for (size_t i = 0; i < Y->size1; i++) {     /* plain pointers: a vectorised inner loop */
+        double *row = Y->data + i * Y->tda;
+        for (size_t j = 0; j < Y->size2; j++)
+            row[j] += add[j * stride];
     }
 }
 
 void mat_add_col_sums(gsl_vector *s, const gsl_matrix *D)
 {
+    /* s[j] += D[0,j], then D[1,j], ...: the order gsl_vector_add row by row
+     * would take, through plain pointers so that the compiler can vectorise
+     * the inner loop (every dense layer's backward pass calls this) */
+    if (s->size != D->size2)
+        GSL_ERROR_VOID("mat_add_col_sums: vector and rows differ in length", GSL_EBADLEN);
+    double *sum = s->data;
+    const size_t stride = s->stride;
     for (size_t i = 0; i < D->size1; i++) {
-        gsl_vector_const_view row = gsl_matrix_const_row(D, i);
-        gsl_vector_add(s, &row.vector);
+        const double *row = D->data + i * D->tda;
+        for (size_t j = 0; j < D->size2; j++)
+            sum[j * stride] += row[j];
     }
 }
 
