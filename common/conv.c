@@ -201,8 +201,11 @@ static void im2col(const windows *g, const double *img, double *col)
                         out[ox] = 0.0;                                   /* left padding  */
                     if (in.lo < in.hi) {  /* from: the pixel of column lo, x = lo s - p + kx >= 0 */
                         const double *from = img + (c * g->H + (size_t)y) * g->W + (in.lo * step + kx - (size_t)p);
-                        for (size_t ox = in.lo, x = 0; ox < in.hi; ox++, x += step)
-                            out[ox] = from[x];                           /* x = ox s - p + kx */
+                        if (step == 1)                                   /* a run of the image row */
+                            memcpy(out + in.lo, from, (in.hi - in.lo) * sizeof *out);
+                        else
+                            for (size_t ox = in.lo, x = 0; ox < in.hi; ox++, x += step)
+                                out[ox] = from[x];                       /* x = ox s - p + kx */
                     }
                     for (size_t ox = in.hi; ox < gw; ox++)
                         out[ox] = 0.0;                                   /* right padding */
@@ -228,8 +231,12 @@ static void col2im(const windows *g, const double *col, double *img)
                         continue;                    /* fell on the padding: dropped */
                     const double *from = row + oy * gw;
                     double *to = img + (c * g->H + (size_t)y) * g->W + (in.lo * step + kx - (size_t)p);
-                    for (size_t ox = in.lo, x = 0; ox < in.hi; ox++, x += step)
-                        to[x] += from[ox];           /* the rest fell on the padding */
+                    if (step == 1)                   /* the same sums, a loop the compiler vectorises */
+                        for (size_t ox = in.lo; ox < in.hi; ox++)
+                            to[ox - in.lo] += from[ox];
+                    else
+                        for (size_t ox = in.lo, x = 0; ox < in.hi; ox++, x += step)
+                            to[x] += from[ox];       /* the rest fell on the padding */
                 }
             }
 }
@@ -238,8 +245,10 @@ static void col2im(const windows *g, const double *col, double *img)
 static void add_channel_bias(gsl_matrix *y, const gsl_vector *b)
 {
     for (size_t f = 0; f < y->size1; f++) {
-        gsl_vector_view row = gsl_matrix_row(y, f);
-        gsl_vector_add_constant(&row.vector, gsl_vector_get(b, f));
+        double *row = y->data + f * y->tda;
+        const double bf = gsl_vector_get(b, f);
+        for (size_t j = 0; j < y->size2; j++)       /* plain pointers: vectorised */
+            row[j] += bf;
     }
 }
 
