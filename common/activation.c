@@ -74,8 +74,8 @@ void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
         case ACT_IDENTITY:
             for (size_t j = 0; j < Z->size2; j++) dz[j] = da[j];
             break;
-        case ACT_RELU:
-            for (size_t j = 0; j < Z->size2; j++) dz[j] = z[j] > 0.0 ? da[j] : 0.0;
+        case ACT_RELU:      /* da[j] read first: a select, not a branch and a load */
+            for (size_t j = 0; j < Z->size2; j++) { const double g = da[j]; dz[j] = z[j] > 0.0 ? g : 0.0; }
             break;
         case ACT_LEAKY_RELU:
             leaky_row_backward(ACT_LEAKY_SLOPE, z, da, dz, Z->size2);
