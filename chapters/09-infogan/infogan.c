@@ -472,9 +472,10 @@ static void recorder_init(recorder *rec, const session *S, const infogan *m, jud
 {
     const ig_config *c = &m->cfg;
     printf("\n== 7. Training on %zu images: H %ld, F %ld, slope %g; Adam(%g) lr D %g, G %g, Q %g; batch %ld; %ld "
-           "D steps per G step; wiring %s; lambda %g%s", m->data->n, c->dense, c->channels, c->slope, c->beta1, c->lr_d,
+           "D steps per G step; wiring %s; lambda %g%s%s", m->data->n, c->dense, c->channels, c->slope, c->beta1, c->lr_d,
            c->lr_g, c->lr_q, c->batch, c->d_steps, c->wiring == WIRE_PAPER ? "paper" : "source", c->info_w,
-           (const char *[]){"", "; batch norm in D and Q", "; batch norm after D's convolution"}[c->d_norm]);
+           (const char *[]){"", "; batch norm in D and Q", "; batch norm after D's convolution"}[c->d_norm],
+           c->reseed > 0 ? "; re-seeding starved code values" : "");
     printf(S->load ? "\n" : "; %ld steps\n", c->steps);
     session_check_resume(S, m->step, c->steps);
     const long from = m->step, to = S->load ? from : c->steps, span = to - from;
@@ -821,7 +822,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
         {"lr-g", CLI_REAL, &cfg->lr_g, "G's Adam learning rate (default 1e-3)", 1e-7, 1, NULL, 0},
         {"lr-q", CLI_REAL, &cfg->lr_q, "Q's head (and G's second Adam with --wiring source) (default 2e-4; source 1e-3)", 1e-7, 1, NULL, 0},
         {"lr-drop-at", CLI_INT, &cfg->lr_drop_at, "from this iteration on, every Adam rate / 10 (0: never)", 0, 1e7, NULL, 0},
-        {"reseed", CLI_REAL, &cfg->reseed, "re-seed the code value real digits claim least when the busiest claims this many times more (0: never)", 0, 100, NULL, 0},
+        {"reseed", CLI_REAL, &cfg->reseed, "re-seed the code value real digits claim least when the busiest claims this many times more (categorical 2, --quick none; 0: never)", 0, 100, NULL, 0},
         {"beta1", CLI_REAL, &cfg->beta1, "Adam's beta1 (default 0.5; source 0.9, Keras's)", 0, 0.999, NULL, 0},
         {"d-steps", CLI_INT, &cfg->d_steps, "D steps per G step (default 2, as the source; categorical 1)", 1, 10, NULL, 0},
         {"wiring", CLI_CHOICE, &cfg->wiring, "what Q's loss trains: trunk, Q and G (paper), or Q and G in a step of their own (source)", 0, 0, "paper|source", 0},
@@ -845,7 +846,7 @@ static void start(session *S, config *cfg, int argc, char **argv)
            cfg->j ? "; scored by the judge" : "; no judge");
 }
 
-/* The model's settings: a flag given wins; else the recipe's (--quick: tiny). */
+/* The model's settings: a flag given wins; else the recipe's (--quick: tiny, too short to re-seed). */
 static ig_config recipe(const config *cfg, const cli *c, int quick)
 {
     const int src = strcmp(cfg->recipe, "source") == 0, cat = cfg->categorical > 0;
@@ -861,8 +862,8 @@ static ig_config recipe(const config *cfg, const cli *c, int quick)
         .ln_eps = 1e-3, .slope = PICK("slope", slope, cat && !src ? 0.1 : 0.3), .info_w = PICK("info-weight", info_w, src || cat ? 1.0 : 2.0), .cat_w = cfg->cat_w,
         .lr_d = PICK("lr-d", lr_d, 2e-4), .lr_g = PICK("lr-g", lr_g, 1e-3),
         .lr_q = PICK("lr-q", lr_q, strcmp(wiring, "source") == 0 ? 1e-3 : 2e-4),
-        .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5), .lr_drop_at = cfg->lr_drop_at, .reseed = cfg->reseed,
-        .wiring = strcmp(wiring, "source") == 0 ? WIRE_SOURCE : WIRE_PAPER};
+        .beta1 = PICK("beta1", beta1, src ? 0.9 : 0.5), .lr_drop_at = cfg->lr_drop_at,
+        .reseed = PICK("reseed", reseed, cat && !src && !quick ? 2.0 : 0.0), .wiring = strcmp(wiring, "source") == 0 ? WIRE_SOURCE : WIRE_PAPER};
 #undef PICK
 }
 
