@@ -30,6 +30,7 @@ if (have_torch) {
 
 set origin 0.66, 0
 set size 0.34, 0.92
+set xtics rotate by -60      # a narrower panel: steeper names, or they run into each other
 unset logscale y
 set autoscale y
 stats dat using ($8 / $9) nooutput
