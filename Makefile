@@ -130,8 +130,9 @@ judge: build/judge/mnist.judge
 CHAPTER_SRC := $(wildcard chapters/*/*.c)
 build/tests/%: tests/%.c $(wildcard tests/*.h) $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-function -o $@ $< $(LIB) $(LDLIBS) -lcmocka
-build/san/tests/%: tests/%.c $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -Wno-unused-function -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
+# (sanitized: every 13th entry of a kink-aware gradient check, see tests/kinkcheck.h)
+build/san/tests/%: tests/%.c $(wildcard tests/*.h) $(SAN_LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/san/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -DKINKCHECK_STRIDE=13 -Wno-unused-function -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
 
 # ---- per-iteration benchmarks: a chapter's model timed from its own code ------
 BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c)) build/bench/layers
