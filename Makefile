@@ -29,7 +29,10 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon
 CFLAGS   += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 # GSL on top of OpenBLAS: OpenBLAS provides the CBLAS, not GSL's reference gslcblas.
 LDLIBS   += -lgsl -lopenblas -lz -lm
-SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The sanitized build (make check's sanitize group) at -O1, as ASan's authors
+# advise: it looks for memory errors, not speed, and compiles in half the time
+# (the whole build/san 64 s -> 38 s CPU; its runs take 77 s instead of 70 s).
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -O1
 
 DEB_PACKAGES := build-essential libgsl-dev libopenblas-dev gnuplot-nox numdiff \
                 zlib1g-dev libcmocka-dev fonts-dejavu-core dataset-fashion-mnist \

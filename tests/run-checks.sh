@@ -39,6 +39,8 @@
 # Without --only the groups run side by side, CHECK_JOBS at a time (default:
 # one per CPU), slowest first; each group's lines are printed together, in the
 # order above, once all have finished. CHECK_JOBS=1 runs them one by one.
+# GROUP may be a comma-separated list: golden and figures run as one job, as
+# they read the same --quick --seed 1 run of every chapter (made once).
 . tests/lib.sh
 only=""
 if [ "$1" = "--only" ]; then only=$2; shift 2; fi
@@ -52,10 +54,10 @@ if [ -z "$only" ]; then
     # slowest first, so that the last group to start is a short one
     echo "make check: 17 test groups, $jobs at a time"
     # shellcheck disable=SC2016
-    printf '%s\n' goals robust sanitize solutions unit site figures golden persist badinput grading clang judge bench diagrams shape blas |
+    printf '%s\n' goals robust sanitize solutions unit site golden,figures persist badinput grading clang judge bench diagrams shape blas |
         xargs -P "$jobs" -I GROUP sh -c 's=$(date +%s); sh tests/run-checks.sh --only "$1" $2 > "$3/$1.log" 2>&1
             echo "  $1: $(tail -n 1 "$3/$1.log") ($(( $(date +%s) - s )) s)"' _ GROUP "$chapters" "$tmp"
-    for g in unit clang blas judge golden shape figures badinput goals persist robust sanitize diagrams site solutions grading bench; do
+    for g in unit clang blas judge golden,figures shape badinput goals persist robust sanitize diagrams site solutions grading bench; do
         if tail -n 1 "$tmp/$g.log" | grep -q '^[0-9]* passed, [0-9]* failed$'; then
             sed '$d' "$tmp/$g.log"
         else
@@ -71,7 +73,18 @@ fi
 
 ok()  { pass=$((pass + 1)); echo "PASS  $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL  $1"; if [ -n "$2" ] && [ -f "$2" ]; then sed 's/^/        /' "$2" | head -20; fi; }
-want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+want() { [ -z "$only" ] || case ",$only," in *",$1,"*) true ;; *) false ;; esac; }
+
+# quick CHAPTER: bin/CHAPTER --quick --seed 1, run once for the golden and the
+# figures groups: stdout in $tmp/quick-CHAPTER.out, files in $tmp/quick-CHAPTER/,
+# stderr in $tmp/quick-CHAPTER.err; status 0 when the run went through
+quick() {
+    if [ ! -f "$tmp/quick-$1.status" ]; then
+        bin/$1 --quick --seed 1 --quiet --out "$tmp/quick-$1" > "$tmp/quick-$1.out" 2> "$tmp/quick-$1.err"
+        echo $? > "$tmp/quick-$1.status"
+    fi
+    [ "$(cat "$tmp/quick-$1.status")" = 0 ]
+}
 
 # cmocka binary -> one PASS/FAIL per test case, plus a FAIL if it crashed
 run_cmocka() {
@@ -129,12 +142,12 @@ if want golden; then
         g=tests/golden/$c.out
         if [ ! -f "$g" ]; then echo "no golden file (make golden)" > "$tmp/err"; bad "golden $c" "$tmp/err"; continue; fi
         tol=$NUMDIFF_TOL; [ -f tests/golden/$c.tol ] && tol=$(cat tests/golden/$c.tol)
-        if ! bin/$c --quick --seed 1 --quiet --out "$tmp/golden-$c" > "$tmp/$c.out" 2> "$tmp/err"; then
-            bad "golden $c (the run failed)" "$tmp/err"
-        elif numdiff -q $tol "$g" "$tmp/$c.out" > /dev/null 2>&1; then
+        if ! quick "$c"; then
+            bad "golden $c (the run failed)" "$tmp/quick-$c.err"
+        elif numdiff -q $tol "$g" "$tmp/quick-$c.out" > /dev/null 2>&1; then
             ok "golden $c"
         else
-            numdiff $tol "$g" "$tmp/$c.out" > "$tmp/diff" 2>&1; bad "golden $c" "$tmp/diff"
+            numdiff $tol "$g" "$tmp/quick-$c.out" > "$tmp/diff" 2>&1; bad "golden $c" "$tmp/diff"
         fi
     done
 fi
@@ -154,8 +167,8 @@ if want figures; then
             chapters/*/*.c datasets/*/*.c > "$tmp/gp-strings"; then bad "figures: gnuplot commands in C strings" "$tmp/gp-strings"
     else ok "figures: no gnuplot commands in chapters/*/*.c"; fi
     for c in $chapters; do
-        d=$tmp/fig-$c
-        if ! bin/$c --quick --seed 1 --quiet --out "$d" > /dev/null 2> "$tmp/err"; then bad "figures $c (the run failed)" "$tmp/err"; continue; fi
+        d=$tmp/quick-$c
+        if ! quick "$c"; then bad "figures $c (the run failed)" "$tmp/quick-$c.err"; continue; fi
         if render_dir "$d" png > "$tmp/err" 2>&1; then ok "figures $c ($(ls "$d"/*.png | wc -l) PNG)"; else bad "figures $c" "$tmp/err"; fi
     done
 fi
