@@ -291,7 +291,7 @@ static void test_generator_gradient(void **s)
     setting cfg = {.method = METHOD_GP, .target = TARGET_RING, .steps = 1, .batch = 8, .n_critic = 1,
                        .hidden = 6, .g_hidden = 5, .noise_dim = 3, .lr = 1e-4, .g_lr = 1e-4,
                        .clip = 0.01, .lambda = 10.0, .act = ACT_LEAKY_RELU};
-    wgan *W = wgan_new(&cfg, r);
+    wgan *W = wgan_new(&cfg, EVAL_N(cfg.target), r);
     /* random weights AND biases: with Xavier weights and zero biases a
      * sample whose first-layer units are all off gives the next layer z = 0
      * exactly, a ReLU kink, where a central difference is meaningless */
@@ -331,8 +331,8 @@ static void tiny_runs(wgan **rs, gsl_rng *r, long g_hidden, act_kind act)
 {
     setting a = tiny_config(METHOD_CLIP, TARGET_RING, g_hidden, act);
     setting b = tiny_config(METHOD_GP, TARGET_BIMODAL, g_hidden, act);
-    rs[0] = wgan_new(&a, r);
-    rs[1] = wgan_new(&b, r);
+    rs[0] = wgan_new(&a, EVAL_N(a.target), r);
+    rs[1] = wgan_new(&b, EVAL_N(b.target), r);
 }
 
 /* what train does, without its log and measurements */

@@ -296,11 +296,13 @@ typedef struct wgan {              /* one run: the game, and what it records   *
     double slope_at_xhat;          /* gp: mean |dD/dx| at x_hat, last WINDOW   */
 } wgan;
 
-static wgan *wgan_new(const setting *set, gsl_rng *r)
+/* eval_rows: the most rows a forward pass will see besides a batch (a run
+ * that is measured: EVAL_N; the trap experiment's critics: 0) */
+static wgan *wgan_new(const setting *set, size_t eval_rows, gsl_rng *r)
 {
     wgan *W = xcalloc(1, sizeof *W, "a WGAN");
     const size_t d = set->target == TARGET_RING ? 2 : 1, hg = (size_t)set->g_hidden;
-    const size_t rows = (size_t)set->batch > EVAL_N(set->target) ? (size_t)set->batch : EVAL_N(set->target);
+    const size_t rows = GSL_MAX((size_t)set->batch, eval_rows);
     const size_t wg[DEPTH + 2] = {(size_t)set->noise_dim, hg, hg, hg, d};
     *W = (wgan){.set = *set, .dim = d, .PG = params_alloc(mlp_size(wg, DEPTH + 2)), .ws = ws_new(rows),
                 .loss = history_new((size_t)set->steps, WINDOW, "critic_loss penalty g_loss"),
@@ -398,7 +400,7 @@ static void trap_demo(gsl_rng *r, setting set, long steps, metrics *m)
         int trapped = 0;
         printf("   %-9s slopes (left, right):", set.one_sided ? "one-sided" : "two-sided");
         for (int t = 0; t < 5; t++) {
-            wgan *W = wgan_new(&set, r);
+            wgan *W = wgan_new(&set, 0, r);
             for (long k = 1; k <= steps; k++) {
                 critic_step(W, r);
                 check_finite(W->critic_loss, "critic loss (trap experiment)", k);
@@ -878,7 +880,7 @@ int main(int argc, char **argv)
         printf("\n9. Training\n");
     }
     for (size_t i = 0; i < cfg.n_runs; i++) {         /* 9. each run, trained (or built for --load) */
-        runs[i] = wgan_new(&cfg.run[i], S.rng);
+        runs[i] = wgan_new(&cfg.run[i], EVAL_N(cfg.run[i].target), S.rng);
         if (session_trains(&S)) train(runs[i], S.rng, S.cli.quiet);
     }
     describe_runs(&ck, runs, cfg.n_runs);
