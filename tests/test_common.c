@@ -207,6 +207,38 @@ static void test_adam_converges(void **state)
     assert_true(run_optimizer(OPTIM_RMSPROP, 0.01, 3000) < 1e-3);
 }
 
+/* optim_step leaves out the division by a bias correction once it is 1
+ * exactly (beta1 = 0.5 from step 54, beta2 = 0.9 from step 350): the numbers
+ * must be those of the textbook formula, to the bit, before and after. */
+static void test_adam_shortcut_is_exact(void **state)
+{
+    (void)state;
+    const size_t n = 7;
+    const double lr = 0.01, b1 = 0.5, b2 = 0.9, eps = 1e-8;
+    params *P = params_alloc(n);
+    optimizer *opt = optim_adam(P, lr, b1, b2);
+    double x[7] = {0}, m[7] = {0}, v[7] = {0};
+    gsl_rng *r = rng_new(5);
+    for (long t = 1; t <= 400; t++) {
+        const double c1 = 1.0 - pow(b1, (double)t), c2 = 1.0 - pow(b2, (double)t);
+        for (size_t i = 0; i < n; i++) {
+            const double g = gsl_ran_gaussian(r, 1.0) + (double)i;
+            gsl_vector_set(P->grad, i, g);
+            m[i] = b1 * m[i] + (1.0 - b1) * g;
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g;
+            x[i] -= lr * (m[i] / c1) / (sqrt(v[i] / c2) + eps);
+        }
+        optim_step(opt);
+        for (size_t i = 0; i < n; i++)
+            if (gsl_vector_get(P->value, i) != x[i])
+                fail_msg("step %ld, x[%zu]: %.17g, the formula gives %.17g", t, i, gsl_vector_get(P->value, i), x[i]);
+    }
+    assert_true(1.0 - pow(b1, 400.0) == 1.0 && 1.0 - pow(b2, 400.0) == 1.0);   /* both shortcuts were taken */
+    gsl_rng_free(r);
+    optim_free(opt);
+    params_free(P);
+}
+
 static void test_adam_first_step_is_lr(void **state)
 {
     /* with bias correction, Adam's first step moves each coordinate by lr */
@@ -1072,6 +1104,7 @@ int main(void)
         cmocka_unit_test(test_sgd_converges),
         cmocka_unit_test(test_adam_converges),
         cmocka_unit_test(test_adam_first_step_is_lr),
+        cmocka_unit_test(test_adam_shortcut_is_exact),
         cmocka_unit_test(test_mlp_gradcheck),
         cmocka_unit_test(test_cli_accepts),
         cmocka_unit_test(test_cli_rejects),
