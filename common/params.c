@@ -4,6 +4,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "guard.h"
 
@@ -35,7 +36,9 @@ size_t params_take(params *P, size_t n)
 
 void params_zero_grad(params *P)
 {
-    gsl_vector_set_zero(P->grad);
+    /* the block is ours and contiguous: one memset (all bits 0 is +0.0),
+     * about twice as fast as gsl_vector_set_zero's strided loop */
+    memset(P->grad->data, 0, P->grad->size * sizeof *P->grad->data);
 }
 
 double params_grad_norm(const params *P)
