@@ -4,6 +4,7 @@
  * 3x3 convolutions and an encoder-decoder with layer norm, dense code and
  * transposed convolutions; the clamp's values and cut-off gradient; and
  * seqnet_apply, any number of rows, against one forward pass. */
+#include <float.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,28 +41,44 @@ static double central(net_ctx *c, double *x, double h)
 }
 
 /* every third entry; an entry that fails at h and agrees at h / 10 sat at
- * a LeakyReLU's kink (at most 1 in 20 may) */
+ * a LeakyReLU's kink (at most 1 in 20 may).
+ *
+ * A difference quotient is no more exact than the rounding of the two losses
+ * it subtracts: about |L| eps / h. Here L sums 3 x 784 outputs (|L| ~ 35),
+ * and that noise is measured: 40 quotients of one input entry at h, h 1.01,
+ * ..., h 1.39 spread with a standard deviation of 2.0e-9 = 2.6 |L| eps / h,
+ * around the analytic value (mean off by 2.9e-10). On an entry whose gradient
+ * is 1.3e-4 that is 1.6e-5 relative, above REL_TOL, and it was: the check
+ * failed under OpenBLAS's Haswell kernels and passed under SkylakeX's, on
+ * rounding alone. So a difference below NOISE_K |L| eps / h (6 standard
+ * deviations) is not scored as an error; a wrong backward pass is wrong by a
+ * part of the gradient itself, on every entry it touches. */
+#define NOISE_K 16.0
 static void check(net_ctx *c, double *x, const double *analytic, size_t n, const char *what)
 {
-    size_t tested = 0, kinks = 0;
-    double worst = 0.0;
+    size_t tested = 0, kinks = 0, failed = 0;
+    double worst = 0.0;                       /* the largest relative error scored */
+    const double noise = fmax(ABS_TOL, NOISE_K * fabs(net_value(c)) * DBL_EPSILON / GRADCHECK_H);
     for (size_t i = 0; i < n; i += 3) {
         const double num = central(c, x + i, GRADCHECK_H), a = analytic[i];
-        double err = fabs(a - num) < ABS_TOL ? 0.0 : fabs(a - num) / fmax(fabs(a) + fabs(num), GRADCHECK_FLOOR);
-        if (fabs(a) < SMALL)
-            err = fabs(a - num) < ABS_TOL ? 0.0 : 1.0;
-        if (err >= REL_TOL) {
+        const double rel = fabs(a - num) / fmax(fabs(a) + fabs(num), GRADCHECK_FLOOR);
+        /* wrong: off by more than the noise, and (above SMALL) relatively too */
+        int wrong = fabs(a - num) >= noise && (fabs(a) < SMALL || rel >= REL_TOL);
+        if (wrong) {
             const double again = central(c, x + i, GRADCHECK_H / 10);
             if (fabs(a - again) / fmax(fabs(a) + fabs(again), GRADCHECK_FLOOR) < 10 * REL_TOL) {
                 kinks++;
                 continue;
             }
         }
-        worst = fmax(worst, err);
+        if (fabs(a) >= SMALL)
+            worst = fmax(worst, rel);
+        failed += wrong;
         tested++;
     }
-    print_message("%-40s max rel err %.1e over %zu entries, %zu at a kink\n", what, worst, tested, kinks);
-    assert_true(worst < REL_TOL);
+    print_message("%-40s max rel err %.1e over %zu entries, %zu at a kink, %zu wrong (noise %.0e)\n",
+                  what, worst, tested, kinks, failed, noise);
+    assert_true(failed == 0);
     assert_true(kinks <= n / 60 + 2);
 }
 
