@@ -1,7 +1,31 @@
 /* matrix.c -- see matrix.h. */
+#define _DEFAULT_SOURCE                 /* madvise's MADV_HUGEPAGE (Linux) */
 #include "matrix.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+gsl_matrix *mat_alloc_large(size_t n1, size_t n2)
+{
+    gsl_matrix *M = gsl_matrix_alloc(n1, n2);
+#ifdef MADV_HUGEPAGE
+    /* only the whole 2 MB pages inside the block, before anything is written */
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t from = ((uintptr_t)M->data + huge - 1) & ~(huge - 1);
+    uintptr_t to = ((uintptr_t)(M->data + n1 * n2)) & ~(huge - 1);
+    if (to > from)
+        (void)madvise((void *)from, to - from, MADV_HUGEPAGE);   /* advice: may be ignored */
+#endif
+    return M;
+}
+
+gsl_matrix *mat_calloc_large(size_t n1, size_t n2)
+{
+    gsl_matrix *M = mat_alloc_large(n1, n2);
+    gsl_matrix_set_zero(M);
+    return M;
+}
 
 gsl_matrix_view mat_rows(gsl_matrix *M, size_t n)
 {

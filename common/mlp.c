@@ -39,10 +39,10 @@ mlp *mlp_new(params *P, const size_t *widths, size_t n_widths,
         net->width[l] = widths[l];
     for (size_t l = 0; l < L; l++) {
         dense_bind(&net->layer[l], P, widths[l], widths[l + 1]);
-        net->z[l] = gsl_matrix_calloc(max_batch, widths[l + 1]);
-        net->a[l] = gsl_matrix_calloc(max_batch, widths[l + 1]);
-        net->dz[l] = gsl_matrix_calloc(max_batch, widths[l + 1]);
-        net->da[l] = gsl_matrix_calloc(max_batch, widths[l + 1]);
+        net->z[l] = mat_calloc_large(max_batch, widths[l + 1]);
+        net->a[l] = mat_calloc_large(max_batch, widths[l + 1]);
+        net->dz[l] = mat_calloc_large(max_batch, widths[l + 1]);
+        net->da[l] = mat_calloc_large(max_batch, widths[l + 1]);
     }
     return net;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "guard.h"
+#include "matrix.h"
 
 /* One registered buffer: the full allocation, and the matrix header the
  * model's pointer refers to, a view of its first `rows` rows. The header is
@@ -38,7 +39,7 @@ void ws_add(workspace *ws, gsl_matrix **where, size_t cols)
         ws->slot = grown;
     }
     ws_slot *s = xcalloc(1, sizeof *s, "a workspace buffer");
-    s->full = gsl_matrix_calloc(ws->max_rows, cols);     /* GSL's handler dies if it cannot */
+    s->full = mat_calloc_large(ws->max_rows, cols);      /* GSL's handler dies if it cannot */
     s->shown = *s->full;
     s->shown.size1 = ws->rows;
     s->shown.owner = 0;                                  /* the data belong to `full` */

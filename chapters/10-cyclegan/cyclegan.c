@@ -88,7 +88,7 @@ typedef struct domains {
 /* rows from .. from + n - 1 of A, plain or dilated */
 static gsl_matrix *rows_of(const gsl_matrix *A, size_t from, size_t n, int dilated)
 {
-    gsl_matrix *B = gsl_matrix_alloc(n, A->size2);
+    gsl_matrix *B = mat_alloc_large(n, A->size2);
     for (size_t i = 0; i < n; i++)
         if (dilated)
             dilate(gsl_matrix_const_ptr(A, from + i, 0), gsl_matrix_ptr(B, i, 0));
