@@ -1,5 +1,6 @@
 /* activation.c -- see activation.h. */
 #include "activation.h"
+#include "simd.h"
 
 #include <math.h>
 
@@ -38,7 +39,7 @@ static void leaky_row_backward(double s, const double *z, const double *da, doub
 
 /* The loops below walk each row through a plain pointer (rows of a view may
  * be apart by tda >= size2): this is the innermost work of every network. */
-void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
+SIMD_CLONES void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
 {
     for (size_t i = 0; i < Z->size1; i++) {
         const double *z = Z->data + i * Z->tda;
@@ -63,7 +64,7 @@ void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
     }
 }
 
-void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
+SIMD_CLONES void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
                   const gsl_matrix *dA, gsl_matrix *dZ)
 {
     for (size_t i = 0; i < Z->size1; i++) {
@@ -90,13 +91,13 @@ void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
     }
 }
 
-void leaky_relu_forward(double slope, const gsl_matrix *Z, gsl_matrix *A)
+SIMD_CLONES void leaky_relu_forward(double slope, const gsl_matrix *Z, gsl_matrix *A)
 {
     for (size_t i = 0; i < Z->size1; i++)
         leaky_row(slope, Z->data + i * Z->tda, A->data + i * A->tda, Z->size2);
 }
 
-void leaky_relu_backward(double slope, const gsl_matrix *Z, const gsl_matrix *dA, gsl_matrix *dZ)
+SIMD_CLONES void leaky_relu_backward(double slope, const gsl_matrix *Z, const gsl_matrix *dA, gsl_matrix *dZ)
 {
     for (size_t i = 0; i < Z->size1; i++)
         leaky_row_backward(slope, Z->data + i * Z->tda, dA->data + i * dA->tda,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "guard.h"
+#include "simd.h"
 
 size_t batchnorm_size(size_t channels)
 {
@@ -57,7 +58,7 @@ static int bad_shape(const batchnorm *L, const gsl_matrix *A, const gsl_matrix *
     return 0;
 }
 
-void batchnorm_forward(batchnorm *L, const gsl_matrix *X, gsl_matrix *Y, bn_mode mode)
+SIMD_CLONES void batchnorm_forward(batchnorm *L, const gsl_matrix *X, gsl_matrix *Y, bn_mode mode)
 {
     if (bad_shape(L, X, Y))
         return;
@@ -106,7 +107,7 @@ void batchnorm_forward(batchnorm *L, const gsl_matrix *X, gsl_matrix *Y, bn_mode
     L->mode = mode;
 }
 
-void batchnorm_backward(batchnorm *L, const gsl_matrix *X, const gsl_matrix *dY,
+SIMD_CLONES void batchnorm_backward(batchnorm *L, const gsl_matrix *X, const gsl_matrix *dY,
                         gsl_matrix *dX)
 {
     if (bad_shape(L, X, dY) || (dX && bad_shape(L, X, dX)))

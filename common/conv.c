@@ -3,6 +3,7 @@
  * Both layers are built from two copying loops, im2col and col2im, and
  * gsl_blas_dgemm. Section 2 explains why that is all a convolution needs. */
 #include "conv.h"
+#include "simd.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -181,7 +182,7 @@ static span inside(const windows *g, size_t kx)
 
 /* col[(c,ky,kx), (oy,ox)] = img[c, oy*s - p + ky, ox*s - p + kx], 0 off the image.
  * img (C, H, W) contiguous; col (C k^2, gh gw) contiguous. */
-static void im2col(const windows *g, const double *img, double *col)
+SIMD_CLONES static void im2col(const windows *g, const double *img, double *col)
 {
     const long H = (long)g->H, p = (long)g->p, s = (long)g->s;
     const size_t P = g->gh * g->gw, gw = g->gw, step = g->s;
@@ -215,7 +216,7 @@ static void im2col(const windows *g, const double *img, double *col)
 
 /* img = 0, then img[c, oy*s - p + ky, ox*s - p + kx] += col[(c,ky,kx), (oy,ox)]
  * for every entry that lands on the image: the adjoint of im2col. */
-static void col2im(const windows *g, const double *col, double *img)
+SIMD_CLONES static void col2im(const windows *g, const double *col, double *img)
 {
     const long H = (long)g->H, p = (long)g->p, s = (long)g->s;
     const size_t P = g->gh * g->gw, gw = g->gw, step = g->s;
@@ -242,7 +243,7 @@ static void col2im(const windows *g, const double *col, double *img)
 }
 
 /* y[f, :] += b[f] for every channel f of one image y (F, P). */
-static void add_channel_bias(gsl_matrix *y, const gsl_vector *b)
+SIMD_CLONES static void add_channel_bias(gsl_matrix *y, const gsl_vector *b)
 {
     for (size_t f = 0; f < y->size1; f++) {
         double *row = y->data + f * y->tda;
@@ -253,7 +254,7 @@ static void add_channel_bias(gsl_matrix *y, const gsl_vector *b)
 }
 
 /* db[f] += sum_p dy[f, p] for one image dy (F, P). */
-static void add_channel_sums(gsl_vector *db, const gsl_matrix *dy)
+SIMD_CLONES static void add_channel_sums(gsl_vector *db, const gsl_matrix *dy)
 {
     for (size_t f = 0; f < dy->size1; f++) {
         const double *row = dy->data + f * dy->tda;

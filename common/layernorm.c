@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "guard.h"
+#include "simd.h"
 
 size_t layernorm_size(size_t features)
 {
@@ -59,7 +60,7 @@ static int bad_shape(const layernorm *L, const gsl_matrix *A, const gsl_matrix *
 
 /* mean[p] and inv_std[p] = 1 / sqrt(var[p] + eps) of one sample's row x;
  * two passes, the mean first (as batchnorm.c) */
-static void row_stats(layernorm *L, const double *x)
+SIMD_CLONES static void row_stats(layernorm *L, const double *x)
 {
     const size_t C = L->features, P = L->positions;
     double *mu = L->mean->data, *inv = L->inv_std->data, *ss = L->s1->data;
@@ -79,7 +80,7 @@ static void row_stats(layernorm *L, const double *x)
         inv[p] = 1.0 / sqrt(ss[p] / (double)C + L->eps);     /* 1 / sqrt(var + eps)     */
 }
 
-void layernorm_forward(layernorm *L, const gsl_matrix *X, gsl_matrix *Y)
+SIMD_CLONES void layernorm_forward(layernorm *L, const gsl_matrix *X, gsl_matrix *Y)
 {
     if (bad_shape(L, X, Y))
         return;
@@ -97,7 +98,7 @@ void layernorm_forward(layernorm *L, const gsl_matrix *X, gsl_matrix *Y)
     }
 }
 
-void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
+SIMD_CLONES void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
                         gsl_matrix *dX)
 {
     if (bad_shape(L, X, dY) || (dX && bad_shape(L, X, dX)))

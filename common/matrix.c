@@ -1,6 +1,7 @@
 /* matrix.c -- see matrix.h. */
 #define _DEFAULT_SOURCE                 /* madvise's MADV_HUGEPAGE (Linux) */
 #include "matrix.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -32,7 +33,7 @@ gsl_matrix_view mat_rows(gsl_matrix *M, size_t n)
     return gsl_matrix_submatrix(M, 0, 0, n, M->size2);
 }
 
-void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b)
+SIMD_CLONES void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b)
 {
     if (b->size != Y->size2)
         GSL_ERROR_VOID("mat_add_row_vector: vector and rows differ in length", GSL_EBADLEN);
@@ -45,7 +46,7 @@ void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b)
     }
 }
 
-void mat_add_col_sums(gsl_vector *s, const gsl_matrix *D)
+SIMD_CLONES void mat_add_col_sums(gsl_vector *s, const gsl_matrix *D)
 {
     /* s[j] += D[0,j], then D[1,j], ...: the order gsl_vector_add row by row
      * would take, through plain pointers so that the compiler can vectorise

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "guard.h"
+#include "simd.h"
 #include <string.h>
 
 static optimizer *optim_new(optim_kind kind, params *P, double lr, double b1, double b2)
@@ -63,7 +64,7 @@ static inline void adam_loop(double *restrict x, double *restrict m, double *res
     }
 }
 
-void optim_step(optimizer *opt)
+SIMD_CLONES void optim_step(optimizer *opt)
 {
     double *x = opt->P->value->data, *g = opt->P->grad->data;
     double *m = opt->m->data, *v = opt->v->data;

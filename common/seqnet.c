@@ -72,20 +72,26 @@ void seqnet_free(seqnet *N)
     params_free(N->P); optim_free(N->opt); ws_free(N->ws); gsl_vector_free(N->work); free(N);
 }
 
+/* y = min(max(x, 0), 1) as comparisons on plain pointers (fmin and fmax are
+ * libm calls, one per number): a NaN or a -0 becomes +0, as with fmax */
 static void clamp_forward(const gsl_matrix *X, gsl_matrix *Y)
 {
-    for (size_t i = 0; i < X->size1; i++)
+    for (size_t i = 0; i < X->size1; i++) {
+        const double *x = X->data + i * X->tda;
+        double *y = Y->data + i * Y->tda;
         for (size_t j = 0; j < X->size2; j++)
-            gsl_matrix_set(Y, i, j, fmin(fmax(gsl_matrix_get(X, i, j), 0.0), 1.0));
+            y[j] = x[j] > 0.0 ? (x[j] < 1.0 ? x[j] : 1.0) : 0.0;
+    }
 }
 
 static void clamp_backward(const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX)
 {
-    for (size_t i = 0; i < X->size1; i++)
-        for (size_t j = 0; j < X->size2; j++) {
-            const double x = gsl_matrix_get(X, i, j);
-            gsl_matrix_set(dX, i, j, x > 0.0 && x < 1.0 ? gsl_matrix_get(dY, i, j) : 0.0);
-        }
+    for (size_t i = 0; i < X->size1; i++) {
+        const double *x = X->data + i * X->tda, *dy = dY->data + i * dY->tda;
+        double *dx = dX->data + i * dX->tda;
+        for (size_t j = 0; j < X->size2; j++)
+            dx[j] = x[j] > 0.0 && x[j] < 1.0 ? dy[j] : 0.0;
+    }
 }
 
 const gsl_matrix *seqnet_forward(seqnet *N, const gsl_matrix *X)
