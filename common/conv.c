@@ -180,6 +180,37 @@ static span inside(const windows *g, size_t kx)
     return (span){(size_t)lo, (size_t)hi};
 }
 
+/* One row (c,ky,kx) of col when the windows move by 1 and the grid is the
+ * image's size (a "same" convolution: 3 x 3, padding 1): the window rows that
+ * see the image read consecutive image rows, so their runs lie one after the
+ * other in memory, W apart, exactly as in the row of col. One copy of that
+ * whole stretch, then the entries that hang over the left and right padding
+ * (which the stretch filled from the neighbouring rows) set to 0, and the rows
+ * over the top and bottom padding too. The same numbers as the row-by-row
+ * copy below, in a few calls instead of one per image row. */
+static void band_copy(const windows *g, const double *chan, double *row, size_t ky, size_t kx, span in)
+{
+    const long H = (long)g->H, p = (long)g->p, W = (long)g->W;
+    const long oy_lo = p - (long)ky > 0 ? p - (long)ky : 0;                 /* first row with y >= 0 */
+    const long oy_hi = H + p - (long)ky < H ? H + p - (long)ky : H;         /* past the last, y < H   */
+    if (oy_lo >= oy_hi) {
+        memset(row, 0, (size_t)(H * W) * sizeof *row);
+        return;
+    }
+    memset(row, 0, (size_t)(oy_lo * W) * sizeof *row);                     /* top padding    */
+    const long first = oy_lo * W + (long)in.lo, last = (oy_hi - 1) * W + (long)in.hi;
+    /* row[oy W + ox] = chan[(oy - p + ky) W + ox - p + kx] for the whole stretch */
+    memcpy(row + first, chan + first + ((long)ky - p) * W + (long)kx - p, (size_t)(last - first) * sizeof *row);
+    for (long oy = oy_lo; oy < oy_hi; oy++) {
+        double *out = row + oy * W;
+        for (size_t ox = 0; ox < in.lo; ox++)
+            out[ox] = 0.0;                                                  /* left padding   */
+        for (size_t ox = in.hi; ox < (size_t)W; ox++)
+            out[ox] = 0.0;                                                  /* right padding  */
+    }
+    memset(row + oy_hi * W, 0, (size_t)((H - oy_hi) * W) * sizeof *row);   /* bottom padding */
+}
+
 /* col[(c,ky,kx), (oy,ox)] = img[c, oy*s - p + ky, ox*s - p + kx], 0 off the image.
  * img (C, H, W) contiguous; col (C k^2, gh gw) contiguous. */
 SIMD_CLONES static void im2col(const windows *g, const double *img, double *col)
@@ -191,6 +222,10 @@ SIMD_CLONES static void im2col(const windows *g, const double *img, double *col)
             for (size_t kx = 0; kx < g->k; kx++) {
                 double *row = col + ((c * g->k + ky) * g->k + kx) * P;   /* row (c,ky,kx) */
                 const span in = inside(g, kx);
+                if (step == 1 && gw == g->W && g->gh == g->H && in.lo < in.hi) {
+                    band_copy(g, img + c * g->H * g->W, row, ky, kx, in);
+                    continue;
+                }
                 for (size_t oy = 0; oy < g->gh; oy++) {
                     double *out = row + oy * gw;
                     long y = (long)oy * s - p + (long)ky;                /* image row */
