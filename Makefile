@@ -138,7 +138,7 @@ build/san/tests/%: tests/%.c $(wildcard tests/*.h) $(SAN_LIB) $(COMMON_HDR) $(CH
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -DKINKCHECK_STRIDE=13 -Wno-unused-function -o $@ $< $(SAN_LIB) $(LDLIBS) -lcmocka
 
 # ---- per-iteration benchmarks: a chapter's model timed from its own code ------
-BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c)) build/bench/layers
+BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/iter-*.c)) build/bench/layers build/bench/split-exact
 build/bench:
 	mkdir -p $@
 build/bench/%: bench/%.c $(LIB) $(COMMON_HDR) $(CHAPTER_SRC) | build/bench
@@ -206,11 +206,13 @@ datasets:
 bench: $(BINS) $(BENCH_BINS)
 	@sh bench/run.sh --chapters "$(CHAPTERS)"
 	@echo && build/bench/layers
+	@echo && build/bench/split-exact
 
 # only the per-iteration comparison with PyTorch (a few minutes less)
 bench-iter: $(BENCH_BINS)
 	@sh bench/run.sh --chapters none --out build/bench-results
 	@echo && build/bench/layers
+	@echo && build/bench/split-exact
 
 # ---- dependencies -------------------------------------------------------------
 MISSING = $$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done)
