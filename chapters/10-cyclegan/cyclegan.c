@@ -43,7 +43,6 @@
  * Y = dilated digits of the other 30 000, so no pair exists in training.
  * ------------------------------------------------------------------------- */
 static double max2(double a, double b) { return a > b ? a : b; }   /* pixels: never NaN */
-
 static void dilate(const double *x, double *y)           /* one image, T(x)  */
 {
     for (int p = 0, r = 0, c = 0; p < IMG; p++, r = p / SIDE, c = p % SIDE)
@@ -145,8 +144,7 @@ static void domains_free(domains *d)
  *   global  the encoder-decoder: conv 4x4/2 (C, 14 x 14), conv 4x4/2 (2C,
  *           7 x 7), dense H (the code), dense back to 2C x 7 x 7, convT
  *           (C, 14 x 14), convT (1, 28 x 28); layer norm after every
- *           convolution. The code sees every pixel: this generator CAN draw
- *           any digit for any input.
+ *           convolution. The code sees every pixel: it CAN draw any digit for any input.
  *
  * Image generators end in a clamp to [0, 1], not a sigmoid: they start near
  * 0, the background, and cannot saturate (a sigmoid starts every pixel at
