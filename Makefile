@@ -57,10 +57,11 @@ SAN_TESTS  := $(TEST_SRC:tests/%.c=build/san/tests/%)
 # runs on a 2-core AMD EPYC: 11 294, 09 285, 08 198, 10 110, all the others 60.
 # On two cores the order 08 09 10 11 leaves 11 to start third, after 08 and 10
 # on one core: about 580 s in all; this order, about 480.)
-FIGURE_LONG  := $(filter 11-% 09-% 08-% 10-%,$(CHAPTERS))
-FIGURE_ORDER := $(filter 11-%,$(FIGURE_LONG)) $(filter 09-%,$(FIGURE_LONG)) $(filter 08-%,$(FIGURE_LONG)) \
-                $(filter 10-%,$(FIGURE_LONG)) $(filter-out $(FIGURE_LONG),$(CHAPTERS))
+FIGURE_LONG  := $(foreach n,11 09 08 10,$(filter $(n)-%,$(CHAPTERS)))
+FIGURE_ORDER := $(FIGURE_LONG) $(filter-out $(FIGURE_LONG),$(CHAPTERS))
 FIGURE_BLAS  := $(if $(filter 1,$(JOBS)),,OPENBLAS_NUM_THREADS=1)
+# MNIST's IDX files, unpacked beside their .gz (section "MNIST, unpacked once")
+MNIST_PLAIN  := $(patsubst %.gz,%,$(wildcard datasets/mnist/*-ubyte.gz))
 
 
 .PHONY: judge goals
@@ -127,7 +128,6 @@ golden-solutions: $(LIB) $(CHAPTERS:%=build/gen/%/figures.c)
 # some hundreds of times), so make unpacks the four files once, beside their
 # .gz, and checks them against SHA256SUMS (the plain files are not committed:
 # .gitignore). The same bytes either way, so the same results.
-MNIST_PLAIN := $(patsubst %.gz,%,$(wildcard datasets/mnist/*-ubyte.gz))
 datasets/mnist/%-ubyte: datasets/mnist/%-ubyte.gz datasets/mnist/SHA256SUMS
 	gzip -dc $< > $@.tmp
 	cd $(@D) && sed -n 's/  $(@F)$$/  $(@F).tmp/p' SHA256SUMS | sha256sum --check --status
