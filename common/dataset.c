@@ -51,9 +51,8 @@ judge *dataset_open_judge(const dataset_info *d, const char *given, const char *
 
 image_set *dataset_load(const dataset_info *d, const char *split, int only_class)
 {
-    image_set *s = mnist_load(d->dir, split);
-    if (only_class >= 0)
-        image_set_filter(s, &(unsigned char){(unsigned char)only_class}, 1);
+    const unsigned char digit = (unsigned char)only_class;
+    image_set *s = mnist_load_classes(d->dir, split, &digit, only_class >= 0);   /* none named: all */
     if (s->rows != 28 || s->cols != 28)
         die("%s: images of %zu x %zu pixels, 28 x 28 expected", d->dir, s->rows, s->cols);
     if (s->n == 0)

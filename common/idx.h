@@ -40,6 +40,12 @@ typedef struct image_set {
 /* Load DIR/PREFIX-images-idx3-ubyte[.gz] and DIR/PREFIX-labels-idx1-ubyte[.gz]
  * (PREFIX "train" or "t10k", as MNIST names them). die()s on any problem. */
 image_set *mnist_load(const char *dir, const char *prefix);
+
+/* The same, keeping only the images whose label is in keep[0..n_keep-1] (in
+ * their order; n_keep 0 keeps every class). Only they are turned into pixels:
+ * one class of MNIST's training set is 38 MB of doubles, not 376. */
+image_set *mnist_load_classes(const char *dir, const char *prefix, const unsigned char *keep,
+                              size_t n_keep);
 void image_set_free(image_set *s);
 
 /* Keep only the images whose label is in keep[0..n_keep-1] (in place). */

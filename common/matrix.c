@@ -5,27 +5,70 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+
+void mem_advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t to = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (p && to > from)
+        (void)madvise((void *)from, to - from, MADV_HUGEPAGE);   /* advice: may be ignored */
+#else
+    (void)p, (void)bytes;
+#endif
+}
 
 gsl_matrix *mat_alloc_large(size_t n1, size_t n2)
 {
     gsl_matrix *M = gsl_matrix_alloc(n1, n2);
-#ifdef MADV_HUGEPAGE
-    /* only the whole 2 MB pages inside the block, before anything is written */
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t from = ((uintptr_t)M->data + huge - 1) & ~(huge - 1);
-    uintptr_t to = ((uintptr_t)(M->data + n1 * n2)) & ~(huge - 1);
-    if (to > from)
-        (void)madvise((void *)from, to - from, MADV_HUGEPAGE);   /* advice: may be ignored */
-#endif
+    if (M)
+        mem_advise_huge(M->data, n1 * n2 * sizeof(double));   /* before anything is written */
     return M;
+}
+
+/* A gsl_block of n zeros that gsl_block_free can free (it calls free() on the
+ * data, then on the block). calloc, unlike gsl_block_calloc's malloc + memset,
+ * knows that memory fresh from the kernel is zero already: it writes nothing,
+ * and a page nobody writes is never faulted in. */
+static gsl_block *block_calloc(size_t n)
+{
+    gsl_block *b = malloc(sizeof *b);
+    double *data = n ? calloc(n, sizeof *data) : NULL;
+    if (!b || (n && !data)) {
+        free(b), free(data);
+        GSL_ERROR_NULL("block_calloc: no memory for the zeros", GSL_ENOMEM);
+    }
+    b->size = n;
+    b->data = data;
+    mem_advise_huge(data, n * sizeof *data);
+    return b;
 }
 
 gsl_matrix *mat_calloc_large(size_t n1, size_t n2)
 {
-    gsl_matrix *M = mat_alloc_large(n1, n2);
-    gsl_matrix_set_zero(M);
+    gsl_block *b = block_calloc(n1 * n2);
+    gsl_matrix *M = b ? gsl_matrix_alloc_from_block(b, 0, n1, n2, n2) : NULL;
+    if (!M) {
+        gsl_block_free(b);
+        return NULL;
+    }
+    M->owner = 1;                        /* gsl_matrix_free frees the block too */
     return M;
+}
+
+gsl_vector *vec_calloc_large(size_t n)
+{
+    gsl_block *b = block_calloc(n);
+    gsl_vector *v = b ? gsl_vector_alloc_from_block(b, 0, n, 1) : NULL;
+    if (!v) {
+        gsl_block_free(b);
+        return NULL;
+    }
+    v->owner = 1;
+    return v;
 }
 
 gsl_matrix_view mat_rows(gsl_matrix *M, size_t n)

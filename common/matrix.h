@@ -23,8 +23,16 @@
  * or when the kernel declines, it is plain gsl_matrix_alloc. */
 gsl_matrix *mat_alloc_large(size_t n1, size_t n2);
 
-/* The same for gsl_matrix_calloc: zeros, written after the advice. */
+/* The advice alone, for the whole 2 MB pages inside [p, p + bytes): call it
+ * before the memory is first written. */
+void mem_advise_huge(void *p, size_t bytes);
+
+/* The same for gsl_matrix_calloc, and a vector of zeros for gsl_vector_calloc.
+ * They come from calloc(), which leaves memory fresh from the kernel alone (it
+ * is zero already): a buffer sized for the largest batch costs page faults
+ * only where it is used. gsl_matrix_free and gsl_vector_free free them. */
 gsl_matrix *mat_calloc_large(size_t n1, size_t n2);
+gsl_vector *vec_calloc_large(size_t n);
 
 /* A view of the first n rows of M (n <= M->size1). */
 gsl_matrix_view mat_rows(gsl_matrix *M, size_t n);

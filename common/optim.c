@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "guard.h"
+#include "matrix.h"
 #include "simd.h"
 #include <string.h>
 
@@ -17,8 +18,8 @@ static optimizer *optim_new(optim_kind kind, params *P, double lr, double b1, do
     opt->beta2 = b2;
     opt->eps = 1e-8;
     opt->P = P;
-    opt->m = gsl_vector_calloc(P->value->size);
-    opt->v = gsl_vector_calloc(P->value->size);
+    opt->m = vec_calloc_large(P->value->size);
+    opt->v = vec_calloc_large(P->value->size);
     return opt;
 }
 

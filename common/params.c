@@ -7,12 +7,13 @@
 #include <string.h>
 
 #include "guard.h"
+#include "matrix.h"
 
 params *params_alloc(size_t size)
 {
     params *P = xcalloc(1, sizeof *P, "parameters");
-    P->value = gsl_vector_calloc(size);
-    P->grad = gsl_vector_calloc(size);
+    P->value = vec_calloc_large(size);      /* zeros, faulted in only when written */
+    P->grad = vec_calloc_large(size);
     return P;
 }
 

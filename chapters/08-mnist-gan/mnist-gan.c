@@ -30,9 +30,8 @@
 /* One split ("train" or "t10k"); only_class >= 0 keeps that class alone. */
 static image_set *load_split(const char *dir, const char *prefix, int only_class)
 {
-    image_set *s = mnist_load(dir, prefix);
-    if (only_class >= 0)
-        image_set_filter(s, &(unsigned char){(unsigned char)only_class}, 1);
+    const unsigned char digit = (unsigned char)only_class;
+    image_set *s = mnist_load_classes(dir, prefix, &digit, only_class >= 0);   /* none named: all */
     if (s->rows != SIDE || s->cols != SIDE)
         die("%s: images of %zu x %zu pixels, this chapter needs 28 x 28", dir, s->rows, s->cols);
     if (s->n == 0)

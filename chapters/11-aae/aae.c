@@ -29,8 +29,7 @@
 static image_set *load_six_classes(const char *dir, const char *prefix)
 {
     static const unsigned char keep[N_CLASSES] = {0, 1, 2, 3, 4, 5};
-    image_set *s = mnist_load(dir, prefix);
-    image_set_filter(s, keep, N_CLASSES);
+    image_set *s = mnist_load_classes(dir, prefix, keep, N_CLASSES);
     if (s->n == 0 || s->images->size2 != IMG)
         die("%s: no 28 x 28 images of the classes 0-5 in the %s split", dir, prefix);
     return s;
