@@ -36,8 +36,8 @@ gsl_matrix *mat_alloc_large(size_t n1, size_t n2)
 static gsl_block *block_calloc(size_t n)
 {
     gsl_block *b = malloc(sizeof *b);
-    double *data = n ? calloc(n, sizeof *data) : NULL;
-    if (!b || (n && !data)) {
+    double *data = calloc(n, sizeof *data);
+    if (!b || !data) {
         free(b), free(data);
         GSL_ERROR_NULL("block_calloc: no memory for the zeros", GSL_ENOMEM);
     }
@@ -49,6 +49,8 @@ static gsl_block *block_calloc(size_t n)
 
 gsl_matrix *mat_calloc_large(size_t n1, size_t n2)
 {
+    if (n1 == 0 || n2 == 0)              /* nothing to allocate: GSL's own way */
+        return gsl_matrix_calloc(n1, n2);
     gsl_block *b = block_calloc(n1 * n2);
     gsl_matrix *M = b ? gsl_matrix_alloc_from_block(b, 0, n1, n2, n2) : NULL;
     if (!M) {
@@ -61,6 +63,8 @@ gsl_matrix *mat_calloc_large(size_t n1, size_t n2)
 
 gsl_vector *vec_calloc_large(size_t n)
 {
+    if (n == 0)
+        return gsl_vector_calloc(0);
     gsl_block *b = block_calloc(n);
     gsl_vector *v = b ? gsl_vector_alloc_from_block(b, 0, n, 1) : NULL;
     if (!v) {

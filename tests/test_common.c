@@ -58,6 +58,35 @@ static void test_blas_better_core(void **state)
     assert_null(blas_better_core(NULL, 1, 1, 1));
 }
 
+/* the large allocators: the shapes asked for, all zeros (calloc), freed by
+ * GSL's own free functions; sizes of 0 are GSL's empty objects */
+static void test_large_allocations(void **state)
+{
+    (void)state;
+    gsl_matrix *M = mat_calloc_large(3000, 784);      /* 18 MB: whole 2 MB pages inside */
+    assert_int_equal(M->size1, 3000);
+    assert_int_equal(M->size2, 784);
+    assert_int_equal(M->tda, 784);
+    assert_true(gsl_matrix_isnull(M));
+    gsl_matrix_set(M, 2999, 783, 1.0);
+    assert_true(gsl_matrix_get(M, 2999, 783) == 1.0);
+    gsl_matrix_free(M);
+    gsl_vector *v = vec_calloc_large(1000003);
+    assert_int_equal(v->size, 1000003);
+    assert_int_equal(v->stride, 1);
+    assert_true(gsl_vector_isnull(v));
+    gsl_vector_free(v);
+    gsl_vector *empty = vec_calloc_large(0);
+    assert_int_equal(empty->size, 0);
+    gsl_vector_free(empty);
+    gsl_matrix *none = mat_calloc_large(0, 5);
+    assert_int_equal(none->size1, 0);
+    gsl_matrix_free(none);
+    gsl_matrix *A = mat_alloc_large(700, 784);
+    assert_int_equal(A->size1, 700);
+    gsl_matrix_free(A);
+}
+
 static void test_dense_forward_backward_by_hand(void **state)
 {
     (void)state;
@@ -1096,6 +1125,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blas_is_openblas),
         cmocka_unit_test(test_blas_better_core),
+        cmocka_unit_test(test_large_allocations),
         cmocka_unit_test(test_dense_forward_backward_by_hand),
         cmocka_unit_test(test_loss_values),
         cmocka_unit_test(test_softmax_stable),
