@@ -90,6 +90,14 @@ for t in 1 2; do
 done
 core=$(sed -n 's/^# core \([^ ]*\) .*/\1/p' "$tmp/g1" | head -n 1)
 blas=$(sed -n 's/^# core [^ ]* threads [0-9]* \(OpenBLAS [0-9.]*\).*/\1/p' "$tmp/g1" | head -n 1)
+# kernels asked for by the environment: say which OpenBLAS (and blas_pick_core)
+# would take without it, as they can be much faster (a Zen 5 with AVX-512:
+# SkylakeX-family kernels 1.5x the Haswell ones on these models)
+forced=""
+if [ -n "${OPENBLAS_CORETYPE:-}" ] && [ -x build/bench/split-exact ]; then
+    own=$(env -u OPENBLAS_CORETYPE OPENBLAS_VERBOSE=2 build/bench/split-exact --help 2>&1 | sed -n 's/^Core: //p' | tail -n 1)
+    forced="; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE set in the environment (without it: ${own:-?})"
+fi
 
 # ---- 3. PyTorch, float64 and float32, 1 and 2 threads --------------------------
 py=/usr/bin/python3 torch_version=""
@@ -111,7 +119,7 @@ fi
 {
     echo "make bench  $started  genlab $(git rev-parse --short HEAD 2> /dev/null || echo '?')"
     echo "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(getconf _NPROCESSORS_ONLN) CPUs;" \
-         "${blas:-OpenBLAS}, core ${core:-?}; load average (1 min) before $load_before, after $(load1)"
+         "${blas:-OpenBLAS}, core ${core:-?}$forced; load average (1 min) before $load_before, after $(load1)"
     if [ -n "$torch_version" ]; then
         echo "PyTorch $torch_version (python3-torch), OpenBLAS core ${tcore:-its own choice}"
     elif [ $torch = 1 ]; then
