@@ -28,7 +28,7 @@ OPT      ?= -O3 -fno-math-errno -fno-trapping-math
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon
 CFLAGS   += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 # GSL on top of OpenBLAS: OpenBLAS provides the CBLAS, not GSL's reference gslcblas.
-LDLIBS   += -lgsl -lopenblas -lz -lm
+LDLIBS   += -lgsl -lopenblas -lz -lm -pthread
 # The sanitized build (make check's sanitize group) at -O1, as ASan's authors
 # advise: it looks for memory errors, not speed, and compiles in half the time
 # (the whole build/san 64 s -> 38 s CPU; its runs take 77 s instead of 70 s).

@@ -29,6 +29,7 @@
 #ifndef BENCH_FLOPS_H
 #define BENCH_FLOPS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,8 +144,10 @@ static void flops_seq_bwd(flops *f, size_t rows, const seqnet *net)
     }
 }
 
-/* ---- the second count: every gsl_blas_dgemm call, as it is made ---- */
-static uint64_t wrap_macs, wrap_calls;
+/* ---- the second count: every gsl_blas_dgemm call, as it is made ----
+ * (atomic: with a team of two, common/team.h, both threads make calls; a
+ * product the team shares is then two calls, its multiply-adds the same) */
+static _Atomic uint64_t wrap_macs, wrap_calls;
 
 int __real_gsl_blas_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
                           const gsl_matrix *B, double beta, gsl_matrix *C);

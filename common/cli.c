@@ -1,5 +1,6 @@
 /* cli.c -- see cli.h. */
 #include "cli.h"
+#include "team.h"
 #include "blascore.h"
 
 #include <errno.h>
@@ -213,6 +214,7 @@ void cli_parse_or_exit(cli *c, int argc, char **argv)
      * OPENBLAS_NUM_THREADS (which OpenBLAS reads itself). */
     if (!getenv("OPENBLAS_NUM_THREADS"))
         openblas_set_num_threads(1);
+    team_start_from_env();             /* two or more asked for: a team of two (team.h) */
     int status = cli_parse(c, argc, argv, stdout, stderr);
     if (status == CLI_HELP)
         exit(0);

@@ -4,6 +4,7 @@
  * gsl_blas_dgemm. Section 2 explains why that is all a convolution needs. */
 #include "conv.h"
 #include "simd.h"
+#include "team.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -365,7 +366,7 @@ void conv_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector 
         gsl_matrix_view y = IMAGE(Y, i, L->out_c);                      /* (F, P)     */
         im2col(&g, X->data + i * X->tda, col.matrix.data);              /* col = im2col(x) */
         /* y = W col:  (F, P) = (F, C k^2) (C k^2, P) */
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix,
+        team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix,
                        0.0, &y.matrix);
         add_channel_bias(&y.matrix, &L->b.vector);                      /* y += b     */
     }
@@ -383,13 +384,13 @@ void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
         gsl_matrix_const_view dy = CONST_IMAGE(dY, i, L->out_c);        /* (F, P)     */
         im2col(&g, X->data + i * X->tda, col.matrix.data);              /* col = im2col(x) */
         /* dW += dy col^T:  (F, C k^2) = (F, P) (P, C k^2); beta = 1 accumulates */
-        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &dy.matrix, &col.matrix,
+        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &dy.matrix, &col.matrix,
                        1.0, &L->dW.matrix);
         add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */
         if (!dX)
             continue;
         /* dcol = W^T dy:  (C k^2, P) = (C k^2, F) (F, P), into the same buffer */
-        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &dy.matrix,
+        team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &dy.matrix,
                        0.0, &col.matrix);
         col2im(&g, col.matrix.data, dX->data + i * dX->tda);            /* dx = col2im(dcol) */
     }
@@ -430,7 +431,7 @@ void convt_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector
         gsl_matrix_const_view x = CONST_IMAGE(X, i, L->in_c);          /* (C, h w)   */
         gsl_matrix_view y = IMAGE(Y, i, L->out_c);                      /* (F, H W)   */
         /* col = W^T x:  (F k^2, h w) = (F k^2, C) (C, h w) */
-        gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &x.matrix,
+        team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &x.matrix,
                        0.0, &col.matrix);
         col2im(&g, col.matrix.data, y.matrix.data);                     /* y = col2im(col) */
         add_channel_bias(&y.matrix, &L->b.vector);                      /* y += b     */
@@ -450,14 +451,14 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
         gsl_matrix_const_view dy = CONST_IMAGE(dY, i, L->out_c);        /* (F, H W)   */
         im2col(&g, dy.matrix.data, col.matrix.data);                    /* col = im2col(dy) */
         /* dW += x col^T:  (C, F k^2) = (C, h w) (h w, F k^2); beta = 1 accumulates */
-        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, &x.matrix, &col.matrix,
+        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &x.matrix, &col.matrix,
                        1.0, &L->dW.matrix);
         add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */
         if (!dX)
             continue;
         /* dx = W col:  (C, h w) = (C, F k^2) (F k^2, h w), a convolution of dy */
         gsl_matrix_view dx = IMAGE(dX, i, L->in_c);
-        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix,
+        team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix,
                        0.0, &dx.matrix);
     }
 }

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "matrix.h"
+#include "team.h"
 
 size_t dense_size(size_t in, size_t out)
 {
@@ -49,15 +50,15 @@ void dense_forward(const dense *L, const gsl_matrix *X, gsl_matrix *Y)
         for (size_t j = 0; j < Y->size2; j++)
             y[j] = b[j * stride];
     }
-    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, &L->W.matrix, 1.0, Y);
+    team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, &L->W.matrix, 1.0, Y);
 }
 
 void dense_backward(dense *L, const gsl_matrix *X, const gsl_matrix *dY,
                     gsl_matrix *dX)
 {
     /* dW += X^T dY   (beta = 1.0: accumulate into what is already there) */
-    gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, X, dY, 1.0, &L->dW.matrix);
+    team_dgemm(CblasTrans, CblasNoTrans, 1.0, X, dY, 1.0, &L->dW.matrix);
     mat_add_col_sums(&L->db.vector, dY);                    /* db += sum_i dY[i,:] */
     if (dX)                                                 /* dX = dY W^T */
-        gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, dY, &L->W.matrix, 0.0, dX);
+        team_dgemm(CblasNoTrans, CblasTrans, 1.0, dY, &L->W.matrix, 0.0, dX);
 }

@@ -6,6 +6,7 @@
 
 #include "guard.h"
 #include "matrix.h"
+#include "team.h"
 
 
 size_t mlp_size(const size_t *widths, size_t n_widths)
@@ -111,7 +112,7 @@ static void backward(mlp *net, const gsl_matrix *dOut, gsl_matrix *dX, int param
         if (param_grads)
             dense_backward(&net->layer[l], in, dz, din);
         else if (din)                                                  /* dX = dz W^T */
-            gsl_blas_dgemm(CblasNoTrans, CblasTrans, 1.0, dz, &net->layer[l].W.matrix, 0.0, din);
+            team_dgemm(CblasNoTrans, CblasTrans, 1.0, dz, &net->layer[l].W.matrix, 0.0, din);
         da = din;
         if (!din)
             break;

@@ -7,6 +7,7 @@
 #include "guard.h"
 #include "matrix.h"
 #include "simd.h"
+#include "team.h"
 #include <string.h>
 
 static optimizer *optim_new(optim_kind kind, params *P, double lr, double b1, double b2)
@@ -65,13 +66,23 @@ static inline void adam_loop(double *restrict x, double *restrict m, double *res
     }
 }
 
-SIMD_CLONES void optim_step(optimizer *opt)
+typedef struct step_job {
+    const optimizer *opt;
+    double c1, c2;           /* Adam's bias corrections at this step */
+} step_job;
+
+/* The update of parameters [from, to): all of them on one thread, a half on
+ * each of a team's two (common/team.h; each number is updated alone, so the
+ * halves give the same bits as the whole). */
+static SIMD_CLONES void step_range(void *arg, size_t from, size_t to)
 {
-    double *x = opt->P->value->data, *g = opt->P->grad->data;
-    double *m = opt->m->data, *v = opt->v->data;
-    const size_t n = opt->P->value->size;
+    const step_job *job = arg;
+    const optimizer *opt = job->opt;
+    double *x = opt->P->value->data + from, *g = opt->P->grad->data + from;
+    double *m = opt->m->data + from, *v = opt->v->data + from;
+    const size_t n = to - from;
     const double lr = opt->lr, b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps;
-    opt->step++;
+    const double c1 = job->c1, c2 = job->c2;
 
     switch (opt->kind) {
     case OPTIM_SGD:
@@ -86,10 +97,7 @@ SIMD_CLONES void optim_step(optimizer *opt)
             x[i] -= lr * g[i] / (sqrt(v[i]) + eps);
         }
         break;
-    case OPTIM_ADAM: {
-        /* bias corrections: early moments are averages over few steps */
-        const double c1 = 1.0 - pow(b1, (double)opt->step);
-        const double c2 = 1.0 - pow(b2, (double)opt->step);
+    case OPTIM_ADAM:
         /* once beta^t < 2^-53 (beta1 = 0.5: from step 54; beta2 = 0.9: from
          * step 350) the correction is 1 exactly, and dividing by it changes
          * nothing: the loop skips that division, the same numbers faster */
@@ -101,7 +109,18 @@ SIMD_CLONES void optim_step(optimizer *opt)
             adam_loop(x, m, v, g, n, lr, b1, b2, eps, c1, c2, 0, 0);
         break;
     }
+}
+
+void optim_step(optimizer *opt)
+{
+    opt->step++;
+    step_job job = {opt, 1.0, 1.0};
+    if (opt->kind == OPTIM_ADAM) {
+        /* bias corrections: early moments are averages over few steps */
+        job.c1 = 1.0 - pow(opt->beta1, (double)opt->step);
+        job.c2 = 1.0 - pow(opt->beta2, (double)opt->step);
     }
+    team_range(opt->P->value->size, 8192, step_range, &job);
 }
 
 int optim_kind_from_name(const char *name)

@@ -1,0 +1,199 @@
+/* team.c -- see team.h. */
+#include "team.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "guard.h"
+
+/* From OpenBLAS (we link it as GSL's CBLAS). */
+void openblas_set_num_threads(int num_threads);
+
+/* A product is shared from this many multiply-adds up (about 10 us on one
+ * thread): below it, handing half over costs more than it saves. */
+#define TEAM_MIN_MACS 150000.0
+
+/* ---- the helper: one job at a time ---------------------------------------
+ * The caller posts a job (posted + 1), does its own half, then waits until
+ * the helper has set done = posted. Between jobs the helper spins, so that a
+ * training step's hundreds of products each cost a few hundred nanoseconds to
+ * hand over; after about a millisecond without work it sleeps on a condition
+ * variable (evaluation, writing files, the end of the run). */
+typedef struct job {
+    void (*run)(void *arg);
+    void *arg;
+} job;
+
+static pthread_t helper;
+static int threads = 1;
+static job current;
+static atomic_ulong posted, done;
+static atomic_int sleeping, quitting;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void *helper_main(void *first)
+{
+    unsigned long seen = *(const unsigned long *)first;   /* jobs before this helper: not its own */
+    for (;;) {
+        unsigned long spins = 0;
+        while (atomic_load_explicit(&posted, memory_order_acquire) == seen && !atomic_load(&quitting)) {
+            if (++spins < (1ul << 17)) {
+                relax();
+                continue;
+            }
+            /* asleep until the next job; posted is read again under the lock,
+             * after `sleeping` is set, so a job posted meanwhile is not missed */
+            pthread_mutex_lock(&lock);
+            atomic_store(&sleeping, 1);
+            while (atomic_load(&posted) == seen && !atomic_load(&quitting))
+                pthread_cond_wait(&wake, &lock);
+            atomic_store(&sleeping, 0);
+            pthread_mutex_unlock(&lock);
+            spins = 0;
+        }
+        if (atomic_load(&quitting))
+            return NULL;
+        seen = atomic_load_explicit(&posted, memory_order_acquire);
+        current.run(current.arg);
+        atomic_store_explicit(&done, seen, memory_order_release);
+    }
+}
+
+/* Run a(arg_a) here and b(arg_b) on the helper, and return when both are done. */
+static void run_pair(void (*a)(void *), void *arg_a, void (*b)(void *), void *arg_b)
+{
+    current = (job){b, arg_b};
+    unsigned long ticket = atomic_fetch_add(&posted, 1) + 1;   /* seq_cst: before `sleeping` is read */
+    if (atomic_load(&sleeping)) {
+        pthread_mutex_lock(&lock);
+        pthread_cond_signal(&wake);
+        pthread_mutex_unlock(&lock);
+    }
+    a(arg_a);
+    while (atomic_load_explicit(&done, memory_order_acquire) != ticket)
+        relax();
+}
+
+static void stop_helper(void)
+{
+    if (threads < 2)
+        return;
+    pthread_mutex_lock(&lock);
+    atomic_store(&quitting, 1);
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+    pthread_join(helper, NULL);
+    atomic_store(&quitting, 0);
+    threads = 1;
+}
+
+void team_set_threads(int n)
+{
+    if (n >= 2 && threads < 2) {
+        openblas_set_num_threads(1);          /* one OpenBLAS thread per half */
+        static unsigned long first;
+        first = atomic_load(&posted);
+        if (pthread_create(&helper, NULL, helper_main, &first) != 0) {
+            note("could not start a second thread: running on one");
+            return;
+        }
+        threads = 2;
+        static int registered;
+        if (!registered++)
+            atexit(stop_helper);
+    } else if (n < 2) {
+        stop_helper();
+    }
+}
+
+void team_start_from_env(void)
+{
+    const char *s = getenv("OPENBLAS_NUM_THREADS");
+    if (s && atoi(s) >= 2)
+        team_set_threads(2);
+}
+
+int team_threads(void)
+{
+    return threads;
+}
+
+/* ---- the shared product ----------------------------------------------------- */
+typedef struct half_product {
+    CBLAS_TRANSPOSE_t ta, tb;
+    double alpha, beta;
+    _gsl_matrix_const_view A, B;     /* GSL's gsl_matrix_const_view is const: not assignable */
+    gsl_matrix_view C;
+} half_product;
+
+static void multiply(void *arg)
+{
+    half_product *h = arg;
+    gsl_blas_dgemm(h->ta, h->tb, h->alpha, &h->A.matrix, &h->B.matrix, h->beta, &h->C.matrix);
+}
+
+void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
+                const gsl_matrix *B, double beta, gsl_matrix *C)
+{
+    const size_t m = C->size1, n = C->size2, k = ta == CblasNoTrans ? A->size2 : A->size1;
+    const size_t a_rows = ta == CblasNoTrans ? A->size1 : A->size2;
+    const size_t b_cols = tb == CblasNoTrans ? B->size2 : B->size1;
+    const size_t b_k = tb == CblasNoTrans ? B->size1 : B->size2;
+    const int fits = a_rows == m && b_cols == n && b_k == k;
+    const size_t longer = m >= n ? m : n;
+    if (threads < 2 || !fits || longer < 16 || (double)m * (double)n * (double)k < TEAM_MIN_MACS) {
+        gsl_blas_dgemm(ta, tb, alpha, A, B, beta, C);    /* whole (and GSL's errors, if any) */
+        return;
+    }
+    const size_t cut = (longer / 2) & ~(size_t)7;        /* a multiple of 8 */
+    half_product h[2];
+    for (int part = 0; part < 2; part++) {
+        const size_t from = part ? cut : 0, len = part ? longer - cut : cut;
+        h[part] = (half_product){.ta = ta, .tb = tb, .alpha = alpha, .beta = beta,
+                                 .A = gsl_matrix_const_submatrix(A, 0, 0, A->size1, A->size2),
+                                 .B = gsl_matrix_const_submatrix(B, 0, 0, B->size1, B->size2)};
+        if (m >= n) {        /* rows of C: rows of A (columns of A^T) */
+            h[part].A = ta == CblasNoTrans ? gsl_matrix_const_submatrix(A, from, 0, len, A->size2)
+                                           : gsl_matrix_const_submatrix(A, 0, from, A->size1, len);
+            h[part].C = gsl_matrix_submatrix(C, from, 0, len, n);
+        } else {             /* columns of C: columns of B (rows of B^T) */
+            h[part].B = tb == CblasNoTrans ? gsl_matrix_const_submatrix(B, 0, from, B->size1, len)
+                                           : gsl_matrix_const_submatrix(B, from, 0, len, B->size2);
+            h[part].C = gsl_matrix_submatrix(C, 0, from, m, len);
+        }
+    }
+    run_pair(multiply, &h[0], multiply, &h[1]);
+}
+
+/* ---- a shared loop ---------------------------------------------------------- */
+typedef struct half_range {
+    team_range_fn work;
+    void *ctx;
+    size_t from, to;
+} half_range;
+
+static void run_range(void *arg)
+{
+    half_range *h = arg;
+    h->work(h->ctx, h->from, h->to);
+}
+
+void team_range(size_t n, size_t min_per_thread, team_range_fn work, void *ctx)
+{
+    const size_t cut = (n / 2) & ~(size_t)7;
+    if (threads < 2 || cut < min_per_thread || cut == 0) {
+        work(ctx, 0, n);
+        return;
+    }
+    half_range h[2] = {{work, ctx, 0, cut}, {work, ctx, cut, n}};
+    run_pair(run_range, &h[0], run_range, &h[1]);
+}

@@ -1,0 +1,52 @@
+/* team.h -- two threads for one training step, with the same bits as one.
+ *
+ * OpenBLAS can use several threads itself, but the course's products are
+ * small (a batch of 100 rows, a layer of 256): it wakes its threads for each
+ * of them, and two threads were measured at 0.65-1.40x the speed of one.
+ * A team of two does better by keeping a helper thread spinning through a
+ * training step and handing it half of every large product: the rows (or
+ * the columns) of C are cut in two, each thread computes its half with
+ * OpenBLAS on one thread.
+ *
+ *     C = A B       C (m, n), split at row r:   C[:r]  = A[:r] B    (this thread)
+ *                                                C[r:]  = A[r:] B    (the helper)
+ *
+ * Each entry of C is the same dot product either way. Whether it is the same
+ * to the last bit depends on OpenBLAS's kernels: bench/split-exact measures
+ * it (the Haswell, Zen and SandyBridge kernels: yes, at a cut that is a
+ * multiple of 8, which is where the team cuts; the SkylakeX family: not
+ * always). Element-wise loops (Adam's step) are cut the same way and are
+ * always exact.
+ *
+ * The team is on only when the user asks OpenBLAS for two or more threads
+ * (OPENBLAS_NUM_THREADS=2): OpenBLAS then runs one thread per call and the
+ * team has two. Without it (every test, make figures) nothing changes.
+ */
+#ifndef GENLAB_TEAM_H
+#define GENLAB_TEAM_H
+
+#include <stddef.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_matrix.h>
+
+/* Read OPENBLAS_NUM_THREADS: two or more starts the team (and puts OpenBLAS
+ * on one thread per call). Called once, by cli_parse_or_exit. */
+void team_start_from_env(void);
+
+/* Start (threads 2) or stop (threads 1) the team by hand: tests and benches. */
+void team_set_threads(int threads);
+
+/* 1, or 2 when the team is on. */
+int team_threads(void);
+
+/* gsl_blas_dgemm, the product shared by the team when it is large enough to
+ * pay for the hand-over (and computed whole otherwise). */
+void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
+                const gsl_matrix *B, double beta, gsl_matrix *C);
+
+/* Run work(ctx, from, to) over [0, n): on a team, [0, cut) here and [cut, n)
+ * on the helper, the cut a multiple of 8; alone, work(ctx, 0, n). */
+typedef void (*team_range_fn)(void *ctx, size_t from, size_t to);
+void team_range(size_t n, size_t min_per_thread, team_range_fn work, void *ctx);
+
+#endif

@@ -1,0 +1,140 @@
+/* test_team.c -- the team of two threads (common/team.h), cmocka.
+ *
+ * A shared product must be the product: for every transposition, shapes cut
+ * along rows and along columns, beta 0 and 1, near the size where sharing
+ * starts. With the kernels bench/split-exact clears (Haswell, Zen,
+ * SandyBridge), to the bit; with others, to rounding. A shared loop must visit
+ * every index once, and Adam's step on a team must be the step on one thread,
+ * to the bit (each number is updated alone). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <strings.h>
+#include <cmocka.h>
+
+#include "genlab.h"
+
+char *openblas_get_corename(void);
+void openblas_set_num_threads(int num_threads);
+
+static int split_is_exact(void)
+{
+    const char *core = openblas_get_corename();
+    return core && (!strcasecmp(core, "haswell") || !strcasecmp(core, "zen") || !strcasecmp(core, "sandybridge"));
+}
+
+static gsl_matrix *random_matrix(gsl_rng *r, size_t n1, size_t n2)
+{
+    gsl_matrix *M = gsl_matrix_alloc(n1, n2);
+    rng_fill_uniform(r, M, -1.0, 1.0);
+    return M;
+}
+
+/* C = alpha op(A) op(B) + beta C, on one thread and on the team: compared */
+static void check_product(gsl_rng *r, CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, size_t m, size_t n,
+                          size_t k, double beta)
+{
+    gsl_matrix *A = ta == CblasNoTrans ? random_matrix(r, m, k) : random_matrix(r, k, m);
+    gsl_matrix *B = tb == CblasNoTrans ? random_matrix(r, k, n) : random_matrix(r, n, k);
+    gsl_matrix *whole = random_matrix(r, m, n), *shared = gsl_matrix_alloc(m, n);
+    gsl_matrix_memcpy(shared, whole);
+    team_set_threads(1);
+    team_dgemm(ta, tb, 0.7, A, B, beta, whole);
+    team_set_threads(2);
+    assert_int_equal(team_threads(), 2);
+    team_dgemm(ta, tb, 0.7, A, B, beta, shared);
+    double worst = 0.0;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            worst = fmax(worst, fabs(gsl_matrix_get(whole, i, j) - gsl_matrix_get(shared, i, j)));
+    if (split_is_exact() ? worst != 0.0 : worst > 1e-12 * (double)k)
+        fail_msg("%c%c product %zu x %zu x %zu, beta %g: the team differs by %g", ta == CblasNoTrans ? 'N' : 'T',
+                 tb == CblasNoTrans ? 'N' : 'T', m, n, k, beta, worst);
+    gsl_matrix_free(A), gsl_matrix_free(B), gsl_matrix_free(whole), gsl_matrix_free(shared);
+}
+
+static void test_team_dgemm(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(5);
+    static const size_t shapes[][3] = {
+        {100, 256, 784}, {784, 100, 256}, {8, 784, 72}, {72, 784, 8}, {101, 257, 33}, {1000, 17, 9},
+        {17, 1000, 9}, {15, 15, 2000}, {10, 10, 10}};
+    const CBLAS_TRANSPOSE_t t[2] = {CblasNoTrans, CblasTrans};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                for (int beta = 0; beta < 2; beta++)
+                    check_product(r, t[a], t[b], shapes[s][0], shapes[s][1], shapes[s][2], beta);
+    team_set_threads(1);
+    assert_int_equal(team_threads(), 1);
+    gsl_rng_free(r);
+}
+
+static void count_visits(void *ctx, size_t from, size_t to)
+{
+    unsigned char *visits = ctx;
+    for (size_t i = from; i < to; i++)
+        visits[i]++;
+}
+
+static void test_team_range(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 7, 8, 15, 16, 17, 1000, 100003};
+    team_set_threads(2);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        unsigned char *visits = calloc(sizes[s] + 1, 1);
+        team_range(sizes[s], 1, count_visits, visits);
+        for (size_t i = 0; i < sizes[s]; i++)
+            if (visits[i] != 1)
+                fail_msg("team_range(%zu): index %zu visited %d times", sizes[s], i, visits[i]);
+        free(visits);
+    }
+    team_set_threads(1);
+}
+
+/* 20 Adam steps of 100 003 parameters, one thread against the team */
+static void test_team_adam(void **state)
+{
+    (void)state;
+    params *P[2];
+    optimizer *opt[2];
+    gsl_rng *r = rng_new(9);
+    for (int t = 0; t < 2; t++) {
+        P[t] = params_alloc(100003);
+        opt[t] = optim_adam(P[t], 1e-3, 0.5, 0.999);
+    }
+    for (size_t i = 0; i < 100003; i++)
+        gsl_vector_set(P[0]->value, i, gsl_ran_gaussian(r, 1.0));
+    gsl_vector_memcpy(P[1]->value, P[0]->value);
+    for (int step = 0; step < 20; step++) {
+        for (size_t i = 0; i < 100003; i++)
+            gsl_vector_set(P[0]->grad, i, gsl_ran_gaussian(r, 1.0));
+        gsl_vector_memcpy(P[1]->grad, P[0]->grad);
+        for (int t = 0; t < 2; t++) {
+            team_set_threads(t + 1);
+            optim_step(opt[t]);
+        }
+    }
+    assert_true(gsl_vector_equal(P[0]->value, P[1]->value));
+    assert_true(gsl_vector_equal(opt[0]->v, opt[1]->v));
+    team_set_threads(1);
+    for (int t = 0; t < 2; t++) {
+        optim_free(opt[t]);
+        params_free(P[t]);
+    }
+    gsl_rng_free(r);
+}
+
+int main(void)
+{
+    openblas_set_num_threads(1);   /* the whole product on one thread, as in every test */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_team_dgemm),
+        cmocka_unit_test(test_team_range),
+        cmocka_unit_test(test_team_adam),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
