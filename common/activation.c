@@ -1,6 +1,7 @@
 /* activation.c -- see activation.h. */
 #include "activation.h"
 #include "simd.h"
+#include "team.h"
 
 #include <math.h>
 
@@ -39,9 +40,29 @@ static void leaky_row_backward(double s, const double *z, const double *da, doub
 
 /* The loops below walk each row through a plain pointer (rows of a view may
  * be apart by tda >= size2): this is the innermost work of every network. */
-SIMD_CLONES void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
+/* The four element-wise passes below work on rows [from, to) of their
+ * matrices; a team of two threads (common/team.h) takes half the rows each.
+ * Every entry is computed alone: the same bits however the rows are shared. */
+typedef struct rows_job {
+    act_kind kind;
+    double slope;
+    const gsl_matrix *Z, *A, *dA;
+    gsl_matrix *out;
+} rows_job;
+
+/* rows per thread worth handing over: about 8 192 entries */
+static size_t min_rows(const gsl_matrix *Z)
 {
-    for (size_t i = 0; i < Z->size1; i++) {
+    return Z->size2 >= 8192 ? 1 : 8192 / (Z->size2 ? Z->size2 : 1);
+}
+
+static SIMD_CLONES void act_forward_rows(void *arg, size_t from, size_t to)
+{
+    const rows_job *job = arg;
+    const act_kind kind = job->kind;
+    const gsl_matrix *Z = job->Z;
+    gsl_matrix *A = job->out;
+    for (size_t i = from; i < to; i++) {
         const double *z = Z->data + i * Z->tda;
         double *a = A->data + i * A->tda;
         switch (kind) {
@@ -64,10 +85,19 @@ SIMD_CLONES void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
     }
 }
 
-SIMD_CLONES void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A,
-                  const gsl_matrix *dA, gsl_matrix *dZ)
+void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
 {
-    for (size_t i = 0; i < Z->size1; i++) {
+    rows_job job = {.kind = kind, .Z = Z, .out = A};
+    team_range(Z->size1, min_rows(Z), act_forward_rows, &job);
+}
+
+static SIMD_CLONES void act_backward_rows(void *arg, size_t from, size_t to)
+{
+    const rows_job *job = arg;
+    const act_kind kind = job->kind;
+    const gsl_matrix *Z = job->Z, *A = job->A, *dA = job->dA;
+    gsl_matrix *dZ = job->out;
+    for (size_t i = from; i < to; i++) {
         const double *z = Z->data + i * Z->tda, *a = A->data + i * A->tda;
         const double *da = dA->data + i * dA->tda;
         double *dz = dZ->data + i * dZ->tda;
@@ -91,17 +121,42 @@ SIMD_CLONES void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matr
     }
 }
 
-SIMD_CLONES void leaky_relu_forward(double slope, const gsl_matrix *Z, gsl_matrix *A)
+void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A, const gsl_matrix *dA,
+                  gsl_matrix *dZ)
 {
-    for (size_t i = 0; i < Z->size1; i++)
-        leaky_row(slope, Z->data + i * Z->tda, A->data + i * A->tda, Z->size2);
+    rows_job job = {.kind = kind, .Z = Z, .A = A, .dA = dA, .out = dZ};
+    team_range(Z->size1, min_rows(Z), act_backward_rows, &job);
 }
 
-SIMD_CLONES void leaky_relu_backward(double slope, const gsl_matrix *Z, const gsl_matrix *dA, gsl_matrix *dZ)
+static SIMD_CLONES void leaky_forward_rows(void *arg, size_t from, size_t to)
 {
-    for (size_t i = 0; i < Z->size1; i++)
-        leaky_row_backward(slope, Z->data + i * Z->tda, dA->data + i * dA->tda,
+    const rows_job *job = arg;
+    const gsl_matrix *Z = job->Z;
+    gsl_matrix *A = job->out;
+    for (size_t i = from; i < to; i++)
+        leaky_row(job->slope, Z->data + i * Z->tda, A->data + i * A->tda, Z->size2);
+}
+
+void leaky_relu_forward(double slope, const gsl_matrix *Z, gsl_matrix *A)
+{
+    rows_job job = {.slope = slope, .Z = Z, .out = A};
+    team_range(Z->size1, min_rows(Z), leaky_forward_rows, &job);
+}
+
+static SIMD_CLONES void leaky_backward_rows(void *arg, size_t from, size_t to)
+{
+    const rows_job *job = arg;
+    const gsl_matrix *Z = job->Z, *dA = job->dA;
+    gsl_matrix *dZ = job->out;
+    for (size_t i = from; i < to; i++)
+        leaky_row_backward(job->slope, Z->data + i * Z->tda, dA->data + i * dA->tda,
                            dZ->data + i * dZ->tda, Z->size2);
+}
+
+void leaky_relu_backward(double slope, const gsl_matrix *Z, const gsl_matrix *dA, gsl_matrix *dZ)
+{
+    rows_job job = {.slope = slope, .Z = Z, .dA = dA, .out = dZ};
+    team_range(Z->size1, min_rows(Z), leaky_backward_rows, &job);
 }
 
 void softmax_forward(const gsl_matrix *Z, gsl_matrix *S)

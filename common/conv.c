@@ -355,20 +355,69 @@ static int bad_shapes(const conv *L, int transposed, const char *who,
  * weight gradient sums over all windows of all images, because every window
  * used the same W.
  * ------------------------------------------------------------------------- */
+/* A team of two threads (common/team.h) shares a batch's images where they
+ * are independent: the forward pass, and the input gradient. Each thread has
+ * its own im2col buffer, the second half of `work` when it holds two (seqnet
+ * allocates conv_work_size() for each thread); the weight gradient sums over
+ * the images in their order, so it stays one loop (its products are shared). */
+typedef struct image_job {
+    const conv *L;
+    windows g;
+    const gsl_matrix *X, *dY;
+    gsl_matrix *Y, *dX;
+    double *col[2];          /* this thread's buffer: col[0], the helper's: col[1] */
+} image_job;
+
+static image_job image_job_new(const conv *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *Y,
+                               gsl_matrix *dX, gsl_vector *work)
+{
+    const size_t one = conv_work_size(L);
+    image_job J = {L, conv_windows(L), X, dY, Y, dX, {work->data, work->data}};
+    if (work->size >= 2 * one)
+        J.col[1] = work->data + one;
+    return J;
+}
+
+/* the images the team may share: all, or none without a second buffer */
+static size_t shared_images(const image_job *J, size_t n)
+{
+    return J->col[1] != J->col[0] ? 1 : n + 1;
+}
+
+static void conv_forward_images(void *arg, size_t from, size_t to)
+{
+    const image_job *J = arg;
+    const conv *L = J->L;
+    size_t Ckk = L->in_c * L->k * L->k, P = L->out_h * L->out_w;
+    gsl_matrix_view col = gsl_matrix_view_array(J->col[from != 0], Ckk, P);  /* (C k^2, P) */
+    for (size_t i = from; i < to; i++) {
+        gsl_matrix_view y = IMAGE(J->Y, i, L->out_c);                   /* (F, P)     */
+        im2col(&J->g, J->X->data + i * J->X->tda, col.matrix.data);     /* col = im2col(x) */
+        /* y = W col:  (F, P) = (F, C k^2) (C k^2, P) */
+        team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix, 0.0, &y.matrix);
+        add_channel_bias(&y.matrix, &L->b.vector);                      /* y += b     */
+    }
+}
+
 void conv_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work)
 {
     if (bad_shapes(L, 0, "conv_forward", X, Y, NULL, work))
         return;
-    windows g = conv_windows(L);
+    image_job J = image_job_new(L, X, NULL, Y, NULL, work);
+    team_range(X->size1, shared_images(&J, X->size1), conv_forward_images, &J);
+}
+
+static void conv_input_gradient_images(void *arg, size_t from, size_t to)
+{
+    const image_job *J = arg;
+    const conv *L = J->L;
     size_t Ckk = L->in_c * L->k * L->k, P = L->out_h * L->out_w;
-    gsl_matrix_view col = gsl_matrix_view_array(work->data, Ckk, P);  /* (C k^2, P) */
-    for (size_t i = 0; i < X->size1; i++) {
-        gsl_matrix_view y = IMAGE(Y, i, L->out_c);                      /* (F, P)     */
-        im2col(&g, X->data + i * X->tda, col.matrix.data);              /* col = im2col(x) */
-        /* y = W col:  (F, P) = (F, C k^2) (C k^2, P) */
-        team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix,
-                       0.0, &y.matrix);
-        add_channel_bias(&y.matrix, &L->b.vector);                      /* y += b     */
+    gsl_matrix_view col = gsl_matrix_view_array(J->col[from != 0], Ckk, P);  /* (C k^2, P) */
+    for (size_t i = from; i < to; i++) {
+        gsl_matrix_const_view dy = CONST_IMAGE(J->dY, i, L->out_c);     /* (F, P)     */
+        /* dcol = W^T dy:  (C k^2, P) = (C k^2, F) (F, P) */
+        team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &dy.matrix, 0.0, &col.matrix);
+        col2im(&J->g, col.matrix.data, J->dX->data + i * J->dX->tda);   /* dx = col2im(dcol) */
     }
 }
 
@@ -384,16 +433,14 @@ void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
         gsl_matrix_const_view dy = CONST_IMAGE(dY, i, L->out_c);        /* (F, P)     */
         im2col(&g, X->data + i * X->tda, col.matrix.data);              /* col = im2col(x) */
         /* dW += dy col^T:  (F, C k^2) = (F, P) (P, C k^2); beta = 1 accumulates */
-        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &dy.matrix, &col.matrix,
-                       1.0, &L->dW.matrix);
+        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &dy.matrix, &col.matrix, 1.0, &L->dW.matrix);
         add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */
-        if (!dX)
-            continue;
-        /* dcol = W^T dy:  (C k^2, P) = (C k^2, F) (F, P), into the same buffer */
-        team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &dy.matrix,
-                       0.0, &col.matrix);
-        col2im(&g, col.matrix.data, dX->data + i * dX->tda);            /* dx = col2im(dcol) */
     }
+    if (!dX)
+        return;
+    /* then dx, image by image (the buffer is free again) */
+    image_job J = image_job_new(L, X, dY, NULL, dX, work);
+    team_range(X->size1, shared_images(&J, X->size1), conv_input_gradient_images, &J);
 }
 
 /* ----------------------------------------------------------------------------
@@ -420,22 +467,28 @@ void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
  * output with its corner at (u s - p, v s - p). Stride s spreads the stamps
  * s pixels apart: that is how the image grows by a factor s.
  * ------------------------------------------------------------------------- */
+static void convt_forward_images(void *arg, size_t from, size_t to)
+{
+    const image_job *J = arg;
+    const conv *L = J->L;
+    size_t Fkk = L->out_c * L->k * L->k, hw = L->in_h * L->in_w;
+    gsl_matrix_view col = gsl_matrix_view_array(J->col[from != 0], Fkk, hw);  /* (F k^2, h w) */
+    for (size_t i = from; i < to; i++) {
+        gsl_matrix_const_view x = CONST_IMAGE(J->X, i, L->in_c);       /* (C, h w)   */
+        gsl_matrix_view y = IMAGE(J->Y, i, L->out_c);                   /* (F, H W)   */
+        /* col = W^T x:  (F k^2, h w) = (F k^2, C) (C, h w) */
+        team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &x.matrix, 0.0, &col.matrix);
+        col2im(&J->g, col.matrix.data, y.matrix.data);                  /* y = col2im(col) */
+        add_channel_bias(&y.matrix, &L->b.vector);                      /* y += b     */
+    }
+}
+
 void convt_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work)
 {
     if (bad_shapes(L, 1, "convt_forward", X, Y, NULL, work))
         return;
-    windows g = conv_windows(L);
-    size_t Fkk = L->out_c * L->k * L->k, hw = L->in_h * L->in_w;
-    gsl_matrix_view col = gsl_matrix_view_array(work->data, Fkk, hw); /* (F k^2, h w) */
-    for (size_t i = 0; i < X->size1; i++) {
-        gsl_matrix_const_view x = CONST_IMAGE(X, i, L->in_c);          /* (C, h w)   */
-        gsl_matrix_view y = IMAGE(Y, i, L->out_c);                      /* (F, H W)   */
-        /* col = W^T x:  (F k^2, h w) = (F k^2, C) (C, h w) */
-        team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &x.matrix,
-                       0.0, &col.matrix);
-        col2im(&g, col.matrix.data, y.matrix.data);                     /* y = col2im(col) */
-        add_channel_bias(&y.matrix, &L->b.vector);                      /* y += b     */
-    }
+    image_job J = image_job_new(L, X, NULL, Y, NULL, work);
+    team_range(X->size1, shared_images(&J, X->size1), convt_forward_images, &J);
 }
 
 void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
@@ -451,14 +504,12 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
         gsl_matrix_const_view dy = CONST_IMAGE(dY, i, L->out_c);        /* (F, H W)   */
         im2col(&g, dy.matrix.data, col.matrix.data);                    /* col = im2col(dy) */
         /* dW += x col^T:  (C, F k^2) = (C, h w) (h w, F k^2); beta = 1 accumulates */
-        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &x.matrix, &col.matrix,
-                       1.0, &L->dW.matrix);
+        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &x.matrix, &col.matrix, 1.0, &L->dW.matrix);
         add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */
         if (!dX)
             continue;
         /* dx = W col:  (C, h w) = (C, F k^2) (F k^2, h w), a convolution of dy */
         gsl_matrix_view dx = IMAGE(dX, i, L->in_c);
-        team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix,
-                       0.0, &dx.matrix);
+        team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix, 0.0, &dx.matrix);
     }
 }

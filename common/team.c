@@ -32,6 +32,9 @@ static atomic_ulong posted, done;
 static atomic_int sleeping, quitting;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+/* set on a thread while it runs its half of a job: a product or loop inside
+ * the job is then computed whole, by that thread (no team within a team) */
+static _Thread_local int in_job;
 
 static inline void relax(void)
 {
@@ -43,6 +46,7 @@ static inline void relax(void)
 static void *helper_main(void *first)
 {
     unsigned long seen = *(const unsigned long *)first;   /* jobs before this helper: not its own */
+    in_job = 1;
     for (;;) {
         unsigned long spins = 0;
         while (atomic_load_explicit(&posted, memory_order_acquire) == seen && !atomic_load(&quitting)) {
@@ -78,7 +82,9 @@ static void run_pair(void (*a)(void *), void *arg_a, void (*b)(void *), void *ar
         pthread_cond_signal(&wake);
         pthread_mutex_unlock(&lock);
     }
+    in_job = 1;
     a(arg_a);
+    in_job = 0;
     while (atomic_load_explicit(&done, memory_order_acquire) != ticket)
         relax();
 }
@@ -150,11 +156,13 @@ void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const 
     const size_t b_k = tb == CblasNoTrans ? B->size1 : B->size2;
     const int fits = a_rows == m && b_cols == n && b_k == k;
     const size_t longer = m >= n ? m : n;
-    if (threads < 2 || !fits || longer < 16 || (double)m * (double)n * (double)k < TEAM_MIN_MACS) {
+    if (threads < 2 || in_job || !fits || longer < 16 || (double)m * (double)n * (double)k < TEAM_MIN_MACS) {
         gsl_blas_dgemm(ta, tb, alpha, A, B, beta, C);    /* whole (and GSL's errors, if any) */
         return;
     }
-    const size_t cut = (longer / 2) & ~(size_t)7;        /* a multiple of 8 */
+    /* a multiple of 8, rounded up: this thread takes the larger half, as the
+     * helper starts its own a little later */
+    const size_t cut = ((longer / 2) + 7) & ~(size_t)7;
     half_product h[2];
     for (int part = 0; part < 2; part++) {
         const size_t from = part ? cut : 0, len = part ? longer - cut : cut;
@@ -190,7 +198,7 @@ static void run_range(void *arg)
 void team_range(size_t n, size_t min_per_thread, team_range_fn work, void *ctx)
 {
     const size_t cut = (n / 2) & ~(size_t)7;
-    if (threads < 2 || cut < min_per_thread || cut == 0) {
+    if (threads < 2 || in_job || cut < min_per_thread || cut == 0) {
         work(ctx, 0, n);
         return;
     }

@@ -128,6 +128,76 @@ static void test_team_adam(void **state)
     gsl_rng_free(r);
 }
 
+/* A convolution and a transposed one, forward and backward, alone and on a
+ * team (each thread its own half of the images and its own im2col buffer):
+ * outputs and input gradients the same to the bit (each image is computed
+ * whole by one thread), weight gradients to the bit where split-exact holds */
+static void check_conv(int transposed, size_t in_c, size_t out_c, size_t side, size_t k, size_t s,
+                       size_t pad)
+{
+    gsl_rng *r = rng_new(11);
+    params *P = params_alloc(conv_size(in_c, out_c, k));
+    conv L;
+    (transposed ? convt_bind : conv_bind)(&L, P, in_c, out_c, side, side, k, s, pad);
+    conv_init_xavier(&L, r);
+    const size_t batch = 20, in_w = in_c * side * side, out_w = L.out_c * L.out_h * L.out_w;
+    gsl_matrix *X = random_matrix(r, batch, in_w), *dY = random_matrix(r, batch, out_w);
+    gsl_matrix *Y[2], *dX[2];
+    gsl_vector *dW[2], *work = gsl_vector_alloc(2 * conv_work_size(&L));
+    for (int t = 0; t < 2; t++) {
+        team_set_threads(t + 1);
+        Y[t] = gsl_matrix_alloc(batch, out_w), dX[t] = gsl_matrix_alloc(batch, in_w);
+        gsl_vector_set_zero(P->grad);
+        (transposed ? convt_forward : conv_forward)(&L, X, Y[t], work);
+        (transposed ? convt_backward : conv_backward)(&L, X, dY, dX[t], work);
+        dW[t] = gsl_vector_alloc(P->grad->size);
+        gsl_vector_memcpy(dW[t], P->grad);
+    }
+    assert_true(gsl_matrix_equal(Y[0], Y[1]));
+    assert_true(gsl_matrix_equal(dX[0], dX[1]));
+    gsl_vector_sub(dW[1], dW[0]);
+    const double worst = fmax(gsl_vector_max(dW[1]), -gsl_vector_min(dW[1]));
+    if (split_is_exact() ? worst != 0.0 : worst > 1e-10)
+        fail_msg("conv%s %zu -> %zu: the team's weight gradient differs by %g", transposed ? "t" : "", in_c,
+                 out_c, worst);
+    team_set_threads(1);
+    for (int t = 0; t < 2; t++)
+        gsl_matrix_free(Y[t]), gsl_matrix_free(dX[t]), gsl_vector_free(dW[t]);
+    gsl_matrix_free(X), gsl_matrix_free(dY), gsl_vector_free(work), params_free(P), gsl_rng_free(r);
+}
+
+static void test_team_conv(void **state)
+{
+    (void)state;
+    check_conv(0, 8, 8, 28, 3, 1, 1);      /* 10's "same" 3x3 convolutions */
+    check_conv(0, 16, 32, 14, 4, 2, 1);    /* a DCGAN discriminator's      */
+    check_conv(1, 32, 16, 7, 4, 2, 1);     /* and generator's              */
+}
+
+/* activations on a team: every entry computed alone, the same bits */
+static void test_team_activations(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(13);
+    gsl_matrix *Z = random_matrix(r, 100, 784), *dA = random_matrix(r, 100, 784);
+    gsl_matrix *A[2], *dZ[2], *L[2], *dL[2];
+    for (int t = 0; t < 2; t++) {
+        team_set_threads(t + 1);
+        A[t] = gsl_matrix_alloc(100, 784), dZ[t] = gsl_matrix_alloc(100, 784);
+        L[t] = gsl_matrix_alloc(100, 784), dL[t] = gsl_matrix_alloc(100, 784);
+        act_forward(ACT_SIGMOID, Z, A[t]);
+        act_backward(ACT_SIGMOID, Z, A[t], dA, dZ[t]);
+        leaky_relu_forward(0.2, Z, L[t]);
+        leaky_relu_backward(0.2, Z, dA, dL[t]);
+    }
+    assert_true(gsl_matrix_equal(A[0], A[1]) && gsl_matrix_equal(dZ[0], dZ[1]));
+    assert_true(gsl_matrix_equal(L[0], L[1]) && gsl_matrix_equal(dL[0], dL[1]));
+    team_set_threads(1);
+    for (int t = 0; t < 2; t++)
+        gsl_matrix_free(A[t]), gsl_matrix_free(dZ[t]), gsl_matrix_free(L[t]), gsl_matrix_free(dL[t]);
+    gsl_matrix_free(Z), gsl_matrix_free(dA), gsl_rng_free(r);
+}
+
 int main(void)
 {
     openblas_set_num_threads(1);   /* the whole product on one thread, as in every test */
@@ -135,6 +205,8 @@ int main(void)
         cmocka_unit_test(test_team_dgemm),
         cmocka_unit_test(test_team_range),
         cmocka_unit_test(test_team_adam),
+        cmocka_unit_test(test_team_conv),
+        cmocka_unit_test(test_team_activations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
