@@ -214,11 +214,12 @@ static void band_copy(const windows *g, const double *chan, double *row, size_t 
 
 /* col[(c,ky,kx), (oy,ox)] = img[c, oy*s - p + ky, ox*s - p + kx], 0 off the image.
  * img (C, H, W) contiguous; col (C k^2, gh gw) contiguous. */
-SIMD_CLONES static void im2col(const windows *g, const double *img, double *col)
+SIMD_CLONES static void im2col_channels(const windows *g, const double *img, double *col, size_t c_from,
+                                        size_t c_to)
 {
     const long H = (long)g->H, p = (long)g->p, s = (long)g->s;
     const size_t P = g->gh * g->gw, gw = g->gw, step = g->s;
-    for (size_t c = 0; c < g->C; c++)
+    for (size_t c = c_from; c < c_to; c++)
         for (size_t ky = 0; ky < g->k; ky++)
             for (size_t kx = 0; kx < g->k; kx++) {
                 double *row = col + ((c * g->k + ky) * g->k + kx) * P;   /* row (c,ky,kx) */
@@ -248,6 +249,32 @@ SIMD_CLONES static void im2col(const windows *g, const double *img, double *col)
                         out[ox] = 0.0;                                   /* right padding */
                 }
             }
+}
+
+static void im2col(const windows *g, const double *img, double *col)
+{
+    im2col_channels(g, img, col, 0, g->C);
+}
+
+/* The same, its channels (the rows of col they fill) shared by a team of two
+ * threads (common/team.h): where the image's products are shared anyway, in
+ * the weight gradients' loop. Each row is a copy: the same bits either way. */
+typedef struct im2col_job {
+    const windows *g;
+    const double *img;
+    double *col;
+} im2col_job;
+
+static void im2col_part(void *arg, size_t from, size_t to)
+{
+    const im2col_job *J = arg;
+    im2col_channels(J->g, J->img, J->col, from, to);
+}
+
+static void im2col_shared(const windows *g, const double *img, double *col)
+{
+    im2col_job J = {g, img, col};
+    team_range(g->C, 1, im2col_part, &J);
 }
 
 /* img = 0, then img[c, oy*s - p + ky, ox*s - p + kx] += col[(c,ky,kx), (oy,ox)]
@@ -431,7 +458,7 @@ void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
     gsl_matrix_view col = gsl_matrix_view_array(work->data, Ckk, P);  /* (C k^2, P) */
     for (size_t i = 0; i < X->size1; i++) {
         gsl_matrix_const_view dy = CONST_IMAGE(dY, i, L->out_c);        /* (F, P)     */
-        im2col(&g, X->data + i * X->tda, col.matrix.data);              /* col = im2col(x) */
+        im2col_shared(&g, X->data + i * X->tda, col.matrix.data);       /* col = im2col(x) */
         /* dW += dy col^T:  (F, C k^2) = (F, P) (P, C k^2); beta = 1 accumulates */
         team_dgemm(CblasNoTrans, CblasTrans, 1.0, &dy.matrix, &col.matrix, 1.0, &L->dW.matrix);
         add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */
@@ -502,7 +529,7 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
     for (size_t i = 0; i < X->size1; i++) {
         gsl_matrix_const_view x = CONST_IMAGE(X, i, L->in_c);          /* (C, h w)   */
         gsl_matrix_const_view dy = CONST_IMAGE(dY, i, L->out_c);        /* (F, H W)   */
-        im2col(&g, dy.matrix.data, col.matrix.data);                    /* col = im2col(dy) */
+        im2col_shared(&g, dy.matrix.data, col.matrix.data);             /* col = im2col(dy) */
         /* dW += x col^T:  (C, F k^2) = (C, h w) (h w, F k^2); beta = 1 accumulates */
         team_dgemm(CblasNoTrans, CblasTrans, 1.0, &x.matrix, &col.matrix, 1.0, &L->dW.matrix);
         add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */

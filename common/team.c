@@ -197,7 +197,7 @@ static void run_range(void *arg)
 
 void team_range(size_t n, size_t min_per_thread, team_range_fn work, void *ctx)
 {
-    const size_t cut = (n / 2) & ~(size_t)7;
+    const size_t cut = n >= 16 ? (n / 2) & ~(size_t)7 : n / 2;   /* short ranges: any cut */
     if (threads < 2 || in_job || cut < min_per_thread || cut == 0) {
         work(ctx, 0, n);
         return;

@@ -45,7 +45,8 @@ void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const 
                 const gsl_matrix *B, double beta, gsl_matrix *C);
 
 /* Run work(ctx, from, to) over [0, n): on a team, [0, cut) here and [cut, n)
- * on the helper, the cut a multiple of 8 and at least min_per_thread; alone
+ * on the helper, the cut a multiple of 8 (for n >= 16; else n / 2) and at
+ * least min_per_thread; alone
  * (or n too small), work(ctx, 0, n). So from == 0 is this thread's half. A
  * product or loop that work() asks of the team is computed whole, on the
  * thread that asks. */
