@@ -411,12 +411,21 @@ static size_t shared_images(const image_job *J, size_t n)
     return J->col[1] != J->col[0] ? 1 : n + 1;
 }
 
+/* the im2col buffer of the thread whose images start at `from`: (C k^2, P)
+ * for a convolution, (F k^2, h w) for a transposed one */
+static gsl_matrix_view thread_col(const image_job *J, size_t from)
+{
+    const conv *L = J->L;
+    const size_t k2 = L->k * L->k;
+    return L->transposed ? gsl_matrix_view_array(J->col[from != 0], L->out_c * k2, L->in_h * L->in_w)
+                         : gsl_matrix_view_array(J->col[from != 0], L->in_c * k2, L->out_h * L->out_w);
+}
+
 static void conv_forward_images(void *arg, size_t from, size_t to)
 {
     const image_job *J = arg;
     const conv *L = J->L;
-    size_t Ckk = L->in_c * L->k * L->k, P = L->out_h * L->out_w;
-    gsl_matrix_view col = gsl_matrix_view_array(J->col[from != 0], Ckk, P);  /* (C k^2, P) */
+    gsl_matrix_view col = thread_col(J, from);
     for (size_t i = from; i < to; i++) {
         gsl_matrix_view y = IMAGE(J->Y, i, L->out_c);                   /* (F, P)     */
         im2col(&J->g, J->X->data + i * J->X->tda, col.matrix.data);     /* col = im2col(x) */
@@ -438,8 +447,7 @@ static void conv_input_gradient_images(void *arg, size_t from, size_t to)
 {
     const image_job *J = arg;
     const conv *L = J->L;
-    size_t Ckk = L->in_c * L->k * L->k, P = L->out_h * L->out_w;
-    gsl_matrix_view col = gsl_matrix_view_array(J->col[from != 0], Ckk, P);  /* (C k^2, P) */
+    gsl_matrix_view col = thread_col(J, from);
     for (size_t i = from; i < to; i++) {
         gsl_matrix_const_view dy = CONST_IMAGE(J->dY, i, L->out_c);     /* (F, P)     */
         /* dcol = W^T dy:  (C k^2, P) = (C k^2, F) (F, P) */
@@ -498,8 +506,7 @@ static void convt_forward_images(void *arg, size_t from, size_t to)
 {
     const image_job *J = arg;
     const conv *L = J->L;
-    size_t Fkk = L->out_c * L->k * L->k, hw = L->in_h * L->in_w;
-    gsl_matrix_view col = gsl_matrix_view_array(J->col[from != 0], Fkk, hw);  /* (F k^2, h w) */
+    gsl_matrix_view col = thread_col(J, from);
     for (size_t i = from; i < to; i++) {
         gsl_matrix_const_view x = CONST_IMAGE(J->X, i, L->in_c);       /* (C, h w)   */
         gsl_matrix_view y = IMAGE(J->Y, i, L->out_c);                   /* (F, H W)   */

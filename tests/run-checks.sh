@@ -7,7 +7,8 @@
 #   clang     every C file compiles warning-free with clang too (gcc builds the rest)
 #   blas      the chapters are linked against OpenBLAS
 #   judge     the digit judge's accuracy on the 10 000 test digits is at least 0.985
-#   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff)
+#   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff);
+#             09-11 again at OPENBLAS_NUM_THREADS=2 (the team, common/team.h)
 #   figures   every .gp of a --quick run renders to PNG without a word from gnuplot
 #   shape     every chapter file reads as one lesson (tests/lesson-shape.sh:
 #             at most 900 lines, the lesson two thirds, main at most 50 lines)
@@ -151,6 +152,26 @@ if want golden; then
         else
             numdiff $tol "$g" "$tmp/quick-$c.out" > "$tmp/diff" 2>&1; bad "golden $c" "$tmp/diff"
         fi
+    done
+    # the team of two threads (common/team.h) in the chapters that lean on it
+    # most: the same run at OPENBLAS_NUM_THREADS=2, to the byte where OpenBLAS's
+    # kernels split a product exactly (bench/split-exact), else to the golden
+    # tolerance
+    for c in $chapters; do
+        case "$c" in 09-*|10-*|11-*) ;; *) continue ;; esac
+        quick "$c" || continue
+        if ! OPENBLAS_NUM_THREADS=2 bin/$c --quick --seed 1 --quiet --out "$tmp/team-$c" > "$tmp/team-$c.out" 2> "$tmp/err"; then
+            bad "golden $c at 2 threads (the run failed)" "$tmp/err"; continue
+        fi
+        case "${OPENBLAS_CORETYPE:-}" in
+            Haswell|Zen|SandyBridge)
+                if cmp -s "$tmp/quick-$c.out" "$tmp/team-$c.out"; then ok "golden $c at 2 threads: the same bytes as at 1 ($OPENBLAS_CORETYPE kernels)"
+                else diff "$tmp/quick-$c.out" "$tmp/team-$c.out" > "$tmp/diff" 2>&1; bad "golden $c at 2 threads: the same bytes as at 1" "$tmp/diff"; fi ;;
+            *)
+                tol=$NUMDIFF_TOL; [ -f tests/golden/$c.tol ] && tol=$(cat tests/golden/$c.tol)
+                if numdiff -q $tol "tests/golden/$c.out" "$tmp/team-$c.out" > /dev/null 2>&1; then ok "golden $c at 2 threads (${OPENBLAS_CORETYPE:-default} kernels: within the golden tolerance)"
+                else numdiff $tol "tests/golden/$c.out" "$tmp/team-$c.out" > "$tmp/diff" 2>&1; bad "golden $c at 2 threads" "$tmp/diff"; fi ;;
+        esac
     done
 fi
 
