@@ -67,7 +67,7 @@ MNIST_PLAIN  := $(patsubst %.gz,%,$(wildcard datasets/mnist/*-ubyte.gz))
 .PHONY: judge goals
 # (the figure data of a chapter are kept when only its pictures are remade)
 .PRECIOUS: figures/%/.data build/gen/%/figures.c
-.PHONY: all check check-run figures bench bench-iter deps deps-ok golden sanitize valgrind docs datasets clean
+.PHONY: all check check-run figures bench bench-iter deps deps-ok golden sanitize valgrind tsan docs datasets clean
 .PHONY: exercise-bin diff-exercise golden-solutions
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
@@ -188,6 +188,10 @@ golden: $(BINS) $(MNIST_PLAIN)
 
 valgrind: $(BINS) $(TESTS) $(MNIST_PLAIN)
 	@sh tests/run-valgrind.sh $(CHAPTERS)
+
+# the team of two threads under ThreadSanitizer (not in make check: a minute to build)
+tsan: $(BINS) $(MNIST_PLAIN) build/judge/mnist.judge
+	@sh tests/run-tsan.sh
 
 # ---- figures ------------------------------------------------------------------
 # Two steps, so that restyling a figure never retrains: the data depend on the
