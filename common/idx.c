@@ -285,28 +285,6 @@ void image_set_free(image_set *s)
     free(s);
 }
 
-void image_set_filter(image_set *s, const unsigned char *keep, size_t n_keep)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        int wanted = 0;
-        for (size_t k = 0; k < n_keep; k++)
-            wanted |= s->labels[i] == keep[k];
-        if (!wanted)
-            continue;
-        if (kept != i) {
-            gsl_vector_view to = gsl_matrix_row(s->images, kept);
-            gsl_vector_view from = gsl_matrix_row(s->images, i);
-            gsl_vector_memcpy(&to.vector, &from.vector);
-            s->labels[kept] = s->labels[i];
-        }
-        kept++;
-    }
-    /* shrink the row count; the storage stays (freed with the set) */
-    s->images->size1 = kept;
-    s->n = kept;
-}
-
 image_set image_set_head(const image_set *s, size_t n)
 {
     image_set head = *s;

@@ -48,9 +48,6 @@ image_set *mnist_load_classes(const char *dir, const char *prefix, const unsigne
                               size_t n_keep);
 void image_set_free(image_set *s);
 
-/* Keep only the images whose label is in keep[0..n_keep-1] (in place). */
-void image_set_filter(image_set *s, const unsigned char *keep, size_t n_keep);
-
 /* The first n images of s (all of them if s has fewer): a view that shares
  * s's storage, nothing to free. Its images matrix still has every row of s,
  * so read the first .n rows only. */

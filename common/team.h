@@ -30,7 +30,8 @@
 #include <gsl/gsl_matrix.h>
 
 /* Read OPENBLAS_NUM_THREADS: two or more starts the team (and puts OpenBLAS
- * on one thread per call). Called once, by cli_parse_or_exit. */
+ * on one thread per call). Called once, by cli_parse_or_exit (and by the
+ * benchmarks, bench/iter-common.h). */
 void team_start_from_env(void);
 
 /* Start (threads 2) or stop (threads 1) the team by hand: tests and benches. */

@@ -42,12 +42,11 @@
  * ones 94 %: README.) X = plain digits of the first 30 000 training images,
  * Y = dilated digits of the other 30 000, so no pair exists in training.
  * ------------------------------------------------------------------------- */
-static double max2(double a, double b) { return a > b ? a : b; }   /* pixels: never NaN */
 static void dilate(const double *x, double *y)           /* one image, T(x)  */
 {
-    for (int p = 0, r = 0, c = 0; p < IMG; p++, r = p / SIDE, c = p % SIDE)
-        y[p] = max2(max2(x[p], max2(r > 0 ? x[p - SIDE] : 0, r < SIDE - 1 ? x[p + SIDE] : 0)),
-                    max2(c > 0 ? x[p - 1] : 0, c < SIDE - 1 ? x[p + 1] : 0));
+    for (int p = 0, r = 0, c = 0; p < IMG; p++, r = p / SIDE, c = p % SIDE)   /* GSL_MAX: no libm call */
+        y[p] = GSL_MAX(GSL_MAX(x[p], GSL_MAX(r > 0 ? x[p - SIDE] : 0, r < SIDE - 1 ? x[p + SIDE] : 0)),
+                       GSL_MAX(c > 0 ? x[p - 1] : 0, c < SIDE - 1 ? x[p + 1] : 0));
 }
 
 static const double TOY_W[3] = {0.6, 0.3, 0.1}, TOY_C[3][2] = {{-1.2, -0.6}, {1.2, -0.6}, {0.0, 1.2}}, TOY_SD = 0.35;
