@@ -104,6 +104,11 @@ size_t conv_work_size(const conv *L)
     return L->in_c * L->k * L->k * L->out_h * L->out_w;
 }
 
+gsl_vector *conv_work_alloc(size_t doubles)
+{
+    return gsl_vector_alloc(doubles * (size_t)team_threads());
+}
+
 /* ----------------------------------------------------------------------------
  * 2. im2col: a convolution is one matrix product in disguise
  *
@@ -212,69 +217,48 @@ static void band_copy(const windows *g, const double *chan, double *row, size_t 
     memset(row + oy_hi * W, 0, (size_t)((H - oy_hi) * W) * sizeof *row);   /* bottom padding */
 }
 
-/* col[(c,ky,kx), (oy,ox)] = img[c, oy*s - p + ky, ox*s - p + kx], 0 off the image.
- * img (C, H, W) contiguous; col (C k^2, gh gw) contiguous. */
-SIMD_CLONES static void im2col_channels(const windows *g, const double *img, double *col, size_t c_from,
-                                        size_t c_to)
+/* col[(c,ky,kx), (oy,ox)] = img[c, oy*s - p + ky, ox*s - p + kx], 0 off the image,
+ * for the rows r = (c k + ky) k + kx of col in [r_from, r_to): row r goes to
+ * out + (r - r_from) gh gw. img (C, H, W) contiguous; out contiguous. */
+SIMD_CLONES static void im2col_rows(const windows *g, const double *img, double *out_rows, size_t r_from,
+                                    size_t r_to)
 {
     const long H = (long)g->H, p = (long)g->p, s = (long)g->s;
     const size_t P = g->gh * g->gw, gw = g->gw, step = g->s;
-    for (size_t c = c_from; c < c_to; c++)
-        for (size_t ky = 0; ky < g->k; ky++)
-            for (size_t kx = 0; kx < g->k; kx++) {
-                double *row = col + ((c * g->k + ky) * g->k + kx) * P;   /* row (c,ky,kx) */
-                const span in = inside(g, kx);
-                if (step == 1 && gw == g->W && g->gh == g->H && in.lo < in.hi) {
-                    band_copy(g, img + c * g->H * g->W, row, ky, kx, in);
-                    continue;
-                }
-                for (size_t oy = 0; oy < g->gh; oy++) {
-                    double *out = row + oy * gw;
-                    long y = (long)oy * s - p + (long)ky;                /* image row */
-                    if (y < 0 || y >= H) {                               /* padding   */
-                        memset(out, 0, gw * sizeof *out);
-                        continue;
-                    }
-                    for (size_t ox = 0; ox < in.lo; ox++)
-                        out[ox] = 0.0;                                   /* left padding  */
-                    if (in.lo < in.hi) {  /* from: the pixel of column lo, x = lo s - p + kx >= 0 */
-                        const double *from = img + (c * g->H + (size_t)y) * g->W + (in.lo * step + kx - (size_t)p);
-                        if (step == 1)                                   /* a run of the image row */
-                            memcpy(out + in.lo, from, (in.hi - in.lo) * sizeof *out);
-                        else
-                            for (size_t ox = in.lo, x = 0; ox < in.hi; ox++, x += step)
-                                out[ox] = from[x];                       /* x = ox s - p + kx */
-                    }
-                    for (size_t ox = in.hi; ox < gw; ox++)
-                        out[ox] = 0.0;                                   /* right padding */
-                }
+    for (size_t r = r_from; r < r_to; r++) {
+        const size_t c = r / (g->k * g->k), ky = r / g->k % g->k, kx = r % g->k;
+        double *row = out_rows + (r - r_from) * P;               /* row (c,ky,kx) */
+        const span in = inside(g, kx);
+        if (step == 1 && gw == g->W && g->gh == g->H && in.lo < in.hi) {
+            band_copy(g, img + c * g->H * g->W, row, ky, kx, in);
+            continue;
+        }
+        for (size_t oy = 0; oy < g->gh; oy++) {
+            double *out = row + oy * gw;
+            long y = (long)oy * s - p + (long)ky;                /* image row */
+            if (y < 0 || y >= H) {                               /* padding   */
+                memset(out, 0, gw * sizeof *out);
+                continue;
             }
+            for (size_t ox = 0; ox < in.lo; ox++)
+                out[ox] = 0.0;                                   /* left padding  */
+            if (in.lo < in.hi) {  /* from: the pixel of column lo, x = lo s - p + kx >= 0 */
+                const double *from = img + (c * g->H + (size_t)y) * g->W + (in.lo * step + kx - (size_t)p);
+                if (step == 1)                                   /* a run of the image row */
+                    memcpy(out + in.lo, from, (in.hi - in.lo) * sizeof *out);
+                else
+                    for (size_t ox = in.lo, x = 0; ox < in.hi; ox++, x += step)
+                        out[ox] = from[x];                       /* x = ox s - p + kx */
+            }
+            for (size_t ox = in.hi; ox < gw; ox++)
+                out[ox] = 0.0;                                   /* right padding */
+        }
+    }
 }
 
 static void im2col(const windows *g, const double *img, double *col)
 {
-    im2col_channels(g, img, col, 0, g->C);
-}
-
-/* The same, its channels (the rows of col they fill) shared by a team of two
- * threads (common/team.h): where the image's products are shared anyway, in
- * the weight gradients' loop. Each row is a copy: the same bits either way. */
-typedef struct im2col_job {
-    const windows *g;
-    const double *img;
-    double *col;
-} im2col_job;
-
-static void im2col_part(void *arg, size_t from, size_t to)
-{
-    const im2col_job *J = arg;
-    im2col_channels(J->g, J->img, J->col, from, to);
-}
-
-static void im2col_shared(const windows *g, const double *img, double *col)
-{
-    im2col_job J = {g, img, col};
-    team_range(g->C, 1, im2col_part, &J);
+    im2col_rows(g, img, col, 0, g->C * g->k * g->k);
 }
 
 /* img = 0, then img[c, oy*s - p + ky, ox*s - p + kx] += col[(c,ky,kx), (oy,ox)]
@@ -405,34 +389,38 @@ static image_job image_job_new(const conv *L, const gsl_matrix *X, const gsl_mat
     return J;
 }
 
-/* the images the team may share: all, or none without a second buffer */
-static size_t shared_images(const image_job *J, size_t n)
-{
-    return J->col[1] != J->col[0] ? 1 : n + 1;
-}
-
-/* the im2col buffer of the thread whose images start at `from`: (C k^2, P)
- * for a convolution, (F k^2, h w) for a transposed one */
-static gsl_matrix_view thread_col(const image_job *J, size_t from)
+/* the im2col buffer of `thread` (0 or 1): (C k^2, P) for a convolution,
+ * (F k^2, h w) for a transposed one. Without a second buffer the team is
+ * not asked (see image_loop), so thread is always 0 then. */
+static gsl_matrix_view thread_col(const image_job *J, int thread)
 {
     const conv *L = J->L;
     const size_t k2 = L->k * L->k;
-    return L->transposed ? gsl_matrix_view_array(J->col[from != 0], L->out_c * k2, L->in_h * L->in_w)
-                         : gsl_matrix_view_array(J->col[from != 0], L->in_c * k2, L->out_h * L->out_w);
+    return L->transposed ? gsl_matrix_view_array(J->col[thread], L->out_c * k2, L->in_h * L->in_w)
+                         : gsl_matrix_view_array(J->col[thread], L->in_c * k2, L->out_h * L->out_w);
 }
 
-static void conv_forward_images(void *arg, size_t from, size_t to)
+/* every image of the batch through one(J, i, thread): shared by the team when
+ * each thread has a buffer of its own, else one after the other */
+static void image_loop(image_job *J, size_t n, team_each_fn one)
+{
+    if (J->col[1] != J->col[0])
+        team_each(n, one, J);
+    else
+        for (size_t i = 0; i < n; i++)
+            one(J, i, 0);
+}
+
+static void conv_forward_image(void *arg, size_t i, int thread)
 {
     const image_job *J = arg;
     const conv *L = J->L;
-    gsl_matrix_view col = thread_col(J, from);
-    for (size_t i = from; i < to; i++) {
-        gsl_matrix_view y = IMAGE(J->Y, i, L->out_c);                   /* (F, P)     */
-        im2col(&J->g, J->X->data + i * J->X->tda, col.matrix.data);     /* col = im2col(x) */
-        /* y = W col:  (F, P) = (F, C k^2) (C k^2, P) */
-        team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix, 0.0, &y.matrix);
-        add_channel_bias(&y.matrix, &L->b.vector);                      /* y += b     */
-    }
+    gsl_matrix_view col = thread_col(J, thread);
+    gsl_matrix_view y = IMAGE(J->Y, i, L->out_c);                       /* (F, P)     */
+    im2col(&J->g, J->X->data + i * J->X->tda, col.matrix.data);         /* col = im2col(x) */
+    /* y = W col:  (F, P) = (F, C k^2) (C k^2, P) */
+    team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix, 0.0, &y.matrix);
+    add_channel_bias(&y.matrix, &L->b.vector);                          /* y += b     */
 }
 
 void conv_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work)
@@ -440,20 +428,84 @@ void conv_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector 
     if (bad_shapes(L, 0, "conv_forward", X, Y, NULL, work))
         return;
     image_job J = image_job_new(L, X, NULL, Y, NULL, work);
-    team_range(X->size1, shared_images(&J, X->size1), conv_forward_images, &J);
+    image_loop(&J, X->size1, conv_forward_image);
 }
 
-static void conv_input_gradient_images(void *arg, size_t from, size_t to)
+static void conv_input_gradient_image(void *arg, size_t i, int thread)
 {
     const image_job *J = arg;
     const conv *L = J->L;
-    gsl_matrix_view col = thread_col(J, from);
-    for (size_t i = from; i < to; i++) {
-        gsl_matrix_const_view dy = CONST_IMAGE(J->dY, i, L->out_c);     /* (F, P)     */
-        /* dcol = W^T dy:  (C k^2, P) = (C k^2, F) (F, P) */
-        team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &dy.matrix, 0.0, &col.matrix);
-        col2im(&J->g, col.matrix.data, J->dX->data + i * J->dX->tda);   /* dx = col2im(dcol) */
+    gsl_matrix_view col = thread_col(J, thread);
+    gsl_matrix_const_view dy = CONST_IMAGE(J->dY, i, L->out_c);         /* (F, P)     */
+    /* dcol = W^T dy:  (C k^2, P) = (C k^2, F) (F, P) */
+    team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &dy.matrix, 0.0, &col.matrix);
+    col2im(&J->g, col.matrix.data, J->dX->data + i * J->dX->tda);       /* dx = col2im(dcol) */
+}
+
+/* The weight gradient sums over the images in their order: a team cannot
+ * give half the images to each thread without changing how the sums round.
+ * It splits the COLUMNS of dW instead, i.e. the rows r = (c,ky,kx) of col:
+ * each thread runs through every image, builds only its rows of col (in its
+ * own buffer) and adds only its columns of dW,
+ *
+ *     dW[:, r0:r1] += a col[r0:r1, :]^T      for image after image,
+ *
+ * with a = dy and col = im2col(x) for a convolution, a = x and col = im2col(dy)
+ * for a transposed one (section 4). Every entry of dW gets the same products,
+ * added in the same order, as from one thread. Thread 0 also adds db; and
+ * when it holds ALL of col (one thread), the transposed convolution's
+ * dx = W col as well, while col is at hand. */
+typedef struct gradient_job {
+    conv *L;
+    windows g;
+    const gsl_matrix *A, *S;     /* dW += a_i im2col(s_i)^T for each image i */
+    size_t a_channels;           /* a_i read as (a_channels, pixels)         */
+    const gsl_matrix *dY;
+    gsl_matrix *dX;              /* transposed convolution only: dx = W col   */
+    int dx_done;
+    double *col[2];
+} gradient_job;
+
+static void weight_gradient_columns(void *arg, size_t from, size_t to)
+{
+    gradient_job *J = arg;
+    conv *L = J->L;
+    const int thread = from != 0, whole = from == 0 && to == L->dW.matrix.size2;
+    gsl_matrix_view col = gsl_matrix_view_array(J->col[thread], to - from, J->g.gh * J->g.gw);
+    gsl_matrix_view dW = gsl_matrix_submatrix(&L->dW.matrix, 0, from, L->dW.matrix.size1, to - from);
+    for (size_t i = 0; i < J->A->size1; i++) {
+        gsl_matrix_const_view a = CONST_IMAGE(J->A, i, J->a_channels);
+        im2col_rows(&J->g, J->S->data + i * J->S->tda, col.matrix.data, from, to);
+        /* dW[:, from:to] += a col^T; beta = 1 accumulates */
+        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &a.matrix, &col.matrix, 1.0, &dW.matrix);
+        if (thread != 0)
+            continue;
+        gsl_matrix_const_view dy = CONST_IMAGE(J->dY, i, L->out_c);
+        add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */
+        if (J->dX && whole) {
+            /* dx = W col:  (C, h w) = (C, F k^2) (F k^2, h w), a convolution of dy */
+            gsl_matrix_view dx = IMAGE(J->dX, i, L->in_c);
+            team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix, 0.0, &dx.matrix);
+            J->dx_done = 1;
+        }
     }
+}
+
+/* dW += sum_i a_i im2col(s_i)^T and db += sum_i dy_i 1; shared by columns
+ * when each thread has a buffer (cuts at a multiple of 8 columns, as in
+ * team_dgemm). Returns whether dX was computed too. */
+static int weight_gradients(conv *L, const gsl_matrix *A, size_t a_channels, const gsl_matrix *S,
+                            const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work)
+{
+    const size_t one = conv_work_size(L), columns = L->dW.matrix.size2;
+    gradient_job J = {L, conv_windows(L), A, S, a_channels, dY, dX, 0, {work->data, work->data}};
+    if (work->size >= 2 * one) {
+        J.col[1] = work->data + one;
+        team_range(columns, 8, weight_gradient_columns, &J);
+    } else {
+        weight_gradient_columns(&J, 0, columns);
+    }
+    return J.dx_done;
 }
 
 void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
@@ -461,21 +513,13 @@ void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
 {
     if (bad_shapes(L, 0, "conv_backward", X, dY, dX, work))
         return;
-    windows g = conv_windows(L);
-    size_t Ckk = L->in_c * L->k * L->k, P = L->out_h * L->out_w;
-    gsl_matrix_view col = gsl_matrix_view_array(work->data, Ckk, P);  /* (C k^2, P) */
-    for (size_t i = 0; i < X->size1; i++) {
-        gsl_matrix_const_view dy = CONST_IMAGE(dY, i, L->out_c);        /* (F, P)     */
-        im2col_shared(&g, X->data + i * X->tda, col.matrix.data);       /* col = im2col(x) */
-        /* dW += dy col^T:  (F, C k^2) = (F, P) (P, C k^2); beta = 1 accumulates */
-        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &dy.matrix, &col.matrix, 1.0, &L->dW.matrix);
-        add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */
-    }
+    /* dW += dy col^T:  (F, C k^2) = (F, P) (P, C k^2), col = im2col(x); db += dy 1 */
+    weight_gradients(L, dY, L->out_c, X, dY, NULL, work);
     if (!dX)
         return;
-    /* then dx, image by image (the buffer is free again) */
+    /* then dx, image by image (the buffers are free again) */
     image_job J = image_job_new(L, X, dY, NULL, dX, work);
-    team_range(X->size1, shared_images(&J, X->size1), conv_input_gradient_images, &J);
+    image_loop(&J, X->size1, conv_input_gradient_image);
 }
 
 /* ----------------------------------------------------------------------------
@@ -502,19 +546,17 @@ void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
  * output with its corner at (u s - p, v s - p). Stride s spreads the stamps
  * s pixels apart: that is how the image grows by a factor s.
  * ------------------------------------------------------------------------- */
-static void convt_forward_images(void *arg, size_t from, size_t to)
+static void convt_forward_image(void *arg, size_t i, int thread)
 {
     const image_job *J = arg;
     const conv *L = J->L;
-    gsl_matrix_view col = thread_col(J, from);
-    for (size_t i = from; i < to; i++) {
-        gsl_matrix_const_view x = CONST_IMAGE(J->X, i, L->in_c);       /* (C, h w)   */
-        gsl_matrix_view y = IMAGE(J->Y, i, L->out_c);                   /* (F, H W)   */
-        /* col = W^T x:  (F k^2, h w) = (F k^2, C) (C, h w) */
-        team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &x.matrix, 0.0, &col.matrix);
-        col2im(&J->g, col.matrix.data, y.matrix.data);                  /* y = col2im(col) */
-        add_channel_bias(&y.matrix, &L->b.vector);                      /* y += b     */
-    }
+    gsl_matrix_view col = thread_col(J, thread);
+    gsl_matrix_const_view x = CONST_IMAGE(J->X, i, L->in_c);           /* (C, h w)   */
+    gsl_matrix_view y = IMAGE(J->Y, i, L->out_c);                       /* (F, H W)   */
+    /* col = W^T x:  (F k^2, h w) = (F k^2, C) (C, h w) */
+    team_dgemm(CblasTrans, CblasNoTrans, 1.0, &L->W.matrix, &x.matrix, 0.0, &col.matrix);
+    col2im(&J->g, col.matrix.data, y.matrix.data);                      /* y = col2im(col) */
+    add_channel_bias(&y.matrix, &L->b.vector);                          /* y += b     */
 }
 
 void convt_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work)
@@ -522,7 +564,20 @@ void convt_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector
     if (bad_shapes(L, 1, "convt_forward", X, Y, NULL, work))
         return;
     image_job J = image_job_new(L, X, NULL, Y, NULL, work);
-    team_range(X->size1, shared_images(&J, X->size1), convt_forward_images, &J);
+    image_loop(&J, X->size1, convt_forward_image);
+}
+
+/* dx = W im2col(dy), image by image, when the weight gradients' loop was
+ * shared and so did not hold all of col */
+static void convt_input_gradient_image(void *arg, size_t i, int thread)
+{
+    const image_job *J = arg;
+    const conv *L = J->L;
+    gsl_matrix_view col = thread_col(J, thread);
+    im2col(&J->g, J->dY->data + i * J->dY->tda, col.matrix.data);     /* col = im2col(dy) */
+    gsl_matrix_view dx = IMAGE(J->dX, i, L->in_c);
+    /* dx = W col:  (C, h w) = (C, F k^2) (F k^2, h w) */
+    team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix, 0.0, &dx.matrix);
 }
 
 void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
@@ -530,20 +585,10 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
 {
     if (bad_shapes(L, 1, "convt_backward", X, dY, dX, work))
         return;
-    windows g = conv_windows(L);
-    size_t Fkk = L->out_c * L->k * L->k, hw = L->in_h * L->in_w;
-    gsl_matrix_view col = gsl_matrix_view_array(work->data, Fkk, hw); /* (F k^2, h w) */
-    for (size_t i = 0; i < X->size1; i++) {
-        gsl_matrix_const_view x = CONST_IMAGE(X, i, L->in_c);          /* (C, h w)   */
-        gsl_matrix_const_view dy = CONST_IMAGE(dY, i, L->out_c);        /* (F, H W)   */
-        im2col_shared(&g, dy.matrix.data, col.matrix.data);             /* col = im2col(dy) */
-        /* dW += x col^T:  (C, F k^2) = (C, h w) (h w, F k^2); beta = 1 accumulates */
-        team_dgemm(CblasNoTrans, CblasTrans, 1.0, &x.matrix, &col.matrix, 1.0, &L->dW.matrix);
-        add_channel_sums(&L->db.vector, &dy.matrix);                    /* db += dy 1 */
-        if (!dX)
-            continue;
-        /* dx = W col:  (C, h w) = (C, F k^2) (F k^2, h w), a convolution of dy */
-        gsl_matrix_view dx = IMAGE(dX, i, L->in_c);
-        team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, &L->W.matrix, &col.matrix, 0.0, &dx.matrix);
-    }
+    /* dW += x col^T:  (C, F k^2) = (C, h w) (h w, F k^2), col = im2col(dy); db += dy 1;
+     * and dx = W col in the same loop when one thread holds all of col */
+    if (weight_gradients(L, X, L->in_c, dY, dY, dX, work) || !dX)
+        return;
+    image_job J = image_job_new(L, X, dY, NULL, dX, work);
+    image_loop(&J, X->size1, convt_input_gradient_image);
 }

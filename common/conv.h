@@ -62,7 +62,7 @@
  *
  * Workspace. Forward and backward allocate nothing: they need one scratch
  * buffer of conv_work_size(L) doubles, which the caller allocates once with
- * gsl_vector_alloc(conv_work_size(&L)) and passes to every call. Layers used
+ * conv_work_alloc(conv_work_size(&L)) and passes to every call. Layers used
  * one after the other may share one buffer as large as the largest of theirs.
  * Its size does not depend on the batch: images are processed one at a time,
  * each through one matrix product (gsl_blas_dgemm, i.e. OpenBLAS).
@@ -122,6 +122,11 @@ void conv_init_he(conv *L, gsl_rng *r);
 /* Doubles of workspace forward and backward need: (channels of the image
  * side) * k^2 * (pixels of the other side), i.e. one image's im2col matrix. */
 size_t conv_work_size(const conv *L);
+
+/* The scratch buffer to pass: `doubles` (the largest conv_work_size() of the
+ * layers that share it) for each thread of the team (common/team.h), so that
+ * with two threads each builds its own im2col matrices. */
+gsl_vector *conv_work_alloc(size_t doubles);
 
 /* Convolution.  X (n, in_c*in_h*in_w) -> Y (n, out_c*out_h*out_w).
  * Y must not alias X; X and Y may be views (rows apart by tda). */

@@ -1,6 +1,5 @@
 /* seqnet.c -- see seqnet.h. */
 #include "seqnet.h"
-#include "team.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -58,7 +57,7 @@ seqnet *seqnet_new(size_t c, size_t h, size_t w, const seq_spec *s, size_t n, si
     }
     N->in_width = c * h * w;
     N->out_width = shape[n][0] * shape[n][1] * shape[n][2];
-    N->work = gsl_vector_alloc(work * (size_t)team_threads());   /* an im2col buffer per thread (conv.c) */
+    N->work = conv_work_alloc(work);                 /* an im2col buffer per thread */
     N->opt = optim_adam(N->P, lr, beta1, 0.999);
     return N;
 }

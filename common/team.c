@@ -205,3 +205,38 @@ void team_range(size_t n, size_t min_per_thread, team_range_fn work, void *ctx)
     half_range h[2] = {{work, ctx, 0, cut}, {work, ctx, cut, n}};
     run_pair(run_range, &h[0], run_range, &h[1]);
 }
+
+/* ---- items taken in turn ---------------------------------------------------- */
+typedef struct items {
+    team_each_fn work;
+    void *ctx;
+    size_t n;
+    atomic_size_t next;        /* the first item nobody has taken yet */
+} items;
+
+static void take_items(items *it, int thread)
+{
+    for (size_t i; (i = atomic_fetch_add_explicit(&it->next, 1, memory_order_relaxed)) < it->n;)
+        it->work(it->ctx, i, thread);
+}
+
+static void take_here(void *arg)
+{
+    take_items(arg, 0);
+}
+
+static void take_on_helper(void *arg)
+{
+    take_items(arg, 1);
+}
+
+void team_each(size_t n, team_each_fn work, void *ctx)
+{
+    if (threads < 2 || in_job || n < 2) {
+        for (size_t i = 0; i < n; i++)
+            work(ctx, i, 0);
+        return;
+    }
+    items it = {work, ctx, n, 0};
+    run_pair(take_here, &it, take_on_helper, &it);
+}

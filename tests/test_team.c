@@ -4,7 +4,7 @@
  * along rows and along columns, beta 0 and 1, near the size where sharing
  * starts. With the kernels bench/split-exact clears (Haswell, Zen,
  * SandyBridge), to the bit; with others, to rounding. A shared loop must visit
- * every index once, and Adam's step on a team must be the step on one thread,
+ * every index once (and team_each every item), and Adam's step on a team must be the step on one thread,
  * to the bit (each number is updated alone). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -95,6 +95,31 @@ static void test_team_range(void **state)
     team_set_threads(1);
 }
 
+static void count_item(void *ctx, size_t i, int thread)
+{
+    unsigned char *visits = ctx;
+    assert_true(thread == 0 || (thread == 1 && team_threads() == 2));
+    visits[i]++;
+}
+
+static void test_team_each(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 2, 3, 32, 1000};
+    for (int t = 1; t <= 2; t++) {
+        team_set_threads(t);
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            unsigned char *visits = calloc(sizes[s] + 1, 1);
+            team_each(sizes[s], count_item, visits);
+            for (size_t i = 0; i < sizes[s]; i++)
+                if (visits[i] != 1)
+                    fail_msg("team_each(%zu), %d thread(s): item %zu taken %d times", sizes[s], t, i, visits[i]);
+            free(visits);
+        }
+    }
+    team_set_threads(1);
+}
+
 /* 20 Adam steps of 100 003 parameters, one thread against the team */
 static void test_team_adam(void **state)
 {
@@ -129,11 +154,13 @@ static void test_team_adam(void **state)
 }
 
 /* A convolution and a transposed one, forward and backward, alone and on a
- * team (each thread its own half of the images and its own im2col buffer):
- * outputs and input gradients the same to the bit (each image is computed
- * whole by one thread), weight gradients to the bit where split-exact holds */
-static void check_conv(int transposed, size_t in_c, size_t out_c, size_t side, size_t k, size_t s,
-                       size_t pad)
+ * team (the threads taking images in turn, each with its own im2col buffer,
+ * and splitting the weight gradient's columns; or, with a one-thread buffer,
+ * sharing only the products): outputs and input gradients the same to the
+ * bit (each image is computed whole by one thread), weight gradients to the
+ * bit where split-exact holds */
+static void check_conv_buffers(int transposed, size_t in_c, size_t out_c, size_t side, size_t k, size_t s,
+                               size_t pad, size_t buffers)
 {
     gsl_rng *r = rng_new(11);
     params *P = params_alloc(conv_size(in_c, out_c, k));
@@ -143,7 +170,7 @@ static void check_conv(int transposed, size_t in_c, size_t out_c, size_t side, s
     const size_t batch = 20, in_w = in_c * side * side, out_w = L.out_c * L.out_h * L.out_w;
     gsl_matrix *X = random_matrix(r, batch, in_w), *dY = random_matrix(r, batch, out_w);
     gsl_matrix *Y[2], *dX[2];
-    gsl_vector *dW[2], *work = gsl_vector_alloc(2 * conv_work_size(&L));
+    gsl_vector *dW[2], *work = gsl_vector_alloc(buffers * conv_work_size(&L));
     for (int t = 0; t < 2; t++) {
         team_set_threads(t + 1);
         Y[t] = gsl_matrix_alloc(batch, out_w), dX[t] = gsl_matrix_alloc(batch, in_w);
@@ -166,12 +193,20 @@ static void check_conv(int transposed, size_t in_c, size_t out_c, size_t side, s
     gsl_matrix_free(X), gsl_matrix_free(dY), gsl_vector_free(work), params_free(P), gsl_rng_free(r);
 }
 
+static void check_conv(int transposed, size_t in_c, size_t out_c, size_t side, size_t k, size_t s, size_t pad)
+{
+    for (size_t buffers = 1; buffers <= 2; buffers++)
+        check_conv_buffers(transposed, in_c, out_c, side, k, s, pad, buffers);
+}
+
 static void test_team_conv(void **state)
 {
     (void)state;
-    check_conv(0, 8, 8, 28, 3, 1, 1);      /* 10's "same" 3x3 convolutions */
-    check_conv(0, 16, 32, 14, 4, 2, 1);    /* a DCGAN discriminator's      */
-    check_conv(1, 32, 16, 7, 4, 2, 1);     /* and generator's              */
+    check_conv(0, 8, 8, 28, 3, 1, 1);      /* 10's "same" 3x3 convolutions     */
+    check_conv(0, 1, 8, 28, 3, 1, 1);      /* 9 columns of dW: not split       */
+    check_conv(0, 16, 32, 14, 4, 2, 1);    /* a DCGAN discriminator's          */
+    check_conv(1, 32, 16, 7, 4, 2, 1);     /* and generator's (dx on its own)  */
+    check_conv(1, 8, 1, 14, 4, 2, 1);      /* 16 columns, cut at 8             */
 }
 
 /* activations on a team: every entry computed alone, the same bits */
@@ -204,6 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_team_dgemm),
         cmocka_unit_test(test_team_range),
+        cmocka_unit_test(test_team_each),
         cmocka_unit_test(test_team_adam),
         cmocka_unit_test(test_team_conv),
         cmocka_unit_test(test_team_activations),

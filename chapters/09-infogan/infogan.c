@@ -116,7 +116,7 @@ static infogan *infogan_new(const ig_config *cfg, const image_set *data, unsigne
     for (size_t k = 0; k < sizeof w / sizeof w[0]; k++)
         ws_add(m->ws, &b[k]->v, w[k]), ws_add(m->ws, &b[k]->d, w[k]);
     ws_add(m->ws, &m->real, IMG);
-    m->work = gsl_vector_alloc(16 * (F * 49 > 196 ? F * 49 : 196));  /* im2col: g3, d2 | g4, d1 */
+    m->work = conv_work_alloc(16 * (F * 49 > 196 ? F * 49 : 196));   /* im2col: g3, d2 | g4, d1 */
     return m;
 }
 
