@@ -10,6 +10,7 @@
 
 #include "guard.h"
 #include "simd.h"
+#include "team.h"
 
 size_t batchnorm_size(size_t channels)
 {
@@ -58,13 +59,31 @@ static int bad_shape(const batchnorm *L, const gsl_matrix *A, const gsl_matrix *
     return 0;
 }
 
-SIMD_CLONES void batchnorm_forward(batchnorm *L, const gsl_matrix *X, gsl_matrix *Y, bn_mode mode)
+/* Every channel is normalised on its own: a team of two threads (common/team.h)
+ * takes half the channels each, with the same bits as one thread. */
+typedef struct channels_job {
+    batchnorm *L;
+    const gsl_matrix *X, *dY;
+    gsl_matrix *Y, *dX;
+    bn_mode mode;
+} channels_job;
+
+/* at least this many channels for each thread: a few thousand numbers */
+static size_t min_channels(const batchnorm *L, size_t n)
 {
-    if (bad_shape(L, X, Y))
-        return;
+    return 8192 / (n * L->pixels + 1) + 1;
+}
+
+SIMD_CLONES static void forward_channels(void *arg, size_t from, size_t to)
+{
+    const channels_job *J = arg;
+    batchnorm *L = J->L;
+    const gsl_matrix *X = J->X;
+    gsl_matrix *Y = J->Y;
+    const bn_mode mode = J->mode;
     const size_t n = X->size1, HW = L->pixels;
     const double m = (double)(n * HW);                  /* values per channel */
-    for (size_t c = 0; c < L->channels; c++) {
+    for (size_t c = from; c < to; c++) {
         double mu, inv_std;
         if (mode == BN_TRAIN) {
             /* two passes, mean first: sum (x - mu)^2 does not lose digits the
@@ -104,17 +123,26 @@ SIMD_CLONES void batchnorm_forward(batchnorm *L, const gsl_matrix *X, gsl_matrix
                 y[j] = gamma * ((x[j] - mu) * inv_std) + beta;
         }
     }
+}
+
+void batchnorm_forward(batchnorm *L, const gsl_matrix *X, gsl_matrix *Y, bn_mode mode)
+{
+    if (bad_shape(L, X, Y))
+        return;
+    channels_job J = {L, X, NULL, Y, NULL, mode};
+    team_range(L->channels, min_channels(L, X->size1), forward_channels, &J);
     L->mode = mode;
 }
 
-SIMD_CLONES void batchnorm_backward(batchnorm *L, const gsl_matrix *X, const gsl_matrix *dY,
-                        gsl_matrix *dX)
+SIMD_CLONES static void backward_channels(void *arg, size_t from, size_t to)
 {
-    if (bad_shape(L, X, dY) || (dX && bad_shape(L, X, dX)))
-        return;
+    const channels_job *J = arg;
+    batchnorm *L = J->L;
+    const gsl_matrix *X = J->X, *dY = J->dY;
+    gsl_matrix *dX = J->dX;
     const size_t n = X->size1, HW = L->pixels;
     const double m = (double)(n * HW);
-    for (size_t c = 0; c < L->channels; c++) {
+    for (size_t c = from; c < to; c++) {
         double mu = gsl_vector_get(L->mean, c), inv_std = gsl_vector_get(L->inv_std, c);
         /* the two sums of the formula: sum dy and sum dy xhat */
         double sum_dy = 0.0, sum_dy_xhat = 0.0;
@@ -146,4 +174,12 @@ SIMD_CLONES void batchnorm_backward(batchnorm *L, const gsl_matrix *X, const gsl
             }
         }
     }
+}
+
+void batchnorm_backward(batchnorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX)
+{
+    if (bad_shape(L, X, dY) || (dX && bad_shape(L, X, dX)))
+        return;
+    channels_job J = {L, X, dY, NULL, dX, L->mode};
+    team_range(L->channels, min_channels(L, X->size1), backward_channels, &J);
 }

@@ -3,7 +3,13 @@
  * One sample at a time: its row, read as a (C, P) matrix (feature c at
  * position p is row[c * P + p]), is normalised column by column. The loops
  * run over c outside and p inside, so that every pass reads the row in
- * memory order; the P statistics of a sample live in four scratch vectors. */
+ * memory order; the P statistics of a sample live in four scratch vectors.
+ *
+ * Samples are independent, so a team of two threads (common/team.h) takes
+ * them in turn, each with its own scratch. Only dg and db are sums over the
+ * samples, and their order decides how they round: the backward pass stores
+ * each sample's 2C sums (for LAYERNORM_CHUNK samples at a time) and adds
+ * them into dg and db afterwards, sample after sample, as one thread would. */
 #include "layernorm.h"
 
 #include <gsl/gsl_errno.h>
@@ -12,6 +18,14 @@
 
 #include "guard.h"
 #include "simd.h"
+#include "team.h"
+
+/* Where the second thread's scratch starts: past P, and a cache line (8
+ * doubles) further, so that the two threads never write the same line. */
+static size_t scratch_stride(size_t positions)
+{
+    return ((positions + 7) & ~(size_t)7) + 8;
+}
 
 size_t layernorm_size(size_t features)
 {
@@ -33,10 +47,11 @@ layernorm *layernorm_new(params *P, size_t features, size_t positions)
     L->db = gsl_vector_view_array(P->grad->data + at + features, features);
     gsl_vector_set_all(&L->g.vector, 1.0);
     gsl_vector_set_zero(&L->b.vector);
-    L->mean = gsl_vector_calloc(positions);
-    L->inv_std = gsl_vector_calloc(positions);
-    L->s1 = gsl_vector_calloc(positions);
-    L->s2 = gsl_vector_calloc(positions);
+    L->mean = gsl_vector_calloc(2 * scratch_stride(positions));
+    L->inv_std = gsl_vector_calloc(2 * scratch_stride(positions));
+    L->s1 = gsl_vector_calloc(2 * scratch_stride(positions));
+    L->s2 = gsl_vector_calloc(2 * scratch_stride(positions));
+    L->sums = gsl_vector_calloc(LAYERNORM_CHUNK * 2 * features);
     return L;
 }
 
@@ -48,6 +63,7 @@ void layernorm_free(layernorm *L)
     gsl_vector_free(L->inv_std);
     gsl_vector_free(L->s1);
     gsl_vector_free(L->s2);
+    gsl_vector_free(L->sums);
     free(L);
 }
 
@@ -58,12 +74,23 @@ static int bad_shape(const layernorm *L, const gsl_matrix *A, const gsl_matrix *
     return 0;
 }
 
+/* One thread's scratch: the P statistics of the sample it works on. */
+typedef struct scratch {
+    double *mu, *inv, *s1, *s2;
+} scratch;
+
+static scratch thread_scratch(const layernorm *L, int thread)
+{
+    const size_t at = (size_t)thread * scratch_stride(L->positions);
+    return (scratch){L->mean->data + at, L->inv_std->data + at, L->s1->data + at, L->s2->data + at};
+}
+
 /* mean[p] and inv_std[p] = 1 / sqrt(var[p] + eps) of one sample's row x;
  * two passes, the mean first (as batchnorm.c) */
-SIMD_CLONES static void row_stats(layernorm *L, const double *x)
+SIMD_CLONES static void row_stats(const layernorm *L, const double *x, scratch t)
 {
     const size_t C = L->features, P = L->positions;
-    double *mu = L->mean->data, *inv = L->inv_std->data, *ss = L->s1->data;
+    double *mu = t.mu, *inv = t.inv, *ss = t.s1;
     for (size_t p = 0; p < P; p++)
         mu[p] = ss[p] = 0.0;
     for (size_t c = 0; c < C; c++)
@@ -80,61 +107,108 @@ SIMD_CLONES static void row_stats(layernorm *L, const double *x)
         inv[p] = 1.0 / sqrt(ss[p] / (double)C + L->eps);     /* 1 / sqrt(var + eps)     */
 }
 
-SIMD_CLONES void layernorm_forward(layernorm *L, const gsl_matrix *X, gsl_matrix *Y)
+typedef struct rows_job {
+    const layernorm *L;
+    const gsl_matrix *X, *dY;
+    gsl_matrix *Y, *dX;
+    size_t first;                /* backward: the chunk's first sample */
+} rows_job;
+
+/* the samples one after the other, or taken in turn by a team when there
+ * is enough to share (a few thousand numbers) */
+static void each_sample(const layernorm *L, size_t n, team_each_fn one, rows_job *J)
 {
-    if (bad_shape(L, X, Y))
-        return;
+    if ((double)n * (double)(L->features * L->positions) >= 8192.0)
+        team_each(n, one, J);
+    else
+        for (size_t i = 0; i < n; i++)
+            one(J, i, 0);
+}
+
+SIMD_CLONES static void forward_sample(void *arg, size_t i, int thread)
+{
+    const rows_job *J = arg;
+    const layernorm *L = J->L;
     const size_t C = L->features, P = L->positions;
     const double *g = L->g.vector.data, *b = L->b.vector.data;
     const size_t gs = L->g.vector.stride, bs = L->b.vector.stride;
-    for (size_t i = 0; i < X->size1; i++) {
-        const double *x = X->data + i * X->tda;
-        double *y = Y->data + i * Y->tda;
-        row_stats(L, x);
-        const double *mu = L->mean->data, *inv = L->inv_std->data;
-        for (size_t c = 0; c < C; c++)                       /* y = g xhat + b          */
-            for (size_t p = 0; p < P; p++)
-                y[c * P + p] = g[c * gs] * ((x[c * P + p] - mu[p]) * inv[p]) + b[c * bs];
-    }
+    const double *x = J->X->data + i * J->X->tda;
+    double *y = J->Y->data + i * J->Y->tda;
+    const scratch t = thread_scratch(L, thread);
+    row_stats(L, x, t);
+    const double *mu = t.mu, *inv = t.inv;
+    for (size_t c = 0; c < C; c++)                           /* y = g xhat + b          */
+        for (size_t p = 0; p < P; p++)
+            y[c * P + p] = g[c * gs] * ((x[c * P + p] - mu[p]) * inv[p]) + b[c * bs];
 }
 
-SIMD_CLONES void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
+void layernorm_forward(layernorm *L, const gsl_matrix *X, gsl_matrix *Y)
+{
+    if (bad_shape(L, X, Y))
+        return;
+    rows_job J = {L, X, NULL, Y, NULL, 0};
+    each_sample(L, X->size1, forward_sample, &J);
+}
+
+/* Sample J->first + i: its sums of dy and of dy xhat over the positions,
+ * feature by feature, into row i of L->sums (C of each), and its dx. */
+SIMD_CLONES static void backward_sample(void *arg, size_t i, int thread)
+{
+    const rows_job *J = arg;
+    const layernorm *L = J->L;
+    const size_t C = L->features, P = L->positions, row = J->first + i;
+    const double *g = L->g.vector.data;
+    const size_t gs = L->g.vector.stride;
+    const double *x = J->X->data + row * J->X->tda, *dy = J->dY->data + row * J->dY->tda;
+    double *sums = L->sums->data + i * 2 * C;                /* sum dy | sum dy xhat    */
+    const scratch t = thread_scratch(L, thread);
+    row_stats(L, x, t);                       /* the forward pass's mu and 1/sd again */
+    const double *mu = t.mu, *inv = t.inv;
+    double *s1 = t.s1, *s2 = t.s2;
+    for (size_t p = 0; p < P; p++)
+        s1[p] = s2[p] = 0.0;
+    for (size_t c = 0; c < C; c++) {
+        double sum_dy = 0.0, sum_dy_xhat = 0.0;
+        for (size_t p = 0; p < P; p++) {
+            const double xhat = (x[c * P + p] - mu[p]) * inv[p], d = dy[c * P + p];
+            s1[p] += g[c * gs] * d;                            /* sum_c dxhat         */
+            s2[p] += g[c * gs] * d * xhat;                     /* sum_c dxhat xhat    */
+            sum_dy += d;
+            sum_dy_xhat += d * xhat;
+        }
+        sums[c] = sum_dy;
+        sums[C + c] = sum_dy_xhat;
+    }
+    if (!J->dX)
+        return;
+    double *dx = J->dX->data + row * J->dX->tda;
+    for (size_t c = 0; c < C; c++)
+        for (size_t p = 0; p < P; p++) {
+            const double xhat = (x[c * P + p] - mu[p]) * inv[p];
+            /* dx = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / sqrt(var + eps) */
+            dx[c * P + p] = inv[p] * (g[c * gs] * dy[c * P + p] - s1[p] / (double)C
+                                      - xhat * (s2[p] / (double)C));
+        }
+}
+
+void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
                         gsl_matrix *dX)
 {
     if (bad_shape(L, X, dY) || (dX && bad_shape(L, X, dX)))
         return;
-    const size_t C = L->features, P = L->positions;
-    const double *g = L->g.vector.data;
+    const size_t C = L->features;
     double *dg = L->dg.vector.data, *db = L->db.vector.data;
-    const size_t gs = L->g.vector.stride, dgs = L->dg.vector.stride, dbs = L->db.vector.stride;
-    for (size_t i = 0; i < X->size1; i++) {
-        const double *x = X->data + i * X->tda, *dy = dY->data + i * dY->tda;
-        row_stats(L, x);                      /* the forward pass's mu and 1/sd again */
-        const double *mu = L->mean->data, *inv = L->inv_std->data;
-        double *s1 = L->s1->data, *s2 = L->s2->data;
-        for (size_t p = 0; p < P; p++)
-            s1[p] = s2[p] = 0.0;
-        for (size_t c = 0; c < C; c++) {
-            double sum_dy = 0.0, sum_dy_xhat = 0.0;
-            for (size_t p = 0; p < P; p++) {
-                const double xhat = (x[c * P + p] - mu[p]) * inv[p], d = dy[c * P + p];
-                s1[p] += g[c * gs] * d;                        /* sum_c dxhat         */
-                s2[p] += g[c * gs] * d * xhat;                 /* sum_c dxhat xhat    */
-                sum_dy += d;
-                sum_dy_xhat += d * xhat;
+    const size_t dgs = L->dg.vector.stride, dbs = L->db.vector.stride;
+    for (size_t first = 0; first < X->size1; first += LAYERNORM_CHUNK) {
+        const size_t n = X->size1 - first < LAYERNORM_CHUNK ? X->size1 - first : LAYERNORM_CHUNK;
+        rows_job J = {L, X, dY, NULL, dX, first};
+        each_sample(L, n, backward_sample, &J);
+        for (size_t i = 0; i < n; i++) {      /* then the sums, in the samples' order */
+            const double *sums = L->sums->data + i * 2 * C;
+            for (size_t c = 0; c < C; c++) {
+                db[c * dbs] += sums[c];                        /* db += sum dy        */
+                dg[c * dgs] += sums[C + c];                    /* dg += sum dy xhat   */
             }
-            db[c * dbs] += sum_dy;                             /* db += sum dy        */
-            dg[c * dgs] += sum_dy_xhat;                        /* dg += sum dy xhat   */
         }
-        if (!dX)
-            continue;
-        double *dx = dX->data + i * dX->tda;
-        for (size_t c = 0; c < C; c++)
-            for (size_t p = 0; p < P; p++) {
-                const double xhat = (x[c * P + p] - mu[p]) * inv[p];
-                /* dx = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / sqrt(var + eps) */
-                dx[c * P + p] = inv[p] * (g[c * gs] * dy[c * P + p] - s1[p] / (double)C
-                                          - xhat * (s2[p] / (double)C));
-            }
     }
 }

@@ -50,9 +50,15 @@ typedef struct layernorm {
     double eps;                  /* added to the variance (LAYERNORM_EPS)     */
     gsl_vector_view g, dg;       /* (C) gain: views into params value / grad  */
     gsl_vector_view b, db;       /* (C) bias: views into params value / grad  */
-    gsl_vector *mean, *inv_std;  /* (P) one sample's statistics (scratch)     */
-    gsl_vector *s1, *s2;         /* (P) backward's two means (scratch)        */
+    gsl_vector *mean, *inv_std;  /* one sample's P statistics, for each of a
+                                    team's two threads (scratch)              */
+    gsl_vector *s1, *s2;         /* backward's two means, the same way        */
+    gsl_vector *sums;            /* (LAYERNORM_CHUNK x 2C) backward: each
+                                    sample's sums for dg and db (scratch)     */
 } layernorm;
+
+/* The backward pass takes the samples this many at a time (see layernorm.c). */
+#define LAYERNORM_CHUNK 64
 
 /* Scalars a layer norm of C features takes from a params block: C gains, C biases. */
 size_t layernorm_size(size_t features);
