@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "team.h"
+
 double loss_mse(const gsl_matrix *P, const gsl_matrix *T, gsl_matrix *dP)
 {
     const double count = (double)(P->size1 * P->size2);
@@ -17,22 +19,52 @@ double loss_mse(const gsl_matrix *P, const gsl_matrix *T, gsl_matrix *dP)
     return sum / count;
 }
 
+/* Binary cross-entropy, LOSS_CHUNK entries at a time: each entry's term (and
+ * its gradient) computed into `terms` by a team of two threads (common/team.h),
+ * half the entries each, then the terms summed here in the entries' order, so
+ * that the sum rounds as one thread's running sum does. One e = e^-|l| serves
+ * both the term and the sigmoid:
+ *     sigmoid(l) = 1 / (1 + e)  for l >= 0,    e / (1 + e)  for l < 0. */
+#define LOSS_CHUNK 4096
+
+typedef struct bce_job {
+    const gsl_matrix *logits, *Y;
+    double label, count;
+    gsl_matrix *dlogits;
+    size_t first;               /* the chunk's first entry, row-major */
+    double *terms;
+} bce_job;
+
+static void bce_terms(void *arg, size_t from, size_t to)
+{
+    const bce_job *J = arg;
+    const size_t d = J->logits->size2;
+    for (size_t k = from; k < to; k++) {
+        const size_t i = (J->first + k) / d, j = (J->first + k) % d;
+        const double l = J->logits->data[i * J->logits->tda + j];
+        const double y = J->Y ? J->Y->data[i * J->Y->tda + j] : J->label;
+        const double e = exp(-fabs(l));
+        J->terms[k] = fmax(l, 0.0) - l * y + log1p(e);           /* max(l, 0) - l y + log(1 + e^-|l|) */
+        if (J->dlogits) {
+            const double p = l >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+            J->dlogits->data[i * J->dlogits->tda + j] = (p - y) / J->count;
+        }
+    }
+}
+
 double loss_bce_logits(const gsl_matrix *logits, const gsl_matrix *Y, double label,
                        gsl_matrix *dlogits)
 {
-    const double count = (double)(logits->size1 * logits->size2);
-    double sum = 0.0;
-    for (size_t i = 0; i < logits->size1; i++)
-        for (size_t j = 0; j < logits->size2; j++) {
-            double l = gsl_matrix_get(logits, i, j);
-            double y = Y ? gsl_matrix_get(Y, i, j) : label;
-            sum += fmax(l, 0.0) - l * y + log1p(exp(-fabs(l)));
-            if (dlogits) {
-                double p = l >= 0.0 ? 1.0 / (1.0 + exp(-l)) : exp(l) / (1.0 + exp(l));
-                gsl_matrix_set(dlogits, i, j, (p - y) / count);
-            }
-        }
-    return sum / count;
+    const size_t entries = logits->size1 * logits->size2;
+    double terms[LOSS_CHUNK], sum = 0.0;
+    bce_job J = {logits, Y, label, (double)entries, dlogits, 0, terms};
+    for (J.first = 0; J.first < entries; J.first += LOSS_CHUNK) {
+        const size_t n = entries - J.first < LOSS_CHUNK ? entries - J.first : LOSS_CHUNK;
+        team_range(n, 1024, bce_terms, &J);
+        for (size_t k = 0; k < n; k++)
+            sum += terms[k];
+    }
+    return sum / J.count;
 }
 
 double loss_softmax_xent(const gsl_matrix *Z, const gsl_matrix *Y, gsl_matrix *dZ)

@@ -292,6 +292,38 @@ static void test_team_batchnorm(void **state)
     gsl_rng_free(r);
 }
 
+/* binary cross-entropy on a team: the terms computed by both threads, summed
+ * in order by one: the same loss and gradient to the bit, over several
+ * chunks, with targets or one label, and with the gradient written over the logits */
+static void test_team_bce(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(23);
+    gsl_matrix *Z = random_matrix(r, 100, 97), *Y = random_matrix(r, 100, 97);
+    gsl_matrix_scale(Z, 8.0);
+    double loss[2][3];
+    gsl_matrix *dZ[2][3];
+    for (int t = 0; t < 2; t++) {
+        team_set_threads(t + 1);
+        for (int c = 0; c < 3; c++)
+            dZ[t][c] = gsl_matrix_alloc(100, 97);
+        loss[t][0] = loss_bce_logits(Z, Y, 0.0, dZ[t][0]);
+        loss[t][1] = loss_bce_logits(Z, NULL, 0.9, dZ[t][1]);
+        gsl_matrix_memcpy(dZ[t][2], Z);
+        loss[t][2] = loss_bce_logits(dZ[t][2], Y, 0.0, dZ[t][2]);
+    }
+    for (int c = 0; c < 3; c++) {
+        assert_true(loss[0][c] == loss[1][c]);
+        assert_true(gsl_matrix_equal(dZ[0][c], dZ[1][c]));
+    }
+    assert_true(gsl_matrix_equal(dZ[0][0], dZ[0][2]));      /* in place: the same gradient */
+    team_set_threads(1);
+    for (int t = 0; t < 2; t++)
+        for (int c = 0; c < 3; c++)
+            gsl_matrix_free(dZ[t][c]);
+    gsl_matrix_free(Z), gsl_matrix_free(Y), gsl_rng_free(r);
+}
+
 /* activations on a team: every entry computed alone, the same bits */
 static void test_team_activations(void **state)
 {
@@ -328,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_team_activations),
         cmocka_unit_test(test_team_layernorm),
         cmocka_unit_test(test_team_batchnorm),
+        cmocka_unit_test(test_team_bce),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
