@@ -210,17 +210,17 @@ void cli_parse_or_exit(cli *c, int argc, char **argv)
     blas_pick_core(argv);              /* OpenBLAS's fast kernels (blascore.h) */
     guard_install_gsl_handler();
     /* The course's matrices are small: OpenBLAS threads would mostly spin and
-     * compete for the cores. One thread, unless the user asks for more with
-     * OPENBLAS_NUM_THREADS (which OpenBLAS reads itself). */
+     * compete for the cores. One OpenBLAS thread, unless the user asks for
+     * more with OPENBLAS_NUM_THREADS (which OpenBLAS reads itself). */
     if (!getenv("OPENBLAS_NUM_THREADS"))
         openblas_set_num_threads(1);
-    team_start_from_env();             /* two or more asked for: a team of two (team.h) */
     int status = cli_parse(c, argc, argv, stdout, stderr);
     if (status == CLI_HELP)
         exit(0);
     if (status == CLI_ERROR)
         exit(2);
     genlab_quiet = c->quiet;
+    team_start_from_env();             /* two CPUs, or two threads asked for: a team of two (team.h) */
 }
 
 static void print_default(const cli_option *o, FILE *f)

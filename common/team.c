@@ -1,14 +1,18 @@
 /* team.c -- see team.h. */
+#define _GNU_SOURCE                /* sched_getaffinity: the CPUs this process may use */
 #include "team.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "guard.h"
 
 /* From OpenBLAS (we link it as GSL's CBLAS). */
 void openblas_set_num_threads(int num_threads);
+char *openblas_get_corename(void);
 
 /* A product is shared from this many multiply-adds up (about 10 us on one
  * thread): below it, handing half over costs more than it saves. */
@@ -121,10 +125,25 @@ void team_set_threads(int n)
     }
 }
 
+int team_split_is_exact(void)
+{
+    const char *core = openblas_get_corename();
+    return core && (!strcasecmp(core, "haswell") || !strcasecmp(core, "zen") || !strcasecmp(core, "sandybridge"));
+}
+
+/* the CPUs this process may run on (taskset, a container's cpuset), at least 1 */
+static int usable_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 1;
+    return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
+}
+
 void team_start_from_env(void)
 {
     const char *s = getenv("OPENBLAS_NUM_THREADS");
-    if (s && atoi(s) >= 2)
+    if (s ? atoi(s) >= 2 : usable_cpus() >= 2 && team_split_is_exact())
         team_set_threads(2);
 }
 

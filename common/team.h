@@ -18,9 +18,12 @@
  * always). Element-wise loops (Adam's step) are cut the same way and are
  * always exact.
  *
- * The team is on only when the user asks OpenBLAS for two or more threads
- * (OPENBLAS_NUM_THREADS=2): OpenBLAS then runs one thread per call and the
- * team has two. Without it (every test, make figures) nothing changes.
+ * The team is on when the user asks OpenBLAS for two or more threads
+ * (OPENBLAS_NUM_THREADS=2), and by default on a machine with two CPUs or
+ * more whose OpenBLAS kernels split exactly (so that the bits are those of
+ * one thread); OpenBLAS then runs one thread per call and the team has two.
+ * OPENBLAS_NUM_THREADS=1 (every test, make figures with several jobs, make
+ * check) keeps one thread, and nothing changes.
  */
 #ifndef GENLAB_TEAM_H
 #define GENLAB_TEAM_H
@@ -29,10 +32,17 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_matrix.h>
 
-/* Read OPENBLAS_NUM_THREADS: two or more starts the team (and puts OpenBLAS
- * on one thread per call). Called once, by cli_parse_or_exit (and by the
- * benchmarks, bench/iter-common.h). */
+/* Start the team (and put OpenBLAS on one thread per call) when
+ * OPENBLAS_NUM_THREADS is 2 or more; or, when it is not set, when this
+ * process may use two CPUs or more and the split is exact with OpenBLAS's
+ * kernels (team_split_is_exact): then two threads give the same bits as one,
+ * and a run is simply faster. OPENBLAS_NUM_THREADS=1 keeps one thread.
+ * Called once, by cli_parse_or_exit (and by the benchmarks, bench/iter-common.h). */
 void team_start_from_env(void);
+
+/* 1 when OpenBLAS runs kernels whose products cut at a multiple of 8 are
+ * the same to the bit as whole (Haswell, Zen, SandyBridge: bench/split-exact). */
+int team_split_is_exact(void);
 
 /* Start (threads 2) or stop (threads 1) the team by hand: tests and benches. */
 void team_set_threads(int threads);

@@ -15,13 +15,11 @@
 
 #include "genlab.h"
 
-char *openblas_get_corename(void);
 void openblas_set_num_threads(int num_threads);
 
 static int split_is_exact(void)
 {
-    const char *core = openblas_get_corename();
-    return core && (!strcasecmp(core, "haswell") || !strcasecmp(core, "zen") || !strcasecmp(core, "sandybridge"));
+    return team_split_is_exact();
 }
 
 static gsl_matrix *random_matrix(gsl_rng *r, size_t n1, size_t n2)
