@@ -8,7 +8,8 @@
 #   blas      the chapters are linked against OpenBLAS
 #   judge     the digit judge's accuracy on the 10 000 test digits is at least 0.985
 #   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff);
-#             09-11 again at OPENBLAS_NUM_THREADS=2 (the team, common/team.h)
+#             09-11 again at OPENBLAS_NUM_THREADS=2 (the team, common/team.h),
+#             08-11 again without it (the default threads: 1-thread bytes)
 #   figures   every .gp of a --quick run renders to PNG without a word from gnuplot
 #   shape     every chapter file reads as one lesson (tests/lesson-shape.sh:
 #             at most 900 lines, the lesson two thirds, main at most 50 lines)
@@ -172,6 +173,18 @@ if want golden; then
                 if numdiff -q $tol "tests/golden/$c.out" "$tmp/team-$c.out" > /dev/null 2>&1; then ok "golden $c at 2 threads (${OPENBLAS_CORETYPE:-default} kernels: within the golden tolerance)"
                 else numdiff $tol "tests/golden/$c.out" "$tmp/team-$c.out" > "$tmp/diff" 2>&1; bad "golden $c at 2 threads" "$tmp/diff"; fi ;;
         esac
+    done
+    # and without OPENBLAS_NUM_THREADS, as a student runs them: the team is on
+    # by default only where it gives one thread's bits (two usable CPUs and
+    # kernels that split exactly), so the bytes are the 1-thread run's always
+    for c in $chapters; do
+        case "$c" in 08-*|09-*|10-*|11-*) ;; *) continue ;; esac
+        quick "$c" || continue
+        if ! env -u OPENBLAS_NUM_THREADS bin/$c --quick --seed 1 --quiet --out "$tmp/default-$c" > "$tmp/default-$c.out" 2> "$tmp/err"; then
+            bad "golden $c with the default threads (the run failed)" "$tmp/err"; continue
+        fi
+        if cmp -s "$tmp/quick-$c.out" "$tmp/default-$c.out"; then ok "golden $c with the default threads: the same bytes as at 1"
+        else diff "$tmp/quick-$c.out" "$tmp/default-$c.out" > "$tmp/diff" 2>&1; bad "golden $c with the default threads: the same bytes as at 1" "$tmp/diff"; fi
     done
 fi
 
