@@ -180,7 +180,8 @@ fi
         models_of("")
         print ""
         if (nchap) print "wall s: median of " runs " runs of the whole process (bin/NN --quiet, and --quick)" \
-              (starred ? "; * a default run over " long " s, timed once" : "")
+              (starred ? "; * a default run over " long " s, timed once" : "") \
+              "\n  threads as a student gets them (OPENBLAS_NUM_THREADS as in this shell: unset, two where the team is exact)"
         if (nm) {
             print "ms per iter: median (10th percentile) of the iterations timed one by one, after a warm-up;" 
             printf "  iterations:"

@@ -18,6 +18,15 @@
  * always). Element-wise loops (Adam's step) are cut the same way and are
  * always exact.
  *
+ * What must not change is the ORDER of a sum. Independent items (the images
+ * of a convolution, the samples of a layer norm) are taken in turn by
+ * whichever thread is free (team_each), each computed whole by one thread.
+ * Sums over them stay in their order: a convolution's weight gradient is
+ * split by dW's columns, each thread running through every image (conv.c);
+ * layer norm and the cross-entropy store each item's terms and add them up
+ * afterwards on one thread (layernorm.c, loss.c); batch norm splits its
+ * channels, each summed over the batch by one thread (batchnorm.c).
+ *
  * The team is on when the user asks OpenBLAS for two or more threads
  * (OPENBLAS_NUM_THREADS=2), and by default on a machine with two CPUs or
  * more whose OpenBLAS kernels split exactly (so that the bits are those of
