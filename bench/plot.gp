@@ -40,7 +40,7 @@ r_max = STATS_max > r_max ? STATS_max : r_max
 set yrange [0:(r_max > 1 ? 1.15 * r_max : 1.15)]
 set ylabel "genlab GFLOP/s / dgemm's GFLOP/s"
 set key below vertical
-set label 1 "1 = as fast as one big dgemm" at graph 0.98, first 1 right offset 0, 0.6 font ",10" tc rgb c_grey
+set label 1 "- - -  1: as fast as one big dgemm" at graph 0.5, graph 1.04 center font ",10" tc rgb c_grey
 set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb c_grey
 plot dat using ($8 / $9):xtic(1) title "1 thread" lt 1, '' using ($10 / $11) title "2 threads" lt 5
 unset multiplot

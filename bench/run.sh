@@ -207,7 +207,7 @@ if grep -qv '^#' "$tmp/g1" 2> /dev/null && command -v gnuplot > /dev/null; then
              "$(v "$tmp/p32-1" 3) $(v "$tmp/p32-2" 3) $(v "$tmp/g1" 6) $(v "$tmp/g1" 7) $(v "$tmp/g2" 6) $(v "$tmp/g2" 7)"
     done > "$tmp/chart.dat"
     gnuplot -e "dat = '$tmp/chart.dat'; fig_name = '$out/latest'; have_torch = ${torch_version:+1}+0" \
-            -e "subtitle = '$(sed -n 2p "$tmp/table" | sed "s/'//g; s/; load.*//")'" bench/plot.gp 2> "$tmp/gp" && [ ! -s "$tmp/gp" ] ||
+            -e "subtitle = '$(sed -n 2p "$tmp/table" | sed "s/'//g; s/; load.*//; s/_/\\\\_/g")'" bench/plot.gp 2> "$tmp/gp" && [ ! -s "$tmp/gp" ] ||
         { echo "bench: gnuplot:" >&2; cat "$tmp/gp" >&2; status=1; }
 fi
 echo "($out: $stamp.txt, latest.txt, latest.png)"

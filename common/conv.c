@@ -366,11 +366,11 @@ static int bad_shapes(const conv *L, int transposed, const char *who,
  * weight gradient sums over all windows of all images, because every window
  * used the same W.
  * ------------------------------------------------------------------------- */
-/* A team of two threads (common/team.h) shares a batch's images where they
- * are independent: the forward pass, and the input gradient. Each thread has
- * its own im2col buffer, the second half of `work` when it holds two (seqnet
- * allocates conv_work_size() for each thread); the weight gradient sums over
- * the images in their order, so it stays one loop (its products are shared). */
+/* A team of two threads (common/team.h) takes a batch's images in turn where
+ * they are independent: the forward pass, and the input gradient. Each thread
+ * has its own im2col buffer, the second half of `work` when it holds two
+ * (conv_work_alloc); the weight gradient, a sum over the images in their
+ * order, is shared by its columns instead (weight_gradients below). */
 typedef struct image_job {
     const conv *L;
     windows g;

@@ -207,68 +207,39 @@ static void test_team_conv(void **state)
     check_conv(1, 8, 1, 14, 4, 2, 1);      /* 16 columns, cut at 8             */
 }
 
-/* layer norm on a team: samples taken in turn, dg and db summed in the
- * samples' order afterwards: the same bits, over several chunks of samples
- * and with dX written over dY */
-static void test_team_layernorm(void **state)
+/* Layer norm and batch norm on a team (common/norm.h), against one thread:
+ * the same bits for Y, dX (written over dY), the gradients and batch norm's
+ * running averages. Layer norm takes its samples in turn and adds dg and db
+ * afterwards in the samples' order; batch norm gives each thread half the
+ * channels, and is run in evaluation mode too. */
+static void check_norm(gsl_rng *r, int use_batch, size_t n, size_t channels, size_t pixels)
 {
-    (void)state;
-    gsl_rng *r = rng_new(17);
-    const size_t n = 2 * LAYERNORM_CHUNK + 5, C = 8, pixels = 196;
-    gsl_matrix *X = random_matrix(r, n, C * pixels), *dY = random_matrix(r, n, C * pixels);
-    gsl_matrix *gain_bias = random_matrix(r, 1, layernorm_size(C));   /* g and b, not 1 and 0 */
-    gsl_matrix *Y[2], *dX[2];
-    gsl_vector *grad[2];
-    for (int t = 0; t < 2; t++) {
-        team_set_threads(t + 1);
-        params *P = params_alloc(layernorm_size(C));
-        layernorm *L = layernorm_new(P, C, pixels);
-        gsl_vector_view row = gsl_matrix_row(gain_bias, 0);
-        gsl_vector_memcpy(P->value, &row.vector);
-        Y[t] = gsl_matrix_alloc(n, C * pixels), dX[t] = gsl_matrix_alloc(n, C * pixels);
-        gsl_matrix_memcpy(dX[t], dY);
-        layernorm_forward(L, X, Y[t]);
-        layernorm_backward(L, X, dX[t], dX[t]);                 /* dX written over dY */
-        grad[t] = gsl_vector_alloc(P->grad->size);
-        gsl_vector_memcpy(grad[t], P->grad);
-        layernorm_free(L), params_free(P);
-    }
-    assert_true(gsl_matrix_equal(Y[0], Y[1]));
-    assert_true(gsl_matrix_equal(dX[0], dX[1]));
-    assert_true(gsl_vector_equal(grad[0], grad[1]));
-    team_set_threads(1);
-    for (int t = 0; t < 2; t++)
-        gsl_matrix_free(Y[t]), gsl_matrix_free(dX[t]), gsl_vector_free(grad[t]);
-    gsl_matrix_free(X), gsl_matrix_free(dY), gsl_matrix_free(gain_bias), gsl_rng_free(r);
-}
-
-/* batch norm on a team: half the channels each, the same bits, in both
- * modes (with the running averages) and with dX written over dY */
-static void check_batchnorm(gsl_rng *r, size_t n, size_t channels, size_t pixels)
-{
-    gsl_matrix *X = random_matrix(r, n, channels * pixels), *dY = random_matrix(r, n, channels * pixels);
-    gsl_matrix *gain_bias = random_matrix(r, 1, batchnorm_size(channels));
+    const size_t width = channels * pixels;
+    gsl_matrix *X = random_matrix(r, n, width), *dY = random_matrix(r, n, width);
+    gsl_matrix *gain_bias = random_matrix(r, 1, 2 * channels);      /* not 1 and 0 */
     gsl_matrix *Y[2], *dX[2];
     gsl_vector *grad[2], *running[2];
     for (int t = 0; t < 2; t++) {
         team_set_threads(t + 1);
-        params *P = params_alloc(batchnorm_size(channels));
-        batchnorm *L = batchnorm_new(P, channels, pixels);
+        params *P = params_alloc(2 * channels);
+        anynorm N = norm_new(P, channels, pixels, use_batch, LAYERNORM_EPS);
         gsl_vector_view row = gsl_matrix_row(gain_bias, 0);
         gsl_vector_memcpy(P->value, &row.vector);
-        Y[t] = gsl_matrix_alloc(n, channels * pixels), dX[t] = gsl_matrix_alloc(n, channels * pixels);
+        Y[t] = gsl_matrix_alloc(n, width), dX[t] = gsl_matrix_alloc(n, width);
         gsl_matrix_memcpy(dX[t], dY);
-        batchnorm_forward(L, X, Y[t], BN_TRAIN);
-        batchnorm_backward(L, X, dX[t], dX[t]);                 /* dX written over dY */
-        batchnorm_forward(L, X, Y[t], BN_EVAL);                 /* with the running averages */
-        batchnorm_backward(L, X, dX[t], dX[t]);
+        norm_forward(&N, X, Y[t]);
+        norm_backward(&N, X, dX[t], dX[t]);                     /* dX written over dY */
+        running[t] = gsl_vector_calloc(2 * channels);
+        if (N.bn) {                                             /* with the running averages */
+            batchnorm_forward(N.bn, X, Y[t], BN_EVAL);
+            batchnorm_backward(N.bn, X, dX[t], dX[t]);
+            gsl_vector_view mean = gsl_vector_subvector(running[t], 0, channels);
+            gsl_vector_view var = gsl_vector_subvector(running[t], channels, channels);
+            gsl_vector_memcpy(&mean.vector, N.bn->running_mean), gsl_vector_memcpy(&var.vector, N.bn->running_var);
+        }
         grad[t] = gsl_vector_alloc(P->grad->size);
         gsl_vector_memcpy(grad[t], P->grad);
-        running[t] = gsl_vector_alloc(2 * channels);
-        for (size_t c = 0; c < channels; c++)
-            gsl_vector_set(running[t], c, gsl_vector_get(L->running_mean, c)),
-                gsl_vector_set(running[t], channels + c, gsl_vector_get(L->running_var, c));
-        batchnorm_free(L), params_free(P);
+        norm_free(&N), params_free(P);
     }
     assert_true(gsl_matrix_equal(Y[0], Y[1]));
     assert_true(gsl_matrix_equal(dX[0], dX[1]));
@@ -280,13 +251,15 @@ static void check_batchnorm(gsl_rng *r, size_t n, size_t channels, size_t pixels
     gsl_matrix_free(X), gsl_matrix_free(dY), gsl_matrix_free(gain_bias);
 }
 
-static void test_team_batchnorm(void **state)
+static void test_team_norms(void **state)
 {
     (void)state;
-    gsl_rng *r = rng_new(19);
-    check_batchnorm(r, 20, 64, 196);      /* after a convolution */
-    check_batchnorm(r, 64, 1024, 1);      /* after a dense layer */
-    check_batchnorm(r, 3, 17, 5);         /* too small to share  */
+    gsl_rng *r = rng_new(17);
+    check_norm(r, 0, 2 * LAYERNORM_CHUNK + 5, 8, 196);   /* layer norm: three chunks     */
+    check_norm(r, 0, 3, 17, 5);                           /* too small to share           */
+    check_norm(r, 1, 20, 64, 196);                        /* batch norm after a convolution */
+    check_norm(r, 1, 64, 1024, 1);                        /* and after a dense layer      */
+    check_norm(r, 1, 3, 17, 5);
     gsl_rng_free(r);
 }
 
@@ -356,8 +329,7 @@ int main(void)
         cmocka_unit_test(test_team_adam),
         cmocka_unit_test(test_team_conv),
         cmocka_unit_test(test_team_activations),
-        cmocka_unit_test(test_team_layernorm),
-        cmocka_unit_test(test_team_batchnorm),
+        cmocka_unit_test(test_team_norms),
         cmocka_unit_test(test_team_bce),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
