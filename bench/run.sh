@@ -80,10 +80,12 @@ for c in $chapters; do
 done
 
 # ---- 2. per iteration, genlab at 1 and 2 OpenBLAS threads ----------------------
-for t in 1 2; do
-    : > "$tmp/g$t"
-    for b in build/bench/iter-*; do
-        [ -x "$b" ] || continue
+# one program at 1 thread, then the same at 2, then the next: a VM's speed can
+# drift by 20 % in minutes, and a speedup should compare runs close in time
+: > "$tmp/g1"; : > "$tmp/g2"
+for b in build/bench/iter-*; do
+    [ -x "$b" ] || continue
+    for t in 1 2; do
         # shellcheck disable=SC2086
         OPENBLAS_NUM_THREADS=$t "$b" $passon >> "$tmp/g$t" || { echo "bench: $b failed" >&2; status=1; }
     done
