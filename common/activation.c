@@ -39,22 +39,16 @@ static void leaky_row_backward(double s, const double *z, const double *da, doub
 }
 
 /* The loops below walk each row through a plain pointer (rows of a view may
- * be apart by tda >= size2): this is the innermost work of every network. */
-/* The four element-wise passes below work on rows [from, to) of their
- * matrices; a team of two threads (common/team.h) takes half the rows each.
- * Every entry is computed alone: the same bits however the rows are shared. */
+ * be apart by tda >= size2): this is the innermost work of every network.
+ * The four element-wise passes work on rows [from, to) of their matrices; a
+ * team of two threads (common/team.h) takes half the rows each. Every entry
+ * is computed alone: the same bits however the rows are shared. */
 typedef struct rows_job {
     act_kind kind;
     double slope;
     const gsl_matrix *Z, *A, *dA;
     gsl_matrix *out;
 } rows_job;
-
-/* rows per thread worth handing over: about 8 192 entries */
-static size_t min_rows(const gsl_matrix *Z)
-{
-    return Z->size2 >= 8192 ? 1 : 8192 / (Z->size2 ? Z->size2 : 1);
-}
 
 static SIMD_CLONES void act_forward_rows(void *arg, size_t from, size_t to)
 {
@@ -88,7 +82,7 @@ static SIMD_CLONES void act_forward_rows(void *arg, size_t from, size_t to)
 void act_forward(act_kind kind, const gsl_matrix *Z, gsl_matrix *A)
 {
     rows_job job = {.kind = kind, .Z = Z, .out = A};
-    team_range(Z->size1, min_rows(Z), act_forward_rows, &job);
+    team_range(Z->size1, team_min_items(Z->size2), act_forward_rows, &job);
 }
 
 static SIMD_CLONES void act_backward_rows(void *arg, size_t from, size_t to)
@@ -125,7 +119,7 @@ void act_backward(act_kind kind, const gsl_matrix *Z, const gsl_matrix *A, const
                   gsl_matrix *dZ)
 {
     rows_job job = {.kind = kind, .Z = Z, .A = A, .dA = dA, .out = dZ};
-    team_range(Z->size1, min_rows(Z), act_backward_rows, &job);
+    team_range(Z->size1, team_min_items(Z->size2), act_backward_rows, &job);
 }
 
 static SIMD_CLONES void leaky_forward_rows(void *arg, size_t from, size_t to)
@@ -140,7 +134,7 @@ static SIMD_CLONES void leaky_forward_rows(void *arg, size_t from, size_t to)
 void leaky_relu_forward(double slope, const gsl_matrix *Z, gsl_matrix *A)
 {
     rows_job job = {.slope = slope, .Z = Z, .out = A};
-    team_range(Z->size1, min_rows(Z), leaky_forward_rows, &job);
+    team_range(Z->size1, team_min_items(Z->size2), leaky_forward_rows, &job);
 }
 
 static SIMD_CLONES void leaky_backward_rows(void *arg, size_t from, size_t to)
@@ -156,7 +150,7 @@ static SIMD_CLONES void leaky_backward_rows(void *arg, size_t from, size_t to)
 void leaky_relu_backward(double slope, const gsl_matrix *Z, const gsl_matrix *dA, gsl_matrix *dZ)
 {
     rows_job job = {.slope = slope, .Z = Z, .dA = dA, .out = dZ};
-    team_range(Z->size1, min_rows(Z), leaky_backward_rows, &job);
+    team_range(Z->size1, team_min_items(Z->size2), leaky_backward_rows, &job);
 }
 
 void softmax_forward(const gsl_matrix *Z, gsl_matrix *S)

@@ -68,12 +68,6 @@ typedef struct channels_job {
     bn_mode mode;
 } channels_job;
 
-/* at least this many channels for each thread: a few thousand numbers */
-static size_t min_channels(const batchnorm *L, size_t n)
-{
-    return 8192 / (n * L->pixels + 1) + 1;
-}
-
 SIMD_CLONES static void forward_channels(void *arg, size_t from, size_t to)
 {
     const channels_job *J = arg;
@@ -130,7 +124,7 @@ void batchnorm_forward(batchnorm *L, const gsl_matrix *X, gsl_matrix *Y, bn_mode
     if (bad_shape(L, X, Y))
         return;
     channels_job J = {L, X, NULL, Y, NULL, mode};
-    team_range(L->channels, min_channels(L, X->size1), forward_channels, &J);
+    team_range(L->channels, team_min_items(X->size1 * L->pixels), forward_channels, &J);
     L->mode = mode;
 }
 
@@ -181,5 +175,5 @@ void batchnorm_backward(batchnorm *L, const gsl_matrix *X, const gsl_matrix *dY,
     if (bad_shape(L, X, dY) || (dX && bad_shape(L, X, dX)))
         return;
     channels_job J = {L, X, dY, NULL, dX, L->mode};
-    team_range(L->channels, min_channels(L, X->size1), backward_channels, &J);
+    team_range(L->channels, team_min_items(X->size1 * L->pixels), backward_channels, &J);
 }

@@ -405,7 +405,7 @@ static gsl_matrix_view thread_col(const image_job *J, int thread)
 static void image_loop(image_job *J, size_t n, team_each_fn one)
 {
     if (J->col[1] != J->col[0])
-        team_each(n, one, J);
+        team_each(n, 1, one, J);
     else
         for (size_t i = 0; i < n; i++)
             one(J, i, 0);

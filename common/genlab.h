@@ -36,7 +36,7 @@
  *   ink.h        how a digit image leans: its slant                 (09)
  *   layernorm.h  layer normalisation per sample                     (09)
  *   norm.h       layer or batch normalisation, chosen at run time   (09)
- *   team.h       two threads, the same bits: OPENBLAS_NUM_THREADS=2  (bench)
+ *   team.h       two threads for a training step, one thread's bits (bench)
  */
 #ifndef GENLAB_H
 #define GENLAB_H

@@ -114,17 +114,6 @@ typedef struct rows_job {
     size_t first;                /* backward: the chunk's first sample */
 } rows_job;
 
-/* the samples one after the other, or taken in turn by a team when there
- * is enough to share (a few thousand numbers) */
-static void each_sample(const layernorm *L, size_t n, team_each_fn one, rows_job *J)
-{
-    if ((double)n * (double)(L->features * L->positions) >= 8192.0)
-        team_each(n, one, J);
-    else
-        for (size_t i = 0; i < n; i++)
-            one(J, i, 0);
-}
-
 SIMD_CLONES static void forward_sample(void *arg, size_t i, int thread)
 {
     const rows_job *J = arg;
@@ -147,7 +136,7 @@ void layernorm_forward(layernorm *L, const gsl_matrix *X, gsl_matrix *Y)
     if (bad_shape(L, X, Y))
         return;
     rows_job J = {L, X, NULL, Y, NULL, 0};
-    each_sample(L, X->size1, forward_sample, &J);
+    team_each(X->size1, team_min_items(L->features * L->positions), forward_sample, &J);
 }
 
 /* Sample J->first + i: its sums of dy and of dy xhat over the positions,
@@ -202,7 +191,7 @@ void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
     for (size_t first = 0; first < X->size1; first += LAYERNORM_CHUNK) {
         const size_t n = X->size1 - first < LAYERNORM_CHUNK ? X->size1 - first : LAYERNORM_CHUNK;
         rows_job J = {L, X, dY, NULL, dX, first};
-        each_sample(L, n, backward_sample, &J);
+        team_each(n, team_min_items(L->features * L->positions), backward_sample, &J);
         for (size_t i = 0; i < n; i++) {      /* then the sums, in the samples' order */
             const double *sums = L->sums->data + i * 2 * C;
             for (size_t c = 0; c < C; c++) {

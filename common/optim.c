@@ -120,7 +120,7 @@ void optim_step(optimizer *opt)
         job.c1 = 1.0 - pow(opt->beta1, (double)opt->step);
         job.c2 = 1.0 - pow(opt->beta2, (double)opt->step);
     }
-    team_range(opt->P->value->size, 8192, step_range, &job);
+    team_range(opt->P->value->size, team_min_items(1), step_range, &job);
 }
 
 int optim_kind_from_name(const char *name)

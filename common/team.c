@@ -225,6 +225,12 @@ void team_range(size_t n, size_t min_per_thread, team_range_fn work, void *ctx)
     run_pair(run_range, &h[0], run_range, &h[1]);
 }
 
+size_t team_min_items(size_t numbers_per_item)
+{
+    const size_t enough = 8192;
+    return numbers_per_item >= enough ? 1 : enough / (numbers_per_item ? numbers_per_item : 1);
+}
+
 /* ---- items taken in turn ---------------------------------------------------- */
 typedef struct items {
     team_each_fn work;
@@ -249,9 +255,9 @@ static void take_on_helper(void *arg)
     take_items(arg, 1);
 }
 
-void team_each(size_t n, team_each_fn work, void *ctx)
+void team_each(size_t n, size_t min_per_thread, team_each_fn work, void *ctx)
 {
-    if (threads < 2 || in_job || n < 2) {
+    if (threads < 2 || in_job || n < 2 || n / 2 < min_per_thread) {
         for (size_t i = 0; i < n; i++)
             work(ctx, i, 0);
         return;

@@ -73,14 +73,20 @@ void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const 
 typedef void (*team_range_fn)(void *ctx, size_t from, size_t to);
 void team_range(size_t n, size_t min_per_thread, team_range_fn work, void *ctx);
 
+/* The min_per_thread worth a hand-over for items of numbers_per_item numbers
+ * each (rows of a matrix, channels, samples): about 8 192 numbers a thread,
+ * some microseconds of streaming work. At least 1. */
+size_t team_min_items(size_t numbers_per_item);
+
 /* Run work(ctx, i, thread) once for every i in [0, n), for items that do not
  * depend on each other (the images of a batch in a convolution): on a team,
  * each thread takes the next item not yet taken whenever it is free, so a
  * thread that runs slower (the helper, reading what this one just wrote)
  * simply takes fewer. thread is 0 here and 1 on the helper, to pick that
  * thread's scratch buffer. An item is computed the same way on either
- * thread: the same bits, whichever takes it. Alone: i = 0, 1, ..., thread 0. */
+ * thread: the same bits, whichever takes it. Alone, or with fewer than
+ * 2 min_per_thread items: i = 0, 1, ..., thread 0. */
 typedef void (*team_each_fn)(void *ctx, size_t i, int thread);
-void team_each(size_t n, team_each_fn work, void *ctx);
+void team_each(size_t n, size_t min_per_thread, team_each_fn work, void *ctx);
 
 #endif

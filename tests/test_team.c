@@ -100,6 +100,12 @@ static void count_item(void *ctx, size_t i, int thread)
     visits[i]++;
 }
 
+static void note_thread(void *ctx, size_t i, int thread)
+{
+    int *threads_seen = ctx;
+    threads_seen[i] = thread;
+}
+
 static void test_team_each(void **state)
 {
     (void)state;
@@ -108,13 +114,21 @@ static void test_team_each(void **state)
         team_set_threads(t);
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
             unsigned char *visits = calloc(sizes[s] + 1, 1);
-            team_each(sizes[s], count_item, visits);
+            team_each(sizes[s], 1, count_item, visits);
             for (size_t i = 0; i < sizes[s]; i++)
                 if (visits[i] != 1)
                     fail_msg("team_each(%zu), %d thread(s): item %zu taken %d times", sizes[s], t, i, visits[i]);
             free(visits);
         }
     }
+    int seen[32];                         /* fewer than 2 x min_per_thread: all here */
+    team_each(32, 17, note_thread, seen);
+    for (size_t i = 0; i < 32; i++)
+        assert_int_equal(seen[i], 0);
+    assert_int_equal(team_min_items(1), 8192);
+    assert_int_equal(team_min_items(784), 10);
+    assert_int_equal(team_min_items(100000), 1);
+    assert_int_equal(team_min_items(0), 8192);
     team_set_threads(1);
 }
 
