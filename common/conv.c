@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdio.h>
@@ -95,13 +96,21 @@ void conv_init_he(conv *L, gsl_rng *r)
     conv_init_normal(L, r, sqrt(2.0 / fan_in));
 }
 
+static int runs_flipped(const conv *L);
+
 size_t conv_work_size(const conv *L)
 {
     /* conv: im2col of the input, (in_c k^2, out_h out_w);
-     * transposed: im2col of the output, (out_c k^2, in_h in_w) */
+     * transposed: im2col of the output, (out_c k^2, in_h in_w);
+     * a "same" convolution run (partly) as its flipped twin (section 5):
+     * the larger of its two im2col matrices, after the twin's weights and
+     * their gradient (in_c x out_c k^2 each) */
+    const size_t k2 = L->k * L->k;
     if (L->transposed)
-        return L->out_c * L->k * L->k * L->in_h * L->in_w;
-    return L->in_c * L->k * L->k * L->out_h * L->out_w;
+        return L->out_c * k2 * L->in_h * L->in_w;
+    if (runs_flipped(L))
+        return 2 * L->in_c * L->out_c * k2 + GSL_MAX(L->in_c, L->out_c) * k2 * L->out_h * L->out_w;
+    return L->in_c * k2 * L->out_h * L->out_w;
 }
 
 gsl_vector *conv_work_alloc(size_t doubles)
@@ -423,10 +432,17 @@ static void conv_forward_image(void *arg, size_t i, int thread)
     add_channel_bias(&y.matrix, &L->b.vector);                          /* y += b     */
 }
 
+static void twin_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work);
+static void twin_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work);
+
 void conv_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work)
 {
     if (bad_shapes(L, 0, "conv_forward", X, Y, NULL, work))
         return;
+    if (runs_flipped(L) && L->out_c < L->in_c) {     /* fewer outputs than inputs: section 5 */
+        twin_forward(L, X, Y, work);
+        return;
+    }
     image_job J = image_job_new(L, X, NULL, Y, NULL, work);
     image_loop(&J, X->size1, conv_forward_image);
 }
@@ -513,6 +529,10 @@ void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
 {
     if (bad_shapes(L, 0, "conv_backward", X, dY, dX, work))
         return;
+    if (runs_flipped(L)) {                           /* no more outputs than inputs: section 5 */
+        twin_backward(L, X, dY, dX, work);
+        return;
+    }
     /* dW += dy col^T:  (F, C k^2) = (F, P) (P, C k^2), col = im2col(x); db += dy 1 */
     weight_gradients(L, dY, L->out_c, X, dY, NULL, work);
     if (!dX)
@@ -591,4 +611,98 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
         return;
     image_job J = image_job_new(L, X, dY, NULL, dX, work);
     image_loop(&J, X->size1, convt_input_gradient_image);
+}
+
+/* ----------------------------------------------------------------------------
+ * 5. A thin "same" convolution, run as a transposed one
+ *
+ * Every product above is one image's im2col matrix times a small matrix.
+ * When a layer has few channels, the im2col matrix is most of the work: a
+ * convolution 8 -> 1 (chapter 10's last layer) copies each pixel into 72
+ * rows to make ONE output row out of them, and its input gradient multiplies
+ * W^T (72, 1) by dy (1, P), writing 72 rows from one, then adds them back
+ * onto the image with col2im. The copying, not the arithmetic, sets the time.
+ *
+ * A convolution with stride 1 that keeps the image's size (k = 2p + 1: 3 x 3
+ * with padding 1) has a twin: the transposed convolution C -> F, stride 1,
+ * padding p, with the kernel turned by 180 degrees,
+ *
+ *     Wf[c, (f,ky,kx)] = W[f, (c, k-1-ky, k-1-kx)]      (C, F k^2)
+ *
+ * Both compute the same sums: output pixel (y, x) of channel f collects
+ * W[f,c,ky,kx] x[c, y - p + ky, x - p + kx] over c, ky, kx; the twin's stamp
+ * of input pixel (u, v) puts Wf[c, (f,ky',kx')] x[c,u,v] on (u - p + ky',
+ * v - p + kx'), which with ky' = k-1-ky is the same product on the same pixel
+ * (u = y - p + ky). The twin's matrices have F k^2 rows where the
+ * convolution's have C k^2, so each pass takes the road with fewer rows
+ * to copy, counting im2col's road (a product over a long side, C k^2 or
+ * F k^2) as the better one on a tie:
+ *
+ *     pass               convolution's road          twin's road         twin when
+ *     forward            W im2col(x)                 col2im(Wf^T x)      F < C
+ *     input gradient     col2im(W^T dy)              Wf im2col(dy)       F <= C
+ *     weight gradient    dW += dy im2col(x)^T        dWf += x im2col(dy)^T,
+ *                                                    then dW += Wf's turn of dWf   F < C
+ *
+ * The multiply-adds are the same in number (F C k^2 per pixel); only the
+ * order of the additions inside each sum changes, so the results agree to
+ * the last few bits, not to all of them (tests/test_conv.c holds both roads
+ * to the six nested loops). For chapter 10's 8 -> 8 and 8 -> 1 layers this
+ * took a training iteration from about 55 to 35 ms (bench/README.md).
+ * ------------------------------------------------------------------------- */
+static int runs_flipped(const conv *L)
+{
+    return !L->transposed && L->stride == 1 && L->k == 2 * L->pad + 1 && L->out_c <= L->in_c;
+}
+
+/* The twin of L: a transposed convolution C -> F on L's geometry, whose
+ * weight Wf and gradient dWf live at the start of `work`; Wf filled from L's
+ * W. Its biases are L's. *rest: the workspace after them, for im2col. */
+static conv flipped_twin(const conv *L, gsl_vector *work, gsl_vector_view *rest)
+{
+    const size_t k = L->k, C = L->in_c, F = L->out_c, area = C * F * k * k;
+    conv T = *L;
+    T.transposed = 1;
+    T.W = gsl_matrix_view_array(work->data, C, F * k * k);
+    T.dW = gsl_matrix_view_array(work->data + area, C, F * k * k);
+    for (size_t f = 0; f < F; f++)
+        for (size_t c = 0; c < C; c++)
+            for (size_t ky = 0; ky < k; ky++)
+                for (size_t kx = 0; kx < k; kx++)      /* Wf[c, (f,ky,kx)] = W[f, (c,k-1-ky,k-1-kx)] */
+                    gsl_matrix_set(&T.W.matrix, c, (f * k + ky) * k + kx,
+                                   gsl_matrix_get(&L->W.matrix, f, (c * k + k - 1 - ky) * k + k - 1 - kx));
+    *rest = gsl_vector_subvector(work, 2 * area, work->size - 2 * area);
+    return T;
+}
+
+static void twin_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work)
+{
+    gsl_vector_view rest;
+    const conv T = flipped_twin(L, work, &rest);
+    image_job J = image_job_new(&T, X, NULL, Y, NULL, &rest.vector);
+    image_loop(&J, X->size1, convt_forward_image);                     /* y = col2im(Wf^T x) + b */
+}
+
+static void twin_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work)
+{
+    if (L->out_c == L->in_c)                                            /* section 3's road, on */
+        weight_gradients(L, dY, L->out_c, X, dY, NULL, work);          /* all the workspace: before Wf is written */
+    gsl_vector_view rest;
+    conv T = flipped_twin(L, work, &rest);
+    if (L->out_c < L->in_c) {
+        /* dWf = sum_i x_i im2col(dy_i)^T (and db += dy 1), then dW += its turn */
+        gsl_matrix_set_zero(&T.dW.matrix);
+        weight_gradients(&T, X, L->in_c, dY, dY, NULL, &rest.vector);
+        const size_t k = L->k;
+        for (size_t f = 0; f < L->out_c; f++)
+            for (size_t c = 0; c < L->in_c; c++)
+                for (size_t ky = 0; ky < k; ky++)
+                    for (size_t kx = 0; kx < k; kx++)
+                        *gsl_matrix_ptr(&L->dW.matrix, f, (c * k + ky) * k + kx) +=
+                            gsl_matrix_get(&T.dW.matrix, c, (f * k + k - 1 - ky) * k + k - 1 - kx);
+    }
+    if (!dX)
+        return;
+    image_job J = image_job_new(&T, X, dY, NULL, dX, &rest.vector);
+    image_loop(&J, X->size1, convt_input_gradient_image);              /* dx = Wf im2col(dy) */
 }

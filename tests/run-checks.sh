@@ -266,7 +266,8 @@ if want goals; then
         [ -f tests/goals/$c.goals ] || continue
         goal_lines "$c" | while IFS='|' read -r args goal seeds; do
             for seed in $seeds; do
-                echo "$c $seed $tmp/goal-$(echo "$c $args $seed" | cksum | cut -d' ' -f1) $args"
+                # no blank at the end of a line: xargs -L reads it as "continued on the next line"
+                echo "$c $seed $tmp/goal-$(echo "$c $args $seed" | cksum | cut -d' ' -f1)${args:+ $args}"
             done
         done
     done | sort -u > "$tmp/goal-runs"
@@ -288,6 +289,8 @@ if want goals; then
                 if [ ! -f "$d/metrics.txt" ]; then
                     # shellcheck disable=SC2086
                     bin/$c --seed $seed --quiet --out "$d" $args > /dev/null 2> "$tmp/err" || { bad "goal $c seed $seed $args: the run failed" "$tmp/err"; continue; }
+                    # it failed only among the others: their list (goal-runs) or xargs is wrong
+                    bad "goal $c seed $seed${args:+ $args}: the run failed two at a time, not alone"
                 fi
                 got=$(awk -v m="$metric" '$1 == m { print $2 }' "$d/metrics.txt")
                 label="goal $c seed $seed${args:+ $args}: $metric $op $value (got ${got:-nothing})"

@@ -36,11 +36,15 @@ typedef struct geom {
 /* convolutions: strides 1 and 2, paddings 0 and 1, non-square inputs, a
  * stride that does not divide H + 2p - k (the last column is never read),
  * DCGAN's k = 4, a 1 x 1 kernel, and a kernel wider than image and one side's
- * padding together (k 5, W 1, p 2: its last columns see only padding) */
+ * padding together (k 5, W 1, p 2: its last columns see only padding). The
+ * last four are "same" convolutions with no more outputs than inputs, which
+ * conv.c runs (partly) as their flipped twins (its section 5): F < C for a
+ * 3 x 3 and a 5 x 5 kernel and one wider than the image, and F = C */
 static const geom conv_cases[] = {
     {3, 4, 5, 6, 3, 1, 0}, {3, 4, 5, 6, 3, 1, 1}, {3, 4, 5, 6, 3, 2, 0},
     {3, 4, 5, 6, 3, 2, 1}, {2, 3, 6, 5, 4, 2, 1}, {2, 3, 4, 7, 2, 2, 0},
     {4, 2, 5, 6, 1, 1, 0}, {2, 3, 2, 1, 5, 1, 2},
+    {4, 2, 5, 6, 3, 1, 1}, {3, 1, 6, 5, 5, 1, 2}, {4, 1, 2, 1, 5, 1, 2}, {3, 3, 5, 6, 3, 1, 1},
 };
 /* transposed convolutions (H x W is the small input that is grown) */
 static const geom convt_cases[] = {

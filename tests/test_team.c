@@ -215,6 +215,8 @@ static void test_team_conv(void **state)
 {
     (void)state;
     check_conv(0, 8, 8, 28, 3, 1, 1);      /* 10's "same" 3x3 convolutions     */
+    check_conv(0, 8, 1, 28, 3, 1, 1);      /* run as the flipped twin, its dW  */
+    check_conv(0, 16, 8, 14, 3, 1, 1);     /* by 9 and by 72 columns           */
     check_conv(0, 1, 8, 28, 3, 1, 1);      /* 9 columns of dW: not split       */
     check_conv(0, 16, 32, 14, 4, 2, 1);    /* a DCGAN discriminator's          */
     check_conv(1, 32, 16, 7, 4, 2, 1);     /* and generator's (dx on its own)  */
