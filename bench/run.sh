@@ -3,7 +3,7 @@
 #
 #   sh bench/run.sh [--out DIR] [--chapters "NN-name ..." | --chapters none]
 #                   [--runs N] [--quick-only] [--iters N] [--warmup N]
-#                   [--only MODEL] [--dgemm-seconds S] [--no-torch]
+#                   [--only MODEL] [--dgemm-seconds S] [--no-torch] [--rounds N]
 #
 # 1. Every chapter's default run and --quick run, whole process wall time
 #    (bin/NN --quiet --out a scratch directory): the median of --runs runs
@@ -13,7 +13,10 @@
 #    median and 10th percentile of the iteration times, the multiply-adds of
 #    one iteration counted from the shapes (bench/flops.h), the GFLOP/s they
 #    make, and gsl_blas_dgemm's GFLOP/s on the iteration's largest product in
-#    the same process: their ratio is the efficiency.
+#    the same process: their ratio is the efficiency. Each program runs in
+#    --rounds rounds (3) of 1 thread then 2; a model's rows are those of the
+#    round whose speedup is the median of its rounds (all of them listed
+#    under the table): one pair of runs can land on a slow moment of a VM.
 # 3. The same models in PyTorch (bench/torch_iter.py; Debian's python3-torch),
 #    float64 and float32, at 1 and 2 threads, with the OpenBLAS kernels the C
 #    programs use. Without PyTorch the table says so and has no such columns.
@@ -24,7 +27,7 @@
 # check): --quick-only skips the default runs, --iters/--warmup/--only go to
 # the per-iteration programs and to PyTorch. Numbers to watch: never fails
 # because something is slow; exit status 1 only if a step broke.
-out=bench/results chapters="" runs=3 quick_only=0 torch=1 long=60 passon="" torch_passon=""
+out=bench/results chapters="" runs=3 rounds=3 quick_only=0 torch=1 long=60 passon="" torch_passon=""
 while [ $# -gt 0 ]; do
     case $1 in
         --out) out=$2; shift 2 ;;
@@ -34,8 +37,9 @@ while [ $# -gt 0 ]; do
         --iters|--warmup|--only) passon="$passon $1 $2"; torch_passon="$torch_passon $1 $2"; shift 2 ;;
         --dgemm-seconds) passon="$passon $1 $2"; shift 2 ;;
         --no-torch) torch=0; shift ;;
+        --rounds) rounds=$2; shift 2 ;;
         *) echo "usage: sh bench/run.sh [--out DIR] [--chapters LIST|none] [--runs N] [--quick-only]" \
-                "[--iters N] [--warmup N] [--only MODEL] [--dgemm-seconds S] [--no-torch]" >&2; exit 2 ;;
+                "[--iters N] [--warmup N] [--only MODEL] [--dgemm-seconds S] [--no-torch] [--rounds N]" >&2; exit 2 ;;
     esac
 done
 [ -n "$chapters" ] || chapters=$(cd chapters && ls -d [0-9][0-9]-*)
@@ -81,15 +85,45 @@ done
 
 # ---- 2. per iteration, genlab at 1 and 2 OpenBLAS threads ----------------------
 # one program at 1 thread, then the same at 2, then the next: a VM's speed can
-# drift by 20 % in minutes, and a speedup should compare runs close in time
-: > "$tmp/g1"; : > "$tmp/g2"
-for b in build/bench/iter-*; do
-    [ -x "$b" ] || continue
-    for t in 1 2; do
-        # shellcheck disable=SC2086
-        OPENBLAS_NUM_THREADS=$t "$b" $passon >> "$tmp/g$t" || { echo "bench: $b failed" >&2; status=1; }
+# drift by 20 % in minutes, and a speedup should compare runs close in time.
+# All of that --rounds times; then for each model the round with the median
+# speedup gives its two rows (g1, g2), and the speedups of every round are kept
+: > "$tmp/g1"; : > "$tmp/g2"; : > "$tmp/rounds"
+r=1
+while [ "$r" -le "$rounds" ]; do
+    for b in build/bench/iter-*; do
+        [ -x "$b" ] || continue
+        for t in 1 2; do
+            # shellcheck disable=SC2086
+            OPENBLAS_NUM_THREADS=$t "$b" $passon > "$tmp/one" || { echo "bench: $b failed" >&2; status=1; }
+            [ "$r" = 1 ] && grep '^#' "$tmp/one" >> "$tmp/g$t"
+            grep -v '^#' "$tmp/one" | sed "s/^/$r $t /" >> "$tmp/rounds"
+        done
     done
+    r=$((r + 1))
 done
+# rounds: ROUND THREADS NAME BATCH MEDIAN ...; speedup of a round = MEDIAN at 1 / MEDIAN at 2
+awk -v dir="$tmp" '
+    { line[$1, $2, $3] = $0; if (!($3 in seen)) { seen[$3] = 1; name[++n] = $3 } if ($1 > nr) nr = $1 }
+    END {
+        for (i = 1; i <= n; i++) {
+            m = name[i]; k = 0
+            for (r = 1; r <= nr; r++)
+                if (((r, 1, m) in line) && ((r, 2, m) in line)) {
+                    split(line[r, 1, m], a, " "); split(line[r, 2, m], b, " ")
+                    if (b[5] > 0) { k++; sp[k] = a[5] / b[5]; rd[k] = r }
+                }
+            for (x = 2; x <= k; x++)             # sort the speedups (and their rounds)
+                for (y = x; y > 1 && sp[y - 1] > sp[y]; y--) {
+                    t = sp[y]; sp[y] = sp[y - 1]; sp[y - 1] = t; t = rd[y]; rd[y] = rd[y - 1]; rd[y - 1] = t
+                }
+            if (!k) continue
+            r = rd[int((k + 1) / 2)]
+            for (t = 1; t <= 2; t++) { s = line[r, t, m]; sub(/^[0-9]+ [12] /, "", s); print s >> (dir "/g" t) }
+            all = ""; for (x = 1; x <= k; x++) all = all (x > 1 ? " " : "") sprintf("%.2f", sp[x])
+            printf "  %-12s %s\n", m, all >> (dir "/speedups")
+        }
+    }' "$tmp/rounds"
 core=$(sed -n 's/^# core \([^ ]*\) .*/\1/p' "$tmp/g1" | head -n 1)
 blas=$(sed -n 's/^# core [^ ]* threads [0-9]* \(OpenBLAS [0-9.]*\).*/\1/p' "$tmp/g1" | head -n 1)
 # kernels asked for by the environment: say which OpenBLAS (and blas_pick_core)
@@ -130,7 +164,7 @@ fi
         echo "PyTorch: not run (--no-torch), its columns are left out"
     fi
     echo
-    awk -v have_torch="${torch_version:+1}" -v long=$long -v runs="$runs" -v dir="$tmp" '
+    awk -v have_torch="${torch_version:+1}" -v long=$long -v runs="$runs" -v rounds="$rounds" -v dir="$tmp" '
     function cell(med, p10) { return med == "" ? "-" : sprintf("%.1f (%.1f)", med, p10) }
     function read_models(file, key,    line, f) {
         while ((getline line < file) > 0) {
@@ -193,6 +227,11 @@ fi
             print "  (bench/flops.h; checked against every gsl_blas_dgemm call). GFLOP/s genlab: MFLOP / median;"
             print "  dgemm: gsl_blas_dgemm alone on the largest product, same run; ratio = genlab / dgemm"
             print "  speedup: genlab at 1 thread (median) / genlab at 2 threads (median)"
+            if (rounds > 1) {
+                print "  every program timed in " rounds " rounds of 1 thread then 2; each model shows the round whose"
+                print "  speedup is the median of its rounds. The speedups of all rounds, lowest first:"
+                while ((getline line < (dir "/speedups")) > 0) print line
+            }
             print "largest product (m x n x k, A B transposed or not):"
             for (i = 1; i <= nm; i++) printf "  %-12s %s\n", model[i], shape[model[i]]
         }

@@ -34,7 +34,8 @@
 #   grading   every verdict of make diff-exercise on fixture submissions,
 #             its time limit and its sandbox (tests/diff-exercise-test.sh)
 #   bench     make bench's plumbing on one tiny case (bench/run.sh: one quick
-#             run, two iterations of one model, no PyTorch): the table and its
+#             run, two iterations of one model in two rounds, no PyTorch;
+#             both rounds' speedups listed): the table and its
 #             files appear; every benchmark's multiply-add count agrees with
 #             the gsl_blas_dgemm calls it makes; OpenBLAS's fast kernels
 #
@@ -373,8 +374,9 @@ if want bench; then
     # that make bench's steps run and write their table, text files and chart
     first=${chapters%% *}
     if sh bench/run.sh --out "$tmp/bench" --chapters "$first" --runs 1 --quick-only --iters 2 --warmup 0 \
-            --only 08-gan --dgemm-seconds 0.01 --no-torch > "$tmp/out" 2>&1 &&
+            --only 08-gan --dgemm-seconds 0.01 --no-torch --rounds 2 > "$tmp/out" 2>&1 &&
        grep -q "^$first " "$tmp/bench/latest.txt" && grep -q "^  08-gan b100 " "$tmp/bench/latest.txt" &&
+       grep -Eq "^  08-gan +[0-9.]+ [0-9.]+$" "$tmp/bench/latest.txt" &&
        [ -n "$(find "$tmp/bench" -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9].txt')" ] &&
        [ -s "$tmp/bench/latest.png" ]; then ok "bench: bench/run.sh writes the table, its dated copy and the chart"
     else bad "bench: bench/run.sh writes the table, its dated copy and the chart" "$tmp/out"; fi
