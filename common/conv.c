@@ -309,13 +309,32 @@ SIMD_CLONES static void add_channel_bias(gsl_matrix *y, const gsl_vector *b)
     }
 }
 
-/* db[f] += sum_p dy[f, p] for one image dy (F, P). */
+/* db[f] += sum_p dy[f, p] for one image dy (F, P). Each channel's sum is
+ * added up in the order of its pixels, one after the other: every addition
+ * waits for the one before (about 4 cycles). Four channels at a time keep four
+ * such chains going side by side, with the same sums to the bit. */
 SIMD_CLONES static void add_channel_sums(gsl_vector *db, const gsl_matrix *dy)
 {
-    for (size_t f = 0; f < dy->size1; f++) {
-        const double *row = dy->data + f * dy->tda;
+    const size_t F = dy->size1, P = dy->size2, t = dy->tda;
+    size_t f = 0;
+    for (; f + 4 <= F; f += 4) {
+        const double *r0 = dy->data + f * t, *r1 = r0 + t, *r2 = r1 + t, *r3 = r2 + t;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (size_t j = 0; j < P; j++) {
+            s0 += r0[j];
+            s1 += r1[j];
+            s2 += r2[j];
+            s3 += r3[j];
+        }
+        db->data[f * db->stride] += s0;
+        db->data[(f + 1) * db->stride] += s1;
+        db->data[(f + 2) * db->stride] += s2;
+        db->data[(f + 3) * db->stride] += s3;
+    }
+    for (; f < F; f++) {
+        const double *row = dy->data + f * t;
         double sum = 0.0;
-        for (size_t j = 0; j < dy->size2; j++)
+        for (size_t j = 0; j < P; j++)
             sum += row[j];
         db->data[f * db->stride] += sum;
     }
