@@ -98,6 +98,16 @@ static void flops_conv_bwd(flops *f, size_t rows, const conv *L, int input)
     }
 }
 
+/* the input gradient alone (conv_backward_input, convt_backward_input) */
+static void flops_conv_bwd_input(flops *f, size_t rows, const conv *L)
+{
+    const size_t kk = L->k * L->k;
+    if (L->transposed)
+        flops_gemm(f, rows, 0, 0, L->in_c, L->in_h * L->in_w, L->out_c * kk);
+    else
+        flops_gemm(f, rows, 1, 0, L->in_c * kk, L->out_h * L->out_w, L->out_c);
+}
+
 /* common/mlp.c: forward is one dense forward per layer */
 static void flops_mlp_fwd(flops *f, size_t rows, const mlp *net)
 {
@@ -130,18 +140,26 @@ static void flops_seq_fwd(flops *f, size_t rows, const seqnet *net)
     }
 }
 
-/* seqnet_backward always passes every layer its d[k]: the weights' and the
- * input's products of every layer, down to dL/dX of the first (which the
- * caller may not use: a batch of data, a frozen D's input) */
-static void flops_seq_bwd(flops *f, size_t rows, const seqnet *net)
+/* seqnet_backward (params and input), seqnet_backward_params (no d[0]: the
+ * first layer's input product is skipped) and seqnet_backward_input (no
+ * weight products) */
+static void flops_seq_bwd_some(flops *f, size_t rows, const seqnet *net, int weights, int input)
 {
     for (size_t l = net->n_layers; l-- > 0;) {
         const seq_layer *L = &net->L[l];
+        const int din = l > 0 || input;
         if (L->kind == SEQ_DENSE)
-            flops_dense_bwd(f, rows, &L->d, 1, 1);
+            flops_dense_bwd(f, rows, &L->d, weights, din);
+        else if ((L->kind == SEQ_CONV || L->kind == SEQ_CONVT) && weights)
+            flops_conv_bwd(f, rows, &L->c, din);
         else if (L->kind == SEQ_CONV || L->kind == SEQ_CONVT)
-            flops_conv_bwd(f, rows, &L->c, 1);
+            flops_conv_bwd_input(f, rows, &L->c);
     }
+}
+
+static void flops_seq_bwd(flops *f, size_t rows, const seqnet *net)
+{
+    flops_seq_bwd_some(f, rows, net, 1, 1);
 }
 
 /* ---- the second count: every gsl_blas_dgemm call, as it is made ----

@@ -14,15 +14,20 @@
  *   G forward, per image: conv 1->8  8 x 784 x 9 = 56 448, conv 8->8
  *              8 x 784 x 72 = 451 584, conv 8->1 1 x 784 x 72 = 56 448;
  *              x 32 images                                =  18 063 360
- *   G backward (weights and input, every layer) 2 x that  =  36 126 720
+ *   G backward (weights, and the input of all but the first layer:
+ *              G's input is data) 2 x that - 32 x 56 448  =  34 320 384
+ *   F backward (the other G: weights and input)            =  36 126 720
  *   D forward  32*256*784 + 32*1*256                      =   6 430 720
- *   D backward (weights and input) 2 x that               =  12 861 440
- *   a cycle    2 (G fwd + G bwd) + D fwd + D bwd          = 127 672 320
- *   G step     two cycles                                 = 255 344 640
- *   D step     2 D x 2 halves x (D fwd + D bwd)           =  77 168 640
- *   one iteration                                          = 332 513 280
- * i.e. 665.0 MFLOP in 1188 gsl_blas_dgemm calls (a convolution makes one
- * product per image and pass: 96 per G forward). */
+ *   D backward in G's step (input only: D is not trained
+ *              there)                                     =   6 430 720
+ *   a cycle    G fwd + D fwd + D bwd + F fwd + F bwd + G bwd = 119 435 264
+ *   G step     two cycles                                 = 238 870 528
+ *   D step     2 D x 2 halves x (D fwd + D bwd: weights
+ *              and the second layer's input, 6 438 912)   =  51 478 528
+ *   one iteration                                          = 290 349 056
+ * i.e. 580.7 MFLOP in 1116 gsl_blas_dgemm calls (a convolution makes one
+ * product per image and pass: 96 per G forward). Until seqnet_backward_input
+ * and _params, the dropped products made it 665.0 MFLOP in 1188 calls. */
 #define GENLAB_TESTING
 #include "../chapters/10-cyclegan/cyclegan.c"
 #include "iter-common.h"
@@ -34,9 +39,9 @@ static void cg_iteration(void *model)
 }
 
 /* the GEMMs of iteration(), from the networks' shapes. Every pass is a
- * seqnet_forward or a seqnet_backward, and a backward computes every layer's
- * weight and input gradients (flops_seq_bwd): D's weight gradients in G's
- * step are computed and dropped, as the chapter does. */
+ * seqnet_forward or a seqnet_backward: whole (F's, which is trained and
+ * passes the gradient on to G), input only (D's in G's step) or weights only
+ * (G's, whose input is data, and D's in its own step). */
 static flops cg_flops(const cyclegan *m)
 {
     flops f = {0};
@@ -47,23 +52,23 @@ static flops cg_flops(const cyclegan *m)
         flops_seq_fwd(&f, n, g);                 /* fake = G(in) (n, 784) */
         if (d) {                                 /* D judges it: scores (n, 1), dL_adv/dfake */
             flops_seq_fwd(&f, n, d);
-            flops_seq_bwd(&f, n, d);
+            flops_seq_bwd_some(&f, n, d, 0, 1);
         }
         flops_seq_fwd(&f, n, back);              /* back = F(fake) (n, 784) */
         if (m->cfg.lambda > 0)
             flops_seq_bwd(&f, n, back);          /* lambda dL_cyc/dfake */
-        flops_seq_bwd(&f, n, g);                 /* the two roads' sum, into G */
+        flops_seq_bwd_some(&f, n, g, 1, 0);      /* the two roads' sum, into G */
     }
     if (m->cfg.identity * m->cfg.lambda > 0)     /* identity_pass: G_XY(y), G_YX(x) */
         for (int c = 0; c < 2; c++) {
             flops_seq_fwd(&f, n, G[c]);
-            flops_seq_bwd(&f, n, G[c]);
+            flops_seq_bwd_some(&f, n, G[c], 1, 0);
         }
     for (int c = 0; c < 2; c++)                  /* d_loss: d_one, real then fake */
         if (D[c])
             for (int h = 0; h < 2; h++) {
                 flops_seq_fwd(&f, n, D[c]);
-                flops_seq_bwd(&f, n, D[c]);
+                flops_seq_bwd_some(&f, n, D[c], 1, 0);
             }
     return f;
 }

@@ -725,3 +725,29 @@ static void twin_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY, gs
     image_job J = image_job_new(&T, X, dY, NULL, dX, &rest.vector);
     image_loop(&J, X->size1, convt_input_gradient_image);              /* dx = Wf im2col(dy) */
 }
+
+/* ----------------------------------------------------------------------------
+ * 6. The input gradient alone (a frozen layer that passes a gradient through)
+ * ------------------------------------------------------------------------- */
+void conv_backward_input(const conv *L, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work)
+{
+    if (bad_shapes(L, 0, "conv_backward_input", dX, dY, NULL, work))
+        return;
+    if (runs_flipped(L)) {                           /* dx = Wf im2col(dy): section 5 */
+        gsl_vector_view rest;
+        const conv T = flipped_twin(L, work, &rest);
+        image_job J = image_job_new(&T, dX, dY, NULL, dX, &rest.vector);
+        image_loop(&J, dY->size1, convt_input_gradient_image);
+        return;
+    }
+    image_job J = image_job_new(L, dX, dY, NULL, dX, work);
+    image_loop(&J, dY->size1, conv_input_gradient_image);           /* dx = col2im(W^T dy) */
+}
+
+void convt_backward_input(const conv *L, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work)
+{
+    if (bad_shapes(L, 1, "convt_backward_input", dX, dY, NULL, work))
+        return;
+    image_job J = image_job_new(L, dX, dY, NULL, dX, work);
+    image_loop(&J, dY->size1, convt_input_gradient_image);          /* dx = W im2col(dy) */
+}

@@ -142,4 +142,9 @@ void convt_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector
 void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
                     gsl_matrix *dX, gsl_vector *work);
 
+/* dX = dL/dX (n, in_c*in_h*in_w) alone, from dY: no weight gradient, for a
+ * layer that is not being trained but must pass the gradient on. */
+void conv_backward_input(const conv *L, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work);
+void convt_backward_input(const conv *L, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work);
+
 #endif

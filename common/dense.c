@@ -59,6 +59,11 @@ void dense_backward(dense *L, const gsl_matrix *X, const gsl_matrix *dY,
     /* dW += X^T dY   (beta = 1.0: accumulate into what is already there) */
     team_dgemm(CblasTrans, CblasNoTrans, 1.0, X, dY, 1.0, &L->dW.matrix);
     mat_add_col_sums(&L->db.vector, dY);                    /* db += sum_i dY[i,:] */
-    if (dX)                                                 /* dX = dY W^T */
-        team_dgemm(CblasNoTrans, CblasTrans, 1.0, dY, &L->W.matrix, 0.0, dX);
+    if (dX)
+        dense_backward_input(L, dY, dX);
+}
+
+void dense_backward_input(const dense *L, const gsl_matrix *dY, gsl_matrix *dX)
+{
+    team_dgemm(CblasNoTrans, CblasTrans, 1.0, dY, &L->W.matrix, 0.0, dX);   /* dX = dY W^T */
 }

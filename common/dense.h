@@ -54,4 +54,7 @@ void dense_forward(const dense *L, const gsl_matrix *X, gsl_matrix *Y);
 void dense_backward(dense *L, const gsl_matrix *X, const gsl_matrix *dY,
                     gsl_matrix *dX);
 
+/* dX = dY W^T alone (no dW, no db): a frozen layer passing the gradient on. */
+void dense_backward_input(const dense *L, const gsl_matrix *dY, gsl_matrix *dX);
+
 #endif

@@ -180,8 +180,21 @@ SIMD_CLONES static void backward_sample(void *arg, size_t i, int thread)
         }
 }
 
+static void backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX, int with_params);
+
 void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
                         gsl_matrix *dX)
+{
+    backward(L, X, dY, dX, 1);
+}
+
+void layernorm_backward_input(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX)
+{
+    backward(L, X, dY, dX, 0);
+}
+
+/* with_params: add dg and db (else only dX) */
+static void backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX, int with_params)
 {
     if (bad_shape(L, X, dY) || (dX && bad_shape(L, X, dX)))
         return;
@@ -192,7 +205,7 @@ void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
         const size_t n = X->size1 - first < LAYERNORM_CHUNK ? X->size1 - first : LAYERNORM_CHUNK;
         rows_job J = {L, X, dY, NULL, dX, first};
         team_each(n, team_min_items(L->features * L->positions), backward_sample, &J);
-        for (size_t i = 0; i < n; i++) {      /* then the sums, in the samples' order */
+        for (size_t i = 0; with_params && i < n; i++) {      /* then the sums, in the samples' order */
             const double *sums = L->sums->data + i * 2 * C;
             for (size_t c = 0; c < C; c++) {
                 db[c * dbs] += sums[c];                        /* db += sum dy        */

@@ -77,4 +77,7 @@ void layernorm_forward(layernorm *L, const gsl_matrix *X, gsl_matrix *Y);
 void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
                         gsl_matrix *dX);
 
+/* dX = dL/dX alone (dX may be dY): dg and db are left as they are. */
+void layernorm_backward_input(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX);
+
 #endif

@@ -114,22 +114,52 @@ const gsl_matrix *seqnet_forward(seqnet *N, const gsl_matrix *X)
     return N->v[N->n_layers];
 }
 
-void seqnet_backward(seqnet *N)
+/* with_params: add the parameter gradients; input: compute d[0] */
+static void backward(seqnet *N, int with_params, int input)
 {
     for (size_t k = N->n_layers; k-- > 0;) {
         seq_layer *L = &N->L[k];
         const gsl_matrix *in = N->v[k], *dout = N->d[k + 1];
-        gsl_matrix *din = N->d[k];
+        gsl_matrix *din = k > 0 || input ? N->d[k] : NULL;
+        if (!with_params && !din)
+            break;                           /* nothing left to compute */
         switch (L->kind) {
-        case SEQ_DENSE:   dense_backward(&L->d, in, dout, din); break;
-        case SEQ_CONV:    conv_backward(&L->c, in, dout, din, N->work); break;
-        case SEQ_CONVT:   convt_backward(&L->c, in, dout, din, N->work); break;
-        case SEQ_NORM:    layernorm_backward(L->ln, in, dout, din); break;
-        case SEQ_LRELU:   leaky_relu_backward(N->slope, in, dout, din); break;
-        case SEQ_SIGMOID: act_backward(ACT_SIGMOID, in, N->v[k + 1], dout, din); break;
-        case SEQ_CLAMP:   clamp_backward(in, dout, din); break;
+        case SEQ_DENSE:
+            if (with_params) dense_backward(&L->d, in, dout, din);
+            else dense_backward_input(&L->d, dout, din);
+            break;
+        case SEQ_CONV:
+            if (with_params) conv_backward(&L->c, in, dout, din, N->work);
+            else conv_backward_input(&L->c, dout, din, N->work);
+            break;
+        case SEQ_CONVT:
+            if (with_params) convt_backward(&L->c, in, dout, din, N->work);
+            else convt_backward_input(&L->c, dout, din, N->work);
+            break;
+        case SEQ_NORM:
+            if (with_params) layernorm_backward(L->ln, in, dout, din);
+            else layernorm_backward_input(L->ln, in, dout, din);
+            break;
+        case SEQ_LRELU:   if (din) leaky_relu_backward(N->slope, in, dout, din); break;
+        case SEQ_SIGMOID: if (din) act_backward(ACT_SIGMOID, in, N->v[k + 1], dout, din); break;
+        case SEQ_CLAMP:   if (din) clamp_backward(in, dout, din); break;
         }
     }
+}
+
+void seqnet_backward(seqnet *N)
+{
+    backward(N, 1, 1);
+}
+
+void seqnet_backward_input(seqnet *N)
+{
+    backward(N, 0, 1);
+}
+
+void seqnet_backward_params(seqnet *N)
+{
+    backward(N, 1, 0);
 }
 
 void seqnet_apply(seqnet *N, const gsl_matrix *in, gsl_matrix *out)

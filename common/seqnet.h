@@ -67,6 +67,13 @@ const gsl_matrix *seqnet_forward(seqnet *N, const gsl_matrix *X);
 /* From d[n]: params->grad += dL/dtheta, d[0] = dL/dX (for the last forward's X) */
 void seqnet_backward(seqnet *N);
 
+/* Its two halves, where only one is wanted (each does less work, with the same
+ * numbers): _input, d[0] only, no parameter gradient (a net that is not being
+ * trained but passes a gradient on: D in G's step); _params, the parameter
+ * gradients only, no d[0] (a net whose input is data). */
+void seqnet_backward_input(seqnet *N);
+void seqnet_backward_params(seqnet *N);
+
 /* out = net(in) for any number of rows, max_rows at a time */
 void seqnet_apply(seqnet *N, const gsl_matrix *in, gsl_matrix *out);
 

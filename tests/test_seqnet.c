@@ -2,7 +2,8 @@
  * differences of L = sum(W * net(X)) (W fixed and random) against backward's
  * parameter gradients and its input gradient d[0], for an MLP, a stack of
  * 3x3 convolutions and an encoder-decoder with layer norm, dense code and
- * transposed convolutions; the clamp's values and cut-off gradient; and
+ * transposed convolutions; seqnet_backward_params and _input against the
+ * whole backward, to the bit; the clamp's values and cut-off gradient; and
  * seqnet_apply, any number of rows, against one forward pass. */
 #include <float.h>
 #include <setjmp.h>
@@ -82,6 +83,35 @@ static void check(net_ctx *c, double *x, const double *analytic, size_t n, const
     assert_true(kinks <= n / 60 + 2);
 }
 
+/* seqnet_backward's halves, after a whole backward gave grad and dX for the
+ * same forward pass: _params adds the same gradients to the bit and leaves
+ * d[0] alone; _input writes the same d[0] and adds no gradient */
+static void check_halves(const char *name, seqnet *N, const gsl_matrix *W, const gsl_vector *grad,
+                         const gsl_matrix *dX)
+{
+    params_zero_grad(N->P);
+    gsl_matrix_set_all(N->d[0], 7.0);
+    gsl_matrix_memcpy(N->d[N->n_layers], W);
+    seqnet_backward_params(N);
+    for (size_t k = 0; k < grad->size; k++)
+        if (N->P->grad->data[k] != grad->data[k])
+            fail_msg("%s: seqnet_backward_params: gradient %zu is %.17g, not %.17g", name, k,
+                     N->P->grad->data[k], grad->data[k]);
+    for (size_t k = 0; k < dX->size1 * dX->size2; k++)
+        if (N->d[0]->data[k] != 7.0)
+            fail_msg("%s: seqnet_backward_params wrote d[0]", name);
+    params_zero_grad(N->P);
+    gsl_matrix_memcpy(N->d[N->n_layers], W);
+    seqnet_backward_input(N);
+    for (size_t k = 0; k < dX->size1 * dX->size2; k++)
+        if (N->d[0]->data[k] != dX->data[k])
+            fail_msg("%s: seqnet_backward_input: d[0] entry %zu is %.17g, not %.17g", name, k, N->d[0]->data[k],
+                     dX->data[k]);
+    for (size_t k = 0; k < grad->size; k++)
+        if (N->P->grad->data[k] != 0.0)
+            fail_msg("%s: seqnet_backward_input added to gradient %zu", name, k);
+}
+
 static void check_net(const char *name, size_t c, size_t h, const seq_spec *s, size_t n_layers, int last_is_conv)
 {
     char what[64];
@@ -100,6 +130,7 @@ static void check_net(const char *name, size_t c, size_t h, const seq_spec *s, s
     gsl_vector *grad = gsl_vector_alloc(N->P->grad->size);
     gsl_vector_memcpy(grad, N->P->grad);
     gsl_matrix_memcpy(dX, N->d[0]);
+    check_halves(name, N, W, grad, dX);
     snprintf(what, sizeof what, "%s: parameters", name);
     check(&ctx, N->P->value->data, grad->data, grad->size, what);
     snprintf(what, sizeof what, "%s: input", name);

@@ -305,7 +305,7 @@ static double cycle_pass(cyclegan *m, seqnet *G, seqnet *F, seqnet *D, const gsl
     if (D) {
         adv = lsgan(seqnet_forward(D, fake), 1.0, want_grad ? D->d[D->n_layers] : NULL);
         if (want_grad) {
-            seqnet_backward(D);                                     /* D->d[0] = dL_adv/dfake */
+            seqnet_backward_input(D);                               /* D->d[0] = dL_adv/dfake (D not trained here) */
             gsl_matrix_memcpy(G->d[gn], D->d[0]);
         }
     }
@@ -315,7 +315,7 @@ static double cycle_pass(cyclegan *m, seqnet *G, seqnet *F, seqnet *D, const gsl
             seqnet_backward(F);                                     /* F->d[0] = lambda dL_cyc/dfake */
             gsl_matrix_add(G->d[gn], F->d[0]);                   /* the two roads add */
         }
-        seqnet_backward(G);
+        seqnet_backward_params(G);                                  /* (in is data: no d[0]) */
     }
     return adv;
 }
@@ -325,7 +325,7 @@ static double identity_pass(seqnet *G, const gsl_matrix *in, double w, int want_
 {
     const double L = l1(seqnet_forward(G, in), in, want_grad ? G->d[G->n_layers] : NULL, w);
     if (want_grad)
-        seqnet_backward(G);
+        seqnet_backward_params(G);
     return L;
 }
 
@@ -350,7 +350,7 @@ static double d_one(seqnet *D, const gsl_matrix *real, const gsl_matrix *fake, i
         L += 0.5 * lsgan(seqnet_forward(D, k ? fake : real), k ? 0.0 : 1.0, want_grad ? D->d[D->n_layers] : NULL);
         if (want_grad) {
             gsl_matrix_scale(D->d[D->n_layers], 0.5);
-            seqnet_backward(D);                          /* += dL_D/dtheta_D */
+            seqnet_backward_params(D);                   /* += dL_D/dtheta_D */
         }
     }
     return L;
