@@ -667,7 +667,7 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
  * order of the additions inside each sum changes, so the results agree to
  * the last few bits, not to all of them (tests/test_conv.c holds both roads
  * to the six nested loops). For chapter 10's 8 -> 8 and 8 -> 1 layers this
- * took a training iteration from about 55 to 35 ms (bench/README.md).
+ * took its training iteration from 58 to 43 ms (one thread, bench/README.md).
  * ------------------------------------------------------------------------- */
 static int runs_flipped(const conv *L)
 {

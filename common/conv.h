@@ -120,7 +120,10 @@ void conv_init_xavier(conv *L, gsl_rng *r);
 void conv_init_he(conv *L, gsl_rng *r);
 
 /* Doubles of workspace forward and backward need: (channels of the image
- * side) * k^2 * (pixels of the other side), i.e. one image's im2col matrix. */
+ * side) * k^2 * (pixels of the other side), i.e. one image's im2col matrix;
+ * for a "same" convolution with no more outputs than inputs, which conv.c
+ * also runs as a transposed one (its section 5), the larger of its two im2col
+ * matrices plus twice the weights. */
 size_t conv_work_size(const conv *L);
 
 /* The scratch buffer to pass: `doubles` (the largest conv_work_size() of the
