@@ -84,20 +84,6 @@ static void flops_conv_fwd(flops *f, size_t rows, const conv *L)
         flops_gemm(f, rows, 0, 0, L->out_c, L->out_h * L->out_w, L->in_c * kk);
 }
 
-static void flops_conv_bwd(flops *f, size_t rows, const conv *L, int input)
-{
-    const size_t kk = L->k * L->k;
-    if (L->transposed) {
-        flops_gemm(f, rows, 0, 1, L->in_c, L->out_c * kk, L->in_h * L->in_w);
-        if (input)
-            flops_gemm(f, rows, 0, 0, L->in_c, L->in_h * L->in_w, L->out_c * kk);
-    } else {
-        flops_gemm(f, rows, 0, 1, L->out_c, L->in_c * kk, L->out_h * L->out_w);
-        if (input)
-            flops_gemm(f, rows, 1, 0, L->in_c * kk, L->out_h * L->out_w, L->out_c);
-    }
-}
-
 /* the input gradient alone (conv_backward_input, convt_backward_input) */
 static void flops_conv_bwd_input(flops *f, size_t rows, const conv *L)
 {
@@ -106,6 +92,18 @@ static void flops_conv_bwd_input(flops *f, size_t rows, const conv *L)
         flops_gemm(f, rows, 0, 0, L->in_c, L->in_h * L->in_w, L->out_c * kk);
     else
         flops_gemm(f, rows, 1, 0, L->in_c * kk, L->out_h * L->out_w, L->out_c);
+}
+
+/* the weight gradient, then (input) the input gradient */
+static void flops_conv_bwd(flops *f, size_t rows, const conv *L, int input)
+{
+    const size_t kk = L->k * L->k;
+    if (L->transposed)
+        flops_gemm(f, rows, 0, 1, L->in_c, L->out_c * kk, L->in_h * L->in_w);
+    else
+        flops_gemm(f, rows, 0, 1, L->out_c, L->in_c * kk, L->out_h * L->out_w);
+    if (input)
+        flops_conv_bwd_input(f, rows, L);
 }
 
 /* common/mlp.c: forward is one dense forward per layer */
@@ -153,7 +151,7 @@ static void flops_seq_bwd_some(flops *f, size_t rows, const seqnet *net, int wei
         else if ((L->kind == SEQ_CONV || L->kind == SEQ_CONVT) && weights)
             flops_conv_bwd(f, rows, &L->c, din);
         else if (L->kind == SEQ_CONV || L->kind == SEQ_CONVT)
-            flops_conv_bwd_input(f, rows, &L->c);
+            flops_conv_bwd_input(f, rows, &L->c);     /* (input: no weights means d[0]) */
     }
 }
 

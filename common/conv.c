@@ -451,14 +451,15 @@ static void conv_forward_image(void *arg, size_t i, int thread)
     add_channel_bias(&y.matrix, &L->b.vector);                          /* y += b     */
 }
 
+static int twin_for_weights(const conv *L);
 static void twin_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work);
-static void twin_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work);
+static void twin_weight_gradients(conv *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_vector *work);
 
 void conv_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector *work)
 {
     if (bad_shapes(L, 0, "conv_forward", X, Y, NULL, work))
         return;
-    if (runs_flipped(L) && L->out_c < L->in_c) {     /* fewer outputs than inputs: section 5 */
+    if (twin_for_weights(L)) {                       /* fewer outputs than inputs: section 5 */
         twin_forward(L, X, Y, work);
         return;
     }
@@ -548,17 +549,12 @@ void conv_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
 {
     if (bad_shapes(L, 0, "conv_backward", X, dY, dX, work))
         return;
-    if (runs_flipped(L)) {                           /* no more outputs than inputs: section 5 */
-        twin_backward(L, X, dY, dX, work);
-        return;
-    }
-    /* dW += dy col^T:  (F, C k^2) = (F, P) (P, C k^2), col = im2col(x); db += dy 1 */
-    weight_gradients(L, dY, L->out_c, X, dY, NULL, work);
-    if (!dX)
-        return;
-    /* then dx, image by image (the buffers are free again) */
-    image_job J = image_job_new(L, X, dY, NULL, dX, work);
-    image_loop(&J, X->size1, conv_input_gradient_image);
+    if (twin_for_weights(L))                         /* fewer outputs than inputs: section 5 */
+        twin_weight_gradients(L, X, dY, work);
+    else /* dW += dy col^T:  (F, C k^2) = (F, P) (P, C k^2), col = im2col(x); db += dy 1 */
+        weight_gradients(L, dY, L->out_c, X, dY, NULL, work);
+    if (dX)          /* then dx, image by image (the buffers are free again) */
+        conv_backward_input(L, dY, dX, work);
 }
 
 /* ----------------------------------------------------------------------------
@@ -606,8 +602,8 @@ void convt_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_vector
     image_loop(&J, X->size1, convt_forward_image);
 }
 
-/* dx = W im2col(dy), image by image, when the weight gradients' loop was
- * shared and so did not hold all of col */
+/* dx = W im2col(dy), image by image: alone, or when the weight gradients'
+ * loop was shared and so did not hold all of col */
 static void convt_input_gradient_image(void *arg, size_t i, int thread)
 {
     const image_job *J = arg;
@@ -628,8 +624,7 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
      * and dx = W col in the same loop when one thread holds all of col */
     if (weight_gradients(L, X, L->in_c, dY, dY, dX, work) || !dX)
         return;
-    image_job J = image_job_new(L, X, dY, NULL, dX, work);
-    image_loop(&J, X->size1, convt_input_gradient_image);
+    convt_backward_input(L, dY, dX, work);
 }
 
 /* ----------------------------------------------------------------------------
@@ -661,7 +656,7 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
  *     forward            W im2col(x)                 col2im(Wf^T x)      F < C
  *     input gradient     col2im(W^T dy)              Wf im2col(dy)       F <= C
  *     weight gradient    dW += dy im2col(x)^T        dWf += x im2col(dy)^T,
- *                                                    then dW += Wf's turn of dWf   F < C
+ *                                                    then dW += dWf turned back    F < C
  *
  * The multiply-adds are the same in number (F C k^2 per pixel); only the
  * order of the additions inside each sum changes, so the results agree to
@@ -669,9 +664,20 @@ void convt_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY,
  * to the six nested loops). For chapter 10's 8 -> 8 and 8 -> 1 layers this
  * took its training iteration from 58 to 43 ms (one thread, bench/README.md).
  * ------------------------------------------------------------------------- */
-static int runs_flipped(const conv *L)
+static int runs_flipped(const conv *L)     /* the input gradient, at least: F <= C */
 {
     return !L->transposed && L->stride == 1 && L->k == 2 * L->pad + 1 && L->out_c <= L->in_c;
+}
+
+static int twin_for_weights(const conv *L)  /* and the forward pass and dW: F < C */
+{
+    return runs_flipped(L) && L->out_c < L->in_c;
+}
+
+/* column (ch, k-1-ky, k-1-kx) of a weight matrix: tap (ky, kx) of channel ch, turned by 180 degrees */
+static size_t turned(size_t ch, size_t k, size_t ky, size_t kx)
+{
+    return (ch * k + k - 1 - ky) * k + k - 1 - kx;
 }
 
 /* The twin of L: a transposed convolution C -> F on L's geometry, whose
@@ -689,7 +695,7 @@ static conv flipped_twin(const conv *L, gsl_vector *work, gsl_vector_view *rest)
             for (size_t ky = 0; ky < k; ky++)
                 for (size_t kx = 0; kx < k; kx++)      /* Wf[c, (f,ky,kx)] = W[f, (c,k-1-ky,k-1-kx)] */
                     gsl_matrix_set(&T.W.matrix, c, (f * k + ky) * k + kx,
-                                   gsl_matrix_get(&L->W.matrix, f, (c * k + k - 1 - ky) * k + k - 1 - kx));
+                                   gsl_matrix_get(&L->W.matrix, f, turned(c, k, ky, kx)));
     *rest = gsl_vector_subvector(work, 2 * area, work->size - 2 * area);
     return T;
 }
@@ -702,32 +708,26 @@ static void twin_forward(const conv *L, const gsl_matrix *X, gsl_matrix *Y, gsl_
     image_loop(&J, X->size1, convt_forward_image);                     /* y = col2im(Wf^T x) + b */
 }
 
-static void twin_backward(conv *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work)
+/* dWf = sum_i x_i im2col(dy_i)^T (and db += dy 1), then dW += dWf turned back:
+ * dW[f, (c,ky,kx)] += dWf[c, (f,k-1-ky,k-1-kx)] */
+static void twin_weight_gradients(conv *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_vector *work)
 {
-    if (L->out_c == L->in_c)                                            /* section 3's road, on */
-        weight_gradients(L, dY, L->out_c, X, dY, NULL, work);          /* all the workspace: before Wf is written */
     gsl_vector_view rest;
     conv T = flipped_twin(L, work, &rest);
-    if (L->out_c < L->in_c) {
-        /* dWf = sum_i x_i im2col(dy_i)^T (and db += dy 1), then dW += its turn */
-        gsl_matrix_set_zero(&T.dW.matrix);
-        weight_gradients(&T, X, L->in_c, dY, dY, NULL, &rest.vector);
-        const size_t k = L->k;
-        for (size_t f = 0; f < L->out_c; f++)
-            for (size_t c = 0; c < L->in_c; c++)
-                for (size_t ky = 0; ky < k; ky++)
-                    for (size_t kx = 0; kx < k; kx++)
-                        *gsl_matrix_ptr(&L->dW.matrix, f, (c * k + ky) * k + kx) +=
-                            gsl_matrix_get(&T.dW.matrix, c, (f * k + k - 1 - ky) * k + k - 1 - kx);
-    }
-    if (!dX)
-        return;
-    image_job J = image_job_new(&T, X, dY, NULL, dX, &rest.vector);
-    image_loop(&J, X->size1, convt_input_gradient_image);              /* dx = Wf im2col(dy) */
+    gsl_matrix_set_zero(&T.dW.matrix);
+    weight_gradients(&T, X, L->in_c, dY, dY, NULL, &rest.vector);
+    const size_t k = L->k;
+    for (size_t f = 0; f < L->out_c; f++)
+        for (size_t c = 0; c < L->in_c; c++)
+            for (size_t ky = 0; ky < k; ky++)
+                for (size_t kx = 0; kx < k; kx++)
+                    *gsl_matrix_ptr(&L->dW.matrix, f, (c * k + ky) * k + kx) +=
+                        gsl_matrix_get(&T.dW.matrix, c, turned(f, k, ky, kx));
 }
 
 /* ----------------------------------------------------------------------------
- * 6. The input gradient alone (a frozen layer that passes a gradient through)
+ * 6. The input gradient: after the weights' in a backward pass, or alone (a
+ *    frozen layer that passes a gradient through)
  * ------------------------------------------------------------------------- */
 void conv_backward_input(const conv *L, const gsl_matrix *dY, gsl_matrix *dX, gsl_vector *work)
 {

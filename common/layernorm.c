@@ -180,19 +180,6 @@ SIMD_CLONES static void backward_sample(void *arg, size_t i, int thread)
         }
 }
 
-static void backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX, int with_params);
-
-void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
-                        gsl_matrix *dX)
-{
-    backward(L, X, dY, dX, 1);
-}
-
-void layernorm_backward_input(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX)
-{
-    backward(L, X, dY, dX, 0);
-}
-
 /* with_params: add dg and db (else only dX) */
 static void backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX, int with_params)
 {
@@ -213,4 +200,15 @@ static void backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gs
             }
         }
     }
+}
+
+void layernorm_backward(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY,
+                        gsl_matrix *dX)
+{
+    backward(L, X, dY, dX, 1);
+}
+
+void layernorm_backward_input(layernorm *L, const gsl_matrix *X, const gsl_matrix *dY, gsl_matrix *dX)
+{
+    backward(L, X, dY, dX, 0);
 }

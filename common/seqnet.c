@@ -120,9 +120,7 @@ static void backward(seqnet *N, int with_params, int input)
     for (size_t k = N->n_layers; k-- > 0;) {
         seq_layer *L = &N->L[k];
         const gsl_matrix *in = N->v[k], *dout = N->d[k + 1];
-        gsl_matrix *din = k > 0 || input ? N->d[k] : NULL;
-        if (!with_params && !din)
-            break;                           /* nothing left to compute */
+        gsl_matrix *din = k > 0 || input ? N->d[k] : NULL;   /* (NULL: with_params) */
         switch (L->kind) {
         case SEQ_DENSE:
             if (with_params) dense_backward(&L->d, in, dout, din);
