@@ -80,6 +80,11 @@ gsl_matrix_view mat_rows(gsl_matrix *M, size_t n)
     return gsl_matrix_submatrix(M, 0, 0, n, M->size2);
 }
 
+gsl_matrix_view mat_row_block(gsl_matrix *M, size_t first, size_t n)
+{
+    return gsl_matrix_submatrix(M, first, 0, n, M->size2);
+}
+
 SIMD_CLONES void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b)
 {
     if (b->size != Y->size2)

@@ -37,6 +37,9 @@ gsl_vector *vec_calloc_large(size_t n);
 /* A view of the first n rows of M (n <= M->size1). */
 gsl_matrix_view mat_rows(gsl_matrix *M, size_t n);
 
+/* A view of the n rows of M from row first on (first + n <= M->size1). */
+gsl_matrix_view mat_row_block(gsl_matrix *M, size_t first, size_t n);
+
 /* Y[i, :] += b for every row i: the "+ b" of Y = X W + b.   Y (n, k), b (k) */
 void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b);
 

@@ -76,8 +76,21 @@ static void *helper_main(void *first)
     }
 }
 
-/* Run a(arg_a) here and b(arg_b) on the helper, and return when both are done. */
-static void run_pair(void (*a)(void *), void *arg_a, void (*b)(void *), void *arg_b)
+/* The ticket of a job running on the helper in the background (team_background),
+ * 0 for none; read and written by the calling thread only. */
+static unsigned long background;
+
+/* 1 when the helper can take half of a job: no background job, or it is done */
+static int helper_free(void)
+{
+    if (background && atomic_load_explicit(&done, memory_order_acquire) != background)
+        return 0;
+    background = 0;
+    return 1;
+}
+
+/* Hand job b(arg_b) to the helper: its ticket (the helper is free). */
+static unsigned long post(void (*b)(void *), void *arg_b)
 {
     current = (job){b, arg_b};
     unsigned long ticket = atomic_fetch_add(&posted, 1) + 1;   /* seq_cst: before `sleeping` is read */
@@ -86,6 +99,13 @@ static void run_pair(void (*a)(void *), void *arg_a, void (*b)(void *), void *ar
         pthread_cond_signal(&wake);
         pthread_mutex_unlock(&lock);
     }
+    return ticket;
+}
+
+/* Run a(arg_a) here and b(arg_b) on the helper, and return when both are done. */
+static void run_pair(void (*a)(void *), void *arg_a, void (*b)(void *), void *arg_b)
+{
+    const unsigned long ticket = post(b, arg_b);
     in_job = 1;
     a(arg_a);
     in_job = 0;
@@ -93,10 +113,27 @@ static void run_pair(void (*a)(void *), void *arg_a, void (*b)(void *), void *ar
         relax();
 }
 
+void team_background(void (*work)(void *ctx), void *ctx)
+{
+    if (threads < 2 || in_job) {
+        work(ctx);
+        return;
+    }
+    team_wait();
+    background = post(work, ctx);
+}
+
+void team_wait(void)
+{
+    while (!helper_free())
+        relax();
+}
+
 static void stop_helper(void)
 {
-    if (threads < 2)
-        return;
+    if (threads < 2 || pthread_equal(pthread_self(), helper))
+        return;        /* (exit() within the helper's job: the process ends anyway) */
+    team_wait();
     pthread_mutex_lock(&lock);
     atomic_store(&quitting, 1);
     pthread_cond_signal(&wake);
@@ -175,7 +212,7 @@ void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const 
     const size_t b_k = tb == CblasNoTrans ? B->size1 : B->size2;
     const int fits = a_rows == m && b_cols == n && b_k == k;
     const size_t longer = m >= n ? m : n;
-    if (threads < 2 || in_job || !fits || longer < 16 || (double)m * (double)n * (double)k < TEAM_MIN_MACS) {
+    if (threads < 2 || in_job || !helper_free() || !fits || longer < 16 || (double)m * (double)n * (double)k < TEAM_MIN_MACS) {
         gsl_blas_dgemm(ta, tb, alpha, A, B, beta, C);    /* whole (and GSL's errors, if any) */
         return;
     }
@@ -217,7 +254,7 @@ static void run_range(void *arg)
 void team_range(size_t n, size_t min_per_thread, team_range_fn work, void *ctx)
 {
     const size_t cut = n >= 16 ? (n / 2) & ~(size_t)7 : n / 2;   /* short ranges: any cut */
-    if (threads < 2 || in_job || cut < min_per_thread || cut == 0) {
+    if (threads < 2 || in_job || cut < min_per_thread || cut == 0 || !helper_free()) {
         work(ctx, 0, n);
         return;
     }
@@ -257,7 +294,7 @@ static void take_on_helper(void *arg)
 
 void team_each(size_t n, size_t min_per_thread, team_each_fn work, void *ctx)
 {
-    if (threads < 2 || in_job || n < 2 || n / 2 < min_per_thread) {
+    if (threads < 2 || in_job || n < 2 || n / 2 < min_per_thread || !helper_free()) {
         for (size_t i = 0; i < n; i++)
             work(ctx, i, 0);
         return;

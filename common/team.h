@@ -89,4 +89,16 @@ size_t team_min_items(size_t numbers_per_item);
 typedef void (*team_each_fn)(void *ctx, size_t i, int thread);
 void team_each(size_t n, size_t min_per_thread, team_each_fn work, void *ctx);
 
+/* Start work(ctx) on the helper and return at once: this thread goes on
+ * with the step while the helper runs it (random numbers drawn ahead, in
+ * chapter 11). Until the helper is done, this thread's products and loops
+ * are computed whole, by this thread (the same bits: see above); once it
+ * is done they are shared again. team_wait() returns when work has run;
+ * call it before reading what work writes, or touching what it reads or
+ * writes (its generator). One at a time: a second call waits for the
+ * first. Alone (one thread, or within a shared job): work(ctx) runs here,
+ * before team_background returns. */
+void team_background(void (*work)(void *ctx), void *ctx);
+void team_wait(void);
+
 #endif

@@ -657,6 +657,11 @@ static void test_matrix_helpers(void **state)
     gsl_matrix_view top = mat_rows(A, 2);
     assert_int_equal(top.matrix.size1, 2);
     assert_double_equal(mat_mean(&top.matrix), 1.5, 0);
+    gsl_matrix_view middle = mat_row_block(A, 1, 2);     /* rows 1 and 2: 2 3 / 4 5 */
+    assert_int_equal(middle.matrix.size1, 2);
+    assert_int_equal(middle.matrix.size2, 2);
+    assert_double_equal(gsl_matrix_get(&middle.matrix, 0, 0), 2, 0);
+    assert_double_equal(gsl_matrix_get(&middle.matrix, 1, 1), 5, 0);
     gsl_vector *s = gsl_vector_calloc(2);
     mat_add_col_sums(s, A);
     assert_double_equal(gsl_vector_get(s, 0), 0 + 2 + 4 + 6, 0);

@@ -34,20 +34,20 @@ static void test_no_shift_no_noise_copies(void **s)
     gsl_matrix_free(X), gsl_matrix_free(out), gsl_rng_free(r), gsl_rng_free(untouched);
 }
 
-/* every shifted copy is the image moved by some (dx, dy) in -2..2, with 0
- * where it came from outside; over many images every shift occurs */
-static void test_shift(void **s)
+/* every shifted copy is the image moved by some (dx, dy) in -S..S, with 0
+ * where it came from outside; over many images every shift occurs. S 2,
+ * and S 6: shifts past the whole image (5 x 4) leave only zeros */
+static void check_shift(int S)
 {
-    (void)s;
-    enum { N = 400, S = 2 };
+    enum { N = 2000 };
     gsl_rng *r = rng_new(2), *again = rng_new(2);
     gsl_matrix *X = ramp(N), *out = gsl_matrix_alloc(N, W * H);
-    int seen[2 * S + 1][2 * S + 1] = {{0}};
+    int seen[13][13] = {{0}};
     image_jitter(r, X, out, W, H, S, 0.0);
     for (size_t i = 0; i < N; i++) {
         /* the documented draws: dx, then dy, per image */
-        const int dx = (int)gsl_rng_uniform_int(again, 2 * S + 1) - S;
-        const int dy = (int)gsl_rng_uniform_int(again, 2 * S + 1) - S;
+        const int dx = (int)gsl_rng_uniform_int(again, (unsigned long)(2 * S + 1)) - S;
+        const int dy = (int)gsl_rng_uniform_int(again, (unsigned long)(2 * S + 1)) - S;
         seen[dx + S][dy + S]++;
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
@@ -60,6 +60,35 @@ static void test_shift(void **s)
         for (int b = 0; b <= 2 * S; b++)
             assert_true(seen[a][b] > 0);
     gsl_matrix_free(X), gsl_matrix_free(out), gsl_rng_free(r), gsl_rng_free(again);
+}
+
+static void test_shift(void **s)
+{
+    (void)s;
+    check_shift(2);
+    check_shift(6);
+}
+
+/* shift and noise: per image dx, dy, then every pixel's noise in order,
+ * added to the shifted pixel */
+static void test_shift_then_noise(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(4), *again = rng_new(4);
+    gsl_matrix *X = ramp(30), *out = gsl_matrix_alloc(30, W * H), *moved = gsl_matrix_alloc(1, W * H);
+    image_jitter(r, X, out, W, H, 1, 0.3);
+    for (size_t i = 0; i < X->size1; i++) {
+        gsl_matrix_const_view x = gsl_matrix_const_submatrix(X, i, 0, 1, W * H);
+        gsl_rng *shift_only = rng_new(1);
+        /* the shift alone, with again's dx and dy: a copy of again draws them */
+        gsl_rng_memcpy(shift_only, again);
+        image_jitter(shift_only, &x.matrix, moved, W, H, 1, 0.0);
+        gsl_rng_uniform_int(again, 3), gsl_rng_uniform_int(again, 3);   /* dx, dy */
+        for (size_t p = 0; p < W * H; p++)
+            assert_true(gsl_matrix_get(out, i, p) == gsl_matrix_get(moved, 0, p) + gsl_ran_gaussian_ziggurat(again, 0.3));
+        gsl_rng_free(shift_only);
+    }
+    gsl_matrix_free(X), gsl_matrix_free(out), gsl_matrix_free(moved), gsl_rng_free(r), gsl_rng_free(again);
 }
 
 /* no shift, noise sd 0.3: out - X has mean about 0 and sd about 0.3, on rows
@@ -87,6 +116,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_shift_no_noise_copies),
         cmocka_unit_test(test_shift),
+        cmocka_unit_test(test_shift_then_noise),
         cmocka_unit_test(test_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,13 +5,17 @@
  * starts. With the kernels bench/split-exact clears (Haswell, Zen,
  * SandyBridge), to the bit; with others, to rounding. A shared loop must visit
  * every index once (and team_each every item), and Adam's step on a team must be the step on one thread,
- * to the bit (each number is updated alone). */
+ * to the bit (each number is updated alone). A background job runs on the
+ * helper while this thread goes on alone, sharing nothing until it is done. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <strings.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #include "genlab.h"
 
@@ -335,6 +339,89 @@ static void test_team_activations(void **state)
     gsl_matrix_free(Z), gsl_matrix_free(dA), gsl_rng_free(r);
 }
 
+/* ---- team_background -------------------------------------------------------- */
+typedef struct background_job {
+    pthread_t ran_on;
+    atomic_int go, started, finished, waited_out;
+    const atomic_int *before;     /* a job that must have finished first (or NULL) */
+    int before_done;              /* its `finished` when this one started */
+} background_job;
+
+/* Wait (up to 10 s) until this thread sets go: a team that handed the job's
+ * thread any work meanwhile would stall until then, and waited_out says so. */
+static void wait_for_go(void *ctx)
+{
+    background_job *j = ctx;
+    j->ran_on = pthread_self();
+    j->before_done = j->before ? atomic_load(j->before) : 1;
+    atomic_store(&j->started, 1);
+    const time_t until = time(NULL) + 10;
+    while (!atomic_load(&j->go))
+        if (time(NULL) > until) {
+            atomic_store(&j->waited_out, 1);
+            break;
+        }
+    atomic_store(&j->finished, 1);
+}
+
+static void note_range_thread(void *ctx, size_t from, size_t to)
+{
+    pthread_t *who = ctx;
+    (void)to;
+    who[from != 0] = pthread_self();
+}
+
+static void test_team_background(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(11);
+    gsl_matrix *A = random_matrix(r, 200, 300), *B = random_matrix(r, 300, 100);
+    gsl_matrix *whole = gsl_matrix_alloc(200, 100), *alone = gsl_matrix_alloc(200, 100);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, A, B, 0.0, whole);
+    /* one thread: the job runs here, before team_background returns */
+    team_set_threads(1);
+    background_job here = {.go = 1};
+    team_background(wait_for_go, &here);
+    assert_true(atomic_load(&here.finished) && pthread_equal(here.ran_on, pthread_self()));
+    team_wait();
+    /* a team: the job runs on the helper; meanwhile a product, a loop and
+     * items are done whole, here (no waiting for the busy helper) */
+    team_set_threads(2);
+    background_job job = {0};
+    team_background(wait_for_go, &job);
+    while (!atomic_load(&job.started))
+        ;
+    team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, A, B, 0.0, alone);
+    unsigned char visits[1000] = {0};
+    team_range(1000, 1, count_visits, visits);
+    int seen[64];
+    team_each(64, 1, note_thread, seen);
+    assert_false(atomic_load(&job.finished));             /* the helper was busy all along */
+    atomic_store(&job.go, 1);
+    team_wait();
+    assert_true(atomic_load(&job.finished));
+    assert_false(atomic_load(&job.waited_out));
+    assert_false(pthread_equal(job.ran_on, pthread_self()));
+    assert_true(gsl_matrix_equal(whole, alone));
+    for (size_t i = 0; i < 1000; i++)
+        assert_int_equal(visits[i], 1);
+    for (size_t i = 0; i < 64; i++)
+        assert_int_equal(seen[i], 0);                      /* every item here */
+    /* done: the helper shares a loop again */
+    pthread_t who[2];
+    team_range(1000, 1, note_range_thread, who);
+    assert_true(pthread_equal(who[0], pthread_self()) && pthread_equal(who[1], job.ran_on));
+    /* one at a time: a second job starts after the first has finished */
+    background_job first = {0}, second = {.go = 1, .before = &first.finished};
+    team_background(wait_for_go, &first);
+    atomic_store(&first.go, 1);
+    team_background(wait_for_go, &second);
+    team_wait();
+    assert_true(second.before_done && atomic_load(&second.finished));
+    team_set_threads(1);
+    gsl_matrix_free(A), gsl_matrix_free(B), gsl_matrix_free(whole), gsl_matrix_free(alone), gsl_rng_free(r);
+}
+
 int main(void)
 {
     openblas_set_num_threads(1);   /* the whole product on one thread, as in every test */
@@ -347,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_team_activations),
         cmocka_unit_test(test_team_norms),
         cmocka_unit_test(test_team_bce),
+        cmocka_unit_test(test_team_background),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

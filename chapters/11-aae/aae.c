@@ -118,12 +118,13 @@ typedef struct aae {
     params *PE, *PG, *PD;
     optimizer *optE_rec, *optG, *optD, *optE_adv;
     workspace *ws;                 /* n rows each:                          */
-    gsl_matrix *X, *X2, *Xin;      /* (n, 784) images of steps 1-2 and 3; E's view of X */
+    gsl_matrix *X, *Xin;           /* (n, 784) the images of steps 1-2; E's view of them */
     gsl_matrix *img, *dimg, *dlogits;  /* (n, 784) sigmoid(G), dL/dimg, dL/dlogits */
-    gsl_matrix *real, *real2, *fake, *dDin;  /* (n, d_in) D's inputs; dL/dinput */
+    gsl_matrix *fake, *dDin;       /* (n, d_in) D's input of the codes; dL/dinput */
     gsl_matrix *dcode, *dlogit;    /* (n, code) dL/dz; (n, 1) dL/ds         */
-    size_t *idx;                   /* (batch) which training images         */
-    unsigned char *slot;           /* (batch) one-hot slot per row          */
+    size_t *idx; unsigned char *slot, *slot3;   /* (batch) which training images; one-hot slot per row, steps 1-2, 3 */
+    gsl_matrix *X3, *X3in;         /* (n, 784) drawn ahead (section 7): x' of step 3, E's view of it */
+    gsl_matrix *reals, *reals2;    /* (d_steps n, d_in) D's real inputs; the source's second (else NULL) */
 } aae;
 
 static aae *aae_new(const aae_config *cfg, gsl_rng *r)
@@ -143,12 +144,13 @@ static aae *aae_new(const aae_config *cfg, gsl_rng *r)
     A->optG = optim_adam(A->PG, cfg->lr_dec, cfg->beta1, 0.999), A->optD = optim_adam(A->PD, cfg->lr, cfg->beta1, 0.999);
     A->optE_adv = optim_adam(A->PE, cfg->lr, cfg->beta1, 0.999);
     A->ws = ws_new(rows);          /* a batch, or EVAL_CHUNK rows when measuring */
-    gsl_matrix **buf[] = {&A->X, &A->X2, &A->Xin, &A->img, &A->dimg, &A->dlogits,
-                          &A->real, &A->real2, &A->fake, &A->dDin, &A->dcode, &A->dlogit};
-    const size_t width[] = {x, x, x, x, x, x, A->d_in, A->d_in, A->d_in, A->d_in, c, 1};
+    gsl_matrix **buf[] = {&A->X, &A->Xin, &A->img, &A->dimg, &A->dlogits, &A->fake, &A->dDin, &A->dcode, &A->dlogit};
+    const size_t width[] = {x, x, x, x, x, A->d_in, A->d_in, c, 1};
     for (size_t i = 0; i < sizeof width / sizeof width[0]; i++)
         ws_add(A->ws, buf[i], width[i]);
-    A->idx = xcalloc(B, sizeof *A->idx, "a model"), A->slot = xcalloc(B, 1, "a model");
+    A->X3 = gsl_matrix_alloc(B, x), A->X3in = gsl_matrix_alloc(B, x), A->reals = gsl_matrix_alloc((size_t)cfg->d_steps * B, A->d_in);
+    A->reals2 = cfg->variant == VARIANT_SOURCE ? gsl_matrix_alloc((size_t)cfg->d_steps * B, A->d_in) : NULL;
+    A->idx = xcalloc(B, sizeof *A->idx, "a model"), A->slot = xcalloc(B, 1, "a model"), A->slot3 = xcalloc(B, 1, "a model");
     return A;
 }
 
@@ -156,7 +158,8 @@ static void aae_free(aae *A)
 {
     mlp_free(A->E), mlp_free(A->G), mlp_free(A->D), params_free(A->PE), params_free(A->PG), params_free(A->PD);
     optim_free(A->optE_rec), optim_free(A->optG), optim_free(A->optD), optim_free(A->optE_adv);
-    ws_free(A->ws), free(A->idx), free(A->slot), free(A);
+    ws_free(A->ws), gsl_matrix_free(A->X3), gsl_matrix_free(A->X3in), gsl_matrix_free(A->reals), gsl_matrix_free(A->reals2);
+    free(A->idx), free(A->slot), free(A->slot3), free(A);
 }
 
 /* The decoder's images of the codes Z (n <= EVAL_CHUNK rows): sigmoid(G(Z)). */
@@ -298,52 +301,64 @@ static void batch_slots(const aae *A, const unsigned char *labels, const unsigne
  *  e. --lr-dec 1e-3 for G: no adversary pulls on the decoder, so nothing asks
  *     it to be slow; at E's 1e-4 its digits are still blurred at the end.
  * One generator r draws everything, in order: a checkpoint resumes bit for bit.
+ * Those of steps 2 and 3 depend on x's labels, not on the networks: the
+ * team's second thread draws them ahead while this one computes step 1
+ * (team_background, common/team.h), and they cost no time.
  * ------------------------------------------------------------------------- */
 typedef struct step_losses { double rec, d, adv; } step_losses;
 typedef struct train_data { const image_set *set; const unsigned char *known; } train_data;  /* known: 1 = shown */
+
+typedef struct later_draws { aae *A; const train_data *T; gsl_rng *r; } later_draws;   /* (team_background's ctx) */
+static void draw_steps_2_3(void *p)
+{
+    const later_draws *L = p;
+    aae *A = L->A;
+    const size_t n = (size_t)A->cfg.batch;
+    for (size_t row = 0; row < (size_t)A->cfg.d_steps * n; row++) {    /* step 2: row t n + i, update t */
+        double z[PETAL + MAX_STYLE];
+        const unsigned s = A->slot[row % n];            /* k_i, or 6: no label    */
+        const size_t k = s < N_CLASSES ? s : gsl_rng_uniform_int(L->r, N_CLASSES);
+        prior_sample(L->r, k, z, A->code);
+        set_din(A, A->reals, row, z, A->reals2 ? (unsigned)k : s);     /* (unlabelled: no one-hot) */
+        if (A->reals2)                                  /* the source's second real batch */
+            prior_sample(L->r, gsl_rng_uniform_int(L->r, N_CLASSES), z, A->code), set_din(A, A->reals2, row, z, NO_LABEL);
+    }
+    batch_draw(L->r, L->T->set->images, A->idx, A->X3);    /* step 3: a fresh batch x' */
+    image_jitter(L->r, A->X3, A->X3in, 28, 28, A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0, A->cfg.noise);
+    batch_slots(A, L->T->set->labels, L->T->known, A->idx, n, A->slot3);
+}
 
 static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_losses *out)
 {
     const size_t n = (size_t)A->cfg.batch;
     const int source = A->cfg.variant == VARIANT_SOURCE, shift = A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0;
     const double f = A->cfg.lr_drop_at > 0 && step >= A->cfg.lr_drop_at ? 0.1 : 1.0;
-    A->optE_rec->lr = f * A->cfg.lr_rec, A->optG->lr = f * A->cfg.lr_dec;
-    A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
+    A->optE_rec->lr = f * A->cfg.lr_rec, A->optG->lr = f * A->cfg.lr_dec, A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
     ws_rows(A->ws, n);
     /* step 1: reconstruction on a random batch x; E sees it shifted by up to
      * `shift` pixels, plus N(0, noise^2) per pixel (change d, common/jitter.h) */
     batch_draw(r, T->set->images, A->idx, A->X);
     image_jitter(r, A->X, A->Xin, 28, 28, shift, A->cfg.noise);
+    batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
+    team_background(draw_steps_2_3, &(later_draws){A, T, r});      /* r is the helper's until team_wait */
     out->rec = recon_loss(A, A->Xin, A->X, 1);
     check_finite(out->rec, "reconstruction loss", step);
     optim_step(A->optE_rec), optim_step(A->optG);
     /* step 2: D, prior samples (real) against the codes of x (fake); d_steps
      * updates, each with fresh prior samples, on the same codes */
-    batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
     const gsl_matrix *z = mlp_forward(A->E, A->Xin);
     for (size_t i = 0; i < n; i++)
         set_din(A, A->fake, i, gsl_matrix_const_ptr(z, i, 0), A->slot[i]);
+    team_wait();
     for (long t = 0; t < A->cfg.d_steps; t++) {
-        for (size_t i = 0; i < n; i++) {
-            double p[PETAL + MAX_STYLE];                /* a prior sample         */
-            const unsigned s = A->slot[i];              /* k_i, or 6: no label    */
-            const size_t k = s < N_CLASSES ? s : gsl_rng_uniform_int(r, N_CLASSES);
-            prior_sample(r, k, p, A->code);
-            set_din(A, A->real, i, p, source ? (unsigned)k : s);  /* (unlabelled: no one-hot) */
-            if (source) {                               /* the source's second real batch */
-                prior_sample(r, gsl_rng_uniform_int(r, N_CLASSES), p, A->code);
-                set_din(A, A->real2, i, p, NO_LABEL);
-            }
-        }
-        out->d = disc_loss(A, A->real, source ? A->real2 : NULL, A->fake, 1);
+        gsl_matrix_view real = mat_row_block(A->reals, (size_t)t * n, n);        /* drawn ahead */
+        gsl_matrix_view real2 = mat_row_block(source ? A->reals2 : A->reals, (size_t)t * n, n);
+        out->d = disc_loss(A, &real.matrix, source ? &real2.matrix : NULL, A->fake, 1);
         check_finite(out->d, "discriminator loss", step);
         optim_step(A->optD);
     }
-    /* step 3: E fools the frozen D, on a fresh batch x' */
-    batch_draw(r, T->set->images, A->idx, A->X);
-    image_jitter(r, A->X, A->X2, 28, 28, shift, A->cfg.noise);
-    batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
-    out->adv = adv_loss(A, A->X2, A->slot, 1);
+    /* step 3: E fools the frozen D, on the fresh batch x' */
+    out->adv = adv_loss(A, A->X3in, A->slot3, 1);
     check_finite(out->adv, "adversarial loss", step);
     optim_step(A->optE_adv);
 }
@@ -384,11 +399,8 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
             e.count[S->labels[off + i]][k < 0 ? N_CLASSES : (size_t)k]++;
             const double *s = gsl_matrix_const_ptr(z, i, 0) + PETAL;     /* the style s: |s|^2 */
             in_ball += cblas_ddot((int)style, s, 1, s, 1) <= ball;      /* (S = 0: 0 <= 0) */
-        }
-        if (Z) {
-            gsl_matrix_view codes = gsl_matrix_submatrix(Z, off, 0, m, PETAL);
-            gsl_matrix_const_view petal = gsl_matrix_const_submatrix(z, 0, 0, m, PETAL);
-            gsl_matrix_memcpy(&codes.matrix, &petal.matrix);
+            if (Z)                                                      /* the petal */
+                memcpy(gsl_matrix_ptr(Z, off + i, 0), gsl_matrix_const_ptr(z, i, 0), PETAL * sizeof(double));
         }
         sq += mat_mse(decode(A, z), &x.matrix) * (double)(m * d);
     }
@@ -402,11 +414,8 @@ static evaluation evaluate(aae *A, const image_set *S, gsl_matrix *Z)
             in_box[c][k] = (double)e.count[c][k];
     }
     const double n = (double)S->n;
-    e.recon_mse = sq / (n * (double)d);
-    e.prior_match = (double)(S->n - in_k[N_CLASSES]) / n;
-    e.style_match = in_ball / n;
-    e.purity = (double)pure / n;
-    e.purity_any = best_assignment(&in_box[0][0], N_CLASSES, N_CLASSES) / n;
+    e.recon_mse = sq / (n * (double)d), e.prior_match = (double)(S->n - in_k[N_CLASSES]) / n, e.style_match = in_ball / n;
+    e.purity = (double)pure / n, e.purity_any = best_assignment(&in_box[0][0], N_CLASSES, N_CLASSES) / n;
     for (size_t k = 0; k < N_CLASSES; k++)
         e.components_used += (double)in_k[k] >= n / (2.0 * N_CLASSES);
     return e;
@@ -434,9 +443,9 @@ typedef struct run {
     int snap_taken[N_SNAP];
     const image_set *test;
     image_set monitor;             /* the first MONITOR_N test digits: the curves */
-    judge *J;                      /* with a judge: fjd over training (section 10) */
-    fjd_reference ref;             /* the test digits' features, floor, noise */
-    gsl_matrix *fjd_samples;       /* (10 000, 784); --quick: 1000           */
+    judge *J;                      /* with a judge: fjd over training (section 10), */
+    fjd_reference ref;             /* the test digits' features, floor, noise, */
+    gsl_matrix *fjd_samples;       /* (10 000, 784) (--quick: 1000) from fjd_seed */
     unsigned long fjd_seed;
 } run;
 
@@ -458,8 +467,7 @@ static void run_init(run *R, const aae_config *cfgs, size_t n_models, long steps
 
 static void run_free(run *R)
 {
-    fjd_reference_free(&R->ref);
-    gsl_matrix_free(R->fjd_samples);                    /* (NULL without a judge: nothing) */
+    fjd_reference_free(&R->ref), gsl_matrix_free(R->fjd_samples);     /* (NULL without a judge: nothing) */
     for (size_t i = 0; i < R->n_models; i++)
         aae_free(R->m[i].A), history_free(R->m[i].loss), history_free(R->m[i].evals), gsl_matrix_free(R->m[i].codes);
 }
@@ -668,8 +676,7 @@ static void figure_prior(const char *dir, unsigned long seed, const char *const 
             fprintf(f, "%.6f %.6f\n%s", u * cos(t) - v * sin(t), u * sin(t) + v * cos(t), j == 4 ? "\n" : "");
         }
     out_close(f, "prior_boxes.dat");
-    fig_text_list("class_name", names, N_CLASSES);
-    fig_value("n_classes", N_CLASSES), fig_use("prior");
+    fig_text_list("class_name", names, N_CLASSES), fig_value("n_classes", N_CLASSES), fig_use("prior");
 }
 
 /* codes_V (values.gp: panel i's step and column of x), manifold_V (z_1 from -PLANE
@@ -681,10 +688,9 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
     int taken = 0;
     out_write_matrix(dir, named(name, "codes", v, ".dat"), "class, then x y of the test codes per snapshot", M->codes);
     for (int k = 0; k < N_SNAP; k++)
-        if (R->snap_taken[k]) {
-            fig_valuef((double)R->snap_step[k], "codes_%s_step_%d", VARIANT_NAME[v], ++taken);
+        if (R->snap_taken[k])
+            fig_valuef((double)R->snap_step[k], "codes_%s_step_%d", VARIANT_NAME[v], ++taken),
             fig_valuef(2 + 2 * k, "codes_%s_col_%d", VARIANT_NAME[v], taken);
-        }
     fig_valuef(taken, "codes_%s_n_snaps", VARIANT_NAME[v]), fig_usef("codes_%s", VARIANT_NAME[v]);
     const size_t code = M->A->code;
     gsl_matrix *Z = gsl_matrix_calloc(PLANE_N * PLANE_N, code), *grid = gsl_matrix_alloc(N_CLASSES * GRID_COLS, IMG);
@@ -715,8 +721,7 @@ static void figures(const char *dir, const run *R, const model_record *M, const 
     fig_use(name), gsl_matrix_free(Z), gsl_matrix_free(grid);
     if (M->loss->n == 0)
         return;
-    history_write(M->loss, dir, named(name, "loss", v, ".dat"));
-    history_write(M->evals, dir, named(name, "eval", v, ".dat"));
+    history_write(M->loss, dir, named(name, "loss", v, ".dat")), history_write(M->evals, dir, named(name, "eval", v, ".dat"));
     fig_value("loss_window", LOSS_WINDOW), fig_text("recon_loss", "%s", M->A->cfg.recon == RECON_BCE ? "BCE" : "MSE");
     fig_use(named(name, "losses", v, ""));
     fig_value("with_fjd", R->J != NULL), fig_value("fjd_floor", R->ref.floor), fig_value("fjd_noise", R->ref.noise);
@@ -762,11 +767,10 @@ static void generate(run *R, judge *J, session *S)
         fig_image_grid(S->cli.out, named(name, "generated", v, ""), grid, 28, 28, rows, N_CLASSES);
         fig_value("generated_count", (double)n), fig_value("generated_shown", (double)shown), fig_use(name);
         printf("%s: wrote %zu samples (the grid: the first %zu, column k from component k)\n", VARIANT_NAME[v], n, shown);
-        if (J) {
+        if (J)
             printf("%s: judge: %.3f judged as their component's class, consistency %.3f, confidence %.3f\n",
-                   VARIANT_NAME[v], t.v.score, t.consistency, t.v.confidence);
+                   VARIANT_NAME[v], t.v.score, t.consistency, t.v.confidence),
             metrics_setf(&S->m, t.v.score, "sample_class_accuracy_%s", VARIANT_NAME[v]);
-        }
     }
     gsl_matrix_free(grid);
 }
