@@ -301,9 +301,9 @@ static void batch_slots(const aae *A, const unsigned char *labels, const unsigne
  *  e. --lr-dec 1e-3 for G: no adversary pulls on the decoder, so nothing asks
  *     it to be slow; at E's 1e-4 its digits are still blurred at the end.
  * One generator r draws everything, in order: a checkpoint resumes bit for bit.
- * Those of steps 2 and 3 depend on x's labels, not on the networks: the
+ * The numbers of steps 2 and 3 depend on x's labels, not on the networks: the
  * team's second thread draws them ahead while this one computes step 1
- * (team_background, common/team.h), and they cost no time.
+ * (team_background, common/team.h), instead of making the step wait.
  * ------------------------------------------------------------------------- */
 typedef struct step_losses { double rec, d, adv; } step_losses;
 typedef struct train_data { const image_set *set; const unsigned char *known; } train_data;  /* known: 1 = shown */
