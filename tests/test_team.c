@@ -161,6 +161,12 @@ static void test_team_adam(void **state)
     }
     assert_true(gsl_vector_equal(P[0]->value, P[1]->value));
     assert_true(gsl_vector_equal(opt[0]->v, opt[1]->v));
+    /* params_zero_grad on the team (two halves of the block): every number +0.0 */
+    gsl_vector_set_all(P[1]->grad, -1.0);
+    params_zero_grad(P[1]);
+    for (size_t i = 0; i < 100003; i++)
+        if (gsl_vector_get(P[1]->grad, i) != 0.0 || signbit(gsl_vector_get(P[1]->grad, i)))
+            fail_msg("params_zero_grad on the team: grad[%zu] = %g", i, gsl_vector_get(P[1]->grad, i));
     team_set_threads(1);
     for (int t = 0; t < 2; t++) {
         optim_free(opt[t]);
