@@ -278,11 +278,16 @@ static double adv_loss(aae *A, const gsl_matrix *X, const unsigned char *slot, i
  * "no label", with a RANDOM component. The source (--variant source) gives
  * EVERY code slot 6, so the labels never reach E (README: measured).
  * ------------------------------------------------------------------------- */
-static void batch_slots(const aae *A, const unsigned char *labels, const unsigned char *known,
-                        const size_t *idx, size_t n, unsigned char *slot)
+typedef struct train_data { const image_set *set; const unsigned char *known; } train_data;  /* known: 1 = shown */
+
+/* A batch x of training images, drawn with replacement, into X; E's view of
+ * it into Xin (section 7d); each row's slot: its label if D may see it. */
+static void draw_batch(aae *A, const train_data *T, gsl_rng *r, gsl_matrix *X, gsl_matrix *Xin, unsigned char *slot)
 {
-    for (size_t i = 0; i < n; i++)
-        slot[i] = A->cfg.variant == VARIANT_LABELS && known[idx[i]] ? labels[idx[i]] : NO_LABEL;
+    batch_draw(r, T->set->images, A->idx, X);
+    image_jitter(r, X, Xin, 28, 28, A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0, A->cfg.noise);
+    for (size_t i = 0; i < X->size1; i++)
+        slot[i] = A->cfg.variant == VARIANT_LABELS && T->known[A->idx[i]] ? T->set->labels[A->idx[i]] : NO_LABEL;
 }
 
 /* ----------------------------------------------------------------------------
@@ -306,7 +311,6 @@ static void batch_slots(const aae *A, const unsigned char *labels, const unsigne
  * (team_background, common/team.h), instead of making the step wait.
  * ------------------------------------------------------------------------- */
 typedef struct step_losses { double rec, d, adv; } step_losses;
-typedef struct train_data { const image_set *set; const unsigned char *known; } train_data;  /* known: 1 = shown */
 
 typedef struct later_draws { aae *A; const train_data *T; gsl_rng *r; } later_draws;   /* (team_background's ctx) */
 static void draw_steps_2_3(void *p)
@@ -323,23 +327,19 @@ static void draw_steps_2_3(void *p)
         if (A->reals2)                                  /* the source's second real batch */
             prior_sample(L->r, gsl_rng_uniform_int(L->r, N_CLASSES), z, A->code), set_din(A, A->reals2, row, z, NO_LABEL);
     }
-    batch_draw(L->r, L->T->set->images, A->idx, A->X3);    /* step 3: a fresh batch x' */
-    image_jitter(L->r, A->X3, A->X3in, 28, 28, A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0, A->cfg.noise);
-    batch_slots(A, L->T->set->labels, L->T->known, A->idx, n, A->slot3);
+    draw_batch(A, L->T, L->r, A->X3, A->X3in, A->slot3);   /* step 3: a fresh batch x' */
 }
 
 static void aae_step(aae *A, const train_data *T, gsl_rng *r, long step, step_losses *out)
 {
     const size_t n = (size_t)A->cfg.batch;
-    const int source = A->cfg.variant == VARIANT_SOURCE, shift = A->cfg.x_dim == IMG ? (int)A->cfg.shift : 0;
+    const int source = A->cfg.variant == VARIANT_SOURCE;
     const double f = A->cfg.lr_drop_at > 0 && step >= A->cfg.lr_drop_at ? 0.1 : 1.0;
     A->optE_rec->lr = f * A->cfg.lr_rec, A->optG->lr = f * A->cfg.lr_dec, A->optD->lr = A->optE_adv->lr = f * A->cfg.lr;
     ws_rows(A->ws, n);
     /* step 1: reconstruction on a random batch x; E sees it shifted by up to
-     * `shift` pixels, plus N(0, noise^2) per pixel (change d, common/jitter.h) */
-    batch_draw(r, T->set->images, A->idx, A->X);
-    image_jitter(r, A->X, A->Xin, 28, 28, shift, A->cfg.noise);
-    batch_slots(A, T->set->labels, T->known, A->idx, n, A->slot);
+     * --shift pixels, plus N(0, noise^2) per pixel (change d, common/jitter.h) */
+    draw_batch(A, T, r, A->X, A->Xin, A->slot);
     team_background(draw_steps_2_3, &(later_draws){A, T, r});      /* r is the helper's until team_wait */
     out->rec = recon_loss(A, A->Xin, A->X, 1);
     check_finite(out->rec, "reconstruction loss", step);
