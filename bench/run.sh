@@ -8,6 +8,9 @@
 # 1. Every chapter's default run and --quick run, whole process wall time
 #    (bin/NN --quiet --out a scratch directory): the median of --runs runs
 #    (3); a default run longer than 60 s is timed once (marked * in the table).
+#    Then the last chapter's --quick run as many times at once as there are
+#    CPUs, as a student gets them (each with its team, common/team.h) and at
+#    one OpenBLAS thread each: what running two chapters side by side costs.
 # 2. Every MNIST model per training iteration (build/bench/iter-*, the
 #    chapters' own code, bench/iter-common.h), at 1 and 2 OpenBLAS threads:
 #    median and 10th percentile of the iteration times, the multiply-adds of
@@ -82,6 +85,26 @@ for c in $chapters; do
     rm -rf "$tmp/run"
     echo "$c $d $dn $q" >> "$tmp/chapters"
 done
+# side by side: the last chapter's --quick, one copy per CPU at once (whole wall)
+side=""
+if [ -n "$chapters" ] && [ -x "bin/$c" ]; then
+    cpus=$(getconf _NPROCESSORS_ONLN 2> /dev/null || echo 1)
+    at_once() {   # at_once THREADS (or "" for a student's default): wall seconds of cpus copies at once
+        t0=$(date +%s.%N) i=0 failed=0 pids=""
+        while [ $i -lt "$cpus" ]; do
+            if [ -n "$1" ]; then OPENBLAS_NUM_THREADS=$1 "bin/$c" --quick --quiet --out "$tmp/side$i" > /dev/null 2>&1 &
+            else env -u OPENBLAS_NUM_THREADS "bin/$c" --quick --quiet --out "$tmp/side$i" > /dev/null 2>&1 & fi
+            pids="$pids $!" i=$((i + 1))
+        done
+        for p in $pids; do wait "$p" || failed=1; done
+        t1=$(date +%s.%N); rm -rf "$tmp"/side*
+        awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
+        return $failed
+    }
+    if s_team=$(at_once "") && s_one=$(at_once 1); then
+        side="$c --quick, $cpus copies at once: $s_team s as a student runs them (each with its team where it has one), $s_one s at one OpenBLAS thread each; one alone $(awk -v c="$c" '$1 == c { print $4 }' "$tmp/chapters") s"
+    else echo "bench: $c --quick failed side by side" >&2; status=1; fi
+fi
 
 # ---- 2. per iteration, genlab at 1 and 2 OpenBLAS threads ----------------------
 # one program at 1 thread, then the same at 2, then the next: a VM's speed can
@@ -164,7 +187,7 @@ fi
         echo "PyTorch: not run (--no-torch), its columns are left out"
     fi
     echo
-    awk -v have_torch="${torch_version:+1}" -v long=$long -v runs="$runs" -v rounds="$rounds" -v dir="$tmp" '
+    awk -v have_torch="${torch_version:+1}" -v side="$side" -v long=$long -v runs="$runs" -v rounds="$rounds" -v dir="$tmp" '
     function cell(med, p10) { return med == "" ? "-" : sprintf("%.1f (%.1f)", med, p10) }
     function read_models(file, key,    line, f) {
         while ((getline line < file) > 0) {
@@ -218,6 +241,7 @@ fi
         if (nchap) print "wall s: median of " runs " runs of the whole process (bin/NN --quiet, and --quick)" \
               (starred ? "; * a default run over " long " s, timed once" : "") \
               "\n  threads as a student gets them (OPENBLAS_NUM_THREADS as in this shell: unset, two where the team is exact)"
+        if (side != "") print "side by side: " side
         if (nm) {
             print "ms per iter: median (10th percentile) of the iterations timed one by one, after a warm-up;" 
             printf "  iterations:"

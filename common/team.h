@@ -33,6 +33,13 @@
  * one thread); OpenBLAS then runs one thread per call and the team has two.
  * OPENBLAS_NUM_THREADS=1 (every test, make figures with several jobs, make
  * check) keeps one thread, and nothing changes.
+ *
+ * Spinning is fast only while each thread has a core. Two chapters run side
+ * by side on two CPUs are four threads: a thread spinning until the other
+ * finishes its half may hold the very core that thread waits for. So every
+ * wait gives its CPU away every few microseconds (sched_yield): 11's --quick
+ * run twice at once took 25 s with loops that only spun, 6 s with the yield
+ * (5.7 s at one thread each; one alone 3.8 s).
  */
 #ifndef GENLAB_TEAM_H
 #define GENLAB_TEAM_H

@@ -376,6 +376,7 @@ if want bench; then
     if sh bench/run.sh --out "$tmp/bench" --chapters "$first" --runs 1 --quick-only --iters 2 --warmup 0 \
             --only 08-gan --dgemm-seconds 0.01 --no-torch --rounds 2 > "$tmp/out" 2>&1 &&
        grep -q "^$first " "$tmp/bench/latest.txt" && grep -q "^  08-gan b100 " "$tmp/bench/latest.txt" &&
+       grep -Eq "^side by side: $first --quick, [0-9]+ copies at once: [0-9.]+ s .*, [0-9.]+ s at one" "$tmp/bench/latest.txt" &&
        grep -Eq "^  08-gan +[0-9.]+ [0-9.]+$" "$tmp/bench/latest.txt" &&
        [ -n "$(find "$tmp/bench" -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9].txt')" ] &&
        [ -s "$tmp/bench/latest.png" ]; then ok "bench: bench/run.sh writes the table, its dated copy and the chart"
