@@ -25,6 +25,19 @@
  *
  * Flags: --iters N, --warmup N (every model), --only NAME (one model),
  * --dgemm-seconds S (default 0.3). Exit status 1 if a count disagrees.
+ *
+ * --paired: instead, the speedup of the team, measured in pairs. After the
+ * warm-up, one thread and the team of two take turns in blocks of PAIRED_BLOCK
+ * timed iterations (each block after one untimed iteration: the helper just
+ * started), until each has `iters`; one line
+ *
+ *   NAME paired MEDIAN_MS_1 MEDIAN_MS_2 SPEEDUP ITERS
+ *
+ * This VM's speed drifts by 20 % or more from one minute to the next; runs
+ * of a whole program at one thread and then at two compare different
+ * minutes, blocks a fraction of a second apart compare the same ones.
+ * Without a second CPU (or where the split is not exact) the team is not
+ * started by default, and the line says "paired - - -".
  */
 #ifndef ITER_COMMON_H
 #define ITER_COMMON_H
@@ -48,6 +61,7 @@ typedef struct bench_opts {
     long iters, warmup;          /* 0: the model's own default                */
     const char *only;            /* NULL: every model                         */
     double dgemm_seconds;
+    int paired;                  /* --paired: 1 and 2 threads in turn          */
     int failed;                  /* a count disagreed                         */
 } bench_opts;
 
@@ -60,7 +74,7 @@ static double seconds_now(void)
 
 static void bench_usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [--iters N] [--warmup N] [--only NAME] [--dgemm-seconds S]\n", prog);
+    fprintf(stderr, "usage: %s [--iters N] [--warmup N] [--only NAME] [--dgemm-seconds S] [--paired]\n", prog);
     exit(2);
 }
 
@@ -69,8 +83,12 @@ static void bench_usage(const char *prog)
 static bench_opts bench_start(int argc, char **argv)
 {
     blas_pick_core(argv);
-    bench_opts o = {0, -1, NULL, 0.3, 0};
+    bench_opts o = {0, -1, NULL, 0.3, 0, 0};
     for (int a = 1; a < argc; a++) {
+        if (!strcmp(argv[a], "--paired")) {
+            o.paired = 1;
+            continue;
+        }
         if (a + 1 >= argc)
             bench_usage(argv[0]);
         if (!strcmp(argv[a], "--iters"))
@@ -147,6 +165,39 @@ static double time_dgemm(const gemm_shape *s, double min_seconds)
     return med;
 }
 
+#define PAIRED_BLOCK 5
+
+/* --paired: one thread and two in turn (see the top of this file) */
+static void bench_paired(const char *name, void (*step)(void *), void *model, long iters)
+{
+    if (team_threads() < 2) {
+        printf("%-12s paired - - - 0\n", name);
+        fflush(stdout);
+        return;
+    }
+    double *t[2] = {malloc((size_t)iters * sizeof(double)), malloc((size_t)iters * sizeof(double))};
+    if (!t[0] || !t[1])
+        abort();
+    long n[2] = {0, 0};
+    for (int two = 0; n[0] < iters || n[1] < iters; two = !two) {
+        team_set_threads(two ? 2 : 1);
+        step(model);                                       /* untimed */
+        for (long i = 0; i < PAIRED_BLOCK && n[two] < iters; i++) {
+            const double t0 = seconds_now();
+            step(model);
+            t[two][n[two]++] = seconds_now() - t0;
+        }
+    }
+    team_set_threads(2);
+    qsort(t[0], (size_t)iters, sizeof(double), cmp_double);
+    qsort(t[1], (size_t)iters, sizeof(double), cmp_double);
+    const double m1 = median_sorted(t[0], (size_t)iters), m2 = median_sorted(t[1], (size_t)iters);
+    printf("%-12s paired %9.3f %9.3f %5.2f %5ld\n", name, 1e3 * m1, 1e3 * m2, m1 / m2, iters);
+    fflush(stdout);
+    free(t[0]);
+    free(t[1]);
+}
+
 /* Time `step` (one training iteration of `model`) and print the line above.
  * f: the multiply-adds of one iteration, counted from the shapes. */
 static void bench_model(bench_opts *o, const char *name, long batch, void (*step)(void *), void *model,
@@ -158,6 +209,10 @@ static void bench_model(bench_opts *o, const char *name, long batch, void (*step
         warmup = o->warmup;
     for (long i = 0; i < warmup; i++)
         step(model);
+    if (o->paired) {
+        bench_paired(name, step, model, iters);
+        return;
+    }
     double *t = malloc((size_t)iters * sizeof *t);
     if (!t)
         abort();

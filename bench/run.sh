@@ -20,6 +20,9 @@
 #    --rounds rounds (3) of 1 thread then 2; a model's rows are those of the
 #    round whose speedup is the median of its rounds (all of them listed
 #    under the table): one pair of runs can land on a slow moment of a VM.
+#    The speedup column is measured in pairs instead: each program once more
+#    (--paired), one thread and the team of two taking turns in blocks of 5
+#    iterations within one process.
 # 3. The same models in PyTorch (bench/torch_iter.py; Debian's python3-torch),
 #    float64 and float32, at 1 and 2 threads, with the OpenBLAS kernels the C
 #    programs use. Without PyTorch the table says so and has no such columns.
@@ -125,6 +128,16 @@ while [ "$r" -le "$rounds" ]; do
     done
     r=$((r + 1))
 done
+# and the speedup measured in pairs: one process per program, one thread and two
+# taking turns in blocks of 5 iterations (iter-common.h, --paired), so that both
+# see the same minutes of the machine; this is the table's speedup column
+: > "$tmp/paired"
+for b in build/bench/iter-*; do
+    [ -x "$b" ] || continue
+    # shellcheck disable=SC2086
+    OPENBLAS_NUM_THREADS=2 "$b" $passon --paired > "$tmp/one" || { echo "bench: $b --paired failed" >&2; status=1; }
+    grep -v '^#' "$tmp/one" >> "$tmp/paired"
+done
 # rounds: ROUND THREADS NAME BATCH MEDIAN ...; speedup of a round = MEDIAN at 1 / MEDIAN at 2
 awk -v dir="$tmp" '
     { line[$1, $2, $3] = $0; if (!($3 in seen)) { seen[$3] = 1; name[++n] = $3 } if ($1 > nr) nr = $1 }
@@ -207,7 +220,7 @@ fi
         if (have_torch) printf " %16s %16s", cell(med["p64-" t, m], p10["p64-" t, m]), cell(med["p32-" t, m], p10["p32-" t, m])
         if (m == "") { printf "\n"; return }
         printf " %7s %6.1f %6.1f %5.2f", t == 1 ? sprintf("%.1f", mflop[m]) : "", gf["g" t, m], dg["g" t, m], gf["g" t, m] / dg["g" t, m]
-        printf " %7s\n", t == 2 ? sprintf("%.2f", med["g1", m] / med["g2", m]) : ""
+        printf " %7s\n", t == 2 ? ((m in paired) ? paired[m] : sprintf("%.2f", med["g1", m] / med["g2", m]) "r") : ""
     }
     function models_of(prefix,    i) {
         for (i = 1; i <= nm; i++)
@@ -219,6 +232,10 @@ fi
     }
     BEGIN {
         read_models(dir "/g1", "g1"); read_models(dir "/g2", "g2")
+        while ((getline line < (dir "/paired")) > 0) {     # NAME paired MS1 MS2 SPEEDUP ITERS
+            split(line, f, " ")
+            if (f[2] == "paired" && f[5] != "-") { paired[f[1]] = f[5]; pairs[f[1]] = f[6] }
+        }
         if (have_torch) { read_models(dir "/p64-1", "p64-1"); read_models(dir "/p64-2", "p64-2")
                           read_models(dir "/p32-1", "p32-1"); read_models(dir "/p32-2", "p32-2") }
         printf "%-18s %3s %9s %7s %16s", "", "", "wall s", "", "ms per iter"
@@ -250,10 +267,12 @@ fi
             print "MFLOP: 2 x the multiply-adds of every forward and backward GEMM/convolution of one iteration"
             print "  (bench/flops.h; checked against every gsl_blas_dgemm call). GFLOP/s genlab: MFLOP / median;"
             print "  dgemm: gsl_blas_dgemm alone on the largest product, same run; ratio = genlab / dgemm"
-            print "  speedup: genlab at 1 thread (median) / genlab at 2 threads (median)"
+            print "  speedup: in pairs, one process per program: 1 thread and 2 take turns in blocks of 5"
+            print "  iterations (iter-* --paired), median at 1 / median at 2, both over the same minutes of"
+            print "  the machine (r: no paired run; the ratio of the ms columns instead)"
             if (rounds > 1) {
-                print "  every program timed in " rounds " rounds of 1 thread then 2; each model shows the round whose"
-                print "  speedup is the median of its rounds. The speedups of all rounds, lowest first:"
+                print "  the ms columns: every program timed in " rounds " rounds of 1 thread then 2 (separate runs);"
+                print "  each model shows the round whose ratio is the median of its rounds. The ratios of all rounds:"
                 while ((getline line < (dir "/speedups")) > 0) print line
             }
             print "largest product (m x n x k, A B transposed or not):"

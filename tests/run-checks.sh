@@ -381,6 +381,12 @@ if want bench; then
        [ -n "$(find "$tmp/bench" -name '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9][0-9][0-9].txt')" ] &&
        [ -s "$tmp/bench/latest.png" ]; then ok "bench: bench/run.sh writes the table, its dated copy and the chart"
     else bad "bench: bench/run.sh writes the table, its dated copy and the chart" "$tmp/out"; fi
+    # the speedup in pairs: 1 thread and 2 in turn in one process, two iterations each
+    if OPENBLAS_NUM_THREADS=2 build/bench/iter-08 --paired --iters 2 --warmup 0 --only 08-gan > "$tmp/out" 2>&1 &&
+       grep -Eq "^08-gan +paired +[0-9.]+ +[0-9.]+ +[0-9.]+ +2$" "$tmp/out" &&
+       grep -A1 "^  08-gan b100 " "$tmp/bench/latest.txt" | grep -Eq " 2 .* [0-9]+[.][0-9][0-9]r?$"
+    then ok "bench: the speedup measured in pairs (iter-08 --paired), in the table's speedup column"
+    else bad "bench: the speedup measured in pairs (iter-08 --paired), in the table's speedup column" "$tmp/out"; fi
     # one iteration of every model: the count from the shapes (bench/flops.h) = what gsl_blas_dgemm sees
     for b in build/bench/iter-*; do
         if OPENBLAS_NUM_THREADS=1 "$b" --iters 1 --warmup 0 --dgemm-seconds 0 > "$tmp/out" 2>&1
