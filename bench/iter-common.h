@@ -36,8 +36,8 @@
  * This VM's speed drifts by 20 % or more from one minute to the next; runs
  * of a whole program at one thread and then at two compare different
  * minutes, blocks a fraction of a second apart compare the same ones.
- * Without a second CPU (or where the split is not exact) the team is not
- * started by default, and the line says "paired - - -".
+ * Without a team (OPENBLAS_NUM_THREADS below 2, or no second thread could
+ * be started) the line says "paired - - -".
  */
 #ifndef ITER_COMMON_H
 #define ITER_COMMON_H

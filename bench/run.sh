@@ -89,14 +89,14 @@ for c in $chapters; do
     echo "$c $d $dn $q" >> "$tmp/chapters"
 done
 # side by side: the last chapter's --quick, one copy per CPU at once (whole wall)
-side=""
-if [ -n "$chapters" ] && [ -x "bin/$c" ]; then
+side="" last=$c     # the loop's last chapter
+if [ -n "$chapters" ] && [ -x "bin/$last" ]; then
     cpus=$(getconf _NPROCESSORS_ONLN 2> /dev/null || echo 1)
     at_once() {   # at_once THREADS (or "" for a student's default): wall seconds of cpus copies at once
         t0=$(date +%s.%N) i=0 failed=0 pids=""
         while [ $i -lt "$cpus" ]; do
-            if [ -n "$1" ]; then OPENBLAS_NUM_THREADS=$1 "bin/$c" --quick --quiet --out "$tmp/side$i" > /dev/null 2>&1 &
-            else env -u OPENBLAS_NUM_THREADS "bin/$c" --quick --quiet --out "$tmp/side$i" > /dev/null 2>&1 & fi
+            if [ -n "$1" ]; then OPENBLAS_NUM_THREADS=$1 "bin/$last" --quick --quiet --out "$tmp/side$i" > /dev/null 2>&1 &
+            else env -u OPENBLAS_NUM_THREADS "bin/$last" --quick --quiet --out "$tmp/side$i" > /dev/null 2>&1 & fi
             pids="$pids $!" i=$((i + 1))
         done
         for p in $pids; do wait "$p" || failed=1; done
@@ -105,8 +105,8 @@ if [ -n "$chapters" ] && [ -x "bin/$c" ]; then
         return $failed
     }
     if s_team=$(at_once "") && s_one=$(at_once 1); then
-        side="$c --quick, $cpus copies at once: $s_team s as a student runs them (each with its team where it has one), $s_one s at one OpenBLAS thread each; one alone $(awk -v c="$c" '$1 == c { print $4 }' "$tmp/chapters") s"
-    else echo "bench: $c --quick failed side by side" >&2; status=1; fi
+        side="$last --quick, $cpus copies at once: $s_team s as a student runs them (each with its team where it has one), $s_one s at one OpenBLAS thread each; one alone $(awk -v c="$last" '$1 == c { print $4 }' "$tmp/chapters") s"
+    else echo "bench: $last --quick failed side by side" >&2; status=1; fi
 fi
 
 # ---- 2. per iteration, genlab at 1 and 2 OpenBLAS threads ----------------------
@@ -234,7 +234,7 @@ fi
         read_models(dir "/g1", "g1"); read_models(dir "/g2", "g2")
         while ((getline line < (dir "/paired")) > 0) {     # NAME paired MS1 MS2 SPEEDUP ITERS
             split(line, f, " ")
-            if (f[2] == "paired" && f[5] != "-") { paired[f[1]] = f[5]; pairs[f[1]] = f[6] }
+            if (f[2] == "paired" && f[5] != "-") paired[f[1]] = f[5]
         }
         if (have_torch) { read_models(dir "/p64-1", "p64-1"); read_models(dir "/p64-2", "p64-2")
                           read_models(dir "/p32-1", "p32-1"); read_models(dir "/p32-2", "p32-2") }
