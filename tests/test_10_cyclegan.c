@@ -187,6 +187,44 @@ static void test_dilation(void **s)
     assert_double_equal(y[1], 0.3, 0); assert_double_equal(y[SIDE], 0.3, 0);
 }
 
+/* dilate in place (y == x) gives what it gives into another image */
+static void test_dilation_in_place(void **s)
+{
+    (void)s;
+    gsl_rng *r = rng_new(5);
+    double x[IMG], y[IMG];
+    for (size_t p = 0; p < IMG; p++)
+        x[p] = gsl_rng_uniform(r) < 0.2 ? gsl_rng_uniform(r) : 0.0;
+    dilate(x, y);
+    dilate(x, x);
+    assert_memory_equal(x, y, sizeof x);
+    gsl_rng_free(r);
+}
+
+/* the bags are the training set's own rows: X its first half as they are, Y
+ * the second half dilated; the set no longer holds them (freed with d) */
+static void test_domains_take_the_pixels(void **s)
+{
+    (void)s;
+    image_set *train = random_images(13, 3, 10), *test = random_images(10, 4, 10);
+    gsl_matrix *before = gsl_matrix_alloc(13, IMG);
+    gsl_matrix_memcpy(before, train->images);
+    domains d = digits_new(train, test, 6);
+    assert_null(train->images);
+    assert_int_equal(d.X->size1, 6);
+    assert_int_equal(d.Y->size1, 7);
+    double y[IMG];
+    for (size_t i = 0; i < 13; i++) {
+        const double *want = gsl_matrix_const_ptr(before, i, 0);
+        if (i >= 6)
+            dilate(want, y), want = y;
+        assert_memory_equal(gsl_matrix_const_ptr(i < 6 ? d.X : d.Y, i < 6 ? i : i - 6, 0), want, sizeof y);
+    }
+    domains_free(&d);                                /* (ASan and valgrind: no double free, no leak) */
+    image_set_free(train); image_set_free(test);
+    gsl_matrix_free(before);
+}
+
 static void test_toy_map(void **s)
 {
     (void)s;
@@ -260,7 +298,7 @@ static void test_evaluate_known(void **s)
             gsl_matrix_set(&G->L[l].c.W.matrix, 0, 4, 1.0);
     }
     const evaluation e = evaluate(m, d.tx->size1, NULL, NULL);
-    gsl_matrix *t = rows_of(d.tx, 0, d.tx->size1, 1);
+    gsl_matrix *t = rows_of(d.tx, 0, d.tx->size1, 1, 0);
     assert_double_equal(e.truth[0], l1(d.tx, t, NULL, 0), 1e-12);    /* identity's translation error */
     assert_double_equal(e.cycle[0], 0.0, 1e-12);                     /* and a perfect cycle */
     assert_double_equal(e.cycle[1], 0.0, 1e-12);
@@ -373,6 +411,8 @@ int main(void)
         cmocka_unit_test(test_spread_and_distance),
         cmocka_unit_test(test_pool),
         cmocka_unit_test(test_evaluate_known),
+        cmocka_unit_test(test_dilation_in_place),
+        cmocka_unit_test(test_domains_take_the_pixels),
         cmocka_unit_test(test_resume_local),
         cmocka_unit_test(test_resume_global_one_sided),
         cmocka_unit_test(test_measuring_leaves_training_alone),

@@ -42,8 +42,10 @@
  * ones 94 %: README.) X = plain digits of the first 30 000 training images,
  * Y = dilated digits of the other 30 000, so no pair exists in training.
  * ------------------------------------------------------------------------- */
-static void dilate(const double *x, double *y)           /* one image, T(x)  */
+static void dilate(const double *in, double *y)   /* one image, T(x) (y may be in) */
 {
+    double x[IMG];
+    memcpy(x, in, sizeof x);
     for (int p = 0, r = 0, c = 0; p < IMG; p++, r = p / SIDE, c = p % SIDE)   /* GSL_MAX: no libm call */
         y[p] = GSL_MAX(GSL_MAX(x[p], GSL_MAX(r > 0 ? x[p - SIDE] : 0, r < SIDE - 1 ? x[p + SIDE] : 0)),
                        GSL_MAX(c > 0 ? x[p - 1] : 0, c < SIDE - 1 ? x[p + 1] : 0));
@@ -85,26 +87,29 @@ typedef struct domains {
     gsl_matrix *ref_x, *ref_y;   /* images: other test digits, plain / dilated (fjd) */
 } domains;
 
-/* rows from .. from + n - 1 of A, plain or dilated */
-static gsl_matrix *rows_of(const gsl_matrix *A, size_t from, size_t n, int dilated)
+/* rows from .. from + n - 1 of A, plain or dilated: in a new matrix, or (own)
+ * where they lie, in a view of A's storage (freeing it frees no pixel) */
+static gsl_matrix *rows_of(gsl_matrix *A, size_t from, size_t n, int dilated, int own)
 {
-    gsl_matrix *B = mat_alloc_large(n, A->size2);
+    gsl_matrix *B = own ? gsl_matrix_alloc_from_block(A->block, from * IMG, n, IMG, IMG) : mat_alloc_large(n, IMG);
     for (size_t i = 0; i < n; i++)
         if (dilated)
             dilate(gsl_matrix_const_ptr(A, from + i, 0), gsl_matrix_ptr(B, i, 0));
-        else
+        else if (!own)
             memcpy(gsl_matrix_ptr(B, i, 0), gsl_matrix_const_ptr(A, from + i, 0), A->size2 * sizeof(double));
     return B;
 }
 
-static domains digits_new(const image_set *train, const image_set *test, size_t n_test)
+/* The bags are train's own pixels, not a copy of 376 MB: d frees them. */
+static domains digits_new(image_set *train, const image_set *test, size_t n_test)
 {
     const size_t half = train->n / 2, n_ref = GSL_MIN(test->n - n_test, 2 * n_test);
-    domains d = {.dim = IMG, .X = rows_of(train->images, 0, half, 0), .Y = rows_of(train->images, half, train->n - half, 1),
-                 .tx = rows_of(test->images, 0, n_test, 0), .tx_true = rows_of(test->images, 0, n_test, 1),
-                 .ty = rows_of(test->images, 0, n_test, 1), .ty_true = rows_of(test->images, 0, n_test, 0),
-                 .label = xmalloc(n_test, "labels"), .ref_x = rows_of(test->images, n_test, n_ref, 0),
-                 .ref_y = rows_of(test->images, n_test, n_ref, 1)};
+    domains d = {.dim = IMG, .X = train->images, .Y = rows_of(train->images, half, train->n - half, 1, 1),
+                 .tx = rows_of(test->images, 0, n_test, 0, 0), .tx_true = rows_of(test->images, 0, n_test, 1, 0),
+                 .ty = rows_of(test->images, 0, n_test, 1, 0), .ty_true = rows_of(test->images, 0, n_test, 0, 0),
+                 .label = xmalloc(n_test, "labels"), .ref_x = rows_of(test->images, n_test, n_ref, 0, 0),
+                 .ref_y = rows_of(test->images, n_test, n_ref, 1, 0)};
+    d.X->size1 = half, train->images = NULL;   /* X: the first half, Y the other, dilated */
     memcpy(d.label, test->labels, n_test);
     return d;
 }
@@ -398,11 +403,9 @@ static void iteration(cyclegan *m, double *v)
     batch_draw(m->r, m->dom->X, rows, m->x), batch_draw(m->r, m->dom->Y, rows, m->y);   /* with replacement */
     const double L = g_loss(m, 1, v + 1);
     optim_step(m->gxy->opt); optim_step(m->gyx->opt);
-    pool_query(m, m->fy, m->pool_y, m->py, m->pool_n);
-    pool_query(m, m->fx, m->pool_x, m->px, m->pool_n);
+    pool_query(m, m->fy, m->pool_y, m->py, m->pool_n), pool_query(m, m->fx, m->pool_x, m->px, m->pool_n);
     m->pool_n = GSL_MIN(m->cfg.pool, m->pool_n + m->cfg.batch);       /* (no pool: 0) */
-    v[0] = d_loss(m, 1);
-    optim_step(m->dy->opt);
+    v[0] = d_loss(m, 1); optim_step(m->dy->opt);
     if (m->dx)
         optim_step(m->dx->opt);
     check_finite(v[0] + L, "the discriminators' or generators' loss", m->step);
@@ -744,8 +747,7 @@ static void describe(checkpoint *ck, cyclegan *m, gsl_vector_view *pools)
 }
 static void save_or_load(session *S, cyclegan *m, int save)      /* save: if --save; load: --load, --resume */
 {
-    checkpoint ck;
-    gsl_vector_view pools[2];
+    checkpoint ck; gsl_vector_view pools[2];
     describe(&ck, m, pools);
     if (save)
         gsl_rng_memcpy(S->rng, m->r), session_save(S, &ck, out_name("CycleGAN (%s) at step %ld", GEN_NAME[m->cfg.gen], m->step));
@@ -877,8 +879,7 @@ static cg_config recipe(const config *cfg, const cli *c, int quick, gen_kind gen
 #ifndef GENLAB_TESTING
 int main(int argc, char **argv)
 {
-    session S;
-    config cfg;
+    session S; config cfg;
     start(&S, &cfg, argc, argv);                                        /* Appendix C */
     image_set *train_set = mnist_load(cfg.ds.dir, "train"), *test_set = mnist_load(cfg.ds.dir, "t10k");
     printf("\n== 1. The domains: X = %zu plain digits, Y = %zu other digits, dilated; %zu test digits\n",
