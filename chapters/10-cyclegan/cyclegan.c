@@ -87,8 +87,7 @@ typedef struct domains {
     gsl_matrix *ref_x, *ref_y;   /* images: other test digits, plain / dilated (fjd) */
 } domains;
 
-/* rows from .. from + n - 1 of A, plain or dilated: in a new matrix, or (own)
- * where they lie, in a view of A's storage (freeing it frees no pixel) */
+/* rows from .. from + n - 1 of A, plain or dilated: copied, or (own) where they lie */
 static gsl_matrix *rows_of(gsl_matrix *A, size_t from, size_t n, int dilated, int own)
 {
     gsl_matrix *B = own ? gsl_matrix_alloc_from_block(A->block, from * IMG, n, IMG, IMG) : mat_alloc_large(n, IMG);
@@ -100,9 +99,10 @@ static gsl_matrix *rows_of(gsl_matrix *A, size_t from, size_t n, int dilated, in
     return B;
 }
 
-/* The bags are train's own pixels, not a copy of 376 MB: d frees them. */
-static domains digits_new(image_set *train, const image_set *test, size_t n_test)
+static domains digits_new(image_set *train, const image_set *test, size_t n_test)   /* bags: train's own pixels, freed with d */
 {
+    if (train->n / 2 < n_test || test->n < n_test + 2)   /* section 8's yardsticks: n_test of each */
+        die("--data: 10 needs at least %zu training and %zu test images, not %zu and %zu", 2 * n_test, n_test + 2, train->n, test->n);
     const size_t half = train->n / 2, n_ref = GSL_MIN(test->n - n_test, 2 * n_test);
     domains d = {.dim = IMG, .X = train->images, .Y = rows_of(train->images, half, train->n - half, 1, 1),
                  .tx = rows_of(test->images, 0, n_test, 0, 0), .tx_true = rows_of(test->images, 0, n_test, 1, 0),
