@@ -11,7 +11,8 @@
 # and exactly one line on stderr: never a signal, a hang, or exit 0.
 #
 # Then it kills saves at random moments and checks that the checkpoint that was
-# there before is still there, byte for byte (or the new one, whole).
+# there before is still there, byte for byte (or the new one, whole). And 10
+# on a data set smaller than its measures take must say how many digits it needs.
 #
 # Prints one PASS/FAIL line per file (with the number of cases) and the
 # failing cases, then "robust: N cases tried"; exit status 0 only when every
@@ -113,15 +114,25 @@ fuzz_killed_saves() {
 # The small data set, read (never damaged) by the MNIST chapters' checkpoint
 # jobs and the killed saves: what they test is the checkpoint, and a run on
 # 300 digits is a fraction of one on MNIST (under the sanitizers most of all).
-# 10 needs more than 300 digits for its two domains: it reads MNIST.
+# 10 needs more test digits than its 100 (below): it reads MNIST.
 small=$tmp/small
 if ! small_idx "$small"; then echo "FAIL  robust: could not make the small IDX data set"; exit 1; fi
+
+# 10 on fewer digits than its yardsticks take (--quick: 100 test digits and 100
+# of each bag, 2 more test digits for fjd): one line saying how many
+few_digits() {
+    label="robust 10-cyclegan --quick on 300 training and 100 test digits -> exit 1, one line: how many it needs"
+    "$bindir/10-cyclegan" --quick --quiet --data "$small" --out "$tmp/few-out" > /dev/null 2> "$tmp/few.err"; st=$?
+    if [ $st -eq 1 ] && [ "$(wc -l < "$tmp/few.err")" -eq 1 ] &&
+       grep -q "needs at least 200 training and 102 test images, not 300 and 100$" "$tmp/few.err"; then echo "PASS  $label"
+    else echo "FAIL  $label"; echo "exit status $st" | cat "$tmp/few.err" - | sed 's/^/        /'; fi
+}
 
 # Two jobs at a time (one per core), each into its own log, printed in order.
 set -- "04-vae --single" "05-gan --target gaussian --compare-steps 0" \
        "06-mode-collapse --method vanilla" "07-wgan --method gp --target bimodal" \
        "08-mnist-gan --model gan --data $small" "09-infogan --digit 2 --data $small" \
-       "10-cyclegan --compare none --restarts 0" "11-aae --variant unlabelled --data $small" idx killed
+       "10-cyclegan --compare none --restarts 0" "11-aae --variant unlabelled --data $small" idx killed few
 running=0 logs="" n=0
 for job in "$@"; do
     n=$((n + 1)) log=$tmp/job-$n.log
@@ -130,6 +141,7 @@ for job in "$@"; do
         # (killed saves: once, on the plain build; the sanitized unit test
         # test_data kills saves too)
         killed) [ -x "$bindir/11-aae" ] && [ "$memlimit" != 0 ] && fuzz_killed_saves > "$log" 2>&1 & ;;
+        few)    [ -x "$bindir/10-cyclegan" ] && few_digits > "$log" 2>&1 & ;;
         *)      # shellcheck disable=SC2086
                 [ -x "$bindir/${job%% *}" ] && fuzz_chapter $job > "$log" 2>&1 & ;;
     esac

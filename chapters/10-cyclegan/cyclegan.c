@@ -403,7 +403,7 @@ static void iteration(cyclegan *m, double *v)
     batch_draw(m->r, m->dom->X, rows, m->x), batch_draw(m->r, m->dom->Y, rows, m->y);   /* with replacement */
     const double L = g_loss(m, 1, v + 1);
     optim_step(m->gxy->opt); optim_step(m->gyx->opt);
-    pool_query(m, m->fy, m->pool_y, m->py, m->pool_n), pool_query(m, m->fx, m->pool_x, m->px, m->pool_n);
+    pool_query(m, m->fy, m->pool_y, m->py, m->pool_n); pool_query(m, m->fx, m->pool_x, m->px, m->pool_n);
     m->pool_n = GSL_MIN(m->cfg.pool, m->pool_n + m->cfg.batch);       /* (no pool: 0) */
     v[0] = d_loss(m, 1); optim_step(m->dy->opt);
     if (m->dx)
