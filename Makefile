@@ -63,7 +63,9 @@ FIGURE_BLAS  := $(if $(filter 1,$(JOBS)),,OPENBLAS_NUM_THREADS=1)
 # the chapters that score their samples with the digit judge (they call
 # dataset_open_judge) wait for it to be trained; the others start at once, on
 # the core the judge leaves free, and `make figures CHAPTERS="05-gan"` never
-# trains it
+# trains it. (bin/judge is compiled before the chapters start, so that its
+# training is the first job: make would otherwise fill both cores with short
+# chapters between the judge's two steps.)
 JUDGED       := $(sort $(foreach f,$(shell grep -l dataset_open_judge chapters/*/*.c),$(word 2,$(subst /, ,$(f)))))
 # MNIST's IDX files, unpacked beside their .gz (section "MNIST, unpacked once")
 MNIST_PLAIN  := $(patsubst %.gz,%,$(wildcard datasets/mnist/*-ubyte.gz))
@@ -209,6 +211,7 @@ tsan: $(BINS) $(MNIST_PLAIN) build/judge/mnist.judge
 # chapter's lines are printed together when it is done (--output-sync).
 figures: deps-ok
 	@start=$$(date +%s); \
+	$(if $(filter $(JUDGED),$(CHAPTERS)),$(MAKE) --no-print-directory -j$(JOBS) bin/judge &&) \
 	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(FIGURE_ORDER:%=figures/%/.rendered) && \
 	echo "make figures: $(words $(CHAPTERS)) chapters, $$(ls figures/*/*.png | wc -l) figures (PNG and PDF) in figures/, $$(( $$(date +%s) - start )) s wall, $(JOBS) at a time"
 figures/%/.data: $$(wildcard chapters/%/*.c) $(LIB) $(COMMON_HDR) | bin/%
