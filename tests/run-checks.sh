@@ -10,7 +10,8 @@
 #   golden    bin/NN --quick --seed 1 stdout == tests/golden/NN.out (numdiff);
 #             09-11 again at OPENBLAS_NUM_THREADS=2 (the team, common/team.h),
 #             08-11 again without it (the default threads: 1-thread bytes)
-#   figures   every .gp of a --quick run renders to PNG without a word from gnuplot
+#   figures   every .gp of a --quick run renders to PNG without a word from gnuplot;
+#             make figures trains the digit judge for 08-11 only (make -n -B)
 #   shape     every chapter file reads as one lesson (tests/lesson-shape.sh:
 #             at most 900 lines, the lesson two thirds, main at most 50 lines)
 #   badinput  tests/cases/NN.bad, plus cases every chapter must handle
@@ -203,6 +204,21 @@ if want figures; then
     if grep -nE '"[^"]*(set (term|output|title|xlabel|ylabel|key|xrange|yrange|multiplot)|^plot |"plot |splot )' \
             chapters/*/*.c datasets/*/*.c > "$tmp/gp-strings"; then bad "figures: gnuplot commands in C strings" "$tmp/gp-strings"
     else ok "figures: no gnuplot commands in chapters/*/*.c"; fi
+    # make figures trains the digit judge for the chapters that score with it
+    # (08-11), and only for them: what make -n -B would run, for the others
+    # together and for each of those alone
+    others=""
+    for c in $chapters; do case "$c" in 08-*|09-*|10-*|11-*) ;; *) others="$others $c" ;; esac; done
+    for set in "$others" $(echo "$chapters" | tr ' ' '\n' | grep -E '^(08|09|10|11)-'); do
+        set=$(echo $set); [ -n "$set" ] || continue
+        case "$set" in 08-*|09-*|10-*|11-*) want_judge=1 ;; *) want_judge=0 ;; esac
+        make -n -B figures CHAPTERS="$set" > "$tmp/plan" 2>&1
+        trains=$(grep -c '^bin/judge --quiet' "$tmp/plan")
+        runs=0; for c in $set; do grep -q "^OPENBLAS_NUM_THREADS=1 bin/$c --out figures/$c " "$tmp/plan" && runs=$((runs + 1)); done
+        label="figures: make figures CHAPTERS=\"$set\" $([ $want_judge = 1 ] && echo trains || echo 'does not train') the judge"
+        if [ "$trains" = "$want_judge" ] && [ "$runs" = "$(echo $set | wc -w)" ]; then ok "$label"
+        else echo "judge trainings planned: $trains; chapter runs: $runs" >> "$tmp/plan"; bad "$label" "$tmp/plan"; fi
+    done
     for c in $chapters; do
         d=$tmp/quick-$c
         if ! quick "$c"; then bad "figures $c (the run failed)" "$tmp/quick-$c.err"; continue; fi
