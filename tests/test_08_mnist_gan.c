@@ -264,6 +264,8 @@ static void check_team_draws(model_kind kind, d_update_kind upd)
     image_set *data = random_images(60, 4, N_CLASSES);
     gan_config cfg = small_config(kind, upd, ACT_RELU);
     cfg.batch = 40, cfg.hidden = 64;
+    cfg.noise_dim = 5000;        /* drawing z takes longer than D's step: a G step that */
+                                 /* does not wait for the draws reads a half-drawn z   */
     gan *g[2];
     for (int t = 0; t < 2; t++) {
         team_set_threads(t + 1);
