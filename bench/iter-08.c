@@ -25,7 +25,7 @@ static void gan_iteration(void *model)
     gan *g = model;
     double p_real, p_fake;
     d_step(g, &p_real, &p_fake);
-    team_wait();                             /* G's z and labels, drawn during D's step */
+    noise_batch(g, 1);
     g_loss(g, 1);
     optim_step(g->optG);
     g->step++;

@@ -75,7 +75,6 @@ static void check_d_loss(model_kind kind, act_kind act)
         gan *g = gan_new(&cfg, data, seed);
         real_batch(g);
         noise_batch(g, 0);
-        make_fakes(g);
         d_loss(g, 1, NULL, NULL);
         gsl_vector *analytic = gsl_vector_alloc(g->PD->grad->size);
         gsl_vector_memcpy(analytic, g->PD->grad);
@@ -254,47 +253,6 @@ static void test_cgan_eval_grid(void **s)
     image_set_free(data);
 }
 
-/* On a team of two threads (common/team.h) the helper draws G's z and
- * labels while D learns (d_step): the same random numbers, in the same
- * order, as one thread; the parameters the same to the bit where OpenBLAS's
- * kernels split a product exactly, else to rounding. Both D updates; a batch
- * and a layer large enough for the team to share D's products. */
-static void check_team_draws(model_kind kind, d_update_kind upd)
-{
-    image_set *data = random_images(60, 4, N_CLASSES);
-    gan_config cfg = small_config(kind, upd, ACT_RELU);
-    cfg.batch = 40, cfg.hidden = 64;
-    cfg.noise_dim = 5000;        /* drawing z takes longer than D's step: a G step that */
-                                 /* does not wait for the draws reads a half-drawn z   */
-    gan *g[2];
-    for (int t = 0; t < 2; t++) {
-        team_set_threads(t + 1);
-        g[t] = gan_new(&cfg, data, 9);
-        train(g[t], 5, NULL);
-        team_set_threads(1);
-    }
-    assert_true(gsl_matrix_equal(g[0]->g_in, g[1]->g_in));          /* the last draws */
-    assert_memory_equal(g[0]->label, g[1]->label, g[0]->n);
-    assert_int_equal(gsl_rng_get(g[0]->r), gsl_rng_get(g[1]->r));   /* and the next */
-    for (int p = 0; p < 2; p++) {
-        const gsl_vector *a = p ? g[0]->PD->value : g[0]->PG->value, *b = p ? g[1]->PD->value : g[1]->PG->value;
-        double worst = 0.0;
-        for (size_t i = 0; i < a->size; i++)
-            worst = fmax(worst, fabs(gsl_vector_get(a, i) - gsl_vector_get(b, i)));
-        if (team_split_is_exact() ? worst != 0.0 : worst > 1e-9)
-            fail_msg("%s %s: the team's parameters differ by %g", model_tag(kind), p ? "D" : "G", worst);
-    }
-    gan_free(g[0]), gan_free(g[1]);
-    image_set_free(data);
-}
-
-static void test_team_draws(void **s)
-{
-    (void)s;
-    check_team_draws(MODEL_GAN, D_JOINT);
-    check_team_draws(MODEL_CGAN, D_SPLIT);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,7 +267,6 @@ int main(void)
         cmocka_unit_test(test_resume_gan_split),
         cmocka_unit_test(test_resume_cgan),
         cmocka_unit_test(test_cgan_eval_grid),
-        cmocka_unit_test(test_team_draws),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

@@ -228,33 +228,28 @@ static double d_mismatch(gan *g, int want_grad)     /* the third term, if any */
     return on ? d_part(g, g->wrong, 0.0, g->cfg.mismatch, want_grad, NULL) : 0.0;
 }
 
-/* L_D at the current batch (g->real, g->fake made from g->g_in); with
- * want_grad, PD->grad = dL_D/dtheta_D. tests/ checks this gradient. */
+/* L_D at the current batch (g->real, g->g_in); with want_grad, PD->grad =
+ * dL_D/dtheta_D. The gradient check in tests/ differentiates this. */
 static double d_loss(gan *g, int want_grad, double *p_real, double *p_fake)
 {
     if (want_grad)
         params_zero_grad(g->PD);
+    make_fakes(g);
     return d_part(g, g->real, 1.0, 1.0, want_grad, p_real)
          + d_part(g, g->fake, 0.0, 1.0, want_grad, p_fake) + d_mismatch(g, want_grad);
 }
-
-/* G's next z and labels (train), drawn while D learns: once D's fakes are
- * made, g_in and label are free. On a team of two threads the helper draws
- * them (common/team.h; g->r is its own until team_wait), alone this thread. */
-static void draw_g_batch(void *g) { noise_batch(g, 1); }
 
 static double d_step(gan *g, double *p_real, double *p_fake)
 {
     real_batch(g);
     noise_batch(g, 0);                       /* fakes get the real rows' labels */
-    make_fakes(g);
-    team_background(draw_g_batch, g);
     if (g->cfg.d_update == D_JOINT) {
         double loss = d_loss(g, 1, p_real, p_fake);
         optim_step(g->optD);                 /* one step on the whole L_D       */
         return loss;
     }
-    params_zero_grad(g->PD);                 /* as the source's code: two steps */
+    make_fakes(g);                           /* as the source's code: two steps */
+    params_zero_grad(g->PD);
     double loss = d_part(g, g->real, 1.0, 1.0, 1, p_real);
     optim_step(g->optD);
     params_zero_grad(g->PD);
@@ -556,7 +551,7 @@ static void train(gan *g, long to_step, recorder *rec)
     while (g->step < to_step) {
         v[0] = d_step(g, &v[2], &v[3]);
         check_finite(v[0], "D loss", g->step);
-        team_wait();                              /* G's step: the fresh z and labels */
+        noise_batch(g, 1);                        /* G's step: fresh z, fresh labels */
         v[1] = g_loss(g, 1);
         optim_step(g->optG);
         check_finite(v[1], "G loss", g->step);
