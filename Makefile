@@ -213,7 +213,7 @@ figures: deps-ok
 	@start=$$(date +%s); \
 	$(if $(filter $(JUDGED),$(CHAPTERS)),$(MAKE) --no-print-directory -j$(JOBS) bin/judge &&) \
 	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(FIGURE_ORDER:%=figures/%/.rendered) && \
-	echo "make figures: $(words $(CHAPTERS)) chapters, $$(ls figures/*/*.png | wc -l) figures (PNG and PDF) in figures/, $$(( $$(date +%s) - start )) s wall, $(JOBS) at a time"
+	echo "make figures: $(words $(CHAPTERS)) chapter$(if $(filter 1,$(words $(CHAPTERS))),,s), $$(ls $(CHAPTERS:%=figures/%/*.png) 2>/dev/null | wc -l) figures (PNG and PDF) in figures/, $$(( $$(date +%s) - start )) s wall, $(JOBS) at a time"
 figures/%/.data: $$(wildcard chapters/%/*.c) $(LIB) $(COMMON_HDR) | bin/%
 	rm -rf figures/$* && mkdir -p figures/$*
 	$(FIGURE_BLAS) bin/$* --out figures/$* --quiet > figures/$*/log.txt
