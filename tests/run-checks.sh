@@ -209,14 +209,15 @@ if want figures; then
     # together and for each of those alone
     others=""
     for c in $chapters; do case "$c" in 08-*|09-*|10-*|11-*) ;; *) others="$others $c" ;; esac; done
-    for set in "$others" $(echo "$chapters" | tr ' ' '\n' | grep -E '^(08|09|10|11)-'); do
-        set=$(echo $set); [ -n "$set" ] || continue
-        case "$set" in 08-*|09-*|10-*|11-*) want_judge=1 ;; *) want_judge=0 ;; esac
-        make -n -B figures CHAPTERS="$set" > "$tmp/plan" 2>&1
+    for group in "$others" $(echo "$chapters" | tr ' ' '\n' | grep -E '^(08|09|10|11)-'); do
+        group=$(echo $group); [ -n "$group" ] || continue
+        case "$group" in 08-*|09-*|10-*|11-*) want_judge=1 ;; *) want_judge=0 ;; esac
+        make -n -B figures CHAPTERS="$group" > "$tmp/plan" 2>&1
         trains=$(grep -c '^bin/judge --quiet' "$tmp/plan")
-        runs=0; for c in $set; do grep -q "^OPENBLAS_NUM_THREADS=1 bin/$c --out figures/$c " "$tmp/plan" && runs=$((runs + 1)); done
-        label="figures: make figures CHAPTERS=\"$set\" $([ $want_judge = 1 ] && echo trains || echo 'does not train') the judge"
-        if [ "$trains" = "$want_judge" ] && [ "$runs" = "$(echo $set | wc -w)" ]; then ok "$label"
+        # (OPENBLAS_NUM_THREADS=1 before each run when make figures runs several at once)
+        runs=0; for c in $group; do grep -Eq "^(OPENBLAS_NUM_THREADS=1 )?bin/$c --out figures/$c " "$tmp/plan" && runs=$((runs + 1)); done
+        label="figures: make figures CHAPTERS=\"$group\" $([ $want_judge = 1 ] && echo trains || echo 'does not train') the judge"
+        if [ "$trains" = "$want_judge" ] && [ "$runs" = "$(echo $group | wc -w)" ]; then ok "$label"
         else echo "judge trainings planned: $trains; chapter runs: $runs" >> "$tmp/plan"; bad "$label" "$tmp/plan"; fi
     done
     for c in $chapters; do
