@@ -42,15 +42,9 @@ void dense_forward(const dense *L, const gsl_matrix *X, gsl_matrix *Y)
     /* First every row of Y becomes b, then one BLAS call adds the product on
      * top: Y = 1.0 * X W + 1.0 * Y. (Adding b afterwards, row by row, would
      * stream Y through memory a second time; on the small batches of the toy
-     * chapters that costs as much as the product.) */
-    const double *b = L->b.vector.data;
-    const size_t stride = L->b.vector.stride;
-    for (size_t i = 0; i < Y->size1; i++) {
-        double *y = gsl_matrix_ptr(Y, i, 0);
-        for (size_t j = 0; j < Y->size2; j++)
-            y[j] = b[j * stride];
-    }
-    team_dgemm(CblasNoTrans, CblasNoTrans, 1.0, X, &L->W.matrix, 1.0, Y);
+     * chapters that costs as much as the product.) On a team, each thread
+     * fills the half of Y it then multiplies (team.h). */
+    team_dgemm_bias(CblasNoTrans, CblasNoTrans, 1.0, X, &L->W.matrix, &L->b.vector, Y);
 }
 
 void dense_backward(dense *L, const gsl_matrix *X, const gsl_matrix *dY,

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "guard.h"
@@ -215,16 +216,36 @@ typedef struct half_product {
     double alpha, beta;
     _gsl_matrix_const_view A, B;     /* GSL's gsl_matrix_const_view is const: not assignable */
     gsl_matrix_view C;
+    const double *fill;              /* NULL, or what every row of C starts as (its columns of it) */
+    size_t fill_stride;
 } half_product;
+
+/* every row of C = fill: the bias of a dense layer, set by the thread that
+ * then adds its half of the product on top (so it is written while the
+ * other thread fills and multiplies its own half, and is still in cache) */
+static void fill_rows(gsl_matrix *C, const double *fill, size_t stride)
+{
+    for (size_t i = 0; i < C->size1; i++) {
+        double *c = C->data + i * C->tda;
+        if (stride == 1)
+            memcpy(c, fill, C->size2 * sizeof *c);
+        else
+            for (size_t j = 0; j < C->size2; j++)
+                c[j] = fill[j * stride];
+    }
+}
 
 static void multiply(void *arg)
 {
     half_product *h = arg;
+    if (h->fill)
+        fill_rows(&h->C.matrix, h->fill, h->fill_stride);
     gsl_blas_dgemm(h->ta, h->tb, h->alpha, &h->A.matrix, &h->B.matrix, h->beta, &h->C.matrix);
 }
 
-void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
-                const gsl_matrix *B, double beta, gsl_matrix *C)
+/* C = alpha op(A) op(B) + beta C, after C's rows are set to fill (if not NULL) */
+static void shared_product(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
+                           const gsl_matrix *B, double beta, gsl_matrix *C, const gsl_vector *fill)
 {
     const size_t m = C->size1, n = C->size2, k = ta == CblasNoTrans ? A->size2 : A->size1;
     const size_t a_rows = ta == CblasNoTrans ? A->size1 : A->size2;
@@ -233,6 +254,8 @@ void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const 
     const int fits = a_rows == m && b_cols == n && b_k == k;
     const size_t longer = m >= n ? m : n;
     if (threads < 2 || in_job || !helper_free() || !fits || longer < 16 || (double)m * (double)n * (double)k < TEAM_MIN_MACS) {
+        if (fill)
+            fill_rows(C, fill->data, fill->stride);
         gsl_blas_dgemm(ta, tb, alpha, A, B, beta, C);    /* whole (and GSL's errors, if any) */
         return;
     }
@@ -254,8 +277,26 @@ void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const 
                                            : gsl_matrix_const_submatrix(B, from, 0, len, B->size2);
             h[part].C = gsl_matrix_submatrix(C, 0, from, m, len);
         }
+        if (fill) {
+            h[part].fill = fill->data + (m >= n ? 0 : from * fill->stride);
+            h[part].fill_stride = fill->stride;
+        }
     }
     run_pair(multiply, &h[0], multiply, &h[1]);
+}
+
+void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
+                const gsl_matrix *B, double beta, gsl_matrix *C)
+{
+    shared_product(ta, tb, alpha, A, B, beta, C, NULL);
+}
+
+void team_dgemm_bias(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
+                     const gsl_matrix *B, const gsl_vector *b, gsl_matrix *C)
+{
+    if (b->size != C->size2)
+        GSL_ERROR_VOID("team_dgemm_bias: b and the columns of C differ in length", GSL_EBADLEN);
+    shared_product(ta, tb, alpha, A, B, 1.0, C, b);
 }
 
 /* ---- a shared loop ---------------------------------------------------------- */

@@ -71,6 +71,13 @@ int team_threads(void);
 void team_dgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
                 const gsl_matrix *B, double beta, gsl_matrix *C);
 
+/* C = alpha op(A) op(B) + 1 b^T, a dense layer's output: every row of C
+ * set to b, then the product added on top (beta 1), each half of C filled
+ * by the thread that multiplies it. The same bits as filling C first and
+ * calling team_dgemm with beta 1. */
+void team_dgemm_bias(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, double alpha, const gsl_matrix *A,
+                     const gsl_matrix *B, const gsl_vector *b, gsl_matrix *C);
+
 /* Run work(ctx, from, to) over [0, n): on a team, [0, cut) here and [cut, n)
  * on the helper, the cut a multiple of 8 (for n >= 16; else n / 2) and at
  * least min_per_thread; alone

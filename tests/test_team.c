@@ -1,7 +1,7 @@
 /* test_team.c -- the team of two threads (common/team.h), cmocka.
  *
  * A shared product must be the product: for every transposition, shapes cut
- * along rows and along columns, beta 0 and 1, near the size where sharing
+ * along rows and along columns, beta 0 and 1 and a layer's bias on top, near the size where sharing
  * starts. With the kernels bench/split-exact clears (Haswell, Zen,
  * SandyBridge), to the bit; with others, to rounding. A shared loop must visit
  * every index once (and team_each every item), and Adam's step on a team must be the step on one thread,
@@ -33,19 +33,36 @@ static gsl_matrix *random_matrix(gsl_rng *r, size_t n1, size_t n2)
     return M;
 }
 
-/* C = alpha op(A) op(B) + beta C, on one thread and on the team: compared */
+/* C = alpha op(A) op(B) + beta C (beta 0 or 1), or with beta 2 a dense
+ * layer's C = alpha op(A) op(B) + 1 b^T (team_dgemm_bias, b a strided view),
+ * on one thread and on the team: compared */
 static void check_product(gsl_rng *r, CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, size_t m, size_t n,
                           size_t k, double beta)
 {
     gsl_matrix *A = ta == CblasNoTrans ? random_matrix(r, m, k) : random_matrix(r, k, m);
     gsl_matrix *B = tb == CblasNoTrans ? random_matrix(r, k, n) : random_matrix(r, n, k);
     gsl_matrix *whole = random_matrix(r, m, n), *shared = gsl_matrix_alloc(m, n);
+    gsl_matrix *bias_store = random_matrix(r, n, 2);
+    gsl_vector_view b = gsl_matrix_column(bias_store, 1);       /* stride 2 */
     gsl_matrix_memcpy(shared, whole);
     team_set_threads(1);
-    team_dgemm(ta, tb, 0.7, A, B, beta, whole);
+    if (beta == 2.0) {
+        gsl_matrix *expect = gsl_matrix_alloc(m, n);            /* every row b, then the product added */
+        for (size_t i = 0; i < m; i++)
+            gsl_matrix_set_row(expect, i, &b.vector);
+        gsl_blas_dgemm(ta, tb, 0.7, A, B, 1.0, expect);
+        team_dgemm_bias(ta, tb, 0.7, A, B, &b.vector, whole);
+        assert_true(gsl_matrix_equal(expect, whole));
+        gsl_matrix_free(expect);
+    } else {
+        team_dgemm(ta, tb, 0.7, A, B, beta, whole);
+    }
     team_set_threads(2);
     assert_int_equal(team_threads(), 2);
-    team_dgemm(ta, tb, 0.7, A, B, beta, shared);
+    if (beta == 2.0)
+        team_dgemm_bias(ta, tb, 0.7, A, B, &b.vector, shared);
+    else
+        team_dgemm(ta, tb, 0.7, A, B, beta, shared);
     double worst = 0.0;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++)
@@ -54,6 +71,7 @@ static void check_product(gsl_rng *r, CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb
         fail_msg("%c%c product %zu x %zu x %zu, beta %g: the team differs by %g", ta == CblasNoTrans ? 'N' : 'T',
                  tb == CblasNoTrans ? 'N' : 'T', m, n, k, beta, worst);
     gsl_matrix_free(A), gsl_matrix_free(B), gsl_matrix_free(whole), gsl_matrix_free(shared);
+    gsl_matrix_free(bias_store);
 }
 
 static void test_team_dgemm(void **state)
@@ -67,7 +85,7 @@ static void test_team_dgemm(void **state)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int a = 0; a < 2; a++)
             for (int b = 0; b < 2; b++)
-                for (int beta = 0; beta < 2; beta++)
+                for (int beta = 0; beta < 3; beta++)     /* 2: team_dgemm_bias */
                     check_product(r, t[a], t[b], shapes[s][0], shapes[s][1], shapes[s][2], beta);
     team_set_threads(1);
     assert_int_equal(team_threads(), 1);
