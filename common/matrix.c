@@ -2,10 +2,12 @@
 #define _DEFAULT_SOURCE                 /* madvise's MADV_HUGEPAGE (Linux) */
 #include "matrix.h"
 #include "simd.h"
+#include "team.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 void mem_advise_huge(void *p, size_t bytes)
@@ -98,20 +100,33 @@ SIMD_CLONES void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b)
     }
 }
 
-SIMD_CLONES void mat_add_col_sums(gsl_vector *s, const gsl_matrix *D)
+typedef struct col_sums_job {
+    gsl_vector *s;
+    const gsl_matrix *D;
+} col_sums_job;
+
+/* s[j] += D[0,j], then D[1,j], ...: the order gsl_vector_add row by row
+ * would take, through plain pointers so that the compiler can vectorise
+ * the inner loop, for the columns [from, to) (a team: half each) */
+static SIMD_CLONES void col_sums_range(void *arg, size_t from, size_t to)
 {
-    /* s[j] += D[0,j], then D[1,j], ...: the order gsl_vector_add row by row
-     * would take, through plain pointers so that the compiler can vectorise
-     * the inner loop (every dense layer's backward pass calls this) */
-    if (s->size != D->size2)
-        GSL_ERROR_VOID("mat_add_col_sums: vector and rows differ in length", GSL_EBADLEN);
-    double *sum = s->data;
-    const size_t stride = s->stride;
-    for (size_t i = 0; i < D->size1; i++) {
-        const double *row = D->data + i * D->tda;
-        for (size_t j = 0; j < D->size2; j++)
+    const col_sums_job *J = arg;
+    double *sum = J->s->data;
+    const size_t stride = J->s->stride;
+    for (size_t i = 0; i < J->D->size1; i++) {
+        const double *row = J->D->data + i * J->D->tda;
+        for (size_t j = from; j < to; j++)
             sum[j * stride] += row[j];
     }
+}
+
+void mat_add_col_sums(gsl_vector *s, const gsl_matrix *D)
+{
+    /* every dense layer's backward pass calls this (db) */
+    if (s->size != D->size2)
+        GSL_ERROR_VOID("mat_add_col_sums: vector and rows differ in length", GSL_EBADLEN);
+    col_sums_job J = {s, D};
+    team_range(D->size2, team_min_items(D->size1), col_sums_range, &J);
 }
 
 double mat_mean(const gsl_matrix *M)
@@ -134,13 +149,30 @@ double mat_mse(const gsl_matrix *A, const gsl_matrix *B)
     return sum / (double)(A->size1 * A->size2);
 }
 
+typedef struct gather_job {
+    gsl_matrix *dst;
+    const gsl_matrix *src;
+    const size_t *idx;
+} gather_job;
+
+/* rows [from, to) of dst: whole rows of doubles, one memcpy each */
+static void gather_range(void *arg, size_t from, size_t to)
+{
+    const gather_job *J = arg;
+    for (size_t i = from; i < to; i++)
+        memcpy(J->dst->data + i * J->dst->tda, J->src->data + J->idx[i] * J->src->tda,
+               J->dst->size2 * sizeof(double));
+}
+
 void mat_gather_rows(gsl_matrix *dst, const gsl_matrix *src, const size_t *idx, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        gsl_vector_view to = gsl_matrix_row(dst, i);
-        gsl_vector_const_view from = gsl_matrix_const_row(src, idx[i]);
-        gsl_vector_memcpy(&to.vector, &from.vector);
-    }
+    if (dst->size2 != src->size2 || n > dst->size1)
+        GSL_ERROR_VOID("mat_gather_rows: the rows do not fit", GSL_EBADLEN);
+    for (size_t i = 0; i < n; i++)
+        if (idx[i] >= src->size1)
+            GSL_ERROR_VOID("mat_gather_rows: a row number is out of range", GSL_EINVAL);
+    gather_job J = {dst, src, idx};
+    team_range(n, team_min_items(dst->size2), gather_range, &J);   /* a batch of images: half each */
 }
 
 int mat_all_finite(const gsl_matrix *M)

@@ -43,7 +43,8 @@ gsl_matrix_view mat_row_block(gsl_matrix *M, size_t first, size_t n);
 /* Y[i, :] += b for every row i: the "+ b" of Y = X W + b.   Y (n, k), b (k) */
 void mat_add_row_vector(gsl_matrix *Y, const gsl_vector *b);
 
-/* s += column sums of D, i.e. s[j] += sum_i D[i, j].   D (n, k), s (k) */
+/* s += column sums of D, i.e. s[j] += sum_i D[i, j], row by row.   D (n, k),
+ * s (k). On a team (team.h) each thread sums half the columns: the same bits. */
 void mat_add_col_sums(gsl_vector *s, const gsl_matrix *D);
 
 /* Mean of all entries of M. */
@@ -52,7 +53,8 @@ double mat_mean(const gsl_matrix *M);
 /* Mean squared difference between A and B over all entries. */
 double mat_mse(const gsl_matrix *A, const gsl_matrix *B);
 
-/* Copy the rows listed in idx[0..n-1] of src into the first n rows of dst. */
+/* Copy the rows listed in idx[0..n-1] of src into the first n rows of dst
+ * (as wide as src). On a team each thread copies half the rows. */
 void mat_gather_rows(gsl_matrix *dst, const gsl_matrix *src, const size_t *idx, size_t n);
 
 /* 1 if every entry is finite (no NaN, no Inf), else 0. */

@@ -1,12 +1,14 @@
 /* test_team.c -- the team of two threads (common/team.h), cmocka.
  *
  * A shared product must be the product: for every transposition, shapes cut
- * along rows and along columns, beta 0 and 1 and a layer's bias on top, near the size where sharing
- * starts. With the kernels bench/split-exact clears (Haswell, Zen,
- * SandyBridge), to the bit; with others, to rounding. A shared loop must visit
- * every index once (and team_each every item), and Adam's step on a team must be the step on one thread,
- * to the bit (each number is updated alone). A background job runs on the
- * helper while this thread goes on alone, sharing nothing until it is done. */
+ * along rows and along columns, beta 0 and 1 and a layer's bias on top, near
+ * the size where sharing starts. With the kernels bench/split-exact clears
+ * (Haswell, Zen, SandyBridge), to the bit; with others, to rounding. A shared
+ * loop must visit every index once (and team_each every item); a batch's rows
+ * gathered, a bias gradient's column sums and Adam's step on a team must be
+ * those of one thread, to the bit (each number is computed alone, each sum in
+ * its order). A background job runs on the helper while this thread goes on
+ * alone, sharing nothing until it is done. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -363,6 +365,46 @@ static void test_team_activations(void **state)
     gsl_matrix_free(Z), gsl_matrix_free(dA), gsl_rng_free(r);
 }
 
+/* a batch's copies and a layer's bias gradient on a team: rows gathered (with
+ * repeats) as one thread gathers them, column sums in the same order */
+static void test_team_rows(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_new(17);
+    gsl_matrix *src = random_matrix(r, 500, 784), *dY = random_matrix(r, 100, 784);
+    gsl_matrix *bias_store = random_matrix(r, 784, 2);
+    gsl_matrix_scale(dY, 1.0 / 3.0);      /* every bit of the mantissa used: sums that depend on their order */
+    size_t idx[100];
+    for (size_t i = 0; i < 100; i++)
+        idx[i] = i % 7 == 3 ? idx[i - 1] : gsl_rng_uniform_int(r, 500);
+    gsl_matrix *got[2];
+    gsl_vector *sums[2];
+    for (int t = 0; t < 2; t++) {
+        team_set_threads(t + 1);
+        got[t] = gsl_matrix_calloc(110, 784);
+        mat_gather_rows(got[t], src, idx, 100);
+        gsl_vector_view b = gsl_matrix_column(bias_store, 1);   /* stride 2 */
+        sums[t] = gsl_vector_alloc(784);
+        gsl_vector_memcpy(sums[t], &b.vector);
+        mat_add_col_sums(&b.vector, dY);
+        gsl_vector_swap(sums[t], &b.vector);                     /* the result out, the start back */
+    }
+    team_set_threads(1);
+    for (size_t i = 0; i < 110; i++)
+        for (size_t j = 0; j < 784; j++)
+            assert_true(gsl_matrix_get(got[1], i, j) == (i < 100 ? gsl_matrix_get(src, idx[i], j) : 0.0));
+    for (size_t j = 0; j < 784; j++) {
+        double s = gsl_matrix_get(bias_store, j, 1);
+        for (size_t i = 0; i < 100; i++)
+            s += gsl_matrix_get(dY, i, j);
+        assert_true(gsl_vector_get(sums[1], j) == s);
+    }
+    assert_true(gsl_matrix_equal(got[0], got[1]) && gsl_vector_equal(sums[0], sums[1]));
+    for (int t = 0; t < 2; t++)
+        gsl_matrix_free(got[t]), gsl_vector_free(sums[t]);
+    gsl_matrix_free(src), gsl_matrix_free(dY), gsl_matrix_free(bias_store), gsl_rng_free(r);
+}
+
 /* ---- team_background -------------------------------------------------------- */
 typedef struct background_job {
     pthread_t ran_on;
@@ -456,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_team_adam),
         cmocka_unit_test(test_team_conv),
         cmocka_unit_test(test_team_activations),
+        cmocka_unit_test(test_team_rows),
         cmocka_unit_test(test_team_norms),
         cmocka_unit_test(test_team_bce),
         cmocka_unit_test(test_team_background),
