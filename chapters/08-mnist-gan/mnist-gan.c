@@ -84,6 +84,7 @@ typedef struct gan {
     gsl_matrix *dx;          /* (n, 784 + nc) dL/d[x | c], D's message to G     */
     gsl_matrix *dlogit;      /* (n, 1)        dL/dlogit                          */
     unsigned char *label;    /* (n)           class of each row of the batch     */
+    size_t *idx;             /* (n)           which training image each row is   */
 } gan;
 
 static const char *model_tag(model_kind k) { return k == MODEL_CGAN ? "cgan" : "gan"; }
@@ -110,7 +111,7 @@ static gan *gan_new(const gan_config *cfg, const image_set *data, unsigned long 
     ws_add(g->ws, &g->wrong, IMG + g->nc);
     ws_add(g->ws, &g->dx, IMG + g->nc);
     ws_add(g->ws, &g->dlogit, 1);
-    g->label = xcalloc(g->n, 1, "a GAN");
+    g->label = xcalloc(g->n, 1, "a GAN"), g->idx = xcalloc(g->n, sizeof *g->idx, "a GAN");
     return g;
 }
 
@@ -118,7 +119,7 @@ static void gan_free(gan *g)
 {
     mlp_free(g->G); mlp_free(g->D); params_free(g->PG); params_free(g->PD);
     optim_free(g->optG); optim_free(g->optD); gsl_rng_free(g->r); ws_free(g->ws);
-    free(g->label); free(g);
+    free(g->label); free(g->idx); free(g);
 }
 
 /* ----------------------------------------------------------------------------
@@ -140,20 +141,25 @@ static void put_onehot(gsl_matrix *M, size_t i, size_t from, size_t nc, int k)
 }
 
 /* real [x | c] rows from the training images, and with --mismatch the same
- * images with a wrong label (drawn right after each row: hence not batch_draw) */
+ * images with a wrong label: rows and labels drawn first, row by row, then
+ * the images copied (mat_gather_rows: on a team, half the rows each) */
 static void real_batch(gan *g)
 {
+    const int mismatch = g->nc && g->cfg.mismatch > 0.0;
     for (size_t i = 0; i < g->n; i++) {
-        size_t k = gsl_rng_uniform_int(g->r, g->data->n);
-        memcpy(gsl_matrix_ptr(g->real, i, 0), gsl_matrix_const_ptr(g->data->images, k, 0), IMG * sizeof(double));
-        g->label[i] = g->data->labels[k];
+        g->idx[i] = gsl_rng_uniform_int(g->r, g->data->n);
+        g->label[i] = g->data->labels[g->idx[i]];
         put_onehot(g->real, i, IMG, g->nc, g->label[i]);
-        if (g->nc && g->cfg.mismatch > 0.0) {   /* the same image, any other label */
-            const int shift = 1 + (int)gsl_rng_uniform_int(g->r, N_CLASSES - 1);   /* 1..9 */
-            memcpy(gsl_matrix_ptr(g->wrong, i, 0), gsl_matrix_const_ptr(g->real, i, 0), IMG * sizeof(double));
+        if (mismatch) {                              /* any other label: + 1..9 */
+            const int shift = 1 + (int)gsl_rng_uniform_int(g->r, N_CLASSES - 1);
             put_onehot(g->wrong, i, IMG, g->nc, (g->label[i] + shift) % N_CLASSES);
         }
     }
+    gsl_matrix_view x = gsl_matrix_submatrix(g->real, 0, 0, g->n, IMG);
+    gsl_matrix_view w = gsl_matrix_submatrix(g->wrong, 0, 0, g->n, IMG);
+    mat_gather_rows(&x.matrix, g->data->images, g->idx, g->n);
+    if (mismatch)                                    /* the same images */
+        mat_gather_rows(&w.matrix, g->data->images, g->idx, g->n);
 }
 
 /* G's input [z | c]: fresh noise; new labels, or (D's step) those in g->label */
